@@ -1,0 +1,200 @@
+//! The command line of CONTRACT.md, in one place.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::model::Access;
+use crate::vendor::Vendor;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dashshare",
+    version,
+    about = "Grant, revoke and list dashboard shares on Sisense, ECI, Vizzly, AppViewX and mindzieStudio",
+    long_about = "Grant, revoke and list dashboard shares through each vendor's REST API: one safe, idempotent \
+command with the same words on every vendor. Existing shares are never lost, every principal is resolved \
+before anything is written, and granting what is already there changes nothing.",
+    after_help = "Configuration: --config PATH, $DASHSHARE_CONFIG, $XDG_CONFIG_HOME/dashshare/config.toml or \
+~/.config/dashshare/config.toml; choose a profile with -p/--profile or $DASHSHARE_PROFILE. Without a config file \
+use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, DASHSHARE_API_KEY, DASHSHARE_TOKEN.\n\
+Exit codes: 0 done (also when nothing changed), 1 a remote operation failed, 2 bad invocation, configuration or \
+input (nothing was changed), 3 authentication failed."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Config file to read (default: $DASHSHARE_CONFIG, then the XDG config folder)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Profile of the config file to use (default: $DASHSHARE_PROFILE, then default_profile)
+    #[arg(short = 'p', long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Use no config file: talk to this vendor, with credentials from DASHSHARE_* variables
+    #[arg(long, global = true, value_enum)]
+    pub vendor: Option<Vendor>,
+
+    /// The server's base URL, with --vendor
+    #[arg(long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Output format: human tables, or one JSON document on stdout
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// More detail on stderr: -v requests, -vv retries and decisions, -vvv headers (secrets redacted)
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Print only errors on stderr
+    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Seconds to wait for each request [default: the profile's timeout, else 30]
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: Option<u64>,
+
+    /// Also trust the CA certificates in this PEM file
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Do not verify TLS certificates (dangerous: anyone on the path can read the credentials)
+    #[arg(long, global = true)]
+    pub insecure: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Share a dashboard; every named principal ends with exactly --access
+    Grant(GrantArgs),
+    /// Remove principals' shares from a dashboard
+    Revoke(RevokeArgs),
+    /// Show who a dashboard is shared with
+    List(ListArgs),
+    /// List the dashboards the profile can see
+    Dashboards(DashboardsArgs),
+    /// Show what each vendor supports
+    Vendors,
+    /// Log in (or call the API once) and report whether the profile works
+    Check,
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+/// Who to share with or revoke. At least one is required.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = true)]
+pub struct PrincipalArgs {
+    /// A user: email, user name or id, as the vendor knows people (repeatable)
+    #[arg(long = "user", value_name = "USER")]
+    pub users: Vec<String>,
+
+    /// A group: its name or id (repeatable)
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+
+    /// Everyone (vendors that support it: see `dashshare vendors`)
+    #[arg(long)]
+    pub everyone: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GrantArgs {
+    /// Dashboard id, or name:TITLE
+    pub dashboard: String,
+    #[command(flatten)]
+    pub principals: PrincipalArgs,
+    /// Access level the named principals end with (a higher one is lowered)
+    #[arg(long, value_enum, default_value_t = Access::View)]
+    pub access: Access,
+    /// The named principals become the complete share set: every other share except the owner's is removed
+    #[arg(long)]
+    pub replace: bool,
+    /// Write the shares but do not republish the dashboard (Sisense)
+    #[arg(long)]
+    pub no_publish: bool,
+    /// Read and show what would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RevokeArgs {
+    /// Dashboard id, or name:TITLE
+    pub dashboard: String,
+    #[command(flatten)]
+    pub principals: PrincipalArgs,
+    /// Write the shares but do not republish the dashboard (Sisense)
+    #[arg(long)]
+    pub no_publish: bool,
+    /// Read and show what would change; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// Dashboard id, or name:TITLE
+    pub dashboard: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DashboardsArgs {
+    /// Only dashboards whose title contains this text (ignoring case)
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_clap_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn grant_needs_a_principal_and_defaults_to_view() {
+        assert!(Cli::try_parse_from(["dashshare", "grant", "d1"]).is_err());
+        let cli = Cli::try_parse_from(["dashshare", "grant", "d1", "--user", "a", "--user", "b"])
+            .unwrap();
+        let Command::Grant(args) = cli.command else {
+            panic!("not a grant")
+        };
+        assert_eq!(args.access, Access::View);
+        assert_eq!(args.principals.users, ["a", "b"]);
+    }
+
+    #[test]
+    fn global_flags_work_after_the_command() {
+        let cli =
+            Cli::try_parse_from(["dashshare", "list", "d1", "-o", "json", "-p", "prod", "-vv"])
+                .unwrap();
+        assert_eq!(cli.global.output, OutputFormat::Json);
+        assert_eq!(cli.global.profile.as_deref(), Some("prod"));
+        assert_eq!(cli.global.verbose, 2);
+    }
+}

@@ -1,0 +1,64 @@
+//! `list`: who a dashboard is shared with, by readable name.
+
+use serde::Serialize;
+
+use crate::cli::{GlobalArgs, ListArgs, OutputFormat};
+use crate::error::Result;
+use crate::model::{Level, PrincipalKind};
+use crate::output;
+use crate::providers::Dashboard;
+
+#[derive(Serialize)]
+struct Listing {
+    dashboard: Dashboard,
+    shares: Vec<ShareRow>,
+}
+
+#[derive(Serialize)]
+struct ShareRow {
+    principal: String,
+    #[serde(rename = "type")]
+    kind: PrincipalKind,
+    id: String,
+    access: Level,
+}
+
+pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
+    let (_profile, provider) = super::connect(global)?;
+    provider.vendor().ensure_can_list()?;
+    let dashboard = provider.resolve_dashboard(&args.dashboard).await?;
+    let snapshot = provider.read_shares(&dashboard).await?;
+    let keys: Vec<_> = snapshot.shares.iter().map(|s| s.key.clone()).collect();
+    let names = provider.describe(&keys).await;
+    let shares: Vec<ShareRow> = snapshot
+        .shares
+        .iter()
+        .map(|share| ShareRow {
+            principal: names
+                .get(&share.key)
+                .cloned()
+                .unwrap_or_else(|| share.key.id.clone()),
+            kind: share.key.kind,
+            id: share.key.id.clone(),
+            access: share.level,
+        })
+        .collect();
+    let listing = Listing {
+        dashboard: snapshot.dashboard,
+        shares,
+    };
+    match global.output {
+        OutputFormat::Json => output::print_json(&listing),
+        OutputFormat::Table => {
+            let rows = listing.shares.iter().map(|row| {
+                vec![
+                    row.principal.clone(),
+                    row.kind.to_string(),
+                    row.access.to_string(),
+                    row.id.clone(),
+                ]
+            });
+            output::print_text(&output::table(&["principal", "type", "access", "id"], rows))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! One file per command; this one dispatches and holds what several commands share: choosing the
+//! profile and building its provider.
+
+mod check;
+mod completions;
+mod dashboards;
+mod list;
+mod share;
+mod vendors;
+
+use std::time::Duration;
+
+use crate::cli::{Cli, Command, GlobalArgs, PrincipalArgs};
+use crate::config::{self, Profile, Selection};
+use crate::error::Result;
+use crate::http::HttpOptions;
+use crate::model::Principal;
+use crate::providers::{self, ShareProvider};
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Grant(args) => share::grant(global, args).await,
+        Command::Revoke(args) => share::revoke(global, args).await,
+        Command::List(args) => list::run(global, args).await,
+        Command::Dashboards(args) => dashboards::run(global, args).await,
+        Command::Vendors => vendors::run(global),
+        Command::Check => check::run(global).await,
+        Command::Completions(args) => completions::run(args),
+    }
+}
+
+/// The chosen profile and a provider connected to it (no request is made yet).
+pub(crate) fn connect(global: &GlobalArgs) -> Result<(Profile, Box<dyn ShareProvider>)> {
+    let selection = Selection {
+        config: global.config.clone(),
+        profile: global.profile.clone(),
+        vendor: global.vendor,
+        url: global.url.clone(),
+    };
+    let profile = config::load_profile(&selection, &|name| std::env::var(name).ok())?;
+    profile.vendor.ensure_available()?;
+    if global.insecure {
+        eprintln!(
+            "WARNING: --insecure: TLS certificates are NOT verified. Anyone on the network path can read \
+             the credentials and the answers. Use --ca-cert PEM instead."
+        );
+    }
+    let options = HttpOptions {
+        timeout: global
+            .timeout
+            .map(Duration::from_secs)
+            .or(profile.timeout)
+            .unwrap_or(DEFAULT_TIMEOUT),
+        ca_cert: global.ca_cert.clone(),
+        insecure: global.insecure,
+        rate_limit: profile.rate_limit,
+        ..HttpOptions::default()
+    };
+    let provider = providers::connect(&profile, &options)?;
+    Ok((profile, provider))
+}
+
+/// The principals named by `--user`, `--group` and `--everyone`, in that order.
+pub(crate) fn principals(args: &PrincipalArgs) -> Vec<Principal> {
+    let users = args.users.iter().map(|u| Principal::User(u.clone()));
+    let groups = args.groups.iter().map(|g| Principal::Group(g.clone()));
+    let everyone = args.everyone.then_some(Principal::Everyone);
+    users.chain(groups).chain(everyone).collect()
+}

@@ -1,0 +1,104 @@
+//! `grant` and `revoke`: one change to one dashboard's shares, through the common flow.
+
+use serde::Serialize;
+
+use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs};
+use crate::error::Result;
+use crate::flow::{self, ShareReport, ShareRequest};
+use crate::model::{Action, Change, Level, Mode};
+use crate::output;
+use crate::vendor::Vendor;
+
+pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
+    let request = ShareRequest {
+        dashboard: args.dashboard.clone(),
+        principals: super::principals(&args.principals),
+        change: Change::Grant(args.access),
+        mode: if args.replace {
+            Mode::Replace
+        } else {
+            Mode::Merge
+        },
+        publish: !args.no_publish,
+        dry_run: args.dry_run,
+    };
+    run(global, request).await
+}
+
+pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
+    let request = ShareRequest {
+        dashboard: args.dashboard.clone(),
+        principals: super::principals(&args.principals),
+        change: Change::Revoke,
+        mode: Mode::Merge,
+        publish: !args.no_publish,
+        dry_run: args.dry_run,
+    };
+    run(global, request).await
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    profile: &'a str,
+    vendor: Vendor,
+    #[serde(flatten)]
+    report: &'a ShareReport,
+}
+
+async fn run(global: &GlobalArgs, request: ShareRequest) -> Result<()> {
+    let (profile, provider) = super::connect(global)?;
+    let report = flow::change_shares(provider.as_ref(), &request).await?;
+    match global.output {
+        OutputFormat::Json => output::print_json(&JsonReport {
+            profile: &profile.name,
+            vendor: profile.vendor,
+            report: &report,
+        }),
+        OutputFormat::Table => output::print_text(&render(&report)),
+    }
+}
+
+fn render(report: &ShareReport) -> String {
+    let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
+    let rows = report.results.iter().map(|r| {
+        vec![
+            r.principal.clone(),
+            r.kind.to_string(),
+            level(r.before),
+            level(r.after),
+            r.action.to_string(),
+        ]
+    });
+    let table = output::table(&["principal", "type", "before", "after", "action"], rows);
+    let dashboard = match &report.dashboard.title {
+        Some(title) => format!("'{title}' ({})", report.dashboard.id),
+        None => report.dashboard.id.clone(),
+    };
+    let counts: Vec<String> = [
+        Action::Added,
+        Action::Updated,
+        Action::Removed,
+        Action::Unchanged,
+        Action::Absent,
+    ]
+    .into_iter()
+    .filter_map(|action| {
+        let n = report.count(action);
+        (n > 0).then(|| format!("{n} {action}"))
+    })
+    .collect();
+    let changes = report.results.iter().any(|r| r.action.is_change());
+    let outcome = if report.dry_run && changes {
+        "dry run: nothing was written".to_string()
+    } else if report.published {
+        "written and published".to_string()
+    } else if report.written {
+        "written".to_string()
+    } else {
+        "nothing to change".to_string()
+    };
+    format!(
+        "{table}\n\nDashboard {dashboard}: {} — {outcome}",
+        counts.join(", ")
+    )
+}

@@ -1,0 +1,563 @@
+//! Profiles: where the config file is, which profile is chosen, and where its secrets come from.
+//! Secrets are read from environment variables or files only, never from the file itself or argv.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::vendor::{CredentialKind, Vendor};
+
+/// The name under which `--vendor/--url` settings appear in messages.
+pub const ENV_PROFILE: &str = "(environment)";
+
+/// Everything needed to talk to one server. Secrets are redacted in `Debug`.
+#[derive(Debug)]
+pub struct Profile {
+    pub name: String,
+    pub vendor: Vendor,
+    pub url: Url,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub api_key: Option<SecretString>,
+    pub token: Option<SecretString>,
+    pub tenant_id: Option<String>,
+    pub project_id: Option<String>,
+    pub gwsource: Option<String>,
+    /// Requests per second to this server.
+    pub rate_limit: Option<u32>,
+    pub timeout: Option<Duration>,
+}
+
+/// How the command line asked for a profile.
+#[derive(Debug, Default, Clone)]
+pub struct Selection {
+    pub config: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub vendor: Option<Vendor>,
+    pub url: Option<String>,
+}
+
+/// Reads environment variables; tests pass their own.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    default_profile: Option<String>,
+    #[serde(default)]
+    profiles: BTreeMap<String, ProfileEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileEntry {
+    vendor: String,
+    url: Option<String>,
+    username: Option<String>,
+    password_env: Option<String>,
+    password_file: Option<PathBuf>,
+    api_key_env: Option<String>,
+    api_key_file: Option<PathBuf>,
+    token_env: Option<String>,
+    token_file: Option<PathBuf>,
+    tenant_id: Option<String>,
+    project_id: Option<String>,
+    gwsource: Option<String>,
+    rate_limit: Option<u32>,
+    timeout: Option<u64>,
+    // Present only to be refused with a helpful message; the values are never read.
+    password: Option<toml::Value>,
+    api_key: Option<toml::Value>,
+    token: Option<toml::Value>,
+}
+
+/// Resolves the profile a command runs against.
+pub fn load_profile(selection: &Selection, env: EnvLookup) -> Result<Profile> {
+    if let Some(vendor) = selection.vendor {
+        if selection.profile.is_some() && selection.config.is_some() {
+            return Err(Error::invalid(
+                "--vendor/--url and --profile/--config both choose a server; use one or the other",
+            ));
+        }
+        vendor.ensure_available()?;
+        return profile_from_env(vendor, selection.url.as_deref(), env);
+    }
+    if selection.url.is_some() {
+        return Err(Error::invalid(
+            "--url needs --vendor as well (for example --vendor sisense --url https://bi.example.com)",
+        ));
+    }
+
+    let path = find_config(selection.config.as_deref(), env)?;
+    let text = std::fs::read_to_string(&path).map_err(|err| {
+        Error::invalid(format!("cannot read config file {}: {err}", path.display()))
+    })?;
+    let file = parse_config(&text, &path)?;
+    let requested = selection
+        .profile
+        .clone()
+        .or_else(|| env("DASHSHARE_PROFILE"));
+    let (name, entry) = choose_profile(&file, requested.as_deref(), &path)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    resolve_entry(name, entry, base, env)
+}
+
+/// The config files looked at, in order, when no `--config` is given.
+pub fn config_candidates(env: EnvLookup) -> Vec<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(xdg) = env("XDG_CONFIG_HOME").filter(|dir| !dir.is_empty()) {
+        candidates.push(PathBuf::from(xdg).join("dashshare/config.toml"));
+    }
+    if let Some(home) = env("HOME").filter(|dir| !dir.is_empty()) {
+        candidates.push(PathBuf::from(home).join(".config/dashshare/config.toml"));
+    }
+    candidates
+}
+
+fn find_config(explicit: Option<&Path>, env: EnvLookup) -> Result<PathBuf> {
+    let named = explicit
+        .map(|path| (path.to_path_buf(), "--config"))
+        .or_else(|| {
+            env("DASHSHARE_CONFIG")
+                .filter(|path| !path.is_empty())
+                .map(|path| (PathBuf::from(path), "$DASHSHARE_CONFIG"))
+        });
+    if let Some((path, source)) = named {
+        if path.is_file() {
+            return Ok(path);
+        }
+        return Err(Error::invalid(format!(
+            "config file {} (from {source}) does not exist; create it (see examples/config.toml) or point {source} at an existing file",
+            path.display()
+        )));
+    }
+    let candidates = config_candidates(env);
+    if let Some(found) = candidates.iter().find(|path| path.is_file()) {
+        return Ok(found.clone());
+    }
+    let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+    Err(Error::invalid(format!(
+        "no config file found (looked in: {}); create one (see examples/config.toml), pass --config PATH, \
+         or use --vendor and --url with DASHSHARE_* environment variables",
+        if looked.is_empty() {
+            "nowhere: neither $XDG_CONFIG_HOME nor $HOME is set".to_string()
+        } else {
+            looked.join(", ")
+        }
+    )))
+}
+
+fn parse_config(text: &str, path: &Path) -> Result<ConfigFile> {
+    // The toml crate's own Display quotes the offending source line, which could hold a secret
+    // under a misspelt key; report the position and the message only.
+    toml::from_str(text).map_err(|err| {
+        let position = err
+            .span()
+            .map(|span| {
+                let line = text[..span.start].matches('\n').count() + 1;
+                format!(" (line {line})")
+            })
+            .unwrap_or_default();
+        Error::invalid(format!(
+            "config file {}{position}: {}",
+            path.display(),
+            err.message().trim()
+        ))
+    })
+}
+
+fn choose_profile<'f>(
+    file: &'f ConfigFile,
+    requested: Option<&str>,
+    path: &Path,
+) -> Result<(&'f str, &'f ProfileEntry)> {
+    let available = || {
+        if file.profiles.is_empty() {
+            "it defines none; add a [profiles.NAME] table".to_string()
+        } else {
+            let names: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+            format!("profiles there: {}", names.join(", "))
+        }
+    };
+    let name = match requested.or(file.default_profile.as_deref()) {
+        Some(name) => name,
+        None if file.profiles.len() == 1 => file
+            .profiles
+            .keys()
+            .next()
+            .map(String::as_str)
+            .unwrap_or_default(),
+        None => {
+            return Err(Error::invalid(format!(
+                "no profile chosen: pass --profile NAME, set $DASHSHARE_PROFILE, or set default_profile in {} ({})",
+                path.display(),
+                available()
+            )));
+        }
+    };
+    file.profiles
+        .get_key_value(name)
+        .map(|(name, entry)| (name.as_str(), entry))
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "profile '{name}' is not in {} ({})",
+                path.display(),
+                available()
+            ))
+        })
+}
+
+fn resolve_entry(name: &str, entry: &ProfileEntry, base: &Path, env: EnvLookup) -> Result<Profile> {
+    for (key, present) in [
+        ("password", entry.password.is_some()),
+        ("api_key", entry.api_key.is_some()),
+        ("token", entry.token.is_some()),
+    ] {
+        if present {
+            return Err(Error::invalid(format!(
+                "profile '{name}': secrets are never written in the config file; replace `{key} = …` with \
+                 `{key}_env = \"VARIABLE\"` (read from the environment) or `{key}_file = \"/path/to/file\"`"
+            )));
+        }
+    }
+    let vendor: Vendor = entry
+        .vendor
+        .parse()
+        .map_err(|err| Error::invalid(format!("profile '{name}': {err}")))?;
+    vendor.ensure_available()?;
+    let url = parse_url(name, vendor, entry.url.as_deref())?;
+    let source = |secret: &str, var: &Option<String>, file: &Option<PathBuf>| {
+        read_secret(name, secret, var.as_deref(), file.as_deref(), base, env)
+    };
+    let profile = Profile {
+        name: name.to_string(),
+        vendor,
+        url,
+        username: entry.username.clone(),
+        password: source("password", &entry.password_env, &entry.password_file)?,
+        api_key: source("api_key", &entry.api_key_env, &entry.api_key_file)?,
+        token: source("token", &entry.token_env, &entry.token_file)?,
+        tenant_id: entry.tenant_id.clone(),
+        project_id: entry.project_id.clone(),
+        gwsource: entry.gwsource.clone(),
+        rate_limit: entry.rate_limit,
+        timeout: entry.timeout.map(Duration::from_secs),
+    };
+    if profile.rate_limit == Some(0) {
+        return Err(Error::invalid(format!(
+            "profile '{name}': rate_limit = 0 would never send a request; use a positive number of requests per second or remove it"
+        )));
+    }
+    require_credentials(&profile, |secret| {
+        format!("`{secret}_env = \"VARIABLE\"` or `{secret}_file = \"/path\"` to profile '{name}'")
+    })?;
+    Ok(profile)
+}
+
+fn profile_from_env(vendor: Vendor, url: Option<&str>, env: EnvLookup) -> Result<Profile> {
+    let url = parse_url(ENV_PROFILE, vendor, url)?;
+    let var = |name: &str| env(name).filter(|value| !value.is_empty());
+    let secret = |name: &str| var(name).map(SecretString::from);
+    let profile = Profile {
+        name: ENV_PROFILE.to_string(),
+        vendor,
+        url,
+        username: var("DASHSHARE_USERNAME"),
+        password: secret("DASHSHARE_PASSWORD"),
+        api_key: secret("DASHSHARE_API_KEY"),
+        token: secret("DASHSHARE_TOKEN"),
+        tenant_id: var("DASHSHARE_TENANT_ID"),
+        project_id: var("DASHSHARE_PROJECT_ID"),
+        gwsource: var("DASHSHARE_GWSOURCE"),
+        rate_limit: None,
+        timeout: None,
+    };
+    require_credentials(&profile, |secret| {
+        format!(
+            "the environment variable DASHSHARE_{}",
+            secret.to_uppercase()
+        )
+    })?;
+    Ok(profile)
+}
+
+/// Checks that the vendor's credentials are all there; `how` says how to supply a missing one.
+fn require_credentials(profile: &Profile, how: impl Fn(&str) -> String) -> Result<()> {
+    let missing = |what: &str| {
+        Error::invalid(format!(
+            "{} profile '{}' has no {what}; add {}",
+            profile.vendor,
+            profile.name,
+            how(what)
+        ))
+    };
+    match profile.vendor.credentials() {
+        CredentialKind::UsernamePassword => {
+            if profile.username.is_none() {
+                return Err(Error::invalid(format!(
+                    "{} profile '{}' has no username; {}",
+                    profile.vendor,
+                    profile.name,
+                    if profile.name == ENV_PROFILE {
+                        "set DASHSHARE_USERNAME"
+                    } else {
+                        "add `username = \"…\"` to the profile"
+                    }
+                )));
+            }
+            if profile.password.is_none() {
+                return Err(missing("password"));
+            }
+        }
+        CredentialKind::ApiKey if profile.api_key.is_none() => return Err(missing("api_key")),
+        CredentialKind::Token if profile.token.is_none() => return Err(missing("token")),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn parse_url(profile: &str, vendor: Vendor, url: Option<&str>) -> Result<Url> {
+    let text = url.or(vendor.default_url()).ok_or_else(|| {
+        Error::invalid(if profile == ENV_PROFILE {
+            format!("--vendor {vendor} needs --url (the server's base address)")
+        } else {
+            format!("profile '{profile}' has no url; add `url = \"https://…\"`")
+        })
+    })?;
+    let url = Url::parse(text).map_err(|err| {
+        Error::invalid(format!(
+            "profile '{profile}': '{text}' is not a valid URL ({err}); write it like https://bi.example.com"
+        ))
+    })?;
+    match url.scheme() {
+        "https" => {}
+        "http" => tracing::warn!(
+            "profile '{profile}' uses plain http:// ({url}); credentials travel unencrypted"
+        ),
+        other => {
+            return Err(Error::invalid(format!(
+                "profile '{profile}': URL scheme '{other}' is not supported; use https:// (or http:// on a trusted network)"
+            )));
+        }
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid(format!(
+            "profile '{profile}': the URL must not carry credentials; use username and password_env instead"
+        )));
+    }
+    Ok(url)
+}
+
+fn read_secret(
+    profile: &str,
+    secret: &str,
+    var: Option<&str>,
+    file: Option<&Path>,
+    base: &Path,
+    env: EnvLookup,
+) -> Result<Option<SecretString>> {
+    match (var, file) {
+        (Some(_), Some(_)) => Err(Error::invalid(format!(
+            "profile '{profile}': set either {secret}_env or {secret}_file, not both"
+        ))),
+        (Some(var), None) => match env(var).filter(|value| !value.is_empty()) {
+            Some(value) => Ok(Some(SecretString::from(value))),
+            None => Err(Error::invalid(format!(
+                "profile '{profile}': {secret}_env names the environment variable {var}, which is not set \
+                 (or empty); export it, or use {secret}_file"
+            ))),
+        },
+        (None, Some(file)) => {
+            let path = expand_path(file, base, env);
+            let text = std::fs::read_to_string(&path).map_err(|err| {
+                Error::invalid(format!(
+                    "profile '{profile}': cannot read {secret}_file {}: {err}",
+                    path.display()
+                ))
+            })?;
+            // Secret files usually end with a newline that is not part of the secret.
+            let value = text.trim_end_matches(['\n', '\r']);
+            if value.is_empty() {
+                return Err(Error::invalid(format!(
+                    "profile '{profile}': {secret}_file {} is empty",
+                    path.display()
+                )));
+            }
+            Ok(Some(SecretString::from(value.to_string())))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// `~/x` is under $HOME; a relative path is relative to the config file's folder.
+fn expand_path(path: &Path, base: &Path, env: EnvLookup) -> PathBuf {
+    if let Ok(rest) = path.strip_prefix("~")
+        && let Some(home) = env("HOME")
+    {
+        return PathBuf::from(home).join(rest);
+    }
+    if path.is_relative() {
+        base.join(path)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn write_config(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    fn select(path: &Path, profile: Option<&str>) -> Selection {
+        Selection {
+            config: Some(path.to_path_buf()),
+            profile: profile.map(str::to_string),
+            ..Selection::default()
+        }
+    }
+
+    const SISENSE: &str = r#"
+[profiles.prod]
+vendor = "sisense"
+url = "https://bi.example.com"
+username = "admin@example.com"
+password_env = "SISENSE_PASSWORD"
+"#;
+
+    #[test]
+    fn loads_a_profile_with_its_secret_from_the_environment() {
+        let (_dir, path) = write_config(SISENSE);
+        let env = env_of(&[("SISENSE_PASSWORD", "p@ss+w&rd")]);
+        let profile = load_profile(&select(&path, Some("prod")), &env).unwrap();
+        assert_eq!(profile.vendor, Vendor::Sisense);
+        assert_eq!(profile.password.unwrap().expose_secret(), "p@ss+w&rd");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let (_dir, path) = write_config(SISENSE);
+        let env = env_of(&[("SISENSE_PASSWORD", "hunter2-secret")]);
+        let profile = load_profile(&select(&path, None), &env).unwrap();
+        assert!(!format!("{profile:?}").contains("hunter2-secret"));
+    }
+
+    #[test]
+    fn inline_secret_is_refused_without_echoing_it() {
+        let (_dir, path) = write_config(
+            "[profiles.p]\nvendor = \"sisense\"\nurl = \"https://x\"\nusername = \"u\"\npassword = \"hunter2\"\n",
+        );
+        let err = load_profile(&select(&path, None), &env_of(&[])).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("password_env") && text.contains("password_file"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn misspelt_key_is_reported_without_quoting_the_line() {
+        let (_dir, path) = write_config(
+            "[profiles.p]\nvendor = \"sisense\"\nurl = \"https://x\"\npasword = \"hunter2\"\n",
+        );
+        let text = load_profile(&select(&path, None), &env_of(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("pasword") && text.contains("line 4"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+
+    #[test]
+    fn missing_environment_variable_is_named() {
+        let (_dir, path) = write_config(SISENSE);
+        let err = load_profile(&select(&path, None), &env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("SISENSE_PASSWORD"), "{err}");
+    }
+
+    #[test]
+    fn secret_file_is_read_relative_to_the_config_and_trimmed() {
+        let (dir, path) = write_config(
+            "[profiles.p]\nvendor = \"sisense\"\nurl = \"https://x\"\nusername = \"u\"\npassword_file = \"pw.txt\"\n",
+        );
+        std::fs::write(dir.path().join("pw.txt"), "s3cret\n").unwrap();
+        let profile = load_profile(&select(&path, None), &env_of(&[])).unwrap();
+        assert_eq!(profile.password.unwrap().expose_secret(), "s3cret");
+    }
+
+    #[test]
+    fn unknown_profile_lists_the_known_ones() {
+        let (_dir, path) = write_config(SISENSE);
+        let env = env_of(&[("SISENSE_PASSWORD", "x")]);
+        let err = load_profile(&select(&path, Some("staging")), &env).unwrap_err();
+        assert!(err.to_string().contains("'staging'") && err.to_string().contains("prod"));
+    }
+
+    #[test]
+    fn profile_comes_from_the_environment_variable() {
+        let (_dir, path) = write_config(&format!(
+            "{SISENSE}\n[profiles.other]\nvendor = \"eci\"\nurl = \"https://e\"\napi_key_env = \"K\"\n"
+        ));
+        let env = env_of(&[("DASHSHARE_PROFILE", "other"), ("K", "key")]);
+        let profile = load_profile(&select(&path, None), &env).unwrap();
+        assert_eq!(profile.vendor, Vendor::Eci);
+    }
+
+    #[test]
+    fn env_only_mode_reads_dashshare_variables() {
+        let env = env_of(&[("DASHSHARE_USERNAME", "u"), ("DASHSHARE_PASSWORD", "pw")]);
+        let selection = Selection {
+            vendor: Some(Vendor::Sisense),
+            url: Some("https://bi.example.com".into()),
+            ..Selection::default()
+        };
+        let profile = load_profile(&selection, &env).unwrap();
+        assert_eq!(profile.username.as_deref(), Some("u"));
+
+        let err = load_profile(&selection, &env_of(&[("DASHSHARE_USERNAME", "u")])).unwrap_err();
+        assert!(err.to_string().contains("DASHSHARE_PASSWORD"), "{err}");
+    }
+
+    #[test]
+    fn vizzly_has_a_default_url() {
+        let selection = Selection {
+            vendor: Some(Vendor::Vizzly),
+            ..Selection::default()
+        };
+        let profile = load_profile(&selection, &env_of(&[("DASHSHARE_API_KEY", "k")])).unwrap();
+        assert_eq!(profile.url.as_str(), "https://api.vizzly.co/");
+    }
+
+    #[test]
+    fn no_config_anywhere_says_where_it_looked() {
+        let env = env_of(&[("HOME", "/nonexistent-home")]);
+        let err = load_profile(&Selection::default(), &env).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("/nonexistent-home/.config/dashshare/config.toml")
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! The one public error type. Every failure the tool can report is classified here, and the
+//! classification alone decides the process exit code (see CONTRACT.md, "Exit codes").
+
+use std::fmt;
+
+/// What went wrong, in words a user can act on. Messages never contain a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad invocation, configuration or input: an unknown principal, a malformed value, a missing
+    /// setting. Nothing was changed on any server.
+    #[error("{0}")]
+    Invalid(String),
+
+    /// The vendor cannot do what was asked. Nothing was changed on any server.
+    #[error("{0}")]
+    Unsupported(String),
+
+    /// The server refused the credentials.
+    #[error("{0}")]
+    Auth(String),
+
+    /// A remote operation failed (after retries where retrying was safe).
+    #[error("{0}")]
+    Remote(String),
+}
+
+/// The contract's exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    Success = 0,
+    RemoteFailure = 1,
+    BadInput = 2,
+    AuthFailure = 3,
+}
+
+impl Error {
+    pub fn invalid(message: impl fmt::Display) -> Self {
+        Error::Invalid(message.to_string())
+    }
+
+    pub fn remote(message: impl fmt::Display) -> Self {
+        Error::Remote(message.to_string())
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Invalid(_) | Error::Unsupported(_) => ExitCode::BadInput,
+            Error::Auth(_) => ExitCode::AuthFailure,
+            Error::Remote(_) => ExitCode::RemoteFailure,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

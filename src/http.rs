@@ -1,0 +1,432 @@
+//! The one HTTP client every vendor uses: timeouts, retry with exponential backoff and jitter,
+//! `Retry-After`, an optional request rate, TLS options, and tracing that never shows a secret.
+//! Vendors only build requests; what to retry and how to report a transport failure is decided here.
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use backon::{ExponentialBuilder, Retryable};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// Header whose values may be shown in traces; every other header's value is redacted.
+const PLAIN_HEADERS: &[&str] = &["accept", "content-type", "content-length", "user-agent"];
+
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: usize,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// The longest `Retry-After` we honour; a server asking for more gets this much.
+    pub retry_after_cap: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 5,
+            min_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            retry_after_cap: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub timeout: Duration,
+    pub ca_cert: Option<PathBuf>,
+    pub insecure: bool,
+    /// Requests per second to this server.
+    pub rate_limit: Option<u32>,
+    pub retry: RetryPolicy,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            timeout: Duration::from_secs(30),
+            ca_cert: None,
+            insecure: false,
+            rate_limit: None,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// A complete answer from the server, whatever its status.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: bytes::Bytes,
+    /// Method and URL (without query), for messages.
+    pub target: String,
+}
+
+impl Reply {
+    pub fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|err| {
+            Error::remote(format!(
+                "unexpected answer from {} (status {}): {err}",
+                self.target, self.status
+            ))
+        })
+    }
+}
+
+pub struct HttpClient {
+    client: reqwest::Client,
+    base: Url,
+    retry: RetryPolicy,
+    limiter: Option<DefaultDirectRateLimiter>,
+    secrets: Mutex<Vec<SecretString>>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("base", &self.base.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why one attempt did not produce a final answer.
+enum Attempt {
+    /// The server answered with a status worth retrying.
+    Busy {
+        reply: Reply,
+        retry_after: Option<Duration>,
+    },
+    /// The request did not complete; `retry` says whether sending it again is safe.
+    Transport { message: String, retry: bool },
+}
+
+impl HttpClient {
+    pub fn new(base: Url, options: &HttpOptions) -> Result<Self> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("dashshare/", env!("CARGO_PKG_VERSION")))
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)));
+        if let Some(path) = &options.ca_cert {
+            let pem = std::fs::read(path).map_err(|err| {
+                Error::invalid(format!("cannot read --ca-cert {}: {err}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
+                Error::invalid(format!(
+                    "--ca-cert {} holds no usable PEM certificate: {err}",
+                    path.display()
+                ))
+            })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        if options.insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        let client = builder
+            .build()
+            .map_err(|err| Error::invalid(format!("cannot set up the HTTP client: {err}")))?;
+        let limiter = options
+            .rate_limit
+            .and_then(NonZeroU32::new)
+            .map(|rate| RateLimiter::direct(Quota::per_second(rate)));
+        Ok(HttpClient {
+            client,
+            base: with_trailing_slash(base),
+            retry: options.retry.clone(),
+            limiter,
+            secrets: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Starts a request to the base URL plus `segments`, each percent-encoded as one path segment.
+    pub fn request(&self, method: Method, segments: &[&str]) -> reqwest::RequestBuilder {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        self.client.request(method, url)
+    }
+
+    /// Remembers a secret so that any vendor text shown to the user is scrubbed of it.
+    pub fn register_secret(&self, secret: &SecretString) {
+        if let Ok(mut secrets) = self.secrets.lock() {
+            secrets.push(secret.clone());
+        }
+    }
+
+    /// Replaces every registered secret in `text` (vendor messages can echo what they were sent).
+    pub fn scrub(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        if let Ok(secrets) = self.secrets.lock() {
+            for secret in secrets.iter() {
+                let value = secret.expose_secret();
+                if !value.is_empty() {
+                    text = text.replace(value, "[redacted]");
+                }
+            }
+        }
+        text
+    }
+
+    /// Sends `request`, retrying 429, 502, 503, 504 and failed connections with backoff.
+    /// A timed-out or interrupted request is sent again only when `idempotent`: otherwise the server
+    /// may already have acted on it. Any final HTTP status comes back as a `Reply`.
+    pub async fn execute(&self, request: reqwest::Request, idempotent: bool) -> Result<Reply> {
+        let target = format!("{} {}", request.method(), without_query(request.url()));
+        let Some(template) = request.try_clone() else {
+            // A streaming body cannot be replayed; send it once.
+            return self
+                .attempt(request, &target, false)
+                .await
+                .or_else(final_answer);
+        };
+        let backoff = ExponentialBuilder::default()
+            .with_jitter()
+            .with_min_delay(self.retry.min_delay)
+            .with_max_delay(self.retry.max_delay)
+            .with_max_times(self.retry.max_retries);
+        let cap = self.retry.retry_after_cap;
+        let send = || async {
+            match template.try_clone() {
+                Some(request) => self.attempt(request, &target, idempotent).await,
+                None => Err(Attempt::Transport {
+                    message: format!("{target}: the request body cannot be sent twice"),
+                    retry: false,
+                }),
+            }
+        };
+        send.retry(backoff)
+            .sleep(tokio::time::sleep)
+            .when(|attempt| match attempt {
+                Attempt::Busy { .. } => true,
+                Attempt::Transport { retry, .. } => *retry,
+            })
+            .adjust(|attempt, delay| match (attempt, delay) {
+                (
+                    Attempt::Busy {
+                        retry_after: Some(wait),
+                        ..
+                    },
+                    Some(_),
+                ) => Some((*wait).min(cap)),
+                _ => delay,
+            })
+            .notify(|attempt, delay| {
+                let why = match attempt {
+                    Attempt::Busy { reply, .. } => format!("status {}", reply.status.as_u16()),
+                    Attempt::Transport { message, .. } => message.clone(),
+                };
+                tracing::info!("{target}: {why}; retrying in {} ms", delay.as_millis());
+            })
+            .await
+            .or_else(final_answer)
+    }
+
+    async fn attempt(
+        &self,
+        request: reqwest::Request,
+        target: &str,
+        idempotent: bool,
+    ) -> std::result::Result<Reply, Attempt> {
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
+        tracing::debug!("{target}");
+        tracing::trace!("request headers: {}", redacted_headers(request.headers()));
+        let started = Instant::now();
+        let response = match self.client.execute(request).await {
+            Ok(response) => response,
+            Err(err) => return Err(transport_failure(target, &err, idempotent)),
+        };
+        let status = response.status();
+        let retry_after = parse_retry_after(response.headers());
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(err) => return Err(transport_failure(target, &err, idempotent)),
+        };
+        tracing::info!(
+            "{target} -> {} ({} ms)",
+            status.as_u16(),
+            started.elapsed().as_millis()
+        );
+        let reply = Reply {
+            status,
+            body,
+            target: target.to_string(),
+        };
+        if is_busy(status) {
+            Err(Attempt::Busy { reply, retry_after })
+        } else {
+            Ok(reply)
+        }
+    }
+}
+
+/// After the last retry a busy answer is still an answer: the caller reports its status.
+fn final_answer(attempt: Attempt) -> Result<Reply> {
+    match attempt {
+        Attempt::Busy { reply, .. } => Ok(reply),
+        Attempt::Transport { message, .. } => Err(Error::Remote(message)),
+    }
+}
+
+fn is_busy(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::BAD_GATEWAY
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::GATEWAY_TIMEOUT
+    )
+}
+
+fn transport_failure(target: &str, err: &reqwest::Error, idempotent: bool) -> Attempt {
+    // A refused connection never reached the server, so any request may be sent again.
+    let retry = err.is_connect() || idempotent;
+    let what = if err.is_timeout() {
+        "timed out (raise --timeout if the server is slow)".to_string()
+    } else if err.is_connect() {
+        format!("could not connect: {}", root_cause(err))
+    } else {
+        format!("failed: {}", root_cause(err))
+    };
+    let message = if retry {
+        format!("{target} {what}")
+    } else {
+        format!(
+            "{target} {what}; it was not sent again because the server may already have applied it \
+             (check with `dashshare list`)"
+        )
+    };
+    Attempt::Transport { message, retry }
+}
+
+/// The innermost cause ("Connection refused", "invalid peer certificate: …"): the outer layers
+/// only repeat the URL and the library's names for its parts.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+/// Delta-seconds or an HTTP date, per RFC 9110.
+fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+fn redacted_headers(headers: &HeaderMap) -> String {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let shown = if PLAIN_HEADERS.contains(&name.as_str()) {
+                value.to_str().unwrap_or("[binary]")
+            } else {
+                "[redacted]"
+            };
+            format!("{name}: {shown}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn without_query(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.to_string()
+}
+
+fn with_trailing_slash(mut url: Url) -> Url {
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url
+}
+
+/// Marks a header value as sensitive so that no `Debug` of the request shows it.
+pub fn secret_header(value: &str) -> Result<reqwest::header::HeaderValue> {
+    let mut header = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        Error::invalid("a credential contains characters that cannot be sent in an HTTP header")
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "3".parse().unwrap());
+        assert_eq!(parse_retry_after(&headers), Some(Duration::from_secs(3)));
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(parse_retry_after(&headers), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(parse_retry_after(&headers), None);
+    }
+
+    #[test]
+    fn path_segments_are_encoded_and_base_paths_kept() {
+        let client = HttpClient::new(
+            Url::parse("https://bi.example.com/sisense").unwrap(),
+            &HttpOptions::default(),
+        )
+        .unwrap();
+        let request = client
+            .request(Method::GET, &["api", "v1", "dashboards", "a/b c"])
+            .build()
+            .unwrap();
+        assert_eq!(
+            request.url().as_str(),
+            "https://bi.example.com/sisense/api/v1/dashboards/a%2Fb%20c"
+        );
+    }
+
+    #[test]
+    fn traces_show_only_plain_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", "Bearer tok".parse().unwrap());
+        headers.insert("accept", "application/json".parse().unwrap());
+        let shown = redacted_headers(&headers);
+        assert!(shown.contains("application/json") && !shown.contains("tok"));
+    }
+
+    #[test]
+    fn scrub_removes_registered_secrets() {
+        let client =
+            HttpClient::new(Url::parse("https://x").unwrap(), &HttpOptions::default()).unwrap();
+        client.register_secret(&SecretString::from("s3cret"));
+        assert_eq!(
+            client.scrub("bad password s3cret"),
+            "bad password [redacted]"
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! dashshare: grant, revoke and list dashboard shares on five BI vendors through their REST APIs.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod flow;
+pub mod http;
+pub mod logging;
+pub mod model;
+pub mod output;
+pub mod providers;
+pub mod session;
+pub mod vendor;
+
+pub use error::{Error, ExitCode, Result};

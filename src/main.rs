@@ -1,0 +1,25 @@
+use clap::Parser;
+
+use dashshare::cli::Cli;
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    dashshare::logging::init(cli.global.verbose, cli.global.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return std::process::ExitCode::from(dashshare::ExitCode::RemoteFailure as u8);
+        }
+    };
+    match runtime.block_on(dashshare::commands::run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::ExitCode::from(err.exit_code() as u8)
+        }
+    }
+}

@@ -1,0 +1,584 @@
+//! The share model and the one pure function that decides what changes: no I/O here.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
+
+/// An access level as the contract names it; each vendor maps it to its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    View,
+    Edit,
+}
+
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::View => "view",
+            Access::Edit => "edit",
+        }
+    }
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrincipalKind {
+    User,
+    Group,
+    Everyone,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "user",
+            PrincipalKind::Group => "group",
+            PrincipalKind::Everyone => "everyone",
+        }
+    }
+}
+
+impl fmt::Display for PrincipalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A principal as the user wrote it (`user:alice@example.com`, `group:Marketing`, `everyone`),
+/// before the vendor has told us who that is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Principal {
+    User(String),
+    Group(String),
+    Everyone,
+}
+
+impl Principal {
+    pub fn kind(&self) -> PrincipalKind {
+        match self {
+            Principal::User(_) => PrincipalKind::User,
+            Principal::Group(_) => PrincipalKind::Group,
+            Principal::Everyone => PrincipalKind::Everyone,
+        }
+    }
+
+    /// The name as given, without the kind prefix.
+    pub fn name(&self) -> &str {
+        match self {
+            Principal::User(name) | Principal::Group(name) => name,
+            Principal::Everyone => "everyone",
+        }
+    }
+}
+
+impl fmt::Display for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Principal::User(name) => write!(f, "user:{name}"),
+            Principal::Group(name) => write!(f, "group:{name}"),
+            Principal::Everyone => f.write_str("everyone"),
+        }
+    }
+}
+
+impl Serialize for Principal {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl FromStr for Principal {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        if text == "everyone" {
+            return Ok(Principal::Everyone);
+        }
+        let (kind, name) = text.split_once(':').ok_or_else(|| {
+            format!("'{text}' is not a principal: write user:NAME, group:NAME or everyone")
+        })?;
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(format!("'{text}' names no {kind}: write {kind}:NAME"));
+        }
+        match kind {
+            "user" => Ok(Principal::User(name.to_string())),
+            "group" => Ok(Principal::Group(name.to_string())),
+            _ => Err(format!(
+                "'{text}' has an unknown kind '{kind}': write user:NAME, group:NAME or everyone"
+            )),
+        }
+    }
+}
+
+/// A principal as the vendor identifies it in a share (its internal id).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ShareKey {
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    pub id: String,
+}
+
+impl ShareKey {
+    pub fn new(kind: PrincipalKind, id: impl Into<String>) -> Self {
+        ShareKey {
+            kind,
+            id: id.into(),
+        }
+    }
+}
+
+/// What a share grants. `Owner` is an entry that carries no access level (the Sisense owner's):
+/// dashshare never changes or removes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    Access(Access),
+    Owner,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Access(access) => access.as_str(),
+            Level::Owner => "owner",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Level {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Share {
+    #[serde(flatten)]
+    pub key: ShareKey,
+    #[serde(rename = "access")]
+    pub level: Level,
+}
+
+/// A dashboard's shares: at most one entry per principal, in the vendor's order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ShareSet {
+    shares: Vec<Share>,
+}
+
+impl ShareSet {
+    /// Builds a set, keeping the first entry where the vendor listed a principal twice.
+    pub fn new(shares: impl IntoIterator<Item = Share>) -> Self {
+        let mut set = ShareSet::default();
+        for share in shares {
+            if set.get(&share.key).is_none() {
+                set.shares.push(share);
+            }
+        }
+        set
+    }
+
+    pub fn get(&self, key: &ShareKey) -> Option<Level> {
+        self.shares
+            .iter()
+            .find(|share| &share.key == key)
+            .map(|share| share.level)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Share> {
+        self.shares.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.shares.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shares.is_empty()
+    }
+}
+
+/// What the caller wants for one principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// After the write the principal has exactly this access.
+    Grant(Access),
+    Revoke,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    pub key: ShareKey,
+    pub change: Change,
+}
+
+/// How the principals of a request relate to the shares already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Only the named principals change; every other share stays exactly as it is.
+    #[default]
+    Merge,
+    /// The named principals are the complete share set: every other share is removed, except the
+    /// owner's.
+    Replace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Added,
+    Updated,
+    Unchanged,
+    Removed,
+    Absent,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Added => "added",
+            Action::Updated => "updated",
+            Action::Unchanged => "unchanged",
+            Action::Removed => "removed",
+            Action::Absent => "absent",
+        }
+    }
+
+    pub fn is_change(self) -> bool {
+        matches!(self, Action::Added | Action::Updated | Action::Removed)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub key: ShareKey,
+    pub before: Option<Level>,
+    pub after: Option<Level>,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub after: ShareSet,
+    /// One entry per named principal, in request order, then the shares `Mode::Replace` removes.
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Plan {
+    pub fn changes_anything(&self) -> bool {
+        self.outcomes
+            .iter()
+            .any(|outcome| outcome.action.is_change())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("the owner's share cannot be revoked")]
+    OwnerRevoke(ShareKey),
+    #[error("the same principal is asked for twice with different changes")]
+    Conflict(ShareKey),
+}
+
+/// Turns the current shares and a requested change into the new shares and what happens to each
+/// principal. Pure: the same inputs always give the same plan.
+pub fn plan(current: &ShareSet, intents: &[Intent], mode: Mode) -> Result<Plan, PlanError> {
+    let mut wanted: HashMap<&ShareKey, Change> = HashMap::new();
+    let mut order: Vec<&ShareKey> = Vec::new();
+    for intent in intents {
+        match wanted.get(&intent.key) {
+            None => {
+                wanted.insert(&intent.key, intent.change);
+                order.push(&intent.key);
+            }
+            Some(change) if *change == intent.change => {}
+            Some(_) => return Err(PlanError::Conflict(intent.key.clone())),
+        }
+    }
+
+    let mut after = Vec::with_capacity(current.len() + order.len());
+    let mut decided: HashMap<&ShareKey, Outcome> = HashMap::new();
+    let mut pruned = Vec::new();
+    for share in current.iter() {
+        let before = Some(share.level);
+        match (wanted.get(&share.key), share.level) {
+            (Some(Change::Revoke), Level::Owner) => {
+                return Err(PlanError::OwnerRevoke(share.key.clone()));
+            }
+            (Some(Change::Revoke), _) => {
+                decided.insert(&share.key, outcome(share, before, None, Action::Removed));
+            }
+            // The owner already has every right a grant could give.
+            (Some(Change::Grant(_)), Level::Owner) => {
+                after.push(share.clone());
+                decided.insert(
+                    &share.key,
+                    outcome(share, before, before, Action::Unchanged),
+                );
+            }
+            (Some(Change::Grant(access)), Level::Access(had)) => {
+                let level = Level::Access(*access);
+                let action = if had == *access {
+                    Action::Unchanged
+                } else {
+                    Action::Updated
+                };
+                after.push(Share {
+                    key: share.key.clone(),
+                    level,
+                });
+                decided.insert(&share.key, outcome(share, before, Some(level), action));
+            }
+            (None, Level::Access(_)) if mode == Mode::Replace => {
+                pruned.push(outcome(share, before, None, Action::Removed));
+            }
+            (None, _) => after.push(share.clone()),
+        }
+    }
+
+    let mut outcomes = Vec::with_capacity(order.len() + pruned.len());
+    for key in order {
+        if let Some(done) = decided.remove(key) {
+            outcomes.push(done);
+            continue;
+        }
+        let (after_level, action) = match wanted[key] {
+            Change::Grant(access) => {
+                let level = Level::Access(access);
+                after.push(Share {
+                    key: key.clone(),
+                    level,
+                });
+                (Some(level), Action::Added)
+            }
+            Change::Revoke => (None, Action::Absent),
+        };
+        outcomes.push(Outcome {
+            key: key.clone(),
+            before: None,
+            after: after_level,
+            action,
+        });
+    }
+    outcomes.extend(pruned);
+
+    Ok(Plan {
+        after: ShareSet { shares: after },
+        outcomes,
+    })
+}
+
+fn outcome(share: &Share, before: Option<Level>, after: Option<Level>, action: Action) -> Outcome {
+    Outcome {
+        key: share.key.clone(),
+        before,
+        after,
+        action,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str) -> ShareKey {
+        ShareKey::new(PrincipalKind::User, id)
+    }
+
+    fn share(id: &str, level: Level) -> Share {
+        Share {
+            key: user(id),
+            level,
+        }
+    }
+
+    fn grant(id: &str, access: Access) -> Intent {
+        Intent {
+            key: user(id),
+            change: Change::Grant(access),
+        }
+    }
+
+    fn revoke(id: &str) -> Intent {
+        Intent {
+            key: user(id),
+            change: Change::Revoke,
+        }
+    }
+
+    fn actions(plan: &Plan) -> Vec<(String, Action)> {
+        plan.outcomes
+            .iter()
+            .map(|o| (o.key.id.clone(), o.action))
+            .collect()
+    }
+
+    #[test]
+    fn grant_adds_and_keeps_owner_and_others() {
+        let current = ShareSet::new([
+            share("owner", Level::Owner),
+            share("bob", Level::Access(Access::Edit)),
+        ]);
+        let plan = plan(&current, &[grant("alice", Access::View)], Mode::Merge).unwrap();
+        assert_eq!(actions(&plan), vec![("alice".into(), Action::Added)]);
+        assert_eq!(plan.after.len(), 3);
+        assert_eq!(plan.after.get(&user("owner")), Some(Level::Owner));
+        assert_eq!(
+            plan.after.get(&user("bob")),
+            Some(Level::Access(Access::Edit))
+        );
+        assert!(plan.changes_anything());
+    }
+
+    #[test]
+    fn grant_lowers_and_raises_to_exactly_the_asked_level() {
+        let current = ShareSet::new([
+            share("a", Level::Access(Access::Edit)),
+            share("b", Level::Access(Access::View)),
+        ]);
+        let plan = plan(
+            &current,
+            &[grant("a", Access::View), grant("b", Access::Edit)],
+            Mode::Merge,
+        )
+        .unwrap();
+        assert_eq!(
+            actions(&plan),
+            vec![("a".into(), Action::Updated), ("b".into(), Action::Updated)]
+        );
+        assert_eq!(
+            plan.after.get(&user("a")),
+            Some(Level::Access(Access::View))
+        );
+        assert_eq!(
+            plan.after.get(&user("b")),
+            Some(Level::Access(Access::Edit))
+        );
+    }
+
+    #[test]
+    fn granting_what_is_there_changes_nothing() {
+        let current = ShareSet::new([share("a", Level::Access(Access::View))]);
+        let plan = plan(&current, &[grant("a", Access::View)], Mode::Merge).unwrap();
+        assert_eq!(actions(&plan), vec![("a".into(), Action::Unchanged)]);
+        assert!(!plan.changes_anything());
+        assert_eq!(plan.after, current);
+    }
+
+    #[test]
+    fn grant_to_owner_is_unchanged_and_owner_cannot_be_revoked() {
+        let current = ShareSet::new([share("owner", Level::Owner)]);
+        let granted = plan(&current, &[grant("owner", Access::View)], Mode::Merge).unwrap();
+        assert_eq!(actions(&granted), vec![("owner".into(), Action::Unchanged)]);
+        assert_eq!(
+            plan(&current, &[revoke("owner")], Mode::Merge),
+            Err(PlanError::OwnerRevoke(user("owner")))
+        );
+    }
+
+    #[test]
+    fn revoke_removes_only_the_named_share() {
+        let current = ShareSet::new([
+            share("owner", Level::Owner),
+            share("a", Level::Access(Access::View)),
+            share("b", Level::Access(Access::View)),
+        ]);
+        let plan = plan(&current, &[revoke("a"), revoke("ghost")], Mode::Merge).unwrap();
+        assert_eq!(
+            actions(&plan),
+            vec![
+                ("a".into(), Action::Removed),
+                ("ghost".into(), Action::Absent)
+            ]
+        );
+        assert_eq!(plan.after.len(), 2);
+        assert_eq!(plan.after.get(&user("a")), None);
+    }
+
+    #[test]
+    fn replace_removes_unnamed_shares_but_never_the_owner() {
+        let current = ShareSet::new([
+            share("owner", Level::Owner),
+            share("a", Level::Access(Access::View)),
+            share("b", Level::Access(Access::Edit)),
+        ]);
+        let plan = plan(&current, &[grant("a", Access::View)], Mode::Replace).unwrap();
+        assert_eq!(
+            actions(&plan),
+            vec![
+                ("a".into(), Action::Unchanged),
+                ("b".into(), Action::Removed)
+            ]
+        );
+        assert_eq!(plan.after.get(&user("owner")), Some(Level::Owner));
+        assert_eq!(plan.after.len(), 2);
+    }
+
+    #[test]
+    fn repeated_intents_count_once_and_conflicts_are_refused() {
+        let current = ShareSet::default();
+        let plan_once = plan(
+            &current,
+            &[grant("a", Access::View), grant("a", Access::View)],
+            Mode::Merge,
+        )
+        .unwrap();
+        assert_eq!(plan_once.outcomes.len(), 1);
+        assert_eq!(
+            plan(
+                &current,
+                &[grant("a", Access::View), revoke("a")],
+                Mode::Merge
+            ),
+            Err(PlanError::Conflict(user("a")))
+        );
+    }
+
+    #[test]
+    fn principals_parse_from_their_written_form() {
+        assert_eq!(
+            "user:alice@example.com".parse::<Principal>(),
+            Ok(Principal::User("alice@example.com".into()))
+        );
+        assert_eq!(
+            "group:Sales Team".parse::<Principal>(),
+            Ok(Principal::Group("Sales Team".into()))
+        );
+        assert_eq!("everyone".parse::<Principal>(), Ok(Principal::Everyone));
+        assert!(
+            "alice"
+                .parse::<Principal>()
+                .unwrap_err()
+                .contains("'alice'")
+        );
+        assert!(
+            "role:x"
+                .parse::<Principal>()
+                .unwrap_err()
+                .contains("'role'")
+        );
+        assert!("user:".parse::<Principal>().is_err());
+    }
+}

@@ -1,0 +1,97 @@
+//! The `ShareProvider` trait every vendor implements, and the factory that picks one for a profile.
+//! A provider only knows its vendor's calls; the order of operations lives in `flow.rs`.
+
+mod sisense;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::config::Profile;
+use crate::error::{Error, Result};
+use crate::http::HttpOptions;
+use crate::model::{Principal, ShareKey, ShareSet};
+use crate::vendor::Vendor;
+
+/// A dashboard as the vendor identifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dashboard {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// One row of `dashboards`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DashboardSummary {
+    pub id: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+/// A principal the vendor knows, with the id its shares use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub principal: Principal,
+    pub key: ShareKey,
+}
+
+/// A dashboard's shares as read. `raw` is the vendor's own representation, handed back at write
+/// time so that anything dashshare does not manage is written back exactly as it was.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub dashboard: Dashboard,
+    pub shares: ShareSet,
+    pub raw: serde_json::Value,
+}
+
+/// Who the credentials belong to, for `check`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Identity {
+    pub user: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[async_trait]
+pub trait ShareProvider: Send + Sync {
+    fn vendor(&self) -> Vendor;
+
+    /// Authenticates and reports who we are.
+    async fn check(&self) -> Result<Identity>;
+
+    async fn dashboards(&self, search: Option<&str>) -> Result<Vec<DashboardSummary>>;
+
+    /// Turns a dashboard argument (an id, or `name:TITLE`) into a dashboard; a title must match
+    /// exactly one dashboard.
+    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard>;
+
+    /// `Ok(None)` when the vendor has no such principal.
+    async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>>;
+
+    async fn read_shares(&self, dashboard: &Dashboard) -> Result<Snapshot>;
+
+    /// Makes `after` the dashboard's share set, in one write.
+    async fn write_shares(&self, before: &Snapshot, after: &ShareSet) -> Result<()>;
+
+    /// Makes written shares visible, for vendors with a publish step.
+    async fn publish(&self, dashboard: &Dashboard) -> Result<()>;
+
+    /// Best-effort readable names (emails, group names) for share ids; ids it cannot name are left out.
+    async fn describe(&self, keys: &[ShareKey]) -> HashMap<ShareKey, String>;
+}
+
+/// The provider for a profile's vendor.
+pub fn connect(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn ShareProvider>> {
+    match profile.vendor {
+        Vendor::Sisense => Ok(Box::new(sisense::Sisense::new(profile, options)?)),
+        other => {
+            other.ensure_available()?;
+            Err(Error::Unsupported(format!(
+                "the {other} provider is listed as available but is not built into this binary"
+            )))
+        }
+    }
+}

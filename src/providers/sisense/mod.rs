@@ -1,0 +1,479 @@
+//! Sisense (REST v1): form-encoded login, Bearer tokens, server-side user and group filters, and
+//! the read → PATCH (replaces the whole list) → publish sequence.
+
+mod wire;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use reqwest::header::{ACCEPT, AUTHORIZATION};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
+use crate::config::Profile;
+use crate::error::{Error, Result};
+use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
+use crate::model::{Principal, PrincipalKind, ShareKey, ShareSet};
+use crate::session::{Credential, Login, Session};
+use crate::vendor::Vendor;
+
+use wire::{DashboardEntry, ErrorBody, Group, LoginAnswer, User};
+
+/// Prefix of a dashboard argument that names a title instead of an id.
+const BY_TITLE: &str = "name:";
+const DESCRIBE_CONCURRENCY: usize = 8;
+
+pub struct Sisense {
+    session: Session,
+    username: String,
+}
+
+struct PasswordLogin {
+    username: String,
+    password: SecretString,
+}
+
+#[async_trait]
+impl Login for PasswordLogin {
+    async fn login(&self, http: &HttpClient) -> Result<Credential> {
+        let request = http
+            .request(Method::POST, &["api", "v1", "authentication", "login"])
+            .header(ACCEPT, "application/json")
+            .form(&[
+                ("username", self.username.as_str()),
+                ("password", self.password.expose_secret()),
+            ])
+            .build()
+            .map_err(|err| Error::invalid(format!("cannot build the login request: {err}")))?;
+        // Logging in twice only issues a second token, so a timed-out login may be retried.
+        let reply = http.execute(request, true).await?;
+        let answer: Option<LoginAnswer> = serde_json::from_slice(&reply.body).ok();
+        let token = answer.as_ref().and_then(|a| a.access_token.clone());
+        match (reply.status, token) {
+            (status, Some(token)) if status.is_success() => {
+                let token = SecretString::from(token);
+                http.register_secret(&token);
+                Ok(Credential {
+                    header: AUTHORIZATION,
+                    value: secret_header(&format!("Bearer {}", token.expose_secret()))?,
+                })
+            }
+            (status, _) if status.is_success() || is_refusal(status) => {
+                let said = answer
+                    .and_then(|a| a.message)
+                    .or_else(|| vendor_message(&reply))
+                    .map(|m| format!(" (Sisense said: {})", http.scrub(&m)))
+                    .unwrap_or_default();
+                Err(Error::Auth(format!(
+                    "Sisense refused the login of '{}'{said}; check the username and the password source of the profile",
+                    self.username
+                )))
+            }
+            _ => Err(failure(http, &reply, "logging in")),
+        }
+    }
+
+    fn renewable(&self) -> bool {
+        true
+    }
+}
+
+impl Sisense {
+    pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
+        let (Some(username), Some(password)) = (&profile.username, &profile.password) else {
+            return Err(Error::invalid(format!(
+                "sisense profile '{}' needs a username and a password",
+                profile.name
+            )));
+        };
+        let http = HttpClient::new(profile.url.clone(), options)?;
+        http.register_secret(password);
+        let login = PasswordLogin {
+            username: username.clone(),
+            password: password.clone(),
+        };
+        Ok(Sisense {
+            session: Session::new(http, Box::new(login)),
+            username: username.clone(),
+        })
+    }
+
+    fn http(&self) -> &HttpClient {
+        self.session.http()
+    }
+
+    async fn get(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Reply> {
+        let request = self
+            .http()
+            .request(Method::GET, segments)
+            .header(ACCEPT, "application/json")
+            .query(query);
+        self.session.send(request, true).await
+    }
+
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        doing: &str,
+    ) -> Result<T> {
+        let reply = self.get(segments, query).await?;
+        if !reply.is_success() {
+            return Err(failure(self.http(), &reply, doing));
+        }
+        reply.json()
+    }
+
+    async fn find_user(&self, name: &str) -> Result<Option<String>> {
+        // Only a value with an @ can be an email; user names may look like emails too.
+        let filters: &[&str] = if name.contains('@') {
+            &["email", "userName"]
+        } else {
+            &["userName"]
+        };
+        for filter in filters {
+            let users: Vec<User> = self
+                .get_json(
+                    &["api", "v1", "users"],
+                    &[(filter, name)],
+                    &format!("looking up user '{name}'"),
+                )
+                .await?;
+            let field = |user: &User| match *filter {
+                "email" => user.email.clone(),
+                _ => user.user_name.clone(),
+            };
+            let candidates: Vec<(String, String)> = users
+                .iter()
+                .filter_map(|user| field(user).map(|value| (value, user.id.clone())))
+                .collect();
+            if let Some(id) = pick_unique(&candidates, name, "user")? {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn find_group(&self, name: &str) -> Result<Option<String>> {
+        let groups: Vec<Group> = self
+            .get_json(
+                &["api", "v1", "groups"],
+                &[("name", name)],
+                &format!("looking up group '{name}'"),
+            )
+            .await?;
+        let candidates: Vec<(String, String)> = groups
+            .into_iter()
+            .filter_map(|group| group.name.map(|n| (n, group.id)))
+            .collect();
+        pick_unique(&candidates, name, "group")
+    }
+
+    async fn describe_one(&self, key: &ShareKey) -> Option<String> {
+        let segments = match key.kind {
+            PrincipalKind::User => ["api", "v1", "users", key.id.as_str()],
+            PrincipalKind::Group => ["api", "v1", "groups", key.id.as_str()],
+            PrincipalKind::Everyone => return None,
+        };
+        let reply = match self.get(&segments, &[]).await {
+            Ok(reply) if reply.is_success() => reply,
+            Ok(reply) => {
+                tracing::debug!(
+                    "no name for {} {}: status {}",
+                    key.kind,
+                    key.id,
+                    reply.status
+                );
+                return None;
+            }
+            Err(err) => {
+                tracing::debug!("no name for {} {}: {err}", key.kind, key.id);
+                return None;
+            }
+        };
+        match key.kind {
+            PrincipalKind::User => reply.json::<User>().ok().map(|user| user.display()),
+            _ => reply.json::<Group>().ok().and_then(|group| group.name),
+        }
+    }
+}
+
+#[async_trait]
+impl ShareProvider for Sisense {
+    fn vendor(&self) -> Vendor {
+        Vendor::Sisense
+    }
+
+    async fn check(&self) -> Result<Identity> {
+        self.session.ensure_logged_in().await?;
+        let reply = self.get(&["api", "v1", "users", "loggedin"], &[]).await?;
+        let user = if reply.is_success() {
+            reply.json::<User>().ok()
+        } else {
+            None
+        };
+        Ok(match user {
+            Some(user) => Identity {
+                detail: Some(format!("user id {}", user.id)),
+                user: user.display(),
+            },
+            None => Identity {
+                user: self.username.clone(),
+                detail: None,
+            },
+        })
+    }
+
+    async fn dashboards(&self, search: Option<&str>) -> Result<Vec<DashboardSummary>> {
+        let entries: Vec<DashboardEntry> = self
+            .get_json(
+                &["api", "v1", "dashboards"],
+                &[("fields", "oid,title,owner")],
+                "listing dashboards",
+            )
+            .await?;
+        let needle = search.map(str::to_lowercase);
+        let mut found: Vec<DashboardSummary> = entries
+            .into_iter()
+            .map(|entry| DashboardSummary {
+                title: entry.title.unwrap_or_default(),
+                id: entry.oid,
+                owner: entry.owner,
+            })
+            .filter(|d| {
+                needle
+                    .as_deref()
+                    .is_none_or(|needle| d.title.to_lowercase().contains(needle))
+            })
+            .collect();
+        found.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id)));
+        Ok(found)
+    }
+
+    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
+        let Some(title) = reference.strip_prefix(BY_TITLE) else {
+            if reference.trim().is_empty() {
+                return Err(Error::invalid(
+                    "the dashboard id is empty; pass an id or name:TITLE",
+                ));
+            }
+            return Ok(Dashboard {
+                id: reference.to_string(),
+                title: None,
+            });
+        };
+        let entries: Vec<DashboardEntry> = self
+            .get_json(
+                &["api", "v1", "dashboards"],
+                &[("name", title)],
+                &format!("looking up dashboard '{title}'"),
+            )
+            .await?;
+        let matching: Vec<DashboardEntry> = entries
+            .into_iter()
+            .filter(|entry| entry.title.as_deref() == Some(title))
+            .collect();
+        match matching.as_slice() {
+            [only] => Ok(Dashboard {
+                id: only.oid.clone(),
+                title: only.title.clone(),
+            }),
+            [] => Err(Error::invalid(format!(
+                "no sisense dashboard is titled '{title}'; `dashshare dashboards --search` lists the titles"
+            ))),
+            several => {
+                let ids: Vec<&str> = several.iter().map(|entry| entry.oid.as_str()).collect();
+                Err(Error::invalid(format!(
+                    "the title '{title}' matches {} dashboards: {}; pass one of these ids instead",
+                    several.len(),
+                    ids.join(", ")
+                )))
+            }
+        }
+    }
+
+    async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>> {
+        let (kind, id) = match principal {
+            Principal::User(name) => (PrincipalKind::User, self.find_user(name).await?),
+            Principal::Group(name) => (PrincipalKind::Group, self.find_group(name).await?),
+            Principal::Everyone => {
+                return Err(Error::Unsupported(
+                    "sisense dashboards cannot be shared with everyone".into(),
+                ));
+            }
+        };
+        Ok(id.map(|id| Resolved {
+            principal: principal.clone(),
+            key: ShareKey::new(kind, id),
+        }))
+    }
+
+    async fn read_shares(&self, dashboard: &Dashboard) -> Result<Snapshot> {
+        let reply = self
+            .get(&["api", "v1", "dashboards", dashboard.id.as_str()], &[])
+            .await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Err(Error::invalid(format!(
+                "sisense dashboard '{}' does not exist or is not visible to this account; \
+                 `dashshare dashboards` lists the ones it can see",
+                dashboard.id
+            )));
+        }
+        if !reply.is_success() {
+            return Err(failure(
+                self.http(),
+                &reply,
+                &format!("reading dashboard '{}'", dashboard.id),
+            ));
+        }
+        let body: Value = reply.json()?;
+        let raw = match body.get("shares") {
+            None | Some(Value::Null) => Value::Array(Vec::new()),
+            Some(shares @ Value::Array(_)) => shares.clone(),
+            Some(_) => {
+                return Err(Error::remote(format!(
+                    "dashboard '{}': the server's `shares` field is not a list; nothing was changed",
+                    dashboard.id
+                )));
+            }
+        };
+        let entries = raw.as_array().map(Vec::as_slice).unwrap_or_default();
+        Ok(Snapshot {
+            dashboard: Dashboard {
+                id: dashboard.id.clone(),
+                title: body
+                    .get("title")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .or_else(|| dashboard.title.clone()),
+            },
+            shares: wire::share_set(entries),
+            raw,
+        })
+    }
+
+    async fn write_shares(&self, before: &Snapshot, after: &ShareSet) -> Result<()> {
+        let entries = before.raw.as_array().map(Vec::as_slice).unwrap_or_default();
+        let body = json!({ "shares": wire::rebuild_shares(entries, after) });
+        let id = before.dashboard.id.as_str();
+        let request = self
+            .http()
+            .request(Method::PATCH, &["api", "v1", "dashboards", id])
+            .header(ACCEPT, "application/json")
+            .json(&body);
+        // The PATCH carries the complete list, so sending it again gives the same result.
+        let reply = self.session.send(request, true).await?;
+        if !reply.is_success() {
+            return Err(failure(
+                self.http(),
+                &reply,
+                &format!("writing the shares of dashboard '{id}'"),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn publish(&self, dashboard: &Dashboard) -> Result<()> {
+        let id = dashboard.id.as_str();
+        let request = self
+            .http()
+            .request(Method::POST, &["api", "v1", "dashboards", id, "publish"])
+            .header(ACCEPT, "application/json")
+            .query(&[("force", "false")]);
+        // Publishing the same shares twice has the effect of publishing them once.
+        let reply = self.session.send(request, true).await?;
+        if !reply.is_success() {
+            let mut err = failure(self.http(), &reply, &format!("publishing dashboard '{id}'"));
+            if let Error::Remote(message) = &mut err {
+                message.push_str(
+                    "; the shares were written but not published (only the dashboard's owner may \
+                     publish): publish it from Sisense or run the grant again as the owner",
+                );
+            }
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    async fn describe(&self, keys: &[ShareKey]) -> HashMap<ShareKey, String> {
+        let lookups = keys.iter().cloned().map(|key| async move {
+            let name = self.describe_one(&key).await;
+            name.map(|name| (key, name))
+        });
+        let named: Vec<Option<(ShareKey, String)>> = futures::stream::iter(lookups)
+            .buffer_unordered(DESCRIBE_CONCURRENCY)
+            .collect()
+            .await;
+        named.into_iter().flatten().collect()
+    }
+}
+
+/// The one candidate whose value matches `name`: exactly if possible, else ignoring case.
+/// Several equally good candidates are an error rather than a guess.
+fn pick_unique(candidates: &[(String, String)], name: &str, what: &str) -> Result<Option<String>> {
+    let exact: Vec<&String> = candidates
+        .iter()
+        .filter(|(value, _)| value == name)
+        .map(|(_, id)| id)
+        .collect();
+    let chosen = if exact.is_empty() {
+        candidates
+            .iter()
+            .filter(|(value, _)| value.eq_ignore_ascii_case(name))
+            .map(|(_, id)| id)
+            .collect()
+    } else {
+        exact
+    };
+    match chosen.as_slice() {
+        [] => Ok(None),
+        [only] => Ok(Some((*only).clone())),
+        several => Err(Error::invalid(format!(
+            "{what} '{name}' matches {} sisense {what}s (ids {}); name it exactly",
+            several.len(),
+            several
+                .iter()
+                .map(|id| id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn is_refusal(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+    )
+}
+
+fn vendor_message(reply: &Reply) -> Option<String> {
+    serde_json::from_slice::<ErrorBody>(&reply.body)
+        .ok()
+        .and_then(ErrorBody::message)
+        .or_else(|| {
+            let text = String::from_utf8_lossy(&reply.body).trim().to_string();
+            (!text.is_empty()).then(|| text.chars().take(300).collect())
+        })
+}
+
+/// An error for a non-success answer, with the vendor's own message (scrubbed of secrets).
+fn failure(http: &HttpClient, reply: &Reply, doing: &str) -> Error {
+    let said = vendor_message(reply)
+        .map(|message| format!(": {}", http.scrub(&message)))
+        .unwrap_or_default();
+    let status = reply.status.as_u16();
+    match reply.status {
+        StatusCode::UNAUTHORIZED => Error::Auth(format!(
+            "Sisense refused the credentials while {doing} (401){said}"
+        )),
+        StatusCode::FORBIDDEN => Error::Remote(format!(
+            "permission denied while {doing} (403){said}; the account needs rights to this object"
+        )),
+        _ => Error::Remote(format!("Sisense answered {status} while {doing}{said}")),
+    }
+}

@@ -1,0 +1,212 @@
+//! Sisense REST v1 wire types, and the rebuild of a dashboard's `shares` list that keeps every
+//! entry dashshare does not change exactly as the server sent it.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::model::{Access, Level, PrincipalKind, Share, ShareKey, ShareSet};
+
+#[derive(Debug, Deserialize)]
+pub struct LoginAnswer {
+    pub access_token: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct User {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub email: Option<String>,
+    #[serde(rename = "userName")]
+    pub user_name: Option<String>,
+}
+
+impl User {
+    /// A readable name: the email, else the user name, else the id.
+    pub fn display(&self) -> String {
+        self.email
+            .clone()
+            .or_else(|| self.user_name.clone())
+            .unwrap_or_else(|| self.id.clone())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Group {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DashboardEntry {
+    pub oid: String,
+    pub title: Option<String>,
+    pub owner: Option<String>,
+}
+
+/// The error body of REST v1: `{"error": {"code": …, "message": "…", "status": …}}`, or a bare
+/// `{"message": "…"}` from some endpoints.
+#[derive(Debug, Deserialize)]
+pub struct ErrorBody {
+    pub error: Option<ErrorDetail>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ErrorDetail {
+    pub message: Option<String>,
+}
+
+impl ErrorBody {
+    pub fn message(self) -> Option<String> {
+        self.error.and_then(|e| e.message).or(self.message)
+    }
+}
+
+/// The principal an entry of `shares` is for; `None` for entries of a kind dashshare does not manage.
+pub fn entry_key(entry: &Value) -> Option<ShareKey> {
+    let id = entry.get("shareId")?.as_str()?;
+    let kind = match entry.get("type")?.as_str()? {
+        "user" => PrincipalKind::User,
+        "group" => PrincipalKind::Group,
+        _ => return None,
+    };
+    Some(ShareKey::new(kind, id))
+}
+
+/// `view` and `edit` are access levels; an entry without a rule is the owner's. Any other rule is
+/// one dashshare does not know, so the entry is treated like the owner's: never changed.
+pub fn entry_level(entry: &Value) -> Level {
+    match entry.get("rule").and_then(Value::as_str) {
+        Some("view") => Level::Access(Access::View),
+        Some("edit") => Level::Access(Access::Edit),
+        _ => Level::Owner,
+    }
+}
+
+pub fn share_set(entries: &[Value]) -> ShareSet {
+    ShareSet::new(entries.iter().filter_map(|entry| {
+        entry_key(entry).map(|key| Share {
+            key,
+            level: entry_level(entry),
+        })
+    }))
+}
+
+/// The `shares` list to PATCH so that the dashboard's shares become `after`: existing entries keep
+/// every field as read (only `rule` changes where the level changed), entries for removed principals
+/// go, new principals are appended, and no principal appears twice (Sisense refuses duplicates).
+pub fn rebuild_shares(entries: &[Value], after: &ShareSet) -> Vec<Value> {
+    let mut seen = HashSet::new();
+    let mut rebuilt = Vec::with_capacity(after.len());
+    for entry in entries {
+        let Some(key) = entry_key(entry) else {
+            rebuilt.push(entry.clone());
+            continue;
+        };
+        let Some(level) = after.get(&key) else {
+            continue;
+        };
+        if !seen.insert(key) {
+            continue;
+        }
+        match level {
+            Level::Access(access) if entry_level(entry) != level => {
+                let mut changed: Map<String, Value> =
+                    entry.as_object().cloned().unwrap_or_default();
+                changed.insert("rule".into(), Value::from(access.as_str()));
+                rebuilt.push(Value::Object(changed));
+            }
+            _ => rebuilt.push(entry.clone()),
+        }
+    }
+    for share in after.iter() {
+        if seen.contains(&share.key) {
+            continue;
+        }
+        if let Level::Access(access) = share.level {
+            rebuilt.push(json!({
+                "shareId": share.key.id,
+                "type": share.key.kind.as_str(),
+                "rule": access.as_str(),
+                "subscribe": false,
+            }));
+        }
+    }
+    rebuilt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Change, Intent, Mode, plan};
+
+    fn existing() -> Vec<Value> {
+        vec![
+            json!({"shareId": "owner1", "type": "user", "subscribe": true}),
+            json!({"shareId": "bob1", "type": "user", "rule": "edit", "subscribe": true, "extra": 7}),
+            json!({"shareId": "grp1", "type": "group", "rule": "view", "subscribe": false}),
+            json!({"shareId": "x", "type": "tenant", "rule": "view"}),
+        ]
+    }
+
+    fn change(entries: &[Value], key: ShareKey, change: Change) -> Vec<Value> {
+        let current = share_set(entries);
+        let plan = plan(&current, &[Intent { key, change }], Mode::Merge).unwrap();
+        rebuild_shares(entries, &plan.after)
+    }
+
+    #[test]
+    fn grant_appends_and_keeps_every_entry_verbatim() {
+        let entries = existing();
+        let rebuilt = change(
+            &entries,
+            ShareKey::new(PrincipalKind::User, "new1"),
+            Change::Grant(Access::View),
+        );
+        assert_eq!(&rebuilt[..4], &entries[..]);
+        assert_eq!(
+            rebuilt[4],
+            json!({"shareId": "new1", "type": "user", "rule": "view", "subscribe": false})
+        );
+    }
+
+    #[test]
+    fn update_changes_only_the_rule() {
+        let rebuilt = change(
+            &existing(),
+            ShareKey::new(PrincipalKind::User, "bob1"),
+            Change::Grant(Access::View),
+        );
+        assert_eq!(
+            rebuilt[1],
+            json!({"shareId": "bob1", "type": "user", "rule": "view", "subscribe": true, "extra": 7})
+        );
+        assert_eq!(rebuilt.len(), 4);
+    }
+
+    #[test]
+    fn revoke_drops_only_that_entry() {
+        let entries = existing();
+        let rebuilt = change(
+            &entries,
+            ShareKey::new(PrincipalKind::Group, "grp1"),
+            Change::Revoke,
+        );
+        assert_eq!(
+            rebuilt,
+            vec![entries[0].clone(), entries[1].clone(), entries[3].clone()]
+        );
+    }
+
+    #[test]
+    fn duplicates_already_on_the_server_are_written_once() {
+        let mut entries = existing();
+        entries.push(json!({"shareId": "bob1", "type": "user", "rule": "edit"}));
+        let rebuilt = rebuild_shares(&entries, &share_set(&entries));
+        assert_eq!(rebuilt, existing());
+    }
+}

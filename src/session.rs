@@ -1,0 +1,110 @@
+//! Authenticated calls: log in lazily once, attach the credential to every request, and on a 401
+//! log in again once and resend. Shared by concurrent requests: one login serves them all.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use reqwest::StatusCode;
+use reqwest::header::{HeaderName, HeaderValue};
+use tokio::sync::Mutex;
+
+use crate::error::Result;
+use crate::http::{HttpClient, Reply};
+
+/// A header that proves who we are. Its value is marked sensitive, so `Debug` never shows it.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub header: HeaderName,
+    pub value: HeaderValue,
+}
+
+/// How a vendor obtains its credential.
+#[async_trait]
+pub trait Login: Send + Sync {
+    async fn login(&self, http: &HttpClient) -> Result<Credential>;
+
+    /// Whether logging in again can cure a 401 (true for session tokens, false for fixed API keys).
+    fn renewable(&self) -> bool;
+}
+
+pub struct Session {
+    http: HttpClient,
+    login: Box<dyn Login>,
+    /// The current credential and how many logins produced it, so that concurrent requests that
+    /// all saw a 401 renew it once between them.
+    current: Mutex<Option<(u64, Arc<Credential>)>>,
+}
+
+impl Session {
+    pub fn new(http: HttpClient, login: Box<dyn Login>) -> Self {
+        Session {
+            http,
+            login,
+            current: Mutex::new(None),
+        }
+    }
+
+    pub fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// Logs in now if no credential is held yet.
+    pub async fn ensure_logged_in(&self) -> Result<()> {
+        self.credential().await.map(|_| ())
+    }
+
+    /// Sends `request` with the credential attached; see `HttpClient::execute` for retries.
+    pub async fn send(&self, request: reqwest::RequestBuilder, idempotent: bool) -> Result<Reply> {
+        let request = request.build().map_err(|err| {
+            crate::error::Error::invalid(format!("cannot build the request: {err}"))
+        })?;
+        let (generation, credential) = self.credential().await?;
+        let reply = self
+            .http
+            .execute(with_credential(&request, &credential)?, idempotent)
+            .await?;
+        if reply.status != StatusCode::UNAUTHORIZED || !self.login.renewable() {
+            return Ok(reply);
+        }
+        tracing::info!("{}: session expired; logging in again", reply.target);
+        let credential = self.renew(generation).await?;
+        self.http
+            .execute(with_credential(&request, &credential)?, idempotent)
+            .await
+    }
+
+    async fn credential(&self) -> Result<(u64, Arc<Credential>)> {
+        let mut current = self.current.lock().await;
+        if let Some((generation, credential)) = current.as_ref() {
+            return Ok((*generation, credential.clone()));
+        }
+        let credential = Arc::new(self.login.login(&self.http).await?);
+        *current = Some((1, credential.clone()));
+        Ok((1, credential))
+    }
+
+    async fn renew(&self, stale: u64) -> Result<Arc<Credential>> {
+        let mut current = self.current.lock().await;
+        if let Some((generation, credential)) = current.as_ref()
+            && *generation != stale
+        {
+            return Ok(credential.clone());
+        }
+        let credential = Arc::new(self.login.login(&self.http).await?);
+        *current = Some((stale + 1, credential.clone()));
+        Ok(credential)
+    }
+}
+
+fn with_credential(
+    request: &reqwest::Request,
+    credential: &Credential,
+) -> Result<reqwest::Request> {
+    let mut request = request.try_clone().ok_or_else(|| {
+        crate::error::Error::invalid("a streaming request body cannot carry a credential")
+    })?;
+    request
+        .headers_mut()
+        .insert(credential.header.clone(), credential.value.clone());
+    Ok(request)
+}

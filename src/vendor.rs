@@ -1,0 +1,294 @@
+//! The five vendors and what each can do, as data. This table drives `dashshare vendors` and every
+//! "unsupported" error, so the two can never disagree.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::{Access, PrincipalKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Vendor {
+    Sisense,
+    Eci,
+    Vizzly,
+    Appviewx,
+    Mindzie,
+}
+
+impl Vendor {
+    pub const ALL: [Vendor; 5] = [
+        Vendor::Sisense,
+        Vendor::Eci,
+        Vendor::Vizzly,
+        Vendor::Appviewx,
+        Vendor::Mindzie,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vendor::Sisense => "sisense",
+            Vendor::Eci => "eci",
+            Vendor::Vizzly => "vizzly",
+            Vendor::Appviewx => "appviewx",
+            Vendor::Mindzie => "mindzie",
+        }
+    }
+
+    /// Where the vendor's public API lives, for vendors that have one address for everybody.
+    pub fn default_url(self) -> Option<&'static str> {
+        match self {
+            Vendor::Vizzly => Some("https://api.vizzly.co"),
+            _ => None,
+        }
+    }
+
+    /// Which credentials a profile of this vendor must provide.
+    pub fn credentials(self) -> CredentialKind {
+        match self {
+            Vendor::Sisense | Vendor::Appviewx => CredentialKind::UsernamePassword,
+            Vendor::Eci | Vendor::Vizzly => CredentialKind::ApiKey,
+            Vendor::Mindzie => CredentialKind::Token,
+        }
+    }
+
+    pub fn capabilities(self) -> &'static Capabilities {
+        match self {
+            Vendor::Sisense => &SISENSE,
+            Vendor::Eci => &ECI,
+            Vendor::Vizzly => &VIZZLY,
+            Vendor::Appviewx => &APPVIEWX,
+            Vendor::Mindzie => &MINDZIE,
+        }
+    }
+
+    /// Fails unless this version of dashshare ships a provider for the vendor.
+    pub fn ensure_available(self) -> Result<()> {
+        if self.capabilities().available {
+            return Ok(());
+        }
+        Err(Error::Unsupported(format!(
+            "the {self} provider has not landed in this version of dashshare; available now: {}",
+            vendors_where(|caps| caps.available)
+        )))
+    }
+
+    /// Fails before any request when the vendor cannot share with `kind` at `access`.
+    pub fn ensure_principal(self, kind: PrincipalKind, access: Option<Access>) -> Result<()> {
+        let caps = self.capabilities();
+        let levels = caps.levels(kind);
+        if levels.is_empty() {
+            let flag = match kind {
+                PrincipalKind::User => "--user",
+                PrincipalKind::Group => "--group",
+                PrincipalKind::Everyone => "--everyone",
+            };
+            return Err(Error::Unsupported(format!(
+                "{self} dashboards cannot be shared with {kind} principals ({flag}); vendors that can: {}",
+                vendors_where(|caps| !caps.levels(kind).is_empty())
+            )));
+        }
+        if let Some(access) = access
+            && !levels.contains(&access)
+        {
+            let allowed: Vec<&str> = levels.iter().map(|level| level.as_str()).collect();
+            return Err(Error::Unsupported(format!(
+                "{self} has no '{access}' access for {kind} shares; use --access {}",
+                allowed.join(" or --access ")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Fails before any request when the vendor has no API to read a dashboard's shares.
+    pub fn ensure_can_list(self) -> Result<()> {
+        if self.capabilities().list == Support::Yes {
+            return Ok(());
+        }
+        Err(Error::Unsupported(format!(
+            "{self} has no API to read a dashboard's shares, so `list` cannot show them; vendors that can: {}",
+            vendors_where(|caps| caps.list == Support::Yes)
+        )))
+    }
+}
+
+impl fmt::Display for Vendor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Vendor {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        Vendor::ALL
+            .into_iter()
+            .find(|vendor| vendor.as_str().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "unknown vendor '{text}'; use one of: {}",
+                    vendors_where(|_| true)
+                ))
+            })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    UsernamePassword,
+    ApiKey,
+    Token,
+}
+
+/// Whether a vendor offers a feature: fully, through a narrower path, or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    Yes,
+    /// Only public links can be listed or revoked (mindzie).
+    LinksOnly,
+    /// Only with `--replace`, since the vendor can neither read nor add to a share set (AppViewX).
+    ReplaceOnly,
+    No,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Capabilities {
+    /// Whether this version of dashshare ships the vendor's provider.
+    pub available: bool,
+    pub user: &'static [Access],
+    pub group: &'static [Access],
+    pub everyone: bool,
+    pub list: Support,
+    pub revoke: Support,
+    pub publish: bool,
+    pub links: bool,
+    /// How the vendor names our access levels, where it differs.
+    pub access_names: &'static [(Access, &'static str)],
+}
+
+impl Capabilities {
+    pub fn levels(&self, kind: PrincipalKind) -> &'static [Access] {
+        match kind {
+            PrincipalKind::User => self.user,
+            PrincipalKind::Group => self.group,
+            PrincipalKind::Everyone if self.everyone => &[Access::View],
+            PrincipalKind::Everyone => &[],
+        }
+    }
+}
+
+const BOTH: &[Access] = &[Access::View, Access::Edit];
+const VIEW: &[Access] = &[Access::View];
+
+static SISENSE: Capabilities = Capabilities {
+    available: true,
+    user: BOTH,
+    group: BOTH,
+    everyone: false,
+    list: Support::Yes,
+    revoke: Support::Yes,
+    publish: true,
+    links: false,
+    access_names: &[],
+};
+
+static ECI: Capabilities = Capabilities {
+    available: false,
+    user: VIEW,
+    group: VIEW,
+    everyone: true,
+    list: Support::Yes,
+    revoke: Support::Yes,
+    publish: false,
+    links: false,
+    access_names: &[],
+};
+
+static VIZZLY: Capabilities = Capabilities {
+    available: false,
+    user: BOTH,
+    group: &[],
+    everyone: false,
+    list: Support::No,
+    revoke: Support::Yes,
+    publish: false,
+    links: false,
+    access_names: &[(Access::View, "read"), (Access::Edit, "read_write")],
+};
+
+static APPVIEWX: Capabilities = Capabilities {
+    available: false,
+    user: &[],
+    group: BOTH,
+    everyone: false,
+    list: Support::No,
+    revoke: Support::ReplaceOnly,
+    publish: false,
+    links: false,
+    access_names: &[(Access::View, "read"), (Access::Edit, "read-write")],
+};
+
+static MINDZIE: Capabilities = Capabilities {
+    available: false,
+    user: &[],
+    group: &[],
+    everyone: false,
+    list: Support::LinksOnly,
+    revoke: Support::LinksOnly,
+    publish: false,
+    links: true,
+    access_names: &[],
+};
+
+fn vendors_where(test: impl Fn(&Capabilities) -> bool) -> String {
+    let names: Vec<&str> = Vendor::ALL
+        .into_iter()
+        .filter(|vendor| test(vendor.capabilities()))
+        .map(Vendor::as_str)
+        .collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsupported_principal_names_the_vendors_that_can() {
+        let err = Vendor::Sisense
+            .ensure_principal(PrincipalKind::Everyone, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("--everyone"), "{err}");
+        assert!(err.to_string().contains("eci"), "{err}");
+    }
+
+    #[test]
+    fn unsupported_access_names_the_allowed_one() {
+        let err = Vendor::Eci
+            .ensure_principal(PrincipalKind::User, Some(Access::Edit))
+            .unwrap_err();
+        assert!(err.to_string().contains("--access view"), "{err}");
+    }
+
+    #[test]
+    fn vendor_names_parse_case_insensitively() {
+        assert_eq!("Sisense".parse::<Vendor>().unwrap(), Vendor::Sisense);
+        assert!(
+            "tableau"
+                .parse::<Vendor>()
+                .unwrap_err()
+                .to_string()
+                .contains("'tableau'")
+        );
+    }
+}
