@@ -519,11 +519,12 @@ password_env = "SISENSE_PASSWORD"
     #[test]
     fn profile_comes_from_the_environment_variable() {
         let (_dir, path) = write_config(&format!(
-            "{SISENSE}\n[profiles.other]\nvendor = \"eci\"\nurl = \"https://e\"\napi_key_env = \"K\"\n"
+            "{SISENSE}\n[profiles.other]\nvendor = \"sisense\"\nurl = \"https://other\"\nusername = \"o\"\npassword_env = \"K\"\n"
         ));
         let env = env_of(&[("DASHSHARE_PROFILE", "other"), ("K", "key")]);
         let profile = load_profile(&select(&path, None), &env).unwrap();
-        assert_eq!(profile.vendor, Vendor::Eci);
+        assert_eq!(profile.name, "other");
+        assert_eq!(profile.url.as_str(), "https://other/");
     }
 
     #[test]
@@ -543,12 +544,9 @@ password_env = "SISENSE_PASSWORD"
 
     #[test]
     fn vizzly_has_a_default_url() {
-        let selection = Selection {
-            vendor: Some(Vendor::Vizzly),
-            ..Selection::default()
-        };
-        let profile = load_profile(&selection, &env_of(&[("DASHSHARE_API_KEY", "k")])).unwrap();
-        assert_eq!(profile.url.as_str(), "https://api.vizzly.co/");
+        let url = parse_url("v", Vendor::Vizzly, None).unwrap();
+        assert_eq!(url.as_str(), "https://api.vizzly.co/");
+        assert!(parse_url("s", Vendor::Sisense, None).is_err());
     }
 
     #[test]
