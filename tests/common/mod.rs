@@ -1,0 +1,119 @@
+//! Helpers shared by the integration tests: a Sisense profile pointed at a mock server, the login
+//! mock, and a hermetic way to run the binary.
+#![allow(dead_code)]
+
+pub mod fake_sisense;
+
+use std::path::Path;
+
+use dashshare::config::Profile;
+use dashshare::http::{HttpOptions, RetryPolicy};
+use dashshare::vendor::Vendor;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use std::time::Duration;
+use wiremock::matchers::{body_string, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+pub const ADMIN: &str = "admin@example.com";
+/// Every character that hand-written form bodies get wrong.
+pub const PASSWORD: &str = "p@ss+w&rd%20=é";
+/// PASSWORD as `application/x-www-form-urlencoded` must carry it.
+pub const LOGIN_BODY: &str = "username=admin%40example.com&password=p%40ss%2Bw%26rd%2520%3D%C3%A9";
+pub const TOKEN: &str = "tok-SECRET-1";
+pub const BEARER: &str = "Bearer tok-SECRET-1";
+
+pub fn sisense_profile(server: &MockServer) -> Profile {
+    Profile {
+        name: "test".into(),
+        vendor: Vendor::Sisense,
+        url: server.uri().parse().unwrap(),
+        username: Some(ADMIN.into()),
+        password: Some(SecretString::from(PASSWORD)),
+        api_key: None,
+        token: None,
+        tenant_id: None,
+        project_id: None,
+        gwsource: None,
+        rate_limit: None,
+        timeout: None,
+    }
+}
+
+/// Short backoff so retry tests stay fast; `Retry-After` still applies as the server says.
+pub fn fast_options() -> HttpOptions {
+    HttpOptions {
+        timeout: Duration::from_secs(5),
+        retry: RetryPolicy {
+            min_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+            ..RetryPolicy::default()
+        },
+        ..HttpOptions::default()
+    }
+}
+
+/// The login: exactly this form body, answered with TOKEN, `times` times.
+pub async fn mount_login(server: &MockServer, times: u64) {
+    Mock::given(method("POST"))
+        .and(path("/api/v1/authentication/login"))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string(LOGIN_BODY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "success": true, "message": "", "profile": {}, "access_token": TOKEN
+        })))
+        .expect(times)
+        .named("login")
+        .mount(server)
+        .await;
+}
+
+/// A dashboard with its owner (no rule), a viewer with extra fields, and a group.
+pub fn dashboard(shares: Value) -> Value {
+    json!({
+        "oid": "d1",
+        "title": "Sales KPIs",
+        "owner": "owner1",
+        "shares": shares,
+    })
+}
+
+pub fn owner_share() -> Value {
+    json!({"shareId": "owner1", "type": "user", "subscribe": true})
+}
+
+pub fn bob_share() -> Value {
+    json!({"shareId": "bob1", "type": "user", "rule": "edit", "subscribe": true})
+}
+
+pub fn group_share() -> Value {
+    json!({"shareId": "grp1", "type": "group", "rule": "view", "subscribe": false})
+}
+
+pub fn user(id: &str, email: &str) -> Value {
+    json!({"_id": id, "email": email, "userName": email, "firstName": "F", "lastName": "L"})
+}
+
+/// The binary with an empty environment: no HOME config, no XDG dirs, no inherited secrets.
+pub fn dashshare(home: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("dashshare").unwrap();
+    cmd.env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+        .env("XDG_STATE_HOME", home.join("xdg-state"))
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// A config file with one Sisense profile `test` pointed at `url`, password from SISENSE_PASSWORD.
+pub fn write_sisense_config(home: &Path, url: &str) -> std::path::PathBuf {
+    let path = home.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[profiles.test]\nvendor = \"sisense\"\nurl = \"{url}\"\nusername = \"{ADMIN}\"\npassword_env = \"SISENSE_PASSWORD\"\n"
+        ),
+    )
+    .unwrap();
+    path
+}

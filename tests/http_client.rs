@@ -1,0 +1,103 @@
+//! The shared client's retry rules, independent of any vendor.
+
+mod common;
+
+use std::time::Duration;
+
+use dashshare::error::Error;
+use dashshare::http::{HttpClient, HttpOptions};
+use reqwest::Method;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn client(url: &str, timeout: Duration) -> HttpClient {
+    let options = HttpOptions {
+        timeout,
+        ..common::fast_options()
+    };
+    HttpClient::new(url.parse().unwrap(), &options).unwrap()
+}
+
+async fn slow_server(verb: &str, times: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method(verb))
+        .and(path("/slow"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(1500)))
+        .expect(times)
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_timed_out_non_idempotent_request_is_not_sent_again() {
+    let server = slow_server("POST", 1).await;
+    let http = client(&server.uri(), Duration::from_millis(300));
+    let request = http.request(Method::POST, &["slow"]).build().unwrap();
+    let err = http.execute(request, false).await.unwrap_err();
+    assert!(matches!(err, Error::Remote(_)));
+    assert!(err.to_string().contains("not sent again"), "{err}");
+}
+
+#[tokio::test]
+async fn a_timed_out_idempotent_request_is_retried() {
+    let server = slow_server("GET", 6).await;
+    let http = client(&server.uri(), Duration::from_millis(300));
+    let request = http.request(Method::GET, &["slow"]).build().unwrap();
+    let err = http.execute(request, true).await.unwrap_err();
+    assert!(err.to_string().contains("timed out"), "{err}");
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_then_reported() {
+    // Bind then drop a listener, so that the port is very likely closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let http = client(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2));
+    let request = http.request(Method::POST, &["login"]).build().unwrap();
+    let err = http.execute(request, false).await.unwrap_err();
+    assert!(err.to_string().contains("could not connect"), "{err}");
+}
+
+#[tokio::test]
+async fn a_client_error_is_returned_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let http = client(&server.uri(), Duration::from_secs(2));
+    let request = http.request(Method::GET, &["x"]).build().unwrap();
+    let reply = http.execute(request, true).await.unwrap();
+    assert_eq!(reply.status.as_u16(), 400);
+}
+
+#[tokio::test]
+async fn rate_limit_spaces_requests() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(6)
+        .mount(&server)
+        .await;
+    let options = HttpOptions {
+        rate_limit: Some(5),
+        ..common::fast_options()
+    };
+    let http = HttpClient::new(server.uri().parse().unwrap(), &options).unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..6 {
+        let request = http.request(Method::GET, &["x"]).build().unwrap();
+        http.execute(request, true).await.unwrap();
+    }
+    // The first request goes at once; the other five wait 200 ms each.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -1,0 +1,120 @@
+//! Properties of the pure plan: what users rely on when dashshare rewrites a whole share list.
+
+use dashshare::model::{
+    Access, Action, Change, Intent, Level, Mode, PrincipalKind, Share, ShareKey, ShareSet, plan,
+};
+use proptest::prelude::*;
+
+fn key() -> impl Strategy<Value = ShareKey> {
+    (
+        prop_oneof![Just(PrincipalKind::User), Just(PrincipalKind::Group)],
+        "[a-e]",
+    )
+        .prop_map(|(kind, id)| ShareKey::new(kind, id))
+}
+
+fn access() -> impl Strategy<Value = Access> {
+    prop_oneof![Just(Access::View), Just(Access::Edit)]
+}
+
+fn level() -> impl Strategy<Value = Level> {
+    prop_oneof![
+        1 => Just(Level::Owner),
+        4 => access().prop_map(Level::Access),
+    ]
+}
+
+fn shares() -> impl Strategy<Value = ShareSet> {
+    prop::collection::vec((key(), level()), 0..8).prop_map(|entries| {
+        ShareSet::new(entries.into_iter().map(|(key, level)| Share { key, level }))
+    })
+}
+
+fn grants() -> impl Strategy<Value = (Vec<ShareKey>, Access)> {
+    (prop::collection::vec(key(), 1..6), access())
+}
+
+fn intents(keys: &[ShareKey], change: Change) -> Vec<Intent> {
+    keys.iter()
+        .map(|key| Intent {
+            key: key.clone(),
+            change,
+        })
+        .collect()
+}
+
+fn no_duplicates(set: &ShareSet) -> bool {
+    let keys: Vec<_> = set.iter().map(|s| &s.key).collect();
+    keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k))
+}
+
+proptest! {
+    #[test]
+    fn a_grant_never_drops_an_existing_share(current in shares(), (keys, access) in grants()) {
+        let plan = plan(&current, &intents(&keys, Change::Grant(access)), Mode::Merge).unwrap();
+        for share in current.iter() {
+            prop_assert!(plan.after.get(&share.key).is_some(), "{:?} was dropped", share.key);
+            if !keys.contains(&share.key) {
+                prop_assert_eq!(plan.after.get(&share.key), Some(share.level));
+            }
+        }
+        prop_assert!(no_duplicates(&plan.after));
+    }
+
+    #[test]
+    fn after_a_grant_each_named_principal_has_exactly_the_access(current in shares(), (keys, access) in grants()) {
+        let plan = plan(&current, &intents(&keys, Change::Grant(access)), Mode::Merge).unwrap();
+        for key in &keys {
+            let expected = match current.get(key) {
+                Some(Level::Owner) => Level::Owner,
+                _ => Level::Access(access),
+            };
+            prop_assert_eq!(plan.after.get(key), Some(expected));
+        }
+    }
+
+    #[test]
+    fn granting_twice_equals_granting_once(current in shares(), (keys, access) in grants()) {
+        let wanted = intents(&keys, Change::Grant(access));
+        let once = plan(&current, &wanted, Mode::Merge).unwrap();
+        let twice = plan(&once.after, &wanted, Mode::Merge).unwrap();
+        prop_assert_eq!(&twice.after, &once.after);
+        prop_assert!(!twice.changes_anything());
+        prop_assert!(twice.outcomes.iter().all(|o| o.action == Action::Unchanged));
+    }
+
+    #[test]
+    fn a_revoke_removes_only_the_named(current in shares(), keys in prop::collection::vec(key(), 1..6)) {
+        let owner_named = keys.iter().any(|k| current.get(k) == Some(Level::Owner));
+        let result = plan(&current, &intents(&keys, Change::Revoke), Mode::Merge);
+        prop_assert_eq!(result.is_err(), owner_named);
+        if let Ok(plan) = result {
+            for share in current.iter() {
+                let kept = plan.after.get(&share.key);
+                if keys.contains(&share.key) {
+                    prop_assert_eq!(kept, None);
+                } else {
+                    prop_assert_eq!(kept, Some(share.level));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn replace_keeps_the_owner_and_exactly_the_named(current in shares(), (keys, access) in grants()) {
+        let plan = plan(&current, &intents(&keys, Change::Grant(access)), Mode::Replace).unwrap();
+        for share in plan.after.iter() {
+            prop_assert!(share.level == Level::Owner || keys.contains(&share.key));
+        }
+        for share in current.iter().filter(|s| s.level == Level::Owner) {
+            prop_assert_eq!(plan.after.get(&share.key), Some(Level::Owner));
+        }
+        prop_assert!(no_duplicates(&plan.after));
+    }
+
+    #[test]
+    fn nothing_changes_exactly_when_the_set_is_the_same(current in shares(), (keys, access) in grants()) {
+        let plan = plan(&current, &intents(&keys, Change::Grant(access)), Mode::Merge).unwrap();
+        prop_assert_eq!(plan.changes_anything(), plan.after != current);
+    }
+}

@@ -1,0 +1,642 @@
+//! Pins every Sisense request dashshare makes (method, path, query, headers, body) and how many.
+
+mod common;
+
+use common::*;
+use dashshare::error::Error;
+use dashshare::flow::{ShareRequest, change_shares};
+use dashshare::model::{Access, Action, Change, Mode, Principal};
+use dashshare::providers::{self, ShareProvider};
+use serde_json::json;
+use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn provider(server: &MockServer) -> Box<dyn ShareProvider> {
+    providers::connect(&sisense_profile(server), &fast_options()).unwrap()
+}
+
+fn request(dashboard: &str, principals: Vec<Principal>, change: Change) -> ShareRequest {
+    ShareRequest {
+        dashboard: dashboard.into(),
+        principals,
+        change,
+        mode: Mode::Merge,
+        publish: true,
+        dry_run: false,
+    }
+}
+
+fn users(names: &[&str]) -> Vec<Principal> {
+    names
+        .iter()
+        .map(|n| Principal::User(n.to_string()))
+        .collect()
+}
+
+async fn mount_user(
+    server: &MockServer,
+    filter: &str,
+    value: &str,
+    body: serde_json::Value,
+    times: u64,
+) {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param(filter, value))
+        .and(header("authorization", BEARER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(times)
+        .named(format!("users?{filter}={value}"))
+        .mount(server)
+        .await;
+}
+
+async fn mount_read(server: &MockServer, body: serde_json::Value, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/d1"))
+        .and(header("authorization", BEARER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(times)
+        .named("read dashboard")
+        .mount(server)
+        .await;
+}
+
+async fn mount_patch(server: &MockServer, shares: serde_json::Value, times: u64) {
+    Mock::given(method("PATCH"))
+        .and(path("/api/v1/dashboards/d1"))
+        .and(header("authorization", BEARER))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({ "shares": shares })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"oid": "d1"})))
+        .expect(times)
+        .named("patch shares")
+        .mount(server)
+        .await;
+}
+
+async fn mount_publish(server: &MockServer, times: u64) {
+    Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d1/publish"))
+        .and(query_param("force", "false"))
+        .and(header("authorization", BEARER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(times)
+        .named("publish")
+        .mount(server)
+        .await;
+}
+
+async fn any_write_forbidden(server: &MockServer) {
+    for verb in ["PATCH", "POST", "PUT", "DELETE"] {
+        Mock::given(method(verb))
+            .and(path("/api/v1/dashboards/d1"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0)
+            .named(format!("no {verb}"))
+            .mount(server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d1/publish"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .named("no publish")
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn grant_of_three_users_takes_seven_requests_and_keeps_every_share() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    for (id, email) in [
+        ("u1", "a@example.com"),
+        ("u2", "b@example.com"),
+        ("u3", "c@example.com"),
+    ] {
+        mount_user(&server, "email", email, json!([user(id, email)]), 1).await;
+    }
+    mount_read(
+        &server,
+        dashboard(json!([owner_share(), bob_share(), group_share()])),
+        1,
+    )
+    .await;
+    mount_patch(
+        &server,
+        json!([
+            owner_share(),
+            bob_share(),
+            group_share(),
+            {"shareId": "u1", "type": "user", "rule": "view", "subscribe": false},
+            {"shareId": "u2", "type": "user", "rule": "view", "subscribe": false},
+            {"shareId": "u3", "type": "user", "rule": "view", "subscribe": false},
+        ]),
+        1,
+    )
+    .await;
+    mount_publish(&server, 1).await;
+
+    let report = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "d1",
+            users(&["a@example.com", "b@example.com", "c@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap();
+
+    assert!(report.written && report.published);
+    assert_eq!(report.dashboard.title.as_deref(), Some("Sales KPIs"));
+    assert!(report.results.iter().all(|r| r.action == Action::Added));
+    assert_eq!(server.received_requests().await.unwrap().len(), 7);
+}
+
+#[tokio::test]
+async fn granting_what_is_there_writes_nothing() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_user(
+        &server,
+        "email",
+        "bob@example.com",
+        json!([user("bob1", "bob@example.com")]),
+        1,
+    )
+    .await;
+    mount_read(&server, dashboard(json!([owner_share(), bob_share()])), 1).await;
+    any_write_forbidden(&server).await;
+
+    let report = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "d1",
+            users(&["bob@example.com"]),
+            Change::Grant(Access::Edit),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.results[0].action, Action::Unchanged);
+    assert!(!report.written && !report.published);
+}
+
+#[tokio::test]
+async fn grant_lowers_edit_to_view_changing_only_the_rule() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_user(
+        &server,
+        "email",
+        "bob@example.com",
+        json!([user("bob1", "bob@example.com")]),
+        1,
+    )
+    .await;
+    mount_read(&server, dashboard(json!([owner_share(), bob_share()])), 1).await;
+    mount_patch(
+        &server,
+        json!([owner_share(), {"shareId": "bob1", "type": "user", "rule": "view", "subscribe": true}]),
+        1,
+    )
+    .await;
+    mount_publish(&server, 1).await;
+
+    let report = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "d1",
+            users(&["bob@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.results[0].action, Action::Updated);
+}
+
+#[tokio::test]
+async fn unknown_user_is_named_and_nothing_is_read_or_written() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_user(
+        &server,
+        "email",
+        "a@example.com",
+        json!([user("u1", "a@example.com")]),
+        1,
+    )
+    .await;
+    mount_user(&server, "email", "ghost@example.com", json!([]), 1).await;
+    mount_user(&server, "userName", "ghost@example.com", json!([]), 1).await;
+    mount_read(&server, dashboard(json!([])), 0).await;
+    any_write_forbidden(&server).await;
+
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "d1",
+            users(&["a@example.com", "ghost@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(err.to_string().contains("ghost@example.com"), "{err}");
+    assert!(!err.to_string().contains("'a@example.com'"), "{err}");
+}
+
+#[tokio::test]
+async fn user_names_without_at_sign_are_looked_up_by_user_name_only() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("userName", "jdoe"))
+        .and(query_param_is_missing("email"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"_id": "u9", "userName": "jdoe", "email": "john@example.com"}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let resolved = provider(&server)
+        .resolve_principal(&Principal::User("jdoe".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resolved.key.id, "u9");
+}
+
+#[tokio::test]
+async fn groups_are_found_by_name_filter_and_matched_exactly() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Sales Team"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"_id": "g1", "name": "Sales Team EMEA"},
+            {"_id": "g2", "name": "Sales Team"},
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let resolved = provider(&server)
+        .resolve_principal(&Principal::Group("Sales Team".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resolved.key.id, "g2");
+}
+
+#[tokio::test]
+async fn revoke_removes_only_that_share_and_republishes() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Marketing"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"_id": "grp1", "name": "Marketing"}])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_read(
+        &server,
+        dashboard(json!([owner_share(), bob_share(), group_share()])),
+        1,
+    )
+    .await;
+    mount_patch(&server, json!([owner_share(), bob_share()]), 1).await;
+    mount_publish(&server, 1).await;
+
+    let report = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "d1",
+            vec![Principal::Group("Marketing".into())],
+            Change::Revoke,
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.results[0].action, Action::Removed);
+}
+
+#[tokio::test]
+async fn revoking_a_share_that_is_not_there_is_absent_and_writes_nothing() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_user(
+        &server,
+        "email",
+        "a@example.com",
+        json!([user("u1", "a@example.com")]),
+        1,
+    )
+    .await;
+    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    any_write_forbidden(&server).await;
+    let report = change_shares(
+        provider(&server).as_ref(),
+        &request("d1", users(&["a@example.com"]), Change::Revoke),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.results[0].action, Action::Absent);
+}
+
+#[tokio::test]
+async fn dry_run_reads_but_writes_nothing() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_user(
+        &server,
+        "email",
+        "a@example.com",
+        json!([user("u1", "a@example.com")]),
+        1,
+    )
+    .await;
+    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    any_write_forbidden(&server).await;
+    let mut dry = request("d1", users(&["a@example.com"]), Change::Grant(Access::View));
+    dry.dry_run = true;
+    let report = change_shares(provider(&server).as_ref(), &dry)
+        .await
+        .unwrap();
+    assert_eq!(report.results[0].action, Action::Added);
+    assert!(!report.written);
+}
+
+#[tokio::test]
+async fn no_publish_writes_without_publishing() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_user(
+        &server,
+        "email",
+        "a@example.com",
+        json!([user("u1", "a@example.com")]),
+        1,
+    )
+    .await;
+    mount_read(&server, dashboard(json!([])), 1).await;
+    mount_patch(
+        &server,
+        json!([{"shareId": "u1", "type": "user", "rule": "edit", "subscribe": false}]),
+        1,
+    )
+    .await;
+    mount_publish(&server, 0).await;
+    let mut no_publish = request("d1", users(&["a@example.com"]), Change::Grant(Access::Edit));
+    no_publish.publish = false;
+    let report = change_shares(provider(&server).as_ref(), &no_publish)
+        .await
+        .unwrap();
+    assert!(report.written && !report.published);
+}
+
+#[tokio::test]
+async fn a_title_resolves_to_its_one_dashboard() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards"))
+        .and(query_param("name", "Sales KPIs"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"oid": "d1", "title": "Sales KPIs"},
+            {"oid": "d2", "title": "Sales KPIs (copy)"},
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dashboard = provider(&server)
+        .resolve_dashboard("name:Sales KPIs")
+        .await
+        .unwrap();
+    assert_eq!(dashboard.id, "d1");
+}
+
+#[tokio::test]
+async fn an_ambiguous_title_lists_the_candidates() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards"))
+        .and(query_param("name", "Sales KPIs"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"oid": "d1", "title": "Sales KPIs"},
+            {"oid": "d7", "title": "Sales KPIs"},
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .resolve_dashboard("name:Sales KPIs")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)));
+    assert!(
+        err.to_string().contains("d1") && err.to_string().contains("d7"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_dashboard_is_bad_input() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/nope"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error": {"code": 1002, "message": "not found"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .read_shares(&dashshare::providers::Dashboard {
+            id: "nope".into(),
+            title: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Invalid(_)) && err.to_string().contains("'nope'"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn two_429s_with_retry_after_are_ridden_out() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/d1"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(2)
+        .expect(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    let started = std::time::Instant::now();
+    let snapshot = provider(&server)
+        .read_shares(&dashshare::providers::Dashboard {
+            id: "d1".into(),
+            title: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(snapshot.shares.len(), 1);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "Retry-After was not honoured"
+    );
+}
+
+#[tokio::test]
+async fn busy_answers_past_the_retry_budget_fail_as_remote() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/d1"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(6)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .read_shares(&dashshare::providers::Dashboard {
+            id: "d1".into(),
+            title: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Remote(_)) && err.to_string().contains("503"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_leads_to_one_new_login() {
+    let server = MockServer::start().await;
+    mount_login(&server, 2).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/d1"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"error": {"message": "token expired"}})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_read(&server, dashboard(json!([])), 1).await;
+    provider(&server)
+        .read_shares(&dashshare::providers::Dashboard {
+            id: "d1".into(),
+            title: None,
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_an_auth_error_without_the_password() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/authentication/login"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": {"code": 5001, "message": format!("bad credentials {PASSWORD}"), "status": 401}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server).check().await.unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert!(!err.to_string().contains(PASSWORD), "{err}");
+    assert!(err.to_string().contains(ADMIN), "{err}");
+}
+
+#[tokio::test]
+async fn publish_refused_says_the_shares_were_written() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d1/publish"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({"error": {"message": "only the owner can publish"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .publish(&dashshare::providers::Dashboard {
+            id: "d1".into(),
+            title: None,
+        })
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("only the owner can publish") && text.contains("not published"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn list_names_users_and_groups() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/bob1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(user("bob1", "bob@example.com")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups/grp1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"_id": "grp1", "name": "Marketing"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let keys = vec![
+        dashshare::model::ShareKey::new(dashshare::model::PrincipalKind::User, "bob1"),
+        dashshare::model::ShareKey::new(dashshare::model::PrincipalKind::Group, "grp1"),
+    ];
+    let names = provider.describe(&keys).await;
+    assert_eq!(names[&keys[0]], "bob@example.com");
+    assert_eq!(names[&keys[1]], "Marketing");
+}
+
+#[tokio::test]
+async fn dashboards_are_filtered_by_title() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"oid": "d1", "title": "Sales KPIs", "owner": "o"},
+            {"oid": "d2", "title": "Finance"},
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let found = provider(&server).dashboards(Some("sales")).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, "d1");
+}
