@@ -6,13 +6,20 @@ use common::*;
 use dashshare::error::Error;
 use dashshare::flow::{ShareRequest, change_shares};
 use dashshare::model::{Access, Action, Change, Mode, Principal};
-use dashshare::providers::{self, ShareProvider};
+use dashshare::providers::{self, Dashboard, ShareProvider};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn provider(server: &MockServer) -> Box<dyn ShareProvider> {
     providers::connect(&sisense_profile(server), &fast_options()).unwrap()
+}
+
+fn by_id(id: &str) -> Dashboard {
+    Dashboard {
+        id: id.into(),
+        title: None,
+    }
 }
 
 fn request(dashboard: &str, principals: Vec<Principal>, change: Change) -> ShareRequest {
@@ -463,10 +470,7 @@ async fn a_missing_dashboard_is_bad_input() {
         .mount(&server)
         .await;
     let err = provider(&server)
-        .read_shares(&dashshare::providers::Dashboard {
-            id: "nope".into(),
-            title: None,
-        })
+        .read_shares(&by_id("nope"))
         .await
         .unwrap_err();
     assert!(
@@ -489,13 +493,7 @@ async fn two_429s_with_retry_after_are_ridden_out() {
         .await;
     mount_read(&server, dashboard(json!([owner_share()])), 1).await;
     let started = std::time::Instant::now();
-    let snapshot = provider(&server)
-        .read_shares(&dashshare::providers::Dashboard {
-            id: "d1".into(),
-            title: None,
-        })
-        .await
-        .unwrap();
+    let snapshot = provider(&server).read_shares(&by_id("d1")).await.unwrap();
     assert_eq!(snapshot.shares.len(), 1);
     assert!(
         started.elapsed() >= std::time::Duration::from_secs(2),
@@ -514,10 +512,7 @@ async fn busy_answers_past_the_retry_budget_fail_as_remote() {
         .mount(&server)
         .await;
     let err = provider(&server)
-        .read_shares(&dashshare::providers::Dashboard {
-            id: "d1".into(),
-            title: None,
-        })
+        .read_shares(&by_id("d1"))
         .await
         .unwrap_err();
     assert!(
@@ -542,13 +537,7 @@ async fn an_expired_token_leads_to_one_new_login() {
         .mount(&server)
         .await;
     mount_read(&server, dashboard(json!([])), 1).await;
-    provider(&server)
-        .read_shares(&dashshare::providers::Dashboard {
-            id: "d1".into(),
-            title: None,
-        })
-        .await
-        .unwrap();
+    provider(&server).read_shares(&by_id("d1")).await.unwrap();
 }
 
 #[tokio::test]
@@ -581,13 +570,7 @@ async fn publish_refused_says_the_shares_were_written() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = provider(&server)
-        .publish(&dashshare::providers::Dashboard {
-            id: "d1".into(),
-            title: None,
-        })
-        .await
-        .unwrap_err();
+    let err = provider(&server).publish(&by_id("d1")).await.unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("only the owner can publish") && text.contains("not published"),
