@@ -1,6 +1,8 @@
 //! The `ShareProvider` trait every vendor implements, and the factory that picks one for a profile.
 //! A provider only knows its vendor's calls; the order of operations lives in `flow.rs`.
 
+mod answers;
+mod lookup;
 mod sisense;
 
 use std::collections::HashMap;

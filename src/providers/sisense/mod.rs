@@ -13,6 +13,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::answers::VendorErrors;
+use super::lookup::pick_unique;
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result};
@@ -21,7 +23,7 @@ use crate::model::{Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::session::{Credential, Login, Session};
 use crate::vendor::Vendor;
 
-use wire::{DashboardEntry, ErrorBody, Group, LoginAnswer, User};
+use wire::{DashboardEntry, Group, LoginAnswer, User};
 
 /// Prefix of a dashboard argument that names a title instead of an id.
 const BY_TITLE: &str = "name:";
@@ -65,7 +67,8 @@ impl Login for PasswordLogin {
             (status, _) if status.is_success() || is_refusal(status) => {
                 let said = answer
                     .and_then(|a| a.message)
-                    .or_else(|| vendor_message(&reply))
+                    .filter(|m| !m.is_empty())
+                    .or_else(|| ERRORS.message(&reply))
                     .map(|m| format!(" (Sisense said: {})", http.scrub(&m)))
                     .unwrap_or_default();
                 Err(Error::Auth(format!(
@@ -151,7 +154,7 @@ impl Sisense {
                 .iter()
                 .filter_map(|user| field(user).map(|value| (value, user.id.clone())))
                 .collect();
-            if let Some(id) = pick_unique(&candidates, name, "user")? {
+            if let Some(id) = pick_unique(&candidates, name, "user", "sisense")? {
                 return Ok(Some(id));
             }
         }
@@ -170,7 +173,7 @@ impl Sisense {
             .into_iter()
             .filter_map(|group| group.name.map(|n| (n, group.id)))
             .collect();
-        pick_unique(&candidates, name, "group")
+        pick_unique(&candidates, name, "group", "sisense")
     }
 
     async fn describe_one(&self, key: &ShareKey) -> Option<String> {
@@ -412,38 +415,6 @@ impl ShareProvider for Sisense {
     }
 }
 
-/// The one candidate whose value matches `name`: exactly if possible, else ignoring case.
-/// Several equally good candidates are an error rather than a guess.
-fn pick_unique(candidates: &[(String, String)], name: &str, what: &str) -> Result<Option<String>> {
-    let exact: Vec<&String> = candidates
-        .iter()
-        .filter(|(value, _)| value == name)
-        .map(|(_, id)| id)
-        .collect();
-    let chosen = if exact.is_empty() {
-        candidates
-            .iter()
-            .filter(|(value, _)| value.eq_ignore_ascii_case(name))
-            .map(|(_, id)| id)
-            .collect()
-    } else {
-        exact
-    };
-    match chosen.as_slice() {
-        [] => Ok(None),
-        [only] => Ok(Some((*only).clone())),
-        several => Err(Error::invalid(format!(
-            "{what} '{name}' matches {} sisense {what}s (ids {}); name it exactly",
-            several.len(),
-            several
-                .iter()
-                .map(|id| id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
-}
-
 fn is_refusal(status: StatusCode) -> bool {
     matches!(
         status,
@@ -451,29 +422,20 @@ fn is_refusal(status: StatusCode) -> bool {
     )
 }
 
-fn vendor_message(reply: &Reply) -> Option<String> {
-    serde_json::from_slice::<ErrorBody>(&reply.body)
-        .ok()
-        .and_then(ErrorBody::message)
-        .or_else(|| {
-            let text = String::from_utf8_lossy(&reply.body).trim().to_string();
-            (!text.is_empty()).then(|| text.chars().take(300).collect())
-        })
-}
+/// Sisense REST v1 errors: `{"error": {"code": …, "message": "…", "status": …}}`, or a bare
+/// `{"message": "…"}` from some endpoints.
+const ERRORS: VendorErrors = VendorErrors {
+    vendor: "Sisense",
+    unauthorized: "check the profile's username and password source",
+    message: |body| {
+        body.pointer("/error/message")
+            .or_else(|| body.get("message"))
+            .and_then(Value::as_str)
+            .filter(|message| !message.is_empty())
+            .map(str::to_string)
+    },
+};
 
-/// An error for a non-success answer, with the vendor's own message (scrubbed of secrets).
 fn failure(http: &HttpClient, reply: &Reply, doing: &str) -> Error {
-    let said = vendor_message(reply)
-        .map(|message| format!(": {}", http.scrub(&message)))
-        .unwrap_or_default();
-    let status = reply.status.as_u16();
-    match reply.status {
-        StatusCode::UNAUTHORIZED => Error::Auth(format!(
-            "Sisense refused the credentials while {doing} (401){said}"
-        )),
-        StatusCode::FORBIDDEN => Error::Remote(format!(
-            "permission denied while {doing} (403){said}; the account needs rights to this object"
-        )),
-        _ => Error::Remote(format!("Sisense answered {status} while {doing}{said}")),
-    }
+    ERRORS.failure(http, reply, doing)
 }

@@ -47,25 +47,6 @@ pub struct DashboardEntry {
     pub owner: Option<String>,
 }
 
-/// The error body of REST v1: `{"error": {"code": …, "message": "…", "status": …}}`, or a bare
-/// `{"message": "…"}` from some endpoints.
-#[derive(Debug, Deserialize)]
-pub struct ErrorBody {
-    pub error: Option<ErrorDetail>,
-    pub message: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ErrorDetail {
-    pub message: Option<String>,
-}
-
-impl ErrorBody {
-    pub fn message(self) -> Option<String> {
-        self.error.and_then(|e| e.message).or(self.message)
-    }
-}
-
 /// The principal an entry of `shares` is for; `None` for entries of a kind dashshare does not manage.
 pub fn entry_key(entry: &Value) -> Option<ShareKey> {
     let id = entry.get("shareId")?.as_str()?;

@@ -1,0 +1,57 @@
+//! Turning a vendor's non-success answer into an error a user can act on, with the vendor's own
+//! message (scrubbed of secrets) and the contract's exit code.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::http::{HttpClient, Reply};
+
+/// How one vendor words its errors.
+pub struct VendorErrors {
+    /// The vendor's name as users know it.
+    pub vendor: &'static str,
+    /// What a 401 means on this vendor and what to do about it.
+    pub unauthorized: &'static str,
+    /// Finds the human message in the vendor's error body.
+    pub message: fn(&Value) -> Option<String>,
+}
+
+/// The longest stretch of an unparsed error body shown to the user.
+const MAX_BODY: usize = 300;
+
+impl VendorErrors {
+    /// The vendor's own message, or the start of the body when it is not the expected JSON.
+    pub fn message(&self, reply: &Reply) -> Option<String> {
+        match serde_json::from_slice::<Value>(&reply.body) {
+            Ok(body) => (self.message)(&body),
+            Err(_) => {
+                let text = String::from_utf8_lossy(&reply.body).trim().to_string();
+                (!text.is_empty()).then(|| text.chars().take(MAX_BODY).collect())
+            }
+        }
+    }
+
+    /// An error for a non-success answer: 401 is an authentication failure (exit 3), anything
+    /// else a failed remote operation (exit 1).
+    pub fn failure(&self, http: &HttpClient, reply: &Reply, doing: &str) -> Error {
+        let said = self
+            .message(reply)
+            .map(|message| format!(": {}", http.scrub(&message)))
+            .unwrap_or_default();
+        let vendor = self.vendor;
+        match reply.status {
+            StatusCode::UNAUTHORIZED => Error::Auth(format!(
+                "{vendor} refused the credentials while {doing} (401){said}; {}",
+                self.unauthorized
+            )),
+            StatusCode::FORBIDDEN => Error::Remote(format!(
+                "{vendor} denied permission while {doing} (403){said}; the account needs rights to this object"
+            )),
+            status => Error::Remote(format!(
+                "{vendor} answered {} while {doing}{said}",
+                status.as_u16()
+            )),
+        }
+    }
+}
