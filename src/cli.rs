@@ -138,6 +138,9 @@ pub struct RevokeArgs {
     pub dashboard: String,
     #[command(flatten)]
     pub principals: PrincipalArgs,
+    /// Revoke only this access level (Vizzly, which keeps one permission per level; default: all)
+    #[arg(long, value_enum)]
+    pub access: Option<Access>,
     /// Write the shares but do not republish the dashboard (Sisense)
     #[arg(long)]
     pub no_publish: bool,

@@ -1,17 +1,27 @@
 //! The one sequence every share change follows, whatever the vendor:
 //! check capabilities → resolve the dashboard → resolve every principal → read → plan → write →
-//! publish. Nothing is written unless every step before the write succeeded.
+//! publish. Nothing is written unless every step before the write succeeded. Vendors that cannot
+//! read shares (Vizzly) skip the read and the plan and send the change as it was asked.
+
+use std::collections::HashMap;
 
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::model::{self, Access, Action, Change, Intent, Level, Mode, PlanError, Principal};
-use crate::providers::{Dashboard, Resolved, ShareProvider};
+use crate::model::{
+    self, Access, Action, Change, Intent, Level, Mode, Outcome, PlanError, Principal,
+    PrincipalKind, ShareKey,
+};
+use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider};
 use crate::vendor::Support;
 
 /// How many principal look-ups run at once.
 const LOOKUP_CONCURRENCY: usize = 8;
+
+/// Why a write-only vendor's result is what was sent, not what was found.
+const SENT_BLIND: &str =
+    "sent as asked: this vendor cannot read permissions, so earlier access is unknown";
 
 #[derive(Debug, Clone)]
 pub struct ShareRequest {
@@ -19,6 +29,8 @@ pub struct ShareRequest {
     pub principals: Vec<Principal>,
     pub change: Change,
     pub mode: Mode,
+    /// With `Change::Revoke`: revoke only this access level (vendors with `scoped_revoke`).
+    pub revoke_scope: Option<Access>,
     pub publish: bool,
     pub dry_run: bool,
 }
@@ -35,14 +47,16 @@ pub struct ShareReport {
 
 #[derive(Debug, Serialize)]
 pub struct PrincipalResult {
-    /// As the user named it, or the vendor's name for a share removed by `--replace`.
+    /// As the user named it, or the vendor's name for a share dashshare removed on its own account.
     pub principal: String,
     #[serde(rename = "type")]
-    pub kind: model::PrincipalKind,
+    pub kind: PrincipalKind,
     pub id: String,
     pub before: Option<Level>,
     pub after: Option<Level>,
     pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
 }
 
 impl ShareReport {
@@ -59,6 +73,9 @@ pub async fn change_shares(
     check_capabilities(provider, request)?;
     let dashboard = provider.resolve_dashboard(&request.dashboard).await?;
     let resolved = resolve_all(provider, &request.principals).await?;
+    if provider.vendor().capabilities().list != Support::Yes {
+        return change_blind(provider, request, dashboard, &resolved).await;
+    }
     let snapshot = provider.read_shares(&dashboard).await?;
 
     let intents: Vec<Intent> = resolved
@@ -68,8 +85,11 @@ pub async fn change_shares(
             change: request.change,
         })
         .collect();
-    let plan = model::plan(&snapshot.shares, &intents, request.mode)
+    let mut plan = model::plan(&snapshot.shares, &intents, request.mode)
         .map_err(|err| plan_error(err, &resolved))?;
+    if provider.vendor().capabilities().everyone_alone {
+        plan = model::everyone_stands_alone(plan);
+    }
 
     let write = plan.changes_anything() && !request.dry_run;
     if write {
@@ -80,19 +100,79 @@ pub async fn change_shares(
         provider.publish(&snapshot.dashboard).await?;
     }
 
-    let unnamed: Vec<_> = plan
+    let mut names = snapshot.names.clone();
+    let unnamed: Vec<ShareKey> = plan
         .outcomes
         .iter()
-        .filter(|o| !resolved.iter().any(|r| r.key == o.key))
+        .filter(|o| !names.contains_key(&o.key) && !resolved.iter().any(|r| r.key == o.key))
         .map(|o| o.key.clone())
         .collect();
-    let names = if unnamed.is_empty() {
-        Default::default()
-    } else {
-        provider.describe(&unnamed).await
+    if !unnamed.is_empty() {
+        names.extend(provider.describe(&unnamed).await);
+    }
+    Ok(ShareReport {
+        dashboard: snapshot.dashboard,
+        dry_run: request.dry_run,
+        written: write,
+        published: publish,
+        results: results(plan.outcomes, &resolved, &names),
+    })
+}
+
+/// For vendors that cannot read shares: what was asked is sent in one call, and reported as sent.
+async fn change_blind(
+    provider: &dyn ShareProvider,
+    request: &ShareRequest,
+    dashboard: Dashboard,
+    resolved: &[Resolved],
+) -> Result<ShareReport> {
+    if request.mode == Mode::Replace {
+        return Err(Error::Unsupported(format!(
+            "{} cannot replace a whole share set with grant --replace",
+            provider.vendor()
+        )));
+    }
+    let (change, action, level) = match request.change {
+        Change::Grant(access) => (
+            BlindChange::Grant(access),
+            Action::Added,
+            Some(Level::Access(access)),
+        ),
+        Change::Revoke => (
+            BlindChange::Revoke(request.revoke_scope),
+            Action::Removed,
+            None,
+        ),
     };
-    let results = plan
-        .outcomes
+    let keys: Vec<ShareKey> = resolved.iter().map(|r| r.key.clone()).collect();
+    if !request.dry_run {
+        provider.send_blind(&dashboard, &keys, change).await?;
+    }
+    let outcomes = keys
+        .into_iter()
+        .map(|key| Outcome {
+            key,
+            before: None,
+            after: level,
+            action,
+            note: Some(SENT_BLIND),
+        })
+        .collect();
+    Ok(ShareReport {
+        dashboard,
+        dry_run: request.dry_run,
+        written: !request.dry_run,
+        published: false,
+        results: results(outcomes, resolved, &HashMap::new()),
+    })
+}
+
+fn results(
+    outcomes: Vec<Outcome>,
+    resolved: &[Resolved],
+    names: &HashMap<ShareKey, String>,
+) -> Vec<PrincipalResult> {
+    outcomes
         .into_iter()
         .map(|outcome| {
             let principal = resolved
@@ -108,21 +188,16 @@ pub async fn change_shares(
                 before: outcome.before,
                 after: outcome.after,
                 action: outcome.action,
+                note: outcome.note,
             }
         })
-        .collect();
-    Ok(ShareReport {
-        dashboard: snapshot.dashboard,
-        dry_run: request.dry_run,
-        written: write,
-        published: publish,
-        results,
-    })
+        .collect()
 }
 
 /// Refuses, before any request, what the vendor cannot do.
 fn check_capabilities(provider: &dyn ShareProvider, request: &ShareRequest) -> Result<()> {
     let vendor = provider.vendor();
+    let caps = vendor.capabilities();
     if request.principals.is_empty() {
         return Err(Error::invalid(
             "name at least one principal with --user, --group or --everyone",
@@ -131,16 +206,33 @@ fn check_capabilities(provider: &dyn ShareProvider, request: &ShareRequest) -> R
     let access: Option<Access> = match request.change {
         Change::Grant(access) => Some(access),
         Change::Revoke => {
-            if vendor.capabilities().revoke != Support::Yes {
+            if caps.revoke != Support::Yes {
                 return Err(Error::Unsupported(format!(
                     "{vendor} shares cannot be revoked with `revoke`; see `dashshare vendors`"
                 )));
             }
-            None
+            if request.revoke_scope.is_some() && !caps.scoped_revoke {
+                return Err(Error::Unsupported(format!(
+                    "revoke --access narrows a revoke to one access level on vizzly only; on {vendor} \
+                     a revoke removes the share whatever its access (leave --access out)"
+                )));
+            }
+            request.revoke_scope
         }
     };
     for principal in &request.principals {
         vendor.ensure_principal(principal.kind(), access)?;
+    }
+    let everyone = request.principals.contains(&Principal::Everyone);
+    if caps.everyone_alone
+        && everyone
+        && request.principals.len() > 1
+        && matches!(request.change, Change::Grant(_))
+    {
+        return Err(Error::invalid(format!(
+            "{vendor} shares a dashboard either with everyone or with users and groups, never both; \
+             grant --everyone on its own"
+        )));
     }
     Ok(())
 }

@@ -136,6 +136,11 @@ impl ShareKey {
             id: id.into(),
         }
     }
+
+    /// The one key that stands for everyone.
+    pub fn everyone() -> Self {
+        ShareKey::new(PrincipalKind::Everyone, "everyone")
+    }
 }
 
 /// What a share grants. `Owner` is an entry that carries no access level (the Sisense owner's):
@@ -277,6 +282,8 @@ pub struct Outcome {
     pub before: Option<Level>,
     pub after: Option<Level>,
     pub action: Action,
+    /// Why the action is not the obvious one, when a vendor rule decided it.
+    pub note: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -380,6 +387,7 @@ pub fn plan(current: &ShareSet, intents: &[Intent], mode: Mode) -> Result<Plan, 
             before: None,
             after: after_level,
             action,
+            note: None,
         });
     }
     outcomes.extend(pruned);
@@ -396,6 +404,57 @@ fn outcome(share: &Share, before: Option<Level>, after: Option<Level>, action: A
         before,
         after,
         action,
+        note: None,
+    }
+}
+
+/// Why a user or group share disappears when the dashboard is shared with everyone.
+pub const DROPPED_FOR_EVERYONE: &str = "dropped: a dashboard shared with everyone keeps no user or group \
+     list here, and revoking everyone later will not bring this share back";
+/// Why granting a user or group changes nothing while the dashboard is shared with everyone.
+pub const COVERED_BY_EVERYONE: &str = "already shared with everyone";
+
+/// For vendors where a share with everyone cannot stand beside named users and groups (ECI: both
+/// lists must be empty). If `plan` ends shared with everyone, every user and group share leaves
+/// the new set: those that were there are reported `removed` (and why), newly named ones
+/// `unchanged`, since everyone already sees the dashboard.
+pub fn everyone_stands_alone(plan: Plan) -> Plan {
+    let everyone = ShareKey::everyone();
+    if plan.after.get(&everyone).is_none() {
+        return plan;
+    }
+    let is_list_entry = |key: &ShareKey| key.kind != PrincipalKind::Everyone;
+    let mut outcomes: Vec<Outcome> = plan
+        .outcomes
+        .into_iter()
+        .map(|mut outcome| {
+            if is_list_entry(&outcome.key) && outcome.after.is_some() {
+                outcome.after = None;
+                (outcome.action, outcome.note) = match outcome.before {
+                    Some(_) => (Action::Removed, Some(DROPPED_FOR_EVERYONE)),
+                    None => (Action::Unchanged, Some(COVERED_BY_EVERYONE)),
+                };
+            }
+            outcome
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for share in plan.after.shares {
+        if !is_list_entry(&share.key) || share.level == Level::Owner {
+            kept.push(share);
+        } else if !outcomes.iter().any(|o| o.key == share.key) {
+            outcomes.push(Outcome {
+                key: share.key.clone(),
+                before: Some(share.level),
+                after: None,
+                action: Action::Removed,
+                note: Some(DROPPED_FOR_EVERYONE),
+            });
+        }
+    }
+    Plan {
+        after: ShareSet { shares: kept },
+        outcomes,
     }
 }
 
@@ -554,6 +613,67 @@ mod tests {
             ),
             Err(PlanError::Conflict(user("a")))
         );
+    }
+
+    fn everyone_grant() -> Intent {
+        Intent {
+            key: ShareKey::everyone(),
+            change: Change::Grant(Access::View),
+        }
+    }
+
+    #[test]
+    fn granting_everyone_drops_the_lists_and_says_so() {
+        let current = ShareSet::new([
+            share("a", Level::Access(Access::View)),
+            Share {
+                key: ShareKey::new(PrincipalKind::Group, "g"),
+                level: Level::Access(Access::View),
+            },
+        ]);
+        let plan = everyone_stands_alone(plan(&current, &[everyone_grant()], Mode::Merge).unwrap());
+        assert_eq!(
+            plan.after,
+            ShareSet::new([Share {
+                key: ShareKey::everyone(),
+                level: Level::Access(Access::View)
+            }])
+        );
+        assert_eq!(
+            actions(&plan),
+            vec![
+                ("everyone".into(), Action::Added),
+                ("a".into(), Action::Removed),
+                ("g".into(), Action::Removed)
+            ]
+        );
+        assert!(
+            plan.outcomes[1..]
+                .iter()
+                .all(|o| o.note == Some(DROPPED_FOR_EVERYONE))
+        );
+    }
+
+    #[test]
+    fn granting_a_user_while_shared_with_everyone_is_unchanged() {
+        let current = ShareSet::new([Share {
+            key: ShareKey::everyone(),
+            level: Level::Access(Access::View),
+        }]);
+        let plan = everyone_stands_alone(
+            plan(&current, &[grant("a", Access::View)], Mode::Merge).unwrap(),
+        );
+        assert_eq!(actions(&plan), vec![("a".into(), Action::Unchanged)]);
+        assert_eq!(plan.outcomes[0].note, Some(COVERED_BY_EVERYONE));
+        assert!(!plan.changes_anything());
+        assert_eq!(plan.after, current);
+    }
+
+    #[test]
+    fn without_everyone_the_rule_changes_nothing() {
+        let current = ShareSet::new([share("a", Level::Access(Access::View))]);
+        let planned = plan(&current, &[grant("b", Access::View)], Mode::Merge).unwrap();
+        assert_eq!(everyone_stands_alone(planned.clone()), planned);
     }
 
     #[test]

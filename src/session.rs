@@ -27,6 +27,21 @@ pub trait Login: Send + Sync {
     fn renewable(&self) -> bool;
 }
 
+/// A credential that is the same for every request (an API key): nothing to log in to, and
+/// nothing a new login could cure.
+pub struct FixedCredential(pub Credential);
+
+#[async_trait]
+impl Login for FixedCredential {
+    async fn login(&self, _http: &HttpClient) -> Result<Credential> {
+        Ok(self.0.clone())
+    }
+
+    fn renewable(&self) -> bool {
+        false
+    }
+}
+
 pub struct Session {
     http: HttpClient,
     login: Box<dyn Login>,

@@ -94,6 +94,11 @@ impl Vendor {
         if let Some(access) = access
             && !levels.contains(&access)
         {
+            if levels == [Access::View] {
+                return Err(Error::Unsupported(format!(
+                    "{self} shares are view-only: it has no '{access}' access; use --access view (the default)"
+                )));
+            }
             let allowed: Vec<&str> = levels.iter().map(|level| level.as_str()).collect();
             return Err(Error::Unsupported(format!(
                 "{self} has no '{access}' access for {kind} shares; use --access {}",
@@ -168,6 +173,11 @@ pub struct Capabilities {
     pub revoke: Support,
     pub publish: bool,
     pub links: bool,
+    /// A share with everyone must stand alone: no user or group list beside it (ECI).
+    pub everyone_alone: bool,
+    /// `revoke --access` narrows what is revoked to one access level (Vizzly keeps one permission
+    /// per level).
+    pub scoped_revoke: bool,
     /// How the vendor names our access levels, where it differs.
     pub access_names: &'static [(Access, &'static str)],
 }
@@ -195,6 +205,8 @@ static SISENSE: Capabilities = Capabilities {
     revoke: Support::Yes,
     publish: true,
     links: false,
+    everyone_alone: false,
+    scoped_revoke: false,
     access_names: &[],
 };
 
@@ -207,6 +219,8 @@ static ECI: Capabilities = Capabilities {
     revoke: Support::Yes,
     publish: false,
     links: false,
+    everyone_alone: true,
+    scoped_revoke: false,
     access_names: &[],
 };
 
@@ -219,6 +233,8 @@ static VIZZLY: Capabilities = Capabilities {
     revoke: Support::Yes,
     publish: false,
     links: false,
+    everyone_alone: false,
+    scoped_revoke: true,
     access_names: &[(Access::View, "read"), (Access::Edit, "read_write")],
 };
 
@@ -231,6 +247,8 @@ static APPVIEWX: Capabilities = Capabilities {
     revoke: Support::ReplaceOnly,
     publish: false,
     links: false,
+    everyone_alone: false,
+    scoped_revoke: false,
     access_names: &[(Access::View, "read"), (Access::Edit, "read-write")],
 };
 
@@ -243,6 +261,8 @@ static MINDZIE: Capabilities = Capabilities {
     revoke: Support::LinksOnly,
     publish: false,
     links: true,
+    everyone_alone: false,
+    scoped_revoke: false,
     access_names: &[],
 };
 
@@ -277,6 +297,7 @@ mod tests {
         let err = Vendor::Eci
             .ensure_principal(PrincipalKind::User, Some(Access::Edit))
             .unwrap_err();
+        assert!(err.to_string().contains("view-only"), "{err}");
         assert!(err.to_string().contains("--access view"), "{err}");
     }
 

@@ -28,6 +28,7 @@ fn request(dashboard: &str, principals: Vec<Principal>, change: Change) -> Share
         principals,
         change,
         mode: Mode::Merge,
+        revoke_scope: None,
         publish: true,
         dry_run: false,
     }

@@ -19,6 +19,7 @@ pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
         } else {
             Mode::Merge
         },
+        revoke_scope: None,
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
@@ -31,6 +32,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         principals: super::principals(&args.principals),
         change: Change::Revoke,
         mode: Mode::Merge,
+        revoke_scope: args.access,
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
@@ -90,6 +92,8 @@ fn render(report: &ShareReport) -> String {
     let changes = report.results.iter().any(|r| r.action.is_change());
     let outcome = if report.dry_run && changes {
         "dry run: nothing was written".to_string()
+    } else if report.dry_run {
+        "dry run: nothing to change".to_string()
     } else if report.published {
         "written and published".to_string()
     } else if report.written {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::http::HttpOptions;
-use crate::model::{Principal, ShareKey, ShareSet};
+use crate::model::{Access, Principal, ShareKey, ShareSet};
 use crate::vendor::Vendor;
 
 /// A dashboard as the vendor identifies it.
@@ -47,6 +47,16 @@ pub struct Snapshot {
     pub dashboard: Dashboard,
     pub shares: ShareSet,
     pub raw: serde_json::Value,
+    /// Readable names the read answer already carried (ECI sends them with the shares).
+    pub names: HashMap<ShareKey, String>,
+}
+
+/// A change sent to a vendor that cannot read a dashboard's shares (Vizzly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlindChange {
+    Grant(Access),
+    /// Revoke at one access level, or at every level with `None`.
+    Revoke(Option<Access>),
 }
 
 /// Who the credentials belong to, for `check`.
@@ -64,7 +74,9 @@ pub trait ShareProvider: Send + Sync {
     /// Authenticates and reports who we are.
     async fn check(&self) -> Result<Identity>;
 
-    async fn dashboards(&self, search: Option<&str>) -> Result<Vec<DashboardSummary>>;
+    async fn dashboards(&self, _search: Option<&str>) -> Result<Vec<DashboardSummary>> {
+        Err(self.unsupported("has no API to list dashboards"))
+    }
 
     /// Turns a dashboard argument (an id, or `name:TITLE`) into a dashboard; a title must match
     /// exactly one dashboard.
@@ -73,16 +85,38 @@ pub trait ShareProvider: Send + Sync {
     /// `Ok(None)` when the vendor has no such principal.
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>>;
 
-    async fn read_shares(&self, dashboard: &Dashboard) -> Result<Snapshot>;
+    async fn read_shares(&self, _dashboard: &Dashboard) -> Result<Snapshot> {
+        Err(self.unsupported("has no API to read a dashboard's shares"))
+    }
 
     /// Makes `after` the dashboard's share set, in one write.
-    async fn write_shares(&self, before: &Snapshot, after: &ShareSet) -> Result<()>;
+    async fn write_shares(&self, _before: &Snapshot, _after: &ShareSet) -> Result<()> {
+        Err(self.unsupported("cannot write a complete share set"))
+    }
 
     /// Makes written shares visible, for vendors with a publish step.
-    async fn publish(&self, dashboard: &Dashboard) -> Result<()>;
+    async fn publish(&self, _dashboard: &Dashboard) -> Result<()> {
+        Err(self.unsupported("has no publish step"))
+    }
+
+    /// For vendors that cannot read shares: sends `change` for every key in one call.
+    async fn send_blind(
+        &self,
+        _dashboard: &Dashboard,
+        _keys: &[ShareKey],
+        _change: BlindChange,
+    ) -> Result<()> {
+        Err(self.unsupported("needs the current shares read before a change"))
+    }
 
     /// Best-effort readable names (emails, group names) for share ids; ids it cannot name are left out.
-    async fn describe(&self, keys: &[ShareKey]) -> HashMap<ShareKey, String>;
+    async fn describe(&self, _keys: &[ShareKey]) -> HashMap<ShareKey, String> {
+        HashMap::new()
+    }
+
+    fn unsupported(&self, what: &str) -> Error {
+        Error::Unsupported(format!("{} {what}; see `dashshare vendors`", self.vendor()))
+    }
 }
 
 /// The provider for a profile's vendor.

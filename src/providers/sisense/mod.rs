@@ -356,6 +356,7 @@ impl ShareProvider for Sisense {
             },
             shares: wire::share_set(entries),
             raw,
+            names: HashMap::new(),
         })
     }
 
