@@ -87,6 +87,8 @@ pub enum Command {
     List(ListArgs),
     /// List the dashboards the profile can see
     Dashboards(DashboardsArgs),
+    /// Republish a dashboard, making its written shares visible (Sisense; grant and revoke do this themselves)
+    Publish(PublishArgs),
     /// Show what each vendor supports
     Vendors,
     /// Log in (or call the API once) and report whether the profile works
@@ -151,6 +153,12 @@ pub struct RevokeArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct ListArgs {
+    /// Dashboard id, or name:TITLE
+    pub dashboard: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PublishArgs {
     /// Dashboard id, or name:TITLE
     pub dashboard: String,
 }

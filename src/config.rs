@@ -79,7 +79,7 @@ struct ProfileEntry {
 /// Resolves the profile a command runs against.
 pub fn load_profile(selection: &Selection, env: EnvLookup) -> Result<Profile> {
     if let Some(vendor) = selection.vendor {
-        if selection.profile.is_some() && selection.config.is_some() {
+        if selection.profile.is_some() || selection.config.is_some() {
             return Err(Error::invalid(
                 "--vendor/--url and --profile/--config both choose a server; use one or the other",
             ));
@@ -248,6 +248,14 @@ fn resolve_entry(name: &str, entry: &ProfileEntry, base: &Path, env: EnvLookup) 
         rate_limit: entry.rate_limit,
         timeout: entry.timeout.map(Duration::from_secs),
     };
+    if profile
+        .timeout
+        .is_some_and(|timeout| timeout.is_zero() || timeout > Duration::from_secs(3600))
+    {
+        return Err(Error::invalid(format!(
+            "profile '{name}': timeout must be between 1 and 3600 seconds"
+        )));
+    }
     if profile.rate_limit == Some(0) {
         return Err(Error::invalid(format!(
             "profile '{name}': rate_limit = 0 would never send a request; use a positive number of requests per second or remove it"

@@ -42,6 +42,16 @@ impl Error {
         Error::Remote(message.to_string())
     }
 
+    /// The same error, its message extended: the exit code does not change.
+    pub fn and_then_say(self, more: impl fmt::Display) -> Self {
+        match self {
+            Error::Invalid(m) => Error::Invalid(format!("{m}; {more}")),
+            Error::Unsupported(m) => Error::Unsupported(format!("{m}; {more}")),
+            Error::Auth(m) => Error::Auth(format!("{m}; {more}")),
+            Error::Remote(m) => Error::Remote(format!("{m}; {more}")),
+        }
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Invalid(_) | Error::Unsupported(_) => ExitCode::BadInput,

@@ -97,7 +97,13 @@ pub async fn change_shares(
     }
     let publish = write && request.publish && provider.vendor().capabilities().publish;
     if publish {
-        provider.publish(&snapshot.dashboard).await?;
+        provider.publish(&snapshot.dashboard).await.map_err(|err| {
+            err.and_then_say(format!(
+                "the shares were written but the dashboard was not published: run \
+                 `dashshare publish {}` (as its owner) once the cause is fixed",
+                snapshot.dashboard.id
+            ))
+        })?;
     }
 
     let mut names = snapshot.names.clone();

@@ -64,12 +64,23 @@ impl Default for HttpOptions {
 }
 
 /// A complete answer from the server, whatever its status.
-#[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: HeaderMap,
     pub body: bytes::Bytes,
     /// Method and URL, for messages.
     pub target: String,
+}
+
+/// Bodies can hold tokens (a login answer does), so `Debug` shows only their size.
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("target", &self.target)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl Reply {
@@ -119,6 +130,8 @@ impl HttpClient {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("dashshare/", env!("CARGO_PKG_VERSION")))
             .timeout(options.timeout)
+            // A redirected PATCH or POST would silently become a GET; report redirects instead.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.timeout.min(Duration::from_secs(10)));
         if let Some(path) = &options.ca_cert {
             let pem = std::fs::read(path).map_err(|err| {
@@ -161,10 +174,16 @@ impl HttpClient {
         self.client.request(method, url)
     }
 
-    /// Remembers a secret so that any vendor text shown to the user is scrubbed of it.
+    /// Remembers a secret so that any vendor text shown to the user is scrubbed of it, as sent
+    /// and as form-encoded (a server may echo the login form back).
     pub fn register_secret(&self, secret: &SecretString) {
+        let encoded: String =
+            url::form_urlencoded::byte_serialize(secret.expose_secret().as_bytes()).collect();
         if let Ok(mut secrets) = self.secrets.lock() {
             secrets.push(secret.clone());
+            if encoded != secret.expose_secret() {
+                secrets.push(SecretString::from(encoded));
+            }
         }
     }
 
@@ -254,7 +273,8 @@ impl HttpClient {
             Err(err) => return Err(transport_failure(target, &err, idempotent)),
         };
         let status = response.status();
-        let retry_after = parse_retry_after(response.headers());
+        let headers = response.headers().clone();
+        let retry_after = parse_retry_after(&headers);
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(err) => return Err(transport_failure(target, &err, idempotent)),
@@ -266,10 +286,11 @@ impl HttpClient {
         );
         let reply = Reply {
             status,
+            headers,
             body,
             target: target.to_string(),
         };
-        if is_busy(status) {
+        if is_busy(status, idempotent) {
             Err(Attempt::Busy { reply, retry_after })
         } else {
             Ok(reply)
@@ -285,19 +306,24 @@ fn final_answer(attempt: Attempt) -> Result<Reply> {
     }
 }
 
-fn is_busy(status: StatusCode) -> bool {
-    matches!(
-        status,
-        StatusCode::TOO_MANY_REQUESTS
-            | StatusCode::BAD_GATEWAY
-            | StatusCode::SERVICE_UNAVAILABLE
-            | StatusCode::GATEWAY_TIMEOUT
-    )
+/// 429 and 503 mean the server turned the request away, so it may always be sent again; after a
+/// 502 or 504 the backend may have acted on it, as after a timeout.
+fn is_busy(status: StatusCode, idempotent: bool) -> bool {
+    match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => true,
+        StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT => idempotent,
+        _ => false,
+    }
 }
 
 fn transport_failure(target: &str, err: &reqwest::Error, idempotent: bool) -> Attempt {
-    // A refused connection never reached the server, so any request may be sent again.
-    let retry = err.is_connect() || idempotent;
+    // A failed connection never reached the server, so any request may be sent again, unless the
+    // failure is one that trying again cannot cure (a bad certificate, an unknown host).
+    let retry = if err.is_connect() {
+        err.is_timeout() || connection_may_recover(err)
+    } else {
+        idempotent
+    };
     let what = if err.is_timeout() {
         "timed out (raise --timeout if the server is slow)".to_string()
     } else if err.is_connect() {
@@ -305,7 +331,7 @@ fn transport_failure(target: &str, err: &reqwest::Error, idempotent: bool) -> At
     } else {
         format!("failed: {}", root_cause(err))
     };
-    let message = if retry {
+    let message = if retry || err.is_connect() {
         format!("{target} {what}")
     } else {
         format!(
@@ -314,6 +340,31 @@ fn transport_failure(target: &str, err: &reqwest::Error, idempotent: bool) -> At
         )
     };
     Attempt::Transport { message, retry }
+}
+
+fn connection_may_recover(err: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind::*;
+    let mut cause = Some(err);
+    while let Some(current) = cause {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                ConnectionRefused
+                    | ConnectionReset
+                    | ConnectionAborted
+                    | NotConnected
+                    | TimedOut
+                    | AddrNotAvailable
+                    | Interrupted
+                    | BrokenPipe
+                    | UnexpectedEof
+                    | NetworkUnreachable
+                    | HostUnreachable
+            );
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// The innermost cause ("Connection refused", "invalid peer certificate: …"): the outer layers

@@ -2,6 +2,7 @@
 //! log in again once and resend. Shared by concurrent requests: one login serves them all.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
@@ -48,6 +49,9 @@ pub struct Session {
     /// The current credential and how many logins produced it, so that concurrent requests that
     /// all saw a 401 renew it once between them.
     current: Mutex<Option<(u64, Arc<Credential>)>>,
+    /// Set when a fresh login was still refused: logging in again for every later request would
+    /// only invalidate other sessions of the same account.
+    renewal_failed: AtomicBool,
 }
 
 impl Session {
@@ -56,6 +60,7 @@ impl Session {
             http,
             login,
             current: Mutex::new(None),
+            renewal_failed: AtomicBool::new(false),
         }
     }
 
@@ -78,14 +83,22 @@ impl Session {
             .http
             .execute(with_credential(&request, &credential)?, idempotent)
             .await?;
-        if reply.status != StatusCode::UNAUTHORIZED || !self.login.renewable() {
+        if reply.status != StatusCode::UNAUTHORIZED
+            || !self.login.renewable()
+            || self.renewal_failed.load(Ordering::Relaxed)
+        {
             return Ok(reply);
         }
         tracing::info!("{}: session expired; logging in again", reply.target);
         let credential = self.renew(generation).await?;
-        self.http
+        let reply = self
+            .http
             .execute(with_credential(&request, &credential)?, idempotent)
-            .await
+            .await?;
+        if reply.status == StatusCode::UNAUTHORIZED {
+            self.renewal_failed.store(true, Ordering::Relaxed);
+        }
+        Ok(reply)
     }
 
     async fn credential(&self) -> Result<(u64, Arc<Credential>)> {

@@ -124,20 +124,40 @@ fn a_missing_secret_variable_is_named() {
 fn a_vendor_whose_provider_has_not_landed_exits_2() {
     let home = TempDir::new().unwrap();
     dashshare(home.path())
-        .env("DASHSHARE_API_KEY", "k")
+        .env("DASHSHARE_USERNAME", "u")
+        .env("DASHSHARE_PASSWORD", "p")
         .args([
             "--vendor",
-            "eci",
+            "appviewx",
             "--url",
-            "https://eci.example.com",
+            "https://127.0.0.1:9",
             "grant",
-            "1",
-            "--user",
+            "Ops",
+            "--group",
             "a",
         ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("eci provider has not landed"));
+        .stderr(predicate::str::contains("appviewx provider has not landed"));
+}
+
+#[test]
+fn vendor_and_profile_together_are_refused() {
+    let home = TempDir::new().unwrap();
+    dashshare(home.path())
+        .args([
+            "--vendor",
+            "sisense",
+            "--url",
+            "https://x",
+            "-p",
+            "prod",
+            "list",
+            "d1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("one or the other"));
 }
 
 #[test]
@@ -441,4 +461,33 @@ async fn replace_makes_the_named_principals_the_whole_set_but_keeps_the_owner() 
         .map(|share| share["shareId"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(ids, ["owner1", "u-alice"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_republishes_without_writing() {
+    let s = Setup::new().await;
+    run(s.cmd(&["publish", "d1"]))
+        .await
+        .success()
+        .stdout(predicate::str::contains("published"));
+    assert_eq!(s.fake.count("POST /api/v1/dashboards/d1/publish"), 1);
+    assert_eq!(s.fake.count("PATCH"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_principal_can_be_named_by_its_sisense_id() {
+    let s = Setup::new().await;
+    s.fake.state.lock().unwrap().users.push(serde_json::json!(
+        {"_id": "5f1e0c2ab1a2b3c4d5e6f701", "email": "gone@example.com", "userName": "gone"}
+    ));
+    run(s.cmd(&["grant", "d1", "--user", "5f1e0c2ab1a2b3c4d5e6f701"]))
+        .await
+        .success()
+        .stdout(predicate::str::contains("added"));
+    assert!(
+        s.fake
+            .shares("d1")
+            .iter()
+            .any(|share| share["shareId"] == "5f1e0c2ab1a2b3c4d5e6f701")
+    );
 }

@@ -101,3 +101,36 @@ async fn rate_limit_spaces_requests() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_bad_gateway_is_retried_only_when_repeating_is_harmless() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(6)
+        .mount(&server)
+        .await;
+    let http = client(&server.uri(), Duration::from_secs(2));
+    let post = http.request(Method::POST, &["x"]).build().unwrap();
+    assert_eq!(
+        http.execute(post, false).await.unwrap().status.as_u16(),
+        502
+    );
+    let get = http.request(Method::GET, &["x"]).build().unwrap();
+    assert_eq!(http.execute(get, true).await.unwrap().status.as_u16(), 502);
+}
+
+#[tokio::test]
+async fn a_form_encoded_secret_is_scrubbed_too() {
+    let http = client("https://x", Duration::from_secs(2));
+    http.register_secret(&secrecy::SecretString::from("p@ss+w&rd"));
+    assert_eq!(
+        http.scrub("echo: p%40ss%2Bw%26rd and p@ss+w&rd"),
+        "echo: [redacted] and [redacted]"
+    );
+}

@@ -559,9 +559,24 @@ async fn a_wrong_password_is_an_auth_error_without_the_password() {
 }
 
 #[tokio::test]
-async fn publish_refused_says_the_shares_were_written() {
+async fn a_refused_publish_says_the_shares_were_written_and_how_to_publish() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
+    mount_user(
+        &server,
+        "email",
+        "a@example.com",
+        json!([user("u1", "a@example.com")]),
+        1,
+    )
+    .await;
+    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    mount_patch(
+        &server,
+        json!([owner_share(), {"shareId": "u1", "type": "user", "rule": "view", "subscribe": false}]),
+        1,
+    )
+    .await;
     Mock::given(method("POST"))
         .and(path("/api/v1/dashboards/d1/publish"))
         .respond_with(
@@ -571,12 +586,110 @@ async fn publish_refused_says_the_shares_were_written() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = provider(&server).publish(&by_id("d1")).await.unwrap_err();
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request("d1", users(&["a@example.com"]), Change::Grant(Access::View)),
+    )
+    .await
+    .unwrap_err();
     let text = err.to_string();
+    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(text.contains("only the owner can publish"), "{text}");
     assert!(
-        text.contains("only the owner can publish") && text.contains("not published"),
+        text.contains("were written") && text.contains("dashshare publish d1"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_dashboard_without_a_shares_list_is_never_written() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_user(
+        &server,
+        "email",
+        "a@example.com",
+        json!([user("u1", "a@example.com")]),
+        1,
+    )
+    .await;
+    mount_read(&server, json!({"oid": "d1", "title": "Sales KPIs"}), 1).await;
+    any_write_forbidden(&server).await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request("d1", users(&["a@example.com"]), Change::Grant(Access::View)),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::Remote(_)) && err.to_string().contains("shares"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_owner_listed_with_a_rule_is_still_kept_and_cannot_be_revoked() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_user(
+        &server,
+        "email",
+        "owner@example.com",
+        json!([user("owner1", "owner@example.com")]),
+        1,
+    )
+    .await;
+    mount_read(
+        &server,
+        dashboard(json!([{"shareId": "owner1", "type": "user", "rule": "edit"}])),
+        1,
+    )
+    .await;
+    any_write_forbidden(&server).await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request("d1", users(&["owner@example.com"]), Change::Revoke),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("owns the dashboard"), "{err}");
+}
+
+#[tokio::test]
+async fn a_redirect_is_reported_not_followed() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/d1"))
+        .respond_with(
+            ResponseTemplate::new(301)
+                .insert_header("Location", "https://bi.example.com/api/v1/dashboards/d1"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .read_shares(&by_id("d1"))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("redirected to https://bi.example.com"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn check_fails_when_the_session_cannot_read_its_user() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/loggedin"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let err = provider(&server).check().await.unwrap_err();
+    assert!(matches!(err, Error::Remote(_)), "{err:?}");
 }
 
 #[tokio::test]

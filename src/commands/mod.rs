@@ -5,6 +5,7 @@ mod check;
 mod completions;
 mod dashboards;
 mod list;
+mod publish;
 mod share;
 mod vendors;
 
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Revoke(args) => share::revoke(global, args).await,
         Command::List(args) => list::run(global, args).await,
         Command::Dashboards(args) => dashboards::run(global, args).await,
+        Command::Publish(args) => publish::run(global, args).await,
         Command::Vendors => vendors::run(global),
         Command::Check => check::run(global).await,
         Command::Completions(args) => completions::run(args),

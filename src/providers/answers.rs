@@ -40,6 +40,18 @@ impl VendorErrors {
             .map(|message| format!(": {}", http.scrub(&message)))
             .unwrap_or_default();
         let vendor = self.vendor;
+        if reply.status.is_redirection() {
+            let location = reply
+                .headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("another address");
+            return Error::Remote(format!(
+                "{vendor} redirected to {location} while {doing} ({}); dashshare does not follow \
+                 redirects: set the profile's url to the address the server wants",
+                reply.status.as_u16()
+            ));
+        }
         match reply.status {
             StatusCode::UNAUTHORIZED => Error::Auth(format!(
                 "{vendor} refused the credentials while {doing} (401){said}; {}",

@@ -158,7 +158,24 @@ impl Sisense {
                 return Ok(Some(id));
             }
         }
-        Ok(None)
+        self.find_by_id("users", name).await
+    }
+
+    /// A Sisense object id (24 hex digits) names a user or group directly, as `list` shows them.
+    async fn find_by_id(&self, resource: &str, name: &str) -> Result<Option<String>> {
+        if name.len() != 24 || !name.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let reply = self.get(&["api", "v1", resource, name], &[]).await?;
+        match reply.status {
+            status if status.is_success() => Ok(Some(name.to_string())),
+            StatusCode::NOT_FOUND => Ok(None),
+            _ => Err(failure(
+                self.http(),
+                &reply,
+                &format!("looking up {resource} id '{name}'"),
+            )),
+        }
     }
 
     async fn find_group(&self, name: &str) -> Result<Option<String>> {
@@ -173,7 +190,10 @@ impl Sisense {
             .into_iter()
             .filter_map(|group| group.name.map(|n| (n, group.id)))
             .collect();
-        pick_unique(&candidates, name, "group", "sisense")
+        match pick_unique(&candidates, name, "group", "sisense")? {
+            Some(id) => Ok(Some(id)),
+            None => self.find_by_id("groups", name).await,
+        }
     }
 
     async fn describe_one(&self, key: &ShareKey) -> Option<String> {
@@ -214,10 +234,11 @@ impl ShareProvider for Sisense {
     async fn check(&self) -> Result<Identity> {
         self.session.ensure_logged_in().await?;
         let reply = self.get(&["api", "v1", "users", "loggedin"], &[]).await?;
-        let user = if reply.is_success() {
-            reply.json::<User>().ok()
-        } else {
-            None
+        // Versions without this endpoint answer 404: the login itself is then the check.
+        let user = match reply.status {
+            status if status.is_success() => reply.json::<User>().ok(),
+            StatusCode::NOT_FOUND => None,
+            _ => return Err(failure(self.http(), &reply, "reading the logged-in user")),
         };
         Ok(match user {
             Some(user) => Identity {
@@ -334,17 +355,16 @@ impl ShareProvider for Sisense {
             ));
         }
         let body: Value = reply.json()?;
-        let raw = match body.get("shares") {
-            None | Some(Value::Null) => Value::Array(Vec::new()),
-            Some(shares @ Value::Array(_)) => shares.clone(),
-            Some(_) => {
-                return Err(Error::remote(format!(
-                    "dashboard '{}': the server's `shares` field is not a list; nothing was changed",
-                    dashboard.id
-                )));
-            }
+        // Writing back a list we did not read would delete every share on the dashboard.
+        let Some(entries) = body.get("shares").and_then(Value::as_array) else {
+            return Err(Error::remote(format!(
+                "dashboard '{}': the server's answer has no `shares` list, so its current shares are \
+                 unknown; nothing was changed",
+                dashboard.id
+            )));
         };
-        let entries = raw.as_array().map(Vec::as_slice).unwrap_or_default();
+        let owner = body.get("owner").and_then(Value::as_str);
+        let raw = Value::Array(entries.clone());
         Ok(Snapshot {
             dashboard: Dashboard {
                 id: dashboard.id.clone(),
@@ -354,7 +374,7 @@ impl ShareProvider for Sisense {
                     .map(str::to_string)
                     .or_else(|| dashboard.title.clone()),
             },
-            shares: wire::share_set(entries),
+            shares: wire::share_set(entries, owner),
             raw,
             names: HashMap::new(),
         })
@@ -391,14 +411,10 @@ impl ShareProvider for Sisense {
         // Publishing the same shares twice has the effect of publishing them once.
         let reply = self.session.send(request, true).await?;
         if !reply.is_success() {
-            let mut err = failure(self.http(), &reply, &format!("publishing dashboard '{id}'"));
-            if let Error::Remote(message) = &mut err {
-                message.push_str(
-                    "; the shares were written but not published (only the dashboard's owner may \
-                     publish): publish it from Sisense or run the grant again as the owner",
-                );
-            }
-            return Err(err);
+            return Err(
+                failure(self.http(), &reply, &format!("publishing dashboard '{id}'"))
+                    .and_then_say("only the dashboard's owner may publish it"),
+            );
         }
         Ok(())
     }

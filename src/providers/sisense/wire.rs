@@ -64,15 +64,26 @@ pub fn entry_level(entry: &Value) -> Level {
     match entry.get("rule").and_then(Value::as_str) {
         Some("view") => Level::Access(Access::View),
         Some("edit") => Level::Access(Access::Edit),
-        _ => Level::Owner,
+        None => Level::Owner,
+        Some(other) => {
+            tracing::warn!("a share has the unknown rule '{other}'; dashshare leaves it as it is");
+            Level::Owner
+        }
     }
 }
 
-pub fn share_set(entries: &[Value]) -> ShareSet {
+/// The dashboard's shares; the entry of the dashboard's `owner` is the owner's whatever its rule.
+pub fn share_set(entries: &[Value], owner: Option<&str>) -> ShareSet {
     ShareSet::new(entries.iter().filter_map(|entry| {
-        entry_key(entry).map(|key| Share {
+        let key = entry_key(entry)?;
+        let is_owner = key.kind == PrincipalKind::User && Some(key.id.as_str()) == owner;
+        Some(Share {
+            level: if is_owner {
+                Level::Owner
+            } else {
+                entry_level(entry)
+            },
             key,
-            level: entry_level(entry),
         })
     }))
 }
@@ -135,7 +146,7 @@ mod tests {
     }
 
     fn change(entries: &[Value], key: ShareKey, change: Change) -> Vec<Value> {
-        let current = share_set(entries);
+        let current = share_set(entries, Some("owner1"));
         let plan = plan(&current, &[Intent { key, change }], Mode::Merge).unwrap();
         rebuild_shares(entries, &plan.after)
     }
@@ -184,10 +195,21 @@ mod tests {
     }
 
     #[test]
+    fn the_dashboard_owner_is_the_owner_even_with_a_rule() {
+        let entries = vec![json!({"shareId": "o", "type": "user", "rule": "edit"})];
+        let set = share_set(&entries, Some("o"));
+        assert_eq!(
+            set.get(&ShareKey::new(PrincipalKind::User, "o")),
+            Some(Level::Owner)
+        );
+        assert_eq!(rebuild_shares(&entries, &set), entries);
+    }
+
+    #[test]
     fn duplicates_already_on_the_server_are_written_once() {
         let mut entries = existing();
         entries.push(json!({"shareId": "bob1", "type": "user", "rule": "edit"}));
-        let rebuilt = rebuild_shares(&entries, &share_set(&entries));
+        let rebuilt = rebuild_shares(&entries, &share_set(&entries, None));
         assert_eq!(rebuilt, existing());
     }
 }
