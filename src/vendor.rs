@@ -211,7 +211,7 @@ static SISENSE: Capabilities = Capabilities {
 };
 
 static ECI: Capabilities = Capabilities {
-    available: false,
+    available: true,
     user: VIEW,
     group: VIEW,
     everyone: true,

@@ -2,6 +2,7 @@
 //! A provider only knows its vendor's calls; the order of operations lives in `flow.rs`.
 
 mod answers;
+mod eci;
 mod lookup;
 mod sisense;
 
@@ -123,6 +124,7 @@ pub trait ShareProvider: Send + Sync {
 pub fn connect(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn ShareProvider>> {
     match profile.vendor {
         Vendor::Sisense => Ok(Box::new(sisense::Sisense::new(profile, options)?)),
+        Vendor::Eci => Ok(Box::new(eci::Eci::new(profile, options)?)),
         other => {
             other.ensure_available()?;
             Err(Error::Unsupported(format!(

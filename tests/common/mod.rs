@@ -40,6 +40,25 @@ pub fn sisense_profile(server: &MockServer) -> Profile {
     }
 }
 
+pub const ECI_KEY: &str = "eci-KEY-SECRET-42";
+
+pub fn eci_profile(server: &MockServer) -> Profile {
+    Profile {
+        name: "eci-test".into(),
+        vendor: Vendor::Eci,
+        url: server.uri().parse().unwrap(),
+        username: None,
+        password: None,
+        api_key: Some(SecretString::from(ECI_KEY)),
+        token: None,
+        tenant_id: None,
+        project_id: None,
+        gwsource: None,
+        rate_limit: None,
+        timeout: None,
+    }
+}
+
 /// Short backoff so retry tests stay fast; `Retry-After` still applies as the server says.
 pub fn fast_options() -> HttpOptions {
     HttpOptions {
