@@ -47,6 +47,7 @@ fn matrix() -> String {
         row("--group", &|_, c| levels(c, PrincipalKind::Group)),
         row("--everyone", &|_, c| yes_no(c.everyone)),
         row("list", &|_, c| support(c.list)),
+        row("dashboards, name:", &|_, c| yes_no(c.dashboards)),
         row("revoke", &|_, c| support(c.revoke)),
         row("publish step", &|_, c| yes_no(c.publish)),
         row("link, embed", &|_, c| yes_no(c.links)),

@@ -5,6 +5,7 @@ mod answers;
 mod eci;
 mod lookup;
 mod sisense;
+mod vizzly;
 
 use std::collections::HashMap;
 
@@ -125,6 +126,7 @@ pub fn connect(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn Share
     match profile.vendor {
         Vendor::Sisense => Ok(Box::new(sisense::Sisense::new(profile, options)?)),
         Vendor::Eci => Ok(Box::new(eci::Eci::new(profile, options)?)),
+        Vendor::Vizzly => Ok(Box::new(vizzly::Vizzly::new(profile, options)?)),
         other => {
             other.ensure_available()?;
             Err(Error::Unsupported(format!(

@@ -59,6 +59,17 @@ pub fn eci_profile(server: &MockServer) -> Profile {
     }
 }
 
+pub const VIZZLY_KEY: &str = "vizzly_project_api_key_SECRET:::rest";
+
+pub fn vizzly_profile(server: &MockServer) -> Profile {
+    Profile {
+        vendor: Vendor::Vizzly,
+        name: "vizzly-test".into(),
+        api_key: Some(SecretString::from(VIZZLY_KEY)),
+        ..eci_profile(server)
+    }
+}
+
 /// Short backoff so retry tests stay fast; `Retry-After` still applies as the server says.
 pub fn fast_options() -> HttpOptions {
     HttpOptions {

@@ -1,0 +1,204 @@
+//! Vizzly: one endpoint, `PUT` to grant and `DELETE` to revoke, with `auth: Api-Key …`. There is no
+//! way to read permissions, so changes are sent as asked (the flow's write-only path) and users
+//! are Vizzly user references, passed through unchanged.
+
+use async_trait::async_trait;
+use reqwest::Method;
+use reqwest::header::{ACCEPT, HeaderName};
+use secrecy::ExposeSecret;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::answers::VendorErrors;
+use super::{BlindChange, Dashboard, Identity, Resolved, ShareProvider};
+use crate::config::Profile;
+use crate::error::{Error, Result};
+use crate::http::{HttpClient, HttpOptions, secret_header};
+use crate::model::{Access, Principal, PrincipalKind, ShareKey};
+use crate::session::{Credential, FixedCredential, Session};
+use crate::vendor::Vendor;
+
+const PERMISSIONS: &[&str] = &["api", "v3", "project", "end-user", "permissions"];
+
+const ERRORS: VendorErrors = VendorErrors {
+    vendor: "Vizzly",
+    unauthorized: "check the project API key (api_key_env / api_key_file, or DASHSHARE_API_KEY)",
+    message: |body| {
+        ["message", "error", "detail"]
+            .iter()
+            .find_map(|field| body.get(*field).and_then(Value::as_str))
+            .filter(|message| !message.is_empty())
+            .map(str::to_string)
+    },
+};
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+struct Permission<'a> {
+    dashboard_id: &'a str,
+    scope: &'static str,
+    user_reference: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+struct Permissions<'a> {
+    permissions: Vec<Permission<'a>>,
+}
+
+fn scope(access: Access) -> &'static str {
+    match access {
+        Access::View => "read",
+        Access::Edit => "read_write",
+    }
+}
+
+pub struct Vizzly {
+    session: Session,
+}
+
+impl Vizzly {
+    pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
+        let Some(key) = &profile.api_key else {
+            return Err(Error::invalid(format!(
+                "vizzly profile '{}' needs a project API key (api_key_env or api_key_file)",
+                profile.name
+            )));
+        };
+        let http = HttpClient::new(profile.url.clone(), options)?;
+        http.register_secret(key);
+        let credential = Credential {
+            header: HeaderName::from_static("auth"),
+            value: secret_header(&format!("Api-Key {}", key.expose_secret()))?,
+        };
+        Ok(Vizzly {
+            session: Session::new(http, Box::new(FixedCredential(credential))),
+        })
+    }
+}
+
+/// The permissions one call sends: every user, at the granted scope, or at the revoked scope(s).
+fn permissions<'a>(
+    dashboard: &'a str,
+    keys: &'a [ShareKey],
+    change: BlindChange,
+) -> Vec<Permission<'a>> {
+    let scopes: Vec<&'static str> = match change {
+        BlindChange::Grant(access) | BlindChange::Revoke(Some(access)) => vec![scope(access)],
+        BlindChange::Revoke(None) => vec![scope(Access::View), scope(Access::Edit)],
+    };
+    keys.iter()
+        .flat_map(|key| {
+            scopes.iter().map(move |scope| Permission {
+                dashboard_id: dashboard,
+                scope,
+                user_reference: &key.id,
+            })
+        })
+        .collect()
+}
+
+#[async_trait]
+impl ShareProvider for Vizzly {
+    fn vendor(&self) -> Vendor {
+        Vendor::Vizzly
+    }
+
+    async fn check(&self) -> Result<Identity> {
+        Err(Error::Unsupported(
+            "vizzly has no read-only call to test an API key with (its only endpoint changes \
+             permissions); the first grant or revoke will show whether the key works"
+                .into(),
+        ))
+    }
+
+    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
+        if reference.starts_with("name:") {
+            return Err(Error::Unsupported(
+                "vizzly has no API to find a dashboard by its title; pass the dashboard id (dsh_…)"
+                    .into(),
+            ));
+        }
+        if reference.trim().is_empty() {
+            return Err(Error::invalid("the dashboard id is empty; pass a dsh_… id"));
+        }
+        Ok(Dashboard {
+            id: reference.to_string(),
+            title: None,
+        })
+    }
+
+    async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>> {
+        match principal {
+            // A user reference is whatever the customer's identity logic issued: nothing to look up.
+            Principal::User(reference) => Ok(Some(Resolved {
+                principal: principal.clone(),
+                key: ShareKey::new(PrincipalKind::User, reference.clone()),
+            })),
+            _ => Err(Error::Unsupported(format!(
+                "vizzly shares dashboards with user references only, not with {}",
+                principal.kind()
+            ))),
+        }
+    }
+
+    async fn send_blind(
+        &self,
+        dashboard: &Dashboard,
+        keys: &[ShareKey],
+        change: BlindChange,
+    ) -> Result<()> {
+        let (method, doing) = match change {
+            BlindChange::Grant(_) => (Method::PUT, "granting"),
+            BlindChange::Revoke(_) => (Method::DELETE, "revoking"),
+        };
+        let body = Permissions {
+            permissions: permissions(&dashboard.id, keys, change),
+        };
+        let http = self.session.http();
+        let request = http
+            .request(method, PERMISSIONS)
+            .header(ACCEPT, "application/json")
+            .json(&body);
+        // Setting or removing the same permissions twice leaves the same permissions.
+        let reply = self.session.send(request, true).await?;
+        if !reply.is_success() {
+            return Err(ERRORS.failure(
+                http,
+                &reply,
+                &format!("{doing} access to dashboard '{}'", dashboard.id),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn users(ids: &[&str]) -> Vec<ShareKey> {
+        ids.iter()
+            .map(|id| ShareKey::new(PrincipalKind::User, *id))
+            .collect()
+    }
+
+    #[test]
+    fn a_grant_sends_one_permission_per_user() {
+        let keys = users(&["a", "b"]);
+        let sent = permissions("dsh_1", &keys, BlindChange::Grant(Access::Edit));
+        assert_eq!(sent.len(), 2);
+        assert!(sent.iter().all(|p| p.scope == "read_write"));
+    }
+
+    #[test]
+    fn a_revoke_without_access_covers_every_scope() {
+        let keys = users(&["a"]);
+        let scopes: Vec<&str> = permissions("dsh_1", &keys, BlindChange::Revoke(None))
+            .iter()
+            .map(|p| p.scope)
+            .collect();
+        assert_eq!(scopes, ["read", "read_write"]);
+        let narrowed = permissions("dsh_1", &keys, BlindChange::Revoke(Some(Access::View)));
+        assert_eq!(narrowed.len(), 1);
+        assert_eq!(narrowed[0].scope, "read");
+    }
+}
