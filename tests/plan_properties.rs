@@ -1,7 +1,8 @@
 //! Properties of the pure plan: what users rely on when dashshare rewrites a whole share list.
 
 use dashshare::model::{
-    Access, Action, Change, Intent, Level, Mode, PrincipalKind, Share, ShareKey, ShareSet, plan,
+    Access, Action, Change, Intent, Level, Mode, PrincipalKind, Share, ShareKey, ShareSet,
+    everyone_stands_alone, plan,
 };
 use proptest::prelude::*;
 
@@ -48,7 +49,47 @@ fn no_duplicates(set: &ShareSet) -> bool {
     keys.iter().enumerate().all(|(i, k)| !keys[..i].contains(k))
 }
 
+/// A key, sometimes everyone's (as on ECI).
+fn key_or_everyone() -> impl Strategy<Value = ShareKey> {
+    prop_oneof![4 => key(), 1 => Just(ShareKey::everyone())]
+}
+
+/// Shares as ECI keeps them: everyone alone, or a list (all at view).
+fn eci_shares() -> impl Strategy<Value = ShareSet> {
+    prop_oneof![
+        Just(ShareSet::new([Share {
+            key: ShareKey::everyone(),
+            level: Level::Access(Access::View)
+        }])),
+        prop::collection::vec(key(), 0..6).prop_map(|keys| ShareSet::new(keys.into_iter().map(
+            |key| Share {
+                key,
+                level: Level::Access(Access::View)
+            }
+        ))),
+    ]
+}
+
 proptest! {
+    #[test]
+    fn everyone_never_stands_beside_a_list(current in eci_shares(), keys in prop::collection::vec(key_or_everyone(), 1..4)) {
+        let wanted = intents(&keys, Change::Grant(Access::View));
+        let once = everyone_stands_alone(plan(&current, &wanted, Mode::Merge).unwrap());
+        if once.after.get(&ShareKey::everyone()).is_some() {
+            prop_assert_eq!(once.after.len(), 1);
+        }
+        // Every share that was there is either still there or reported removed.
+        for share in current.iter() {
+            let kept = once.after.get(&share.key).is_some();
+            let reported = once.outcomes.iter().any(|o| o.key == share.key && o.action == Action::Removed);
+            prop_assert!(kept || reported, "{:?} vanished silently", share.key);
+        }
+        let twice = everyone_stands_alone(plan(&once.after, &wanted, Mode::Merge).unwrap());
+        prop_assert!(!twice.changes_anything());
+        prop_assert_eq!(twice.after, once.after);
+    }
+
+
     #[test]
     fn a_grant_never_drops_an_existing_share(current in shares(), (keys, access) in grants()) {
         let plan = plan(&current, &intents(&keys, Change::Grant(access)), Mode::Merge).unwrap();

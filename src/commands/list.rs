@@ -28,8 +28,16 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
     provider.vendor().ensure_can_list()?;
     let dashboard = provider.resolve_dashboard(&args.dashboard).await?;
     let snapshot = provider.read_shares(&dashboard).await?;
-    let keys: Vec<_> = snapshot.shares.iter().map(|s| s.key.clone()).collect();
-    let names = provider.describe(&keys).await;
+    let mut names = snapshot.names.clone();
+    let unnamed: Vec<_> = snapshot
+        .shares
+        .iter()
+        .map(|s| s.key.clone())
+        .filter(|key| !names.contains_key(key))
+        .collect();
+    if !unnamed.is_empty() {
+        names.extend(provider.describe(&unnamed).await);
+    }
     let shares: Vec<ShareRow> = snapshot
         .shares
         .iter()

@@ -101,8 +101,16 @@ fn render(report: &ShareReport) -> String {
     } else {
         "nothing to change".to_string()
     };
+    let notes: String = report
+        .results
+        .iter()
+        .filter_map(|r| {
+            r.note
+                .map(|note| format!("note: {} ({}): {note}\n", r.principal, r.kind))
+        })
+        .collect();
     format!(
-        "{table}\n\nDashboard {dashboard}: {} — {outcome}",
+        "{table}\n\n{notes}Dashboard {dashboard}: {} — {outcome}",
         counts.join(", ")
     )
 }

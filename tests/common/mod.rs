@@ -2,7 +2,9 @@
 //! mock, and a hermetic way to run the binary.
 #![allow(dead_code)]
 
+pub mod fake_eci;
 pub mod fake_sisense;
+pub mod fake_vizzly;
 
 use std::path::Path;
 

@@ -1,0 +1,255 @@
+//! ECI and Vizzly through the binary: capability errors before any request, the everyone rule said
+//! plainly, JSON listings, and API keys kept out of every output.
+
+mod common;
+
+use assert_cmd::assert::Assert;
+use common::fake_eci::FakeEci;
+use common::fake_vizzly::FakeVizzly;
+use common::*;
+use predicates::prelude::*;
+use serde_json::Value;
+use tempfile::TempDir;
+
+struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    fn new(profile: &str) -> Self {
+        let dir = TempDir::new().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            format!("[profiles.t]\n{profile}"),
+        )
+        .unwrap();
+        Home { dir }
+    }
+
+    async fn run(&self, env: (&str, &str), args: &[&str]) -> Assert {
+        let mut cmd = dashshare(self.dir.path());
+        cmd.env(env.0, env.1)
+            .arg("--config")
+            .arg(self.dir.path().join("config.toml"))
+            .args(args);
+        tokio::task::spawn_blocking(move || cmd.assert())
+            .await
+            .unwrap()
+    }
+}
+
+fn text(assert: &Assert) -> String {
+    let output = assert.get_output();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+async fn eci() -> (FakeEci, wiremock::MockServer, Home) {
+    let fake = FakeEci::seeded();
+    let server = fake.clone().start().await;
+    let home = Home::new(&format!(
+        "vendor = \"eci\"\nurl = \"{}\"\napi_key_env = \"ECI_API_KEY\"\n",
+        server.uri()
+    ));
+    (fake, server, home)
+}
+
+async fn vizzly() -> (FakeVizzly, wiremock::MockServer, Home) {
+    let fake = FakeVizzly::seeded();
+    let server = fake.clone().start().await;
+    let home = Home::new(&format!(
+        "vendor = \"vizzly\"\nurl = \"{}\"\napi_key_env = \"VIZZLY_API_KEY\"\n",
+        server.uri()
+    ));
+    (fake, server, home)
+}
+
+const ECI_ENV: (&str, &str) = ("ECI_API_KEY", ECI_KEY);
+const VIZZLY_ENV: (&str, &str) = ("VIZZLY_API_KEY", VIZZLY_KEY);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eci_grant_of_a_user_and_a_group_keeps_the_others_in_one_put() {
+    let (fake, _server, home) = eci().await;
+    let assert = home
+        .run(
+            ECI_ENV,
+            &[
+                "-vvv",
+                "grant",
+                "7",
+                "--user",
+                "alice@example.com",
+                "--group",
+                "Managers",
+            ],
+        )
+        .await
+        .success();
+    assert_eq!(fake.share(7), (vec![5, 11], vec![3, 21], false));
+    assert_eq!(fake.count("PUT"), 1);
+    assert!(!text(&assert).contains(ECI_KEY), "the API key leaked");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eci_edit_access_exits_2_with_no_request() {
+    let (fake, _server, home) = eci().await;
+    home.run(
+        ECI_ENV,
+        &["grant", "7", "--user", "BOB", "--access", "edit"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("view-only"));
+    assert!(fake.log().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eci_a_non_integer_dashboard_exits_2_with_no_request() {
+    let (fake, _server, home) = eci().await;
+    home.run(ECI_ENV, &["grant", "seven", "--user", "BOB"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("'seven'"));
+    assert!(fake.log().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eci_everyone_drops_the_lists_and_says_so_also_in_a_dry_run() {
+    let (fake, _server, home) = eci().await;
+    for dry in [true, false] {
+        let mut args = vec!["grant", "7", "--everyone"];
+        if dry {
+            args.push("--dry-run");
+        }
+        home.run(ECI_ENV, &args)
+            .await
+            .success()
+            .stdout(predicate::str::contains("will not bring"))
+            .stdout(predicate::str::contains("BOB"))
+            .stdout(predicate::str::contains("Ops"));
+    }
+    assert_eq!(fake.share(7), (vec![], vec![], true));
+    assert_eq!(fake.count("PUT"), 1);
+    home.run(ECI_ENV, &["grant", "7", "--user", "alice@example.com"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("already shared with everyone"));
+    assert_eq!(fake.count("PUT"), 1);
+    home.run(ECI_ENV, &["revoke", "7", "--everyone"])
+        .await
+        .success();
+    assert_eq!(fake.share(7), (vec![], vec![], false));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eci_json_list_shows_the_shares_by_name() {
+    let (_fake, _server, home) = eci().await;
+    let assert = home
+        .run(ECI_ENV, &["-o", "json", "list", "name:Energy Use"])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(json["dashboard"]["id"], "7");
+    let rows: Vec<(String, String)> = json["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["principal"].as_str().unwrap().into(),
+                s["type"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("BOB".into(), "user".into()),
+            ("Ops".into(), "group".into())
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eci_a_wrong_key_exits_3_and_explains_both_causes() {
+    let (_fake, _server, home) = eci().await;
+    home.run(("ECI_API_KEY", "wrong-key"), &["list", "7"])
+        .await
+        .code(3)
+        .stderr(predicate::str::contains("permission"))
+        .stderr(predicate::str::contains("wrong-key").not());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vizzly_edit_lands_as_read_write_and_revoke_removes_the_user() {
+    let (fake, _server, home) = vizzly().await;
+    let assert = home
+        .run(
+            VIZZLY_ENV,
+            &[
+                "-vvv",
+                "grant",
+                "dsh_0f3a",
+                "--user",
+                "customer-42",
+                "--access",
+                "edit",
+            ],
+        )
+        .await
+        .success();
+    assert!(!text(&assert).contains("SECRET"), "the API key leaked");
+    assert!(fake.permissions().contains(&(
+        "dsh_0f3a".into(),
+        "read_write".into(),
+        "customer-42".into()
+    )));
+    home.run(VIZZLY_ENV, &["revoke", "dsh_0f3a", "--user", "customer-42"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("removed"));
+    assert!(
+        !fake
+            .permissions()
+            .iter()
+            .any(|(_, _, user)| user == "customer-42")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vizzly_group_list_and_dashboards_exit_2_before_any_request() {
+    let (fake, _server, home) = vizzly().await;
+    home.run(VIZZLY_ENV, &["grant", "dsh_0f3a", "--group", "Sales"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("--group"));
+    home.run(VIZZLY_ENV, &["list", "dsh_0f3a"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("no API to read"));
+    home.run(VIZZLY_ENV, &["dashboards"]).await.code(2);
+    home.run(VIZZLY_ENV, &["check"]).await.code(2);
+    assert!(fake.log().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn env_only_mode_works_for_api_key_vendors() {
+    let (fake, server, home) = eci().await;
+    let mut cmd = dashshare(home.dir.path());
+    cmd.env("DASHSHARE_API_KEY", ECI_KEY).args([
+        "--vendor",
+        "eci",
+        "--url",
+        &server.uri(),
+        "check",
+    ]);
+    tokio::task::spawn_blocking(move || cmd.assert())
+        .await
+        .unwrap()
+        .success()
+        .stdout(predicate::str::contains("ok:"));
+    assert_eq!(fake.log().len(), 1);
+}
