@@ -29,6 +29,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Config file to read (default: $DASHSHARE_CONFIG, then the XDG config folder)
     #[arg(long, global = true, value_name = "PATH")]

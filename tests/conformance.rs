@@ -217,10 +217,15 @@ async fn vizzly() -> Run {
 async fn grant_adds_and_keeps_what_was_there(run: Run) {
     let v = &run.vendor;
     let before = v.size();
-    run.dashshare(&["grant", v.dashboard(), "--user", v.new_user()])
+    let granted = run
+        .dashshare(&["grant", v.dashboard(), "--user", v.new_user()])
         .await
         .success()
         .stdout(predicate::str::contains("added"));
+    // A vendor that cannot read permissions says that its result is what was sent.
+    let said =
+        String::from_utf8_lossy(&granted.get_output().stdout).contains("cannot read permissions");
+    assert_eq!(said, !v.can_read());
     assert!(v.has(v.new_user()));
     assert!(v.has(v.shared_user()), "an existing share was lost");
     assert_eq!(v.size(), before + 1);
@@ -229,6 +234,10 @@ async fn grant_adds_and_keeps_what_was_there(run: Run) {
 
 async fn regrant_is_unchanged_and_writes_nothing(run: Run) {
     let v = &run.vendor;
+    assert!(
+        v.can_read(),
+        "only a vendor that reads shares can tell what is unchanged"
+    );
     run.dashshare(&["grant", v.dashboard(), "--user", v.shared_user()])
         .await
         .success()
