@@ -55,6 +55,8 @@ fn matrix() -> String {
     let table = output::table(&headers, rows);
     format!(
         "{table}\n\nnot yet: the vendor's provider has not landed in this version; using it exits 2.\n\
+         eci: a share with everyone cannot keep a user or group list beside it.\n\
+         vizzly: no API reads permissions, so grant and revoke report what was sent.\n\
          appviewx can neither read shares nor add to them: grant/revoke there need --replace."
     )
 }
