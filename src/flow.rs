@@ -22,6 +22,9 @@ const LOOKUP_CONCURRENCY: usize = 8;
 /// Why a write-only vendor's result is what was sent, not what was found.
 const SENT_BLIND: &str =
     "sent as asked: this vendor cannot read permissions, so earlier access is unknown";
+/// Why a complete-set write reports no removals.
+const REPLACED_BLIND: &str = "set as the complete share set: every group not named lost its access, \
+     and this vendor cannot say which groups had it";
 
 #[derive(Debug, Clone)]
 pub struct ShareRequest {
@@ -132,22 +135,24 @@ async fn change_blind(
     dashboard: Dashboard,
     resolved: &[Resolved],
 ) -> Result<ShareReport> {
-    if request.mode == Mode::Replace {
-        return Err(Error::Unsupported(format!(
-            "{} cannot replace a whole share set with grant --replace",
-            provider.vendor()
-        )));
-    }
-    let (change, action, level) = match request.change {
-        Change::Grant(access) => (
+    let (change, action, level, note) = match (request.change, request.mode) {
+        (Change::Grant(access), Mode::Replace) => (
+            BlindChange::Replace(access),
+            Action::Added,
+            Some(Level::Access(access)),
+            REPLACED_BLIND,
+        ),
+        (Change::Grant(access), Mode::Merge) => (
             BlindChange::Grant(access),
             Action::Added,
             Some(Level::Access(access)),
+            SENT_BLIND,
         ),
-        Change::Revoke => (
+        (Change::Revoke, _) => (
             BlindChange::Revoke(request.revoke_scope),
             Action::Removed,
             None,
+            SENT_BLIND,
         ),
     };
     let keys: Vec<ShareKey> = resolved.iter().map(|r| r.key.clone()).collect();
@@ -161,7 +166,7 @@ async fn change_blind(
             before: None,
             after: level,
             action,
-            note: Some(SENT_BLIND),
+            note: Some(note),
         })
         .collect();
     Ok(ShareReport {
@@ -209,6 +214,26 @@ fn check_capabilities(provider: &dyn ShareProvider, request: &ShareRequest) -> R
             "name at least one principal with --user, --group or --everyone",
         ));
     }
+    if caps.replace_only {
+        match (request.change, request.mode) {
+            (Change::Grant(_), Mode::Replace) => {}
+            (Change::Grant(_), Mode::Merge) => {
+                return Err(Error::Unsupported(format!(
+                    "{vendor} can neither read a dashboard's shares nor add one group to them: its update \
+                     sets the complete read and read-write group lists, so a grant without --replace would \
+                     silently remove every group you did not name. Pass --replace to make the named \
+                     groups (at --access) the dashboard's complete share set"
+                )));
+            }
+            (Change::Revoke, _) => {
+                return Err(Error::Unsupported(format!(
+                    "{vendor} cannot remove one group: its update sets the complete group lists and \
+                     there is no way to read them. Restate the groups that keep access with \
+                     `grant --replace --group …`"
+                )));
+            }
+        }
+    }
     let access: Option<Access> = match request.change {
         Change::Grant(access) => Some(access),
         Change::Revoke => {
@@ -228,6 +253,11 @@ fn check_capabilities(provider: &dyn ShareProvider, request: &ShareRequest) -> R
     };
     for principal in &request.principals {
         vendor.ensure_principal(principal.kind(), access)?;
+    }
+    if request.mode == Mode::Replace && !caps.replace {
+        return Err(Error::Unsupported(format!(
+            "{vendor} cannot replace a whole share set (grant --replace); see `dashshare vendors`"
+        )));
     }
     let everyone = request.principals.contains(&Principal::Everyone);
     if caps.everyone_alone

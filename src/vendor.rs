@@ -175,6 +175,10 @@ pub struct Capabilities {
     pub revoke: Support,
     pub publish: bool,
     pub links: bool,
+    /// `grant --replace` can make the named principals the complete share set.
+    pub replace: bool,
+    /// The vendor can only write a complete share set: grant needs `--replace`, revoke is refused.
+    pub replace_only: bool,
     /// A share with everyone must stand alone: no user or group list beside it (ECI).
     pub everyone_alone: bool,
     /// `revoke --access` narrows what is revoked to one access level (Vizzly keeps one permission
@@ -208,6 +212,8 @@ static SISENSE: Capabilities = Capabilities {
     revoke: Support::Yes,
     publish: true,
     links: false,
+    replace: true,
+    replace_only: false,
     everyone_alone: false,
     scoped_revoke: false,
     access_names: &[],
@@ -223,6 +229,8 @@ static ECI: Capabilities = Capabilities {
     revoke: Support::Yes,
     publish: false,
     links: false,
+    replace: true,
+    replace_only: false,
     everyone_alone: true,
     scoped_revoke: false,
     access_names: &[],
@@ -238,13 +246,15 @@ static VIZZLY: Capabilities = Capabilities {
     revoke: Support::Yes,
     publish: false,
     links: false,
+    replace: false,
+    replace_only: false,
     everyone_alone: false,
     scoped_revoke: true,
     access_names: &[(Access::View, "read"), (Access::Edit, "read_write")],
 };
 
 static APPVIEWX: Capabilities = Capabilities {
-    available: false,
+    available: true,
     user: &[],
     group: BOTH,
     everyone: false,
@@ -253,6 +263,8 @@ static APPVIEWX: Capabilities = Capabilities {
     revoke: Support::ReplaceOnly,
     publish: false,
     links: false,
+    replace: true,
+    replace_only: true,
     everyone_alone: false,
     scoped_revoke: false,
     access_names: &[(Access::View, "read"), (Access::Edit, "read-write")],
@@ -268,6 +280,8 @@ static MINDZIE: Capabilities = Capabilities {
     revoke: Support::LinksOnly,
     publish: false,
     links: true,
+    replace: false,
+    replace_only: false,
     everyone_alone: false,
     scoped_revoke: false,
     access_names: &[],

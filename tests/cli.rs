@@ -124,21 +124,18 @@ fn a_missing_secret_variable_is_named() {
 fn a_vendor_whose_provider_has_not_landed_exits_2() {
     let home = TempDir::new().unwrap();
     dashshare(home.path())
-        .env("DASHSHARE_USERNAME", "u")
-        .env("DASHSHARE_PASSWORD", "p")
+        .env("DASHSHARE_TOKEN", "t")
         .args([
             "--vendor",
-            "appviewx",
+            "mindzie",
             "--url",
             "https://127.0.0.1:9",
-            "grant",
-            "Ops",
-            "--group",
-            "a",
+            "list",
+            "d1",
         ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("appviewx provider has not landed"));
+        .stderr(predicate::str::contains("mindzie provider has not landed"));
 }
 
 #[test]

@@ -253,3 +253,84 @@ async fn env_only_mode_works_for_api_key_vendors() {
         .stdout(predicate::str::contains("ok:"));
     assert_eq!(fake.log().len(), 1);
 }
+
+async fn appviewx() -> (
+    common::fake_appviewx::FakeAppViewX,
+    wiremock::MockServer,
+    Home,
+) {
+    let fake = common::fake_appviewx::FakeAppViewX::seeded();
+    let server = fake.clone().start().await;
+    let home = Home::new(&format!(
+        "vendor = \"appviewx\"\nurl = \"{}\"\nusername = \"{AVX_USER}\"\npassword_env = \"AVX_PASSWORD\"\n",
+        server.uri()
+    ));
+    (fake, server, home)
+}
+
+const AVX_ENV: (&str, &str) = ("AVX_PASSWORD", AVX_PASSWORD);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn appviewx_replace_sets_the_groups_and_no_secret_shows() {
+    let (fake, _server, home) = appviewx().await;
+    let assert = home
+        .run(
+            AVX_ENV,
+            &[
+                "-vvv",
+                "grant",
+                "Ops Board",
+                "--group",
+                "UG1",
+                "--access",
+                "edit",
+                "--replace",
+            ],
+        )
+        .await
+        .success()
+        .stdout(predicate::str::contains("complete share set"));
+    let all = text(&assert);
+    assert!(
+        all.contains("dashboard-share-usergroupdetails-update"),
+        "{all}"
+    );
+    for secret in [AVX_PASSWORD, "SESSION-SECRET"] {
+        assert!(!all.contains(secret), "{secret} leaked:\n{all}");
+    }
+    assert_eq!(fake.lists("Ops Board"), (vec![], vec!["UG1".to_string()]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn appviewx_vendor_codes_reach_the_user_with_the_contract_exit_codes() {
+    let (_fake, _server, home) = appviewx().await;
+    home.run(
+        AVX_ENV,
+        &["grant", "No Such Board", "--group", "UG1", "--replace"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("ADC_DASH_0045"))
+    .stderr(predicate::str::contains("'No Such Board'"));
+    home.run(AVX_ENV, &["grant", "Locked", "--group", "UG1", "--replace"])
+        .await
+        .code(1)
+        .stderr(predicate::str::contains("ADC_DASH_0048"));
+    home.run(AVX_ENV, &["grant", "a/b", "--group", "UG1", "--replace"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("ADC_DASH_0051"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn appviewx_check_logs_in_and_a_wrong_password_exits_3() {
+    let (_fake, _server, home) = appviewx().await;
+    home.run(AVX_ENV, &["check"])
+        .await
+        .success()
+        .stdout(predicate::str::contains(AVX_USER));
+    home.run(("AVX_PASSWORD", "wrong&pw"), &["check"])
+        .await
+        .code(3)
+        .stderr(predicate::str::contains("wrong&pw").not());
+}

@@ -2,6 +2,7 @@
 //! A provider only knows its vendor's calls; the order of operations lives in `flow.rs`.
 
 mod answers;
+mod appviewx;
 mod eci;
 mod lookup;
 mod sisense;
@@ -59,6 +60,8 @@ pub enum BlindChange {
     Grant(Access),
     /// Revoke at one access level, or at every level with `None`.
     Revoke(Option<Access>),
+    /// The keys, at this access, become the complete share set (AppViewX).
+    Replace(Access),
 }
 
 /// Who the credentials belong to, for `check`.
@@ -127,6 +130,7 @@ pub fn connect(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn Share
         Vendor::Sisense => Ok(Box::new(sisense::Sisense::new(profile, options)?)),
         Vendor::Eci => Ok(Box::new(eci::Eci::new(profile, options)?)),
         Vendor::Vizzly => Ok(Box::new(vizzly::Vizzly::new(profile, options)?)),
+        Vendor::Appviewx => Ok(Box::new(appviewx::AppViewX::new(profile, options)?)),
         other => {
             other.ensure_available()?;
             Err(Error::Unsupported(format!(

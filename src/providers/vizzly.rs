@@ -75,16 +75,12 @@ impl Vizzly {
     }
 }
 
-/// The permissions one call sends: every user, at the granted scope, or at the revoked scope(s).
+/// The permissions one call sends: every user at every one of `scopes`.
 fn permissions<'a>(
     dashboard: &'a str,
     keys: &'a [ShareKey],
-    change: BlindChange,
+    scopes: &[&'static str],
 ) -> Vec<Permission<'a>> {
-    let scopes: Vec<&'static str> = match change {
-        BlindChange::Grant(access) | BlindChange::Revoke(Some(access)) => vec![scope(access)],
-        BlindChange::Revoke(None) => vec![scope(Access::View), scope(Access::Edit)],
-    };
     keys.iter()
         .flat_map(|key| {
             scopes.iter().map(move |scope| Permission {
@@ -146,12 +142,21 @@ impl ShareProvider for Vizzly {
         keys: &[ShareKey],
         change: BlindChange,
     ) -> Result<()> {
-        let (method, doing) = match change {
-            BlindChange::Grant(_) => (Method::PUT, "granting"),
-            BlindChange::Revoke(_) => (Method::DELETE, "revoking"),
+        let (method, doing, scopes) = match change {
+            BlindChange::Grant(access) => (Method::PUT, "granting", vec![scope(access)]),
+            BlindChange::Revoke(Some(access)) => (Method::DELETE, "revoking", vec![scope(access)]),
+            // Without a level, both permissions go: the user is left with no access.
+            BlindChange::Revoke(None) => (
+                Method::DELETE,
+                "revoking",
+                vec![scope(Access::View), scope(Access::Edit)],
+            ),
+            BlindChange::Replace(_) => {
+                return Err(self.unsupported("cannot replace a whole share set"));
+            }
         };
         let body = Permissions {
-            permissions: permissions(&dashboard.id, keys, change),
+            permissions: permissions(&dashboard.id, keys, &scopes),
         };
         let http = self.session.http();
         let request = http
@@ -184,21 +189,12 @@ mod tests {
     #[test]
     fn a_grant_sends_one_permission_per_user() {
         let keys = users(&["a", "b"]);
-        let sent = permissions("dsh_1", &keys, BlindChange::Grant(Access::Edit));
+        let sent = permissions("dsh_1", &keys, &[scope(Access::Edit)]);
         assert_eq!(sent.len(), 2);
-        assert!(sent.iter().all(|p| p.scope == "read_write"));
-    }
-
-    #[test]
-    fn a_revoke_without_access_covers_every_scope() {
-        let keys = users(&["a"]);
-        let scopes: Vec<&str> = permissions("dsh_1", &keys, BlindChange::Revoke(None))
-            .iter()
-            .map(|p| p.scope)
-            .collect();
-        assert_eq!(scopes, ["read", "read_write"]);
-        let narrowed = permissions("dsh_1", &keys, BlindChange::Revoke(Some(Access::View)));
-        assert_eq!(narrowed.len(), 1);
-        assert_eq!(narrowed[0].scope, "read");
+        assert!(
+            sent.iter()
+                .all(|p| p.scope == "read_write" && p.dashboard_id == "dsh_1")
+        );
+        assert_eq!(sent[1].user_reference, "b");
     }
 }

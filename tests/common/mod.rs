@@ -2,6 +2,7 @@
 //! mock, and a hermetic way to run the binary.
 #![allow(dead_code)]
 
+pub mod fake_appviewx;
 pub mod fake_eci;
 pub mod fake_sisense;
 pub mod fake_vizzly;
@@ -68,6 +69,21 @@ pub fn vizzly_profile(server: &MockServer) -> Profile {
         vendor: Vendor::Vizzly,
         name: "vizzly-test".into(),
         api_key: Some(SecretString::from(VIZZLY_KEY)),
+        ..eci_profile(server)
+    }
+}
+
+pub const AVX_USER: &str = "svc-dashshare";
+pub const AVX_PASSWORD: &str = "avx+P&ss=1%";
+pub const AVX_SESSION: &str = "ce7f1a14-SESSION-SECRET";
+
+pub fn appviewx_profile(server: &MockServer) -> Profile {
+    Profile {
+        vendor: Vendor::Appviewx,
+        name: "avx-test".into(),
+        username: Some(AVX_USER.into()),
+        password: Some(SecretString::from(AVX_PASSWORD)),
+        api_key: None,
         ..eci_profile(server)
     }
 }

@@ -1,0 +1,255 @@
+//! AppViewX: log in with the credentials in headers, send the session as `sessionId`, and set a
+//! dashboard's complete read and read-write group lists in one update. Nothing can be read back,
+//! so the only safe write is a complete one (`grant --replace`).
+
+use async_trait::async_trait;
+use reqwest::header::{ACCEPT, HeaderName};
+use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{BlindChange, Dashboard, Identity, Resolved, ShareProvider};
+use crate::config::Profile;
+use crate::error::{Error, Result};
+use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
+use crate::model::{Access, Principal, PrincipalKind, ShareKey};
+use crate::session::{Credential, Login, Session};
+use crate::vendor::Vendor;
+
+const DEFAULT_GWSOURCE: &str = "external";
+
+pub struct AppViewX {
+    session: Session,
+    username: String,
+    gwsource: String,
+}
+
+struct HeaderLogin {
+    username: String,
+    password: SecretString,
+    gwsource: String,
+}
+
+#[async_trait]
+impl Login for HeaderLogin {
+    async fn login(&self, http: &HttpClient) -> Result<Credential> {
+        let request = http
+            .request(Method::POST, &["avxapi", "login"])
+            .query(&[("gwsource", self.gwsource.as_str())])
+            .header(ACCEPT, "application/json")
+            .header("username", secret_header(&self.username)?)
+            .header("password", secret_header(self.password.expose_secret())?)
+            .json(&json!({}))
+            .build()
+            .map_err(|err| Error::invalid(format!("cannot build the login request: {err}")))?;
+        // Logging in twice only opens a second session, so a timed-out login may be retried.
+        let reply = http.execute(request, true).await?;
+        let body: Option<Value> = serde_json::from_slice(&reply.body).ok();
+        let session_id = body
+            .as_ref()
+            .and_then(|b| b.pointer("/response/sessionId"))
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty());
+        match (reply.status, session_id) {
+            (status, Some(id)) if status.is_success() => {
+                let id = SecretString::from(id.to_string());
+                http.register_secret(&id);
+                Ok(Credential {
+                    header: HeaderName::from_static("sessionid"),
+                    value: secret_header(id.expose_secret())?,
+                })
+            }
+            (StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED, _) | (_, None)
+                if reply.status.as_u16() < 500 =>
+            {
+                Err(Error::Auth(format!(
+                    "AppViewX refused the login of '{}'{}; check the username and the password source of the profile",
+                    self.username,
+                    said(http, &reply)
+                        .map(|m| format!(" ({m})"))
+                        .unwrap_or_default()
+                )))
+            }
+            _ => Err(failure(http, &reply, "logging in", "")),
+        }
+    }
+
+    fn renewable(&self) -> bool {
+        true
+    }
+}
+
+/// The update's body: the complete read and read-write lists, as the documentation's sample has it.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+struct GroupLists<'a> {
+    read_user_groups: Vec<&'a str>,
+    read_write_user_groups: Vec<&'a str>,
+}
+
+impl AppViewX {
+    pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
+        let (Some(username), Some(password)) = (&profile.username, &profile.password) else {
+            return Err(Error::invalid(format!(
+                "appviewx profile '{}' needs a username and a password",
+                profile.name
+            )));
+        };
+        let gwsource = profile
+            .gwsource
+            .clone()
+            .unwrap_or_else(|| DEFAULT_GWSOURCE.to_string());
+        let http = HttpClient::new(profile.url.clone(), options)?;
+        http.register_secret(password);
+        let login = HeaderLogin {
+            username: username.clone(),
+            password: password.clone(),
+            gwsource: gwsource.clone(),
+        };
+        Ok(AppViewX {
+            session: Session::new(http, Box::new(login)),
+            username: username.clone(),
+            gwsource,
+        })
+    }
+}
+
+/// `{"message": "…", "appStatusCode": "ADC_DASH_0045", …}` as "ADC_DASH_0045: …".
+fn said(http: &HttpClient, reply: &Reply) -> Option<String> {
+    let body: Value = serde_json::from_slice(&reply.body).ok()?;
+    let code = body.get("appStatusCode").and_then(Value::as_str);
+    let message = body
+        .get("message")
+        .and_then(Value::as_str)
+        .filter(|m| !m.is_empty());
+    let text = match (code, message) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        (None, Some(message)) => message.to_string(),
+        (None, None) => return None,
+    };
+    Some(http.scrub(&text))
+}
+
+fn app_status(reply: &Reply) -> Option<String> {
+    serde_json::from_slice::<Value>(&reply.body)
+        .ok()?
+        .get("appStatusCode")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// An error naming AppViewX's code and message, with what it means for the user; `dashboard` is
+/// the dashboard the call was about, if any.
+fn failure(http: &HttpClient, reply: &Reply, doing: &str, dashboard: &str) -> Error {
+    let vendor_said = said(http, reply)
+        .map(|m| format!(" (AppViewX said {m})"))
+        .unwrap_or_default();
+    match app_status(reply).as_deref() {
+        Some("ADC_DASH_0045") => Error::invalid(format!(
+            "AppViewX has no dashboard named '{dashboard}'{vendor_said}; names are matched exactly, \
+             so check the spelling and case. Nothing was changed"
+        )),
+        Some("ADC_DASH_0051") => Error::invalid(format!(
+            "'{dashboard}' is not a valid AppViewX dashboard name{vendor_said}. Nothing was changed"
+        )),
+        Some("ADC_DASH_0048") => Error::remote(format!(
+            "the AppViewX account has no permission on dashboard '{dashboard}'{vendor_said}; ask an \
+             AppViewX administrator to grant it. Nothing was changed"
+        )),
+        _ if reply.status == StatusCode::UNAUTHORIZED => Error::Auth(format!(
+            "AppViewX refused the session while {doing} (401){vendor_said}; check the profile's credentials"
+        )),
+        _ => Error::remote(format!(
+            "AppViewX answered {} while {doing}{vendor_said}",
+            reply.status.as_u16()
+        )),
+    }
+}
+
+#[async_trait]
+impl ShareProvider for AppViewX {
+    fn vendor(&self) -> Vendor {
+        Vendor::Appviewx
+    }
+
+    async fn check(&self) -> Result<Identity> {
+        self.session.ensure_logged_in().await?;
+        Ok(Identity {
+            user: self.username.clone(),
+            detail: Some(format!("session opened with gwsource={}", self.gwsource)),
+        })
+    }
+
+    /// AppViewX addresses dashboards by name: any value is a name (`name:` is accepted and dropped).
+    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
+        let name = reference.strip_prefix("name:").unwrap_or(reference);
+        if name.trim().is_empty() {
+            return Err(Error::invalid("the dashboard name is empty"));
+        }
+        Ok(Dashboard {
+            id: name.to_string(),
+            title: Some(name.to_string()),
+        })
+    }
+
+    /// Groups are named in the update itself; AppViewX documents no look-up answer to check them by.
+    async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>> {
+        match principal {
+            Principal::Group(name) => Ok(Some(Resolved {
+                principal: principal.clone(),
+                key: ShareKey::new(PrincipalKind::Group, name.clone()),
+            })),
+            _ => Err(Error::Unsupported(format!(
+                "appviewx dashboards are shared with user groups only, not with {}",
+                principal.kind()
+            ))),
+        }
+    }
+
+    async fn send_blind(
+        &self,
+        dashboard: &Dashboard,
+        keys: &[ShareKey],
+        change: BlindChange,
+    ) -> Result<()> {
+        let BlindChange::Replace(access) = change else {
+            return Err(self.unsupported("can only set the complete group lists (grant --replace)"));
+        };
+        let names: Vec<&str> = keys.iter().map(|key| key.id.as_str()).collect();
+        let lists = match access {
+            Access::View => GroupLists {
+                read_user_groups: names,
+                read_write_user_groups: Vec::new(),
+            },
+            Access::Edit => GroupLists {
+                read_user_groups: Vec::new(),
+                read_write_user_groups: names,
+            },
+        };
+        let http = self.session.http();
+        let request = http
+            .request(
+                Method::PUT,
+                &["avxapi", "dashboard-share-usergroupdetails-update"],
+            )
+            .query(&[
+                ("name", dashboard.id.as_str()),
+                ("gwsource", self.gwsource.as_str()),
+            ])
+            .header(ACCEPT, "application/json")
+            .json(&json!({ "payload": lists }));
+        // The update carries the complete lists, so sending it again gives the same result.
+        let reply = self.session.send(request, true).await?;
+        if !reply.is_success() || app_status(&reply).is_some() {
+            return Err(failure(
+                http,
+                &reply,
+                &format!("sharing dashboard '{}'", dashboard.id),
+                &dashboard.id,
+            ));
+        }
+        Ok(())
+    }
+}
