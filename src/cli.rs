@@ -90,6 +90,11 @@ pub enum Command {
     Dashboards(DashboardsArgs),
     /// Republish a dashboard, making its written shares visible (Sisense; grant and revoke do this themselves)
     Publish(PublishArgs),
+    /// Public share links of a dashboard (mindzie)
+    #[command(subcommand)]
+    Link(LinkCommand),
+    /// Print a ready <iframe> snippet that embeds a dashboard (mindzie)
+    Embed(EmbedArgs),
     /// Show what each vendor supports
     Vendors,
     /// Log in (or call the API once) and report whether the profile works
@@ -169,6 +174,145 @@ pub struct DashboardsArgs {
     /// Only dashboards whose title contains this text (ignoring case)
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Create a public link; prints its share id, public URL and embed URL
+    Create(LinkCreateArgs),
+    /// List a dashboard's links with their settings and usage
+    List(LinkListArgs),
+    /// Change a link's expiry, domains, password or permissions
+    Update(LinkUpdateArgs),
+    /// Disable a link for good
+    Revoke(LinkRevokeArgs),
+}
+
+/// When a link expires.
+#[derive(Debug, Clone, Args)]
+pub struct ExpiryArgs {
+    /// Expiry: a date (the end of that day, UTC) or a full RFC 3339 instant
+    #[arg(long, value_name = "DATE", conflicts_with = "expires_in")]
+    pub expires: Option<String>,
+    /// Expiry counted from now: 30d, 12h, 2w
+    #[arg(long, value_name = "DURATION")]
+    pub expires_in: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LinkCreateArgs {
+    /// Dashboard id, or name:TITLE
+    pub dashboard: String,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
+    /// Only pages on this domain may embed the link (repeatable)
+    #[arg(long = "allow-domain", value_name = "DOMAIN")]
+    pub allow_domains: Vec<String>,
+    /// Require a password, read from this environment variable (never from the command line)
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Do not allow the link to be embedded
+    #[arg(long)]
+    pub no_embed: bool,
+    /// Allow downloads through the link
+    #[arg(long)]
+    pub allow_download: bool,
+    /// Do not allow printing through the link
+    #[arg(long)]
+    pub no_print: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LinkListArgs {
+    /// Dashboard id, or name:TITLE
+    pub dashboard: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LinkUpdateArgs {
+    /// Dashboard id, or name:TITLE
+    pub dashboard: String,
+    /// The link's share id (see `link list`)
+    pub share_id: String,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
+    /// Make the link never expire
+    #[arg(long, conflicts_with_all = ["expires", "expires_in"])]
+    pub no_expiry: bool,
+    /// Replace the allowed domains with these (repeatable)
+    #[arg(long = "allow-domain", value_name = "DOMAIN")]
+    pub allow_domains: Vec<String>,
+    /// Require a password, read from this environment variable
+    #[arg(long, value_name = "VAR", conflicts_with = "no_password")]
+    pub password_env: Option<String>,
+    /// Remove the password
+    #[arg(long)]
+    pub no_password: bool,
+    /// Allow embedding
+    #[arg(long, conflicts_with = "no_embed")]
+    pub embed: bool,
+    /// Forbid embedding
+    #[arg(long)]
+    pub no_embed: bool,
+    /// Allow downloads
+    #[arg(long, conflicts_with = "no_download")]
+    pub allow_download: bool,
+    /// Forbid downloads
+    #[arg(long)]
+    pub no_download: bool,
+    /// Allow printing
+    #[arg(long, conflicts_with = "no_print")]
+    pub print: bool,
+    /// Forbid printing
+    #[arg(long)]
+    pub no_print: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LinkRevokeArgs {
+    /// Dashboard id, or name:TITLE
+    pub dashboard: String,
+    /// The link's share id (see `link list`)
+    pub share_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FilterDisplay {
+    Visible,
+    Hidden,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Refresh {
+    Auto,
+    Manual,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EmbedArgs {
+    /// Dashboard id, or name:TITLE
+    pub dashboard: String,
+    /// Colour theme
+    #[arg(long, value_enum)]
+    pub theme: Option<Theme>,
+    /// Show the toolbar
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub toolbar: Option<bool>,
+    /// Show the filter controls
+    #[arg(long, value_enum)]
+    pub filters: Option<FilterDisplay>,
+    /// Data refresh
+    #[arg(long, value_enum)]
+    pub refresh: Option<Refresh>,
+    /// Embed through the public link (viewers need no mindzie account)
+    #[arg(long)]
+    pub public: bool,
 }
 
 #[derive(Debug, Clone, Args)]

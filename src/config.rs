@@ -323,7 +323,28 @@ fn require_credentials(profile: &Profile, how: impl Fn(&str) -> String) -> Resul
             }
         }
         CredentialKind::ApiKey if profile.api_key.is_none() => return Err(missing("api_key")),
-        CredentialKind::Token if profile.token.is_none() => return Err(missing("token")),
+        CredentialKind::Token => {
+            if profile.token.is_none() {
+                return Err(missing("token"));
+            }
+            for (key, value) in [
+                ("tenant_id", &profile.tenant_id),
+                ("project_id", &profile.project_id),
+            ] {
+                if value.is_none() {
+                    return Err(Error::invalid(format!(
+                        "{} profile '{}' has no {key}; {}",
+                        profile.vendor,
+                        profile.name,
+                        if profile.name == ENV_PROFILE {
+                            format!("set DASHSHARE_{}", key.to_uppercase())
+                        } else {
+                            format!("add `{key} = \"…\"` (a GUID) to the profile")
+                        }
+                    )));
+                }
+            }
+        }
         _ => {}
     }
     Ok(())

@@ -79,6 +79,12 @@ impl Vendor {
     /// Fails before any request when the vendor cannot share with `kind` at `access`.
     pub fn ensure_principal(self, kind: PrincipalKind, access: Option<Access>) -> Result<()> {
         let caps = self.capabilities();
+        if caps.links && caps.user.is_empty() && caps.group.is_empty() && !caps.everyone {
+            return Err(Error::Unsupported(format!(
+                "{self} has no dashboard-level sharing with people (access is project-level); share a \
+                 public link instead: `dashshare link create DASHBOARD` (see `dashshare link --help`)"
+            )));
+        }
         let levels = caps.levels(kind);
         if levels.is_empty() {
             let flag = match kind {
@@ -110,8 +116,15 @@ impl Vendor {
 
     /// Fails before any request when the vendor has no API to read a dashboard's shares.
     pub fn ensure_can_list(self) -> Result<()> {
-        if self.capabilities().list == Support::Yes {
-            return Ok(());
+        match self.capabilities().list {
+            Support::Yes => return Ok(()),
+            Support::LinksOnly => {
+                return Err(Error::Unsupported(format!(
+                    "{self} has no dashboard-level shares with people (access is project-level); \
+                     its public links are listed by `dashshare link list DASHBOARD`"
+                )));
+            }
+            Support::ReplaceOnly | Support::No => {}
         }
         Err(Error::Unsupported(format!(
             "{self} has no API to read a dashboard's shares, so `list` cannot show them; vendors that can: {}",
@@ -271,7 +284,7 @@ static APPVIEWX: Capabilities = Capabilities {
 };
 
 static MINDZIE: Capabilities = Capabilities {
-    available: false,
+    available: true,
     user: &[],
     group: &[],
     everyone: false,

@@ -121,7 +121,27 @@ fn a_missing_secret_variable_is_named() {
 }
 
 #[test]
-fn a_vendor_whose_provider_has_not_landed_exits_2() {
+fn link_commands_on_a_vendor_without_links_exit_2_naming_mindzie() {
+    let home = TempDir::new().unwrap();
+    dashshare(home.path())
+        .env("DASHSHARE_USERNAME", "u")
+        .env("DASHSHARE_PASSWORD", "p")
+        .args([
+            "--vendor",
+            "sisense",
+            "--url",
+            "https://127.0.0.1:9",
+            "link",
+            "create",
+            "d1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("mindzie"));
+}
+
+#[test]
+fn a_mindzie_profile_without_its_ids_is_named() {
     let home = TempDir::new().unwrap();
     dashshare(home.path())
         .env("DASHSHARE_TOKEN", "t")
@@ -130,12 +150,13 @@ fn a_vendor_whose_provider_has_not_landed_exits_2() {
             "mindzie",
             "--url",
             "https://127.0.0.1:9",
+            "link",
             "list",
             "d1",
         ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("mindzie provider has not landed"));
+        .stderr(predicate::str::contains("DASHSHARE_TENANT_ID"));
 }
 
 #[test]
@@ -175,7 +196,7 @@ fn vendors_prints_the_matrix_and_its_json() {
         .assert()
         .success()
         .stdout(predicate::str::contains("publish step"))
-        .stdout(predicate::str::contains("not yet"));
+        .stdout(predicate::str::contains("not yet").not());
     let assert = dashshare(home.path())
         .args(["vendors", "-o", "json"])
         .assert()

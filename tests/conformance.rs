@@ -515,7 +515,7 @@ mod refused_before_any_request {
 #[test]
 fn every_available_vendor_is_in_the_suite() {
     // A vendor that lands must join the scenarios above where its capabilities allow.
-    let covered = ["sisense", "eci", "vizzly", "appviewx"];
+    let covered = ["sisense", "eci", "vizzly", "appviewx", "mindzie"];
     for vendor in dashshare::vendor::Vendor::ALL {
         if vendor.capabilities().available {
             assert!(

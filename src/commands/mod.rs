@@ -4,6 +4,8 @@
 mod check;
 mod completions;
 mod dashboards;
+mod embed;
+mod link;
 mod list;
 mod publish;
 mod share;
@@ -16,7 +18,7 @@ use crate::config::{self, Profile, Selection};
 use crate::error::Result;
 use crate::http::HttpOptions;
 use crate::model::Principal;
-use crate::providers::{self, ShareProvider};
+use crate::providers::{self, LinkProvider, ShareProvider};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -28,6 +30,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::List(args) => list::run(global, args).await,
         Command::Dashboards(args) => dashboards::run(global, args).await,
         Command::Publish(args) => publish::run(global, args).await,
+        Command::Link(command) => link::run(global, command).await,
+        Command::Embed(args) => embed::run(global, args).await,
         Command::Vendors => vendors::run(global),
         Command::Check => check::run(global).await,
         Command::Completions(args) => completions::run(args),
@@ -36,6 +40,19 @@ pub async fn run(cli: Cli) -> Result<()> {
 
 /// The chosen profile and a provider connected to it (no request is made yet).
 pub(crate) fn connect(global: &GlobalArgs) -> Result<(Profile, Box<dyn ShareProvider>)> {
+    let (profile, options) = profile_and_options(global)?;
+    let provider = providers::connect(&profile, &options)?;
+    Ok((profile, provider))
+}
+
+/// Like `connect`, for the vendors with public links and embeds.
+pub(crate) fn connect_links(global: &GlobalArgs) -> Result<(Profile, Box<dyn LinkProvider>)> {
+    let (profile, options) = profile_and_options(global)?;
+    let provider = providers::connect_links(&profile, &options)?;
+    Ok((profile, provider))
+}
+
+fn profile_and_options(global: &GlobalArgs) -> Result<(Profile, HttpOptions)> {
     let selection = Selection {
         config: global.config.clone(),
         profile: global.profile.clone(),
@@ -43,7 +60,6 @@ pub(crate) fn connect(global: &GlobalArgs) -> Result<(Profile, Box<dyn ShareProv
         url: global.url.clone(),
     };
     let profile = config::load_profile(&selection, &|name| std::env::var(name).ok())?;
-    profile.vendor.ensure_available()?;
     if global.insecure {
         eprintln!(
             "WARNING: --insecure: TLS certificates are NOT verified. Anyone on the network path can read \
@@ -61,8 +77,7 @@ pub(crate) fn connect(global: &GlobalArgs) -> Result<(Profile, Box<dyn ShareProv
         rate_limit: profile.rate_limit,
         ..HttpOptions::default()
     };
-    let provider = providers::connect(&profile, &options)?;
-    Ok((profile, provider))
+    Ok((profile, options))
 }
 
 /// The principals named by `--user`, `--group` and `--everyone`, in that order.

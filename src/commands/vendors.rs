@@ -53,12 +53,19 @@ fn matrix() -> String {
         row("link, embed", &|_, c| yes_no(c.links)),
     ];
     let table = output::table(&headers, rows);
-    format!(
-        "{table}\n\nnot yet: the vendor's provider has not landed in this version; using it exits 2.\n\
-         eci: a share with everyone cannot keep a user or group list beside it.\n\
-         vizzly: no API reads permissions, so grant and revoke report what was sent.\n\
-         appviewx can neither read shares nor add to them: grant/revoke there need --replace."
-    )
+    let mut notes = Vec::new();
+    if Vendor::ALL.iter().any(|v| !v.capabilities().available) {
+        notes.push(
+            "not yet: the vendor's provider has not landed in this version; using it exits 2.",
+        );
+    }
+    notes.extend([
+        "eci: a share with everyone cannot keep a user or group list beside it.",
+        "vizzly: no API reads permissions, so grant and revoke report what was sent.",
+        "appviewx can neither read shares nor add to them: grant/revoke there need --replace.",
+        "mindzie: no sharing with people per dashboard; public links (`link`) and `embed` instead.",
+    ]);
+    format!("{table}\n\n{}", notes.join("\n"))
 }
 
 fn levels(caps: &Capabilities, kind: PrincipalKind) -> String {

@@ -5,6 +5,7 @@ mod answers;
 mod appviewx;
 mod eci;
 mod lookup;
+mod mindzie;
 mod sisense;
 mod vizzly;
 
@@ -16,6 +17,7 @@ use serde::Serialize;
 use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::http::HttpOptions;
+use crate::links::{DashboardUrls, Link, LinkSettings};
 use crate::model::{Access, Principal, ShareKey, ShareSet};
 use crate::vendor::Vendor;
 
@@ -124,18 +126,46 @@ pub trait ShareProvider: Send + Sync {
     }
 }
 
+/// Public share links and embeds, for vendors that have them (mindzie).
+#[async_trait]
+pub trait LinkProvider: ShareProvider {
+    async fn create_link(&self, dashboard: &Dashboard, settings: &LinkSettings) -> Result<Link>;
+    async fn list_links(&self, dashboard: &Dashboard) -> Result<Vec<Link>>;
+    async fn update_link(
+        &self,
+        dashboard: &Dashboard,
+        share_id: &str,
+        settings: &LinkSettings,
+    ) -> Result<Link>;
+    /// Fails with `Error::Invalid` naming `share_id` when there is no such link.
+    async fn revoke_link(&self, dashboard: &Dashboard, share_id: &str) -> Result<()>;
+    async fn urls(&self, dashboard: &Dashboard, include_public: bool) -> Result<DashboardUrls>;
+}
+
+/// The link provider for a profile's vendor, or an error naming the vendors that have links.
+pub fn connect_links(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn LinkProvider>> {
+    match profile.vendor {
+        Vendor::Mindzie => Ok(Box::new(mindzie::Mindzie::new(profile, options)?)),
+        other => Err(Error::Unsupported(format!(
+            "{other} has no public share links or embeds; vendors that do: {}",
+            Vendor::ALL
+                .into_iter()
+                .filter(|v| v.capabilities().links)
+                .map(Vendor::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
 /// The provider for a profile's vendor.
 pub fn connect(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn ShareProvider>> {
+    profile.vendor.ensure_available()?;
     match profile.vendor {
         Vendor::Sisense => Ok(Box::new(sisense::Sisense::new(profile, options)?)),
         Vendor::Eci => Ok(Box::new(eci::Eci::new(profile, options)?)),
         Vendor::Vizzly => Ok(Box::new(vizzly::Vizzly::new(profile, options)?)),
         Vendor::Appviewx => Ok(Box::new(appviewx::AppViewX::new(profile, options)?)),
-        other => {
-            other.ensure_available()?;
-            Err(Error::Unsupported(format!(
-                "the {other} provider is listed as available but is not built into this binary"
-            )))
-        }
+        Vendor::Mindzie => Ok(Box::new(mindzie::Mindzie::new(profile, options)?)),
     }
 }

@@ -88,6 +88,22 @@ pub fn appviewx_profile(server: &MockServer) -> Profile {
     }
 }
 
+pub const MINDZIE_TOKEN: &str = "mz-TOKEN-SECRET-9";
+pub const TENANT: &str = "11111111-1111-1111-1111-111111111111";
+pub const PROJECT: &str = "22222222-2222-2222-2222-222222222222";
+
+pub fn mindzie_profile(server: &MockServer) -> Profile {
+    Profile {
+        vendor: Vendor::Mindzie,
+        name: "mindzie-test".into(),
+        api_key: None,
+        token: Some(SecretString::from(MINDZIE_TOKEN)),
+        tenant_id: Some(TENANT.into()),
+        project_id: Some(PROJECT.into()),
+        ..eci_profile(server)
+    }
+}
+
 /// Short backoff so retry tests stay fast; `Retry-After` still applies as the server says.
 pub fn fast_options() -> HttpOptions {
     HttpOptions {

@@ -1,0 +1,275 @@
+//! Public share links and embeds (mindzie): their settings, the checks made before any request
+//! (expiry in the future, well-formed domains), and the `<iframe>` snippet. No I/O here.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use secrecy::SecretString;
+use serde::Serialize;
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// What a link create or update asks for; `None` leaves a setting as it is (update) or at the
+/// vendor's default (create).
+#[derive(Debug, Default)]
+pub struct LinkSettings {
+    pub allow_embedding: Option<bool>,
+    pub allow_download: Option<bool>,
+    pub allow_print: Option<bool>,
+    /// `Some(None)`: never expires.
+    pub expires: Option<Option<DateTime<Utc>>>,
+    pub allowed_domains: Option<Vec<String>>,
+    /// `Some(None)`: no password.
+    pub password: Option<Option<SecretString>>,
+}
+
+impl LinkSettings {
+    pub fn is_empty(&self) -> bool {
+        self.allow_embedding.is_none()
+            && self.allow_download.is_none()
+            && self.allow_print.is_none()
+            && self.expires.is_none()
+            && self.allowed_domains.is_none()
+            && self.password.is_none()
+    }
+}
+
+/// A share link as dashshare reports it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Link {
+    pub share_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embed_url: Option<String>,
+    /// ISO-8601 UTC, or `None` when the link does not expire.
+    pub expires: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_embedding: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_download: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_print: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Usage {
+    pub total_views: Option<u64>,
+    pub unique_visitors: Option<u64>,
+    pub last_accessed: Option<String>,
+}
+
+/// The addresses a dashboard can be reached at.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DashboardUrls {
+    pub embed: Option<String>,
+    pub public_embed: Option<String>,
+}
+
+/// ISO-8601 UTC as the vendor takes it: `2024-12-31T23:59:59Z`.
+pub fn iso_utc(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `--expires` (a date, meaning the end of that day in UTC, or a full RFC 3339 instant) or
+/// `--expires-in` (`30d`, `12h`, `2w`), checked to lie in the future.
+pub fn expiry(
+    expires: Option<&str>,
+    expires_in: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>> {
+    let at = match (expires, expires_in) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "give either --expires or --expires-in, not both",
+            ));
+        }
+        (Some(text), None) => parse_instant(text)?,
+        (None, Some(text)) => {
+            let span = humantime::parse_duration(text.trim()).map_err(|err| {
+                Error::invalid(format!(
+                    "--expires-in '{text}' is not a duration ({err}); write it like 30d, 12h or 2w"
+                ))
+            })?;
+            let span = chrono::Duration::from_std(span)
+                .map_err(|_| Error::invalid(format!("--expires-in '{text}' is too long")))?;
+            now.checked_add_signed(span)
+                .ok_or_else(|| Error::invalid(format!("--expires-in '{text}' is too long")))?
+        }
+        (None, None) => return Ok(None),
+    };
+    if at <= now {
+        return Err(Error::invalid(format!(
+            "the link would expire at {}, which is not in the future (now: {}); pick a later date",
+            iso_utc(at),
+            iso_utc(now)
+        )));
+    }
+    Ok(Some(at))
+}
+
+fn parse_instant(text: &str) -> Result<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let end_of_day = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default();
+        return Ok(date.and_time(end_of_day).and_utc());
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| {
+            Error::invalid(format!(
+                "--expires '{text}' is not a date; write 2026-12-31 (the end of that day, UTC) or a full \
+                 instant such as 2026-12-31T18:00:00+01:00"
+            ))
+        })
+}
+
+/// A domain a link may be embedded on: a bare host name such as `company.com`.
+pub fn allowed_domain(text: &str) -> Result<String> {
+    let domain = text.trim().trim_end_matches('.').to_lowercase();
+    if domain.contains("://") {
+        return Err(Error::invalid(format!(
+            "--allow-domain '{text}' is a URL; write the bare domain, like company.com"
+        )));
+    }
+    let valid = !domain.is_empty()
+        && domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && matches!(url::Host::parse(&domain), Ok(url::Host::Domain(_)));
+    if !valid {
+        return Err(Error::invalid(format!(
+            "--allow-domain '{text}' is not a domain name; write it like company.com (no scheme, port, path or wildcard)"
+        )));
+    }
+    Ok(domain)
+}
+
+/// How an embedded dashboard looks; `None` keeps the dashboard's default.
+#[derive(Debug, Default, Clone)]
+pub struct EmbedOptions {
+    pub theme: Option<String>,
+    pub toolbar: Option<bool>,
+    pub filters: Option<String>,
+    pub refresh: Option<String>,
+}
+
+/// The embed URL with the chosen parameters added to whatever query it already has (a public
+/// embed URL carries its token there).
+pub fn embed_url(base: &str, options: &EmbedOptions) -> Result<String> {
+    let mut url = Url::parse(base).map_err(|err| {
+        Error::remote(format!(
+            "the embed URL '{base}' from the server is not a URL: {err}"
+        ))
+    })?;
+    let toolbar = options.toolbar.map(|shown| shown.to_string());
+    let parameters = [
+        ("theme", options.theme.as_deref()),
+        ("toolbar", toolbar.as_deref()),
+        ("filters", options.filters.as_deref()),
+        ("refresh", options.refresh.as_deref()),
+    ];
+    for (name, value) in parameters {
+        if let Some(value) = value {
+            url.query_pairs_mut().append_pair(name, value);
+        }
+    }
+    Ok(url.to_string())
+}
+
+/// The snippet to paste into a page, as the vendor's documentation shows it.
+pub fn iframe(src: &str) -> String {
+    format!(
+        "<iframe\n  src=\"{src}\"\n  width=\"100%\"\n  height=\"600\"\n  frameborder=\"0\"\n  allowfullscreen>\n</iframe>"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_date_means_the_end_of_that_day_in_utc() {
+        let at = expiry(Some("2026-12-31"), None, now()).unwrap().unwrap();
+        assert_eq!(iso_utc(at), "2026-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn an_instant_with_an_offset_is_converted_to_utc() {
+        let at = expiry(Some("2026-12-31T18:00:00+02:00"), None, now())
+            .unwrap()
+            .unwrap();
+        assert_eq!(iso_utc(at), "2026-12-31T16:00:00Z");
+    }
+
+    #[test]
+    fn a_duration_counts_from_now() {
+        let at = expiry(None, Some("30d"), now()).unwrap().unwrap();
+        assert_eq!(iso_utc(at), "2026-12-23T12:00:00Z");
+    }
+
+    #[test]
+    fn past_and_malformed_dates_are_refused_naming_the_value() {
+        let past = expiry(Some("2020-01-01"), None, now()).unwrap_err();
+        assert!(past.to_string().contains("not in the future"), "{past}");
+        let bad = expiry(Some("31/12/2026"), None, now()).unwrap_err();
+        assert!(bad.to_string().contains("'31/12/2026'"), "{bad}");
+        let bad = expiry(None, Some("a month"), now()).unwrap_err();
+        assert!(bad.to_string().contains("'a month'"), "{bad}");
+        assert!(expiry(Some("2027-01-01"), Some("1d"), now()).is_err());
+    }
+
+    #[test]
+    fn domains_are_bare_host_names() {
+        assert_eq!(allowed_domain("Company.COM").unwrap(), "company.com");
+        for bad in [
+            "https://company.com",
+            "company",
+            "*.company.com",
+            "company.com:443",
+            "a b.com",
+            "company.com/x",
+            "",
+        ] {
+            assert!(allowed_domain(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn embed_parameters_are_appended_after_an_existing_token() {
+        let options = EmbedOptions {
+            theme: Some("dark".into()),
+            toolbar: Some(false),
+            ..EmbedOptions::default()
+        };
+        assert_eq!(
+            embed_url(
+                "https://m.example.com/public/embed/dashboard/d?token=abc",
+                &options
+            )
+            .unwrap(),
+            "https://m.example.com/public/embed/dashboard/d?token=abc&theme=dark&toolbar=false"
+        );
+        assert_eq!(
+            embed_url(
+                "https://m.example.com/embed/dashboard/d",
+                &EmbedOptions::default()
+            )
+            .unwrap(),
+            "https://m.example.com/embed/dashboard/d"
+        );
+    }
+}
