@@ -237,10 +237,20 @@ fn check_capabilities(provider: &dyn ShareProvider, request: &ShareRequest) -> R
     let access: Option<Access> = match request.change {
         Change::Grant(access) => Some(access),
         Change::Revoke => {
-            if caps.revoke != Support::Yes {
-                return Err(Error::Unsupported(format!(
-                    "{vendor} shares cannot be revoked with `revoke`; see `dashshare vendors`"
-                )));
+            match caps.revoke {
+                Support::Yes => {}
+                Support::LinksOnly => {
+                    return Err(Error::Unsupported(format!(
+                        "{vendor} has no dashboard-level shares with people to revoke; public links are \
+                         revoked with `dashshare link revoke DASHBOARD SHARE_ID` (`dashshare link list` \
+                         shows them)"
+                    )));
+                }
+                Support::ReplaceOnly | Support::No => {
+                    return Err(Error::Unsupported(format!(
+                        "{vendor} shares cannot be revoked with `revoke`; see `dashshare vendors`"
+                    )));
+                }
             }
             if request.revoke_scope.is_some() && !caps.scoped_revoke {
                 return Err(Error::Unsupported(format!(

@@ -334,3 +334,204 @@ async fn appviewx_check_logs_in_and_a_wrong_password_exits_3() {
         .code(3)
         .stderr(predicate::str::contains("wrong&pw").not());
 }
+
+async fn mindzie() -> (
+    common::fake_mindzie::FakeMindzie,
+    wiremock::MockServer,
+    Home,
+) {
+    let fake = common::fake_mindzie::FakeMindzie::default();
+    let server = fake.clone().start().await;
+    let home = Home::new(&format!(
+        "vendor = \"mindzie\"\nurl = \"{}\"\ntenant_id = \"{TENANT}\"\nproject_id = \"{PROJECT}\"\ntoken_env = \"MINDZIE_TOKEN\"\n",
+        server.uri()
+    ));
+    (fake, server, home)
+}
+
+const MINDZIE_ENV: (&str, &str) = ("MINDZIE_TOKEN", MINDZIE_TOKEN);
+const MZ_DASHBOARD: &str = common::fake_mindzie::DASHBOARD;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mindzie_link_is_created_listed_and_revoked() {
+    let (fake, _server, home) = mindzie().await;
+    let assert = home
+        .run(
+            MINDZIE_ENV,
+            &[
+                "-vvv",
+                "link",
+                "create",
+                MZ_DASHBOARD,
+                "--expires",
+                "2030-12-31",
+                "--allow-domain",
+                "company.com",
+            ],
+        )
+        .await
+        .success()
+        .stdout(predicate::str::contains("share1"))
+        .stdout(predicate::str::contains("/public/embed/dashboard/"))
+        .stdout(predicate::str::contains("2030-12-31T23:59:59Z"));
+    assert!(!text(&assert).contains(MINDZIE_TOKEN), "the token leaked");
+    let link = &fake.links()["share1"];
+    assert_eq!(link["expiration"]["expirationDate"], "2030-12-31T23:59:59Z");
+    assert_eq!(
+        link["accessControl"]["allowedDomains"],
+        serde_json::json!(["company.com"])
+    );
+
+    let listed = home
+        .run(MINDZIE_ENV, &["-o", "json", "link", "list", MZ_DASHBOARD])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
+    assert_eq!(json["links"][0]["share_id"], "share1");
+    assert_eq!(json["links"][0]["usage"]["total_views"], 0);
+
+    home.run(MINDZIE_ENV, &["link", "revoke", MZ_DASHBOARD, "share1"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("revoked"));
+    assert!(fake.links().is_empty());
+    home.run(MINDZIE_ENV, &["link", "revoke", MZ_DASHBOARD, "share1"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("'share1'"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mindzie_embed_prints_an_iframe_with_the_chosen_parameters() {
+    let (_fake, _server, home) = mindzie().await;
+    home.run(
+        MINDZIE_ENV,
+        &[
+            "embed",
+            MZ_DASHBOARD,
+            "--theme",
+            "dark",
+            "--toolbar",
+            "false",
+        ],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("<iframe"))
+    .stdout(predicate::str::contains(
+        "/embed/dashboard/550e8400-e29b-41d4-a716-446655440000?theme=dark&toolbar=false\"",
+    ));
+    home.run(MINDZIE_ENV, &["embed", MZ_DASHBOARD, "--public"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("link create"));
+    home.run(MINDZIE_ENV, &["link", "create", MZ_DASHBOARD])
+        .await
+        .success();
+    home.run(
+        MINDZIE_ENV,
+        &[
+            "embed",
+            "name:Process Performance",
+            "--public",
+            "--filters",
+            "hidden",
+        ],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("/public/embed/dashboard/"))
+    .stdout(predicate::str::contains("?token=share1&filters=hidden"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mindzie_bad_dates_and_domains_exit_2_before_any_request() {
+    let (fake, _server, home) = mindzie().await;
+    for args in [
+        vec!["link", "create", MZ_DASHBOARD, "--expires", "2020-01-01"],
+        vec!["link", "create", MZ_DASHBOARD, "--expires", "next tuesday"],
+        vec!["link", "create", MZ_DASHBOARD, "--expires-in", "soon"],
+        vec![
+            "link",
+            "create",
+            MZ_DASHBOARD,
+            "--allow-domain",
+            "https://company.com",
+        ],
+        vec![
+            "link",
+            "create",
+            MZ_DASHBOARD,
+            "--password-env",
+            "UNSET_VARIABLE",
+        ],
+        vec!["link", "update", MZ_DASHBOARD, "share1"],
+        vec!["grant", MZ_DASHBOARD, "--user", "alice"],
+        vec!["list", MZ_DASHBOARD],
+    ] {
+        home.run(MINDZIE_ENV, &args).await.code(2);
+    }
+    assert!(fake.log().is_empty(), "{:?}", fake.log());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mindzie_a_password_protected_link_never_shows_its_password() {
+    let (fake, _server, home) = mindzie().await;
+    let mut cmd = dashshare(home.dir.path());
+    cmd.env("MINDZIE_TOKEN", MINDZIE_TOKEN)
+        .env("LINK_PASSWORD", "pw-SECRET-77")
+        .arg("--config")
+        .arg(home.dir.path().join("config.toml"))
+        .args([
+            "-vvv",
+            "link",
+            "create",
+            MZ_DASHBOARD,
+            "--password-env",
+            "LINK_PASSWORD",
+            "-o",
+            "json",
+        ]);
+    let assert = tokio::task::spawn_blocking(move || cmd.assert())
+        .await
+        .unwrap()
+        .success();
+    assert!(!text(&assert).contains("pw-SECRET-77"));
+    assert_eq!(
+        fake.links()["share1"]["accessControl"]["password"],
+        "pw-SECRET-77"
+    );
+    assert_eq!(
+        fake.links()["share1"]["accessControl"]["requirePassword"],
+        true
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mindzie_link_update_changes_only_what_is_asked() {
+    let (fake, _server, home) = mindzie().await;
+    home.run(
+        MINDZIE_ENV,
+        &["link", "create", MZ_DASHBOARD, "--expires-in", "30d"],
+    )
+    .await
+    .success();
+    home.run(
+        MINDZIE_ENV,
+        &[
+            "link",
+            "update",
+            MZ_DASHBOARD,
+            "share1",
+            "--no-embed",
+            "--expires",
+            "2031-01-31",
+        ],
+    )
+    .await
+    .success();
+    let link = &fake.links()["share1"];
+    assert_eq!(link["permissions"]["allowEmbedding"], false);
+    assert_eq!(link["permissions"]["allowPrint"], true);
+    assert_eq!(link["expiration"]["expirationDate"], "2031-01-31T23:59:59Z");
+}

@@ -510,6 +510,32 @@ mod refused_before_any_request {
         .code(2);
         assert!(fake.log().is_empty());
     }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn mindzie() {
+        let fake = common::fake_mindzie::FakeMindzie::default();
+        let server = fake.clone().start().await;
+        let home = TempDir::new().unwrap();
+        let profile = format!(
+            "vendor = \"mindzie\"\nurl = \"{}\"\ntenant_id = \"{TENANT}\"\nproject_id = \"{PROJECT}\"\ntoken_env = \"MINDZIE_TOKEN\"\n",
+            server.uri()
+        );
+        for args in [
+            ["grant", "d1", "--user", "alice"],
+            ["revoke", "d1", "--group", "Sales"],
+        ] {
+            run_with(
+                home.path(),
+                &profile,
+                &[("MINDZIE_TOKEN", MINDZIE_TOKEN)],
+                &args,
+            )
+            .await
+            .code(2)
+            .stderr(predicate::str::contains("link create"));
+        }
+        assert!(fake.log().is_empty());
+    }
 }
 
 #[test]

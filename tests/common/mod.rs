@@ -4,6 +4,7 @@
 
 pub mod fake_appviewx;
 pub mod fake_eci;
+pub mod fake_mindzie;
 pub mod fake_sisense;
 pub mod fake_vizzly;
 
