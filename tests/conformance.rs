@@ -532,7 +532,7 @@ mod refused_before_any_request {
             )
             .await
             .code(2)
-            .stderr(predicate::str::contains("link create"));
+            .stderr(predicate::str::contains("dashshare link"));
         }
         assert!(fake.log().is_empty());
     }
