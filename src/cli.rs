@@ -101,6 +101,41 @@ pub enum Command {
     Check,
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Run local, stateful emulators of the five vendor APIs (stop with Ctrl-C)
+    Sandbox(SandboxArgs),
+    /// A short tour of every vendor against the embedded sandbox; no set-up needed
+    Demo,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// First of five consecutive ports (sisense, eci, vizzly, appviewx, mindzie) [default: free ports]
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    pub port: u16,
+    /// Delay every answer by this many milliseconds
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Answer this share of requests (0 to 1) with 503 before handling them
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Accept this many requests per second per vendor; answer the rest 429 with Retry-After
+    #[arg(long, value_name = "R")]
+    pub rate_limit: Option<u32>,
+    /// A Sisense token or AppViewX session dies after this many uses (401, then a new login)
+    #[arg(long, value_name = "N")]
+    pub token_ttl: Option<u64>,
+    /// Start from this data (JSON, as --state writes it) instead of the built-in sample
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+    /// Add this many bulk dashboards to every vendor that lists dashboards (load tests)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub dashboards: usize,
+    /// Write the ready dashshare config here instead of printing it
+    #[arg(long, value_name = "PATH")]
+    pub write_config: Option<PathBuf>,
+    /// Load the data from this file if it exists, and save it there on Ctrl-C
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 }
 
 /// Who to share with or revoke. At least one is required.

@@ -11,6 +11,7 @@ pub mod logging;
 pub mod model;
 pub mod output;
 pub mod providers;
+pub mod sandbox;
 pub mod session;
 pub mod vendor;
 

@@ -4,10 +4,12 @@
 mod check;
 mod completions;
 mod dashboards;
+mod demo;
 mod embed;
 mod link;
 mod list;
 mod publish;
+mod sandbox;
 mod share;
 mod vendors;
 
@@ -35,6 +37,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Vendors => vendors::run(global),
         Command::Check => check::run(global).await,
         Command::Completions(args) => completions::run(args),
+        Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Demo => demo::run().await,
     }
 }
 

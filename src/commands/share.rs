@@ -73,8 +73,10 @@ fn render(report: &ShareReport) -> String {
     });
     let table = output::table(&["principal", "type", "before", "after", "action"], rows);
     let dashboard = match &report.dashboard.title {
-        Some(title) => format!("'{title}' ({})", report.dashboard.id),
-        None => report.dashboard.id.clone(),
+        Some(title) if title != &report.dashboard.id => {
+            format!("'{title}' ({})", report.dashboard.id)
+        }
+        _ => format!("'{}'", report.dashboard.id),
     };
     let counts: Vec<String> = [
         Action::Added,

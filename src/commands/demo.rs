@@ -1,0 +1,171 @@
+//! `demo`: starts the sandbox in-process and walks through the main job on every vendor,
+//! printing each command and what it did. Every step runs the real command code.
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::error::{Error, Result};
+use crate::output;
+use crate::sandbox::{Sandbox, SandboxOptions, World};
+
+const SISENSE_DASHBOARD: &str = "5829b46bd009e91420000047";
+const MINDZIE_DASHBOARD: &str = "550e8400-e29b-41d4-a716-446655440000";
+
+/// (what the step shows, the profile, the command's arguments)
+const STEPS: &[(&str, &str, &[&str])] = &[
+    ("What each vendor can do", "", &["vendors"]),
+    (
+        "Sisense: grant a user and a group; the owner's and every other share stay",
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--group",
+            "Sales Team EMEA",
+        ],
+    ),
+    (
+        "Sisense: who can see it now",
+        "sandbox-sisense",
+        &["list", SISENSE_DASHBOARD],
+    ),
+    (
+        "Sisense: the same grant again writes nothing",
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--group",
+            "Sales Team EMEA",
+        ],
+    ),
+    (
+        "Sisense: revoke one user; only that share goes",
+        "sandbox-sisense",
+        &["revoke", SISENSE_DASHBOARD, "--user", "alice@example.com"],
+    ),
+    (
+        "ECI: a user and a group, one PUT with the complete set",
+        "sandbox-eci",
+        &[
+            "grant",
+            "7",
+            "--user",
+            "alice@example.com",
+            "--group",
+            "Managers",
+        ],
+    ),
+    (
+        "Vizzly: edit lands as read_write",
+        "sandbox-vizzly",
+        &[
+            "grant",
+            "dsh_0f3a",
+            "--user",
+            "customer-42",
+            "--access",
+            "edit",
+        ],
+    ),
+    (
+        "AppViewX: --replace states the complete group list",
+        "sandbox-appviewx",
+        &[
+            "grant",
+            "Ops Board",
+            "--group",
+            "NOC Team",
+            "--group",
+            "SRE",
+            "--access",
+            "edit",
+            "--replace",
+        ],
+    ),
+    (
+        "mindzie: a public link that expires in 30 days, embeddable on company.com",
+        "sandbox-mindzie",
+        &[
+            "link",
+            "create",
+            MINDZIE_DASHBOARD,
+            "--expires-in",
+            "30d",
+            "--allow-domain",
+            "company.com",
+        ],
+    ),
+    (
+        "mindzie: the snippet that embeds it",
+        "sandbox-mindzie",
+        &[
+            "embed",
+            MINDZIE_DASHBOARD,
+            "--public",
+            "--theme",
+            "dark",
+            "--toolbar",
+            "false",
+        ],
+    ),
+];
+
+pub async fn run() -> Result<()> {
+    let sandbox = Sandbox::start(World::seeded(), &SandboxOptions::default()).await?;
+    let result = tour(&sandbox).await;
+    sandbox.stop().await;
+    result
+}
+
+async fn tour(sandbox: &Sandbox) -> Result<()> {
+    let dir = tempfile_dir()?;
+    for (name, value) in sandbox.secrets() {
+        write(&dir.join(name), &value)?;
+    }
+    let config = dir.join("config.toml");
+    write(&config, &sandbox.config_toml(Some(&dir)))?;
+    output::print_text("dashshare demo: five emulated vendors are running on 127.0.0.1.\n")?;
+    for (what, profile, args) in STEPS {
+        let mut argv = vec!["dashshare".to_string()];
+        if !profile.is_empty() {
+            argv.extend(["-p".to_string(), profile.to_string()]);
+        }
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let shown: Vec<String> = argv.iter().map(|a| quote(a)).collect();
+        output::print_text(&format!("── {what}\n$ {}", shown.join(" ")))?;
+        argv.extend(["--config".to_string(), config.display().to_string()]);
+        let cli = Cli::try_parse_from(&argv)
+            .map_err(|err| Error::invalid(format!("demo step `{}`: {err}", shown.join(" "))))?;
+        Box::pin(super::run(cli)).await?;
+        output::print_text("")?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    output::print_text(
+        "Try it yourself: `dashshare sandbox` keeps the emulators running and prints a ready config.",
+    )
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("dashshare-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|err| Error::remote(format!("cannot create {}: {err}", dir.display())))?;
+    Ok(dir)
+}
+
+fn write(path: &std::path::Path, text: &str) -> Result<()> {
+    std::fs::write(path, text)
+        .map_err(|err| Error::remote(format!("cannot write {}: {err}", path.display())))
+}
+
+fn quote(arg: &str) -> String {
+    if arg.contains(' ') {
+        format!("\"{arg}\"")
+    } else {
+        arg.to_string()
+    }
+}

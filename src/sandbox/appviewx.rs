@@ -1,0 +1,172 @@
+//! AppViewX, as appviewx.txt and NOTES.md describe it: login with the credentials in headers, the
+//! session checked on every call, and a share update that replaces the dashboard's read and
+//! read-write group lists and answers `ADC_DASH_*` codes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::world::AppViewXShares;
+use crate::vendor::Vendor;
+
+pub(super) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(
+            "/avxapi/dashboard-share-usergroupdetails-update",
+            put(update),
+        )
+        .route_layer(middleware::from_fn_with_state(shared.clone(), authorize))
+        .route("/avxapi/login", post(login))
+        .with_state(shared)
+}
+
+/// AppViewX's envelope: `{response, message, appStatusCode, tags, headers}`.
+fn answer(
+    status: StatusCode,
+    code: Option<&str>,
+    message: Option<&str>,
+    response: Value,
+) -> Response {
+    (
+        status,
+        Json(json!({"response": response, "message": message, "appStatusCode": code, "tags": null, "headers": null})),
+    )
+        .into_response()
+}
+
+fn gwsource_missing(query: &HashMap<String, String>) -> Option<Response> {
+    (!query.contains_key("gwsource")).then(|| {
+        answer(
+            StatusCode::BAD_REQUEST,
+            Some("ADC_GW_0001"),
+            Some("gwsource is mandatory"),
+            Value::Null,
+        )
+    })
+}
+
+async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let session = request
+        .headers()
+        .get("sessionId")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !shared.use_session(Vendor::Appviewx, session) {
+        return answer(
+            StatusCode::UNAUTHORIZED,
+            Some("ADC_AUTH_0003"),
+            Some("Invalid or expired session"),
+            Value::Null,
+        );
+    }
+    next.run(request).await
+}
+
+async fn login(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(response) = gwsource_missing(&query) {
+        return response;
+    }
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (username, password) = (header("username"), header("password"));
+    if username.is_empty() || password.is_empty() {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            Some("ADC_AUTH_0001"),
+            Some("Username and password are required"),
+            Value::Null,
+        );
+    }
+    let valid = {
+        let world = shared.world();
+        username == world.appviewx.account.username && password == world.appviewx.account.password
+    };
+    if !valid {
+        return answer(
+            StatusCode::UNAUTHORIZED,
+            Some("ADC_AUTH_0002"),
+            Some("Invalid credentials"),
+            Value::Null,
+        );
+    }
+    let session = shared.open_session(Vendor::Appviewx);
+    answer(
+        StatusCode::OK,
+        None,
+        None,
+        json!({"status": "SUCCESS", "sessionId": session, "availableApps": []}),
+    )
+}
+
+async fn update(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Option<Json<Value>>,
+) -> Response {
+    if let Some(response) = gwsource_missing(&query) {
+        return response;
+    }
+    let name = query.get("name").cloned().unwrap_or_default();
+    if name.trim().is_empty() || name.contains(['/', '\\']) {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            Some("ADC_DASH_0051"),
+            Some("Invalid dashboard name."),
+            Value::Null,
+        );
+    }
+    let mut world = shared.world();
+    if !world.appviewx.dashboards.contains_key(&name) {
+        return answer(
+            StatusCode::NOT_FOUND,
+            Some("ADC_DASH_0045"),
+            Some("Dashboard not available for given name."),
+            Value::Null,
+        );
+    }
+    if world.appviewx.locked.contains(&name) {
+        return answer(
+            StatusCode::FORBIDDEN,
+            Some("ADC_DASH_0048"),
+            Some("Permission not available for dashboard."),
+            Value::Null,
+        );
+    }
+    let list = |field: &str| -> Vec<String> {
+        body.as_ref()
+            .and_then(|Json(b)| b.pointer(&format!("/payload/{field}")))
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // The update replaces both lists: a group not sent loses its access.
+    let shares = AppViewXShares {
+        read_user_groups: list("readUserGroups"),
+        read_write_user_groups: list("readWriteUserGroups"),
+    };
+    world.appviewx.dashboards.insert(name, shares);
+    answer(StatusCode::OK, None, None, json!("Success"))
+}

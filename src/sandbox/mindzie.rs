@@ -1,0 +1,282 @@
+//! mindzieStudio, as mindzie.txt describes it: `Authorization: Bearer <API key>`, the authenticated
+//! ping, a paged dashboard list, public share links (created, listed with usage, updated, revoked
+//! with 204, and gone once expired) and the dashboard URL endpoint.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::world::World;
+
+pub(super) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/api/Action/ping/authenticated", get(ping))
+        .route("/api/{tenant}/{project}/dashboard", get(dashboards))
+        .route("/api/{tenant}/{project}/dashboard/{id}/url", get(urls))
+        .route(
+            "/api/{tenant}/{project}/dashboard/{id}/shares",
+            get(list_links),
+        )
+        .route(
+            "/api/{tenant}/{project}/dashboard/{id}/share",
+            axum::routing::post(create_link),
+        )
+        .route(
+            "/api/{tenant}/{project}/dashboard/{id}/share/{share}",
+            put(update_link).delete(revoke_link),
+        )
+        .route_layer(middleware::from_fn_with_state(shared.clone(), authorize))
+        .with_state(shared)
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({"message": message}))).into_response()
+}
+
+async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let expected = format!("Bearer {}", shared.world().mindzie.token);
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if given != Some(expected.as_str()) {
+        return error(StatusCode::UNAUTHORIZED, "Unauthorized");
+    }
+    next.run(request).await
+}
+
+async fn ping() -> Response {
+    Json(json!("pong")).into_response()
+}
+
+/// The dashboard, if the path names this sandbox's tenant and project and one of its dashboards.
+/// Its name, or what the 404 says.
+fn find_dashboard(
+    world: &World,
+    tenant: &str,
+    project: &str,
+    id: &str,
+) -> Result<String, &'static str> {
+    if tenant != world.mindzie.tenant_id || project != world.mindzie.project_id {
+        return Err("Tenant or project not found");
+    }
+    world
+        .mindzie
+        .dashboards
+        .iter()
+        .find(|d| d.dashboard_id == id)
+        .map(|d| d.name.clone())
+        .ok_or("Dashboard not found")
+}
+
+fn expired(link: &Value, now: DateTime<Utc>) -> bool {
+    let enabled = link
+        .pointer("/expiration/enabled")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let at = link
+        .pointer("/expiration/expirationDate")
+        .and_then(Value::as_str)
+        .and_then(|at| DateTime::parse_from_rfc3339(at).ok());
+    enabled && at.is_some_and(|at| at <= now)
+}
+
+/// A link as the API shows it: never with its access control (the password lives there).
+fn shown(link: &Value) -> Value {
+    let mut link = link.clone();
+    if let Some(object) = link.as_object_mut() {
+        object.remove("accessControl");
+        object.remove("dashboardId");
+    }
+    link
+}
+
+async fn dashboards(
+    State(shared): State<Arc<Shared>>,
+    Path((tenant, project)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = shared.world();
+    if tenant != world.mindzie.tenant_id || project != world.mindzie.project_id {
+        return error(StatusCode::NOT_FOUND, "Tenant or project not found");
+    }
+    let size: usize = query
+        .get("pageSize")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50)
+        .clamp(1, 500);
+    let page: usize = query
+        .get("page")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let items: Vec<Value> = world
+        .mindzie
+        .dashboards
+        .iter()
+        .skip((page - 1) * size)
+        .take(size)
+        .map(|d| json!({"dashboardId": d.dashboard_id, "name": d.name}))
+        .collect();
+    Json(json!({"items": items, "totalCount": world.mindzie.dashboards.len(), "page": page, "pageSize": size})).into_response()
+}
+
+async fn urls(
+    State(shared): State<Arc<Shared>>,
+    Path((tenant, project, id)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = shared.world();
+    let name = match find_dashboard(&world, &tenant, &project, &id) {
+        Ok(name) => name,
+        Err(message) => return error(StatusCode::NOT_FOUND, message),
+    };
+    let host = "https://mindzie.sandbox.example";
+    let mut urls = json!({
+        "authenticated": format!("{host}/dashboard/{id}"),
+        "embed": format!("{host}/embed/dashboard/{id}"),
+    });
+    let now = Utc::now();
+    let public = world
+        .mindzie
+        .links
+        .iter()
+        .find(|(_, link)| link["dashboardId"] == id.as_str() && !expired(link, now));
+    if let (Some("true"), Some((token, _))) =
+        (query.get("includePublic").map(String::as_str), public)
+    {
+        urls["public"] = json!(format!("{host}/public/dashboard/{id}?token={token}"));
+        urls["publicEmbed"] = json!(format!("{host}/public/embed/dashboard/{id}?token={token}"));
+    }
+    let embedding = public
+        .is_some_and(|(_, l)| l.pointer("/permissions/allowEmbedding") != Some(&json!(false)));
+    Json(json!({
+        "dashboardId": id,
+        "dashboardName": name,
+        "urls": urls,
+        "permissions": {"publicAccess": public.is_some(), "embeddingEnabled": embedding, "expirationDate": Value::Null}
+    }))
+    .into_response()
+}
+
+async fn list_links(
+    State(shared): State<Arc<Shared>>,
+    Path((tenant, project, id)): Path<(String, String, String)>,
+) -> Response {
+    let world = shared.world();
+    if let Err(message) = find_dashboard(&world, &tenant, &project, &id) {
+        return error(StatusCode::NOT_FOUND, message);
+    }
+    let now = Utc::now();
+    let shares: Vec<Value> = world
+        .mindzie
+        .links
+        .values()
+        .filter(|link| link["dashboardId"] == id.as_str() && !expired(link, now))
+        .map(shown)
+        .collect();
+    Json(json!({"dashboardId": id, "shares": shares})).into_response()
+}
+
+async fn create_link(
+    State(shared): State<Arc<Shared>>,
+    Path((tenant, project, id)): Path<(String, String, String)>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let Some(Json(body)) = body else {
+        return error(StatusCode::BAD_REQUEST, "the body must be JSON");
+    };
+    let mut world = shared.world();
+    if let Err(message) = find_dashboard(&world, &tenant, &project, &id) {
+        return error(StatusCode::NOT_FOUND, message);
+    }
+    if let Some(at) = body
+        .pointer("/expiration/expirationDate")
+        .and_then(Value::as_str)
+    {
+        match DateTime::parse_from_rfc3339(at) {
+            Ok(at) if at > Utc::now() => {}
+            Ok(_) => return error(StatusCode::BAD_REQUEST, "expirationDate is in the past"),
+            Err(_) => return error(StatusCode::BAD_REQUEST, "expirationDate must be ISO-8601"),
+        }
+    }
+    let number = world.mindzie.next_link;
+    world.mindzie.next_link += 1;
+    let share_id = format!("sbx{number:09x}");
+    let host = "https://mindzie.sandbox.example";
+    let link = json!({
+        "shareId": share_id,
+        "dashboardId": id,
+        "publicUrl": format!("{host}/public/dashboard/{id}?token={share_id}"),
+        "embedUrl": format!("{host}/public/embed/dashboard/{id}?token={share_id}"),
+        "permissions": body.get("permissions").cloned().unwrap_or(json!({})),
+        "expiration": body.get("expiration").cloned().unwrap_or(json!({"enabled": false})),
+        "accessControl": body.get("accessControl").cloned().unwrap_or(json!({})),
+        "usage": {"totalViews": 0, "uniqueVisitors": 0, "lastAccessed": null},
+        "dateCreated": Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    });
+    world.mindzie.links.insert(share_id, link.clone());
+    Json(shown(&link)).into_response()
+}
+
+/// Merges an update into a link, section by section, as a partial update does.
+fn merge(target: &mut Value, update: &Value) {
+    match (target, update) {
+        (Value::Object(target), Value::Object(update)) => {
+            for (key, value) in update {
+                merge(target.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+        (target, update) => *target = update.clone(),
+    }
+}
+
+async fn update_link(
+    State(shared): State<Arc<Shared>>,
+    Path((tenant, project, id, share)): Path<(String, String, String, String)>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let Some(Json(body)) = body else {
+        return error(StatusCode::BAD_REQUEST, "the body must be JSON");
+    };
+    let mut world = shared.world();
+    if let Err(message) = find_dashboard(&world, &tenant, &project, &id) {
+        return error(StatusCode::NOT_FOUND, message);
+    }
+    match world.mindzie.links.get_mut(&share) {
+        Some(link) if link["dashboardId"] == id.as_str() => {
+            merge(link, &body);
+            Json(shown(link)).into_response()
+        }
+        _ => error(StatusCode::NOT_FOUND, "Share link not found"),
+    }
+}
+
+async fn revoke_link(
+    State(shared): State<Arc<Shared>>,
+    Path((tenant, project, id, share)): Path<(String, String, String, String)>,
+) -> Response {
+    let mut world = shared.world();
+    if let Err(message) = find_dashboard(&world, &tenant, &project, &id) {
+        return error(StatusCode::NOT_FOUND, message);
+    }
+    let belongs = world
+        .mindzie
+        .links
+        .get(&share)
+        .is_some_and(|l| l["dashboardId"] == id.as_str());
+    if !belongs {
+        return error(StatusCode::NOT_FOUND, "Share link not found");
+    }
+    world.mindzie.links.remove(&share);
+    StatusCode::NO_CONTENT.into_response()
+}

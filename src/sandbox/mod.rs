@@ -1,0 +1,260 @@
+//! Local, stateful emulators of the five vendor APIs on 127.0.0.1, one port each, for trying
+//! dashshare, testing CI jobs and share files, end-to-end tests and benchmarks. They follow the
+//! vendors' documented behaviour, sharp edges included (see each module), and can inject faults:
+//! latency, random 503s, a request rate with 429s, and sessions that die after N uses.
+
+mod appviewx;
+mod eci;
+mod faults;
+mod mindzie;
+mod sisense;
+mod vizzly;
+pub mod world;
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::error::{Error, Result};
+use crate::vendor::Vendor;
+pub use world::World;
+
+/// How the emulators behave.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxOptions {
+    /// The first of five consecutive ports (sisense, eci, vizzly, appviewx, mindzie); 0 picks free ones.
+    pub port: u16,
+    pub latency: Duration,
+    /// The share of requests answered 503 before they are handled (0.0 to 1.0).
+    pub fail_rate: f64,
+    /// Requests per second each emulator accepts; more are answered 429 with `Retry-After: 1`.
+    pub rate_limit: Option<u32>,
+    /// Uses a Sisense token or AppViewX session survives before it answers 401.
+    pub token_ttl: Option<u64>,
+}
+
+/// What the emulators share: the world and the sessions they handed out.
+pub(crate) struct Shared {
+    world: Mutex<World>,
+    sessions: Mutex<HashMap<String, u64>>,
+    token_ttl: Option<u64>,
+}
+
+impl Shared {
+    pub(crate) fn world(&self) -> MutexGuard<'_, World> {
+        // A handler that panicked cannot leave the world half-written: each change is one assignment.
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A new session token, prefixed by the vendor so that tokens never cross emulators.
+    pub(crate) fn open_session(&self, vendor: Vendor) -> String {
+        let token = format!(
+            "{vendor}-{:016x}{:016x}",
+            fastrand::u64(..),
+            fastrand::u64(..)
+        );
+        self.sessions_guard().insert(token.clone(), 0);
+        token
+    }
+
+    /// Whether `token` is a live session of `vendor`; every check is one use.
+    pub(crate) fn use_session(&self, vendor: Vendor, token: &str) -> bool {
+        if !token.starts_with(&format!("{vendor}-")) {
+            return false;
+        }
+        let mut sessions = self.sessions_guard();
+        match sessions.get_mut(token) {
+            Some(uses) if self.token_ttl.is_none_or(|ttl| *uses < ttl) => {
+                *uses += 1;
+                true
+            }
+            Some(_) => {
+                sessions.remove(token);
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn sessions_guard(&self) -> MutexGuard<'_, HashMap<String, u64>> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The running emulators.
+pub struct Sandbox {
+    addresses: Vec<(Vendor, SocketAddr)>,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    servers: Vec<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    pub async fn start(world: World, options: &SandboxOptions) -> Result<Sandbox> {
+        if !(0.0..=1.0).contains(&options.fail_rate) {
+            return Err(Error::invalid(format!(
+                "--fail-rate {} is not a share of requests; use a number from 0 to 1",
+                options.fail_rate
+            )));
+        }
+        let shared = Arc::new(Shared {
+            world: Mutex::new(world),
+            sessions: Mutex::new(HashMap::new()),
+            token_ttl: options.token_ttl,
+        });
+        let (stop, stopped) = watch::channel(false);
+        let mut addresses = Vec::new();
+        let mut servers = Vec::new();
+        for (offset, vendor) in Vendor::ALL.into_iter().enumerate() {
+            let port = match options.port {
+                0 => 0,
+                first => first.checked_add(offset as u16).ok_or_else(|| {
+                    Error::invalid(format!("--port {first} leaves no room for five ports"))
+                })?,
+            };
+            let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+                .await
+                .map_err(|err| {
+                    Error::invalid(format!(
+                        "cannot listen on 127.0.0.1:{port} for the {vendor} emulator: {err}; pick another --port"
+                    ))
+                })?;
+            let address = listener.local_addr().map_err(|err| {
+                Error::remote(format!("cannot read the listening address: {err}"))
+            })?;
+            let app = faults::wrap(router(vendor, shared.clone()), options);
+            let mut stopped = stopped.clone();
+            servers.push(tokio::spawn(async move {
+                let shutdown = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                if let Err(err) = axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                {
+                    tracing::error!("the {vendor} emulator stopped: {err}");
+                }
+            }));
+            addresses.push((vendor, address));
+        }
+        Ok(Sandbox {
+            addresses,
+            shared,
+            stop,
+            servers,
+        })
+    }
+
+    pub fn url(&self, vendor: Vendor) -> String {
+        let address = self
+            .addresses
+            .iter()
+            .find(|(v, _)| *v == vendor)
+            .map(|(_, a)| *a)
+            .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
+        format!("http://{address}")
+    }
+
+    /// A copy of everything the emulators hold now.
+    pub fn world(&self) -> World {
+        self.shared.world().clone()
+    }
+
+    /// Changes the emulators' data in place (tests set up their cases with it).
+    pub fn edit_world(&self, change: impl FnOnce(&mut World)) {
+        change(&mut self.shared.world());
+    }
+
+    /// The profile name dashshare's config uses for each emulator.
+    pub fn profile_name(vendor: Vendor) -> String {
+        format!("sandbox-{vendor}")
+    }
+
+    /// The environment variables the printed config reads its secrets from, with their values.
+    pub fn secrets(&self) -> Vec<(String, String)> {
+        let world = self.shared.world();
+        vec![
+            (
+                "SANDBOX_SISENSE_PASSWORD".into(),
+                world.sisense.admin.password.clone(),
+            ),
+            ("SANDBOX_ECI_API_KEY".into(), world.eci.api_key.clone()),
+            (
+                "SANDBOX_VIZZLY_API_KEY".into(),
+                world.vizzly.api_key.clone(),
+            ),
+            (
+                "SANDBOX_AVX_PASSWORD".into(),
+                world.appviewx.account.password.clone(),
+            ),
+            ("SANDBOX_MINDZIE_TOKEN".into(), world.mindzie.token.clone()),
+        ]
+    }
+
+    /// A dashshare config with one profile per emulator. Secrets are read from the environment
+    /// variables of `secrets()`, or, with `secrets_dir`, from files of the same names there.
+    pub fn config_toml(&self, secrets_dir: Option<&std::path::Path>) -> String {
+        let source = |key: &str, var: &str| match secrets_dir {
+            None => format!("{key}_env = \"{var}\""),
+            Some(dir) => format!("{key}_file = {:?}", dir.join(var).display().to_string()),
+        };
+        let world = self.shared.world();
+        let profile = |vendor: Vendor| {
+            format!(
+                "[profiles.{}]\nvendor = \"{vendor}\"\nurl = \"{}\"\n",
+                Self::profile_name(vendor),
+                self.url(vendor)
+            )
+        };
+        format!(
+            "# dashshare sandbox: five emulated vendors on this machine\n\
+             default_profile = \"sandbox-sisense\"\n\n\
+             {}username = \"{}\"\n{}\n\n\
+             {}{}\n\n\
+             {}{}\n\n\
+             {}username = \"{}\"\n{}\n\n\
+             {}tenant_id = \"{}\"\nproject_id = \"{}\"\n{}\n",
+            profile(Vendor::Sisense),
+            world.sisense.admin.username,
+            source("password", "SANDBOX_SISENSE_PASSWORD"),
+            profile(Vendor::Eci),
+            source("api_key", "SANDBOX_ECI_API_KEY"),
+            profile(Vendor::Vizzly),
+            source("api_key", "SANDBOX_VIZZLY_API_KEY"),
+            profile(Vendor::Appviewx),
+            world.appviewx.account.username,
+            source("password", "SANDBOX_AVX_PASSWORD"),
+            profile(Vendor::Mindzie),
+            world.mindzie.tenant_id,
+            world.mindzie.project_id,
+            source("token", "SANDBOX_MINDZIE_TOKEN"),
+        )
+    }
+
+    /// Stops every emulator, letting requests under way finish.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for server in self.servers {
+            let _ = server.await;
+        }
+    }
+}
+
+fn router(vendor: Vendor, shared: Arc<Shared>) -> Router {
+    match vendor {
+        Vendor::Sisense => sisense::router(shared),
+        Vendor::Eci => eci::router(shared),
+        Vendor::Vizzly => vizzly::router(shared),
+        Vendor::Appviewx => appviewx::router(shared),
+        Vendor::Mindzie => mindzie::router(shared),
+    }
+}

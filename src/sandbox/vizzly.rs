@@ -1,0 +1,80 @@
+//! Vizzly, as vizzly.txt describes it: `auth: Api-Key …`, and one permissions endpoint where PUT
+//! grants and DELETE revokes. Like the real API it offers no way to read permissions back.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::put;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::world::VizzlyPermission;
+
+pub(super) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(
+            "/api/v3/project/end-user/permissions",
+            put(permissions).delete(permissions),
+        )
+        .with_state(shared)
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({"message": message}))).into_response()
+}
+
+async fn permissions(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Option<Json<Value>>,
+) -> Response {
+    let expected = format!("Api-Key {}", shared.world().vizzly.api_key);
+    if headers.get("auth").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        return error(StatusCode::UNAUTHORIZED, "invalid project API key");
+    }
+    let Some(items) = body
+        .as_ref()
+        .and_then(|Json(b)| b.get("permissions"))
+        .and_then(Value::as_array)
+    else {
+        return error(StatusCode::BAD_REQUEST, "permissions is required");
+    };
+    let mut parsed = Vec::new();
+    for item in items {
+        let field = |name: &str| item.get(name).and_then(Value::as_str).map(str::to_string);
+        match (
+            field("dashboard_id"),
+            field("scope"),
+            field("user_reference"),
+        ) {
+            (Some(dashboard_id), Some(scope), Some(user_reference))
+                if scope == "read" || scope == "read_write" =>
+            {
+                parsed.push(VizzlyPermission {
+                    dashboard_id,
+                    scope,
+                    user_reference,
+                })
+            }
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "each permission needs dashboard_id, scope (read | read_write) and user_reference",
+                );
+            }
+        }
+    }
+    let mut world = shared.world();
+    if method == Method::PUT {
+        world.vizzly.permissions.extend(parsed);
+    } else {
+        for permission in &parsed {
+            world.vizzly.permissions.remove(permission);
+        }
+    }
+    Json(json!({"success": true})).into_response()
+}
