@@ -231,7 +231,6 @@ async fn vizzly_group_list_and_dashboards_exit_2_before_any_request() {
         .code(2)
         .stderr(predicate::str::contains("no API to read"));
     home.run(VIZZLY_ENV, &["dashboards"]).await.code(2);
-    home.run(VIZZLY_ENV, &["check"]).await.code(2);
     assert!(fake.log().is_empty());
 }
 
@@ -534,4 +533,18 @@ async fn mindzie_link_update_changes_only_what_is_asked() {
     assert_eq!(link["permissions"]["allowEmbedding"], false);
     assert_eq!(link["permissions"]["allowPrint"], true);
     assert_eq!(link["expiration"]["expirationDate"], "2031-01-31T23:59:59Z");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vizzly_check_tries_the_key_without_changing_anything() {
+    let (fake, _server, home) = vizzly().await;
+    let before = fake.permissions();
+    home.run(VIZZLY_ENV, &["check"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("accepted"));
+    assert_eq!(fake.permissions(), before);
+    home.run(("VIZZLY_API_KEY", "wrong"), &["check"])
+        .await
+        .code(3);
 }

@@ -98,12 +98,26 @@ impl ShareProvider for Vizzly {
         Vendor::Vizzly
     }
 
+    /// Vizzly has no read endpoint, so the key is tried with an empty permission list: it changes
+    /// nothing, and an invalid key is refused (401) before the body is even considered.
     async fn check(&self) -> Result<Identity> {
-        Err(Error::Unsupported(
-            "vizzly has no read-only call to test an API key with (its only endpoint changes \
-             permissions); the first grant or revoke will show whether the key works"
-                .into(),
-        ))
+        let http = self.session.http();
+        let request = http
+            .request(Method::PUT, PERMISSIONS)
+            .header(ACCEPT, "application/json")
+            .json(&Permissions {
+                permissions: Vec::new(),
+            });
+        let reply = self.session.send(request, true).await?;
+        // A 400 or 422 judges the (empty) body, so the key itself was accepted.
+        let accepted = reply.is_success() || matches!(reply.status.as_u16(), 400 | 422);
+        if !accepted {
+            return Err(ERRORS.failure(http, &reply, "checking the API key"));
+        }
+        Ok(Identity {
+            user: "the project API key".into(),
+            detail: Some("accepted (an empty permission list was sent; nothing changed)".into()),
+        })
     }
 
     async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {

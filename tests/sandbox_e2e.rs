@@ -1,0 +1,502 @@
+//! The real binary against the embedded sandbox: every vendor's main job, the printed config,
+//! fault injection (nothing lost), and the emulators' own sharp edges.
+
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::assert::Assert;
+use dashshare::sandbox::{Sandbox, SandboxOptions, World};
+use predicates::prelude::*;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+const SISENSE_DASHBOARD: &str = "5829b46bd009e91420000047";
+const MINDZIE_DASHBOARD: &str = "550e8400-e29b-41d4-a716-446655440000";
+
+struct Run {
+    sandbox: Sandbox,
+    home: TempDir,
+}
+
+impl Run {
+    async fn start(options: SandboxOptions) -> Run {
+        let sandbox = Sandbox::start(World::seeded(), &options).await.unwrap();
+        let home = TempDir::new().unwrap();
+        std::fs::write(home.path().join("config.toml"), sandbox.config_toml(None)).unwrap();
+        Run { sandbox, home }
+    }
+
+    async fn dashshare(&self, profile: &str, args: &[&str]) -> Assert {
+        let mut cmd = assert_cmd::Command::cargo_bin("dashshare").unwrap();
+        cmd.env_clear()
+            .env("HOME", self.home.path())
+            .env("DASHSHARE_CONFIG", self.home.path().join("config.toml"))
+            .args(["-p", profile])
+            .args(args);
+        for (name, value) in self.sandbox.secrets() {
+            cmd.env(name, value);
+        }
+        tokio::task::spawn_blocking(move || cmd.assert())
+            .await
+            .unwrap()
+    }
+}
+
+fn stdout(assert: &Assert) -> String {
+    String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+}
+
+fn sisense_share_ids(world: &World) -> Vec<String> {
+    world.sisense.dashboards[0]
+        .shares
+        .iter()
+        .filter_map(|s| s["shareId"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_printed_config_passes_check_on_every_vendor() {
+    let run = Run::start(SandboxOptions::default()).await;
+    for vendor in dashshare::vendor::Vendor::ALL {
+        run.dashshare(&Sandbox::profile_name(vendor), &["check"])
+            .await
+            .success()
+            .stdout(predicate::str::contains("ok:"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sisense_grant_list_regrant_revoke() {
+    let run = Run::start(SandboxOptions::default()).await;
+    let p = "sandbox-sisense";
+    let before = sisense_share_ids(&run.sandbox.world());
+    run.dashshare(
+        p,
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "carol+bi@example.com",
+            "--group",
+            "R&D + Ops",
+        ],
+    )
+    .await
+    .success();
+    let after = sisense_share_ids(&run.sandbox.world());
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "existing shares changed"
+    );
+    assert_eq!(after.len(), before.len() + 2);
+    assert_eq!(run.sandbox.world().sisense.published[SISENSE_DASHBOARD], 1);
+    run.dashshare(p, &["list", SISENSE_DASHBOARD])
+        .await
+        .success()
+        .stdout(predicate::str::contains("carol+bi@example.com"))
+        .stdout(predicate::str::contains("R&D + Ops"));
+    run.dashshare(
+        p,
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "carol+bi@example.com",
+            "--group",
+            "R&D + Ops",
+        ],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("nothing to change"));
+    assert_eq!(run.sandbox.world().sisense.published[SISENSE_DASHBOARD], 1);
+    run.dashshare(
+        p,
+        &[
+            "revoke",
+            SISENSE_DASHBOARD,
+            "--user",
+            "dan.o'brien@example.com",
+            "--user",
+            "carol+bi@example.com",
+        ],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("absent"))
+    .stdout(predicate::str::contains("removed"));
+    assert_eq!(
+        sisense_share_ids(&run.sandbox.world()).len(),
+        before.len() + 1
+    );
+    run.dashshare(
+        p,
+        &[
+            "grant",
+            "name:Quarterly Review",
+            "--user",
+            "erin@example.com",
+        ],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("5dc5c237832aeb53441186bb"))
+    .stderr(predicate::str::contains("5dc5c237832aeb53441186bc"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eci_grant_list_regrant_revoke() {
+    let run = Run::start(SandboxOptions::default()).await;
+    let p = "sandbox-eci";
+    run.dashshare(
+        p,
+        &[
+            "grant",
+            "name:Water + Gas",
+            "--user",
+            "O'BRIEN",
+            "--group",
+            "Managers",
+        ],
+    )
+    .await
+    .success();
+    let json: Value = serde_json::from_str(&stdout(
+        &run.dashshare(p, &["-o", "json", "list", "8"])
+            .await
+            .success(),
+    ))
+    .unwrap();
+    assert_eq!(json["shares"].as_array().unwrap().len(), 2);
+    run.dashshare(p, &["grant", "8", "--user", "O'BRIEN"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("unchanged"));
+    run.dashshare(p, &["revoke", "8", "--user", "O'BRIEN"])
+        .await
+        .success();
+    let world = run.sandbox.world();
+    let dashboard = world
+        .eci
+        .dashboards
+        .iter()
+        .find(|d| d.dashboard_id == 8)
+        .unwrap();
+    assert!(dashboard.shared_user_ids.is_empty());
+    assert_eq!(dashboard.shared_user_group_ids.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vizzly_grant_and_revoke() {
+    let run = Run::start(SandboxOptions::default()).await;
+    run.dashshare(
+        "sandbox-vizzly",
+        &[
+            "grant",
+            "dsh_0f3a",
+            "--user",
+            "customer-42",
+            "--access",
+            "edit",
+        ],
+    )
+    .await
+    .success();
+    assert!(
+        run.sandbox
+            .world()
+            .vizzly
+            .permissions
+            .iter()
+            .any(|p| p.user_reference == "customer-42" && p.scope == "read_write")
+    );
+    run.dashshare(
+        "sandbox-vizzly",
+        &["revoke", "dsh_0f3a", "--user", "customer-42"],
+    )
+    .await
+    .success();
+    let permissions = run.sandbox.world().vizzly.permissions;
+    assert!(
+        !permissions
+            .iter()
+            .any(|p| p.user_reference == "customer-42")
+    );
+    assert!(
+        permissions.iter().any(|p| p.user_reference == "customer-1"),
+        "another user's permission was lost"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn appviewx_replace_and_its_refusals() {
+    let run = Run::start(SandboxOptions::default()).await;
+    let p = "sandbox-appviewx";
+    run.dashshare(p, &["grant", "Cert Expiry", "--group", "SRE"])
+        .await
+        .code(2);
+    run.dashshare(
+        p,
+        &[
+            "grant",
+            "Cert Expiry",
+            "--group",
+            "SRE",
+            "--group",
+            "PKI Admins",
+            "--replace",
+        ],
+    )
+    .await
+    .success();
+    let shares = run.sandbox.world().appviewx.dashboards["Cert Expiry"].clone();
+    assert_eq!(shares.read_user_groups, ["SRE", "PKI Admins"]);
+    assert!(shares.read_write_user_groups.is_empty());
+    run.dashshare(p, &["grant", "Locked Board", "--group", "SRE", "--replace"])
+        .await
+        .code(1)
+        .stderr(predicate::str::contains("ADC_DASH_0048"));
+    run.dashshare(p, &["grant", "Nope", "--group", "SRE", "--replace"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("ADC_DASH_0045"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mindzie_link_lifecycle_and_embed() {
+    let run = Run::start(SandboxOptions::default()).await;
+    let p = "sandbox-mindzie";
+    let created = run
+        .dashshare(
+            p,
+            &[
+                "-o",
+                "json",
+                "link",
+                "create",
+                MINDZIE_DASHBOARD,
+                "--expires-in",
+                "7d",
+                "--allow-domain",
+                "company.com",
+            ],
+        )
+        .await
+        .success();
+    let link: Value = serde_json::from_str(&stdout(&created)).unwrap();
+    let share_id = link["share_id"].as_str().unwrap().to_string();
+    run.dashshare(p, &["link", "list", MINDZIE_DASHBOARD])
+        .await
+        .success()
+        .stdout(predicate::str::contains(share_id.as_str()));
+    run.dashshare(
+        p,
+        &[
+            "embed",
+            "name:Process Performance",
+            "--public",
+            "--theme",
+            "dark",
+        ],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains(format!(
+        "token={share_id}&theme=dark"
+    )));
+    run.dashshare(p, &["link", "revoke", MINDZIE_DASHBOARD, &share_id])
+        .await
+        .success();
+    run.dashshare(p, &["link", "revoke", MINDZIE_DASHBOARD, &share_id])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains(share_id.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_slow_the_run_but_lose_nothing() {
+    let options = SandboxOptions {
+        latency: Duration::from_millis(20),
+        fail_rate: 0.1,
+        rate_limit: Some(20),
+        token_ttl: Some(3),
+        ..SandboxOptions::default()
+    };
+    let run = Run::start(options).await;
+    let before = sisense_share_ids(&run.sandbox.world());
+    run.dashshare(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--user",
+            "carol+bi@example.com",
+            "--user",
+            "erin@example.com",
+            "--group",
+            "Sales Team EMEA",
+        ],
+    )
+    .await
+    .success();
+    let after = sisense_share_ids(&run.sandbox.world());
+    assert_eq!(&after[..before.len()], &before[..]);
+    assert_eq!(after.len(), before.len() + 4);
+    run.dashshare(
+        "sandbox-eci",
+        &["grant", "7", "--user", "ALICE", "--group", "Managers"],
+    )
+    .await
+    .success();
+    let world = run.sandbox.world();
+    let eci = world
+        .eci
+        .dashboards
+        .iter()
+        .find(|d| d.dashboard_id == 7)
+        .unwrap();
+    assert_eq!(eci.shared_user_ids.len(), 2);
+    assert_eq!(eci.shared_user_group_ids.len(), 2);
+}
+
+// ---- the emulators' own sharp edges, spoken to directly ----
+
+async fn sisense_token(client: &reqwest::Client, url: &str, world: &World) -> String {
+    let answer: Value = client
+        .post(format!("{url}/api/v1/authentication/login"))
+        .form(&[
+            ("username", world.sisense.admin.username.as_str()),
+            ("password", world.sisense.admin.password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["access_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sisense_patch_replaces_and_refuses_duplicates_and_unknown_ids() {
+    let sandbox = Sandbox::start(World::seeded(), &SandboxOptions::default())
+        .await
+        .unwrap();
+    let url = sandbox.url(dashshare::vendor::Vendor::Sisense);
+    let client = reqwest::Client::new();
+    let token = sisense_token(&client, &url, &sandbox.world()).await;
+    let patch = |shares: Value| {
+        client
+            .patch(format!("{url}/api/v1/dashboards/{SISENSE_DASHBOARD}"))
+            .bearer_auth(&token)
+            .json(&json!({ "shares": shares }))
+            .send()
+    };
+    let owner = json!({"shareId": "5f0000000000000000000001", "type": "user", "subscribe": true});
+    assert_eq!(patch(json!([owner, owner])).await.unwrap().status(), 400);
+    assert_eq!(
+        patch(json!([{"shareId": "", "type": "user", "rule": "view"}]))
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(patch(json!([owner])).await.unwrap().status(), 200);
+    assert_eq!(
+        sisense_share_ids(&sandbox.world()).len(),
+        1,
+        "PATCH replaces the whole list"
+    );
+    let unauthorised = client
+        .get(format!("{url}/api/v1/users"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthorised.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eci_refuses_lists_beside_everyone_and_bad_keys() {
+    let sandbox = Sandbox::start(World::seeded(), &SandboxOptions::default())
+        .await
+        .unwrap();
+    let url = sandbox.url(dashshare::vendor::Vendor::Eci);
+    let client = reqwest::Client::new();
+    let put = |key: &str, body: Value| {
+        client
+            .put(format!("{url}/api/v3/dashboard/7/share"))
+            .header("ECI-ApiKey", key)
+            .json(&body)
+            .send()
+    };
+    let key = sandbox.world().eci.api_key;
+    let mixed = json!({"sharedUserGroupIds": [], "sharedUserIds": [5], "sharedWithEveryone": true});
+    assert_eq!(put(&key, mixed.clone()).await.unwrap().status(), 400);
+    assert_eq!(put("wrong", mixed).await.unwrap().status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_die_after_their_uses() {
+    let options = SandboxOptions {
+        token_ttl: Some(1),
+        ..SandboxOptions::default()
+    };
+    let sandbox = Sandbox::start(World::seeded(), &options).await.unwrap();
+    let url = sandbox.url(dashshare::vendor::Vendor::Sisense);
+    let client = reqwest::Client::new();
+    let token = sisense_token(&client, &url, &sandbox.world()).await;
+    let get = || {
+        client
+            .get(format!("{url}/api/v1/users"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(get().await.unwrap().status(), 200);
+    assert_eq!(get().await.unwrap().status(), 401);
+}
+
+#[test]
+fn the_sandbox_command_keeps_its_state_across_restarts() {
+    let dir = TempDir::new().unwrap();
+    let state = dir.path().join("state.json");
+    let config = dir.path().join("config.toml");
+    let run_until_interrupted = |state: &Path| {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dashshare"))
+            .args(["sandbox", "--dashboards", "3", "--state"])
+            .arg(state)
+            .arg("--write-config")
+            .arg(&config)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if config.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    };
+    run_until_interrupted(&state);
+    let saved: World = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(saved.sisense.dashboards.len(), 3 + 3);
+    // The second start loads the state instead of seeding (and adding bulk dashboards) again.
+    std::fs::remove_file(&config).unwrap();
+    run_until_interrupted(&state);
+    let again: World = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert_eq!(again.sisense.dashboards.len(), 6);
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("[profiles.sandbox-mindzie]")
+    );
+}
