@@ -277,6 +277,9 @@ pub struct LinkUpdateArgs {
     /// Replace the allowed domains with these (repeatable)
     #[arg(long = "allow-domain", value_name = "DOMAIN")]
     pub allow_domains: Vec<String>,
+    /// Remove every domain restriction
+    #[arg(long, conflicts_with = "allow_domains")]
+    pub no_domain_limit: bool,
     /// Require a password, read from this environment variable
     #[arg(long, value_name = "VAR", conflicts_with = "no_password")]
     pub password_env: Option<String>,

@@ -22,6 +22,9 @@ const LOOKUP_CONCURRENCY: usize = 8;
 /// Why a write-only vendor's result is what was sent, not what was found.
 const SENT_BLIND: &str =
     "sent as asked: this vendor cannot read permissions, so earlier access is unknown";
+/// Why a write-only grant at view may leave more than view in place.
+const SENT_BLIND_VIEW: &str = "sent as asked: this vendor cannot read permissions, and it keeps one \
+     permission per level, so an existing edit (read_write) stays: `revoke --access edit` removes it";
 /// Why a complete-set write reports no removals.
 const REPLACED_BLIND: &str = "set as the complete share set: every group not named lost its access, \
      and this vendor cannot say which groups had it";
@@ -146,7 +149,11 @@ async fn change_blind(
             BlindChange::Grant(access),
             Action::Added,
             Some(Level::Access(access)),
-            SENT_BLIND,
+            if access == Access::View && provider.vendor().capabilities().scoped_revoke {
+                SENT_BLIND_VIEW
+            } else {
+                SENT_BLIND
+            },
         ),
         (Change::Revoke, _) => (
             BlindChange::Revoke(request.revoke_scope),

@@ -67,6 +67,23 @@ async fn mount_update(server: &MockServer, read: &[&str], read_write: &[&str], t
         .await;
 }
 
+/// The group search for `name`, answered with the groups whose names contain it.
+async fn mount_group(server: &MockServer, name: &str, times: u64) {
+    Mock::given(method("POST"))
+        .and(path("/avxapi/usergroup-search"))
+        .and(query_param("gwsource", "external"))
+        .and(header("sessionId", AVX_SESSION))
+        .and(body_json(json!({"payload": {"startIndex": 0, "maxSize": 100, "filterValue": name}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "response": {"objects": [{"name": format!("{name} (old)")}, {"name": name}], "totalRecords": 2},
+            "message": null, "appStatusCode": null
+        })))
+        .expect(times)
+        .named(format!("search {name}"))
+        .mount(server)
+        .await;
+}
+
 fn vendor_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(json!({
         "response": null, "message": message, "appStatusCode": code, "tags": null
@@ -85,6 +102,8 @@ async fn no_request(server: &MockServer) {
 async fn replace_sets_exactly_the_named_read_write_groups() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
+    mount_group(&server, "UG1", 1).await;
+    mount_group(&server, "UG2", 1).await;
     mount_update(&server, &[], &["UG1", "UG2"], 1).await;
     let report = change_shares(
         provider(&server).as_ref(),
@@ -105,6 +124,7 @@ async fn replace_sets_exactly_the_named_read_write_groups() {
 async fn replace_at_view_fills_the_read_list() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
+    mount_group(&server, "UG1", 1).await;
     mount_update(&server, &["UG1"], &[], 1).await;
     change_shares(
         provider(&server).as_ref(),
@@ -157,6 +177,7 @@ async fn users_and_everyone_are_refused_before_any_request() {
 async fn update_failing_with(status: u16, code: &str, message: &str) -> Error {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
+    mount_group(&server, "UG1", 1).await;
     Mock::given(method("PUT"))
         .and(path(UPDATE))
         .respond_with(vendor_error(status, code, message))
@@ -216,6 +237,7 @@ async fn no_permission_shows_adc_dash_0048_and_exits_1() {
 async fn an_expired_session_leads_to_one_new_login() {
     let server = MockServer::start().await;
     mount_login(&server, 2).await;
+    mount_group(&server, "UG1", 1).await;
     Mock::given(method("PUT"))
         .and(path(UPDATE))
         .respond_with(
@@ -281,4 +303,29 @@ async fn a_success_status_with_an_error_code_is_still_an_error() {
     .await;
     assert!(matches!(err, Error::Remote(_)), "{err:?}");
     let _: Value = json!(null);
+}
+
+#[tokio::test]
+async fn an_unknown_group_stops_before_the_update() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path("/avxapi/usergroup-search"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "response": {"objects": [{"name": "UG1 Admins"}]}, "message": null, "appStatusCode": null
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_update(&server, &["UG1"], &[], 0).await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(&["UG1"], Access::View, Mode::Replace),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::Invalid(_)) && err.to_string().contains("'UG1'"),
+        "{err}"
+    );
 }

@@ -324,6 +324,7 @@ async fn filter_values_double_their_quotes_and_numbers_are_ids() {
         1,
     )
     .await;
+    mount_filter(&server, "user", "systemUserCode equals '42'", json!([]), 1).await;
     mount_filter(
         &server,
         "user",
@@ -500,4 +501,33 @@ async fn shares_are_read_with_their_names() {
         .map(|s| &snapshot.names[&s.key])
         .collect();
     assert_eq!(names, ["BOB", "Ops"]);
+}
+
+#[tokio::test]
+async fn a_number_that_is_one_users_code_and_another_users_id_is_refused() {
+    let server = MockServer::start().await;
+    mount_filter(
+        &server,
+        "user",
+        "systemUserCode equals '1001'",
+        json!([{"systemUserId": 8, "systemUserCode": "1001"}]),
+        1,
+    )
+    .await;
+    mount_filter(
+        &server,
+        "user",
+        "systemUserID equals 1001",
+        json!([{"systemUserId": 1001, "systemUserCode": "ZED"}]),
+        1,
+    )
+    .await;
+    let err = provider(&server)
+        .resolve_principal(&Principal::User("1001".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Invalid(_)) && err.to_string().contains("ambiguous"),
+        "{err}"
+    );
 }

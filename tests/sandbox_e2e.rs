@@ -261,6 +261,21 @@ async fn appviewx_replace_and_its_refusals() {
         .await
         .code(2)
         .stderr(predicate::str::contains("ADC_DASH_0045"));
+    // A misspelt group would replace every real one: it is refused before the update.
+    run.dashshare(
+        p,
+        &["grant", "Ops Board", "--group", "NOC Teem", "--replace"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("NOC Teem"));
+    run.dashshare(p, &["grant", "Ops Board", "--group", " ", "--replace"])
+        .await
+        .code(2);
+    assert_eq!(
+        run.sandbox.world().appviewx.dashboards["Ops Board"].read_write_user_groups,
+        ["NOC Team"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

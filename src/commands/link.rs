@@ -48,7 +48,9 @@ pub async fn run(global: &GlobalArgs, command: &LinkCommand) -> Result<()> {
                 allow_download: either(args.allow_download, args.no_download),
                 allow_print: either(args.print, args.no_print),
                 expires,
-                allowed_domains: if args.allow_domains.is_empty() {
+                allowed_domains: if args.no_domain_limit {
+                    Some(Vec::new())
+                } else if args.allow_domains.is_empty() {
                     None
                 } else {
                     Some(domains(&args.allow_domains)?)
@@ -64,7 +66,7 @@ pub async fn run(global: &GlobalArgs, command: &LinkCommand) -> Result<()> {
             };
             if settings.is_empty() {
                 return Err(Error::invalid(
-                    "nothing to update: pass --expires/--expires-in/--no-expiry, --allow-domain, \
+                    "nothing to update: pass --expires/--expires-in/--no-expiry, --allow-domain/--no-domain-limit, \
                      --password-env/--no-password, or --embed/--no-embed, --allow-download/--no-download, \
                      --print/--no-print",
                 ));

@@ -84,10 +84,29 @@ fn profile_and_options(global: &GlobalArgs) -> Result<(Profile, HttpOptions)> {
     Ok((profile, options))
 }
 
-/// The principals named by `--user`, `--group` and `--everyone`, in that order.
-pub(crate) fn principals(args: &PrincipalArgs) -> Vec<Principal> {
-    let users = args.users.iter().map(|u| Principal::User(u.clone()));
-    let groups = args.groups.iter().map(|g| Principal::Group(g.clone()));
-    let everyone = args.everyone.then_some(Principal::Everyone);
-    users.chain(groups).chain(everyone).collect()
+/// The principals named by `--user`, `--group` and `--everyone`, in that order, trimmed; an
+/// empty name is refused (sent on, it would name nobody, or wipe a complete-set vendor's shares).
+pub(crate) fn principals(args: &PrincipalArgs) -> Result<Vec<Principal>> {
+    let named = |flag: &str, name: &String| {
+        let name = name.trim();
+        if name.is_empty() {
+            Err(crate::error::Error::invalid(format!(
+                "{flag} was given an empty name; pass the {} to share with",
+                &flag[2..]
+            )))
+        } else {
+            Ok(name.to_string())
+        }
+    };
+    let mut principals = Vec::new();
+    for user in &args.users {
+        principals.push(Principal::User(named("--user", user)?));
+    }
+    for group in &args.groups {
+        principals.push(Principal::Group(named("--group", group)?));
+    }
+    if args.everyone {
+        principals.push(Principal::Everyone);
+    }
+    Ok(principals)
 }

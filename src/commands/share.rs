@@ -12,7 +12,7 @@ use crate::vendor::Vendor;
 pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
     let request = ShareRequest {
         dashboard: args.dashboard.clone(),
-        principals: super::principals(&args.principals),
+        principals: super::principals(&args.principals)?,
         change: Change::Grant(args.access),
         mode: if args.replace {
             Mode::Replace
@@ -29,7 +29,7 @@ pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
     let request = ShareRequest {
         dashboard: args.dashboard.clone(),
-        principals: super::principals(&args.principals),
+        principals: super::principals(&args.principals)?,
         change: Change::Revoke,
         mode: Mode::Merge,
         revoke_scope: args.access,

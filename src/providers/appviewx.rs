@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::lookup::pick_unique;
 use super::{BlindChange, Dashboard, Identity, Resolved, ShareProvider};
 use crate::config::Profile;
 use crate::error::{Error, Result};
@@ -60,9 +61,7 @@ impl Login for HeaderLogin {
                     value: secret_header(id.expose_secret())?,
                 })
             }
-            (StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED, _) | (_, None)
-                if reply.status.as_u16() < 500 =>
-            {
+            (StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED, _) | (StatusCode::OK, None) => {
                 Err(Error::Auth(format!(
                     "AppViewX refused the login of '{}'{}; check the username and the password source of the profile",
                     self.username,
@@ -112,6 +111,56 @@ impl AppViewX {
             username: username.clone(),
             gwsource,
         })
+    }
+}
+
+impl AppViewX {
+    /// The group's name as AppViewX spells it, if a group of that name exists.
+    async fn find_group(&self, name: &str) -> Result<Option<String>> {
+        let request = self
+            .session
+            .http()
+            .request(Method::POST, &["avxapi", "usergroup-search"])
+            .query(&[("gwsource", self.gwsource.as_str())])
+            .header(ACCEPT, "application/json")
+            .json(&json!({"payload": {"startIndex": 0, "maxSize": GROUP_SEARCH_SIZE, "filterValue": name}}));
+        // A search changes nothing, so it may be sent again.
+        let reply = self.session.send(request, true).await?;
+        if !reply.is_success() || app_status(&reply).is_some() {
+            return Err(failure(
+                self.session.http(),
+                &reply,
+                &format!("looking up group '{name}'"),
+                "",
+            ));
+        }
+        let body: Value = reply.json()?;
+        let mut names = Vec::new();
+        group_names(&body, &mut names);
+        let candidates: Vec<(String, String)> = names.into_iter().map(|n| (n.clone(), n)).collect();
+        pick_unique(&candidates, name, "group", "appviewx")
+    }
+}
+
+/// How many groups one search may return; the exact name is picked from them.
+const GROUP_SEARCH_SIZE: u32 = 100;
+
+/// Every group name in a search answer, wherever the answer nests its list.
+fn group_names(value: &Value, names: &mut Vec<String>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|item| group_names(item, names)),
+        Value::Object(object) => {
+            for field in ["name", "groupName", "userGroupName"] {
+                if let Some(name) = object.get(field).and_then(Value::as_str) {
+                    names.push(name.to_string());
+                }
+            }
+            object
+                .values()
+                .filter(|v| v.is_array() || v.is_object())
+                .for_each(|v| group_names(v, names));
+        }
+        _ => {}
     }
 }
 
@@ -182,10 +231,10 @@ impl ShareProvider for AppViewX {
         })
     }
 
-    /// AppViewX addresses dashboards by name: any value is a name (`name:` is accepted and dropped).
+    /// AppViewX addresses dashboards by name: any value is a name, taken as written.
     async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
-        let name = reference.strip_prefix("name:").unwrap_or(reference);
-        if name.trim().is_empty() {
+        let name = reference.trim();
+        if name.is_empty() {
             return Err(Error::invalid("the dashboard name is empty"));
         }
         Ok(Dashboard {
@@ -194,12 +243,13 @@ impl ShareProvider for AppViewX {
         })
     }
 
-    /// Groups are named in the update itself; AppViewX documents no look-up answer to check them by.
+    /// Groups travel by name, but each is first found with the group search: the update replaces
+    /// the complete lists, so a misspelt group would silently take every other group's access.
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>> {
         match principal {
-            Principal::Group(name) => Ok(Some(Resolved {
+            Principal::Group(name) => Ok(self.find_group(name).await?.map(|found| Resolved {
                 principal: principal.clone(),
-                key: ShareKey::new(PrincipalKind::Group, name.clone()),
+                key: ShareKey::new(PrincipalKind::Group, found),
             })),
             _ => Err(Error::Unsupported(format!(
                 "appviewx dashboards are shared with user groups only, not with {}",

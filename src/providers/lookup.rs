@@ -26,6 +26,7 @@ pub fn pick_unique(
     } else {
         exact
     };
+    chosen.sort();
     chosen.dedup();
     match chosen.as_slice() {
         [] => Ok(None),

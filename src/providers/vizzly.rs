@@ -127,11 +127,12 @@ impl ShareProvider for Vizzly {
                     .into(),
             ));
         }
-        if reference.trim().is_empty() {
+        let id = reference.trim();
+        if id.is_empty() {
             return Err(Error::invalid("the dashboard id is empty; pass a dsh_… id"));
         }
         Ok(Dashboard {
-            id: reference.to_string(),
+            id: id.to_string(),
             title: None,
         })
     }

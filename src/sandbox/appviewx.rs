@@ -23,6 +23,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             "/avxapi/dashboard-share-usergroupdetails-update",
             put(update),
         )
+        .route("/avxapi/usergroup-search", post(search_groups))
         .route_layer(middleware::from_fn_with_state(shared.clone(), authorize))
         .route("/avxapi/login", post(login))
         .with_state(shared)
@@ -112,6 +113,43 @@ async fn login(
         None,
         None,
         json!({"status": "SUCCESS", "sessionId": session, "availableApps": []}),
+    )
+}
+
+/// Groups whose name contains `filterValue` (ignoring case), a page at a time.
+async fn search_groups(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Option<Json<Value>>,
+) -> Response {
+    if let Some(response) = gwsource_missing(&query) {
+        return response;
+    }
+    let payload = body.map(|Json(b)| b["payload"].clone()).unwrap_or_default();
+    let filter = payload["filterValue"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    let start = payload["startIndex"].as_u64().unwrap_or(0) as usize;
+    let size = payload["maxSize"].as_u64().unwrap_or(10) as usize;
+    let world = shared.world();
+    let matching: Vec<&String> = world
+        .appviewx
+        .groups
+        .iter()
+        .filter(|g| g.to_lowercase().contains(&filter))
+        .collect();
+    let objects: Vec<Value> = matching
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|name| json!({"name": name, "description": ""}))
+        .collect();
+    answer(
+        StatusCode::OK,
+        None,
+        None,
+        json!({"objects": objects, "totalRecords": matching.len()}),
     )
 }
 

@@ -118,6 +118,7 @@ pub struct AppViewXWorld {
     pub dashboards: BTreeMap<String, AppViewXShares>,
     /// Dashboards the account may not share (answered ADC_DASH_0048).
     pub locked: BTreeSet<String>,
+    pub groups: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -285,6 +286,10 @@ impl World {
                 ("Locked Board".to_string(), AppViewXShares::default()),
             ]),
             locked: BTreeSet::from(["Locked Board".to_string()]),
+            groups: ["Auditors", "NOC Team", "SRE", "PKI Admins", "Cert Owners"]
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
         };
         let mindzie = MindzieWorld {
             token: "mindzie-sandbox-token".into(),

@@ -122,6 +122,24 @@ impl wiremock::Respond for FakeAppViewX {
                     json!({"status": "SUCCESS", "sessionId": session}),
                 )
             }
+            ("POST", "/avxapi/usergroup-search") => {
+                let session = header("sessionId").unwrap_or_default();
+                if !state.sessions.contains(&session) {
+                    return answer(401, Some("AUTH_0003"), Some("Invalid session"), Value::Null);
+                }
+                let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+                let filter = body
+                    .pointer("/payload/filterValue")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_lowercase();
+                let objects: Vec<Value> = ["Old Readers", "Old Writers", "UG1", "UG2", "NOC Team"]
+                    .iter()
+                    .filter(|g| g.to_lowercase().contains(&filter))
+                    .map(|g| json!({"name": g}))
+                    .collect();
+                answer(200, None, None, json!({"objects": objects}))
+            }
             ("PUT", "/avxapi/dashboard-share-usergroupdetails-update") => {
                 let session = header("sessionId").unwrap_or_default();
                 if !state.sessions.contains(&session) {

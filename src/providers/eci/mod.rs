@@ -121,28 +121,104 @@ impl Eci {
     }
 
     async fn find_user(&self, name: &str) -> Result<Option<String>> {
-        let (filter, fields): (String, &[&str]) = if let Ok(id) = name.parse::<i64>() {
-            (wire::equals_number("systemUserID", id), wire::USER_ID)
-        } else if name.contains('@') {
-            (wire::equals("email", name), wire::USER_EMAIL)
+        let by_name = if name.contains('@') {
+            self.lookup(
+                "user",
+                &wire::equals("email", name),
+                wire::USER_EMAIL,
+                wire::USER_ID,
+                name,
+                "user",
+            )
+            .await?
         } else {
-            (wire::equals("systemUserCode", name), wire::USER_CODE)
+            self.lookup(
+                "user",
+                &wire::equals("systemUserCode", name),
+                wire::USER_CODE,
+                wire::USER_ID,
+                name,
+                "user",
+            )
+            .await?
         };
-        let users = self
-            .find("user", &filter, &format!("looking up user '{name}'"))
-            .await?;
-        pick(&users, name, fields, wire::USER_ID, "user")
+        let by_id = match name.parse::<i64>() {
+            Ok(id) => {
+                self.lookup(
+                    "user",
+                    &wire::equals_number("systemUserID", id),
+                    wire::USER_ID,
+                    wire::USER_ID,
+                    name,
+                    "user",
+                )
+                .await?
+            }
+            Err(_) => None,
+        };
+        one_of(name, "user", by_name, by_id)
     }
 
     async fn find_group(&self, name: &str) -> Result<Option<String>> {
-        let (filter, fields): (String, &[&str]) = match name.parse::<i64>() {
-            Ok(id) => (wire::equals_number("userGroupID", id), wire::GROUP_ID),
-            Err(_) => (wire::equals("userGroupName", name), wire::GROUP_NAME),
-        };
-        let groups = self
-            .find("userGroup", &filter, &format!("looking up group '{name}'"))
+        let by_name = self
+            .lookup(
+                "userGroup",
+                &wire::equals("userGroupName", name),
+                wire::GROUP_NAME,
+                wire::GROUP_ID,
+                name,
+                "group",
+            )
             .await?;
-        pick(&groups, name, fields, wire::GROUP_ID, "group")
+        let by_id = match name.parse::<i64>() {
+            Ok(id) => {
+                self.lookup(
+                    "userGroup",
+                    &wire::equals_number("userGroupID", id),
+                    wire::GROUP_ID,
+                    wire::GROUP_ID,
+                    name,
+                    "group",
+                )
+                .await?
+            }
+            Err(_) => None,
+        };
+        one_of(name, "group", by_name, by_id)
+    }
+
+    /// The id of the one `resource` item the filter finds whose `fields` equal `name`.
+    async fn lookup(
+        &self,
+        resource: &str,
+        filter: &str,
+        fields: &[&str],
+        id_fields: &[&str],
+        name: &str,
+        what: &str,
+    ) -> Result<Option<String>> {
+        let items = self
+            .find(resource, filter, &format!("looking up {what} '{name}'"))
+            .await?;
+        pick(&items, name, fields, id_fields, what)
+    }
+}
+
+/// A number may be a code or name as well as an id: if it names two different principals,
+/// choosing one would be a guess.
+fn one_of(
+    name: &str,
+    what: &str,
+    by_name: Option<String>,
+    by_id: Option<String>,
+) -> Result<Option<String>> {
+    match (by_name, by_id) {
+        (Some(named), Some(numbered)) if named != numbered => Err(Error::invalid(format!(
+            "{what} '{name}' is ambiguous on eci: it is the name or code of the {what} with id {named} and \
+             also the id of another {what}; use an unambiguous name, code or email"
+        ))),
+        (Some(found), _) | (None, Some(found)) => Ok(Some(found)),
+        (None, None) => Ok(None),
     }
 }
 

@@ -26,7 +26,8 @@ pub struct Expiration {
     pub expiration_date: Option<String>,
 }
 
-#[derive(Debug, Default, Serialize)]
+/// `Debug` is written by hand below: this carries a link's password.
+#[derive(Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessControl<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,6 +36,16 @@ pub struct AccessControl<'a> {
     pub password: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_domains: Option<&'a [String]>,
+}
+
+impl std::fmt::Debug for AccessControl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessControl")
+            .field("require_password", &self.require_password)
+            .field("password", &self.password.map(|_| "[redacted]"))
+            .field("allowed_domains", &self.allowed_domains)
+            .finish()
+    }
 }
 
 /// A create or update body; an update carries only what changes.
