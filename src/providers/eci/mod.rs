@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use super::answers::VendorErrors;
-use super::lookup::pick_unique;
+use super::lookup::{dashboard_titled, narrowed, pick_unique};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result};
@@ -289,26 +289,15 @@ impl ShareProvider for Eci {
     }
 
     async fn dashboards(&self, search: Option<&str>) -> Result<Vec<DashboardSummary>> {
-        let needle = search.map(str::to_lowercase);
-        let mut found: Vec<DashboardSummary> = self
-            .all_dashboards()
-            .await?
-            .iter()
-            .filter_map(|item| {
-                Some(DashboardSummary {
-                    id: wire::number(item, wire::DASHBOARD_ID)?.to_string(),
-                    title: wire::text(item, wire::DASHBOARD_TITLE).unwrap_or_default(),
-                    owner: None,
-                })
+        let all = self.all_dashboards().await?;
+        let summaries = all.iter().filter_map(|item| {
+            Some(DashboardSummary {
+                id: wire::number(item, wire::DASHBOARD_ID)?.to_string(),
+                title: wire::text(item, wire::DASHBOARD_TITLE).unwrap_or_default(),
+                owner: None,
             })
-            .filter(|d| {
-                needle
-                    .as_deref()
-                    .is_none_or(|needle| d.title.to_lowercase().contains(needle))
-            })
-            .collect();
-        found.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id)));
-        Ok(found)
+        });
+        Ok(narrowed(summaries, search))
     }
 
     async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
@@ -318,27 +307,12 @@ impl ShareProvider for Eci {
                 title: None,
             });
         };
-        let matching: Vec<String> = self
-            .all_dashboards()
-            .await?
-            .iter()
-            .filter(|item| wire::text(item, wire::DASHBOARD_TITLE).as_deref() == Some(title))
-            .filter_map(|item| wire::number(item, wire::DASHBOARD_ID).map(|id| id.to_string()))
-            .collect();
-        match matching.as_slice() {
-            [only] => Ok(Dashboard {
-                id: only.clone(),
-                title: Some(title.to_string()),
-            }),
-            [] => Err(Error::invalid(format!(
-                "no eci dashboard is titled '{title}'; `dashshare dashboards --search` lists the titles"
-            ))),
-            several => Err(Error::invalid(format!(
-                "the title '{title}' matches {} dashboards: {}; pass one of these ids instead",
-                several.len(),
-                several.join(", ")
-            ))),
-        }
+        let all = self.all_dashboards().await?;
+        let candidates = all.iter().filter_map(|item| {
+            let id = wire::number(item, wire::DASHBOARD_ID)?.to_string();
+            Some((id, wire::text(item, wire::DASHBOARD_TITLE)))
+        });
+        dashboard_titled(candidates, title, "eci")
     }
 
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>> {

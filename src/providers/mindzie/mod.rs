@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use super::answers::VendorErrors;
+use super::lookup::{dashboard_titled, narrowed};
 use super::{Dashboard, DashboardSummary, Identity, LinkProvider, Resolved, ShareProvider};
 use crate::config::Profile;
 use crate::error::{Error, Result};
@@ -188,26 +189,15 @@ impl ShareProvider for Mindzie {
     }
 
     async fn dashboards(&self, search: Option<&str>) -> Result<Vec<DashboardSummary>> {
-        let needle = search.map(str::to_lowercase);
-        let mut found: Vec<DashboardSummary> = self
-            .all_dashboards()
-            .await?
-            .iter()
-            .filter_map(|item| {
-                Some(DashboardSummary {
-                    id: wire::text(item, wire::DASHBOARD_ID)?,
-                    title: wire::text(item, wire::DASHBOARD_NAME).unwrap_or_default(),
-                    owner: None,
-                })
+        let all = self.all_dashboards().await?;
+        let summaries = all.iter().filter_map(|item| {
+            Some(DashboardSummary {
+                id: wire::text(item, wire::DASHBOARD_ID)?,
+                title: wire::text(item, wire::DASHBOARD_NAME).unwrap_or_default(),
+                owner: None,
             })
-            .filter(|d| {
-                needle
-                    .as_deref()
-                    .is_none_or(|needle| d.title.to_lowercase().contains(needle))
-            })
-            .collect();
-        found.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id)));
-        Ok(found)
+        });
+        Ok(narrowed(summaries, search))
     }
 
     async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
@@ -222,27 +212,14 @@ impl ShareProvider for Mindzie {
                 title: None,
             });
         };
-        let matching: Vec<String> = self
-            .all_dashboards()
-            .await?
-            .iter()
-            .filter(|item| wire::text(item, wire::DASHBOARD_NAME).as_deref() == Some(title))
-            .filter_map(|item| wire::text(item, wire::DASHBOARD_ID))
-            .collect();
-        match matching.as_slice() {
-            [only] => Ok(Dashboard {
-                id: only.clone(),
-                title: Some(title.to_string()),
-            }),
-            [] => Err(Error::invalid(format!(
-                "no mindzie dashboard is titled '{title}'; `dashshare dashboards --search` lists the titles"
-            ))),
-            several => Err(Error::invalid(format!(
-                "the title '{title}' matches {} dashboards: {}; pass one of these ids instead",
-                several.len(),
-                several.join(", ")
-            ))),
-        }
+        let all = self.all_dashboards().await?;
+        let candidates = all.iter().filter_map(|item| {
+            Some((
+                wire::text(item, wire::DASHBOARD_ID)?,
+                wire::text(item, wire::DASHBOARD_NAME),
+            ))
+        });
+        dashboard_titled(candidates, title, "mindzie")
     }
 
     async fn resolve_principal(&self, _principal: &Principal) -> Result<Option<Resolved>> {

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::answers::VendorErrors;
-use super::lookup::pick_unique;
+use super::lookup::{dashboard_titled, narrowed, pick_unique};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result};
@@ -260,22 +260,12 @@ impl ShareProvider for Sisense {
                 "listing dashboards",
             )
             .await?;
-        let needle = search.map(str::to_lowercase);
-        let mut found: Vec<DashboardSummary> = entries
-            .into_iter()
-            .map(|entry| DashboardSummary {
-                title: entry.title.unwrap_or_default(),
-                id: entry.oid,
-                owner: entry.owner,
-            })
-            .filter(|d| {
-                needle
-                    .as_deref()
-                    .is_none_or(|needle| d.title.to_lowercase().contains(needle))
-            })
-            .collect();
-        found.sort_by(|a, b| a.title.cmp(&b.title).then(a.id.cmp(&b.id)));
-        Ok(found)
+        let all = entries.into_iter().map(|entry| DashboardSummary {
+            title: entry.title.unwrap_or_default(),
+            id: entry.oid,
+            owner: entry.owner,
+        });
+        Ok(narrowed(all, search))
     }
 
     async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
@@ -297,27 +287,11 @@ impl ShareProvider for Sisense {
                 &format!("looking up dashboard '{title}'"),
             )
             .await?;
-        let matching: Vec<DashboardEntry> = entries
-            .into_iter()
-            .filter(|entry| entry.title.as_deref() == Some(title))
-            .collect();
-        match matching.as_slice() {
-            [only] => Ok(Dashboard {
-                id: only.oid.clone(),
-                title: only.title.clone(),
-            }),
-            [] => Err(Error::invalid(format!(
-                "no sisense dashboard is titled '{title}'; `dashshare dashboards --search` lists the titles"
-            ))),
-            several => {
-                let ids: Vec<&str> = several.iter().map(|entry| entry.oid.as_str()).collect();
-                Err(Error::invalid(format!(
-                    "the title '{title}' matches {} dashboards: {}; pass one of these ids instead",
-                    several.len(),
-                    ids.join(", ")
-                )))
-            }
-        }
+        dashboard_titled(
+            entries.into_iter().map(|entry| (entry.oid, entry.title)),
+            title,
+            "sisense",
+        )
     }
 
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>> {
