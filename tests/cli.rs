@@ -1,59 +1,18 @@
 //! The binary as users and scripts drive it: hermetic (empty environment, temporary HOME), exit
-//! codes from the contract, and scenarios against a stateful Sisense fake.
+//! codes from the contract, and Sisense scenarios against the sandbox.
 
 mod common;
 
 use assert_cmd::assert::Assert;
-use common::fake_sisense::FakeSisense;
 use common::*;
+use dashshare::sandbox::SandboxOptions;
+use dashshare::vendor::Vendor;
 use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
-use wiremock::MockServer;
-
-struct Setup {
-    home: TempDir,
-    fake: FakeSisense,
-    server: MockServer,
-}
-
-impl Setup {
-    async fn new() -> Self {
-        let fake = FakeSisense::seeded();
-        let server = fake.clone().start().await;
-        let home = TempDir::new().unwrap();
-        write_sisense_config(home.path(), &server.uri());
-        Setup { home, fake, server }
-    }
-
-    fn cmd(&self, args: &[&str]) -> assert_cmd::Command {
-        let mut cmd = dashshare(self.home.path());
-        cmd.env("SISENSE_PASSWORD", PASSWORD)
-            .arg("--config")
-            .arg(self.home.path().join("config.toml"))
-            .args(args);
-        cmd
-    }
-}
-
-/// Runs the binary off the async runtime so that the mock server keeps answering.
-async fn run(mut cmd: assert_cmd::Command) -> Assert {
-    tokio::task::spawn_blocking(move || cmd.assert())
-        .await
-        .unwrap()
-}
 
 fn stdout_json(assert: &Assert) -> Value {
     serde_json::from_slice(&assert.get_output().stdout).expect("stdout is one JSON document")
-}
-
-fn all_output(assert: &Assert) -> String {
-    let output = assert.get_output();
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 // ---- configuration and invocation errors: exit 2, nothing sent ----
@@ -219,205 +178,263 @@ fn completions_are_generated() {
         .stdout(predicate::str::contains("dashshare"));
 }
 
-// ---- scenarios against the stateful fake ----
+// ---- Sisense scenarios against the sandbox ----
+
+const P: &str = "sandbox-sisense";
+const D: &str = SISENSE_DASHBOARD;
+
+fn shares(home: &SandboxHome) -> Vec<Value> {
+    home.world().sisense.dashboards[0].shares.clone()
+}
+
+fn published(home: &SandboxHome) -> u64 {
+    home.world().sisense.published.get(D).copied().unwrap_or(0)
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_grant_keeps_every_share_writes_once_and_publishes_once() {
-    let s = Setup::new().await;
-    let before = s.fake.shares("d1");
-    run(s.cmd(&["grant", "d1", "--user", "alice@example.com"]))
+    let home = SandboxHome::start().await;
+    let before = shares(&home);
+    home.run(P, &["grant", D, "--user", "alice@example.com"])
         .await
         .success()
         .stdout(predicate::str::contains("alice@example.com"))
         .stdout(predicate::str::contains("added"));
-    let after = s.fake.shares("d1");
+    let after = shares(&home);
     assert_eq!(&after[..3], &before[..], "existing shares changed");
-    assert_eq!(after[3]["shareId"], "u-alice");
+    assert_eq!(after[3]["shareId"], "5f0000000000000000000002");
     assert_eq!(after[3]["rule"], "view");
-    assert_eq!(s.fake.count("PATCH"), 1);
-    assert_eq!(s.fake.count("POST /api/v1/dashboards/d1/publish"), 1);
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 1);
+    assert_eq!(published(&home), 1);
 
     // Again: nothing written, nothing published, and the output says so.
-    run(s.cmd(&["grant", "d1", "--user", "alice@example.com"]))
+    home.run(P, &["grant", D, "--user", "alice@example.com"])
         .await
         .success()
         .stdout(predicate::str::contains("unchanged"))
         .stdout(predicate::str::contains("nothing to change"));
-    assert_eq!(s.fake.count("PATCH"), 1);
-    assert_eq!(s.fake.count("POST /api/v1/dashboards/d1/publish"), 1);
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 1);
+    assert_eq!(published(&home), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn three_users_take_seven_requests() {
-    let s = Setup::new().await;
-    run(s.cmd(&[
-        "grant",
-        "d1",
-        "--user",
-        "alice@example.com",
-        "--user",
-        "carol@example.com",
-        "--user",
-        "dave@example.com",
-        "--access",
-        "edit",
-    ]))
+    let home = SandboxHome::start().await;
+    home.run(
+        P,
+        &[
+            "grant",
+            D,
+            "--user",
+            "alice@example.com",
+            "--user",
+            "carol+bi@example.com",
+            "--user",
+            "erin@example.com",
+            "--access",
+            "edit",
+        ],
+    )
     .await
     .success();
-    let log = s.fake.log();
-    assert_eq!(log.len(), 7, "{log:#?}");
-    assert_eq!(s.fake.shares("d1").len(), 6);
+    let requests = home.sandbox.requests(Vendor::Sisense);
+    assert_eq!(requests.len(), 7, "{requests:#?}");
+    assert_eq!(shares(&home).len(), 6);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_user_exits_2_naming_it_with_nothing_written() {
-    let s = Setup::new().await;
-    run(s.cmd(&[
-        "grant",
-        "d1",
-        "--user",
-        "alice@example.com",
-        "--user",
-        "ghost@example.com",
-    ]))
+    let home = SandboxHome::start().await;
+    home.run(
+        P,
+        &[
+            "grant",
+            D,
+            "--user",
+            "alice@example.com",
+            "--user",
+            "ghost@example.com",
+        ],
+    )
     .await
     .code(2)
     .stderr(predicate::str::contains("ghost@example.com"));
-    assert_eq!(s.fake.count("PATCH"), 0);
-    assert_eq!(s.fake.count("POST /api/v1/dashboards"), 0);
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
+    assert_eq!(home.count(Vendor::Sisense, "POST /api/v1/dashboards"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_revoke_removes_only_that_share_and_republishes() {
-    let s = Setup::new().await;
-    run(s.cmd(&["revoke", "d1", "--user", "bob@example.com"]))
+    let home = SandboxHome::start().await;
+    home.run(P, &["revoke", D, "--user", "bob@example.com"])
         .await
         .success()
         .stdout(predicate::str::contains("removed"));
-    let after = s.fake.shares("d1");
+    let after = shares(&home);
     assert_eq!(after.len(), 2);
-    assert!(after.iter().all(|share| share["shareId"] != "u-bob"));
-    assert_eq!(s.fake.count("POST /api/v1/dashboards/d1/publish"), 1);
+    assert!(
+        after
+            .iter()
+            .all(|share| share["shareId"] != "5f0000000000000000000003")
+    );
+    assert_eq!(published(&home), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn revoking_the_owner_is_refused() {
-    let s = Setup::new().await;
-    run(s.cmd(&["revoke", "d1", "--user", "owner@example.com"]))
+    let home = SandboxHome::start().await;
+    home.run(P, &["revoke", D, "--user", "admin@sandbox.example"])
         .await
         .code(2)
         .stderr(predicate::str::contains("owns the dashboard"));
-    assert_eq!(s.fake.count("PATCH"), 0);
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn titles_resolve_and_an_ambiguous_one_lists_both_ids() {
-    let s = Setup::new().await;
-    run(s.cmd(&[
-        "grant",
-        "name:Sales KPIs",
-        "--group",
-        "Marketing",
-        "--access",
-        "edit",
-    ]))
+    let home = SandboxHome::start().await;
+    home.run(
+        P,
+        &[
+            "grant",
+            "name:Sales KPIs",
+            "--group",
+            "Marketing",
+            "--access",
+            "edit",
+        ],
+    )
     .await
     .success()
     .stdout(predicate::str::contains("updated"));
-    run(s.cmd(&["grant", "name:Twin", "--user", "alice@example.com"]))
-        .await
-        .code(2)
-        .stderr(predicate::str::contains("d2"))
-        .stderr(predicate::str::contains("d3"));
+    home.run(
+        P,
+        &[
+            "grant",
+            "name:Quarterly Review",
+            "--user",
+            "alice@example.com",
+        ],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("5dc5c237832aeb53441186bb"))
+    .stderr(predicate::str::contains("5dc5c237832aeb53441186bc"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_writes_nothing() {
-    let s = Setup::new().await;
-    run(s.cmd(&["grant", "d1", "--user", "alice@example.com", "--dry-run"]))
+    let home = SandboxHome::start().await;
+    home.run(P, &["grant", D, "--user", "alice@example.com", "--dry-run"])
         .await
         .success()
         .stdout(predicate::str::contains("added"))
         .stdout(predicate::str::contains("dry run"));
-    assert_eq!(s.fake.count("PATCH"), 0);
-    assert_eq!(s.fake.count("POST /api/v1/dashboards"), 0);
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
+    assert_eq!(published(&home), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nothing_secret_appears_at_the_highest_verbosity() {
-    let s = Setup::new().await;
-    let assert = run(s.cmd(&["-vvv", "grant", "d1", "--user", "alice@example.com"]))
+    let home = SandboxHome::with(SandboxOptions {
+        token_ttl: Some(2),
+        ..SandboxOptions::default()
+    })
+    .await;
+    let assert = home
+        .run(P, &["-vvv", "grant", D, "--user", "alice@example.com"])
         .await
         .success();
-    let text = all_output(&assert);
+    let text = printed(&assert);
     assert!(text.contains("PATCH"), "-vvv shows requests: {text}");
-    for secret in [PASSWORD, "p%40ss", "tok-SECRET"] {
+    let password = home.world().sisense.admin.password;
+    let encoded: String = url::form_urlencoded::byte_serialize(password.as_bytes()).collect();
+    for secret in [password.as_str(), encoded.as_str()] {
         assert!(!text.contains(secret), "{secret} leaked:\n{text}");
     }
+    assert!(
+        !predicate::str::is_match("sisense-[0-9a-f]{32}")
+            .unwrap()
+            .eval(&text),
+        "a token leaked:\n{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wrong_password_exits_3() {
-    let s = Setup::new().await;
-    let mut cmd = s.cmd(&["-vvv", "check"]);
-    cmd.env("SISENSE_PASSWORD", "wrong+password&x");
-    let assert = run(cmd).await.code(3);
-    assert!(!all_output(&assert).contains("wrong+password"));
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn rate_limiting_answers_are_ridden_out() {
-    let s = Setup::new().await;
-    s.fake.state.lock().unwrap().throttle_next = 2;
-    run(s.cmd(&["grant", "d1", "--user", "alice@example.com"]))
+    let home = SandboxHome::start().await;
+    let assert = home
+        .run_with(
+            P,
+            &[("SANDBOX_SISENSE_PASSWORD", "wrong+password&x")],
+            &["-vvv", "check"],
+        )
         .await
-        .success();
-    assert_eq!(s.fake.shares("d1").len(), 4);
+        .code(3);
+    assert!(!printed(&assert).contains("wrong+password"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expired_token_leads_to_one_new_login() {
-    let s = Setup::new().await;
-    s.fake.state.lock().unwrap().token_ttl = 2;
-    run(s.cmd(&["grant", "d1", "--user", "alice@example.com"]))
+    let home = SandboxHome::with(SandboxOptions {
+        token_ttl: Some(2),
+        ..SandboxOptions::default()
+    })
+    .await;
+    home.run(P, &["grant", D, "--user", "alice@example.com"])
         .await
         .success();
-    assert_eq!(s.fake.count("POST /api/v1/authentication/login"), 2);
-    assert_eq!(s.fake.shares("d1").len(), 4);
+    assert_eq!(
+        home.count(Vendor::Sisense, "POST /api/v1/authentication/login"),
+        2
+    );
+    assert_eq!(shares(&home).len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn env_only_mode_needs_no_config_file() {
-    let s = Setup::new().await;
-    let mut cmd = dashshare(s.home.path());
-    cmd.env("DASHSHARE_USERNAME", ADMIN)
-        .env("DASHSHARE_PASSWORD", PASSWORD)
-        .args(["--vendor", "sisense", "--url", &s.server.uri(), "check"]);
-    run(cmd)
+    let home = SandboxHome::start().await;
+    let world = home.world();
+    let mut cmd = dashshare(home.home.path());
+    cmd.env("DASHSHARE_USERNAME", &world.sisense.admin.username)
+        .env("DASHSHARE_PASSWORD", &world.sisense.admin.password)
+        .args([
+            "--vendor",
+            "sisense",
+            "--url",
+            &home.sandbox.url(Vendor::Sisense),
+            "check",
+        ]);
+    tokio::task::spawn_blocking(move || cmd.assert())
         .await
+        .unwrap()
         .success()
         .stdout(predicate::str::contains("ok:"))
-        .stdout(predicate::str::contains(ADMIN));
+        .stdout(predicate::str::contains("admin@sandbox.example"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn json_output_is_one_document_with_actions() {
-    let s = Setup::new().await;
-    let assert = run(s.cmd(&[
-        "-o",
-        "json",
-        "grant",
-        "d1",
-        "--user",
-        "alice@example.com",
-        "--user",
-        "bob@example.com",
-    ]))
-    .await
-    .success();
+    let home = SandboxHome::start().await;
+    let assert = home
+        .run(
+            P,
+            &[
+                "-o",
+                "json",
+                "grant",
+                D,
+                "--user",
+                "alice@example.com",
+                "--user",
+                "bob@example.com",
+            ],
+        )
+        .await
+        .success();
     let json = stdout_json(&assert);
     assert_eq!(json["vendor"], "sisense");
-    assert_eq!(json["dashboard"]["id"], "d1");
+    assert_eq!(json["dashboard"]["id"], D);
     assert_eq!(json["results"][0]["action"], "added");
     assert_eq!(json["results"][1]["action"], "updated");
     assert_eq!(json["results"][1]["before"], "edit");
@@ -427,85 +444,57 @@ async fn json_output_is_one_document_with_actions() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn list_shows_emails_and_group_names() {
-    let s = Setup::new().await;
-    let assert = run(s.cmd(&["-o", "json", "list", "d1"])).await.success();
-    let json = stdout_json(&assert);
+    let home = SandboxHome::start().await;
+    let json = stdout_json(&home.run(P, &["-o", "json", "list", D]).await.success());
     let names: Vec<&str> = json["shares"]
         .as_array()
         .unwrap()
         .iter()
         .map(|share| share["principal"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["owner@example.com", "bob@example.com", "Marketing"]);
+    assert_eq!(
+        names,
+        ["admin@sandbox.example", "bob@example.com", "Marketing"]
+    );
     assert_eq!(json["shares"][0]["access"], "owner");
-    run(s.cmd(&["list", "d1"]))
+    home.run(P, &["list", D])
         .await
         .success()
         .stdout(predicate::str::contains("Marketing"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn everyone_is_refused_on_sisense_before_any_request() {
-    let s = Setup::new().await;
-    run(s.cmd(&["grant", "d1", "--everyone"]))
-        .await
-        .code(2)
-        .stderr(predicate::str::contains("eci"));
-    assert!(s.fake.log().is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn dashboards_search_filters_titles() {
-    let s = Setup::new().await;
-    run(s.cmd(&["dashboards", "--search", "twin"]))
+    let home = SandboxHome::start().await;
+    home.run(P, &["dashboards", "--search", "quarterly"])
         .await
         .success()
-        .stdout(predicate::str::contains("d2"))
-        .stdout(predicate::str::contains("d3"))
+        .stdout(predicate::str::contains("5dc5c237832aeb53441186bb"))
+        .stdout(predicate::str::contains("5dc5c237832aeb53441186bc"))
         .stdout(predicate::str::contains("Sales KPIs").not());
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn replace_makes_the_named_principals_the_whole_set_but_keeps_the_owner() {
-    let s = Setup::new().await;
-    run(s.cmd(&["grant", "d1", "--user", "alice@example.com", "--replace"]))
-        .await
-        .success()
-        .stdout(predicate::str::contains("removed"));
-    let ids: Vec<String> = s
-        .fake
-        .shares("d1")
-        .iter()
-        .map(|share| share["shareId"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(ids, ["owner1", "u-alice"]);
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn publish_republishes_without_writing() {
-    let s = Setup::new().await;
-    run(s.cmd(&["publish", "d1"]))
+    let home = SandboxHome::start().await;
+    home.run(P, &["publish", D])
         .await
         .success()
         .stdout(predicate::str::contains("published"));
-    assert_eq!(s.fake.count("POST /api/v1/dashboards/d1/publish"), 1);
-    assert_eq!(s.fake.count("PATCH"), 0);
+    assert_eq!(published(&home), 1);
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_principal_can_be_named_by_its_sisense_id() {
-    let s = Setup::new().await;
-    s.fake.state.lock().unwrap().users.push(serde_json::json!(
-        {"_id": "5f1e0c2ab1a2b3c4d5e6f701", "email": "gone@example.com", "userName": "gone"}
-    ));
-    run(s.cmd(&["grant", "d1", "--user", "5f1e0c2ab1a2b3c4d5e6f701"]))
+    let home = SandboxHome::start().await;
+    home.run(P, &["grant", D, "--user", "5f0000000000000000000006"])
         .await
         .success()
         .stdout(predicate::str::contains("added"));
     assert!(
-        s.fake
-            .shares("d1")
+        shares(&home)
             .iter()
-            .any(|share| share["shareId"] == "5f1e0c2ab1a2b3c4d5e6f701")
+            .any(|share| share["shareId"] == "5f0000000000000000000006")
     );
 }

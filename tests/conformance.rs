@@ -1,60 +1,62 @@
-//! The same scenarios, written once, run through the real binary against every vendor that
-//! supports them: grant keeps what was there, an idempotent re-grant writes nothing, a revoke
-//! removes only its principal, an unknown principal changes nothing, and a dry run writes nothing.
+//! The same scenarios, written once, run through the real binary against every vendor (in the
+//! sandbox) whose capabilities allow them: a grant keeps what was there, an idempotent re-grant
+//! writes nothing, a revoke removes only its principal, an unknown principal changes nothing, a
+//! dry run writes nothing, `--replace` states the complete set, and what a vendor cannot do is
+//! refused before any request.
 
 mod common;
 
-use std::path::Path;
-
-use assert_cmd::assert::Assert;
-use common::fake_eci::FakeEci;
-use common::fake_sisense::FakeSisense;
-use common::fake_vizzly::FakeVizzly;
 use common::*;
+use dashshare::sandbox::World;
+use dashshare::vendor::Vendor;
 use predicates::prelude::*;
-use tempfile::TempDir;
-use wiremock::MockServer;
 
-/// What a scenario needs to know about one vendor's fake.
-trait Vendor: Send + Sync {
-    fn profile(&self, url: &str) -> String;
-    fn env(&self) -> Vec<(&'static str, &'static str)>;
+/// What a scenario needs to know about one vendor in the sandbox.
+trait Subject: Sync {
+    fn vendor(&self) -> Vendor;
     fn dashboard(&self) -> &'static str;
     /// A user who exists and is not shared yet.
     fn new_user(&self) -> &'static str;
-    /// A user the dashboard is already shared with (at view).
+    /// A user the dashboard is already shared with, at view.
     fn shared_user(&self) -> &'static str;
     /// A user the vendor does not know, where the vendor can tell.
     fn unknown_user(&self) -> Option<&'static str>;
     /// Whether the vendor can read shares (and so report `unchanged`).
     fn can_read(&self) -> bool;
-    fn has(&self, user: &str) -> bool;
+    fn has(&self, world: &World, user: &str) -> bool;
     /// How many shares (or permissions) the dashboard has.
-    fn size(&self) -> usize;
-    fn writes(&self) -> usize;
+    fn size(&self, world: &World) -> usize;
+    /// The request methods that write.
+    fn writes(&self) -> &'static [&'static str];
+    /// Brings the seeded world to the scenario's starting point.
+    fn prepare(&self, _home: &SandboxHome) {}
 }
 
-struct Sisense(FakeSisense);
-struct Eci(FakeEci);
-struct Vizzly(FakeVizzly);
+struct Sisense;
+struct Eci;
+struct Vizzly;
 
-impl Vendor for Sisense {
-    fn profile(&self, url: &str) -> String {
-        format!(
-            "vendor = \"sisense\"\nurl = \"{url}\"\nusername = \"{ADMIN}\"\npassword_env = \"SISENSE_PASSWORD\"\n"
-        )
-    }
-    fn env(&self) -> Vec<(&'static str, &'static str)> {
-        vec![("SISENSE_PASSWORD", PASSWORD)]
+fn sisense_id(world: &World, email: &str) -> Option<String> {
+    world
+        .sisense
+        .users
+        .iter()
+        .find(|u| u.email == email)
+        .map(|u| u.id.clone())
+}
+
+impl Subject for Sisense {
+    fn vendor(&self) -> Vendor {
+        Vendor::Sisense
     }
     fn dashboard(&self) -> &'static str {
-        "d1"
+        SISENSE_DASHBOARD
     }
     fn new_user(&self) -> &'static str {
         "alice@example.com"
     }
     fn shared_user(&self) -> &'static str {
-        "carol@example.com"
+        "carol+bi@example.com"
     }
     fn unknown_user(&self) -> Option<&'static str> {
         Some("ghost@example.com")
@@ -62,27 +64,32 @@ impl Vendor for Sisense {
     fn can_read(&self) -> bool {
         true
     }
-    fn has(&self, user: &str) -> bool {
-        let id = format!("u-{}", user.split('@').next().unwrap_or_default());
-        self.0
-            .shares("d1")
+    fn has(&self, world: &World, user: &str) -> bool {
+        let id = sisense_id(world, user);
+        world.sisense.dashboards[0]
+            .shares
             .iter()
-            .any(|share| share["shareId"] == id.as_str())
+            .any(|s| s["shareId"].as_str() == id.as_deref())
     }
-    fn size(&self) -> usize {
-        self.0.shares("d1").len()
+    fn size(&self, world: &World) -> usize {
+        world.sisense.dashboards[0].shares.len()
     }
-    fn writes(&self) -> usize {
-        self.0.count("PATCH")
+    fn writes(&self) -> &'static [&'static str] {
+        &["PATCH"]
+    }
+    fn prepare(&self, home: &SandboxHome) {
+        home.sandbox.edit_world(|world| {
+            let carol = sisense_id(world, "carol+bi@example.com");
+            world.sisense.dashboards[0].shares.push(
+                serde_json::json!({"shareId": carol, "type": "user", "rule": "view", "subscribe": false}),
+            );
+        });
     }
 }
 
-impl Vendor for Eci {
-    fn profile(&self, url: &str) -> String {
-        format!("vendor = \"eci\"\nurl = \"{url}\"\napi_key_env = \"ECI_API_KEY\"\n")
-    }
-    fn env(&self) -> Vec<(&'static str, &'static str)> {
-        vec![("ECI_API_KEY", ECI_KEY)]
+impl Subject for Eci {
+    fn vendor(&self) -> Vendor {
+        Vendor::Eci
     }
     fn dashboard(&self) -> &'static str {
         "7"
@@ -99,29 +106,40 @@ impl Vendor for Eci {
     fn can_read(&self) -> bool {
         true
     }
-    fn has(&self, user: &str) -> bool {
-        let id = match user {
-            "alice@example.com" => 11,
-            "BOB" => 5,
-            _ => return false,
-        };
-        self.0.share(7).0.contains(&id)
+    fn has(&self, world: &World, user: &str) -> bool {
+        let id = world
+            .eci
+            .users
+            .iter()
+            .find(|u| u.email == user || u.system_user_code == user)
+            .map(|u| u.system_user_id);
+        let dashboard = world
+            .eci
+            .dashboards
+            .iter()
+            .find(|d| d.dashboard_id == 7)
+            .unwrap();
+        id.is_some_and(|id| dashboard.shared_user_ids.contains(&id))
     }
-    fn size(&self) -> usize {
-        let (users, groups, everyone) = self.0.share(7);
-        users.len() + groups.len() + usize::from(everyone)
+    fn size(&self, world: &World) -> usize {
+        let d = world
+            .eci
+            .dashboards
+            .iter()
+            .find(|d| d.dashboard_id == 7)
+            .unwrap();
+        d.shared_user_ids.len()
+            + d.shared_user_group_ids.len()
+            + usize::from(d.shared_with_everyone)
     }
-    fn writes(&self) -> usize {
-        self.0.count("PUT")
+    fn writes(&self) -> &'static [&'static str] {
+        &["PUT"]
     }
 }
 
-impl Vendor for Vizzly {
-    fn profile(&self, url: &str) -> String {
-        format!("vendor = \"vizzly\"\nurl = \"{url}\"\napi_key_env = \"VIZZLY_API_KEY\"\n")
-    }
-    fn env(&self) -> Vec<(&'static str, &'static str)> {
-        vec![("VIZZLY_API_KEY", VIZZLY_KEY)]
+impl Subject for Vizzly {
+    fn vendor(&self) -> Vendor {
+        Vendor::Vizzly
     }
     fn dashboard(&self) -> &'static str {
         "dsh_0f3a"
@@ -138,229 +156,169 @@ impl Vendor for Vizzly {
     fn can_read(&self) -> bool {
         false
     }
-    fn has(&self, user: &str) -> bool {
-        self.0.permissions().iter().any(|(_, _, u)| u == user)
-    }
-    fn size(&self) -> usize {
-        self.0.permissions().len()
-    }
-    fn writes(&self) -> usize {
-        self.0
-            .log()
+    fn has(&self, world: &World, user: &str) -> bool {
+        world
+            .vizzly
+            .permissions
             .iter()
-            .filter(|l| l.starts_with("PUT") || l.starts_with("DELETE"))
-            .count()
+            .any(|p| p.user_reference == user)
+    }
+    fn size(&self, world: &World) -> usize {
+        world.vizzly.permissions.len()
+    }
+    fn writes(&self) -> &'static [&'static str] {
+        &["PUT", "DELETE"]
     }
 }
 
-struct Run {
-    home: TempDir,
-    vendor: Box<dyn Vendor>,
-    _server: MockServer,
+async fn start(subject: &dyn Subject) -> SandboxHome {
+    let home = SandboxHome::start().await;
+    subject.prepare(&home);
+    home
 }
 
-impl Run {
-    fn new(vendor: Box<dyn Vendor>, server: MockServer) -> Self {
-        let home = TempDir::new().unwrap();
-        std::fs::write(
-            home.path().join("config.toml"),
-            format!("[profiles.t]\n{}", vendor.profile(&server.uri())),
+fn writes(home: &SandboxHome, subject: &dyn Subject) -> usize {
+    subject
+        .writes()
+        .iter()
+        .map(|verb| home.count(subject.vendor(), verb))
+        .sum()
+}
+
+fn profile(subject: &dyn Subject) -> String {
+    dashshare::sandbox::Sandbox::profile_name(subject.vendor())
+}
+
+async fn grant_adds_and_keeps_what_was_there(v: &dyn Subject) {
+    let home = start(v).await;
+    let before = v.size(&home.world());
+    let granted = home
+        .run(
+            &profile(v),
+            &["grant", v.dashboard(), "--user", v.new_user()],
         )
-        .unwrap();
-        Run {
-            home,
-            vendor,
-            _server: server,
-        }
-    }
-
-    async fn dashshare(&self, args: &[&str]) -> Assert {
-        let mut cmd = dashshare(self.home.path());
-        cmd.args(["--config", config(self.home.path()).as_str()])
-            .args(args);
-        for (name, value) in self.vendor.env() {
-            cmd.env(name, value);
-        }
-        tokio::task::spawn_blocking(move || cmd.assert())
-            .await
-            .unwrap()
-    }
-}
-
-fn config(home: &Path) -> String {
-    home.join("config.toml").display().to_string()
-}
-
-async fn sisense() -> Run {
-    let fake = FakeSisense::seeded();
-    // carol starts with a view share, so that the seeded set has a plain viewer to revoke.
-    fake.state.lock().unwrap().dashboards[0]["shares"]
-        .as_array_mut()
-        .unwrap()
-        .push(serde_json::json!({"shareId": "u-carol", "type": "user", "rule": "view", "subscribe": false}));
-    let server = fake.clone().start().await;
-    Run::new(Box::new(Sisense(fake)), server)
-}
-
-async fn eci() -> Run {
-    let fake = FakeEci::seeded();
-    let server = fake.clone().start().await;
-    Run::new(Box::new(Eci(fake)), server)
-}
-
-async fn vizzly() -> Run {
-    let fake = FakeVizzly::seeded();
-    let server = fake.clone().start().await;
-    Run::new(Box::new(Vizzly(fake)), server)
-}
-
-async fn grant_adds_and_keeps_what_was_there(run: Run) {
-    let v = &run.vendor;
-    let before = v.size();
-    let granted = run
-        .dashshare(&["grant", v.dashboard(), "--user", v.new_user()])
         .await
         .success()
         .stdout(predicate::str::contains("added"));
     // A vendor that cannot read permissions says that its result is what was sent.
-    let said =
-        String::from_utf8_lossy(&granted.get_output().stdout).contains("cannot read permissions");
-    assert_eq!(said, !v.can_read());
-    assert!(v.has(v.new_user()));
-    assert!(v.has(v.shared_user()), "an existing share was lost");
-    assert_eq!(v.size(), before + 1);
-    assert_eq!(v.writes(), 1);
+    assert_eq!(
+        printed(&granted).contains("cannot read permissions"),
+        !v.can_read()
+    );
+    let world = home.world();
+    assert!(v.has(&world, v.new_user()));
+    assert!(v.has(&world, v.shared_user()), "an existing share was lost");
+    assert_eq!(v.size(&world), before + 1);
+    assert_eq!(writes(&home, v), 1);
 }
 
-async fn regrant_is_unchanged_and_writes_nothing(run: Run) {
-    let v = &run.vendor;
+async fn regrant_is_unchanged_and_writes_nothing(v: &dyn Subject) {
     assert!(
         v.can_read(),
         "only a vendor that reads shares can tell what is unchanged"
     );
-    run.dashshare(&["grant", v.dashboard(), "--user", v.shared_user()])
-        .await
-        .success()
-        .stdout(predicate::str::contains("unchanged"));
-    assert_eq!(v.writes(), 0);
+    let home = start(v).await;
+    home.run(
+        &profile(v),
+        &["grant", v.dashboard(), "--user", v.shared_user()],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("unchanged"));
+    assert_eq!(writes(&home, v), 0);
 }
 
-async fn revoke_removes_only_its_principal(run: Run) {
-    let v = &run.vendor;
-    run.dashshare(&["grant", v.dashboard(), "--user", v.new_user()])
-        .await
-        .success();
-    let before = v.size();
-    run.dashshare(&["revoke", v.dashboard(), "--user", v.shared_user()])
-        .await
-        .success()
-        .stdout(predicate::str::contains("removed"));
-    assert!(!v.has(v.shared_user()));
-    assert!(v.has(v.new_user()), "revoke removed another share");
-    assert_eq!(v.size(), before - 1);
+async fn revoke_removes_only_its_principal(v: &dyn Subject) {
+    let home = start(v).await;
+    home.run(
+        &profile(v),
+        &["grant", v.dashboard(), "--user", v.new_user()],
+    )
+    .await
+    .success();
+    let before = v.size(&home.world());
+    home.run(
+        &profile(v),
+        &["revoke", v.dashboard(), "--user", v.shared_user()],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("removed"));
+    let world = home.world();
+    assert!(!v.has(&world, v.shared_user()));
+    assert!(v.has(&world, v.new_user()), "revoke removed another share");
+    assert_eq!(v.size(&world), before - 1);
 }
 
-async fn unknown_principal_changes_nothing(run: Run) {
-    let v = &run.vendor;
+async fn unknown_principal_changes_nothing(v: &dyn Subject) {
+    let home = start(v).await;
     let unknown = v
         .unknown_user()
         .expect("scenario needs a vendor that resolves users");
-    run.dashshare(&[
-        "grant",
-        v.dashboard(),
-        "--user",
-        v.new_user(),
-        "--user",
-        unknown,
-    ])
+    home.run(
+        &profile(v),
+        &[
+            "grant",
+            v.dashboard(),
+            "--user",
+            v.new_user(),
+            "--user",
+            unknown,
+        ],
+    )
     .await
     .code(2)
     .stderr(predicate::str::contains(unknown));
-    assert_eq!(v.writes(), 0);
-    assert!(!v.has(v.new_user()));
+    assert_eq!(writes(&home, v), 0);
+    assert!(!v.has(&home.world(), v.new_user()));
 }
 
-async fn dry_run_writes_nothing(run: Run) {
-    let v = &run.vendor;
-    run.dashshare(&["grant", v.dashboard(), "--user", v.new_user(), "--dry-run"])
-        .await
-        .success()
-        .stdout(predicate::str::contains("dry run"));
-    assert_eq!(v.writes(), 0);
-    assert!(!v.has(v.new_user()));
+async fn dry_run_writes_nothing(v: &dyn Subject) {
+    let home = start(v).await;
+    home.run(
+        &profile(v),
+        &["grant", v.dashboard(), "--user", v.new_user(), "--dry-run"],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("dry run"));
+    assert_eq!(writes(&home, v), 0);
+    assert!(!v.has(&home.world(), v.new_user()));
 }
 
 macro_rules! scenario {
-    ($name:ident: $scenario:ident on $($vendor:ident),+) => {
+    ($name:ident: $scenario:ident on $($vendor:ident => $subject:expr),+) => {
         mod $name {
             use super::*;
             $(
                 #[tokio::test(flavor = "multi_thread")]
                 async fn $vendor() {
-                    $scenario(super::$vendor().await).await;
+                    $scenario(&$subject).await;
                 }
             )+
         }
     };
 }
 
-scenario!(grant: grant_adds_and_keeps_what_was_there on sisense, eci, vizzly);
-scenario!(regrant: regrant_is_unchanged_and_writes_nothing on sisense, eci);
-scenario!(revoke: revoke_removes_only_its_principal on sisense, eci, vizzly);
-scenario!(unknown_principal: unknown_principal_changes_nothing on sisense, eci);
-scenario!(dry_run: dry_run_writes_nothing on sisense, eci, vizzly);
+scenario!(grant: grant_adds_and_keeps_what_was_there on sisense => Sisense, eci => Eci, vizzly => Vizzly);
+scenario!(regrant: regrant_is_unchanged_and_writes_nothing on sisense => Sisense, eci => Eci);
+scenario!(revoke: revoke_removes_only_its_principal on sisense => Sisense, eci => Eci, vizzly => Vizzly);
+scenario!(unknown_principal: unknown_principal_changes_nothing on sisense => Sisense, eci => Eci);
+scenario!(dry_run: dry_run_writes_nothing on sisense => Sisense, eci => Eci, vizzly => Vizzly);
 
-/// Runs the binary with a one-profile config for `profile` and the given environment.
-async fn run_with(home: &Path, profile: &str, env: &[(&str, &str)], args: &[&str]) -> Assert {
-    std::fs::write(home.join("config.toml"), format!("[profiles.t]\n{profile}")).unwrap();
-    let mut cmd = dashshare(home);
-    cmd.args(["--config", config(home).as_str()]).args(args);
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
-    tokio::task::spawn_blocking(move || cmd.assert())
-        .await
-        .unwrap()
-}
-
-fn sisense_profile(url: &str) -> String {
-    format!(
-        "vendor = \"sisense\"\nurl = \"{url}\"\nusername = \"{ADMIN}\"\npassword_env = \"SISENSE_PASSWORD\"\n"
-    )
-}
-
-fn eci_profile(url: &str) -> String {
-    format!("vendor = \"eci\"\nurl = \"{url}\"\napi_key_env = \"ECI_API_KEY\"\n")
-}
-
-fn vizzly_profile(url: &str) -> String {
-    format!("vendor = \"vizzly\"\nurl = \"{url}\"\napi_key_env = \"VIZZLY_API_KEY\"\n")
-}
-
-fn appviewx_profile(url: &str) -> String {
-    format!(
-        "vendor = \"appviewx\"\nurl = \"{url}\"\nusername = \"{AVX_USER}\"\npassword_env = \"AVX_PASSWORD\"\n"
-    )
-}
-
-/// `grant --replace`: the named groups become the complete share set (an owner, where the vendor has
-/// one, stays).
+/// `grant --replace`: the named groups become the complete share set (an owner, where the vendor
+/// has one, stays).
 mod replace {
     use super::*;
-    use common::fake_appviewx::FakeAppViewX;
 
     #[tokio::test(flavor = "multi_thread")]
     async fn sisense() {
-        let fake = FakeSisense::seeded();
-        let server = fake.clone().start().await;
-        let home = TempDir::new().unwrap();
-        run_with(
-            home.path(),
-            &sisense_profile(&server.uri()),
-            &[("SISENSE_PASSWORD", PASSWORD)],
+        let home = SandboxHome::start().await;
+        home.run(
+            "sandbox-sisense",
             &[
                 "grant",
-                "d1",
+                SISENSE_DASHBOARD,
                 "--group",
                 "Marketing",
                 "--access",
@@ -370,47 +328,54 @@ mod replace {
         )
         .await
         .success();
-        let ids: Vec<String> = fake
-            .shares("d1")
+        let shares = home.world().sisense.dashboards[0].shares.clone();
+        let ids: Vec<&str> = shares
             .iter()
-            .map(|s| s["shareId"].as_str().unwrap().to_string())
+            .filter_map(|s| s["shareId"].as_str())
             .collect();
-        assert_eq!(ids, ["owner1", "g-mkt"]);
+        assert_eq!(
+            ids,
+            ["5f0000000000000000000001", "6a0000000000000000000001"]
+        );
+        assert_eq!(shares[1]["rule"], "edit");
     }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn eci() {
-        let fake = FakeEci::seeded();
-        let server = fake.clone().start().await;
-        let home = TempDir::new().unwrap();
-        run_with(
-            home.path(),
-            &eci_profile(&server.uri()),
-            &[("ECI_API_KEY", ECI_KEY)],
+        let home = SandboxHome::start().await;
+        home.run(
+            "sandbox-eci",
             &["grant", "7", "--group", "Managers", "--replace"],
         )
         .await
         .success()
         .stdout(predicate::str::contains("removed"));
-        assert_eq!(fake.share(7), (vec![], vec![21], false));
+        let world = home.world();
+        let d = world
+            .eci
+            .dashboards
+            .iter()
+            .find(|d| d.dashboard_id == 7)
+            .unwrap();
+        assert!(d.shared_user_ids.is_empty());
+        assert_eq!(
+            d.shared_user_group_ids.iter().copied().collect::<Vec<_>>(),
+            [21]
+        );
     }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn appviewx() {
-        let fake = FakeAppViewX::seeded();
-        let server = fake.clone().start().await;
-        let home = TempDir::new().unwrap();
-        run_with(
-            home.path(),
-            &appviewx_profile(&server.uri()),
-            &[("AVX_PASSWORD", AVX_PASSWORD)],
+        let home = SandboxHome::start().await;
+        home.run(
+            "sandbox-appviewx",
             &[
                 "grant",
                 "Ops Board",
                 "--group",
-                "UG1",
+                "SRE",
                 "--group",
-                "UG2",
+                "PKI Admins",
                 "--access",
                 "edit",
                 "--replace",
@@ -418,131 +383,98 @@ mod replace {
         )
         .await
         .success();
-        assert_eq!(
-            fake.lists("Ops Board"),
-            (vec![], vec!["UG1".to_string(), "UG2".to_string()])
-        );
+        let shares = home.world().appviewx.dashboards["Ops Board"].clone();
+        assert!(shares.read_user_groups.is_empty());
+        assert_eq!(shares.read_write_user_groups, ["SRE", "PKI Admins"]);
     }
 }
 
 /// Asking a vendor for what it cannot do exits 2 before any request reaches it.
 mod refused_before_any_request {
     use super::*;
-    use common::fake_appviewx::FakeAppViewX;
+
+    async fn refused(vendor: Vendor, commands: &[&[&str]], says: &str) {
+        let home = SandboxHome::start().await;
+        let profile = dashshare::sandbox::Sandbox::profile_name(vendor);
+        for args in commands {
+            home.run(&profile, args)
+                .await
+                .code(2)
+                .stderr(predicate::str::contains(says));
+        }
+        assert!(
+            home.sandbox.requests(vendor).is_empty(),
+            "{:?}",
+            home.sandbox.requests(vendor)
+        );
+    }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn sisense() {
-        let fake = FakeSisense::seeded();
-        let server = fake.clone().start().await;
-        let home = TempDir::new().unwrap();
-        run_with(
-            home.path(),
-            &sisense_profile(&server.uri()),
-            &[("SISENSE_PASSWORD", PASSWORD)],
-            &["grant", "d1", "--everyone"],
+        refused(
+            Vendor::Sisense,
+            &[&["grant", SISENSE_DASHBOARD, "--everyone"]],
+            "--everyone",
         )
-        .await
-        .code(2);
-        assert!(fake.log().is_empty());
+        .await;
     }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn eci() {
-        let fake = FakeEci::seeded();
-        let server = fake.clone().start().await;
-        let home = TempDir::new().unwrap();
-        run_with(
-            home.path(),
-            &eci_profile(&server.uri()),
-            &[("ECI_API_KEY", ECI_KEY)],
-            &["grant", "7", "--user", "BOB", "--access", "edit"],
+        refused(
+            Vendor::Eci,
+            &[&["grant", "7", "--user", "BOB", "--access", "edit"]],
+            "view-only",
         )
-        .await
-        .code(2);
-        assert!(fake.log().is_empty());
+        .await;
     }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn vizzly() {
-        let fake = FakeVizzly::seeded();
-        let server = fake.clone().start().await;
-        let home = TempDir::new().unwrap();
-        run_with(
-            home.path(),
-            &vizzly_profile(&server.uri()),
-            &[("VIZZLY_API_KEY", VIZZLY_KEY)],
-            &["grant", "dsh_0f3a", "--group", "Sales"],
+        refused(
+            Vendor::Vizzly,
+            &[
+                &["grant", "dsh_0f3a", "--group", "Sales"],
+                &["list", "dsh_0f3a"],
+            ],
+            "vizzly",
         )
-        .await
-        .code(2);
-        run_with(
-            home.path(),
-            &vizzly_profile(&server.uri()),
-            &[("VIZZLY_API_KEY", VIZZLY_KEY)],
-            &["list", "dsh_0f3a"],
-        )
-        .await
-        .code(2);
-        assert!(fake.log().is_empty());
+        .await;
     }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn appviewx() {
-        let fake = FakeAppViewX::seeded();
-        let server = fake.clone().start().await;
-        let home = TempDir::new().unwrap();
-        run_with(
-            home.path(),
-            &appviewx_profile(&server.uri()),
-            &[("AVX_PASSWORD", AVX_PASSWORD)],
-            &["grant", "Ops Board", "--group", "UG1"],
+        refused(
+            Vendor::Appviewx,
+            &[
+                &["grant", "Ops Board", "--group", "SRE"],
+                &["revoke", "Ops Board", "--group", "SRE"],
+            ],
+            "--replace",
         )
-        .await
-        .code(2)
-        .stderr(predicate::str::contains("--replace"));
-        run_with(
-            home.path(),
-            &appviewx_profile(&server.uri()),
-            &[("AVX_PASSWORD", AVX_PASSWORD)],
-            &["list", "Ops Board"],
-        )
-        .await
-        .code(2);
-        assert!(fake.log().is_empty());
+        .await;
     }
 
     #[tokio::test(flavor = "multi_thread")]
     async fn mindzie() {
-        let fake = common::fake_mindzie::FakeMindzie::default();
-        let server = fake.clone().start().await;
-        let home = TempDir::new().unwrap();
-        let profile = format!(
-            "vendor = \"mindzie\"\nurl = \"{}\"\ntenant_id = \"{TENANT}\"\nproject_id = \"{PROJECT}\"\ntoken_env = \"MINDZIE_TOKEN\"\n",
-            server.uri()
-        );
-        for args in [
-            ["grant", "d1", "--user", "alice"],
-            ["revoke", "d1", "--group", "Sales"],
-        ] {
-            run_with(
-                home.path(),
-                &profile,
-                &[("MINDZIE_TOKEN", MINDZIE_TOKEN)],
-                &args,
-            )
-            .await
-            .code(2)
-            .stderr(predicate::str::contains("dashshare link"));
-        }
-        assert!(fake.log().is_empty());
+        refused(
+            Vendor::Mindzie,
+            &[
+                &["grant", MINDZIE_DASHBOARD, "--user", "alice"],
+                &["revoke", MINDZIE_DASHBOARD, "--group", "Sales"],
+                &["list", MINDZIE_DASHBOARD],
+            ],
+            "dashshare link",
+        )
+        .await;
     }
 }
 
 #[test]
-fn every_available_vendor_is_in_the_suite() {
+fn every_vendor_is_in_the_suite() {
     // A vendor that lands must join the scenarios above where its capabilities allow.
     let covered = ["sisense", "eci", "vizzly", "appviewx", "mindzie"];
-    for vendor in dashshare::vendor::Vendor::ALL {
+    for vendor in Vendor::ALL {
         if vendor.capabilities().available {
             assert!(
                 covered.contains(&vendor.as_str()),

@@ -5,42 +5,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::assert::Assert;
+use common::{MINDZIE_DASHBOARD, SISENSE_DASHBOARD, SandboxHome};
 use dashshare::sandbox::{Sandbox, SandboxOptions, World};
 use predicates::prelude::*;
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-const SISENSE_DASHBOARD: &str = "5829b46bd009e91420000047";
-const MINDZIE_DASHBOARD: &str = "550e8400-e29b-41d4-a716-446655440000";
-
-struct Run {
-    sandbox: Sandbox,
-    home: TempDir,
-}
-
-impl Run {
-    async fn start(options: SandboxOptions) -> Run {
-        let sandbox = Sandbox::start(World::seeded(), &options).await.unwrap();
-        let home = TempDir::new().unwrap();
-        std::fs::write(home.path().join("config.toml"), sandbox.config_toml(None)).unwrap();
-        Run { sandbox, home }
-    }
-
-    async fn dashshare(&self, profile: &str, args: &[&str]) -> Assert {
-        let mut cmd = assert_cmd::Command::cargo_bin("dashshare").unwrap();
-        cmd.env_clear()
-            .env("HOME", self.home.path())
-            .env("DASHSHARE_CONFIG", self.home.path().join("config.toml"))
-            .args(["-p", profile])
-            .args(args);
-        for (name, value) in self.sandbox.secrets() {
-            cmd.env(name, value);
-        }
-        tokio::task::spawn_blocking(move || cmd.assert())
-            .await
-            .unwrap()
-    }
-}
+mod common;
 
 fn stdout(assert: &Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
@@ -56,9 +27,9 @@ fn sisense_share_ids(world: &World) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_printed_config_passes_check_on_every_vendor() {
-    let run = Run::start(SandboxOptions::default()).await;
+    let run = SandboxHome::with(SandboxOptions::default()).await;
     for vendor in dashshare::vendor::Vendor::ALL {
-        run.dashshare(&Sandbox::profile_name(vendor), &["check"])
+        run.run(&Sandbox::profile_name(vendor), &["check"])
             .await
             .success()
             .stdout(predicate::str::contains("ok:"));
@@ -67,10 +38,10 @@ async fn the_printed_config_passes_check_on_every_vendor() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sisense_grant_list_regrant_revoke() {
-    let run = Run::start(SandboxOptions::default()).await;
+    let run = SandboxHome::with(SandboxOptions::default()).await;
     let p = "sandbox-sisense";
     let before = sisense_share_ids(&run.sandbox.world());
-    run.dashshare(
+    run.run(
         p,
         &[
             "grant",
@@ -91,12 +62,12 @@ async fn sisense_grant_list_regrant_revoke() {
     );
     assert_eq!(after.len(), before.len() + 2);
     assert_eq!(run.sandbox.world().sisense.published[SISENSE_DASHBOARD], 1);
-    run.dashshare(p, &["list", SISENSE_DASHBOARD])
+    run.run(p, &["list", SISENSE_DASHBOARD])
         .await
         .success()
         .stdout(predicate::str::contains("carol+bi@example.com"))
         .stdout(predicate::str::contains("R&D + Ops"));
-    run.dashshare(
+    run.run(
         p,
         &[
             "grant",
@@ -111,7 +82,7 @@ async fn sisense_grant_list_regrant_revoke() {
     .success()
     .stdout(predicate::str::contains("nothing to change"));
     assert_eq!(run.sandbox.world().sisense.published[SISENSE_DASHBOARD], 1);
-    run.dashshare(
+    run.run(
         p,
         &[
             "revoke",
@@ -130,7 +101,7 @@ async fn sisense_grant_list_regrant_revoke() {
         sisense_share_ids(&run.sandbox.world()).len(),
         before.len() + 1
     );
-    run.dashshare(
+    run.run(
         p,
         &[
             "grant",
@@ -147,9 +118,9 @@ async fn sisense_grant_list_regrant_revoke() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn eci_grant_list_regrant_revoke() {
-    let run = Run::start(SandboxOptions::default()).await;
+    let run = SandboxHome::with(SandboxOptions::default()).await;
     let p = "sandbox-eci";
-    run.dashshare(
+    run.run(
         p,
         &[
             "grant",
@@ -163,17 +134,15 @@ async fn eci_grant_list_regrant_revoke() {
     .await
     .success();
     let json: Value = serde_json::from_str(&stdout(
-        &run.dashshare(p, &["-o", "json", "list", "8"])
-            .await
-            .success(),
+        &run.run(p, &["-o", "json", "list", "8"]).await.success(),
     ))
     .unwrap();
     assert_eq!(json["shares"].as_array().unwrap().len(), 2);
-    run.dashshare(p, &["grant", "8", "--user", "O'BRIEN"])
+    run.run(p, &["grant", "8", "--user", "O'BRIEN"])
         .await
         .success()
         .stdout(predicate::str::contains("unchanged"));
-    run.dashshare(p, &["revoke", "8", "--user", "O'BRIEN"])
+    run.run(p, &["revoke", "8", "--user", "O'BRIEN"])
         .await
         .success();
     let world = run.sandbox.world();
@@ -189,8 +158,8 @@ async fn eci_grant_list_regrant_revoke() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn vizzly_grant_and_revoke() {
-    let run = Run::start(SandboxOptions::default()).await;
-    run.dashshare(
+    let run = SandboxHome::with(SandboxOptions::default()).await;
+    run.run(
         "sandbox-vizzly",
         &[
             "grant",
@@ -211,7 +180,7 @@ async fn vizzly_grant_and_revoke() {
             .iter()
             .any(|p| p.user_reference == "customer-42" && p.scope == "read_write")
     );
-    run.dashshare(
+    run.run(
         "sandbox-vizzly",
         &["revoke", "dsh_0f3a", "--user", "customer-42"],
     )
@@ -231,12 +200,12 @@ async fn vizzly_grant_and_revoke() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn appviewx_replace_and_its_refusals() {
-    let run = Run::start(SandboxOptions::default()).await;
+    let run = SandboxHome::with(SandboxOptions::default()).await;
     let p = "sandbox-appviewx";
-    run.dashshare(p, &["grant", "Cert Expiry", "--group", "SRE"])
+    run.run(p, &["grant", "Cert Expiry", "--group", "SRE"])
         .await
         .code(2);
-    run.dashshare(
+    run.run(
         p,
         &[
             "grant",
@@ -253,23 +222,23 @@ async fn appviewx_replace_and_its_refusals() {
     let shares = run.sandbox.world().appviewx.dashboards["Cert Expiry"].clone();
     assert_eq!(shares.read_user_groups, ["SRE", "PKI Admins"]);
     assert!(shares.read_write_user_groups.is_empty());
-    run.dashshare(p, &["grant", "Locked Board", "--group", "SRE", "--replace"])
+    run.run(p, &["grant", "Locked Board", "--group", "SRE", "--replace"])
         .await
         .code(1)
         .stderr(predicate::str::contains("ADC_DASH_0048"));
-    run.dashshare(p, &["grant", "Nope", "--group", "SRE", "--replace"])
+    run.run(p, &["grant", "Nope", "--group", "SRE", "--replace"])
         .await
         .code(2)
         .stderr(predicate::str::contains("ADC_DASH_0045"));
     // A misspelt group would replace every real one: it is refused before the update.
-    run.dashshare(
+    run.run(
         p,
         &["grant", "Ops Board", "--group", "NOC Teem", "--replace"],
     )
     .await
     .code(2)
     .stderr(predicate::str::contains("NOC Teem"));
-    run.dashshare(p, &["grant", "Ops Board", "--group", " ", "--replace"])
+    run.run(p, &["grant", "Ops Board", "--group", " ", "--replace"])
         .await
         .code(2);
     assert_eq!(
@@ -280,10 +249,10 @@ async fn appviewx_replace_and_its_refusals() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn mindzie_link_lifecycle_and_embed() {
-    let run = Run::start(SandboxOptions::default()).await;
+    let run = SandboxHome::with(SandboxOptions::default()).await;
     let p = "sandbox-mindzie";
     let created = run
-        .dashshare(
+        .run(
             p,
             &[
                 "-o",
@@ -301,11 +270,11 @@ async fn mindzie_link_lifecycle_and_embed() {
         .success();
     let link: Value = serde_json::from_str(&stdout(&created)).unwrap();
     let share_id = link["share_id"].as_str().unwrap().to_string();
-    run.dashshare(p, &["link", "list", MINDZIE_DASHBOARD])
+    run.run(p, &["link", "list", MINDZIE_DASHBOARD])
         .await
         .success()
         .stdout(predicate::str::contains(share_id.as_str()));
-    run.dashshare(
+    run.run(
         p,
         &[
             "embed",
@@ -320,10 +289,10 @@ async fn mindzie_link_lifecycle_and_embed() {
     .stdout(predicate::str::contains(format!(
         "token={share_id}&theme=dark"
     )));
-    run.dashshare(p, &["link", "revoke", MINDZIE_DASHBOARD, &share_id])
+    run.run(p, &["link", "revoke", MINDZIE_DASHBOARD, &share_id])
         .await
         .success();
-    run.dashshare(p, &["link", "revoke", MINDZIE_DASHBOARD, &share_id])
+    run.run(p, &["link", "revoke", MINDZIE_DASHBOARD, &share_id])
         .await
         .code(2)
         .stderr(predicate::str::contains(share_id.as_str()));
@@ -338,9 +307,9 @@ async fn faults_slow_the_run_but_lose_nothing() {
         token_ttl: Some(3),
         ..SandboxOptions::default()
     };
-    let run = Run::start(options).await;
+    let run = SandboxHome::with(options).await;
     let before = sisense_share_ids(&run.sandbox.world());
-    run.dashshare(
+    run.run(
         "sandbox-sisense",
         &[
             "grant",
@@ -360,7 +329,7 @@ async fn faults_slow_the_run_but_lose_nothing() {
     let after = sisense_share_ids(&run.sandbox.world());
     assert_eq!(&after[..before.len()], &before[..]);
     assert_eq!(after.len(), before.len() + 4);
-    run.dashshare(
+    run.run(
         "sandbox-eci",
         &["grant", "7", "--user", "ALICE", "--group", "Managers"],
     )

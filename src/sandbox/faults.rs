@@ -1,6 +1,6 @@
-//! Fault injection in front of every emulator: latency, then the rate limit (429 with
-//! `Retry-After`), then random 503s. A refused request never reaches the handler, so it changes
-//! nothing, as with a real overloaded server.
+//! In front of every emulator: the request log, then fault injection: latency, the rate limit
+//! (429 with `Retry-After`), random 503s. A refused request never reaches the handler, so it
+//! changes nothing, as with a real overloaded server.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -13,16 +13,26 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
-use super::SandboxOptions;
+use super::{SandboxOptions, Shared};
+use crate::vendor::Vendor;
 
 struct Faults {
+    vendor: Vendor,
+    shared: Arc<Shared>,
     latency: Duration,
     fail_rate: f64,
     limiter: Option<DefaultDirectRateLimiter>,
 }
 
-pub(super) fn wrap(router: Router, options: &SandboxOptions) -> Router {
+pub(super) fn wrap(
+    vendor: Vendor,
+    router: Router,
+    shared: Arc<Shared>,
+    options: &SandboxOptions,
+) -> Router {
     let faults = Arc::new(Faults {
+        vendor,
+        shared,
         latency: options.latency,
         fail_rate: options.fail_rate,
         limiter: options
@@ -34,6 +44,11 @@ pub(super) fn wrap(router: Router, options: &SandboxOptions) -> Router {
 }
 
 async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next) -> Response {
+    let target = match request.uri().query() {
+        Some(query) => format!("{} {}?{query}", request.method(), request.uri().path()),
+        None => format!("{} {}", request.method(), request.uri().path()),
+    };
+    faults.shared.record(faults.vendor, target);
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
     }

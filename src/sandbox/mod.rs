@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     world: Mutex<World>,
     sessions: Mutex<HashMap<String, u64>>,
     token_ttl: Option<u64>,
+    /// Every request each emulator received, as "METHOD /path?query", refused ones included.
+    requests: Mutex<Vec<(Vendor, String)>>,
 }
 
 impl Shared {
@@ -83,6 +85,13 @@ impl Shared {
         }
     }
 
+    pub(crate) fn record(&self, vendor: Vendor, request: String) {
+        self.requests
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push((vendor, request));
+    }
+
     fn sessions_guard(&self) -> MutexGuard<'_, HashMap<String, u64>> {
         self.sessions
             .lock()
@@ -110,6 +119,7 @@ impl Sandbox {
             world: Mutex::new(world),
             sessions: Mutex::new(HashMap::new()),
             token_ttl: options.token_ttl,
+            requests: Mutex::new(Vec::new()),
         });
         let (stop, stopped) = watch::channel(false);
         let mut addresses = Vec::new();
@@ -131,7 +141,12 @@ impl Sandbox {
             let address = listener.local_addr().map_err(|err| {
                 Error::remote(format!("cannot read the listening address: {err}"))
             })?;
-            let app = faults::wrap(router(vendor, shared.clone()), options);
+            let app = faults::wrap(
+                vendor,
+                router(vendor, shared.clone()),
+                shared.clone(),
+                options,
+            );
             let mut stopped = stopped.clone();
             servers.push(tokio::spawn(async move {
                 let shutdown = async move {
@@ -167,6 +182,18 @@ impl Sandbox {
     /// A copy of everything the emulators hold now.
     pub fn world(&self) -> World {
         self.shared.world().clone()
+    }
+
+    /// The requests `vendor`'s emulator has received so far, as "METHOD /path?query".
+    pub fn requests(&self, vendor: Vendor) -> Vec<String> {
+        self.shared
+            .requests
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .iter()
+            .filter(|(v, _)| *v == vendor)
+            .map(|(_, request)| request.clone())
+            .collect()
     }
 
     /// Changes the emulators' data in place (tests set up their cases with it).

@@ -1,12 +1,6 @@
-//! Helpers shared by the integration tests: a Sisense profile pointed at a mock server, the login
-//! mock, and a hermetic way to run the binary.
+//! Helpers shared by the integration tests: vendor profiles pointed at a mock server, the Sisense
+//! login mock, a hermetic way to run the binary, and the binary against an in-process sandbox.
 #![allow(dead_code)]
-
-pub mod fake_appviewx;
-pub mod fake_eci;
-pub mod fake_mindzie;
-pub mod fake_sisense;
-pub mod fake_vizzly;
 
 use std::path::Path;
 
@@ -182,3 +176,77 @@ pub fn write_sisense_config(home: &Path, url: &str) -> std::path::PathBuf {
     .unwrap();
     path
 }
+
+/// The real binary against an in-process sandbox, with a hermetic home and the sandbox's config.
+pub struct SandboxHome {
+    pub sandbox: dashshare::sandbox::Sandbox,
+    pub home: tempfile::TempDir,
+}
+
+impl SandboxHome {
+    pub async fn start() -> Self {
+        Self::with(dashshare::sandbox::SandboxOptions::default()).await
+    }
+
+    pub async fn with(options: dashshare::sandbox::SandboxOptions) -> Self {
+        let sandbox =
+            dashshare::sandbox::Sandbox::start(dashshare::sandbox::World::seeded(), &options)
+                .await
+                .unwrap();
+        let home = tempfile::TempDir::new().unwrap();
+        std::fs::write(home.path().join("config.toml"), sandbox.config_toml(None)).unwrap();
+        SandboxHome { sandbox, home }
+    }
+
+    /// `dashshare -p PROFILE ARGS…` with the sandbox's secrets in the environment.
+    pub async fn run(&self, profile: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+        self.run_with(profile, &[], args).await
+    }
+
+    /// Like `run`, with `env` set after (and so over) the sandbox's secrets.
+    pub async fn run_with(
+        &self,
+        profile: &str,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> assert_cmd::assert::Assert {
+        let mut cmd = dashshare(self.home.path());
+        cmd.env("DASHSHARE_CONFIG", self.home.path().join("config.toml"));
+        for (name, value) in self.sandbox.secrets() {
+            cmd.env(name, value);
+        }
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        cmd.args(["-p", profile]).args(args);
+        tokio::task::spawn_blocking(move || cmd.assert())
+            .await
+            .unwrap()
+    }
+
+    pub fn world(&self) -> dashshare::sandbox::World {
+        self.sandbox.world()
+    }
+
+    /// How many requests to `vendor` started with `prefix` ("PATCH", "POST /api/v1/dashboards").
+    pub fn count(&self, vendor: Vendor, prefix: &str) -> usize {
+        self.sandbox
+            .requests(vendor)
+            .iter()
+            .filter(|request| request.starts_with(prefix))
+            .count()
+    }
+}
+
+/// Everything a run printed, stdout then stderr.
+pub fn printed(assert: &assert_cmd::assert::Assert) -> String {
+    let output = assert.get_output();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+pub const SISENSE_DASHBOARD: &str = "5829b46bd009e91420000047";
+pub const MINDZIE_DASHBOARD: &str = "550e8400-e29b-41d4-a716-446655440000";
