@@ -115,17 +115,18 @@ fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Response {
         .into_response()
 }
 
+fn as_values<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
+    items
+        .iter()
+        .filter_map(|item| serde_json::to_value(item).ok())
+        .collect()
+}
+
 async fn users(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let items = shared
-        .world()
-        .eci
-        .users
-        .iter()
-        .filter_map(|u| serde_json::to_value(u).ok())
-        .collect();
+    let items = as_values(&shared.world().eci.users);
     page(items, &query)
 }
 
@@ -133,13 +134,7 @@ async fn groups(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let items = shared
-        .world()
-        .eci
-        .groups
-        .iter()
-        .filter_map(|g| serde_json::to_value(g).ok())
-        .collect();
+    let items = as_values(&shared.world().eci.groups);
     page(items, &query)
 }
 

@@ -58,8 +58,8 @@ async fn ping() -> Response {
     Json(json!("pong")).into_response()
 }
 
-/// The dashboard, if the path names this sandbox's tenant and project and one of its dashboards.
-/// Its name, or what the 404 says.
+/// The dashboard's name, if the path names this sandbox's tenant, project and one of its
+/// dashboards; else what the 404 says.
 fn find_dashboard(
     world: &World,
     tenant: &str,
