@@ -70,6 +70,10 @@ pub struct GlobalArgs {
     /// Do not verify TLS certificates (dangerous: anyone on the path can read the credentials)
     #[arg(long, global = true)]
     pub insecure: bool,
+
+    /// Journal of writes [default: $XDG_STATE_HOME/dashshare/journal.jsonl]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,6 +99,10 @@ pub enum Command {
     Link(LinkCommand),
     /// Print a ready <iframe> snippet that embeds a dashboard (mindzie)
     Embed(EmbedArgs),
+    /// List the runs recorded in the journal (every grant, revoke and undo that wrote)
+    History,
+    /// Put every dashboard of a run back as it was before the run
+    Undo(UndoArgs),
     /// Show what each vendor supports
     Vendors,
     /// Log in (or call the API once) and report whether the profile works
@@ -196,6 +204,15 @@ pub struct RevokeArgs {
 pub struct ListArgs {
     /// Dashboard id, or name:TITLE
     pub dashboard: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UndoArgs {
+    /// The run to undo (see `dashshare history`)
+    pub run_id: String,
+    /// Put dashboards back even where they changed since the run (those later changes are lost)
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]

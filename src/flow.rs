@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::model::{
     self, Access, Action, Change, Intent, Level, Mode, Outcome, PlanError, Principal,
-    PrincipalKind, ShareKey,
+    PrincipalKind, Share, ShareKey, ShareSet,
 };
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider};
 use crate::vendor::Support;
@@ -49,6 +49,12 @@ pub struct ShareReport {
     pub written: bool,
     pub published: bool,
     pub results: Vec<PrincipalResult>,
+    /// The share set read before the write (`None` where the vendor cannot read it).
+    #[serde(skip)]
+    pub before: Option<ShareSet>,
+    /// The share set written (for a write-only vendor: what was sent).
+    #[serde(skip)]
+    pub after: ShareSet,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,6 +134,8 @@ pub async fn change_shares(
         written: write,
         published: publish,
         results: results(plan.outcomes, &resolved, &names),
+        before: Some(snapshot.shares),
+        after: plan.after,
     })
 }
 
@@ -166,6 +174,12 @@ async fn change_blind(
     if !request.dry_run {
         provider.send_blind(&dashboard, &keys, change).await?;
     }
+    let sent = ShareSet::new(keys.iter().filter_map(|key| {
+        level.map(|level| Share {
+            key: key.clone(),
+            level,
+        })
+    }));
     let outcomes = keys
         .into_iter()
         .map(|key| Outcome {
@@ -182,6 +196,8 @@ async fn change_blind(
         written: !request.dry_run,
         published: false,
         results: results(outcomes, resolved, &HashMap::new()),
+        before: None,
+        after: sent,
     })
 }
 

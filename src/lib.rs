@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod flow;
 pub mod http;
+pub mod journal;
 pub mod links;
 pub mod logging;
 pub mod model;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An access level as the contract names it; each vendor maps it to its own words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum, Serialize)]
@@ -29,7 +29,7 @@ impl fmt::Display for Access {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PrincipalKind {
     User,
@@ -122,7 +122,7 @@ impl FromStr for Principal {
 }
 
 /// A principal as the vendor identifies it in a share (its internal id).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ShareKey {
     #[serde(rename = "type")]
     pub kind: PrincipalKind,
@@ -172,7 +172,20 @@ impl Serialize for Level {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match String::deserialize(deserializer)?.as_str() {
+            "view" => Ok(Level::Access(Access::View)),
+            "edit" => Ok(Level::Access(Access::Edit)),
+            "owner" => Ok(Level::Owner),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown access '{other}' (view, edit or owner)"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Share {
     #[serde(flatten)]
     pub key: ShareKey,
@@ -181,7 +194,7 @@ pub struct Share {
 }
 
 /// A dashboard's shares: at most one entry per principal, in the vendor's order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ShareSet {
     shares: Vec<Share>,
@@ -216,6 +229,14 @@ impl ShareSet {
 
     pub fn is_empty(&self) -> bool {
         self.shares.is_empty()
+    }
+
+    /// The same shares, whatever their order.
+    pub fn same_as(&self, other: &ShareSet) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .all(|share| other.get(&share.key) == Some(share.level))
     }
 }
 

@@ -9,7 +9,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::model::{Access, PrincipalKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Vendor {
     Sisense,

@@ -138,7 +138,13 @@ async fn tour(sandbox: &Sandbox) -> Result<()> {
         argv.extend(args.iter().map(|a| a.to_string()));
         let shown: Vec<String> = argv.iter().map(|a| quote(a)).collect();
         output::print_text(&format!("── {what}\n$ {}", shown.join(" ")))?;
-        argv.extend(["--config".to_string(), config.display().to_string()]);
+        // The tour's writes go to a journal of its own, not the user's.
+        argv.extend([
+            "--config".to_string(),
+            config.display().to_string(),
+            "--journal".to_string(),
+            dir.join("journal.jsonl").display().to_string(),
+        ]);
         let cli = Cli::try_parse_from(&argv)
             .map_err(|err| Error::invalid(format!("demo step `{}`: {err}", shown.join(" "))))?;
         Box::pin(super::run(cli)).await?;

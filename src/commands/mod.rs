@@ -6,11 +6,13 @@ mod completions;
 mod dashboards;
 mod demo;
 mod embed;
+mod history;
 mod link;
 mod list;
 mod publish;
 mod sandbox;
 mod share;
+mod undo;
 mod vendors;
 
 use std::time::Duration;
@@ -34,6 +36,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Publish(args) => publish::run(global, args).await,
         Command::Link(command) => link::run(global, command).await,
         Command::Embed(args) => embed::run(global, args).await,
+        Command::History => history::run(global),
+        Command::Undo(args) => undo::run(global, args).await,
         Command::Vendors => vendors::run(global),
         Command::Check => check::run(global).await,
         Command::Completions(args) => completions::run(args),
@@ -47,6 +51,25 @@ pub(crate) fn connect(global: &GlobalArgs) -> Result<(Profile, Box<dyn ShareProv
     let (profile, options) = profile_and_options(global)?;
     let provider = providers::connect(&profile, &options)?;
     Ok((profile, provider))
+}
+
+/// The profile a journal entry was written with (or, for `--vendor` runs, the one given now).
+pub(crate) fn connect_named(
+    global: &GlobalArgs,
+    profile: &str,
+) -> Result<(Profile, Box<dyn ShareProvider>)> {
+    let mut named = global.clone();
+    if profile != config::ENV_PROFILE {
+        named.profile = Some(profile.to_string());
+        named.vendor = None;
+        named.url = None;
+    }
+    connect(&named)
+}
+
+/// The journal named by `--journal`, or the default one.
+pub(crate) fn journal(global: &GlobalArgs) -> Result<crate::journal::Journal> {
+    crate::journal::Journal::locate(global.journal.as_deref(), &|name| std::env::var(name).ok())
 }
 
 /// Like `connect`, for the vendors with public links and embeds.

@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs};
 use crate::error::Result;
 use crate::flow::{self, ShareReport, ShareRequest};
+use crate::journal::{self, Entry};
 use crate::model::{Action, Change, Level, Mode};
 use crate::output;
 use crate::vendor::Vendor;
@@ -23,7 +24,7 @@ pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
-    run(global, request).await
+    run(global, request, "grant").await
 }
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
@@ -36,7 +37,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
-    run(global, request).await
+    run(global, request, "revoke").await
 }
 
 #[derive(Serialize)]
@@ -47,9 +48,23 @@ struct JsonReport<'a> {
     report: &'a ShareReport,
 }
 
-async fn run(global: &GlobalArgs, request: ShareRequest) -> Result<()> {
+async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<()> {
+    let journal = super::journal(global)?;
     let (profile, provider) = super::connect(global)?;
     let report = flow::change_shares(provider.as_ref(), &request).await?;
+    // Recorded before success is reported, so that `undo` knows every write.
+    if report.written {
+        journal.append(&[Entry {
+            run_id: journal::new_run_id(),
+            time: journal::now(),
+            command: format!("{verb} {}", request.dashboard),
+            profile: profile.name.clone(),
+            vendor: profile.vendor,
+            dashboard: report.dashboard.clone(),
+            before: report.before.clone(),
+            after: report.after.clone(),
+        }])?;
+    }
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
             profile: &profile.name,

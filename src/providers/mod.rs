@@ -22,10 +22,10 @@ use crate::model::{Access, Principal, ShareKey, ShareSet};
 use crate::vendor::Vendor;
 
 /// A dashboard as the vendor identifies it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Dashboard {
     pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 

@@ -1,0 +1,272 @@
+//! The journal: one JSON line per dashboard write (run id, time, profile, vendor, dashboard, and
+//! the share set before and after), appended before a command reports success. `history` lists its
+//! runs and `undo` puts a run's dashboards back. Lines are only ever appended.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::ShareSet;
+use crate::providers::Dashboard;
+use crate::vendor::Vendor;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub run_id: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    /// The command line's verb and dashboard, for `history`.
+    pub command: String,
+    pub profile: String,
+    pub vendor: Vendor,
+    pub dashboard: Dashboard,
+    /// `None` where the vendor cannot read its shares (what was there is unknown).
+    pub before: Option<ShareSet>,
+    /// What the write made the share set; for a write-only vendor, what was sent.
+    pub after: ShareSet,
+}
+
+/// One run, as `history` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    pub run_id: String,
+    pub time: String,
+    pub command: String,
+    pub profiles: Vec<String>,
+    pub dashboards: usize,
+}
+
+pub struct Journal {
+    path: PathBuf,
+}
+
+/// A new run id: sortable by time, unique enough for one person's journal.
+pub fn new_run_id() -> String {
+    format!(
+        "{}-{:04x}",
+        Utc::now().format("%Y%m%dT%H%M%SZ"),
+        fastrand::u16(..)
+    )
+}
+
+pub fn now() -> String {
+    Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+impl Journal {
+    /// `--journal PATH`, else `$XDG_STATE_HOME/dashshare/journal.jsonl`, else
+    /// `~/.local/state/dashshare/journal.jsonl`.
+    pub fn locate(
+        explicit: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Journal> {
+        if let Some(path) = explicit {
+            return Ok(Journal {
+                path: path.to_path_buf(),
+            });
+        }
+        let base = env("XDG_STATE_HOME")
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| {
+                env("HOME")
+                    .filter(|dir| !dir.is_empty())
+                    .map(|home| PathBuf::from(home).join(".local/state"))
+            })
+            .ok_or_else(|| {
+                Error::invalid(
+                    "cannot place the journal: neither $XDG_STATE_HOME nor $HOME is set; pass --journal PATH",
+                )
+            })?;
+        Ok(Journal {
+            path: base.join("dashshare/journal.jsonl"),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends `entries` and flushes them to disk.
+    pub fn append(&self, entries: &[Entry]) -> Result<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let failed = |err: std::io::Error| {
+            Error::remote(format!(
+                "the change was made, but the journal {} could not be written: {err}",
+                self.path.display()
+            ))
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(failed)?;
+        }
+        let mut text = String::new();
+        for entry in entries {
+            let line = serde_json::to_string(entry)
+                .map_err(|err| Error::remote(format!("cannot record the journal entry: {err}")))?;
+            text.push_str(&line);
+            text.push('\n');
+        }
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(failed)?;
+        file.write_all(text.as_bytes()).map_err(failed)?;
+        file.sync_data().map_err(failed)
+    }
+
+    /// Every entry, oldest first; a journal that does not exist yet is empty.
+    pub fn entries(&self) -> Result<Vec<Entry>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => {
+                return Err(Error::invalid(format!(
+                    "cannot read the journal {}: {err}",
+                    self.path.display()
+                )));
+            }
+        };
+        text.lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(number, line)| {
+                serde_json::from_str(line).map_err(|err| {
+                    Error::invalid(format!(
+                        "the journal {} is damaged at line {}: {err}",
+                        self.path.display(),
+                        number + 1
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// The runs, in the order the journal recorded them.
+    pub fn runs(&self) -> Result<Vec<Run>> {
+        let mut runs: Vec<Run> = Vec::new();
+        for entry in self.entries()? {
+            let index = match runs.iter().position(|run| run.run_id == entry.run_id) {
+                Some(index) => index,
+                None => {
+                    runs.push(Run {
+                        run_id: entry.run_id.clone(),
+                        time: entry.time.clone(),
+                        command: entry.command.clone(),
+                        profiles: Vec::new(),
+                        dashboards: 0,
+                    });
+                    runs.len() - 1
+                }
+            };
+            let run = &mut runs[index];
+            if !run.profiles.contains(&entry.profile) {
+                run.profiles.push(entry.profile.clone());
+            }
+            run.dashboards += 1;
+        }
+        Ok(runs)
+    }
+
+    /// The entries of one run; an unknown id is bad input naming it.
+    pub fn run(&self, run_id: &str) -> Result<Vec<Entry>> {
+        let entries: Vec<Entry> = self
+            .entries()?
+            .into_iter()
+            .filter(|entry| entry.run_id == run_id)
+            .collect();
+        if entries.is_empty() {
+            return Err(Error::invalid(format!(
+                "the journal {} has no run '{run_id}'; `dashshare history` lists the runs",
+                self.path.display()
+            )));
+        }
+        Ok(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Access, Level, PrincipalKind, Share, ShareKey};
+
+    fn entry(run: &str, dashboard: &str) -> Entry {
+        let share = |id: &str| Share {
+            key: ShareKey::new(PrincipalKind::User, id),
+            level: Level::Access(Access::View),
+        };
+        Entry {
+            run_id: run.into(),
+            time: now(),
+            command: format!("grant {dashboard}"),
+            profile: "prod".into(),
+            vendor: Vendor::Sisense,
+            dashboard: Dashboard {
+                id: dashboard.into(),
+                title: None,
+            },
+            before: Some(ShareSet::new([share("a")])),
+            after: ShareSet::new([share("a"), share("b")]),
+        }
+    }
+
+    #[test]
+    fn entries_round_trip_and_group_into_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal =
+            Journal::locate(Some(&dir.path().join("j/journal.jsonl")), &|_| None).unwrap();
+        assert!(journal.entries().unwrap().is_empty());
+        journal
+            .append(&[entry("r1", "d1"), entry("r1", "d2")])
+            .unwrap();
+        journal.append(&[entry("r2", "d1")]).unwrap();
+        let runs = journal.runs().unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].dashboards, 2);
+        let r1 = journal.run("r1").unwrap();
+        assert_eq!(r1[1].after.len(), 2);
+        assert!(
+            journal
+                .run("nope")
+                .unwrap_err()
+                .to_string()
+                .contains("'nope'")
+        );
+    }
+
+    #[test]
+    fn a_damaged_line_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        std::fs::write(&path, "{not json}\n").unwrap();
+        let journal = Journal::locate(Some(&path), &|_| None).unwrap();
+        assert!(
+            journal
+                .entries()
+                .unwrap_err()
+                .to_string()
+                .contains("line 1")
+        );
+    }
+
+    #[test]
+    fn the_journal_lives_in_the_xdg_state_folder() {
+        let journal = Journal::locate(None, &|name| {
+            (name == "XDG_STATE_HOME").then(|| "/state".into())
+        })
+        .unwrap();
+        assert_eq!(journal.path(), Path::new("/state/dashshare/journal.jsonl"));
+        let journal =
+            Journal::locate(None, &|name| (name == "HOME").then(|| "/home/u".into())).unwrap();
+        assert_eq!(
+            journal.path(),
+            Path::new("/home/u/.local/state/dashshare/journal.jsonl")
+        );
+    }
+}
