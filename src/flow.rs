@@ -55,6 +55,9 @@ pub struct ShareReport {
     /// The share set written (for a write-only vendor: what was sent).
     #[serde(skip)]
     pub after: ShareSet,
+    /// Why the publish after a successful write failed: the write must still be journaled.
+    #[serde(skip)]
+    pub publish_error: Option<Error>,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,15 +110,15 @@ pub async fn change_shares(
     if write {
         provider.write_shares(&snapshot, &plan.after).await?;
     }
-    let publish = write && request.publish && provider.vendor().capabilities().publish;
-    if publish {
-        provider.publish(&snapshot.dashboard).await.map_err(|err| {
-            err.and_then_say(format!(
-                "the shares were written but the dashboard was not published: run \
-                 `dashshare publish {}` (as its owner) once the cause is fixed",
-                snapshot.dashboard.id
-            ))
-        })?;
+    let mut publish = write && request.publish && provider.vendor().capabilities().publish;
+    let mut publish_error = None;
+    if publish && let Err(err) = provider.publish(&snapshot.dashboard).await {
+        publish = false;
+        publish_error = Some(err.and_then_say(format!(
+            "the shares were written but the dashboard was not published: run \
+             `dashshare publish {}` (as its owner) once the cause is fixed",
+            snapshot.dashboard.id
+        )));
     }
 
     let mut names = snapshot.names.clone();
@@ -136,6 +139,7 @@ pub async fn change_shares(
         results: results(plan.outcomes, &resolved, &names),
         before: Some(snapshot.shares),
         after: plan.after,
+        publish_error,
     })
 }
 
@@ -198,6 +202,7 @@ async fn change_blind(
         results: results(outcomes, resolved, &HashMap::new()),
         before: None,
         after: sent,
+        publish_error: None,
     })
 }
 

@@ -586,12 +586,15 @@ async fn a_refused_publish_says_the_shares_were_written_and_how_to_publish() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = change_shares(
+    let report = change_shares(
         provider(&server).as_ref(),
         &request("d1", users(&["a@example.com"]), Change::Grant(Access::View)),
     )
     .await
-    .unwrap_err();
+    .unwrap();
+    // The write happened (and so can be journaled); the publish failure is reported after it.
+    assert!(report.written && !report.published);
+    let err = report.publish_error.unwrap();
     let text = err.to_string();
     assert!(matches!(err, Error::Remote(_)), "{err:?}");
     assert!(text.contains("only the owner can publish"), "{text}");

@@ -51,7 +51,7 @@ struct JsonReport<'a> {
 async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<()> {
     let journal = super::journal(global)?;
     let (profile, provider) = super::connect(global)?;
-    let report = flow::change_shares(provider.as_ref(), &request).await?;
+    let mut report = flow::change_shares(provider.as_ref(), &request).await?;
     // Recorded before success is reported, so that `undo` knows every write.
     if report.written {
         journal.append(&[Entry {
@@ -64,6 +64,9 @@ async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<(
             before: report.before.clone(),
             after: report.after.clone(),
         }])?;
+    }
+    if let Some(err) = report.publish_error.take() {
+        return Err(err);
     }
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
