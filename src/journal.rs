@@ -23,6 +23,9 @@ pub struct Entry {
     pub command: String,
     pub profile: String,
     pub vendor: Vendor,
+    /// The server written to, so that `undo` never puts a state back on a different one.
+    #[serde(default)]
+    pub url: String,
     pub dashboard: Dashboard,
     /// `None` where the vendor cannot read its shares (what was there is unknown).
     pub before: Option<ShareSet>,
@@ -44,12 +47,12 @@ pub struct Journal {
     path: PathBuf,
 }
 
-/// A new run id: sortable by time, unique enough for one person's journal.
+/// A new run id: sortable by time, and unique even for runs started in the same second.
 pub fn new_run_id() -> String {
     format!(
-        "{}-{:04x}",
+        "{}-{:016x}",
         Utc::now().format("%Y%m%dT%H%M%SZ"),
-        fastrand::u16(..)
+        fastrand::u64(..)
     )
 }
 
@@ -133,19 +136,33 @@ impl Journal {
                 )));
             }
         };
-        text.lines()
+        let lines: Vec<(usize, &str)> = text
+            .lines()
             .enumerate()
             .filter(|(_, line)| !line.trim().is_empty())
-            .map(|(number, line)| {
-                serde_json::from_str(line).map_err(|err| {
-                    Error::invalid(format!(
+            .collect();
+        let mut entries = Vec::with_capacity(lines.len());
+        for (position, (number, line)) in lines.iter().enumerate() {
+            match serde_json::from_str(line) {
+                Ok(entry) => entries.push(entry),
+                // A crash or a full disk can cut the last append short; what came before stands.
+                Err(err) if position + 1 == lines.len() && !text.ends_with('\n') => {
+                    tracing::warn!(
+                        "ignoring the unfinished last line {} of the journal {}: {err}",
+                        number + 1,
+                        self.path.display()
+                    );
+                }
+                Err(err) => {
+                    return Err(Error::invalid(format!(
                         "the journal {} is damaged at line {}: {err}",
                         self.path.display(),
                         number + 1
-                    ))
-                })
-            })
-            .collect()
+                    )));
+                }
+            }
+        }
+        Ok(entries)
     }
 
     /// The runs, in the order the journal recorded them.
@@ -207,6 +224,7 @@ mod tests {
             command: format!("grant {dashboard}"),
             profile: "prod".into(),
             vendor: Vendor::Sisense,
+            url: "https://bi.example.com/".into(),
             dashboard: Dashboard {
                 id: dashboard.into(),
                 title: None,
@@ -241,18 +259,17 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_line_is_named() {
+    fn a_damaged_line_is_named_but_an_unfinished_last_one_is_skipped() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         std::fs::write(&path, "{not json}\n").unwrap();
         let journal = Journal::locate(Some(&path), &|_| None).unwrap();
-        assert!(
-            journal
-                .entries()
-                .unwrap_err()
-                .to_string()
-                .contains("line 1")
-        );
+        let err = journal.entries().unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+
+        let good = serde_json::to_string(&entry("r1", "d1")).unwrap();
+        std::fs::write(&path, format!("{good}\n{{\"run_id\": \"r2")).unwrap();
+        assert_eq!(journal.entries().unwrap().len(), 1);
     }
 
     #[test]

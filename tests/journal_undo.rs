@@ -154,10 +154,14 @@ async fn undo_restores_eci_and_refuses_vendors_that_cannot_read() {
     .await
     .success();
     let recorded = runs(&home).await;
-    let (eci_run, vizzly_run) = (
-        recorded[0]["run_id"].as_str().unwrap().to_string(),
-        recorded[1]["run_id"].as_str().unwrap().to_string(),
-    );
+    let run_of = |command: &str| {
+        let run = recorded
+            .iter()
+            .find(|run| run["command"] == command)
+            .unwrap();
+        run["run_id"].as_str().unwrap().to_string()
+    };
+    let (eci_run, vizzly_run) = (run_of("grant 7"), run_of("grant dsh_0f3a"));
     home.run("sandbox-eci", &["undo", &eci_run]).await.success();
     let world = home.world();
     let d = world
@@ -188,4 +192,37 @@ async fn an_unknown_run_is_named() {
         .await
         .code(2)
         .stderr(predicate::str::contains("'20990101T000000Z-dead'"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_lists_the_newest_run_first() {
+    let home = SandboxHome::start().await;
+    home.run("sandbox-eci", &["grant", "7", "--user", "ALICE"])
+        .await
+        .success();
+    home.run("sandbox-eci", &["grant", "8", "--user", "ALICE"])
+        .await
+        .success();
+    let recorded = runs(&home).await;
+    assert_eq!(recorded[0]["command"], "grant 8");
+    assert_eq!(recorded[1]["command"], "grant 7");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undo_refuses_a_profile_that_now_points_elsewhere() {
+    let home = SandboxHome::start().await;
+    home.run("sandbox-eci", &["grant", "7", "--user", "ALICE"])
+        .await
+        .success();
+    let run_id = runs(&home).await[0]["run_id"].as_str().unwrap().to_string();
+    let config = home.home.path().join("config.toml");
+    let moved = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&home.sandbox.url(Vendor::Eci), "http://127.0.0.2:9");
+    std::fs::write(&config, moved).unwrap();
+    home.run("sandbox-eci", &["undo", &run_id])
+        .await
+        .code(1)
+        .stdout(predicate::str::contains("now points at"));
+    assert_eq!(home.count(Vendor::Eci, "PUT"), 1);
 }

@@ -6,7 +6,9 @@ use crate::output;
 
 pub fn run(global: &GlobalArgs) -> Result<()> {
     let journal = super::journal(global)?;
-    let runs = journal.runs()?;
+    // Newest first, as `git log` and `gh` list.
+    let mut runs = journal.runs()?;
+    runs.reverse();
     match global.output {
         OutputFormat::Json => output::print_json(&serde_json::json!({
             "journal": journal.path(),

@@ -60,6 +60,7 @@ async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<(
             command: format!("{verb} {}", request.dashboard),
             profile: profile.name.clone(),
             vendor: profile.vendor,
+            url: profile.url.to_string(),
             dashboard: report.dashboard.clone(),
             before: report.before.clone(),
             after: report.after.clone(),

@@ -1,12 +1,13 @@
 //! `undo RUN_ID`: puts every dashboard of a run back to its share set before the run, but only
-//! where it is still as the run left it (unless `--force`), so that later changes are not lost
-//! unseen. The undo is itself a run in the journal.
+//! where it is still as the run left it, on the same server (unless `--force`), so that later
+//! changes are not lost unseen. The undo is itself a run in the journal.
 
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
 use crate::error::{Error, Result};
-use crate::journal::{self, Entry};
+use crate::journal::{self, Entry, Journal};
+use crate::model::ShareSet;
 use crate::output;
 
 #[derive(Debug, Serialize)]
@@ -24,14 +25,18 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     let undo_run = journal::new_run_id();
     let mut outcomes = Vec::new();
     for target in targets(entries) {
-        let (outcome, record) =
-            undo_one(global, &target, args.force, &undo_run, &args.run_id).await;
-        if let Some(record) = record {
-            journal.append(std::slice::from_ref(&record))?;
-        }
-        outcomes.push(outcome);
+        outcomes.push(
+            undo_one(
+                global,
+                &journal,
+                &target,
+                args.force,
+                &undo_run,
+                &args.run_id,
+            )
+            .await,
+        );
     }
-    let refused = outcomes.iter().filter(|o| o.result == "refused").count();
     match global.output {
         OutputFormat::Json => output::print_json(&serde_json::json!({
             "undone_run": args.run_id,
@@ -53,9 +58,13 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
             ))?;
         }
     }
-    if refused > 0 {
+    let failed = outcomes
+        .iter()
+        .filter(|o| o.result != "restored" && o.result != "unchanged")
+        .count();
+    if failed > 0 {
         return Err(Error::remote(format!(
-            "{refused} of {} dashboards of run {} were not put back (see above)",
+            "{failed} of {} dashboards of run {} were not fully put back (see above)",
             outcomes.len(),
             args.run_id
         )));
@@ -80,45 +89,55 @@ fn targets(entries: Vec<Entry>) -> Vec<Entry> {
 
 async fn undo_one(
     global: &GlobalArgs,
+    journal: &Journal,
     target: &Entry,
     force: bool,
     undo_run: &str,
     undone: &str,
-) -> (Outcome, Option<Entry>) {
+) -> Outcome {
     let outcome = |result: &'static str, detail: String| Outcome {
         profile: target.profile.clone(),
         dashboard: target.dashboard.id.clone(),
         result,
         detail,
     };
-    match restore(global, target, force).await {
-        Ok(Restore::Unchanged) => (
-            outcome("unchanged", "already as before the run".into()),
-            None,
-        ),
-        Ok(Restore::Written { current }) => {
-            let record = Entry {
-                run_id: undo_run.to_string(),
-                time: journal::now(),
-                command: format!("undo {undone}"),
-                profile: target.profile.clone(),
-                vendor: target.vendor,
-                dashboard: target.dashboard.clone(),
-                before: Some(current),
-                after: target.before.clone().unwrap_or_default(),
-            };
-            (
-                outcome("restored", "put back as before the run".into()),
-                Some(record),
-            )
-        }
-        Err(err) => (outcome("refused", err.to_string()), None),
+    let (current, url, publish_error) = match restore(global, target, force).await {
+        Ok(Restore::Unchanged) => return outcome("unchanged", "already as before the run".into()),
+        Ok(Restore::Written {
+            current,
+            url,
+            publish_error,
+        }) => (current, url, publish_error),
+        Err(err) => return outcome("refused", err.to_string()),
+    };
+    // The write happened: it is journaled whatever comes after it.
+    let record = Entry {
+        run_id: undo_run.to_string(),
+        time: journal::now(),
+        command: format!("undo {undone}"),
+        profile: target.profile.clone(),
+        vendor: target.vendor,
+        url,
+        dashboard: target.dashboard.clone(),
+        before: Some(current),
+        after: target.before.clone().unwrap_or_default(),
+    };
+    if let Err(err) = journal.append(std::slice::from_ref(&record)) {
+        return outcome("unjournaled", format!("put back, but {err}"));
+    }
+    match publish_error {
+        None => outcome("restored", "put back as before the run".into()),
+        Some(err) => outcome("unpublished", format!("put back, but not published: {err}")),
     }
 }
 
 enum Restore {
     Unchanged,
-    Written { current: crate::model::ShareSet },
+    Written {
+        current: ShareSet,
+        url: String,
+        publish_error: Option<Error>,
+    },
 }
 
 async fn restore(global: &GlobalArgs, target: &Entry, force: bool) -> Result<Restore> {
@@ -135,6 +154,14 @@ async fn restore(global: &GlobalArgs, target: &Entry, force: bool) -> Result<Res
             target.profile, profile.vendor, target.vendor
         )));
     }
+    let url = profile.url.to_string();
+    if !force && !target.url.is_empty() && target.url != url {
+        return Err(Error::invalid(format!(
+            "the run wrote to {}, but profile '{}' now points at {url}; pass the run's --config, \
+             or --force to put the state there anyway",
+            target.url, target.profile
+        )));
+    }
     let snapshot = provider.read_shares(&target.dashboard).await?;
     if snapshot.shares.same_as(before) {
         return Ok(Restore::Unchanged);
@@ -146,10 +173,14 @@ async fn restore(global: &GlobalArgs, target: &Entry, force: bool) -> Result<Res
         ));
     }
     provider.write_shares(&snapshot, before).await?;
-    if provider.vendor().capabilities().publish {
-        provider.publish(&snapshot.dashboard).await?;
-    }
+    let publish_error = if provider.vendor().capabilities().publish {
+        provider.publish(&snapshot.dashboard).await.err()
+    } else {
+        None
+    };
     Ok(Restore::Written {
         current: snapshot.shares,
+        url,
+        publish_error,
     })
 }
