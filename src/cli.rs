@@ -127,10 +127,10 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "F", default_value_t = 0.0)]
     pub fail_rate: f64,
     /// Accept this many requests per second per vendor; answer the rest 429 with Retry-After
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
     /// A Sisense token or AppViewX session dies after this many uses (401, then a new login)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub token_ttl: Option<u64>,
     /// Start from this data (JSON, as --state writes it) instead of the built-in sample
     #[arg(long, value_name = "FILE")]

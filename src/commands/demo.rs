@@ -123,12 +123,14 @@ pub async fn run() -> Result<()> {
 }
 
 async fn tour(sandbox: &Sandbox) -> Result<()> {
-    let dir = tempfile_dir()?;
+    let dir = tempfile::tempdir()
+        .map_err(|err| Error::remote(format!("cannot create a temporary folder: {err}")))?;
+    let dir = dir.path();
     for (name, value) in sandbox.secrets() {
         write(&dir.join(name), &value)?;
     }
     let config = dir.join("config.toml");
-    write(&config, &sandbox.config_toml(Some(&dir)))?;
+    write(&config, &sandbox.config_toml(Some(dir)))?;
     output::print_text("dashshare demo: five emulated vendors are running on 127.0.0.1.\n")?;
     for (what, profile, args) in STEPS {
         let mut argv = vec!["dashshare".to_string()];
@@ -150,17 +152,9 @@ async fn tour(sandbox: &Sandbox) -> Result<()> {
         Box::pin(super::run(cli)).await?;
         output::print_text("")?;
     }
-    let _ = std::fs::remove_dir_all(&dir);
     output::print_text(
         "Try it yourself: `dashshare sandbox` keeps the emulators running and prints a ready config.",
     )
-}
-
-fn tempfile_dir() -> Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("dashshare-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .map_err(|err| Error::remote(format!("cannot create {}: {err}", dir.display())))?;
-    Ok(dir)
 }
 
 fn write(path: &std::path::Path, text: &str) -> Result<()> {

@@ -1,4 +1,4 @@
-//! `sandbox`: the vendor emulators in the foreground, with a ready config, until Ctrl-C.
+//! `sandbox`: the vendor emulators in the foreground, with a ready config, until Ctrl-C or SIGTERM.
 
 use std::path::Path;
 use std::time::Duration;
@@ -8,8 +8,18 @@ use crate::error::{Error, Result};
 use crate::output;
 use crate::sandbox::{Sandbox, SandboxOptions, World};
 
+/// The first line of every config the sandbox writes: only such files are overwritten.
+const CONFIG_MARK: &str = "# dashshare sandbox";
+
 pub async fn run(args: &SandboxArgs) -> Result<()> {
     let world = initial_world(args)?;
+    if let Some(path) = &args.state {
+        // Saved at once, so that a path that cannot be written shows now, not at the end.
+        save(path, &world)?;
+    }
+    if let Some(path) = &args.write_config {
+        refuse_foreign_config(path)?;
+    }
     let options = SandboxOptions {
         port: args.port,
         latency: Duration::from_millis(args.latency_ms),
@@ -47,11 +57,8 @@ pub async fn run(args: &SandboxArgs) -> Result<()> {
     eprintln!(
         "sandbox running: sisense, eci, vizzly, appviewx and mindzie on 127.0.0.1; Ctrl-C stops it"
     );
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|err| Error::remote(format!("cannot wait for Ctrl-C: {err}")))?;
-    let world = sandbox.world();
-    sandbox.stop().await;
+    stopped().await?;
+    let world = sandbox.stop().await;
     if let Some(path) = &args.state {
         save(path, &world)?;
         eprintln!("state saved to {}", path.display());
@@ -59,8 +66,34 @@ pub async fn run(args: &SandboxArgs) -> Result<()> {
     Ok(())
 }
 
+/// Waits for Ctrl-C, or SIGTERM (what `kill`, `timeout` and CI teardown send).
+async fn stopped() -> Result<()> {
+    let failed =
+        |err: std::io::Error| Error::remote(format!("cannot wait for a stop signal: {err}"));
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(failed)?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.map_err(failed),
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.map_err(failed)
+    }
+}
+
 fn initial_world(args: &SandboxArgs) -> Result<World> {
     if let Some(path) = args.state.as_deref().filter(|p| p.exists()) {
+        if args.seed.is_some() || args.dashboards > 0 {
+            tracing::warn!(
+                "--state {} exists, so --seed and --dashboards are not used (delete it to start afresh)",
+                path.display()
+            );
+        }
         return load(path, "--state");
     }
     let mut world = match &args.seed {
@@ -69,6 +102,17 @@ fn initial_world(args: &SandboxArgs) -> Result<World> {
     };
     world.add_bulk_dashboards(args.dashboards);
     Ok(world)
+}
+
+/// `--write-config` replaces a config the sandbox wrote before, never someone's own.
+fn refuse_foreign_config(path: &Path) -> Result<()> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if !text.starts_with(CONFIG_MARK) => Err(Error::invalid(format!(
+            "{} exists and is not a config the sandbox wrote; pick another --write-config path",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn load(path: &Path, flag: &str) -> Result<World> {
@@ -82,11 +126,21 @@ fn load(path: &Path, flag: &str) -> Result<World> {
     })
 }
 
+/// Written beside the target and renamed over it, so that a crash never leaves half a file.
 fn save(path: &Path, world: &World) -> Result<()> {
+    let failed = |err: std::io::Error| {
+        Error::invalid(format!("cannot write --state {}: {err}", path.display()))
+    };
     let text = serde_json::to_string_pretty(world)
         .map_err(|err| Error::remote(format!("cannot serialise the sandbox state: {err}")))?;
-    std::fs::write(path, text)
-        .map_err(|err| Error::remote(format!("cannot write --state {}: {err}", path.display())))
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(failed)?;
+    file.persist(path).map_err(|err| failed(err.error))?;
+    Ok(())
 }
 
 /// Single-quoted for POSIX shells.

@@ -107,7 +107,7 @@ async fn login(
             Value::Null,
         );
     }
-    let session = shared.open_session(Vendor::Appviewx);
+    let session = shared.open_session(Vendor::Appviewx, false);
     answer(
         StatusCode::OK,
         None,
@@ -187,7 +187,7 @@ async fn update(
             Value::Null,
         );
     }
-    let list = |field: &str| -> Vec<String> {
+    let list = |field: &str| -> Option<Vec<String>> {
         body.as_ref()
             .and_then(|Json(b)| b.pointer(&format!("/payload/{field}")))
             .and_then(Value::as_array)
@@ -198,12 +198,20 @@ async fn update(
                     .map(str::to_string)
                     .collect()
             })
-            .unwrap_or_default()
     };
+    let (read, read_write) = (list("readUserGroups"), list("readWriteUserGroups"));
+    if read.is_none() && read_write.is_none() {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            Some("ADC_DASH_0050"),
+            Some("payload needs readUserGroups or readWriteUserGroups"),
+            Value::Null,
+        );
+    }
     // The update replaces both lists: a group not sent loses its access.
     let shares = AppViewXShares {
-        read_user_groups: list("readUserGroups"),
-        read_write_user_groups: list("readWriteUserGroups"),
+        read_user_groups: read.unwrap_or_default(),
+        read_write_user_groups: read_write.unwrap_or_default(),
     };
     world.appviewx.dashboards.insert(name, shares);
     answer(StatusCode::OK, None, None, json!("Success"))

@@ -252,8 +252,23 @@ async fn update_link(
     if let Err(message) = find_dashboard(&world, &tenant, &project, &id) {
         return error(StatusCode::NOT_FOUND, message);
     }
+    let mut body = body;
+    if let Some(object) = body.as_object_mut() {
+        // A link's identity is not the update's to change.
+        for key in [
+            "shareId",
+            "dashboardId",
+            "publicUrl",
+            "embedUrl",
+            "usage",
+            "dateCreated",
+        ] {
+            object.remove(key);
+        }
+    }
+    let now = Utc::now();
     match world.mindzie.links.get_mut(&share) {
-        Some(link) if link["dashboardId"] == id.as_str() => {
+        Some(link) if link["dashboardId"] == id.as_str() && !expired(link, now) => {
             merge(link, &body);
             Json(shown(link)).into_response()
         }
@@ -273,7 +288,7 @@ async fn revoke_link(
         .mindzie
         .links
         .get(&share)
-        .is_some_and(|l| l["dashboardId"] == id.as_str());
+        .is_some_and(|l| l["dashboardId"] == id.as_str() && !expired(l, Utc::now()));
     if !belongs {
         return error(StatusCode::NOT_FOUND, "Share link not found");
     }

@@ -56,13 +56,19 @@ impl Shared {
     }
 
     /// A new session token, prefixed by the vendor so that tokens never cross emulators.
-    pub(crate) fn open_session(&self, vendor: Vendor) -> String {
+    /// `exclusive`: the login invalidates the account's earlier sessions (Sisense renews that way).
+    pub(crate) fn open_session(&self, vendor: Vendor, exclusive: bool) -> String {
         let token = format!(
             "{vendor}-{:016x}{:016x}",
             fastrand::u64(..),
             fastrand::u64(..)
         );
-        self.sessions_guard().insert(token.clone(), 0);
+        let mut sessions = self.sessions_guard();
+        if exclusive {
+            let prefix = format!("{vendor}-");
+            sessions.retain(|existing, _| !existing.starts_with(&prefix));
+        }
+        sessions.insert(token.clone(), 0);
         token
     }
 
@@ -267,12 +273,13 @@ impl Sandbox {
         )
     }
 
-    /// Stops every emulator, letting requests under way finish.
-    pub async fn stop(self) {
+    /// Stops every emulator, letting requests under way finish, and returns what they hold then.
+    pub async fn stop(self) -> World {
         let _ = self.stop.send(true);
         for server in self.servers {
             let _ = server.await;
         }
+        self.shared.world().clone()
     }
 }
 

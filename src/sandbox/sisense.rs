@@ -80,7 +80,8 @@ async fn login(
     if !valid {
         return error(StatusCode::UNAUTHORIZED, "Invalid username or password");
     }
-    let token = shared.open_session(Vendor::Sisense);
+    // Renewing invalidates the user's other tokens (NOTES.md).
+    let token = shared.open_session(Vendor::Sisense, true);
     Json(json!({"success": true, "message": "", "profile": {}, "access_token": token}))
         .into_response()
 }
@@ -233,10 +234,24 @@ async fn write_shares(
     }
 }
 
+/// Only the dashboard's owner may publish it.
 async fn publish(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let mut world = shared.world();
-    if !world.sisense.dashboards.iter().any(|d| d.oid == id) {
-        return error(StatusCode::NOT_FOUND, "Dashboard not found");
+    let admin = world
+        .sisense
+        .users
+        .iter()
+        .find(|u| u.email == world.sisense.admin.username)
+        .map(|u| u.id.clone());
+    match world.sisense.dashboards.iter().find(|d| d.oid == id) {
+        None => return error(StatusCode::NOT_FOUND, "Dashboard not found"),
+        Some(d) if Some(&d.owner) != admin.as_ref() => {
+            return error(
+                StatusCode::FORBIDDEN,
+                "Only the dashboard owner can publish it",
+            );
+        }
+        Some(_) => {}
     }
     *world.sisense.published.entry(id).or_default() += 1;
     Json(json!({})).into_response()
