@@ -447,7 +447,7 @@ fn the_sandbox_command_keeps_its_state_across_restarts() {
     let dir = TempDir::new().unwrap();
     let state = dir.path().join("state.json");
     let config = dir.path().join("config.toml");
-    let run_until_interrupted = |state: &Path| {
+    let run_until_stopped = |state: &Path, signal: &str| {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("dashshare"))
             .args(["sandbox", "--dashboards", "3", "--state"])
             .arg(state)
@@ -465,22 +465,41 @@ fn the_sandbox_command_keeps_its_state_across_restarts() {
         }
         std::thread::sleep(Duration::from_millis(200));
         std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
+            .args([signal, &child.id().to_string()])
             .status()
             .unwrap();
         assert!(child.wait().unwrap().success());
     };
-    run_until_interrupted(&state);
+    run_until_stopped(&state, "-INT");
     let saved: World = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert_eq!(saved.sisense.dashboards.len(), 3 + 3);
     // The second start loads the state instead of seeding (and adding bulk dashboards) again.
     std::fs::remove_file(&config).unwrap();
-    run_until_interrupted(&state);
+    run_until_stopped(&state, "-TERM");
     let again: World = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
     assert_eq!(again.sisense.dashboards.len(), 6);
     assert!(
         std::fs::read_to_string(&config)
             .unwrap()
             .contains("[profiles.sandbox-mindzie]")
+    );
+}
+
+#[test]
+fn write_config_never_replaces_a_config_it_did_not_write() {
+    let dir = TempDir::new().unwrap();
+    let mine = dir.path().join("config.toml");
+    std::fs::write(&mine, "[profiles.prod]\nvendor = \"sisense\"\n").unwrap();
+    assert_cmd::Command::cargo_bin("dashshare")
+        .unwrap()
+        .args(["sandbox", "--write-config"])
+        .arg(&mine)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a config the sandbox wrote"));
+    assert!(
+        std::fs::read_to_string(&mine)
+            .unwrap()
+            .starts_with("[profiles.prod]")
     );
 }
