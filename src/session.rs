@@ -73,6 +73,16 @@ impl Session {
         self.credential().await.map(|_| ())
     }
 
+    /// `GET` base URL + `segments` with `query`, asking for JSON. Reads may always be resent.
+    pub async fn get(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Reply> {
+        let request = self
+            .http
+            .request(reqwest::Method::GET, segments)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .query(query);
+        self.send(request, true).await
+    }
+
     /// Sends `request` with the credential attached; see `HttpClient::execute` for retries.
     pub async fn send(&self, request: reqwest::RequestBuilder, idempotent: bool) -> Result<Reply> {
         let request = request.build().map_err(|err| {

@@ -16,7 +16,7 @@ use super::lookup::{dashboard_titled, narrowed, pick_unique};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
+use crate::http::{HttpClient, HttpOptions, secret_header};
 use crate::model::{Access, Level, Principal, PrincipalKind, Share, ShareKey, ShareSet};
 use crate::session::{Credential, FixedCredential, Session};
 use crate::vendor::Vendor;
@@ -69,18 +69,10 @@ impl Eci {
         self.session.http()
     }
 
-    async fn get(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Reply> {
-        let request = self
-            .http()
-            .request(Method::GET, segments)
-            .header(ACCEPT, "application/json")
-            .query(query);
-        self.session.send(request, true).await
-    }
-
     /// A list endpoint narrowed by one `filter` expression.
     async fn find(&self, resource: &str, filter: &str, doing: &str) -> Result<Vec<Value>> {
         let reply = self
+            .session
             .get(&["api", "v3", resource], &[("filter", filter)])
             .await?;
         if !reply.is_success() {
@@ -96,6 +88,7 @@ impl Eci {
         loop {
             let number = page.to_string();
             let reply = self
+                .session
                 .get(
                     &["api", "v3", "dashboard"],
                     &[("pageSize", PAGE_SIZE), ("pageNumber", &number)],
@@ -274,6 +267,7 @@ impl ShareProvider for Eci {
 
     async fn check(&self) -> Result<Identity> {
         let reply = self
+            .session
             .get(
                 &["api", "v3", "dashboard"],
                 &[("pageSize", "1"), ("pageNumber", "1")],
@@ -336,6 +330,7 @@ impl ShareProvider for Eci {
     async fn read_shares(&self, dashboard: &Dashboard) -> Result<Snapshot> {
         let id = dashboard.id.as_str();
         let reply = self
+            .session
             .get(&["api", "v3", "dashboard", id, "share"], &[])
             .await?;
         if reply.status == StatusCode::NOT_FOUND {

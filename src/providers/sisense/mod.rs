@@ -109,22 +109,13 @@ impl Sisense {
         self.session.http()
     }
 
-    async fn get(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Reply> {
-        let request = self
-            .http()
-            .request(Method::GET, segments)
-            .header(ACCEPT, "application/json")
-            .query(query);
-        self.session.send(request, true).await
-    }
-
     async fn get_json<T: DeserializeOwned>(
         &self,
         segments: &[&str],
         query: &[(&str, &str)],
         doing: &str,
     ) -> Result<T> {
-        let reply = self.get(segments, query).await?;
+        let reply = self.session.get(segments, query).await?;
         if !reply.is_success() {
             return Err(failure(self.http(), &reply, doing));
         }
@@ -166,7 +157,10 @@ impl Sisense {
         if name.len() != 24 || !name.chars().all(|c| c.is_ascii_hexdigit()) {
             return Ok(None);
         }
-        let reply = self.get(&["api", "v1", resource, name], &[]).await?;
+        let reply = self
+            .session
+            .get(&["api", "v1", resource, name], &[])
+            .await?;
         match reply.status {
             status if status.is_success() => Ok(Some(name.to_string())),
             StatusCode::NOT_FOUND => Ok(None),
@@ -202,7 +196,7 @@ impl Sisense {
             PrincipalKind::Group => ["api", "v1", "groups", key.id.as_str()],
             PrincipalKind::Everyone => return None,
         };
-        let reply = match self.get(&segments, &[]).await {
+        let reply = match self.session.get(&segments, &[]).await {
             Ok(reply) if reply.is_success() => reply,
             Ok(reply) => {
                 tracing::debug!(
@@ -233,7 +227,10 @@ impl ShareProvider for Sisense {
 
     async fn check(&self) -> Result<Identity> {
         self.session.ensure_logged_in().await?;
-        let reply = self.get(&["api", "v1", "users", "loggedin"], &[]).await?;
+        let reply = self
+            .session
+            .get(&["api", "v1", "users", "loggedin"], &[])
+            .await?;
         // Versions without this endpoint answer 404: the login itself is then the check.
         let user = match reply.status {
             status if status.is_success() => reply.json::<User>().ok(),
@@ -312,6 +309,7 @@ impl ShareProvider for Sisense {
 
     async fn read_shares(&self, dashboard: &Dashboard) -> Result<Snapshot> {
         let reply = self
+            .session
             .get(&["api", "v1", "dashboards", dashboard.id.as_str()], &[])
             .await?;
         if reply.status == StatusCode::NOT_FOUND {
