@@ -13,7 +13,7 @@ use crate::model::{
     self, Access, Action, Change, Intent, Level, Mode, Outcome, PlanError, Principal,
     PrincipalKind, Share, ShareKey, ShareSet,
 };
-use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider};
+use crate::providers::{self, BlindChange, Dashboard, Resolved, ShareProvider};
 use crate::vendor::Support;
 
 /// How many principal look-ups run at once.
@@ -121,16 +121,13 @@ pub async fn change_shares(
         )));
     }
 
-    let mut names = snapshot.names.clone();
-    let unnamed: Vec<ShareKey> = plan
+    // Named principals show as the user wrote them; only the others need the vendor's names.
+    let others = plan
         .outcomes
         .iter()
-        .filter(|o| !names.contains_key(&o.key) && !resolved.iter().any(|r| r.key == o.key))
-        .map(|o| o.key.clone())
-        .collect();
-    if !unnamed.is_empty() {
-        names.extend(provider.describe(&unnamed).await);
-    }
+        .map(|o| &o.key)
+        .filter(|key| !resolved.iter().any(|r| &r.key == *key));
+    let names = providers::names_for(provider, snapshot.names, others).await;
     Ok(ShareReport {
         dashboard: snapshot.dashboard,
         dry_run: request.dry_run,

@@ -6,7 +6,7 @@ use crate::cli::{GlobalArgs, ListArgs, OutputFormat};
 use crate::error::Result;
 use crate::model::{Level, PrincipalKind};
 use crate::output;
-use crate::providers::Dashboard;
+use crate::providers::{self, Dashboard, Snapshot};
 
 #[derive(Serialize)]
 struct Listing {
@@ -27,19 +27,14 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
     let (_profile, provider) = super::connect(global)?;
     provider.vendor().ensure_can_list()?;
     let dashboard = provider.resolve_dashboard(&args.dashboard).await?;
-    let snapshot = provider.read_shares(&dashboard).await?;
-    let mut names = snapshot.names.clone();
-    let unnamed: Vec<_> = snapshot
-        .shares
-        .iter()
-        .map(|s| s.key.clone())
-        .filter(|key| !names.contains_key(key))
-        .collect();
-    if !unnamed.is_empty() {
-        names.extend(provider.describe(&unnamed).await);
-    }
-    let shares: Vec<ShareRow> = snapshot
-        .shares
+    let Snapshot {
+        dashboard,
+        shares,
+        names,
+        ..
+    } = provider.read_shares(&dashboard).await?;
+    let names = providers::names_for(provider.as_ref(), names, shares.iter().map(|s| &s.key)).await;
+    let shares: Vec<ShareRow> = shares
         .iter()
         .map(|share| ShareRow {
             principal: names
@@ -51,10 +46,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
             access: share.level,
         })
         .collect();
-    let listing = Listing {
-        dashboard: snapshot.dashboard,
-        shares,
-    };
+    let listing = Listing { dashboard, shares };
     match global.output {
         OutputFormat::Json => output::print_json(&listing),
         OutputFormat::Table => {

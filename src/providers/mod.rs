@@ -126,6 +126,23 @@ pub trait ShareProvider: Send + Sync {
     }
 }
 
+/// Readable names for `keys`: those in `known` (what the read carried), the rest from `describe`.
+pub async fn names_for<'k>(
+    provider: &dyn ShareProvider,
+    mut known: HashMap<ShareKey, String>,
+    keys: impl IntoIterator<Item = &'k ShareKey>,
+) -> HashMap<ShareKey, String> {
+    let unnamed: Vec<ShareKey> = keys
+        .into_iter()
+        .filter(|key| !known.contains_key(*key))
+        .cloned()
+        .collect();
+    if !unnamed.is_empty() {
+        known.extend(provider.describe(&unnamed).await);
+    }
+    known
+}
+
 /// Public share links and embeds, for vendors that have them (mindzie).
 #[async_trait]
 pub trait LinkProvider: ShareProvider {
