@@ -503,3 +503,30 @@ fn write_config_never_replaces_a_config_it_did_not_write() {
             .starts_with("[profiles.prod]")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn appviewx_calls_without_gwsource_are_refused() {
+    let sandbox = Sandbox::start(World::seeded(), &SandboxOptions::default())
+        .await
+        .unwrap();
+    let url = sandbox.url(dashshare::vendor::Vendor::Appviewx);
+    let client = reqwest::Client::new();
+    for (method, path) in [
+        (reqwest::Method::POST, "/avxapi/login"),
+        (reqwest::Method::POST, "/avxapi/usergroup-search"),
+        (
+            reqwest::Method::PUT,
+            "/avxapi/dashboard-share-usergroupdetails-update?name=Ops%20Board",
+        ),
+    ] {
+        let answer = client
+            .request(method, format!("{url}{path}"))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "{path}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["appStatusCode"], "ADC_GW_0001", "{path}");
+    }
+}

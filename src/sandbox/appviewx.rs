@@ -26,6 +26,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/avxapi/usergroup-search", post(search_groups))
         .route_layer(middleware::from_fn_with_state(shared.clone(), authorize))
         .route("/avxapi/login", post(login))
+        .route_layer(middleware::from_fn(require_gwsource))
         .with_state(shared)
 }
 
@@ -43,15 +44,20 @@ fn answer(
         .into_response()
 }
 
-fn gwsource_missing(query: &HashMap<String, String>) -> Option<Response> {
-    (!query.contains_key("gwsource")).then(|| {
-        answer(
+/// Every AppViewX call names its source (`gwsource`, "web" or "external").
+async fn require_gwsource(request: Request, next: Next) -> Response {
+    let named = request.uri().query().is_some_and(|query| {
+        url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| key == "gwsource")
+    });
+    if !named {
+        return answer(
             StatusCode::BAD_REQUEST,
             Some("ADC_GW_0001"),
             Some("gwsource is mandatory"),
             Value::Null,
-        )
-    })
+        );
+    }
+    next.run(request).await
 }
 
 async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
@@ -71,14 +77,7 @@ async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     next.run(request).await
 }
 
-async fn login(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(response) = gwsource_missing(&query) {
-        return response;
-    }
+async fn login(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     let header = |name: &str| {
         headers
             .get(name)
@@ -117,14 +116,7 @@ async fn login(
 }
 
 /// Groups whose name contains `filterValue` (ignoring case), a page at a time.
-async fn search_groups(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<HashMap<String, String>>,
-    body: Option<Json<Value>>,
-) -> Response {
-    if let Some(response) = gwsource_missing(&query) {
-        return response;
-    }
+async fn search_groups(State(shared): State<Arc<Shared>>, body: Option<Json<Value>>) -> Response {
     let payload = body.map(|Json(b)| b["payload"].clone()).unwrap_or_default();
     let filter = payload["filterValue"]
         .as_str()
@@ -158,9 +150,6 @@ async fn update(
     Query(query): Query<HashMap<String, String>>,
     body: Option<Json<Value>>,
 ) -> Response {
-    if let Some(response) = gwsource_missing(&query) {
-        return response;
-    }
     let name = query.get("name").cloned().unwrap_or_default();
     if name.trim().is_empty() || name.contains(['/', '\\']) {
         return answer(
