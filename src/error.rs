@@ -22,6 +22,10 @@ pub enum Error {
     /// A remote operation failed (after retries where retrying was safe).
     #[error("{0}")]
     Remote(String),
+
+    /// `diff --exit-code`: the servers differ from the file. Not a failure, but cron must see it.
+    #[error("{0}")]
+    Drift(String),
 }
 
 /// The contract's exit codes.
@@ -31,6 +35,7 @@ pub enum ExitCode {
     RemoteFailure = 1,
     BadInput = 2,
     AuthFailure = 3,
+    Drift = 4,
 }
 
 impl Error {
@@ -49,6 +54,7 @@ impl Error {
             Error::Unsupported(m) => Error::Unsupported(format!("{m}; {more}")),
             Error::Auth(m) => Error::Auth(format!("{m}; {more}")),
             Error::Remote(m) => Error::Remote(format!("{m}; {more}")),
+            Error::Drift(m) => Error::Drift(format!("{m}; {more}")),
         }
     }
 
@@ -57,6 +63,7 @@ impl Error {
             Error::Invalid(_) | Error::Unsupported(_) => ExitCode::BadInput,
             Error::Auth(_) => ExitCode::AuthFailure,
             Error::Remote(_) => ExitCode::RemoteFailure,
+            Error::Drift(_) => ExitCode::Drift,
         }
     }
 }

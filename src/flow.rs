@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    self, Access, Action, Change, Intent, Level, Mode, Outcome, PlanError, Principal,
+    self, Access, Action, Change, Intent, Level, Mode, Outcome, Plan, PlanError, Principal,
     PrincipalKind, Share, ShareKey, ShareSet,
 };
 use crate::providers::{self, BlindChange, Dashboard, Resolved, ShareProvider};
@@ -100,34 +100,29 @@ pub async fn change_shares(
             change: request.change,
         })
         .collect();
-    let mut plan = model::plan(&snapshot.shares, &intents, request.mode)
-        .map_err(|err| plan_error(err, &resolved))?;
-    if provider.vendor().capabilities().everyone_alone {
-        plan = model::everyone_stands_alone(plan);
-    }
+    let plan = plan_shares(
+        provider,
+        &snapshot.shares,
+        &intents,
+        request.mode,
+        &resolved,
+    )?;
 
     let write = plan.changes_anything() && !request.dry_run;
     if write {
         provider.write_shares(&snapshot, &plan.after).await?;
     }
-    let mut publish = write && request.publish && provider.vendor().capabilities().publish;
-    let mut publish_error = None;
-    if publish && let Err(err) = provider.publish(&snapshot.dashboard).await {
-        publish = false;
-        publish_error = Some(err.and_then_say(format!(
-            "the shares were written but the dashboard was not published: run \
-             `dashshare publish {}` (as its owner) once the cause is fixed",
-            snapshot.dashboard.id
-        )));
-    }
+    let publish_error = if write && request.publish {
+        publish_written(provider, &snapshot.dashboard).await
+    } else {
+        None
+    };
+    let publish = write
+        && request.publish
+        && provider.vendor().capabilities().publish
+        && publish_error.is_none();
 
-    // Named principals show as the user wrote them; only the others need the vendor's names.
-    let others = plan
-        .outcomes
-        .iter()
-        .map(|o| &o.key)
-        .filter(|key| !resolved.iter().any(|r| &r.key == *key));
-    let names = providers::names_for(provider, snapshot.names, others).await;
+    let names = names_of_others(provider, snapshot.names, &plan, &resolved).await;
     Ok(ShareReport {
         dashboard: snapshot.dashboard,
         dry_run: request.dry_run,
@@ -140,6 +135,52 @@ pub async fn change_shares(
     })
 }
 
+/// The plan for `intents` against `current`, with the vendor's own rules applied.
+pub fn plan_shares(
+    provider: &dyn ShareProvider,
+    current: &ShareSet,
+    intents: &[Intent],
+    mode: Mode,
+    resolved: &[Resolved],
+) -> Result<Plan> {
+    let plan = model::plan(current, intents, mode).map_err(|err| plan_error(err, resolved))?;
+    Ok(if provider.vendor().capabilities().everyone_alone {
+        model::everyone_stands_alone(plan)
+    } else {
+        plan
+    })
+}
+
+/// Publishes a dashboard whose shares were just written, on vendors with a publish step; the
+/// error says how to finish the job, since the write itself stands.
+pub async fn publish_written(provider: &dyn ShareProvider, dashboard: &Dashboard) -> Option<Error> {
+    if !provider.vendor().capabilities().publish {
+        return None;
+    }
+    let err = provider.publish(dashboard).await.err()?;
+    Some(err.and_then_say(format!(
+        "the shares were written but the dashboard was not published: run \
+         `dashshare publish {}` (as its owner) once the cause is fixed",
+        dashboard.id
+    )))
+}
+
+/// Readable names for the shares in `plan` that no named principal stands for (named ones show
+/// as the user wrote them).
+pub async fn names_of_others(
+    provider: &dyn ShareProvider,
+    known: HashMap<ShareKey, String>,
+    plan: &Plan,
+    resolved: &[Resolved],
+) -> HashMap<ShareKey, String> {
+    let others = plan
+        .outcomes
+        .iter()
+        .map(|o| &o.key)
+        .filter(|key| !resolved.iter().any(|r| &r.key == *key));
+    providers::names_for(provider, known, others).await
+}
+
 /// For vendors that cannot read shares: what was asked is sent in one call, and reported as sent.
 async fn change_blind(
     provider: &dyn ShareProvider,
@@ -149,13 +190,13 @@ async fn change_blind(
 ) -> Result<ShareReport> {
     let (change, action, level, note) = match (request.change, request.mode) {
         (Change::Grant(access), Mode::Replace) => (
-            BlindChange::Replace(access),
+            None,
             Action::Added,
             Some(Level::Access(access)),
             REPLACED_BLIND,
         ),
         (Change::Grant(access), Mode::Merge) => (
-            BlindChange::Grant(access),
+            Some(BlindChange::Grant(access)),
             Action::Added,
             Some(Level::Access(access)),
             if access == Access::View && provider.vendor().capabilities().scoped_revoke {
@@ -165,22 +206,25 @@ async fn change_blind(
             },
         ),
         (Change::Revoke, _) => (
-            BlindChange::Revoke(request.revoke_scope),
+            Some(BlindChange::Revoke(request.revoke_scope)),
             Action::Removed,
             None,
             SENT_BLIND,
         ),
     };
     let keys: Vec<ShareKey> = resolved.iter().map(|r| r.key.clone()).collect();
-    if !request.dry_run {
-        provider.send_blind(&dashboard, &keys, change).await?;
-    }
     let sent = ShareSet::new(keys.iter().filter_map(|key| {
         level.map(|level| Share {
             key: key.clone(),
             level,
         })
     }));
+    if !request.dry_run {
+        match change {
+            Some(change) => provider.send_blind(&dashboard, &keys, change).await?,
+            None => provider.replace_shares(&dashboard, &sent).await?,
+        }
+    }
     let outcomes = keys
         .into_iter()
         .map(|key| Outcome {
@@ -203,7 +247,7 @@ async fn change_blind(
     })
 }
 
-fn results(
+pub fn results(
     outcomes: Vec<Outcome>,
     resolved: &[Resolved],
     names: &HashMap<ShareKey, String>,

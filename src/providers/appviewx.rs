@@ -10,11 +10,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::lookup::pick_unique;
-use super::{BlindChange, Dashboard, Identity, Resolved, ShareProvider};
+use super::{Dashboard, Identity, Resolved, ShareProvider};
 use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
-use crate::model::{Access, Principal, PrincipalKind, ShareKey};
+use crate::model::{Access, Level, Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::session::{Credential, Login, Session};
 use crate::vendor::Vendor;
 
@@ -258,26 +258,27 @@ impl ShareProvider for AppViewX {
         }
     }
 
-    async fn send_blind(
-        &self,
-        dashboard: &Dashboard,
-        keys: &[ShareKey],
-        change: BlindChange,
-    ) -> Result<()> {
-        let BlindChange::Replace(access) = change else {
-            return Err(self.unsupported("can only set the complete group lists (grant --replace)"));
+    async fn replace_shares(&self, dashboard: &Dashboard, shares: &ShareSet) -> Result<()> {
+        let mut lists = GroupLists {
+            read_user_groups: Vec::new(),
+            read_write_user_groups: Vec::new(),
         };
-        let names: Vec<&str> = keys.iter().map(|key| key.id.as_str()).collect();
-        let lists = match access {
-            Access::View => GroupLists {
-                read_user_groups: names,
-                read_write_user_groups: Vec::new(),
-            },
-            Access::Edit => GroupLists {
-                read_user_groups: Vec::new(),
-                read_write_user_groups: names,
-            },
-        };
+        for share in shares.iter() {
+            match (share.key.kind, share.level) {
+                (PrincipalKind::Group, Level::Access(Access::View)) => {
+                    lists.read_user_groups.push(share.key.id.as_str());
+                }
+                (PrincipalKind::Group, Level::Access(Access::Edit)) => {
+                    lists.read_write_user_groups.push(share.key.id.as_str());
+                }
+                _ => {
+                    return Err(self.unsupported(&format!(
+                        "shares dashboards only with groups at view or edit, not {} '{}' at {}",
+                        share.key.kind, share.key.id, share.level
+                    )));
+                }
+            }
+        }
         let http = self.session.http();
         let request = http
             .request(

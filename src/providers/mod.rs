@@ -62,8 +62,6 @@ pub enum BlindChange {
     Grant(Access),
     /// Revoke at one access level, or at every level with `None`.
     Revoke(Option<Access>),
-    /// The keys, at this access, become the complete share set (AppViewX).
-    Replace(Access),
 }
 
 /// Who the credentials belong to, for `check`.
@@ -114,6 +112,12 @@ pub trait ShareProvider: Send + Sync {
         _change: BlindChange,
     ) -> Result<()> {
         Err(self.unsupported("needs the current shares read before a change"))
+    }
+
+    /// For vendors whose only write is a complete one and that cannot read (AppViewX): makes
+    /// `shares` the dashboard's complete share set.
+    async fn replace_shares(&self, _dashboard: &Dashboard, _shares: &ShareSet) -> Result<()> {
+        Err(self.unsupported("cannot replace a whole share set"))
     }
 
     /// Best-effort readable names (emails, group names) for share ids; ids it cannot name are left out.

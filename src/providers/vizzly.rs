@@ -166,9 +166,6 @@ impl ShareProvider for Vizzly {
                 "revoking",
                 vec![scope(Access::View), scope(Access::Edit)],
             ),
-            BlindChange::Replace(_) => {
-                return Err(self.unsupported("cannot replace a whole share set"));
-            }
         };
         let body = Permissions {
             permissions: permissions(&dashboard.id, keys, &scopes),
