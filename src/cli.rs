@@ -18,8 +18,8 @@ before anything is written, and granting what is already there changes nothing."
     after_help = "Configuration: --config PATH, $DASHSHARE_CONFIG, $XDG_CONFIG_HOME/dashshare/config.toml or \
 ~/.config/dashshare/config.toml; choose a profile with -p/--profile or $DASHSHARE_PROFILE. Without a config file \
 use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, DASHSHARE_API_KEY, DASHSHARE_TOKEN.\n\
-Exit codes: 0 done (also when nothing changed), 1 a remote operation failed, 2 bad invocation, configuration or \
-input (nothing was changed), 3 authentication failed."
+Exit codes: 0 done (also when nothing changed), 1 a remote operation failed (or some rows of an apply), 2 bad \
+invocation, configuration or input (nothing was changed), 3 authentication failed, 4 `diff --exit-code` found drift."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -99,7 +99,11 @@ pub enum Command {
     Link(LinkCommand),
     /// Print a ready <iframe> snippet that embeds a dashboard (mindzie)
     Embed(EmbedArgs),
-    /// List the runs recorded in the journal (every grant, revoke and undo that wrote)
+    /// Make dashboards' shares match a YAML or CSV file (adds what is missing; --prune also removes)
+    Apply(ApplyArgs),
+    /// Show what `apply FILE` would change, without writing (--exit-code: exit 4 on drift)
+    Diff(DiffArgs),
+    /// List the runs recorded in the journal (every apply, grant, revoke and undo that wrote)
     History,
     /// Put every dashboard of a run back as it was before the run
     Undo(UndoArgs),
@@ -204,6 +208,59 @@ pub struct RevokeArgs {
 pub struct ListArgs {
     /// Dashboard id, or name:TITLE
     pub dashboard: String,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "The file is YAML (.yaml/.yml: `shares:` entries with profile, dashboard, users, groups, \
+everyone, access) or CSV (.csv: columns profile,dashboard,principal,access; principal is user:NAME, group:NAME or \
+everyone). A row without a profile uses the one chosen by -p/--profile, default_profile or --vendor/--url. Every \
+row is checked before any request; each principal is looked up once per profile, and each dashboard is read once \
+and written at most once. Exit codes: 0 done, 1 some dashboards failed (see --failed-out), 2 bad file or \
+invocation (nothing was changed), 3 authentication failed."
+)]
+pub struct ApplyArgs {
+    /// YAML (.yaml, .yml) or CSV (.csv) file of the shares dashboards should have
+    pub file: PathBuf,
+    /// Read and plan everything, print the plan, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// With --prune: refuse the run, before any write, if it would remove more than N shares
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_removals: usize,
+    /// Write the rows of dashboards that failed to this CSV, ready to pass to `apply` again
+    #[arg(long, value_name = "CSV")]
+    pub failed_out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Prints what `dashshare apply FILE` would add, update and (with --prune) remove, reading \
+every dashboard once and writing nothing. Exit codes: 0 in sync (or drift without --exit-code), 4 with \
+--exit-code when anything differs, 1 a dashboard could not be read, 2 bad file or invocation, 3 authentication \
+failed. Vendors that cannot read their shares (vizzly, appviewx) cannot be compared: their rows show as `sent`."
+)]
+pub struct DiffArgs {
+    /// YAML (.yaml, .yml) or CSV (.csv) file of the shares dashboards should have
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Exit 4 when the servers differ from the file (for cron and CI alerts)
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+/// What `apply` and `diff` share.
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// Make the file authoritative for the dashboards it names: remove their other shares (never the owner)
+    #[arg(long)]
+    pub prune: bool,
+    /// Dashboards worked on at once
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
 }
 
 #[derive(Debug, Clone, Args)]

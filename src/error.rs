@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// What went wrong, in words a user can act on. Messages never contain a secret.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// Bad invocation, configuration or input: an unknown principal, a malformed value, a missing
     /// setting. Nothing was changed on any server.

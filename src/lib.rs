@@ -1,5 +1,6 @@
 //! dashshare: grant, revoke and list dashboard shares on five BI vendors through their REST APIs.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -52,6 +52,9 @@ pub struct Session {
     /// Set when a fresh login was still refused: logging in again for every later request would
     /// only invalidate other sessions of the same account.
     renewal_failed: AtomicBool,
+    /// A login the server refused: the many requests of a bulk run report it instead of each
+    /// trying the bad credentials again (and perhaps locking the account).
+    refused: std::sync::OnceLock<crate::error::Error>,
 }
 
 impl Session {
@@ -61,6 +64,7 @@ impl Session {
             login,
             current: Mutex::new(None),
             renewal_failed: AtomicBool::new(false),
+            refused: std::sync::OnceLock::new(),
         }
     }
 
@@ -116,7 +120,18 @@ impl Session {
         if let Some((generation, credential)) = current.as_ref() {
             return Ok((*generation, credential.clone()));
         }
-        let credential = Arc::new(self.login.login(&self.http).await?);
+        if let Some(err) = self.refused.get() {
+            return Err(err.clone());
+        }
+        let credential = match self.login.login(&self.http).await {
+            Ok(credential) => Arc::new(credential),
+            Err(err) => {
+                if matches!(err, crate::error::Error::Auth(_)) {
+                    let _ = self.refused.set(err.clone());
+                }
+                return Err(err);
+            }
+        };
         *current = Some((1, credential.clone()));
         Ok((1, credential))
     }

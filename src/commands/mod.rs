@@ -1,6 +1,7 @@
 //! One file per command; this one dispatches and holds what several commands share: choosing the
 //! profile and building its provider.
 
+mod apply;
 mod check;
 mod completions;
 mod dashboards;
@@ -36,6 +37,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Publish(args) => publish::run(global, args).await,
         Command::Link(command) => link::run(global, command).await,
         Command::Embed(args) => embed::run(global, args).await,
+        Command::Apply(args) => apply::apply(global, args).await,
+        Command::Diff(args) => apply::diff(global, args).await,
         Command::History => history::run(global),
         Command::Undo(args) => undo::run(global, args).await,
         Command::Vendors => vendors::run(global),
@@ -80,20 +83,48 @@ pub(crate) fn connect_links(global: &GlobalArgs) -> Result<(Profile, Box<dyn Lin
 }
 
 fn profile_and_options(global: &GlobalArgs) -> Result<(Profile, HttpOptions)> {
-    let selection = Selection {
-        config: global.config.clone(),
-        profile: global.profile.clone(),
-        vendor: global.vendor,
-        url: global.url.clone(),
+    let profile = load_profile(global, None)?;
+    warn_if_insecure(global);
+    let options = http_options(global, &profile);
+    Ok((profile, options))
+}
+
+/// The profile a name from a file stands for; `None` is the command line's choice.
+pub(crate) fn load_profile(global: &GlobalArgs, named: Option<&str>) -> Result<Profile> {
+    let selection = match named {
+        None => Selection {
+            config: global.config.clone(),
+            profile: global.profile.clone(),
+            vendor: global.vendor,
+            url: global.url.clone(),
+        },
+        Some(name) if global.vendor.is_some() => {
+            return Err(crate::error::Error::invalid(format!(
+                "it names profile '{name}', but --vendor/--url work without a config file; leave \
+                 the profile out, or choose the config with --config"
+            )));
+        }
+        Some(name) => Selection {
+            config: global.config.clone(),
+            profile: Some(name.to_string()),
+            vendor: None,
+            url: None,
+        },
     };
-    let profile = config::load_profile(&selection, &|name| std::env::var(name).ok())?;
+    config::load_profile(&selection, &|name| std::env::var(name).ok())
+}
+
+pub(crate) fn warn_if_insecure(global: &GlobalArgs) {
     if global.insecure {
         eprintln!(
             "WARNING: --insecure: TLS certificates are NOT verified. Anyone on the network path can read \
              the credentials and the answers. Use --ca-cert PEM instead."
         );
     }
-    let options = HttpOptions {
+}
+
+pub(crate) fn http_options(global: &GlobalArgs, profile: &Profile) -> HttpOptions {
+    HttpOptions {
         timeout: global
             .timeout
             .map(Duration::from_secs)
@@ -103,8 +134,7 @@ fn profile_and_options(global: &GlobalArgs) -> Result<(Profile, HttpOptions)> {
         insecure: global.insecure,
         rate_limit: profile.rate_limit,
         ..HttpOptions::default()
-    };
-    Ok((profile, options))
+    }
 }
 
 /// The principals named by `--user`, `--group` and `--everyone`, in that order, trimmed; an

@@ -1,0 +1,268 @@
+//! What the file wants, per profile and dashboard: the rows grouped, de-duplicated and checked
+//! against each profile's vendor before any request. A file with any problem is refused whole.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::input::{self, Problem, Row};
+use crate::config::Profile;
+use crate::error::{Error, Result};
+use crate::model::{Access, Principal};
+use crate::vendor::{Support, Vendor};
+
+/// How many distinct problems are spelled out before the rest are only counted.
+const PROBLEMS_SHOWN: usize = 50;
+
+/// One share the file asks for on a dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub principal: Principal,
+    pub access: Access,
+    pub line: u64,
+}
+
+/// A dashboard as the file names it (an id or `name:TITLE`) and what it should have.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub dashboard: String,
+    /// Sorted by principal, each principal once.
+    pub wanted: Vec<Wanted>,
+}
+
+/// The dashboards of one profile.
+#[derive(Debug)]
+pub struct Site {
+    pub profile: Profile,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug)]
+pub struct Desired {
+    pub sites: Vec<Site>,
+    /// Rows read from the file (before duplicates were merged).
+    pub rows: usize,
+}
+
+impl Desired {
+    pub fn dashboards(&self) -> usize {
+        self.sites.iter().map(|site| site.targets.len()).sum()
+    }
+}
+
+/// Loads a profile by the name a row gives, or the command line's choice for `None`.
+pub type ProfileLoader<'a> = &'a mut dyn FnMut(Option<&str>) -> Result<Profile>;
+
+/// Reads `path` and checks every row; fails naming every problem at once.
+pub fn gather(path: &Path, load_profile: ProfileLoader, prune: bool) -> Result<Desired> {
+    let mut gathering = Gathering {
+        load_profile,
+        prune,
+        sites: Vec::new(),
+        profiles: HashMap::new(),
+        targets: HashMap::new(),
+        problems: Vec::new(),
+        rows: 0,
+    };
+    let mut problems = Vec::new();
+    input::read(path, &mut |row| gathering.add(row), &mut problems)?;
+    let Gathering {
+        mut sites,
+        problems: row_problems,
+        rows,
+        ..
+    } = gathering;
+    problems.extend(row_problems);
+    for site in &mut sites {
+        for target in &mut site.targets {
+            settle(site.profile.vendor, target, &mut problems);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(refusal(path, problems));
+    }
+    if rows == 0 {
+        return Err(Error::invalid(format!(
+            "{} lists no shares; nothing to apply",
+            path.display()
+        )));
+    }
+    Ok(Desired { sites, rows })
+}
+
+struct Gathering<'a> {
+    load_profile: &'a mut dyn FnMut(Option<&str>) -> Result<Profile>,
+    prune: bool,
+    sites: Vec<Site>,
+    /// A row's profile name → its site, or why that profile cannot be used.
+    profiles: HashMap<Option<String>, std::result::Result<usize, String>>,
+    /// Per site: dashboard as written → target.
+    targets: HashMap<usize, HashMap<String, usize>>,
+    problems: Vec<Problem>,
+    rows: usize,
+}
+
+impl Gathering<'_> {
+    fn add(&mut self, row: Row) {
+        self.rows += 1;
+        let site = match self.site_of(row.profile.as_deref()) {
+            Ok(site) => site,
+            Err(message) => {
+                self.problems.push(Problem::at(row.line, message));
+                return;
+            }
+        };
+        let vendor = self.sites[site].profile.vendor;
+        if let Err(message) = check_row(vendor, &row, self.prune) {
+            self.problems.push(Problem::at(row.line, message));
+            return;
+        }
+        let wanted = Wanted {
+            principal: row.principal,
+            access: row.access,
+            line: row.line,
+        };
+        let site_targets = &mut self.sites[site].targets;
+        let index = self.targets.entry(site).or_default();
+        match index.get(row.dashboard.as_str()) {
+            Some(&at) => site_targets[at].wanted.push(wanted),
+            None => {
+                index.insert(row.dashboard.clone(), site_targets.len());
+                site_targets.push(Target {
+                    dashboard: row.dashboard,
+                    wanted: vec![wanted],
+                });
+            }
+        }
+    }
+
+    fn site_of(&mut self, profile: Option<&str>) -> std::result::Result<usize, String> {
+        if let Some(known) = self.profiles.get(&profile.map(str::to_string)) {
+            return known.clone();
+        }
+        let found = match (self.load_profile)(profile) {
+            // Two names for one profile (a row's and the default) must share one site, or one
+            // dashboard could be written twice at once.
+            Ok(loaded) => Ok(
+                match self
+                    .sites
+                    .iter()
+                    .position(|s| s.profile.name == loaded.name)
+                {
+                    Some(index) => index,
+                    None => {
+                        self.sites.push(Site {
+                            profile: loaded,
+                            targets: Vec::new(),
+                        });
+                        self.sites.len() - 1
+                    }
+                },
+            ),
+            Err(err) => Err(match profile {
+                Some(name) => format!("profile '{name}': {err}"),
+                None => format!("the row names no profile, and {err}"),
+            }),
+        };
+        self.profiles
+            .insert(profile.map(str::to_string), found.clone());
+        found
+    }
+}
+
+/// What the vendor cannot do for this row, before any request.
+fn check_row(vendor: Vendor, row: &Row, prune: bool) -> std::result::Result<(), String> {
+    let caps = vendor.capabilities();
+    vendor
+        .ensure_principal(row.principal.kind(), Some(row.access))
+        .map_err(|err| format!("{}: {err}", row.principal))?;
+    if caps.replace_only && !prune {
+        return Err(format!(
+            "{vendor} can only set a dashboard's complete group lists, and cannot read them: run \
+             apply with --prune, so that the file states each dashboard's complete set"
+        ));
+    }
+    if prune && !caps.replace_only && caps.list != Support::Yes {
+        return Err(format!(
+            "{vendor} cannot read a dashboard's shares, so --prune cannot know what to remove; \
+             apply its rows without --prune"
+        ));
+    }
+    Ok(())
+}
+
+/// Sorts a target's shares, merges repeats, and reports what cannot stand together.
+fn settle(vendor: Vendor, target: &mut Target, problems: &mut Vec<Problem>) {
+    target
+        .wanted
+        .sort_by(|a, b| a.principal.cmp(&b.principal).then(a.line.cmp(&b.line)));
+    let mut conflicts = Vec::new();
+    target.wanted.dedup_by(|later, first| {
+        if later.principal != first.principal {
+            return false;
+        }
+        if later.access != first.access {
+            conflicts.push(Problem::at(
+                later.line,
+                format!(
+                    "{} is asked for at {} here and at {} on line {} for dashboard '{}': name it once",
+                    later.principal, later.access, first.access, first.line, target.dashboard
+                ),
+            ));
+        }
+        true
+    });
+    problems.extend(conflicts);
+    let everyone = target
+        .wanted
+        .iter()
+        .find(|w| w.principal == Principal::Everyone);
+    if let Some(everyone) = everyone
+        && vendor.capabilities().everyone_alone
+        && target.wanted.len() > 1
+    {
+        problems.push(Problem::at(
+            everyone.line,
+            format!(
+                "{vendor} shares a dashboard either with everyone or with users and groups, never \
+                 both: dashboard '{}' lists both",
+                target.dashboard
+            ),
+        ));
+    }
+}
+
+/// One error naming every problem; a message repeated on many lines is shown once, with a count.
+fn refusal(path: &Path, problems: Vec<Problem>) -> Error {
+    let total = problems.len();
+    let mut distinct: Vec<(Problem, usize)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for problem in problems {
+        match index.get(&problem.message) {
+            Some(&at) => distinct[at].1 += 1,
+            None => {
+                index.insert(problem.message.clone(), distinct.len());
+                distinct.push((problem, 0));
+            }
+        }
+    }
+    distinct.sort_by_key(|(problem, _)| problem.line);
+    let mut text = format!(
+        "{} has {total} problem{}; nothing was changed:",
+        path.display(),
+        if total == 1 { "" } else { "s" }
+    );
+    for (problem, more) in distinct.iter().take(PROBLEMS_SHOWN) {
+        text.push_str("\n  ");
+        text.push_str(&problem.to_string());
+        if *more > 0 {
+            text.push_str(&format!(" (and {more} more lines like it)"));
+        }
+    }
+    if distinct.len() > PROBLEMS_SHOWN {
+        text.push_str(&format!(
+            "\n  … and {} more distinct problems",
+            distinct.len() - PROBLEMS_SHOWN
+        ));
+    }
+    Error::invalid(text)
+}

@@ -1,0 +1,705 @@
+//! Carrying out a gathered file. Every principal is looked up once per profile and every
+//! dashboard reference resolved, all before any write; then each dashboard is read, planned,
+//! written once and published once, many dashboards at a time. A failure stops only its own
+//! dashboard.
+
+use std::collections::{BTreeSet, HashMap};
+
+use futures::StreamExt;
+use indicatif::ProgressBar;
+use serde::Serialize;
+
+use super::desired::{Site, Wanted};
+use crate::error::{Error, Result};
+use crate::flow;
+use crate::journal::{self, Entry, Journal};
+use crate::model::{
+    Access, Action, Change, Intent, Level, Mode, Plan, Principal, PrincipalKind, Share, ShareKey,
+    ShareSet,
+};
+use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
+use crate::vendor::{Support, Vendor};
+
+/// Why a write-only vendor's rows are what was sent, not what was found.
+const SENT_BLIND: &str = "sent as listed: this vendor cannot read permissions, so whether the share \
+     was already there is unknown";
+/// Why a complete-set write reports no removals.
+const REPLACED_BLIND: &str = "sent as part of the complete share set: groups the file does not \
+     list lost their access, and this vendor cannot say which had it";
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub prune: bool,
+    pub dry_run: bool,
+    pub max_removals: usize,
+    pub concurrency: usize,
+}
+
+/// Where each write is recorded, as soon as it is made.
+pub struct Recorder<'a> {
+    pub journal: &'a Journal,
+    pub run_id: &'a str,
+    pub command: &'a str,
+}
+
+/// A profile's dashboards and the provider that reaches them.
+pub struct Connected {
+    pub site: Site,
+    pub provider: Box<dyn ShareProvider>,
+}
+
+/// What happens (or happened) to one share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowAction {
+    Added,
+    Updated,
+    Unchanged,
+    Removed,
+    /// Sent to a vendor that cannot read shares: whether it changed anything is unknown.
+    Sent,
+    Failed,
+}
+
+impl RowAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowAction::Added => "added",
+            RowAction::Updated => "updated",
+            RowAction::Unchanged => "unchanged",
+            RowAction::Removed => "removed",
+            RowAction::Sent => "sent",
+            RowAction::Failed => "failed",
+        }
+    }
+
+    /// A difference between the server and the file that a read could see.
+    pub fn is_drift(self) -> bool {
+        matches!(
+            self,
+            RowAction::Added | RowAction::Updated | RowAction::Removed
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RowResult {
+    /// As the file names it, or the vendor's name for a share that `--prune` removes.
+    pub principal: String,
+    #[serde(rename = "type")]
+    pub kind: PrincipalKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub before: Option<Level>,
+    pub after: Option<Level>,
+    pub action: RowAction,
+    /// The file line that asked for it; none for a share that `--prune` removes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
+}
+
+#[derive(Debug)]
+pub struct DashboardResult {
+    pub profile: String,
+    pub vendor: Vendor,
+    pub dashboard: Dashboard,
+    pub written: bool,
+    pub published: bool,
+    pub rows: Vec<RowResult>,
+    pub error: Option<Error>,
+    /// What the file asked for here, for `--failed-out`.
+    pub wanted: Vec<Wanted>,
+}
+
+impl DashboardResult {
+    pub fn changes(&self) -> bool {
+        self.rows.iter().any(|row| row.action.is_drift())
+    }
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub dashboards: Vec<DashboardResult>,
+    /// Shares the run removes (or, in a dry run, would remove).
+    pub removals: usize,
+}
+
+/// One dashboard to work on: the file's targets that turned out to name it.
+struct Unit {
+    order: usize,
+    site: usize,
+    dashboard: Result<Dashboard>,
+    targets: Vec<usize>,
+}
+
+type Lookups<'s> = HashMap<&'s Principal, Result<Option<Resolved>>>;
+
+pub async fn execute(
+    sites: &[Connected],
+    options: &Options,
+    recorder: Option<&Recorder<'_>>,
+    progress: &ProgressBar,
+) -> Result<Report> {
+    let width = options.concurrency.max(1);
+    let lookups = resolve_principals(sites, width).await;
+    let units = resolve_dashboards(sites, width).await;
+    progress.set_length(units.len() as u64);
+
+    let work = Work {
+        sites,
+        lookups: &lookups,
+        options,
+        recorder,
+    };
+    let mut results: Vec<(usize, DashboardResult)> = if options.prune && !options.dry_run {
+        // The removal guard needs every plan before the first write.
+        progress.set_message("reading");
+        let staged: Vec<(usize, Staged)> = futures::stream::iter(units)
+            .map(|unit| {
+                let work = &work;
+                async move {
+                    let staged = work.stage(&unit).await;
+                    progress.inc(1);
+                    (unit.order, staged)
+                }
+            })
+            .buffer_unordered(width)
+            .collect()
+            .await;
+        let removals: usize = staged.iter().map(|(_, s)| s.removals()).sum();
+        if removals > options.max_removals {
+            return Err(too_many_removals(&staged, removals, options.max_removals));
+        }
+        progress.set_position(0);
+        progress.set_message("writing");
+        futures::stream::iter(staged)
+            .map(|(order, staged)| {
+                let work = &work;
+                async move {
+                    let done = work.write(staged).await;
+                    progress.inc(1);
+                    (order, done)
+                }
+            })
+            .buffer_unordered(width)
+            .collect()
+            .await
+    } else {
+        progress.set_message(if options.dry_run {
+            "reading"
+        } else {
+            "applying"
+        });
+        futures::stream::iter(units)
+            .map(|unit| {
+                let work = &work;
+                async move {
+                    let staged = work.stage(&unit).await;
+                    let done = if options.dry_run {
+                        work.unwritten(staged)
+                    } else {
+                        work.write(staged).await
+                    };
+                    progress.inc(1);
+                    (unit.order, done)
+                }
+            })
+            .buffer_unordered(width)
+            .collect()
+            .await
+    };
+    results.sort_by_key(|(order, _)| *order);
+    let dashboards: Vec<DashboardResult> = results.into_iter().map(|(_, r)| r).collect();
+    let removals = dashboards
+        .iter()
+        .flat_map(|d| &d.rows)
+        .filter(|row| row.action == RowAction::Removed)
+        .count();
+    Ok(Report {
+        dashboards,
+        removals,
+    })
+}
+
+/// Each distinct principal of each profile, looked up once.
+async fn resolve_principals(sites: &[Connected], width: usize) -> Vec<Lookups<'_>> {
+    let mut wanted: Vec<(usize, &Principal)> = Vec::new();
+    for (index, connected) in sites.iter().enumerate() {
+        let distinct: BTreeSet<&Principal> = connected
+            .site
+            .targets
+            .iter()
+            .flat_map(|t| &t.wanted)
+            .map(|w| &w.principal)
+            .collect();
+        wanted.extend(distinct.into_iter().map(|p| (index, p)));
+    }
+    let found: Vec<(usize, &Principal, Result<Option<Resolved>>)> = futures::stream::iter(wanted)
+        .map(|(index, principal)| async move {
+            let resolved = sites[index].provider.resolve_principal(principal).await;
+            (index, principal, resolved)
+        })
+        .buffer_unordered(width)
+        .collect()
+        .await;
+    let mut lookups: Vec<Lookups> = sites.iter().map(|_| HashMap::new()).collect();
+    for (index, principal, resolved) in found {
+        lookups[index].insert(principal, resolved);
+    }
+    lookups
+}
+
+/// Every target's dashboard; targets that name the same dashboard (by id and by title) become one
+/// unit, so that it is read and written once.
+async fn resolve_dashboards(sites: &[Connected], width: usize) -> Vec<Unit> {
+    let references: Vec<(usize, usize)> = sites
+        .iter()
+        .enumerate()
+        .flat_map(|(site, c)| (0..c.site.targets.len()).map(move |target| (site, target)))
+        .collect();
+    let mut found: Vec<(usize, usize, Result<Dashboard>)> = futures::stream::iter(references)
+        .map(|(site, target)| async move {
+            let reference = &sites[site].site.targets[target].dashboard;
+            let dashboard = sites[site].provider.resolve_dashboard(reference).await;
+            (site, target, dashboard)
+        })
+        .buffer_unordered(width)
+        .collect()
+        .await;
+    found.sort_by_key(|(site, target, _)| (*site, *target));
+    let mut units: Vec<Unit> = Vec::new();
+    let mut by_id: HashMap<(usize, String), usize> = HashMap::new();
+    for (site, target, dashboard) in found {
+        if let Ok(resolved) = &dashboard {
+            if let Some(&at) = by_id.get(&(site, resolved.id.clone())) {
+                units[at].targets.push(target);
+                continue;
+            }
+            by_id.insert((site, resolved.id.clone()), units.len());
+        }
+        units.push(Unit {
+            order: units.len(),
+            site,
+            dashboard,
+            targets: vec![target],
+        });
+    }
+    units
+}
+
+/// A dashboard planned and ready to write, or failed before any write.
+enum Staged {
+    Ready(Box<Ready>),
+    Failed(DashboardResult),
+}
+
+struct Ready {
+    site: usize,
+    dashboard: Dashboard,
+    wanted: Vec<Wanted>,
+    rows: Vec<RowResult>,
+    write: Write,
+}
+
+enum Write {
+    /// Read, planned, and written back whole (or not at all when nothing changes).
+    Merge { snapshot: Snapshot, plan: Plan },
+    /// Sent per access level to a vendor that cannot read (Vizzly).
+    Blind(Vec<(Access, Vec<ShareKey>)>),
+    /// The complete share set, to a vendor whose only write is a complete one (AppViewX).
+    Replace(ShareSet),
+}
+
+impl Staged {
+    fn removals(&self) -> usize {
+        match self {
+            Staged::Ready(ready) => ready
+                .rows
+                .iter()
+                .filter(|row| row.action == RowAction::Removed)
+                .count(),
+            Staged::Failed(_) => 0,
+        }
+    }
+}
+
+struct Work<'a> {
+    sites: &'a [Connected],
+    lookups: &'a [Lookups<'a>],
+    options: &'a Options,
+    recorder: Option<&'a Recorder<'a>>,
+}
+
+impl Work<'_> {
+    async fn stage(&self, unit: &Unit) -> Staged {
+        let connected = &self.sites[unit.site];
+        let wanted: Vec<Wanted> = unit
+            .targets
+            .iter()
+            .flat_map(|&t| connected.site.targets[t].wanted.iter().cloned())
+            .collect();
+        let fallback = || Dashboard {
+            id: connected.site.targets[unit.targets[0]].dashboard.clone(),
+            title: None,
+        };
+        let dashboard = match &unit.dashboard {
+            Ok(dashboard) => dashboard.clone(),
+            Err(err) => return self.failed(unit.site, fallback(), wanted, err.clone()),
+        };
+        match self.plan(unit.site, &dashboard, &wanted).await {
+            Ok((rows, write)) => Staged::Ready(Box::new(Ready {
+                site: unit.site,
+                dashboard,
+                wanted,
+                rows,
+                write,
+            })),
+            Err(err) => self.failed(unit.site, dashboard, wanted, err),
+        }
+    }
+
+    async fn plan(
+        &self,
+        site: usize,
+        dashboard: &Dashboard,
+        wanted: &[Wanted],
+    ) -> Result<(Vec<RowResult>, Write)> {
+        let provider = self.sites[site].provider.as_ref();
+        let resolved = self.resolved(site, wanted)?;
+        let caps = provider.vendor().capabilities();
+        let line_of = |key: &ShareKey| {
+            resolved
+                .iter()
+                .zip(wanted)
+                .find(|(r, _)| &r.key == key)
+                .map(|(_, w)| w.line)
+        };
+        if caps.list == Support::Yes {
+            let snapshot = provider.read_shares(dashboard).await?;
+            let intents: Vec<Intent> = resolved
+                .iter()
+                .zip(wanted)
+                .map(|(r, w)| Intent {
+                    key: r.key.clone(),
+                    change: Change::Grant(w.access),
+                })
+                .collect();
+            let mode = if self.options.prune {
+                Mode::Replace
+            } else {
+                Mode::Merge
+            };
+            let plan = flow::plan_shares(provider, &snapshot.shares, &intents, mode, &resolved)?;
+            let names =
+                flow::names_of_others(provider, snapshot.names.clone(), &plan, &resolved).await;
+            let rows = plan
+                .outcomes
+                .iter()
+                .map(|outcome| RowResult {
+                    principal: resolved
+                        .iter()
+                        .find(|r| r.key == outcome.key)
+                        .map(|r| r.principal.name().to_string())
+                        .or_else(|| names.get(&outcome.key).cloned())
+                        .unwrap_or_else(|| outcome.key.id.clone()),
+                    kind: outcome.key.kind,
+                    id: Some(outcome.key.id.clone()),
+                    before: outcome.before,
+                    after: outcome.after,
+                    action: row_action(outcome.action),
+                    line: line_of(&outcome.key),
+                    note: outcome.note,
+                })
+                .collect();
+            return Ok((rows, Write::Merge { snapshot, plan }));
+        }
+        let note = if caps.replace_only {
+            REPLACED_BLIND
+        } else {
+            SENT_BLIND
+        };
+        let rows = resolved
+            .iter()
+            .zip(wanted)
+            .map(|(r, w)| RowResult {
+                principal: r.principal.name().to_string(),
+                kind: r.key.kind,
+                id: Some(r.key.id.clone()),
+                before: None,
+                after: Some(Level::Access(w.access)),
+                action: RowAction::Sent,
+                line: Some(w.line),
+                note: Some(note),
+            })
+            .collect();
+        let shares = ShareSet::new(resolved.iter().zip(wanted).map(|(r, w)| Share {
+            key: r.key.clone(),
+            level: Level::Access(w.access),
+        }));
+        if caps.replace_only {
+            return Ok((rows, Write::Replace(shares)));
+        }
+        let mut sends: Vec<(Access, Vec<ShareKey>)> = Vec::new();
+        for (r, w) in resolved.iter().zip(wanted) {
+            match sends.iter_mut().find(|(access, _)| *access == w.access) {
+                Some((_, keys)) => keys.push(r.key.clone()),
+                None => sends.push((w.access, vec![r.key.clone()])),
+            }
+        }
+        Ok((rows, Write::Blind(sends)))
+    }
+
+    /// The looked-up principals, in the order of `wanted`; fails naming every one not found.
+    fn resolved(&self, site: usize, wanted: &[Wanted]) -> Result<Vec<Resolved>> {
+        let lookups = &self.lookups[site];
+        let mut resolved = Vec::with_capacity(wanted.len());
+        let mut missing = Vec::new();
+        for w in wanted {
+            match lookups.get(&w.principal) {
+                Some(Ok(Some(found))) => resolved.push(found.clone()),
+                Some(Ok(None)) => missing.push(format!(
+                    "{} '{}' (line {})",
+                    w.principal.kind(),
+                    w.principal.name(),
+                    w.line
+                )),
+                Some(Err(err)) => return Err(err.clone()),
+                None => {
+                    return Err(Error::remote(format!(
+                        "{} was never looked up",
+                        w.principal
+                    )));
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(Error::invalid(format!(
+                "not found on {}: {}; nothing was changed on this dashboard",
+                self.sites[site].provider.vendor(),
+                missing.join(", ")
+            )));
+        }
+        Ok(resolved)
+    }
+
+    fn failed(&self, site: usize, dashboard: Dashboard, wanted: Vec<Wanted>, err: Error) -> Staged {
+        Staged::Failed(self.result(site, dashboard, failed_rows(&wanted), wanted, Some(err)))
+    }
+
+    fn result(
+        &self,
+        site: usize,
+        dashboard: Dashboard,
+        rows: Vec<RowResult>,
+        wanted: Vec<Wanted>,
+        error: Option<Error>,
+    ) -> DashboardResult {
+        let profile = &self.sites[site].site.profile;
+        DashboardResult {
+            profile: profile.name.clone(),
+            vendor: profile.vendor,
+            dashboard,
+            written: false,
+            published: false,
+            rows,
+            error,
+            wanted,
+        }
+    }
+
+    /// Makes the one write a ready dashboard needs, records it, and publishes.
+    async fn write(&self, staged: Staged) -> DashboardResult {
+        let ready = match staged {
+            Staged::Failed(result) => return result,
+            Staged::Ready(ready) => *ready,
+        };
+        let provider = self.sites[ready.site].provider.as_ref();
+        let written = match &ready.write {
+            Write::Merge { snapshot, plan } if plan.changes_anything() => provider
+                .write_shares(snapshot, &plan.after)
+                .await
+                .map(|()| {
+                    Some(Written {
+                        before: Some(snapshot.shares.clone()),
+                        after: plan.after.clone(),
+                    })
+                })
+                .map_err(Halted::before_any_write),
+            Write::Merge { .. } => Ok(None),
+            Write::Replace(shares) => provider
+                .replace_shares(&ready.dashboard, shares)
+                .await
+                .map(|()| {
+                    Some(Written {
+                        before: None,
+                        after: shares.clone(),
+                    })
+                })
+                .map_err(Halted::before_any_write),
+            Write::Blind(sends) => send_blind(provider, &ready.dashboard, sends)
+                .await
+                .map(Some),
+        };
+        let site = ready.site;
+        let mut result = self.result(site, ready.dashboard, ready.rows, ready.wanted, None);
+        let written = match written {
+            Ok(Some(written)) => written,
+            Ok(None) => return result,
+            Err(halted) => {
+                result.rows = failed_rows(&result.wanted);
+                if let Some(after) = halted.partial {
+                    result.written = true;
+                    if let Err(err) = self.record(site, &result.dashboard, None, after) {
+                        tracing::warn!("{err}");
+                    }
+                }
+                result.error = Some(halted.error);
+                return result;
+            }
+        };
+        result.written = true;
+        // Recorded before anything else can fail, so that `undo` knows every write.
+        if let Err(err) = self.record(site, &result.dashboard, written.before, written.after) {
+            result.error = Some(err);
+            return result;
+        }
+        result.error = flow::publish_written(provider, &result.dashboard).await;
+        result.published = result.error.is_none() && provider.vendor().capabilities().publish;
+        result
+    }
+
+    /// The result of a dry run: the plan, nothing written.
+    fn unwritten(&self, staged: Staged) -> DashboardResult {
+        match staged {
+            Staged::Failed(result) => result,
+            Staged::Ready(ready) => {
+                let ready = *ready;
+                self.result(ready.site, ready.dashboard, ready.rows, ready.wanted, None)
+            }
+        }
+    }
+
+    fn record(
+        &self,
+        site: usize,
+        dashboard: &Dashboard,
+        before: Option<ShareSet>,
+        after: ShareSet,
+    ) -> Result<()> {
+        let Some(recorder) = self.recorder else {
+            return Ok(());
+        };
+        let profile = &self.sites[site].site.profile;
+        recorder.journal.append(&[Entry {
+            run_id: recorder.run_id.to_string(),
+            time: journal::now(),
+            command: recorder.command.to_string(),
+            profile: profile.name.clone(),
+            vendor: profile.vendor,
+            url: profile.url.to_string(),
+            dashboard: dashboard.clone(),
+            before,
+            after,
+        }])
+    }
+}
+
+/// A write that was made, as the journal records it.
+struct Written {
+    before: Option<ShareSet>,
+    after: ShareSet,
+}
+
+/// A write that failed; `partial` is what had been sent before it did.
+struct Halted {
+    partial: Option<ShareSet>,
+    error: Error,
+}
+
+impl Halted {
+    fn before_any_write(error: Error) -> Self {
+        Halted {
+            partial: None,
+            error,
+        }
+    }
+}
+
+/// Sends each access level's keys in turn.
+async fn send_blind(
+    provider: &dyn ShareProvider,
+    dashboard: &Dashboard,
+    sends: &[(Access, Vec<ShareKey>)],
+) -> std::result::Result<Written, Halted> {
+    let mut sent: Vec<Share> = Vec::new();
+    for (access, keys) in sends {
+        if let Err(error) = provider
+            .send_blind(dashboard, keys, BlindChange::Grant(*access))
+            .await
+        {
+            return Err(Halted {
+                partial: (!sent.is_empty()).then(|| ShareSet::new(sent)),
+                error,
+            });
+        }
+        sent.extend(keys.iter().map(|key| Share {
+            key: key.clone(),
+            level: Level::Access(*access),
+        }));
+    }
+    Ok(Written {
+        before: None,
+        after: ShareSet::new(sent),
+    })
+}
+
+fn row_action(action: Action) -> RowAction {
+    match action {
+        Action::Added => RowAction::Added,
+        Action::Updated => RowAction::Updated,
+        Action::Unchanged | Action::Absent => RowAction::Unchanged,
+        Action::Removed => RowAction::Removed,
+    }
+}
+
+fn failed_rows(wanted: &[Wanted]) -> Vec<RowResult> {
+    wanted
+        .iter()
+        .map(|w| RowResult {
+            principal: w.principal.name().to_string(),
+            kind: w.principal.kind(),
+            id: None,
+            before: None,
+            after: Some(Level::Access(w.access)),
+            action: RowAction::Failed,
+            line: Some(w.line),
+            note: None,
+        })
+        .collect()
+}
+
+fn too_many_removals(staged: &[(usize, Staged)], removals: usize, limit: usize) -> Error {
+    let mut heaviest: Vec<(usize, String)> = staged
+        .iter()
+        .filter_map(|(_, s)| match s {
+            Staged::Ready(ready) if s.removals() > 0 => {
+                Some((s.removals(), ready.dashboard.id.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    heaviest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let named: Vec<String> = heaviest
+        .iter()
+        .take(5)
+        .map(|(n, id)| format!("{id} ({n})"))
+        .collect();
+    Error::invalid(format!(
+        "--prune would remove {removals} shares, more than --max-removals {limit}; nothing was \
+         changed. Most from: {}. Check the plan with `dashshare diff FILE --prune`, then raise \
+         --max-removals if it is right",
+        named.join(", ")
+    ))
+}

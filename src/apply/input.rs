@@ -1,0 +1,471 @@
+//! Reading an apply file, YAML or CSV, into rows that each carry the line they came from. Nothing
+//! is checked against a server here. Every problem is collected, so one run reports them all.
+//! CSV is streamed record by record: a row is handed on as soon as it is read, never kept here.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+
+use crate::error::{Error, Result};
+use crate::model::{Access, Principal};
+
+/// One share the file asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The file line of the principal.
+    pub line: u64,
+    /// `None`: the profile the command line chose.
+    pub profile: Option<String>,
+    /// As written: an id, or `name:TITLE`.
+    pub dashboard: String,
+    pub principal: Principal,
+    pub access: Access,
+}
+
+/// Something wrong with the file, at a line where one is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn at(line: u64, message: impl Into<String>) -> Self {
+        Problem {
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// The CSV columns, in the order `--failed-out` writes them.
+pub const CSV_COLUMNS: [&str; 4] = ["profile", "dashboard", "principal", "access"];
+
+/// Reads `path`, handing each well-formed row to `sink` and pushing every problem to `problems`.
+/// Fails only when the file cannot be read at all.
+pub fn read(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>) -> Result<()> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("csv") => read_csv(path, sink, problems),
+        Some("yaml" | "yml") => {
+            let text = std::fs::read_to_string(path).map_err(|err| cannot_read(path, err))?;
+            read_yaml(&text, sink, problems);
+            Ok(())
+        }
+        _ => Err(Error::invalid(format!(
+            "{}: an apply file must end in .yaml, .yml or .csv (the ending picks the format)",
+            path.display()
+        ))),
+    }
+}
+
+fn cannot_read(path: &Path, err: impl fmt::Display) -> Error {
+    Error::invalid(format!("cannot read {}: {err}", path.display()))
+}
+
+/// `view` or `edit`, any case; empty means the default, view (as for `grant`).
+fn access(text: &str) -> std::result::Result<Access, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "view" => Ok(Access::View),
+        "edit" => Ok(Access::Edit),
+        _ => Err(format!(
+            "unknown access '{}': write view or edit",
+            text.trim()
+        )),
+    }
+}
+
+fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>) -> Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_path(path)
+        .map_err(|err| cannot_read(path, err))?;
+    let headers = reader
+        .headers()
+        .map_err(|err| cannot_read(path, err))?
+        .clone();
+    let mut columns = [None; 4];
+    for (index, header) in headers.iter().enumerate() {
+        match CSV_COLUMNS
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(header))
+        {
+            Some(column) => columns[column] = Some(index),
+            None => problems.push(Problem::at(
+                1,
+                format!(
+                    "unknown column '{header}': the columns are {}",
+                    CSV_COLUMNS.join(", ")
+                ),
+            )),
+        }
+    }
+    let [profile, dashboard, principal, access_column] = columns;
+    let (Some(dashboard), Some(principal)) = (dashboard, principal) else {
+        problems.push(Problem::at(
+            1,
+            format!(
+                "the header must name the columns dashboard and principal (and may name profile \
+                 and access), as in: {}",
+                CSV_COLUMNS.join(",")
+            ),
+        ));
+        return Ok(());
+    };
+
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(err) => {
+                let line = err.position().map_or(line, |p| p.line());
+                problems.push(Problem::at(line, csv_error(&err)));
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        let field = |column: Option<usize>| column.and_then(|i| record.get(i)).unwrap_or("");
+        let mut row_problems = Vec::new();
+        let dashboard_text = field(Some(dashboard));
+        if dashboard_text.is_empty() {
+            row_problems.push("the dashboard is empty: write an id or name:TITLE".to_string());
+        }
+        let principal = field(Some(principal))
+            .parse::<Principal>()
+            .map_err(|err| row_problems.push(err));
+        let access = access(field(access_column)).map_err(|err| row_problems.push(err));
+        if !row_problems.is_empty() {
+            problems.extend(row_problems.into_iter().map(|m| Problem::at(line, m)));
+            continue;
+        }
+        let (Ok(principal), Ok(access)) = (principal, access) else {
+            continue;
+        };
+        let profile = field(profile);
+        sink(Row {
+            line,
+            profile: (!profile.is_empty()).then(|| profile.to_string()),
+            dashboard: dashboard_text.to_string(),
+            principal,
+            access,
+        });
+    }
+    Ok(())
+}
+
+fn csv_error(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!(
+            "{len} fields where the header has {expected_len}: quote a value that holds a comma"
+        ),
+        csv::ErrorKind::Utf8 { .. } => "the line is not valid UTF-8: save the file as UTF-8".into(),
+        _ => err.to_string(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlFile {
+    shares: Vec<YamlEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlEntry {
+    profile: Option<Spanned<Text>>,
+    dashboard: Spanned<Text>,
+    #[serde(default)]
+    users: Vec<Spanned<Text>>,
+    #[serde(default)]
+    groups: Vec<Spanned<Text>>,
+    everyone: Option<Spanned<bool>>,
+    access: Option<Spanned<Text>>,
+}
+
+/// A scalar read as text: `dashboard: 7` is the dashboard "7", not a type error.
+struct Text(String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Text, E> {
+                Ok(Text(v.trim().to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+fn line_of<T>(value: &Spanned<T>) -> u64 {
+    value.referenced.line()
+}
+
+fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>) {
+    let file: YamlFile = match serde_saphyr::from_str(text) {
+        Ok(file) => file,
+        Err(err) => {
+            problems.push(Problem {
+                line: None,
+                message: format!(
+                    "{err}\n(expected `shares:` with a list of entries, each with dashboard, \
+                     users and/or groups, and optionally profile and access)"
+                ),
+            });
+            return;
+        }
+    };
+    for entry in file.shares {
+        let dashboard_line = line_of(&entry.dashboard);
+        let dashboard = entry.dashboard.value.0;
+        let mut entry_problems = Vec::new();
+        if dashboard.is_empty() {
+            entry_problems.push(Problem::at(
+                dashboard_line,
+                "the dashboard is empty: write an id or name:TITLE",
+            ));
+        }
+        let access = match &entry.access {
+            None => Ok(Access::View),
+            Some(text) => access(&text.value.0).map_err(|m| Problem::at(line_of(text), m)),
+        };
+        let access = access.map_err(|p| entry_problems.push(p));
+        let mut principals = Vec::new();
+        for (user, named) in [(true, &entry.users), (false, &entry.groups)] {
+            for name in named {
+                let line = line_of(name);
+                let text = &name.value.0;
+                if text.is_empty() {
+                    entry_problems
+                        .push(Problem::at(line, "an empty name: remove it or fill it in"));
+                } else if user {
+                    principals.push((line, Principal::User(text.clone())));
+                } else {
+                    principals.push((line, Principal::Group(text.clone())));
+                }
+            }
+        }
+        if let Some(everyone) = &entry.everyone
+            && everyone.value
+        {
+            principals.push((line_of(everyone), Principal::Everyone));
+        }
+        if principals.is_empty() && entry_problems.is_empty() {
+            entry_problems.push(Problem::at(
+                dashboard_line,
+                format!(
+                    "the entry for dashboard '{dashboard}' names no one: add users, groups or \
+                     everyone: true"
+                ),
+            ));
+        }
+        let Ok(access) = access else {
+            problems.extend(entry_problems);
+            continue;
+        };
+        if !entry_problems.is_empty() {
+            problems.extend(entry_problems);
+            continue;
+        }
+        let profile = entry.profile.map(|p| p.value.0).filter(|p| !p.is_empty());
+        for (line, principal) in principals {
+            sink(Row {
+                line,
+                profile: profile.clone(),
+                dashboard: dashboard.clone(),
+                principal,
+                access,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows_of(name: &str, text: &str) -> (Vec<Row>, Vec<Problem>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let mut rows = Vec::new();
+        let mut problems = Vec::new();
+        read(&path, &mut |row| rows.push(row), &mut problems).unwrap();
+        (rows, problems)
+    }
+
+    #[test]
+    fn the_contract_yaml_reads_as_rows_with_lines() {
+        let (rows, problems) = rows_of(
+            "shares.yaml",
+            "shares:\n  - profile: prod-sisense\n    dashboard: 5829b46bd009e91420000047\n    users: [alice@example.com, bob@example.com]\n    groups: [Marketing]\n    access: view\n  - profile: vizzly\n    dashboard: dsh_0f3a\n    users: [customer-42]\n    access: edit\n  - dashboard: 7\n    everyone: true\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let summary: Vec<(u64, Option<&str>, &str, String, Access)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.line,
+                    r.profile.as_deref(),
+                    r.dashboard.as_str(),
+                    r.principal.to_string(),
+                    r.access,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    4,
+                    Some("prod-sisense"),
+                    "5829b46bd009e91420000047",
+                    "user:alice@example.com".into(),
+                    Access::View
+                ),
+                (
+                    4,
+                    Some("prod-sisense"),
+                    "5829b46bd009e91420000047",
+                    "user:bob@example.com".into(),
+                    Access::View
+                ),
+                (
+                    5,
+                    Some("prod-sisense"),
+                    "5829b46bd009e91420000047",
+                    "group:Marketing".into(),
+                    Access::View
+                ),
+                (
+                    9,
+                    Some("vizzly"),
+                    "dsh_0f3a",
+                    "user:customer-42".into(),
+                    Access::Edit
+                ),
+                (12, None, "7", "everyone".into(), Access::View),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_yaml_problem_is_reported_with_its_line() {
+        let (rows, problems) = rows_of(
+            "shares.yml",
+            "shares:\n  - dashboard: d1\n    users: [alice]\n    access: admin\n  - dashboard: d2\n  - dashboard: d3\n    groups: ['']\n  - dashboard: d4\n    users: [ok]\n",
+        );
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert!(
+            shown[0].starts_with("line 4: unknown access 'admin'"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[1].starts_with("line 5: the entry for dashboard 'd2' names no one"),
+            "{shown:?}"
+        );
+        assert!(shown[2].starts_with("line 7: an empty name"), "{shown:?}");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].dashboard, "d4");
+    }
+
+    #[test]
+    fn malformed_yaml_names_where_it_broke() {
+        let (_, problems) = rows_of("x.yaml", "shares:\n  - dashboard: d1\n    userz: [a]\n");
+        assert_eq!(problems.len(), 1);
+        let message = problems[0].to_string();
+        assert!(message.contains("userz"), "{message}");
+        assert!(message.contains('3'), "{message}");
+    }
+
+    #[test]
+    fn the_contract_csv_reads_as_rows_and_every_bad_row_is_named() {
+        let (rows, problems) = rows_of(
+            "shares.csv",
+            "profile,dashboard,principal,access\n\
+             prod-sisense,5829b46bd009e91420000047,user:alice@example.com,view\n\
+             # a comment\n\
+             prod-sisense,name:Sales KPIs,group:Marketing,EDIT\n\
+             prod-sisense,d1,alice,view\n\
+             prod-sisense,,user:bob,owner\n\
+             ,d2,everyone,\n\
+             prod-sisense,d3,user:x\n",
+        );
+        assert_eq!(rows.len(), 3, "{rows:?}");
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(rows[1].dashboard, "name:Sales KPIs");
+        assert_eq!(rows[1].access, Access::Edit);
+        assert_eq!(rows[2].profile, None);
+        assert_eq!(rows[2].principal, Principal::Everyone);
+        assert_eq!(rows[2].access, Access::View);
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 4, "{shown:?}");
+        assert!(
+            shown[0].starts_with("line 5: 'alice' is not a principal"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[1].starts_with("line 6: the dashboard is empty"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[2].starts_with("line 6: unknown access 'owner'"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[3].starts_with("line 8: 3 fields where the header has 4"),
+            "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn a_csv_header_must_name_the_columns() {
+        let (rows, problems) = rows_of("s.csv", "profile,dashbord,principal\np,d,user:a\n");
+        assert!(rows.is_empty());
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(shown[0].contains("unknown column 'dashbord'"), "{shown:?}");
+        assert!(
+            shown[1].contains("must name the columns dashboard and principal"),
+            "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn the_ending_picks_the_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shares.json");
+        std::fs::write(&path, "{}").unwrap();
+        let err = read(&path, &mut |_| {}, &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains(".yaml, .yml or .csv"), "{err}");
+    }
+}

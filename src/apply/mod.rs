@@ -1,0 +1,5 @@
+//! `apply` and `diff`: the shares a file declares, planned per dashboard and carried out in bulk.
+
+pub mod desired;
+pub mod execute;
+pub mod input;

@@ -1,0 +1,479 @@
+//! `apply FILE` and `diff FILE`: gather the file, connect each profile, plan (and for `apply`,
+//! write), then report per share and per vendor. `diff` is `apply --dry-run` with an exit code.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::apply::desired::{self, Desired};
+use crate::apply::execute::{
+    self, Connected, DashboardResult, Options, Recorder, Report, RowAction, RowResult,
+};
+use crate::apply::input::CSV_COLUMNS;
+use crate::cli::{ApplyArgs, DiffArgs, GlobalArgs, OutputFormat, PlanArgs};
+use crate::config::ENV_PROFILE;
+use crate::error::{Error, Result};
+use crate::journal;
+use crate::model::Level;
+use crate::output;
+use crate::providers;
+use crate::vendor::Vendor;
+
+pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
+    let journal = if args.dry_run {
+        None
+    } else {
+        Some(super::journal(global)?)
+    };
+    let options = Options {
+        prune: args.plan.prune,
+        dry_run: args.dry_run,
+        max_removals: args.max_removals,
+        concurrency: usize::from(args.plan.concurrency),
+    };
+    let sites = connect(global, &args.file, &args.plan)?;
+    let run_id = journal::new_run_id();
+    let command = format!(
+        "apply {}{}",
+        args.file.display(),
+        if args.plan.prune { " --prune" } else { "" }
+    );
+    let recorder = journal.as_ref().map(|journal| Recorder {
+        journal,
+        run_id: &run_id,
+        command: &command,
+    });
+    let report = run(global, &sites, &options, recorder.as_ref()).await?;
+
+    if let Some(path) = &args.failed_out {
+        write_failed_rows(path, &report)?;
+    }
+    let written = report.dashboards.iter().filter(|d| d.written).count();
+    let run_id = (written > 0).then_some(run_id.as_str());
+    match global.output {
+        OutputFormat::Json => print_json(&report, &options, run_id)?,
+        OutputFormat::Table => output::print_text(&render(&report, &options, run_id))?,
+    }
+    if args.dry_run {
+        warn_about_guard(global, &report, &options);
+    }
+    failures(&report, args.failed_out.as_deref())
+}
+
+pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
+    let options = Options {
+        prune: args.plan.prune,
+        dry_run: true,
+        max_removals: usize::MAX,
+        concurrency: usize::from(args.plan.concurrency),
+    };
+    let sites = connect(global, &args.file, &args.plan)?;
+    let report = run(global, &sites, &options, None).await?;
+    match global.output {
+        OutputFormat::Json => print_json(&report, &options, None)?,
+        OutputFormat::Table => output::print_text(&render(&report, &options, None))?,
+    }
+    let blind = count(&report, |row| row.action == RowAction::Sent);
+    if blind > 0 && !global.quiet {
+        eprintln!(
+            "note: {blind} rows are on vendors that cannot read their shares; they cannot be \
+             compared and do not count as drift"
+        );
+    }
+    failures(&report, None)?;
+    let drift = count(&report, |row| row.action.is_drift());
+    if args.exit_code && drift > 0 {
+        return Err(Error::Drift(format!(
+            "{drift} shares differ from {}",
+            args.file.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Gathers the file and connects a provider for each of its profiles; no request is made.
+fn connect(global: &GlobalArgs, file: &Path, plan: &PlanArgs) -> Result<Vec<Connected>> {
+    let Desired { sites, .. } = desired::gather(
+        file,
+        &mut |name| super::load_profile(global, name),
+        plan.prune,
+    )?;
+    super::warn_if_insecure(global);
+    sites
+        .into_iter()
+        .map(|site| {
+            let options = super::http_options(global, &site.profile);
+            let provider = providers::connect(&site.profile, &options)?;
+            Ok(Connected { site, provider })
+        })
+        .collect()
+}
+
+async fn run(
+    global: &GlobalArgs,
+    sites: &[Connected],
+    options: &Options,
+    recorder: Option<&Recorder<'_>>,
+) -> Result<Report> {
+    let progress = progress_bar(global);
+    let report = execute::execute(sites, options, recorder, &progress).await;
+    progress.finish_and_clear();
+    report
+}
+
+/// A bar on stderr for people watching a terminal; hidden for scripts, CI, `-q` and `-o json`.
+fn progress_bar(global: &GlobalArgs) -> ProgressBar {
+    if global.quiet || global.output == OutputFormat::Json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} dashboards ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn count(report: &Report, test: impl Fn(&RowResult) -> bool) -> usize {
+    report
+        .dashboards
+        .iter()
+        .flat_map(|d| &d.rows)
+        .filter(|row| test(row))
+        .count()
+}
+
+/// Exit 1 when any dashboard failed (3 when every failure was a refused login).
+fn failures(report: &Report, failed_out: Option<&Path>) -> Result<()> {
+    let failed: Vec<&DashboardResult> = report
+        .dashboards
+        .iter()
+        .filter(|d| d.error.is_some())
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let rows: usize = failed.iter().map(|d| d.wanted.len()).sum();
+    let mut message = format!(
+        "{} of {} dashboards failed ({rows} rows); the others were done",
+        failed.len(),
+        report.dashboards.len()
+    );
+    match failed_out {
+        Some(path) => message.push_str(&format!(
+            ". Their rows are in {0}: once the cause is fixed, run `dashshare apply {0}`",
+            path.display()
+        )),
+        None => message.push_str(". --failed-out FILE writes their rows to a CSV to apply again"),
+    }
+    let all_auth = failed
+        .iter()
+        .all(|d| matches!(d.error, Some(Error::Auth(_))));
+    Err(if all_auth {
+        Error::Auth(message)
+    } else {
+        Error::remote(message)
+    })
+}
+
+/// The failed dashboards' rows as a CSV in the input's own columns (always written, so that a
+/// file from an earlier run never lingers).
+fn write_failed_rows(path: &Path, report: &Report) -> Result<()> {
+    let failed = |err: &dyn std::fmt::Display| {
+        Error::remote(format!(
+            "cannot write the failed rows to {}: {err}",
+            path.display()
+        ))
+    };
+    let mut writer = csv::Writer::from_path(path).map_err(|err| failed(&err))?;
+    writer
+        .write_record(CSV_COLUMNS)
+        .map_err(|err| failed(&err))?;
+    for dashboard in report.dashboards.iter().filter(|d| d.error.is_some()) {
+        let profile = if dashboard.profile == ENV_PROFILE {
+            ""
+        } else {
+            dashboard.profile.as_str()
+        };
+        for wanted in &dashboard.wanted {
+            writer
+                .write_record([
+                    profile,
+                    dashboard.dashboard.id.as_str(),
+                    &wanted.principal.to_string(),
+                    wanted.access.as_str(),
+                ])
+                .map_err(|err| failed(&err))?;
+        }
+    }
+    writer.flush().map_err(|err| failed(&err))
+}
+
+fn warn_about_guard(global: &GlobalArgs, report: &Report, options: &Options) {
+    if options.prune && report.removals > options.max_removals && !global.quiet {
+        eprintln!(
+            "warning: this plan removes {} shares, more than --max-removals {}: apply would refuse \
+             it unless --max-removals is raised",
+            report.removals, options.max_removals
+        );
+    }
+}
+
+/// Counts of one vendor's rows, by action.
+#[derive(Debug, Default, Serialize)]
+struct Summary {
+    vendor: String,
+    dashboards: usize,
+    added: usize,
+    updated: usize,
+    unchanged: usize,
+    removed: usize,
+    sent: usize,
+    failed: usize,
+}
+
+impl Summary {
+    fn add(&mut self, action: RowAction) {
+        let slot = match action {
+            RowAction::Added => &mut self.added,
+            RowAction::Updated => &mut self.updated,
+            RowAction::Unchanged => &mut self.unchanged,
+            RowAction::Removed => &mut self.removed,
+            RowAction::Sent => &mut self.sent,
+            RowAction::Failed => &mut self.failed,
+        };
+        *slot += 1;
+    }
+}
+
+fn summaries(report: &Report) -> Vec<Summary> {
+    let mut summaries: Vec<(Vendor, Summary)> = Vec::new();
+    for dashboard in &report.dashboards {
+        let index = match summaries.iter().position(|(v, _)| *v == dashboard.vendor) {
+            Some(index) => index,
+            None => {
+                summaries.push((
+                    dashboard.vendor,
+                    Summary {
+                        vendor: dashboard.vendor.to_string(),
+                        ..Summary::default()
+                    },
+                ));
+                summaries.len() - 1
+            }
+        };
+        let summary = &mut summaries[index].1;
+        summary.dashboards += 1;
+        for row in &dashboard.rows {
+            summary.add(row.action);
+        }
+    }
+    summaries.sort_by_key(|(vendor, _)| vendor.as_str());
+    summaries.into_iter().map(|(_, s)| s).collect()
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    profile: &'a str,
+    vendor: Vendor,
+    dashboard: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    #[serde(flatten)]
+    row: &'a RowResult,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonDashboard<'a> {
+    profile: &'a str,
+    vendor: Vendor,
+    dashboard: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    written: bool,
+    published: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    /// The journal's id for this run (what `undo` takes); null when nothing was written.
+    run_id: Option<&'a str>,
+    dry_run: bool,
+    prune: bool,
+    results: Vec<JsonRow<'a>>,
+    dashboards: Vec<JsonDashboard<'a>>,
+    summary: Vec<Summary>,
+}
+
+fn print_json(report: &Report, options: &Options, run_id: Option<&str>) -> Result<()> {
+    let results = report
+        .dashboards
+        .iter()
+        .flat_map(|d| {
+            d.rows.iter().map(move |row| JsonRow {
+                profile: &d.profile,
+                vendor: d.vendor,
+                dashboard: &d.dashboard.id,
+                title: d.dashboard.title.as_deref(),
+                row,
+                error: (row.action == RowAction::Failed)
+                    .then(|| d.error.as_ref().map(ToString::to_string))
+                    .flatten(),
+            })
+        })
+        .collect();
+    let dashboards = report
+        .dashboards
+        .iter()
+        .map(|d| JsonDashboard {
+            profile: &d.profile,
+            vendor: d.vendor,
+            dashboard: &d.dashboard.id,
+            title: d.dashboard.title.as_deref(),
+            written: d.written,
+            published: d.published,
+            error: d.error.as_ref().map(ToString::to_string),
+        })
+        .collect();
+    output::print_json(&JsonReport {
+        run_id,
+        dry_run: options.dry_run,
+        prune: options.prune,
+        results,
+        dashboards,
+        summary: summaries(report),
+    })
+}
+
+/// The changed and failed shares, the failures' reasons, a summary per vendor, and the outcome.
+fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
+    let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
+    let dashboard_name = |d: &DashboardResult| match &d.dashboard.title {
+        Some(title) if title != &d.dashboard.id => format!("{title} ({})", d.dashboard.id),
+        _ => d.dashboard.id.clone(),
+    };
+    let mut text = String::new();
+    let changed: Vec<Vec<String>> = report
+        .dashboards
+        .iter()
+        .flat_map(|d| {
+            d.rows
+                .iter()
+                .filter(|row| row.action != RowAction::Unchanged)
+                .map(move |row| {
+                    vec![
+                        d.profile.clone(),
+                        dashboard_name(d),
+                        row.principal.clone(),
+                        row.kind.to_string(),
+                        level(row.before),
+                        level(row.after),
+                        row.action.as_str().to_string(),
+                    ]
+                })
+        })
+        .collect();
+    if !changed.is_empty() {
+        text.push_str(&output::table(
+            &[
+                "profile",
+                "dashboard",
+                "principal",
+                "type",
+                "before",
+                "after",
+                "action",
+            ],
+            changed,
+        ));
+        text.push_str("\n\n");
+    }
+    for d in report.dashboards.iter() {
+        if let Some(err) = &d.error {
+            text.push_str(&format!(
+                "failed: {} {}: {err}\n",
+                d.profile,
+                dashboard_name(d)
+            ));
+        }
+    }
+    let mut notes: Vec<&str> = report
+        .dashboards
+        .iter()
+        .flat_map(|d| d.rows.iter().filter_map(|row| row.note))
+        .collect();
+    notes.sort_unstable();
+    notes.dedup();
+    for note in notes {
+        text.push_str(&format!("note: {note}\n"));
+    }
+    let rows = summaries(report).into_iter().map(|s| {
+        [
+            s.vendor,
+            s.dashboards.to_string(),
+            s.added.to_string(),
+            s.updated.to_string(),
+            s.unchanged.to_string(),
+            s.removed.to_string(),
+            s.sent.to_string(),
+            s.failed.to_string(),
+        ]
+        .into()
+    });
+    text.push_str(&output::table(
+        &[
+            "vendor",
+            "dashboards",
+            "added",
+            "updated",
+            "unchanged",
+            "removed",
+            "sent",
+            "failed",
+        ],
+        rows,
+    ));
+    text.push_str("\n\n");
+    text.push_str(&outcome(report, options, run_id));
+    text
+}
+
+fn outcome(report: &Report, options: &Options, run_id: Option<&str>) -> String {
+    let count = |action: RowAction| count(report, |row| row.action == action);
+    let changes = format!(
+        "{} to add, {} to update, {} to remove",
+        count(RowAction::Added),
+        count(RowAction::Updated),
+        count(RowAction::Removed)
+    );
+    if options.dry_run {
+        return format!("Plan: {changes}. Nothing was written.");
+    }
+    let written = report.dashboards.iter().filter(|d| d.written).count();
+    let published = report.dashboards.iter().filter(|d| d.published).count();
+    let failed = report
+        .dashboards
+        .iter()
+        .filter(|d| d.error.is_some())
+        .count();
+    let mut line = match run_id {
+        Some(run_id) => format!(
+            "Run {run_id}: {written} dashboards written ({published} published). Undo with \
+             `dashshare undo {run_id}`."
+        ),
+        None => "Nothing to change: every dashboard already matches the file.".to_string(),
+    };
+    if failed > 0 && run_id.is_none() {
+        line = "Nothing was written.".to_string();
+    }
+    line
+}
