@@ -159,6 +159,7 @@ impl Gathering<'_> {
                 },
             ),
             Err(err) => Err(match profile {
+                Some(name) if err.to_string().contains(&format!("'{name}'")) => err.to_string(),
                 Some(name) => format!("profile '{name}': {err}"),
                 None => format!("the row names no profile, and {err}"),
             }),

@@ -1,0 +1,486 @@
+//! `apply` and `diff` through the binary against the sandbox: the file lands whole, a rerun writes
+//! nothing, `--prune` removes exactly the unlisted shares, one failure leaves the rest done, and
+//! `undo` puts an apply back.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use dashshare::sandbox::World;
+use dashshare::vendor::Vendor;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const ALICE: &str = "5f0000000000000000000002";
+const BOB: &str = "5f0000000000000000000003";
+const CAROL: &str = "5f0000000000000000000004";
+const ERIN: &str = "5f0000000000000000000006";
+const OWNER: &str = "5f0000000000000000000001";
+const MARKETING: &str = "6a0000000000000000000001";
+
+fn bulk(n: usize) -> String {
+    format!("b{n:023x}")
+}
+
+fn write_file(home: &SandboxHome, name: &str, text: &str) -> PathBuf {
+    let path = home.home.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Every row of `dashboards` × `users` at view, for the Sisense profile.
+fn csv_for(dashboards: &[String], users: &[&str]) -> String {
+    let mut text = String::from("profile,dashboard,principal,access\n");
+    for dashboard in dashboards {
+        for user in users {
+            text.push_str(&format!("sandbox-sisense,{dashboard},user:{user},view\n"));
+        }
+    }
+    text
+}
+
+/// (share id, rule) of a Sisense dashboard, sorted; the owner's entry has no rule.
+fn shares_of(world: &World, oid: &str) -> Vec<(String, Option<String>)> {
+    let dashboard = world
+        .sisense
+        .dashboards
+        .iter()
+        .find(|d| d.oid == oid)
+        .unwrap();
+    let mut shares: Vec<(String, Option<String>)> = dashboard
+        .shares
+        .iter()
+        .map(|s| {
+            (
+                s["shareId"].as_str().unwrap().to_string(),
+                s["rule"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    shares.sort();
+    shares
+}
+
+async fn bulk_home(dashboards: usize) -> SandboxHome {
+    let home = SandboxHome::start().await;
+    home.sandbox
+        .edit_world(|world| world.add_bulk_dashboards(dashboards));
+    home
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_lands_with_the_fewest_requests_and_a_rerun_writes_nothing() {
+    let home = bulk_home(4).await;
+    let dashboards: Vec<String> = (0..4).map(bulk).collect();
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &csv_for(
+            &dashboards,
+            &[
+                "alice@example.com",
+                "carol+bi@example.com",
+                "erin@example.com",
+            ],
+        ),
+    );
+    let file = file.to_str().unwrap();
+    home.run("sandbox-sisense", &["apply", file])
+        .await
+        .success()
+        .stdout(predicate::str::contains(
+            "4 dashboards written (4 published)",
+        ));
+
+    // login + one look-up per user + read, write and publish per dashboard
+    assert_eq!(
+        home.count(Vendor::Sisense, "POST /api/v1/authentication"),
+        1
+    );
+    assert_eq!(home.count(Vendor::Sisense, "GET /api/v1/users"), 3);
+    assert_eq!(home.count(Vendor::Sisense, "GET /api/v1/dashboards/"), 4);
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 4);
+    assert_eq!(home.count(Vendor::Sisense, "POST /api/v1/dashboards/"), 4);
+    assert_eq!(home.sandbox.requests(Vendor::Sisense).len(), 1 + 3 + 4 * 3);
+    let world = home.world();
+    for dashboard in &dashboards {
+        assert_eq!(
+            shares_of(&world, dashboard),
+            vec![
+                (OWNER.into(), None),
+                (ALICE.into(), Some("view".into())),
+                (CAROL.into(), Some("view".into())),
+                (ERIN.into(), Some("view".into())),
+            ]
+        );
+    }
+
+    home.run("sandbox-sisense", &["apply", file])
+        .await
+        .success()
+        .stdout(predicate::str::contains("Nothing to change"));
+    assert_eq!(
+        home.count(Vendor::Sisense, "PATCH"),
+        4,
+        "a rerun writes nothing"
+    );
+    assert_eq!(home.count(Vendor::Sisense, "POST /api/v1/dashboards/"), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_removes_exactly_the_unlisted_shares_and_keeps_the_owner() {
+    let home = SandboxHome::start().await;
+    // The seed has the owner, bob at edit and Marketing at view; the file keeps Marketing and adds
+    // alice.
+    let file = write_file(
+        &home,
+        "shares.yaml",
+        &format!(
+            "shares:\n  - profile: sandbox-sisense\n    dashboard: {SISENSE_DASHBOARD}\n    users: [alice@example.com]\n    groups: [Marketing]\n"
+        ),
+    );
+    let file = file.to_str().unwrap();
+    let assert = home
+        .run("sandbox-sisense", &["apply", file, "--prune"])
+        .await
+        .success();
+    let out = printed(&assert);
+    assert!(out.contains("bob@example.com"), "{out}");
+    assert!(out.contains("removed"), "{out}");
+    assert_eq!(
+        shares_of(&home.world(), SISENSE_DASHBOARD),
+        vec![
+            (OWNER.into(), None),
+            (ALICE.into(), Some("view".into())),
+            (MARKETING.into(), Some("view".into())),
+        ]
+    );
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_removal_guard_refuses_before_any_write() {
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!("dashboard,principal\n{SISENSE_DASHBOARD},user:alice@example.com\n"),
+    );
+    let file = file.to_str().unwrap();
+    home.run(
+        "sandbox-sisense",
+        &["apply", file, "--prune", "--max-removals", "1"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains(
+        "--prune would remove 2 shares, more than --max-removals 1",
+    ));
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
+    // The dry run shows the plan and warns.
+    home.run(
+        "sandbox-sisense",
+        &["apply", file, "--prune", "--max-removals", "1", "--dry-run"],
+    )
+    .await
+    .success()
+    .stderr(predicate::str::contains("apply would refuse"));
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_failing_dashboard_leaves_the_others_done_and_its_rows_can_be_fed_back() {
+    let home = bulk_home(3).await;
+    let mut text = csv_for(&[bulk(0), bulk(2)], &["alice@example.com"]);
+    text.push_str(&format!(
+        "sandbox-sisense,{},user:zed@example.com,edit\nsandbox-sisense,{},user:alice@example.com,view\n",
+        bulk(1),
+        bulk(1)
+    ));
+    let file = write_file(&home, "shares.csv", &text);
+    let failed = home.home.path().join("failed.csv");
+    let assert = home
+        .run(
+            "sandbox-sisense",
+            &[
+                "apply",
+                file.to_str().unwrap(),
+                "--failed-out",
+                failed.to_str().unwrap(),
+            ],
+        )
+        .await
+        .code(1);
+    let out = printed(&assert);
+    assert!(out.contains("1 of 3 dashboards failed (2 rows)"), "{out}");
+    assert!(out.contains("zed@example.com"), "{out}");
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 2);
+    let world = home.world();
+    assert!(shares_of(&world, &bulk(0)).contains(&(ALICE.into(), Some("view".into()))));
+    assert!(shares_of(&world, &bulk(2)).contains(&(ALICE.into(), Some("view".into()))));
+    assert_eq!(shares_of(&world, &bulk(1)), vec![(OWNER.into(), None)]);
+    assert_eq!(
+        std::fs::read_to_string(&failed).unwrap(),
+        format!(
+            "profile,dashboard,principal,access\n\
+             sandbox-sisense,{0},user:alice@example.com,view\n\
+             sandbox-sisense,{0},user:zed@example.com,edit\n",
+            bulk(1)
+        )
+    );
+
+    // Once zed exists, the failed rows go straight back in.
+    home.sandbox.edit_world(|world| {
+        let mut zed = world.sisense.users[1].clone();
+        zed.id = "5f0000000000000000000099".into();
+        zed.email = "zed@example.com".into();
+        zed.user_name = "zed".into();
+        world.sisense.users.push(zed);
+    });
+    home.run(
+        "sandbox-sisense",
+        &[
+            "apply",
+            failed.to_str().unwrap(),
+            "--failed-out",
+            failed.to_str().unwrap(),
+        ],
+    )
+    .await
+    .success();
+    assert_eq!(
+        shares_of(&home.world(), &bulk(1)),
+        vec![
+            (OWNER.into(), None),
+            (ALICE.into(), Some("view".into())),
+            ("5f0000000000000000000099".into(), Some("edit".into())),
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(&failed).unwrap(),
+        "profile,dashboard,principal,access\n",
+        "no failures leave only the header"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undo_puts_an_apply_back() {
+    let home = bulk_home(2).await;
+    let before_seeded = shares_of(&home.world(), SISENSE_DASHBOARD);
+    let mut text = csv_for(&[bulk(0), bulk(1)], &["bob@example.com"]);
+    text.push_str(&format!(
+        "sandbox-sisense,{SISENSE_DASHBOARD},user:erin@example.com,edit\n"
+    ));
+    let file = write_file(&home, "shares.csv", &text);
+    let assert = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "apply", file.to_str().unwrap(), "--prune"],
+        )
+        .await
+        .success();
+    let report: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let run_id = report["run_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        shares_of(&home.world(), SISENSE_DASHBOARD),
+        vec![(OWNER.into(), None), (ERIN.into(), Some("edit".into()))]
+    );
+
+    home.run("sandbox-sisense", &["undo", &run_id])
+        .await
+        .success();
+    let world = home.world();
+    assert_eq!(shares_of(&world, SISENSE_DASHBOARD), before_seeded);
+    for n in 0..2 {
+        assert_eq!(shares_of(&world, &bulk(n)), vec![(OWNER.into(), None)]);
+    }
+    assert!(before_seeded.contains(&(BOB.into(), Some("edit".into()))));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diff_exit_code_is_4_on_drift_and_0_in_sync() {
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!(
+            "dashboard,principal,access\n{SISENSE_DASHBOARD},user:alice@example.com,view\n{SISENSE_DASHBOARD},group:Marketing,view\n"
+        ),
+    );
+    let file = file.to_str().unwrap();
+    home.run("sandbox-sisense", &["diff", file, "--exit-code"])
+        .await
+        .code(4)
+        .stdout(predicate::str::contains(
+            "Plan: 1 to add, 0 to update, 0 to remove",
+        ))
+        .stderr(predicate::str::contains("1 shares differ"));
+    home.run("sandbox-sisense", &["diff", file]).await.success();
+    home.run("sandbox-sisense", &["diff", file, "--exit-code", "--prune"])
+        .await
+        .code(4)
+        .stdout(predicate::str::contains("1 to remove"));
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0, "diff never writes");
+
+    home.run("sandbox-sisense", &["apply", file])
+        .await
+        .success();
+    home.run("sandbox-sisense", &["diff", file, "--exit-code"])
+        .await
+        .success()
+        .stdout(predicate::str::contains(
+            "Plan: 0 to add, 0 to update, 0 to remove",
+        ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_file_is_refused_whole_before_any_request() {
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "shares.csv",
+        "profile,dashboard,principal,access\n\
+         sandbox-sisense,d1,user:alice@example.com,view\n\
+         nope,d1,user:alice@example.com,view\n\
+         sandbox-sisense,d1,user:bob@example.com,admin\n\
+         sandbox-sisense,d1,bob,view\n\
+         sandbox-vizzly,dsh_0f3a,group:Marketing,view\n\
+         sandbox-eci,7,user:BOB,edit\n\
+         sandbox-sisense,d1,user:alice@example.com,edit\n\
+         sandbox-appviewx,Ops Board,group:Auditors,view\n",
+    );
+    let assert = home
+        .run("sandbox-sisense", &["apply", file.to_str().unwrap()])
+        .await
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    for expected in [
+        "has 7 problems; nothing was changed",
+        "line 3: profile 'nope' is not in",
+        "line 4: unknown access 'admin'",
+        "line 5: 'bob' is not a principal",
+        "line 6: group:Marketing: vizzly dashboards cannot be shared with group",
+        "line 7: user:BOB: eci shares are view-only",
+        "line 8: user:alice@example.com is asked for at edit here and at view on line 2",
+        "line 9: appviewx can only set a dashboard's complete group lists",
+    ] {
+        assert!(err.contains(expected), "missing «{expected}» in:\n{err}");
+    }
+    for vendor in Vendor::ALL {
+        assert!(
+            home.sandbox.requests(vendor).is_empty(),
+            "{vendor} was called"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_is_one_document_with_results_and_a_summary_per_vendor() {
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "shares.yaml",
+        &format!(
+            "shares:\n  - profile: sandbox-sisense\n    dashboard: {SISENSE_DASHBOARD}\n    users: [alice@example.com, bob@example.com]\n    access: edit\n  - profile: sandbox-eci\n    dashboard: 8\n    users: [ALICE]\n  - profile: sandbox-vizzly\n    dashboard: dsh_0f3a\n    users: [customer-42]\n"
+        ),
+    );
+    let assert = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "apply", file.to_str().unwrap()],
+        )
+        .await
+        .success();
+    let report: Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let results = report["results"].as_array().unwrap();
+    let actions: Vec<(&str, &str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["vendor"].as_str().unwrap(),
+                r["principal"].as_str().unwrap(),
+                r["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("sisense", "alice@example.com", "added"),
+            ("sisense", "bob@example.com", "unchanged"),
+            ("eci", "ALICE", "added"),
+            ("vizzly", "customer-42", "sent"),
+        ]
+    );
+    assert_eq!(results[0]["line"], 4);
+    let summary = report["summary"].as_array().unwrap();
+    assert_eq!(summary.len(), 3);
+    assert_eq!(summary[0]["vendor"], "eci");
+    assert_eq!(summary[1]["added"], 1);
+    assert_eq!(summary[1]["unchanged"], 1);
+    assert!(report["run_id"].as_str().is_some());
+    assert!(
+        assert.get_output().stderr.is_empty(),
+        "no progress bar or notes with -o json"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn appviewx_takes_its_complete_group_lists_with_prune() {
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "avx.csv",
+        "profile,dashboard,principal,access\n\
+         sandbox-appviewx,Ops Board,group:SRE,view\n\
+         sandbox-appviewx,Ops Board,group:Auditors,view\n\
+         sandbox-appviewx,Ops Board,group:PKI Admins,edit\n",
+    );
+    home.run(
+        "sandbox-appviewx",
+        &["apply", file.to_str().unwrap(), "--prune"],
+    )
+    .await
+    .success();
+    let world = home.world();
+    let shares = &world.appviewx.dashboards["Ops Board"];
+    let mut read = shares.read_user_groups.clone();
+    read.sort();
+    assert_eq!(read, vec!["Auditors".to_string(), "SRE".to_string()]);
+    assert_eq!(
+        shares.read_write_user_groups,
+        vec!["PKI Admins".to_string()]
+    );
+    assert_eq!(home.count(Vendor::Appviewx, "PUT"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_secret_reaches_the_output_of_an_apply_even_at_full_verbosity() {
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!(
+            "profile,dashboard,principal\nsandbox-sisense,{SISENSE_DASHBOARD},user:alice@example.com\nsandbox-eci,8,user:ALICE\nsandbox-appviewx,Ops Board,group:SRE\n"
+        ),
+    );
+    let assert = home
+        .run(
+            "sandbox-sisense",
+            &[
+                "-vvv",
+                "apply",
+                file.to_str().unwrap(),
+                "--prune",
+                "--max-removals",
+                "5",
+            ],
+        )
+        .await
+        .success();
+    let out = printed(&assert);
+    for (_, secret) in home.sandbox.secrets() {
+        assert!(!out.contains(&secret), "a secret leaked:\n{out}");
+    }
+}
