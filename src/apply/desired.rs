@@ -267,3 +267,143 @@ fn refusal(path: &Path, problems: Vec<Problem>) -> Error {
     }
     Error::invalid(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::PrincipalKind;
+
+    fn profile(name: &str, vendor: Vendor) -> Profile {
+        Profile {
+            name: name.into(),
+            vendor,
+            url: url::Url::parse("https://bi.example.com/").unwrap(),
+            username: None,
+            password: None,
+            api_key: None,
+            token: None,
+            tenant_id: None,
+            project_id: None,
+            gwsource: None,
+            rate_limit: None,
+            timeout: None,
+        }
+    }
+
+    /// Profiles named after their vendor; no name means `prod`, a Sisense profile.
+    fn loader(name: Option<&str>) -> Result<Profile> {
+        match name.unwrap_or("prod") {
+            "prod" | "sisense" => Ok(profile("prod", Vendor::Sisense)),
+            other => match other.parse::<Vendor>() {
+                Ok(vendor) => Ok(profile(other, vendor)),
+                Err(_) => Err(Error::invalid(format!(
+                    "profile '{other}' is not in the config"
+                ))),
+            },
+        }
+    }
+
+    fn gather_text(text: &str, prune: bool) -> Result<Desired> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shares.csv");
+        std::fs::write(&path, text).unwrap();
+        gather(&path, &mut loader, prune)
+    }
+
+    #[test]
+    fn rows_group_per_profile_and_dashboard_and_repeats_merge() {
+        let desired = gather_text(
+            "profile,dashboard,principal,access\n\
+             ,d1,user:bob,view\n\
+             sisense,d1,user:alice,view\n\
+             prod,d1,user:bob,view\n\
+             prod,d2,group:Ops,edit\n\
+             eci,7,everyone,view\n",
+            false,
+        )
+        .unwrap();
+        assert_eq!(desired.rows, 5);
+        assert_eq!(
+            desired.sites.len(),
+            2,
+            "the default and its names are one site"
+        );
+        let sisense = &desired.sites[0];
+        assert_eq!(sisense.targets.len(), 2);
+        let d1: Vec<(String, u64)> = sisense.targets[0]
+            .wanted
+            .iter()
+            .map(|w| (w.principal.to_string(), w.line))
+            .collect();
+        assert_eq!(d1, vec![("user:alice".into(), 3), ("user:bob".into(), 2)]);
+        assert_eq!(
+            desired.sites[1].targets[0].wanted[0].principal.kind(),
+            PrincipalKind::Everyone
+        );
+        assert_eq!(desired.dashboards(), 3);
+    }
+
+    #[test]
+    fn conflicts_and_vendor_limits_are_refused_with_their_lines() {
+        let err = gather_text(
+            "profile,dashboard,principal,access\n\
+             prod,d1,user:bob,view\n\
+             prod,d1,user:bob,edit\n\
+             eci,7,everyone,view\n\
+             eci,7,user:BOB,view\n\
+             vizzly,v1,user:c-1,edit\n\
+             appviewx,Ops,group:SRE,view\n\
+             mindzie,m1,user:x,view\n",
+            false,
+        )
+        .unwrap_err()
+        .to_string();
+        for expected in [
+            "has 4 problems",
+            "line 3: user:bob is asked for at edit here and at view on line 2",
+            "line 4: eci shares a dashboard either with everyone or with users and groups",
+            "line 7: appviewx can only set a dashboard's complete group lists",
+            "line 8: user:x: mindzie has no dashboard-level sharing with people",
+        ] {
+            assert!(err.contains(expected), "missing «{expected}» in {err}");
+        }
+    }
+
+    #[test]
+    fn prune_needs_a_vendor_that_can_read_or_takes_a_complete_set() {
+        let err = gather_text(
+            "profile,dashboard,principal\nvizzly,v1,user:c-1\nappviewx,Ops,group:SRE\n",
+            true,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("has 1 problem;"), "{err}");
+        assert!(
+            err.contains("line 2: vizzly cannot read a dashboard's shares"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_problem_on_many_lines_is_shown_once_with_a_count() {
+        let mut text = String::from("profile,dashboard,principal\n");
+        for n in 0..100 {
+            text.push_str(&format!("staging,d{n},user:a\n"));
+        }
+        let err = gather_text(&text, false).unwrap_err().to_string();
+        assert!(err.contains("has 100 problems"), "{err}");
+        assert!(
+            err.contains(
+                "line 2: profile 'staging' is not in the config (and 99 more lines like it)"
+            ),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 2, "{err}");
+    }
+
+    #[test]
+    fn an_empty_file_is_refused() {
+        let err = gather_text("profile,dashboard,principal\n", false).unwrap_err();
+        assert!(err.to_string().contains("lists no shares"), "{err}");
+    }
+}

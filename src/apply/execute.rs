@@ -3,6 +3,7 @@
 //! written once and published once, many dashboards at a time. A failure stops only its own
 //! dashboard.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use futures::StreamExt;
@@ -109,14 +110,27 @@ pub struct DashboardResult {
     pub published: bool,
     pub rows: Vec<RowResult>,
     pub error: Option<Error>,
-    /// What the file asked for here, for `--failed-out`.
-    pub wanted: Vec<Wanted>,
+    /// The site and its targets (the file's entries) this dashboard came from.
+    pub site: usize,
+    pub targets: Vec<usize>,
 }
 
 impl DashboardResult {
-    pub fn changes(&self) -> bool {
-        self.rows.iter().any(|row| row.action.is_drift())
+    /// What the file asked for on this dashboard.
+    pub fn wanted<'s>(&self, sites: &'s [Connected]) -> impl Iterator<Item = &'s Wanted> {
+        wanted_of(sites, self.site, &self.targets)
     }
+}
+
+fn wanted_of<'s>(
+    sites: &'s [Connected],
+    site: usize,
+    targets: &[usize],
+) -> impl Iterator<Item = &'s Wanted> {
+    let targets = targets.to_vec();
+    targets
+        .into_iter()
+        .flat_map(move |t| sites[site].site.targets[t].wanted.iter())
 }
 
 #[derive(Debug)]
@@ -297,8 +311,8 @@ enum Staged {
 
 struct Ready {
     site: usize,
+    targets: Vec<usize>,
     dashboard: Dashboard,
-    wanted: Vec<Wanted>,
     rows: Vec<RowResult>,
     write: Write,
 }
@@ -334,29 +348,31 @@ struct Work<'a> {
 
 impl Work<'_> {
     async fn stage(&self, unit: &Unit) -> Staged {
-        let connected = &self.sites[unit.site];
-        let wanted: Vec<Wanted> = unit
-            .targets
-            .iter()
-            .flat_map(|&t| connected.site.targets[t].wanted.iter().cloned())
-            .collect();
-        let fallback = || Dashboard {
-            id: connected.site.targets[unit.targets[0]].dashboard.clone(),
-            title: None,
+        let targets = &self.sites[unit.site].site.targets;
+        // Most dashboards are named once in a file: their shares are used where they lie.
+        let wanted: Cow<[Wanted]> = match unit.targets.as_slice() {
+            [only] => Cow::Borrowed(&targets[*only].wanted),
+            several => Cow::Owned(wanted_of(self.sites, unit.site, several).cloned().collect()),
         };
         let dashboard = match &unit.dashboard {
             Ok(dashboard) => dashboard.clone(),
-            Err(err) => return self.failed(unit.site, fallback(), wanted, err.clone()),
+            Err(err) => {
+                let named = Dashboard {
+                    id: targets[unit.targets[0]].dashboard.clone(),
+                    title: None,
+                };
+                return self.failed(unit, named, err.clone());
+            }
         };
         match self.plan(unit.site, &dashboard, &wanted).await {
             Ok((rows, write)) => Staged::Ready(Box::new(Ready {
                 site: unit.site,
+                targets: unit.targets.clone(),
                 dashboard,
-                wanted,
                 rows,
                 write,
             })),
-            Err(err) => self.failed(unit.site, dashboard, wanted, err),
+            Err(err) => self.failed(unit, dashboard, err),
         }
     }
 
@@ -484,16 +500,17 @@ impl Work<'_> {
         Ok(resolved)
     }
 
-    fn failed(&self, site: usize, dashboard: Dashboard, wanted: Vec<Wanted>, err: Error) -> Staged {
-        Staged::Failed(self.result(site, dashboard, failed_rows(&wanted), wanted, Some(err)))
+    fn failed(&self, unit: &Unit, dashboard: Dashboard, err: Error) -> Staged {
+        let rows = failed_rows(wanted_of(self.sites, unit.site, &unit.targets));
+        Staged::Failed(self.result(unit.site, &unit.targets, dashboard, rows, Some(err)))
     }
 
     fn result(
         &self,
         site: usize,
+        targets: &[usize],
         dashboard: Dashboard,
         rows: Vec<RowResult>,
-        wanted: Vec<Wanted>,
         error: Option<Error>,
     ) -> DashboardResult {
         let profile = &self.sites[site].site.profile;
@@ -505,7 +522,8 @@ impl Work<'_> {
             published: false,
             rows,
             error,
-            wanted,
+            site,
+            targets: targets.to_vec(),
         }
     }
 
@@ -543,12 +561,12 @@ impl Work<'_> {
                 .map(Some),
         };
         let site = ready.site;
-        let mut result = self.result(site, ready.dashboard, ready.rows, ready.wanted, None);
+        let mut result = self.result(site, &ready.targets, ready.dashboard, ready.rows, None);
         let written = match written {
             Ok(Some(written)) => written,
             Ok(None) => return result,
             Err(halted) => {
-                result.rows = failed_rows(&result.wanted);
+                result.rows = failed_rows(result.wanted(self.sites));
                 if let Some(after) = halted.partial {
                     result.written = true;
                     if let Err(err) = self.record(site, &result.dashboard, None, after) {
@@ -576,7 +594,13 @@ impl Work<'_> {
             Staged::Failed(result) => result,
             Staged::Ready(ready) => {
                 let ready = *ready;
-                self.result(ready.site, ready.dashboard, ready.rows, ready.wanted, None)
+                self.result(
+                    ready.site,
+                    &ready.targets,
+                    ready.dashboard,
+                    ready.rows,
+                    None,
+                )
             }
         }
     }
@@ -664,9 +688,8 @@ fn row_action(action: Action) -> RowAction {
     }
 }
 
-fn failed_rows(wanted: &[Wanted]) -> Vec<RowResult> {
+fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<RowResult> {
     wanted
-        .iter()
         .map(|w| RowResult {
             principal: w.principal.name().to_string(),
             kind: w.principal.kind(),

@@ -49,7 +49,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     let report = run(global, &sites, &options, recorder.as_ref()).await?;
 
     if let Some(path) = &args.failed_out {
-        write_failed_rows(path, &report)?;
+        write_failed_rows(path, &sites, &report)?;
     }
     let written = report.dashboards.iter().filter(|d| d.written).count();
     let run_id = (written > 0).then_some(run_id.as_str());
@@ -158,7 +158,7 @@ fn failures(report: &Report, failed_out: Option<&Path>) -> Result<()> {
     if failed.is_empty() {
         return Ok(());
     }
-    let rows: usize = failed.iter().map(|d| d.wanted.len()).sum();
+    let rows: usize = failed.iter().map(|d| d.rows.len()).sum();
     let mut message = format!(
         "{} of {} dashboards failed ({rows} rows); the others were done",
         failed.len(),
@@ -183,7 +183,7 @@ fn failures(report: &Report, failed_out: Option<&Path>) -> Result<()> {
 
 /// The failed dashboards' rows as a CSV in the input's own columns (always written, so that a
 /// file from an earlier run never lingers).
-fn write_failed_rows(path: &Path, report: &Report) -> Result<()> {
+fn write_failed_rows(path: &Path, sites: &[Connected], report: &Report) -> Result<()> {
     let failed = |err: &dyn std::fmt::Display| {
         Error::remote(format!(
             "cannot write the failed rows to {}: {err}",
@@ -200,7 +200,7 @@ fn write_failed_rows(path: &Path, report: &Report) -> Result<()> {
         } else {
             dashboard.profile.as_str()
         };
-        for wanted in &dashboard.wanted {
+        for wanted in dashboard.wanted(sites) {
             writer
                 .write_record([
                     profile,

@@ -1,0 +1,264 @@
+//! Pins the requests `apply` makes on Sisense: one login, one look-up per distinct principal for
+//! the whole run, and per dashboard one read, one write and one publish; none for a dashboard
+//! that already matches. A dashboard that fails leaves the others written.
+
+mod common;
+
+use common::*;
+use dashshare::apply::desired::{Site, Target, Wanted};
+use dashshare::apply::execute::{self, Connected, Options, RowAction};
+use dashshare::model::{Access, Principal};
+use dashshare::providers;
+use indicatif::ProgressBar;
+use serde_json::{Value, json};
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn wanted(email: &str, access: Access, line: u64) -> Wanted {
+    Wanted {
+        principal: Principal::User(email.into()),
+        access,
+        line,
+    }
+}
+
+fn sites(server: &MockServer, targets: Vec<Target>) -> Vec<Connected> {
+    let profile = sisense_profile(server);
+    let provider = providers::connect(&profile, &fast_options()).unwrap();
+    vec![Connected {
+        site: Site { profile, targets },
+        provider,
+    }]
+}
+
+fn options(prune: bool) -> Options {
+    Options {
+        prune,
+        dry_run: false,
+        max_removals: 20,
+        concurrency: 4,
+    }
+}
+
+async fn mount_email(server: &MockServer, email: &str, id: &str) {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("email", email))
+        .and(header("authorization", BEARER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([user(id, email)])))
+        .expect(1)
+        .named(format!("look up {email}"))
+        .mount(server)
+        .await;
+}
+
+async fn mount_dashboard(server: &MockServer, id: &str, shares: Value, written: Option<Value>) {
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v1/dashboards/{id}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "oid": id, "title": id, "owner": "owner1", "shares": shares,
+        })))
+        .expect(1)
+        .named(format!("read {id}"))
+        .mount(server)
+        .await;
+    let times = u64::from(written.is_some());
+    let patch = Mock::given(method("PATCH")).and(path(format!("/api/v1/dashboards/{id}")));
+    let patch = match written {
+        Some(shares) => patch.and(body_json(json!({ "shares": shares }))),
+        None => patch,
+    };
+    patch
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"oid": id})))
+        .expect(times)
+        .named(format!("write {id}"))
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/api/v1/dashboards/{id}/publish")))
+        .and(query_param("force", "false"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(times)
+        .named(format!("publish {id}"))
+        .mount(server)
+        .await;
+}
+
+fn viewer(id: &str) -> Value {
+    json!({"shareId": id, "type": "user", "rule": "view", "subscribe": false})
+}
+
+#[tokio::test]
+async fn each_principal_is_looked_up_once_and_each_dashboard_read_written_and_published_once() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_email(&server, "alice@example.com", "alice1").await;
+    mount_email(&server, "bob@example.com", "bob1").await;
+    // d1 gains both; d2 has alice already and gains bob at edit; d3 already matches.
+    mount_dashboard(
+        &server,
+        "d1",
+        json!([owner_share(), group_share()]),
+        Some(json!([
+            owner_share(),
+            group_share(),
+            viewer("alice1"),
+            viewer("bob1")
+        ])),
+    )
+    .await;
+    mount_dashboard(
+        &server,
+        "d2",
+        json!([owner_share(), viewer("alice1")]),
+        Some(json!([
+            owner_share(),
+            viewer("alice1"),
+            {"shareId": "bob1", "type": "user", "rule": "edit", "subscribe": false}
+        ])),
+    )
+    .await;
+    mount_dashboard(
+        &server,
+        "d3",
+        json!([owner_share(), viewer("alice1")]),
+        None,
+    )
+    .await;
+
+    let sites = sites(
+        &server,
+        vec![
+            Target {
+                dashboard: "d1".into(),
+                wanted: vec![
+                    wanted("alice@example.com", Access::View, 2),
+                    wanted("bob@example.com", Access::View, 3),
+                ],
+            },
+            Target {
+                dashboard: "d2".into(),
+                wanted: vec![
+                    wanted("alice@example.com", Access::View, 4),
+                    wanted("bob@example.com", Access::Edit, 5),
+                ],
+            },
+            Target {
+                dashboard: "d3".into(),
+                wanted: vec![wanted("alice@example.com", Access::View, 6)],
+            },
+        ],
+    );
+    let report = execute::execute(&sites, &options(false), None, &ProgressBar::hidden())
+        .await
+        .unwrap();
+    let actions: Vec<Vec<RowAction>> = report
+        .dashboards
+        .iter()
+        .map(|d| d.rows.iter().map(|r| r.action).collect())
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            vec![RowAction::Added, RowAction::Added],
+            vec![RowAction::Unchanged, RowAction::Added],
+            vec![RowAction::Unchanged],
+        ]
+    );
+    assert_eq!(
+        report
+            .dashboards
+            .iter()
+            .map(|d| (d.written, d.published))
+            .collect::<Vec<_>>(),
+        vec![(true, true), (true, true), (false, false)]
+    );
+}
+
+#[tokio::test]
+async fn prune_writes_the_listed_set_and_keeps_the_owner() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_email(&server, "alice@example.com", "alice1").await;
+    mount_dashboard(
+        &server,
+        "d1",
+        json!([owner_share(), bob_share(), group_share()]),
+        Some(json!([owner_share(), viewer("alice1")])),
+    )
+    .await;
+    let sites = sites(
+        &server,
+        vec![Target {
+            dashboard: "d1".into(),
+            wanted: vec![wanted("alice@example.com", Access::View, 2)],
+        }],
+    );
+    let report = execute::execute(&sites, &options(true), None, &ProgressBar::hidden())
+        .await
+        .unwrap();
+    assert_eq!(report.removals, 2);
+    let removed: Vec<&str> = report.dashboards[0]
+        .rows
+        .iter()
+        .filter(|r| r.action == RowAction::Removed)
+        .map(|r| r.id.as_deref().unwrap())
+        .collect();
+    assert_eq!(removed, vec!["bob1", "grp1"]);
+}
+
+#[tokio::test]
+async fn a_failed_write_stops_only_its_own_dashboard() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_email(&server, "alice@example.com", "alice1").await;
+    mount_dashboard(
+        &server,
+        "d1",
+        json!([owner_share()]),
+        Some(json!([owner_share(), viewer("alice1")])),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/d2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "oid": "d2", "title": "d2", "owner": "owner1", "shares": [owner_share()],
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A 400 is not retried, and the dashboard is not published.
+    Mock::given(method("PATCH"))
+        .and(path("/api/v1/dashboards/d2"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": {"message": "no"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d2/publish"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let sites = sites(
+        &server,
+        vec![
+            Target {
+                dashboard: "d2".into(),
+                wanted: vec![wanted("alice@example.com", Access::View, 2)],
+            },
+            Target {
+                dashboard: "d1".into(),
+                wanted: vec![wanted("alice@example.com", Access::View, 3)],
+            },
+        ],
+    );
+    let report = execute::execute(&sites, &options(false), None, &ProgressBar::hidden())
+        .await
+        .unwrap();
+    let d2 = &report.dashboards[0];
+    assert!(d2.error.is_some() && !d2.written);
+    assert_eq!(d2.rows[0].action, RowAction::Failed);
+    let d1 = &report.dashboards[1];
+    assert!(d1.error.is_none() && d1.written && d1.published);
+}
