@@ -103,6 +103,9 @@ pub struct HttpClient {
     base: Url,
     retry: RetryPolicy,
     limiter: Option<DefaultDirectRateLimiter>,
+    /// After a 429, no request to this server starts before this instant: concurrent requests
+    /// slow down together instead of each spending its retries on more refusals.
+    paused_until: Mutex<Option<tokio::time::Instant>>,
     secrets: Mutex<Vec<SecretString>>,
 }
 
@@ -161,6 +164,7 @@ impl HttpClient {
             base: with_trailing_slash(base),
             retry: options.retry.clone(),
             limiter,
+            paused_until: Mutex::new(None),
             secrets: Mutex::new(Vec::new()),
         })
     }
@@ -199,6 +203,24 @@ impl HttpClient {
             }
         }
         text
+    }
+
+    /// Holds every request to this server back for `wait`, or longer if a pause is already set.
+    fn pause(&self, wait: Duration) {
+        let until = tokio::time::Instant::now() + wait;
+        if let Ok(mut paused) = self.paused_until.lock() {
+            *paused = Some(paused.map_or(until, |current| current.max(until)));
+        }
+    }
+
+    async fn wait_out_pause(&self) {
+        let until = self.paused_until.lock().ok().and_then(|paused| *paused);
+        if let Some(until) = until
+            && until > tokio::time::Instant::now()
+        {
+            tracing::debug!("the server asked to slow down; waiting");
+            tokio::time::sleep_until(until).await;
+        }
     }
 
     /// Sends `request`, retrying 429, 502, 503, 504 and failed connections with backoff.
@@ -262,6 +284,7 @@ impl HttpClient {
         target: &str,
         idempotent: bool,
     ) -> std::result::Result<Reply, Attempt> {
+        self.wait_out_pause().await;
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
@@ -290,6 +313,13 @@ impl HttpClient {
             body,
             target: target.to_string(),
         };
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.pause(
+                retry_after
+                    .unwrap_or(self.retry.min_delay)
+                    .min(self.retry.retry_after_cap),
+            );
+        }
         if is_busy(status, idempotent) {
             Err(Attempt::Busy { reply, retry_after })
         } else {

@@ -484,3 +484,43 @@ async fn no_secret_reaches_the_output_of_an_apply_even_at_full_verbosity() {
         assert!(!out.contains(&secret), "a secret leaked:\n{out}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limited_server_slows_the_run_down_and_every_dashboard_lands() {
+    let home = SandboxHome::with(dashshare::sandbox::SandboxOptions {
+        rate_limit: Some(20),
+        ..Default::default()
+    })
+    .await;
+    home.sandbox
+        .edit_world(|world| world.add_bulk_dashboards(10));
+    let dashboards: Vec<String> = (0..10).map(bulk).collect();
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &csv_for(&dashboards, &["alice@example.com", "erin@example.com"]),
+    );
+    home.run("sandbox-sisense", &["apply", file.to_str().unwrap()])
+        .await
+        .success()
+        .stdout(predicate::str::contains(
+            "10 dashboards written (10 published)",
+        ));
+    let needed = 1 + 2 + 10 * 3;
+    let sent = home.sandbox.requests(Vendor::Sisense).len();
+    assert!(
+        sent > needed,
+        "the server refused some ({sent} sent, {needed} needed)"
+    );
+    let world = home.world();
+    for dashboard in &dashboards {
+        assert_eq!(
+            shares_of(&world, dashboard),
+            vec![
+                (OWNER.into(), None),
+                (ALICE.into(), Some("view".into())),
+                (ERIN.into(), Some("view".into())),
+            ]
+        );
+    }
+}
