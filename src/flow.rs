@@ -291,14 +291,15 @@ fn check_capabilities(provider: &dyn ShareProvider, request: &ShareRequest) -> R
                     "{vendor} can neither read a dashboard's shares nor add one group to them: its update \
                      sets the complete read and read-write group lists, so a grant without --replace would \
                      silently remove every group you did not name. Pass --replace to make the named \
-                     groups (at --access) the dashboard's complete share set"
+                     groups (at --access) the dashboard's complete share set, or list every group \
+                     with its access in a file for `dashshare apply FILE --prune`"
                 )));
             }
             (Change::Revoke, _) => {
                 return Err(Error::Unsupported(format!(
                     "{vendor} cannot remove one group: its update sets the complete group lists and \
                      there is no way to read them. Restate the groups that keep access with \
-                     `grant --replace --group …`"
+                     `grant --replace --group …` (one access level) or `apply FILE --prune` (both)"
                 )));
             }
         }
