@@ -10,6 +10,14 @@ use crate::sandbox::{Sandbox, SandboxOptions, World};
 
 const SISENSE_DASHBOARD: &str = "5829b46bd009e91420000047";
 const MINDZIE_DASHBOARD: &str = "550e8400-e29b-41d4-a716-446655440000";
+/// The file the bulk steps apply; steps name it as `SHARES_FILE` and run it from the tour's folder.
+const SHARES_FILE: &str = "shares.csv";
+const SHARES_CSV: &str = "profile,dashboard,principal,access
+sandbox-sisense,name:Sales KPIs,user:alice@example.com,view
+sandbox-sisense,5dc5c237832aeb53441186bb,user:alice@example.com,view
+sandbox-sisense,5dc5c237832aeb53441186bb,group:Marketing,edit
+sandbox-eci,8,user:alice@example.com,view
+";
 
 /// (what the step shows, the profile, the command's arguments)
 const STEPS: &[(&str, &str, &[&str])] = &[
@@ -88,6 +96,21 @@ const STEPS: &[(&str, &str, &[&str])] = &[
         ],
     ),
     (
+        "apply: a file of shares across vendors; each dashboard is read, written and published once",
+        "",
+        &["apply", SHARES_FILE],
+    ),
+    (
+        "apply again: everything is in place, nothing is written",
+        "",
+        &["apply", SHARES_FILE],
+    ),
+    (
+        "diff --prune: what making the file authoritative would remove (the owner always stays)",
+        "",
+        &["diff", SHARES_FILE, "--prune"],
+    ),
+    (
         "mindzie: a public link that expires in 30 days, embeddable on company.com",
         "sandbox-mindzie",
         &[
@@ -131,6 +154,9 @@ async fn tour(sandbox: &Sandbox) -> Result<()> {
     }
     let config = dir.join("config.toml");
     write(&config, &sandbox.config_toml(Some(dir)))?;
+    let shares = dir.join(SHARES_FILE);
+    write(&shares, SHARES_CSV)?;
+    let mut shown_file = false;
     output::print_text("dashshare demo: five emulated vendors are running on 127.0.0.1.\n")?;
     for (what, profile, args) in STEPS {
         let mut argv = vec!["dashshare".to_string()];
@@ -139,7 +165,14 @@ async fn tour(sandbox: &Sandbox) -> Result<()> {
         }
         argv.extend(args.iter().map(|a| a.to_string()));
         let shown: Vec<String> = argv.iter().map(|a| quote(a)).collect();
+        if args.contains(&SHARES_FILE) && !shown_file {
+            shown_file = true;
+            output::print_text(&format!("── The file\n$ cat {SHARES_FILE}\n{SHARES_CSV}"))?;
+        }
         output::print_text(&format!("── {what}\n$ {}", shown.join(" ")))?;
+        for arg in argv.iter_mut().filter(|arg| arg.as_str() == SHARES_FILE) {
+            *arg = shares.display().to_string();
+        }
         // The tour's writes go to a journal of its own, not the user's.
         argv.extend([
             "--config".to_string(),
