@@ -498,3 +498,29 @@ async fn a_principal_can_be_named_by_its_sisense_id() {
             .any(|share| share["shareId"] == "5f0000000000000000000006")
     );
 }
+
+// ---- the demo ----
+
+#[test]
+fn the_demo_tours_every_vendor_and_leaves_the_users_journal_alone() {
+    let home = TempDir::new().unwrap();
+    let assert = dashshare(home.path()).arg("demo").assert().success();
+    let out = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    for expected in [
+        "What each vendor can do",
+        "written and published",
+        "3 dashboards written (2 published)",
+        "Nothing to change: every dashboard already matches the file.",
+        "Plan: 0 to add, 0 to update, 3 to remove. Nothing was written.",
+        "<iframe",
+    ] {
+        assert!(out.contains(expected), "missing «{expected}» in:\n{out}");
+    }
+    assert!(
+        !home
+            .path()
+            .join("xdg-state/dashshare/journal.jsonl")
+            .exists(),
+        "the demo's writes go to a journal of its own"
+    );
+}
