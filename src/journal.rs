@@ -94,6 +94,26 @@ impl Journal {
         &self.path
     }
 
+    /// Fails, before a run writes anything, when the journal could not take its entries.
+    pub fn check_writable(&self) -> Result<()> {
+        let refused = |err: std::io::Error| {
+            Error::invalid(format!(
+                "cannot write the journal {}: {err}; nothing was changed (fix the folder, or pass \
+                 --journal PATH)",
+                self.path.display()
+            ))
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(refused)?;
+        }
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .map(drop)
+            .map_err(refused)
+    }
+
     /// Appends `entries` and flushes them to disk.
     pub fn append(&self, entries: &[Entry]) -> Result<()> {
         if entries.is_empty() {

@@ -213,7 +213,11 @@ async fn one_failing_dashboard_leaves_the_others_done_and_its_rows_can_be_fed_ba
         .await
         .code(1);
     let out = printed(&assert);
-    assert!(out.contains("1 of 3 dashboards failed (2 rows)"), "{out}");
+    assert!(
+        out.contains("1 of 3 dashboards failed; the others were done"),
+        "{out}"
+    );
+    assert!(out.contains("The rows of the other 1 are in"), "{out}");
     assert!(out.contains("zed@example.com"), "{out}");
     assert_eq!(home.count(Vendor::Sisense, "PATCH"), 2);
     let world = home.world();
@@ -523,4 +527,144 @@ async fn a_rate_limited_server_slows_the_run_down_and_every_dashboard_lands() {
             ]
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_written_but_unpublished_dashboard_is_named_and_kept_out_of_the_failed_rows() {
+    let home = bulk_home(2).await;
+    // Someone else owns b…01: the write is allowed, the publish is not.
+    home.sandbox
+        .edit_world(|world| world.sisense.dashboards.last_mut().unwrap().owner = BOB.into());
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &csv_for(&[bulk(0), bulk(1)], &["alice@example.com"]),
+    );
+    let failed = home.home.path().join("failed.csv");
+    let assert = home
+        .run(
+            "sandbox-sisense",
+            &[
+                "apply",
+                file.to_str().unwrap(),
+                "--failed-out",
+                failed.to_str().unwrap(),
+            ],
+        )
+        .await
+        .code(1);
+    let out = printed(&assert);
+    assert!(
+        out.contains(&format!("run `dashshare publish ID` for {}", bulk(1))),
+        "{out}"
+    );
+    assert!(shares_of(&home.world(), &bulk(1)).contains(&(ALICE.into(), Some("view".into()))));
+    assert_eq!(
+        std::fs::read_to_string(&failed).unwrap(),
+        "profile,dashboard,principal,access\n",
+        "its rows are in place: applying them again would change nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_old_failed_rows_file_never_outlives_a_refused_run() {
+    let home = SandboxHome::start().await;
+    let failed = home.home.path().join("failed.csv");
+    std::fs::write(
+        &failed,
+        "profile,dashboard,principal,access\nsandbox-sisense,old,user:old@example.com,view\n",
+    )
+    .unwrap();
+    let file = write_file(&home, "bad.csv", "dashboard,principal\nd1,nobody\n");
+    home.run(
+        "sandbox-sisense",
+        &[
+            "apply",
+            file.to_str().unwrap(),
+            "--failed-out",
+            failed.to_str().unwrap(),
+        ],
+    )
+    .await
+    .code(2);
+    assert_eq!(
+        std::fs::read_to_string(&failed).unwrap(),
+        "profile,dashboard,principal,access\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_that_cannot_be_written_stops_the_run_before_any_request() {
+    let home = SandboxHome::start().await;
+    let blocker = home.home.path().join("not-a-folder");
+    std::fs::write(&blocker, "").unwrap();
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!("dashboard,principal\n{SISENSE_DASHBOARD},user:alice@example.com\n"),
+    );
+    home.run(
+        "sandbox-sisense",
+        &[
+            "--journal",
+            blocker.join("journal.jsonl").to_str().unwrap(),
+            "apply",
+            file.to_str().unwrap(),
+        ],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("cannot write the journal"));
+    assert!(home.sandbox.requests(Vendor::Sisense).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sharing_with_everyone_on_eci_removes_nothing_without_prune() {
+    let home = SandboxHome::start().await;
+    // Dashboard 7 has a user and a group; everyone would empty both lists.
+    let file = write_file(
+        &home,
+        "eci.csv",
+        "profile,dashboard,principal\nsandbox-eci,7,everyone\n",
+    );
+    let file = file.to_str().unwrap();
+    home.run("sandbox-eci", &["apply", file])
+        .await
+        .code(1)
+        .stdout(predicate::str::contains("sharing with everyone drops"))
+        .stdout(predicate::str::contains(
+            "Apply with --prune if that is intended",
+        ));
+    assert_eq!(home.count(Vendor::Eci, "PUT"), 0);
+    home.run("sandbox-eci", &["apply", file, "--prune"])
+        .await
+        .success();
+    let world = home.world();
+    let seven = world
+        .eci
+        .dashboards
+        .iter()
+        .find(|d| d.dashboard_id == 7)
+        .unwrap();
+    assert!(seven.shared_with_everyone);
+    assert!(seven.shared_user_ids.is_empty() && seven.shared_user_group_ids.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_dashboard_named_twice_with_different_access_is_refused_naming_both_lines() {
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!(
+            "dashboard,principal,access\n{SISENSE_DASHBOARD},user:alice@example.com,view\nname:Sales KPIs,user:alice@example.com,edit\n"
+        ),
+    );
+    home.run("sandbox-sisense", &["apply", file.to_str().unwrap()])
+        .await
+        .code(1)
+        .stdout(predicate::str::contains(
+            "user:alice@example.com (line 2) and user:alice@example.com (line 3) are the same user",
+        ));
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
 }

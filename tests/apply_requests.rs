@@ -52,13 +52,20 @@ async fn mount_email(server: &MockServer, email: &str, id: &str) {
         .await;
 }
 
-async fn mount_dashboard(server: &MockServer, id: &str, shares: Value, written: Option<Value>) {
+/// `reads`: 1, or 2 under `--prune` (read to plan, and again just before the write).
+async fn mount_dashboard(
+    server: &MockServer,
+    id: &str,
+    shares: Value,
+    written: Option<Value>,
+    reads: u64,
+) {
     Mock::given(method("GET"))
         .and(path(format!("/api/v1/dashboards/{id}")))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "oid": id, "title": id, "owner": "owner1", "shares": shares,
         })))
-        .expect(1)
+        .expect(reads)
         .named(format!("read {id}"))
         .mount(server)
         .await;
@@ -105,6 +112,7 @@ async fn each_principal_is_looked_up_once_and_each_dashboard_read_written_and_pu
             viewer("alice1"),
             viewer("bob1")
         ])),
+        1,
     )
     .await;
     mount_dashboard(
@@ -116,6 +124,7 @@ async fn each_principal_is_looked_up_once_and_each_dashboard_read_written_and_pu
             viewer("alice1"),
             {"shareId": "bob1", "type": "user", "rule": "edit", "subscribe": false}
         ])),
+        1,
     )
     .await;
     mount_dashboard(
@@ -123,6 +132,7 @@ async fn each_principal_is_looked_up_once_and_each_dashboard_read_written_and_pu
         "d3",
         json!([owner_share(), viewer("alice1")]),
         None,
+        1,
     )
     .await;
 
@@ -185,6 +195,7 @@ async fn prune_writes_the_listed_set_and_keeps_the_owner() {
         "d1",
         json!([owner_share(), bob_share(), group_share()]),
         Some(json!([owner_share(), viewer("alice1")])),
+        2,
     )
     .await;
     let sites = sites(
@@ -217,6 +228,7 @@ async fn a_failed_write_stops_only_its_own_dashboard() {
         "d1",
         json!([owner_share()]),
         Some(json!([owner_share(), viewer("alice1")])),
+        1,
     )
     .await;
     Mock::given(method("GET"))
@@ -261,4 +273,98 @@ async fn a_failed_write_stops_only_its_own_dashboard() {
     assert_eq!(d2.rows[0].action, RowAction::Failed);
     let d1 = &report.dashboards[1];
     assert!(d1.error.is_none() && d1.written && d1.published);
+}
+
+#[tokio::test]
+async fn under_prune_a_dashboard_that_changed_since_it_was_read_is_left_alone() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_email(&server, "alice@example.com", "alice1").await;
+    let read = |shares: Value| {
+        ResponseTemplate::new(200).set_body_json(json!({
+            "oid": "d1", "title": "d1", "owner": "owner1", "shares": shares,
+        }))
+    };
+    // The first read plans; by the second, someone has shared it with bob.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/d1"))
+        .respond_with(read(json!([owner_share(), group_share()])))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/d1"))
+        .respond_with(read(json!([owner_share(), group_share(), bob_share()])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let sites = sites(
+        &server,
+        vec![Target {
+            dashboard: "d1".into(),
+            wanted: vec![wanted("alice@example.com", Access::View, 2)],
+        }],
+    );
+    let report = execute::execute(&sites, &options(true), None, &ProgressBar::hidden())
+        .await
+        .unwrap();
+    let d1 = &report.dashboards[0];
+    assert!(!d1.written);
+    let error = d1.error.as_ref().unwrap().to_string();
+    assert!(error.contains("changed after it was read"), "{error}");
+}
+
+#[tokio::test]
+async fn a_refused_publish_leaves_the_dashboard_written_and_says_so() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_email(&server, "alice@example.com", "alice1").await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/d1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "oid": "d1", "title": "d1", "owner": "owner1", "shares": [owner_share()],
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/api/v1/dashboards/d1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"oid": "d1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d1/publish"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json!({"error": {"message": "owner only"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let sites = sites(
+        &server,
+        vec![Target {
+            dashboard: "d1".into(),
+            wanted: vec![wanted("alice@example.com", Access::View, 2)],
+        }],
+    );
+    let report = execute::execute(&sites, &options(false), None, &ProgressBar::hidden())
+        .await
+        .unwrap();
+    let d1 = &report.dashboards[0];
+    assert!(d1.written && !d1.published && d1.failed_after_write);
+    assert!(
+        d1.error
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .contains("dashshare publish d1")
+    );
+    assert_eq!(d1.rows[0].action, RowAction::Added);
 }

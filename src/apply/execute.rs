@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use indicatif::ProgressBar;
@@ -21,12 +22,16 @@ use crate::model::{
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
 use crate::vendor::{Support, Vendor};
 
-/// Why a write-only vendor's rows are what was sent, not what was found.
-const SENT_BLIND: &str = "sent as listed: this vendor cannot read permissions, so whether the share \
-     was already there is unknown";
+/// Why a write-only vendor's rows are what is sent, not what was found.
+const SENT_BLIND: &str = "this vendor cannot read permissions: the share is sent as listed, and \
+     whether it was already there is unknown";
+/// Why a write-only vendor's view grant may leave more than view in place.
+const SENT_BLIND_VIEW: &str = "this vendor cannot read permissions and keeps one permission per \
+     level: the share is sent as listed, and an existing edit (read_write) stays; `revoke --access \
+     edit` removes it";
 /// Why a complete-set write reports no removals.
-const REPLACED_BLIND: &str = "sent as part of the complete share set: groups the file does not \
-     list lost their access, and this vendor cannot say which had it";
+const REPLACED_BLIND: &str = "the file's groups are sent as the complete share set: groups it does \
+     not list lose their access, and this vendor cannot say which have it";
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -110,6 +115,9 @@ pub struct DashboardResult {
     pub published: bool,
     pub rows: Vec<RowResult>,
     pub error: Option<Error>,
+    /// The error came after the shares were written in full (the publish, or the journal): the
+    /// file's rows are in place, so applying them again would change nothing.
+    pub failed_after_write: bool,
     /// The site and its targets (the file's entries) this dashboard came from.
     pub site: usize,
     pub targets: Vec<usize>,
@@ -166,6 +174,7 @@ pub async fn execute(
         lookups: &lookups,
         options,
         recorder,
+        journal_failed: AtomicBool::new(false),
     };
     let mut results: Vec<(usize, DashboardResult)> = if options.prune && !options.dry_run {
         // The removal guard needs every plan before the first write.
@@ -326,6 +335,15 @@ enum Write {
     Replace(ShareSet),
 }
 
+impl Write {
+    fn writes(&self) -> bool {
+        match self {
+            Write::Merge { plan, .. } => plan.changes_anything(),
+            Write::Blind(_) | Write::Replace(_) => true,
+        }
+    }
+}
+
 impl Staged {
     fn removals(&self) -> usize {
         match self {
@@ -344,6 +362,9 @@ struct Work<'a> {
     lookups: &'a [Lookups<'a>],
     options: &'a Options,
     recorder: Option<&'a Recorder<'a>>,
+    /// Set when a write could not be journaled: no further write starts, since `undo` would not
+    /// know it.
+    journal_failed: AtomicBool,
 }
 
 impl Work<'_> {
@@ -384,61 +405,55 @@ impl Work<'_> {
     ) -> Result<(Vec<RowResult>, Write)> {
         let provider = self.sites[site].provider.as_ref();
         let resolved = self.resolved(site, wanted)?;
+        let asked = distinct_by_id(&resolved, wanted)?;
         let caps = provider.vendor().capabilities();
-        let line_of = |key: &ShareKey| {
-            resolved
-                .iter()
-                .zip(wanted)
-                .find(|(r, _)| &r.key == key)
-                .map(|(_, w)| w.line)
-        };
         if caps.list == Support::Yes {
             let snapshot = provider.read_shares(dashboard).await?;
-            let intents: Vec<Intent> = resolved
+            let intents: Vec<Intent> = asked
                 .iter()
-                .zip(wanted)
                 .map(|(r, w)| Intent {
                     key: r.key.clone(),
                     change: Change::Grant(w.access),
                 })
                 .collect();
+            let named: Vec<Resolved> = asked.iter().map(|(r, _)| (*r).clone()).collect();
             let mode = if self.options.prune {
                 Mode::Replace
             } else {
                 Mode::Merge
             };
-            let plan = flow::plan_shares(provider, &snapshot.shares, &intents, mode, &resolved)?;
+            let plan = flow::plan_shares(provider, &snapshot.shares, &intents, mode, &named)?;
             let names =
-                flow::names_of_others(provider, snapshot.names.clone(), &plan, &resolved).await;
+                flow::names_of_others(provider, snapshot.names.clone(), &plan, &named).await;
+            let name_of =
+                |key: &ShareKey| names.get(key).cloned().unwrap_or_else(|| key.id.clone());
+            if !self.options.prune {
+                refuse_removals(provider.vendor(), &plan, name_of)?;
+            }
             let rows = plan
                 .outcomes
                 .iter()
-                .map(|outcome| RowResult {
-                    principal: resolved
-                        .iter()
-                        .find(|r| r.key == outcome.key)
-                        .map(|r| r.principal.name().to_string())
-                        .or_else(|| names.get(&outcome.key).cloned())
-                        .unwrap_or_else(|| outcome.key.id.clone()),
-                    kind: outcome.key.kind,
-                    id: Some(outcome.key.id.clone()),
-                    before: outcome.before,
-                    after: outcome.after,
-                    action: row_action(outcome.action),
-                    line: line_of(&outcome.key),
-                    note: outcome.note,
+                .map(|outcome| {
+                    let asked_for = asked.iter().find(|(r, _)| r.key == outcome.key);
+                    RowResult {
+                        principal: asked_for.map_or_else(
+                            || name_of(&outcome.key),
+                            |(r, _)| r.principal.name().to_string(),
+                        ),
+                        kind: outcome.key.kind,
+                        id: Some(outcome.key.id.clone()),
+                        before: outcome.before,
+                        after: outcome.after,
+                        action: row_action(outcome.action),
+                        line: asked_for.map(|(_, w)| w.line),
+                        note: outcome.note,
+                    }
                 })
                 .collect();
             return Ok((rows, Write::Merge { snapshot, plan }));
         }
-        let note = if caps.replace_only {
-            REPLACED_BLIND
-        } else {
-            SENT_BLIND
-        };
-        let rows = resolved
+        let rows = asked
             .iter()
-            .zip(wanted)
             .map(|(r, w)| RowResult {
                 principal: r.principal.name().to_string(),
                 kind: r.key.kind,
@@ -447,18 +462,24 @@ impl Work<'_> {
                 after: Some(Level::Access(w.access)),
                 action: RowAction::Sent,
                 line: Some(w.line),
-                note: Some(note),
+                note: Some(if caps.replace_only {
+                    REPLACED_BLIND
+                } else if w.access == Access::View && caps.scoped_revoke {
+                    SENT_BLIND_VIEW
+                } else {
+                    SENT_BLIND
+                }),
             })
             .collect();
-        let shares = ShareSet::new(resolved.iter().zip(wanted).map(|(r, w)| Share {
-            key: r.key.clone(),
-            level: Level::Access(w.access),
-        }));
         if caps.replace_only {
+            let shares = ShareSet::new(asked.iter().map(|(r, w)| Share {
+                key: r.key.clone(),
+                level: Level::Access(w.access),
+            }));
             return Ok((rows, Write::Replace(shares)));
         }
         let mut sends: Vec<(Access, Vec<ShareKey>)> = Vec::new();
-        for (r, w) in resolved.iter().zip(wanted) {
+        for (r, w) in &asked {
             match sends.iter_mut().find(|(access, _)| *access == w.access) {
                 Some((_, keys)) => keys.push(r.key.clone()),
                 None => sends.push((w.access, vec![r.key.clone()])),
@@ -522,6 +543,7 @@ impl Work<'_> {
             published: false,
             rows,
             error,
+            failed_after_write: false,
             site,
             targets: targets.to_vec(),
         }
@@ -535,16 +557,15 @@ impl Work<'_> {
         };
         let provider = self.sites[ready.site].provider.as_ref();
         let written = match &ready.write {
-            Write::Merge { snapshot, plan } if plan.changes_anything() => provider
-                .write_shares(snapshot, &plan.after)
-                .await
-                .map(|()| {
-                    Some(Written {
-                        before: Some(snapshot.shares.clone()),
-                        after: plan.after.clone(),
-                    })
-                })
-                .map_err(Halted::before_any_write),
+            _ if ready.write.writes() && self.journal_failed.load(Ordering::Relaxed) => {
+                Err(Halted::before_any_write(Error::remote(
+                    "not written: an earlier write of this run could not be journaled, so `undo` \
+                     would not know this one; fix the journal and apply again",
+                )))
+            }
+            Write::Merge { snapshot, plan } if plan.changes_anything() => {
+                self.write_merged(provider, snapshot, plan).await
+            }
             Write::Merge { .. } => Ok(None),
             Write::Replace(shares) => provider
                 .replace_shares(&ready.dashboard, shares)
@@ -581,11 +602,47 @@ impl Work<'_> {
         // Recorded before anything else can fail, so that `undo` knows every write.
         if let Err(err) = self.record(site, &result.dashboard, written.before, written.after) {
             result.error = Some(err);
+            result.failed_after_write = true;
             return result;
         }
         result.error = flow::publish_written(provider, &result.dashboard).await;
+        result.failed_after_write = result.error.is_some();
         result.published = result.error.is_none() && provider.vendor().capabilities().publish;
         result
+    }
+
+    /// Writes a read-and-planned dashboard. Under `--prune` every dashboard was read before the
+    /// first write, so it is read again: a dashboard whose shares changed since is left alone.
+    async fn write_merged(
+        &self,
+        provider: &dyn ShareProvider,
+        snapshot: &Snapshot,
+        plan: &Plan,
+    ) -> std::result::Result<Option<Written>, Halted> {
+        let fresh;
+        let current = if self.options.prune {
+            fresh = provider
+                .read_shares(&snapshot.dashboard)
+                .await
+                .map_err(Halted::before_any_write)?;
+            if !fresh.shares.same_as(&snapshot.shares) {
+                return Err(Halted::before_any_write(Error::remote(
+                    "its shares changed after it was read, while the run read the other \
+                     dashboards; nothing was written to it: apply again",
+                )));
+            }
+            &fresh
+        } else {
+            snapshot
+        };
+        provider
+            .write_shares(current, &plan.after)
+            .await
+            .map_err(Halted::before_any_write)?;
+        Ok(Some(Written {
+            before: Some(current.shares.clone()),
+            after: plan.after.clone(),
+        }))
     }
 
     /// The result of a dry run: the plan, nothing written.
@@ -616,7 +673,7 @@ impl Work<'_> {
             return Ok(());
         };
         let profile = &self.sites[site].site.profile;
-        recorder.journal.append(&[Entry {
+        let appended = recorder.journal.append(&[Entry {
             run_id: recorder.run_id.to_string(),
             time: journal::now(),
             command: recorder.command.to_string(),
@@ -626,7 +683,11 @@ impl Work<'_> {
             dashboard: dashboard.clone(),
             before,
             after,
-        }])
+        }]);
+        if appended.is_err() {
+            self.journal_failed.store(true, Ordering::Relaxed);
+        }
+        appended
     }
 }
 
@@ -677,6 +738,63 @@ async fn send_blind(
         before: None,
         after: ShareSet::new(sent),
     })
+}
+
+/// Each share the file asks for once, by the id it resolved to: two spellings (or an id and a
+/// `name:`) of one principal at the same access are one share; at different accesses, a conflict.
+fn distinct_by_id<'a>(
+    resolved: &'a [Resolved],
+    wanted: &'a [Wanted],
+) -> Result<Vec<(&'a Resolved, &'a Wanted)>> {
+    let mut asked: Vec<(&Resolved, &Wanted)> = Vec::with_capacity(wanted.len());
+    let mut seen: HashMap<&ShareKey, usize> = HashMap::with_capacity(wanted.len());
+    for (r, w) in resolved.iter().zip(wanted) {
+        let Some(&first) = seen.get(&r.key) else {
+            seen.insert(&r.key, asked.len());
+            asked.push((r, w));
+            continue;
+        };
+        let (_, earlier) = asked[first];
+        if earlier.access != w.access {
+            return Err(Error::invalid(format!(
+                "{} (line {}) and {} (line {}) are the same {} ({}), asked for at {} and at {}: \
+                 list it once; nothing was changed on this dashboard",
+                earlier.principal,
+                earlier.line,
+                w.principal,
+                w.line,
+                r.key.kind,
+                r.key.id,
+                earlier.access,
+                w.access
+            )));
+        }
+    }
+    Ok(asked)
+}
+
+/// An additive apply never removes a share; a vendor rule that would (ECI drops its user and
+/// group lists for everyone) makes the dashboard fail instead, pointing at `--prune`.
+fn refuse_removals(
+    vendor: Vendor,
+    plan: &Plan,
+    name_of: impl Fn(&ShareKey) -> String,
+) -> Result<()> {
+    let removed: Vec<String> = plan
+        .outcomes
+        .iter()
+        .filter(|o| o.action == Action::Removed)
+        .map(|o| format!("{} '{}'", o.key.kind, name_of(&o.key)))
+        .collect();
+    if removed.is_empty() {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "on {vendor}, sharing with everyone drops the dashboard's user and group shares ({}), and \
+         apply without --prune never removes a share; nothing was changed on this dashboard. Apply \
+         with --prune if that is intended",
+        removed.join(", ")
+    )))
 }
 
 fn row_action(action: Action) -> RowAction {

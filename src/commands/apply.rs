@@ -20,13 +20,22 @@ use crate::journal;
 use crate::model::Level;
 use crate::output;
 use crate::providers;
-use crate::vendor::Vendor;
+use crate::vendor::{Support, Vendor};
 
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
+    // Whatever happens next, a failed-rows file from an earlier run must not be mistaken for this
+    // run's; unless it is this run's input (`apply failed.csv --failed-out failed.csv`).
+    if let Some(path) = &args.failed_out
+        && !same_file(path, &args.file)
+    {
+        write_failed_rows(path, &[], None).map_err(|err| Error::invalid(err.to_string()))?;
+    }
     let journal = if args.dry_run {
         None
     } else {
-        Some(super::journal(global)?)
+        let journal = super::journal(global)?;
+        journal.check_writable()?;
+        Some(journal)
     };
     let options = Options {
         prune: args.plan.prune,
@@ -49,10 +58,14 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     let report = run(global, &sites, &options, recorder.as_ref()).await?;
 
     if let Some(path) = &args.failed_out {
-        write_failed_rows(path, &sites, &report)?;
+        write_failed_rows(path, &sites, Some(&report))?;
     }
-    let written = report.dashboards.iter().filter(|d| d.written).count();
-    let run_id = (written > 0).then_some(run_id.as_str());
+    // `undo` can put back only what was journaled with its earlier state.
+    let undoable = report
+        .dashboards
+        .iter()
+        .any(|d| d.written && d.vendor.capabilities().list == Support::Yes);
+    let run_id = undoable.then_some(run_id.as_str());
     match global.output {
         OutputFormat::Json => print_json(&report, &options, run_id)?,
         OutputFormat::Table => output::print_text(&render(&report, &options, run_id))?,
@@ -60,7 +73,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     if args.dry_run {
         warn_about_guard(global, &report, &options);
     }
-    failures(&report, args.failed_out.as_deref())
+    failures(&report, Some(args.failed_out.as_deref()))
 }
 
 pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
@@ -92,6 +105,13 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Gathers the file and connects a provider for each of its profiles; no request is made.
@@ -148,8 +168,9 @@ fn count(report: &Report, test: impl Fn(&RowResult) -> bool) -> usize {
         .count()
 }
 
-/// Exit 1 when any dashboard failed (3 when every failure was a refused login).
-fn failures(report: &Report, failed_out: Option<&Path>) -> Result<()> {
+/// Exit 1 when any dashboard failed (3 when every failure was a refused login). `failed_out`:
+/// `None` for `diff`, which writes nothing to redo.
+fn failures(report: &Report, failed_out: Option<Option<&Path>>) -> Result<()> {
     let failed: Vec<&DashboardResult> = report
         .dashboards
         .iter()
@@ -158,18 +179,38 @@ fn failures(report: &Report, failed_out: Option<&Path>) -> Result<()> {
     if failed.is_empty() {
         return Ok(());
     }
-    let rows: usize = failed.iter().map(|d| d.rows.len()).sum();
     let mut message = format!(
-        "{} of {} dashboards failed ({rows} rows); the others were done",
+        "{} of {} dashboards failed",
         failed.len(),
         report.dashboards.len()
     );
+    if failed.len() < report.dashboards.len() {
+        message.push_str("; the others were done");
+    }
+    let unpublished: Vec<&str> = failed
+        .iter()
+        .filter(|d| d.failed_after_write)
+        .map(|d| d.dashboard.id.as_str())
+        .collect();
+    if !unpublished.is_empty() {
+        message.push_str(&format!(
+            ". {} written in full but not finished (see above): applying the file again changes \
+             nothing there; on Sisense run `dashshare publish ID` for {}",
+            unpublished.len(),
+            unpublished.join(", ")
+        ));
+    }
+    let redo = failed.len() - unpublished.len();
     match failed_out {
-        Some(path) => message.push_str(&format!(
-            ". Their rows are in {0}: once the cause is fixed, run `dashshare apply {0}`",
+        Some(Some(path)) if redo > 0 => message.push_str(&format!(
+            ". The rows of the other {redo} are in {0}: once the cause is fixed, run `dashshare \
+             apply {0}`",
             path.display()
         )),
-        None => message.push_str(". --failed-out FILE writes their rows to a CSV to apply again"),
+        Some(None) if redo > 0 => {
+            message.push_str(". --failed-out FILE writes their rows to a CSV to apply again")
+        }
+        _ => {}
     }
     let all_auth = failed
         .iter()
@@ -181,9 +222,10 @@ fn failures(report: &Report, failed_out: Option<&Path>) -> Result<()> {
     })
 }
 
-/// The failed dashboards' rows as a CSV in the input's own columns (always written, so that a
-/// file from an earlier run never lingers).
-fn write_failed_rows(path: &Path, sites: &[Connected], report: &Report) -> Result<()> {
+/// The failed dashboards' rows as a CSV in the input's own columns, ready to apply again; those
+/// whose shares were written in full are left out, since applying them changes nothing. Without
+/// a report, just the header (so that a file from an earlier run never lingers).
+fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) -> Result<()> {
     let failed = |err: &dyn std::fmt::Display| {
         Error::remote(format!(
             "cannot write the failed rows to {}: {err}",
@@ -194,7 +236,11 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: &Report) -> Resul
     writer
         .write_record(CSV_COLUMNS)
         .map_err(|err| failed(&err))?;
-    for dashboard in report.dashboards.iter().filter(|d| d.error.is_some()) {
+    let to_redo = report
+        .into_iter()
+        .flat_map(|r| &r.dashboards)
+        .filter(|d| d.error.is_some() && !d.failed_after_write);
+    for dashboard in to_redo {
         let profile = if dashboard.profile == ENV_PROFILE {
             ""
         } else {
