@@ -5,6 +5,7 @@
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use backon::{ExponentialBuilder, Retryable};
@@ -16,14 +17,18 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::pacer::Pacer;
 
 /// Header whose values may be shown in traces; every other header's value is redacted.
 const PLAIN_HEADERS: &[&str] = &["accept", "content-type", "content-length", "user-agent"];
 
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt.
+    /// Retries after the first attempt (429s aside: see `busy_budget`).
     pub max_retries: usize,
+    /// How long a request keeps being retried while the server answers 429: a rate-limited
+    /// server slows a run down rather than failing it.
+    pub busy_budget: Duration,
     pub min_delay: Duration,
     pub max_delay: Duration,
     /// The longest `Retry-After` we honour; a server asking for more gets this much.
@@ -34,6 +39,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_retries: 5,
+            busy_budget: Duration::from_secs(300),
             min_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(8),
             retry_after_cap: Duration::from_secs(60),
@@ -103,9 +109,8 @@ pub struct HttpClient {
     base: Url,
     retry: RetryPolicy,
     limiter: Option<DefaultDirectRateLimiter>,
-    /// After a 429, no request to this server starts before this instant: concurrent requests
-    /// slow down together instead of each spending its retries on more refusals.
-    paused_until: Mutex<Option<tokio::time::Instant>>,
+    /// After a 429, requests to this server start one at a time, at the pace it accepts.
+    pacer: Pacer,
     secrets: Mutex<Vec<SecretString>>,
 }
 
@@ -164,7 +169,7 @@ impl HttpClient {
             base: with_trailing_slash(base),
             retry: options.retry.clone(),
             limiter,
-            paused_until: Mutex::new(None),
+            pacer: Pacer::default(),
             secrets: Mutex::new(Vec::new()),
         })
     }
@@ -205,24 +210,6 @@ impl HttpClient {
         text
     }
 
-    /// Holds every request to this server back for `wait`, or longer if a pause is already set.
-    fn pause(&self, wait: Duration) {
-        let until = tokio::time::Instant::now() + wait;
-        if let Ok(mut paused) = self.paused_until.lock() {
-            *paused = Some(paused.map_or(until, |current| current.max(until)));
-        }
-    }
-
-    async fn wait_out_pause(&self) {
-        let until = self.paused_until.lock().ok().and_then(|paused| *paused);
-        if let Some(until) = until
-            && until > tokio::time::Instant::now()
-        {
-            tracing::debug!("the server asked to slow down; waiting");
-            tokio::time::sleep_until(until).await;
-        }
-    }
-
     /// Sends `request`, retrying 429, 502, 503, 504 and failed connections with backoff.
     /// A timed-out or interrupted request is sent again only when `idempotent`: otherwise the server
     /// may already have acted on it. Any final HTTP status comes back as a `Reply`.
@@ -240,8 +227,11 @@ impl HttpClient {
             .with_jitter()
             .with_min_delay(self.retry.min_delay)
             .with_max_delay(self.retry.max_delay)
-            .with_max_times(self.retry.max_retries);
+            // `when` below decides when to stop: 429s by time, everything else by count.
+            .with_max_times(usize::MAX);
         let cap = self.retry.retry_after_cap;
+        let started = Instant::now();
+        let retries = AtomicUsize::new(0);
         let send = || async {
             match template.try_clone() {
                 Some(request) => self.attempt(request, &target, idempotent).await,
@@ -254,8 +244,13 @@ impl HttpClient {
         send.retry(backoff)
             .sleep(tokio::time::sleep)
             .when(|attempt| match attempt {
-                Attempt::Busy { .. } => true,
-                Attempt::Transport { retry, .. } => *retry,
+                Attempt::Busy { reply, .. } if reply.status == StatusCode::TOO_MANY_REQUESTS => {
+                    started.elapsed() < self.retry.busy_budget
+                }
+                Attempt::Busy { .. } | Attempt::Transport { retry: true, .. } => {
+                    retries.fetch_add(1, Ordering::Relaxed) < self.retry.max_retries
+                }
+                Attempt::Transport { retry: false, .. } => false,
             })
             .adjust(|attempt, delay| match (attempt, delay) {
                 (
@@ -284,7 +279,7 @@ impl HttpClient {
         target: &str,
         idempotent: bool,
     ) -> std::result::Result<Reply, Attempt> {
-        self.wait_out_pause().await;
+        self.pacer.turn().await;
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
@@ -314,11 +309,10 @@ impl HttpClient {
             target: target.to_string(),
         };
         if status == StatusCode::TOO_MANY_REQUESTS {
-            self.pause(
-                retry_after
-                    .unwrap_or(self.retry.min_delay)
-                    .min(self.retry.retry_after_cap),
-            );
+            self.pacer
+                .refused(retry_after.map(|wait| wait.min(self.retry.retry_after_cap)));
+        } else {
+            self.pacer.succeeded();
         }
         if is_busy(status, idempotent) {
             Err(Attempt::Busy { reply, retry_after })

@@ -12,6 +12,7 @@ pub mod links;
 pub mod logging;
 pub mod model;
 pub mod output;
+pub mod pacer;
 pub mod providers;
 pub mod sandbox;
 pub mod session;

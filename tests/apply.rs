@@ -491,26 +491,30 @@ async fn no_secret_reaches_the_output_of_an_apply_even_at_full_verbosity() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rate_limited_server_slows_the_run_down_and_every_dashboard_lands() {
+    // 30 dashboards at 16 at once against 20 requests a second: far more than the server takes.
     let home = SandboxHome::with(dashshare::sandbox::SandboxOptions {
         rate_limit: Some(20),
         ..Default::default()
     })
     .await;
     home.sandbox
-        .edit_world(|world| world.add_bulk_dashboards(10));
-    let dashboards: Vec<String> = (0..10).map(bulk).collect();
+        .edit_world(|world| world.add_bulk_dashboards(30));
+    let dashboards: Vec<String> = (0..30).map(bulk).collect();
     let file = write_file(
         &home,
         "shares.csv",
         &csv_for(&dashboards, &["alice@example.com", "erin@example.com"]),
     );
-    home.run("sandbox-sisense", &["apply", file.to_str().unwrap()])
-        .await
-        .success()
-        .stdout(predicate::str::contains(
-            "10 dashboards written (10 published)",
-        ));
-    let needed = 1 + 2 + 10 * 3;
+    home.run(
+        "sandbox-sisense",
+        &["apply", file.to_str().unwrap(), "--concurrency", "16"],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains(
+        "30 dashboards written (30 published)",
+    ));
+    let needed = 1 + 2 + 30 * 3;
     let sent = home.sandbox.requests(Vendor::Sisense).len();
     assert!(
         sent > needed,

@@ -134,3 +134,65 @@ async fn a_form_encoded_secret_is_scrubbed_too() {
         "echo: [redacted] and [redacted]"
     );
 }
+
+#[tokio::test]
+async fn a_429_is_retried_for_a_time_budget_not_a_count() {
+    let server = MockServer::start().await;
+    // More refusals in a row than the five retries other failures get.
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+        .up_to_n_times(9)
+        .expect(9)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let http = client(&server.uri(), Duration::from_secs(2));
+    let get = http.request(Method::GET, &["x"]).build().unwrap();
+    assert_eq!(http.execute(get, true).await.unwrap().status.as_u16(), 200);
+}
+
+#[tokio::test]
+async fn after_a_429_concurrent_requests_start_one_at_a_time() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/busy"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/x"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(5)
+        .mount(&server)
+        .await;
+    let options = HttpOptions {
+        retry: dashshare::http::RetryPolicy {
+            max_retries: 0,
+            busy_budget: Duration::ZERO,
+            ..common::fast_options().retry
+        },
+        ..common::fast_options()
+    };
+    let http = HttpClient::new(server.uri().parse().unwrap(), &options).unwrap();
+    let busy = http.request(Method::GET, &["busy"]).build().unwrap();
+    assert_eq!(http.execute(busy, true).await.unwrap().status.as_u16(), 429);
+    let started = std::time::Instant::now();
+    let requests = (0..5).map(|_| {
+        let request = http.request(Method::GET, &["x"]).build().unwrap();
+        http.execute(request, true)
+    });
+    for reply in futures::future::join_all(requests).await {
+        assert_eq!(reply.unwrap().status.as_u16(), 200);
+    }
+    // Five starts, a gap apart (the first gap is 50 ms and each success shrinks it a little).
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        started.elapsed()
+    );
+}
