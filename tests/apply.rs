@@ -426,7 +426,7 @@ async fn json_is_one_document_with_results_and_a_summary_per_vendor() {
     assert!(report["run_id"].as_str().is_some());
     assert!(
         assert.get_output().stderr.is_empty(),
-        "no progress bar or notes with -o json"
+        "with -o json, stdout holds everything: no notes or summaries on stderr"
     );
 }
 

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::path::Path;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::{Error, Result};
@@ -99,6 +99,8 @@ fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
         .headers()
         .map_err(|err| cannot_read(path, err))?
         .clone();
+    // Comment lines may come before the header: it is the line before the one now to be read.
+    let header_line = reader.position().line().saturating_sub(1).max(1);
     let mut columns = [None; 4];
     for (index, header) in headers.iter().enumerate() {
         match CSV_COLUMNS
@@ -107,7 +109,7 @@ fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
         {
             Some(column) => columns[column] = Some(index),
             None => problems.push(Problem::at(
-                1,
+                header_line,
                 format!(
                     "unknown column '{header}': the columns are {}",
                     CSV_COLUMNS.join(", ")
@@ -118,7 +120,7 @@ fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
     let [profile, dashboard, principal, access_column] = columns;
     let (Some(dashboard), Some(principal)) = (dashboard, principal) else {
         problems.push(Problem::at(
-            1,
+            header_line,
             format!(
                 "the header must name the columns dashboard and principal (and may name profile \
                  and access), as in: {}",
@@ -191,39 +193,16 @@ struct YamlFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct YamlEntry {
-    profile: Option<Spanned<Text>>,
-    dashboard: Spanned<Text>,
+    // Scalars read into strings stay exactly as written: `dashboard: 7` is the dashboard "7", and
+    // `0x7` or `007` are not turned into other numbers.
+    profile: Option<Spanned<String>>,
+    dashboard: Spanned<String>,
     #[serde(default)]
-    users: Vec<Spanned<Text>>,
+    users: Vec<Spanned<String>>,
     #[serde(default)]
-    groups: Vec<Spanned<Text>>,
+    groups: Vec<Spanned<String>>,
     everyone: Option<Spanned<bool>>,
-    access: Option<Spanned<Text>>,
-}
-
-/// A scalar read as text: `dashboard: 7` is the dashboard "7", not a type error.
-struct Text(String);
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Text;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or a number")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Text, E> {
-                Ok(Text(v.trim().to_string()))
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Text, E> {
-                Ok(Text(v.to_string()))
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Text, E> {
-                Ok(Text(v.to_string()))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
+    access: Option<Spanned<String>>,
 }
 
 fn line_of<T>(value: &Spanned<T>) -> u64 {
@@ -234,19 +213,24 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
     let file: YamlFile = match serde_saphyr::from_str(text) {
         Ok(file) => file,
         Err(err) => {
+            let text = err.to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            let layout = if text.contains("unknown field") || text.contains("missing field") {
+                "\n(each entry of `shares:` has dashboard, users and/or groups (or everyone: true), \
+                 and optionally profile and access)"
+            } else {
+                ""
+            };
             problems.push(Problem {
                 line: None,
-                message: format!(
-                    "{err}\n(expected `shares:` with a list of entries, each with dashboard, \
-                     users and/or groups, and optionally profile and access)"
-                ),
+                message: format!("{text}{layout}"),
             });
             return;
         }
     };
     for entry in file.shares {
         let dashboard_line = line_of(&entry.dashboard);
-        let dashboard = entry.dashboard.value.0;
+        let dashboard = entry.dashboard.value.trim().to_string();
         let mut entry_problems = Vec::new();
         if dashboard.is_empty() {
             entry_problems.push(Problem::at(
@@ -256,21 +240,21 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
         }
         let access = match &entry.access {
             None => Ok(Access::View),
-            Some(text) => access(&text.value.0).map_err(|m| Problem::at(line_of(text), m)),
+            Some(text) => access(&text.value).map_err(|m| Problem::at(line_of(text), m)),
         };
         let access = access.map_err(|p| entry_problems.push(p));
         let mut principals = Vec::new();
         for (user, named) in [(true, &entry.users), (false, &entry.groups)] {
             for name in named {
                 let line = line_of(name);
-                let text = &name.value.0;
+                let text = name.value.trim();
                 if text.is_empty() {
                     entry_problems
                         .push(Problem::at(line, "an empty name: remove it or fill it in"));
                 } else if user {
-                    principals.push((line, Principal::User(text.clone())));
+                    principals.push((line, Principal::User(text.to_string())));
                 } else {
-                    principals.push((line, Principal::Group(text.clone())));
+                    principals.push((line, Principal::Group(text.to_string())));
                 }
             }
         }
@@ -296,7 +280,7 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
             problems.extend(entry_problems);
             continue;
         }
-        let profile = entry.profile.map(|p| p.value.0).filter(|p| !p.is_empty());
+        let profile = entry.profile.map(|p| p.value).filter(|p| !p.is_empty());
         for (line, principal) in principals {
             sink(Row {
                 line,
@@ -379,6 +363,18 @@ mod tests {
     }
 
     #[test]
+    fn yaml_numbers_stay_as_written() {
+        let (rows, problems) = rows_of(
+            "n.yaml",
+            "shares:\n  - dashboard: 0x7\n    users: [007, +5, 1_000, 12]\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(rows[0].dashboard, "0x7");
+        let users: Vec<String> = rows.iter().map(|r| r.principal.to_string()).collect();
+        assert_eq!(users, ["user:007", "user:+5", "user:1_000", "user:12"]);
+    }
+
+    #[test]
     fn every_yaml_problem_is_reported_with_its_line() {
         let (rows, problems) = rows_of(
             "shares.yml",
@@ -450,9 +446,13 @@ mod tests {
 
     #[test]
     fn a_csv_header_must_name_the_columns() {
-        let (rows, problems) = rows_of("s.csv", "profile,dashbord,principal\np,d,user:a\n");
+        let (rows, problems) = rows_of(
+            "s.csv",
+            "# who sees what\nprofile,dashbord,principal\np,d,user:a\n",
+        );
         assert!(rows.is_empty());
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(shown[0].starts_with("line 2: "), "{shown:?}");
         assert!(shown[0].contains("unknown column 'dashbord'"), "{shown:?}");
         assert!(
             shown[1].contains("must name the columns dashboard and principal"),
