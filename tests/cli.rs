@@ -166,6 +166,20 @@ fn vendors_prints_the_matrix_and_its_json() {
     assert_eq!(vendors[0]["name"], "sisense");
     assert_eq!(vendors[0]["available"], true);
     assert_eq!(vendors[1]["everyone"], true);
+    let apply: Vec<&str> = vendors
+        .iter()
+        .map(|v| v["apply"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        apply,
+        [
+            "yes, --prune",
+            "yes, --prune",
+            "without --prune",
+            "--prune only",
+            "-"
+        ]
+    );
 }
 
 #[test]

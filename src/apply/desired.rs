@@ -178,8 +178,8 @@ fn check_row(vendor: Vendor, row: &Row, prune: bool) -> std::result::Result<(), 
         .map_err(|err| format!("{}: {err}", row.principal))?;
     if caps.replace_only && !prune {
         return Err(format!(
-            "{vendor} can only set a dashboard's complete group lists, and cannot read them: run \
-             apply with --prune, so that the file states each dashboard's complete set"
+            "{vendor} can only set a dashboard's complete group lists, and cannot read them: use \
+             --prune, so that the file states each dashboard's complete set"
         ));
     }
     if prune && !caps.replace_only && caps.list != Support::Yes {

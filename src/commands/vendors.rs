@@ -13,6 +13,8 @@ struct VendorRow {
     name: Vendor,
     #[serde(flatten)]
     capabilities: &'static Capabilities,
+    /// How `apply` works there (it follows from the capabilities above).
+    apply: &'static str,
 }
 
 pub fn run(global: &GlobalArgs) -> Result<()> {
@@ -23,11 +25,30 @@ pub fn run(global: &GlobalArgs) -> Result<()> {
                 .map(|name| VendorRow {
                     name,
                     capabilities: name.capabilities(),
+                    apply: apply(name.capabilities()),
                 })
                 .collect();
             output::print_json(&serde_json::json!({ "vendors": vendors }))
         }
         OutputFormat::Table => output::print_text(&matrix()),
+    }
+}
+
+/// `apply` needs a read to merge or prune; without one it can only send (additively) or, where
+/// the only write is a complete one, state the complete set (`--prune`).
+fn apply(caps: &Capabilities) -> &'static str {
+    let shares_with_people = [
+        PrincipalKind::User,
+        PrincipalKind::Group,
+        PrincipalKind::Everyone,
+    ]
+    .into_iter()
+    .any(|kind| !caps.levels(kind).is_empty());
+    match (shares_with_people, caps.list, caps.replace_only) {
+        (false, _, _) => "-",
+        (true, Support::Yes, _) => "yes, --prune",
+        (true, _, true) => "--prune only",
+        (true, _, false) => "without --prune",
     }
 }
 
@@ -51,6 +72,7 @@ fn matrix() -> String {
         row("revoke", &|_, c| support(c.revoke)),
         row("publish step", &|_, c| yes_no(c.publish)),
         row("link, embed", &|_, c| yes_no(c.links)),
+        row("apply", &|_, c| apply(c).to_string()),
     ];
     let table = output::table(&headers, rows);
     let mut notes = Vec::new();
