@@ -217,7 +217,10 @@ async fn one_failing_dashboard_leaves_the_others_done_and_its_rows_can_be_fed_ba
         out.contains("1 of 3 dashboards failed; the others were done"),
         "{out}"
     );
-    assert!(out.contains("The rows of the other 1 are in"), "{out}");
+    assert!(
+        out.contains("The rows of the 1 to apply again are in"),
+        "{out}"
+    );
     assert!(out.contains("zed@example.com"), "{out}");
     assert_eq!(home.count(Vendor::Sisense, "PATCH"), 2);
     let world = home.world();
@@ -446,7 +449,10 @@ async fn appviewx_takes_its_complete_group_lists_with_prune() {
         &["apply", file.to_str().unwrap(), "--prune"],
     )
     .await
-    .success();
+    .success()
+    .stdout(predicate::str::contains("1 dashboards written."))
+    // Nothing was read before the write, so there is nothing to put back.
+    .stdout(predicate::str::contains("Undo with").not());
     let world = home.world();
     let shares = &world.appviewx.dashboards["Ops Board"];
     let mut read = shares.read_user_groups.clone();
@@ -559,7 +565,11 @@ async fn a_written_but_unpublished_dashboard_is_named_and_kept_out_of_the_failed
         .code(1);
     let out = printed(&assert);
     assert!(
-        out.contains(&format!("run `dashshare publish ID` for {}", bulk(1))),
+        out.contains(&format!(
+            "Written but not published (applying the file again changes nothing there): run \
+             `dashshare -p sandbox-sisense publish {}`",
+            bulk(1)
+        )),
         "{out}"
     );
     assert!(shares_of(&home.world(), &bulk(1)).contains(&(ALICE.into(), Some("view".into()))));

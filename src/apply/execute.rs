@@ -118,6 +118,8 @@ pub struct DashboardResult {
     /// The error came after the shares were written in full (the publish, or the journal): the
     /// file's rows are in place, so applying them again would change nothing.
     pub failed_after_write: bool,
+    /// The write is in the journal.
+    pub journaled: bool,
     /// The site and its targets (the file's entries) this dashboard came from.
     pub site: usize,
     pub targets: Vec<usize>,
@@ -544,6 +546,7 @@ impl Work<'_> {
             rows,
             error,
             failed_after_write: false,
+            journaled: false,
             site,
             targets: targets.to_vec(),
         }
@@ -605,6 +608,7 @@ impl Work<'_> {
             result.failed_after_write = true;
             return result;
         }
+        result.journaled = self.recorder.is_some();
         result.error = flow::publish_written(provider, &result.dashboard).await;
         result.failed_after_write = result.error.is_some();
         result.published = result.error.is_none() && provider.vendor().capabilities().publish;

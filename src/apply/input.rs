@@ -99,7 +99,9 @@ fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
         .headers()
         .map_err(|err| cannot_read(path, err))?
         .clone();
-    // Comment lines may come before the header: it is the line before the one now to be read.
+    // Comment lines may come before the header, and the header record's own position ignores
+    // them: it is the line before the one now to be read (or this one, in a file that ends with
+    // the header and no newline).
     let header_line = reader.position().line().saturating_sub(1).max(1);
     let mut columns = [None; 4];
     for (index, header) in headers.iter().enumerate() {
@@ -195,14 +197,20 @@ struct YamlFile {
 struct YamlEntry {
     // Scalars read into strings stay exactly as written: `dashboard: 7` is the dashboard "7", and
     // `0x7` or `007` are not turned into other numbers.
-    profile: Option<Spanned<String>>,
-    dashboard: Spanned<String>,
+    // An empty value (`dashboard:`, `users: [~]`) is read as `None`, to be reported at its line.
+    profile: Option<Spanned<Option<String>>>,
+    dashboard: Spanned<Option<String>>,
     #[serde(default)]
-    users: Vec<Spanned<String>>,
+    users: Vec<Spanned<Option<String>>>,
     #[serde(default)]
-    groups: Vec<Spanned<String>>,
+    groups: Vec<Spanned<Option<String>>>,
     everyone: Option<Spanned<bool>>,
-    access: Option<Spanned<String>>,
+    access: Option<Spanned<Option<String>>>,
+}
+
+/// The value as written, trimmed; empty for an empty value.
+fn text_of(value: &Spanned<Option<String>>) -> &str {
+    value.value.as_deref().map_or("", str::trim)
 }
 
 fn line_of<T>(value: &Spanned<T>) -> u64 {
@@ -230,7 +238,7 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
     };
     for entry in file.shares {
         let dashboard_line = line_of(&entry.dashboard);
-        let dashboard = entry.dashboard.value.trim().to_string();
+        let dashboard = text_of(&entry.dashboard).to_string();
         let mut entry_problems = Vec::new();
         if dashboard.is_empty() {
             entry_problems.push(Problem::at(
@@ -240,14 +248,14 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
         }
         let access = match &entry.access {
             None => Ok(Access::View),
-            Some(text) => access(&text.value).map_err(|m| Problem::at(line_of(text), m)),
+            Some(text) => access(text_of(text)).map_err(|m| Problem::at(line_of(text), m)),
         };
         let access = access.map_err(|p| entry_problems.push(p));
         let mut principals = Vec::new();
         for (user, named) in [(true, &entry.users), (false, &entry.groups)] {
             for name in named {
                 let line = line_of(name);
-                let text = name.value.trim();
+                let text = text_of(name);
                 if text.is_empty() {
                     entry_problems
                         .push(Problem::at(line, "an empty name: remove it or fill it in"));
@@ -280,7 +288,10 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
             problems.extend(entry_problems);
             continue;
         }
-        let profile = entry.profile.map(|p| p.value).filter(|p| !p.is_empty());
+        let profile = entry
+            .profile
+            .map(|p| text_of(&p).to_string())
+            .filter(|p| !p.is_empty());
         for (line, principal) in principals {
             sink(Row {
                 line,
@@ -378,10 +389,15 @@ mod tests {
     fn every_yaml_problem_is_reported_with_its_line() {
         let (rows, problems) = rows_of(
             "shares.yml",
-            "shares:\n  - dashboard: d1\n    users: [alice]\n    access: admin\n  - dashboard: d2\n  - dashboard: d3\n    groups: ['']\n  - dashboard: d4\n    users: [ok]\n",
+            "shares:\n  - dashboard: d1\n    users: [alice]\n    access: admin\n  - dashboard: d2\n  - dashboard: d3\n    groups: ['']\n  - dashboard: d4\n    users: [ok]\n  - dashboard:\n    users: [~, bob]\n",
         );
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert_eq!(shown.len(), 5, "{shown:?}");
+        assert!(
+            shown[3].starts_with("line 10: the dashboard is empty"),
+            "{shown:?}"
+        );
+        assert!(shown[4].starts_with("line 11: an empty name"), "{shown:?}");
         assert!(
             shown[0].starts_with("line 4: unknown access 'admin'"),
             "{shown:?}"

@@ -60,12 +60,8 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     if let Some(path) = &args.failed_out {
         write_failed_rows(path, &sites, Some(&report))?;
     }
-    // `undo` can put back only what was journaled with its earlier state.
-    let undoable = report
-        .dashboards
-        .iter()
-        .any(|d| d.written && d.vendor.capabilities().list == Support::Yes);
-    let run_id = undoable.then_some(run_id.as_str());
+    let written = report.dashboards.iter().any(|d| d.written);
+    let run_id = written.then_some(run_id.as_str());
     match global.output {
         OutputFormat::Json => print_json(&report, &options, run_id)?,
         OutputFormat::Table => output::print_text(&render(&report, &options, run_id))?,
@@ -73,7 +69,12 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     if args.dry_run {
         warn_about_guard(global, &report, &options);
     }
-    failures(&report, Some(args.failed_out.as_deref()))
+    let redo = Redo::Apply {
+        failed_out: args.failed_out.as_deref(),
+        prune: args.plan.prune,
+        dry_run: args.dry_run,
+    };
+    failures(&report, redo)
 }
 
 pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
@@ -96,7 +97,7 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
              compared and do not count as drift"
         );
     }
-    failures(&report, None)?;
+    failures(&report, Redo::Diff)?;
     let drift = count(&report, |row| row.action.is_drift());
     if args.exit_code && drift > 0 {
         return Err(Error::Drift(format!(
@@ -168,9 +169,18 @@ fn count(report: &Report, test: impl Fn(&RowResult) -> bool) -> usize {
         .count()
 }
 
-/// Exit 1 when any dashboard failed (3 when every failure was a refused login). `failed_out`:
-/// `None` for `diff`, which writes nothing to redo.
-fn failures(report: &Report, failed_out: Option<Option<&Path>>) -> Result<()> {
+/// What a failed dashboard's rows can be done with.
+enum Redo<'a> {
+    Apply {
+        failed_out: Option<&'a Path>,
+        prune: bool,
+        dry_run: bool,
+    },
+    Diff,
+}
+
+/// Exit 1 when any dashboard failed (3 when every failure was a refused login).
+fn failures(report: &Report, redo: Redo) -> Result<()> {
     let failed: Vec<&DashboardResult> = report
         .dashboards
         .iter()
@@ -179,38 +189,50 @@ fn failures(report: &Report, failed_out: Option<Option<&Path>>) -> Result<()> {
     if failed.is_empty() {
         return Ok(());
     }
-    let mut message = format!(
-        "{} of {} dashboards failed",
-        failed.len(),
-        report.dashboards.len()
-    );
-    if failed.len() < report.dashboards.len() {
+    let total = report.dashboards.len();
+    let planned_only = matches!(redo, Redo::Diff | Redo::Apply { dry_run: true, .. });
+    let mut message = if planned_only {
+        format!(
+            "{} of {total} dashboards could not be planned",
+            failed.len()
+        )
+    } else {
+        format!("{} of {total} dashboards failed", failed.len())
+    };
+    if !planned_only && failed.len() < total {
         message.push_str("; the others were done");
     }
-    let unpublished: Vec<&str> = failed
+    // Written in full and journaled, then the publish failed: their rows are in place.
+    let unpublished: Vec<String> = failed
         .iter()
-        .filter(|d| d.failed_after_write)
-        .map(|d| d.dashboard.id.as_str())
+        .filter(|d| d.failed_after_write && d.journaled && d.vendor.capabilities().publish)
+        .map(|d| format!("`dashshare -p {} publish {}`", d.profile, d.dashboard.id))
         .collect();
     if !unpublished.is_empty() {
         message.push_str(&format!(
-            ". {} written in full but not finished (see above): applying the file again changes \
-             nothing there; on Sisense run `dashshare publish ID` for {}",
-            unpublished.len(),
+            ". Written but not published (applying the file again changes nothing there): run {}",
             unpublished.join(", ")
         ));
     }
-    let redo = failed.len() - unpublished.len();
-    match failed_out {
-        Some(Some(path)) if redo > 0 => message.push_str(&format!(
-            ". The rows of the other {redo} are in {0}: once the cause is fixed, run `dashshare \
-             apply {0}`",
-            path.display()
-        )),
-        Some(None) if redo > 0 => {
-            message.push_str(". --failed-out FILE writes their rows to a CSV to apply again")
+    let to_redo = failed.iter().filter(|d| !d.failed_after_write).count();
+    if let Redo::Apply {
+        failed_out,
+        prune,
+        dry_run: false,
+    } = redo
+        && to_redo > 0
+    {
+        let prune = if prune { " --prune" } else { "" };
+        match failed_out {
+            Some(path) => message.push_str(&format!(
+                ". The rows of the {to_redo} to apply again are in {0}: once the cause is fixed, \
+                 run `dashshare apply {0}{prune}`",
+                path.display()
+            )),
+            None => message.push_str(
+                ". --failed-out FILE writes the rows of the failed dashboards to a CSV to apply again",
+            ),
         }
-        _ => {}
     }
     let all_auth = failed
         .iter()
@@ -495,31 +517,35 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
 
 fn outcome(report: &Report, options: &Options, run_id: Option<&str>) -> String {
     let count = |action: RowAction| count(report, |row| row.action == action);
-    let changes = format!(
-        "{} to add, {} to update, {} to remove",
-        count(RowAction::Added),
-        count(RowAction::Updated),
-        count(RowAction::Removed)
-    );
     if options.dry_run {
-        return format!("Plan: {changes}. Nothing was written.");
+        return format!(
+            "Plan: {} to add, {} to update, {} to remove. Nothing was written.",
+            count(RowAction::Added),
+            count(RowAction::Updated),
+            count(RowAction::Removed)
+        );
     }
     let written = report.dashboards.iter().filter(|d| d.written).count();
     let published = report.dashboards.iter().filter(|d| d.published).count();
-    let failed = report
-        .dashboards
-        .iter()
-        .filter(|d| d.error.is_some())
-        .count();
-    let mut line = match run_id {
-        Some(run_id) => format!(
-            "Run {run_id}: {written} dashboards written ({published} published). Undo with \
-             `dashshare undo {run_id}`."
-        ),
+    let failed = report.dashboards.iter().any(|d| d.error.is_some());
+    match run_id {
+        Some(run_id) => {
+            let mut line = format!("Run {run_id}: {written} dashboards written");
+            if published > 0 {
+                line.push_str(&format!(" ({published} published)"));
+            }
+            line.push('.');
+            // `undo` can put back only what the journal holds with the state before it.
+            let undoable = report
+                .dashboards
+                .iter()
+                .any(|d| d.journaled && d.vendor.capabilities().list == Support::Yes);
+            if undoable {
+                line.push_str(&format!(" Undo with `dashshare undo {run_id}`."));
+            }
+            line
+        }
+        None if failed => "Nothing was written.".to_string(),
         None => "Nothing to change: every dashboard already matches the file.".to_string(),
-    };
-    if failed > 0 && run_id.is_none() {
-        line = "Nothing was written.".to_string();
     }
-    line
 }
