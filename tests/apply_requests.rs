@@ -91,6 +91,20 @@ async fn mount_dashboard(
         .await;
 }
 
+/// Applies one row, alice@example.com at view on d1.
+async fn alice_views_d1(server: &MockServer, prune: bool) -> execute::Report {
+    let sites = sites(
+        server,
+        vec![Target {
+            dashboard: "d1".into(),
+            wanted: vec![wanted("alice@example.com", Access::View, 2)],
+        }],
+    );
+    execute::execute(&sites, &options(prune), None, &ProgressBar::hidden())
+        .await
+        .unwrap()
+}
+
 fn viewer(id: &str) -> Value {
     json!({"shareId": id, "type": "user", "rule": "view", "subscribe": false})
 }
@@ -198,16 +212,7 @@ async fn prune_writes_the_listed_set_and_keeps_the_owner() {
         2,
     )
     .await;
-    let sites = sites(
-        &server,
-        vec![Target {
-            dashboard: "d1".into(),
-            wanted: vec![wanted("alice@example.com", Access::View, 2)],
-        }],
-    );
-    let report = execute::execute(&sites, &options(true), None, &ProgressBar::hidden())
-        .await
-        .unwrap();
+    let report = alice_views_d1(&server, true).await;
     assert_eq!(report.removals, 2);
     let removed: Vec<&str> = report.dashboards[0]
         .rows
@@ -304,16 +309,7 @@ async fn under_prune_a_dashboard_that_changed_since_it_was_read_is_left_alone() 
         .expect(0)
         .mount(&server)
         .await;
-    let sites = sites(
-        &server,
-        vec![Target {
-            dashboard: "d1".into(),
-            wanted: vec![wanted("alice@example.com", Access::View, 2)],
-        }],
-    );
-    let report = execute::execute(&sites, &options(true), None, &ProgressBar::hidden())
-        .await
-        .unwrap();
+    let report = alice_views_d1(&server, true).await;
     let d1 = &report.dashboards[0];
     assert!(!d1.written);
     let error = d1.error.as_ref().unwrap().to_string();
@@ -347,16 +343,7 @@ async fn a_refused_publish_leaves_the_dashboard_written_and_says_so() {
         .expect(1)
         .mount(&server)
         .await;
-    let sites = sites(
-        &server,
-        vec![Target {
-            dashboard: "d1".into(),
-            wanted: vec![wanted("alice@example.com", Access::View, 2)],
-        }],
-    );
-    let report = execute::execute(&sites, &options(false), None, &ProgressBar::hidden())
-        .await
-        .unwrap();
+    let report = alice_views_d1(&server, false).await;
     let d1 = &report.dashboards[0];
     assert!(d1.written && !d1.published && d1.failed_after_write);
     assert!(
