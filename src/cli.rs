@@ -231,7 +231,7 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub max_removals: usize,
     /// Write the rows of dashboards that failed to this CSV, ready to pass to `apply` again
-    #[arg(long, value_name = "CSV")]
+    #[arg(long, value_name = "CSV", conflicts_with = "dry_run")]
     pub failed_out: Option<PathBuf>,
 }
 

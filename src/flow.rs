@@ -247,7 +247,7 @@ async fn change_blind(
     })
 }
 
-pub fn results(
+fn results(
     outcomes: Vec<Outcome>,
     resolved: &[Resolved],
     names: &HashMap<ShareKey, String>,

@@ -682,3 +682,22 @@ async fn one_dashboard_named_twice_with_different_access_is_refused_naming_both_
         ));
     assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_out_belongs_to_real_runs_only() {
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!("dashboard,principal\n{SISENSE_DASHBOARD},user:alice@example.com\n"),
+    );
+    let file = file.to_str().unwrap();
+    home.run(
+        "sandbox-sisense",
+        &["apply", file, "--dry-run", "--failed-out", file],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("cannot be used with"));
+    assert!(std::fs::read_to_string(file).unwrap().contains("alice"));
+}
