@@ -294,9 +294,15 @@ async fn undo_puts_an_apply_back() {
         vec![(OWNER.into(), None), (ERIN.into(), Some("edit".into()))]
     );
 
+    let logins = home.count(Vendor::Sisense, "POST /api/v1/authentication");
     home.run("sandbox-sisense", &["undo", &run_id])
         .await
         .success();
+    assert_eq!(
+        home.count(Vendor::Sisense, "POST /api/v1/authentication"),
+        logins + 1,
+        "one login for the three dashboards"
+    );
     let world = home.world();
     assert_eq!(shares_of(&world, SISENSE_DASHBOARD), before_seeded);
     for n in 0..2 {

@@ -2,13 +2,18 @@
 //! where it is still as the run left it, on the same server (unless `--force`), so that later
 //! changes are not lost unseen. The undo is itself a run in the journal.
 
+use std::collections::HashMap;
+
+use futures::StreamExt;
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
+use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::journal::{self, Entry, Journal};
 use crate::model::ShareSet;
 use crate::output;
+use crate::providers::ShareProvider;
 
 #[derive(Debug, Serialize)]
 struct Outcome {
@@ -19,24 +24,36 @@ struct Outcome {
     detail: String,
 }
 
+/// Dashboards put back at once.
+const CONCURRENCY: usize = 8;
+
 pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     let journal = super::journal(global)?;
     let entries = journal.run(&args.run_id)?;
     let undo_run = journal::new_run_id();
-    let mut outcomes = Vec::new();
-    for target in targets(entries) {
-        outcomes.push(
+    let targets = targets(entries);
+    // One connection (and login) per profile, however many dashboards the run wrote there.
+    let mut connections: HashMap<String, Result<Connection>> = HashMap::new();
+    for target in &targets {
+        if target.before.is_some() && !connections.contains_key(&target.profile) {
+            let connected = super::connect_named(global, &target.profile);
+            connections.insert(target.profile.clone(), connected);
+        }
+    }
+    let outcomes: Vec<Outcome> = futures::stream::iter(&targets)
+        .map(|target| {
             undo_one(
-                global,
+                connections.get(&target.profile),
                 &journal,
-                &target,
+                target,
                 args.force,
                 &undo_run,
                 &args.run_id,
             )
-            .await,
-        );
-    }
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
     match global.output {
         OutputFormat::Json => output::print_json(&serde_json::json!({
             "undone_run": args.run_id,
@@ -87,8 +104,10 @@ fn targets(entries: Vec<Entry>) -> Vec<Entry> {
     targets
 }
 
+type Connection = (Profile, Box<dyn ShareProvider>);
+
 async fn undo_one(
-    global: &GlobalArgs,
+    connection: Option<&Result<Connection>>,
     journal: &Journal,
     target: &Entry,
     force: bool,
@@ -101,7 +120,7 @@ async fn undo_one(
         result,
         detail,
     };
-    let (current, url, publish_error) = match restore(global, target, force).await {
+    let (current, url, publish_error) = match restore(connection, target, force).await {
         Ok(Restore::Unchanged) => return outcome("unchanged", "already as before the run".into()),
         Ok(Restore::Written {
             current,
@@ -140,14 +159,18 @@ enum Restore {
     },
 }
 
-async fn restore(global: &GlobalArgs, target: &Entry, force: bool) -> Result<Restore> {
-    let Some(before) = &target.before else {
+async fn restore(
+    connection: Option<&Result<Connection>>,
+    target: &Entry,
+    force: bool,
+) -> Result<Restore> {
+    let (Some(before), Some(connection)) = (&target.before, connection) else {
         return Err(Error::Unsupported(format!(
             "{} cannot read its shares, so what was there before the run is unknown",
             target.vendor
         )));
     };
-    let (profile, provider) = super::connect_named(global, &target.profile)?;
+    let (profile, provider) = connection.as_ref().map_err(Clone::clone)?;
     if profile.vendor != target.vendor {
         return Err(Error::invalid(format!(
             "profile '{}' is now a {} profile, but the run wrote to {}",
