@@ -120,18 +120,7 @@ impl Session {
         if let Some((generation, credential)) = current.as_ref() {
             return Ok((*generation, credential.clone()));
         }
-        if let Some(err) = self.refused.get() {
-            return Err(err.clone());
-        }
-        let credential = match self.login.login(&self.http).await {
-            Ok(credential) => Arc::new(credential),
-            Err(err) => {
-                if matches!(err, crate::error::Error::Auth(_)) {
-                    let _ = self.refused.set(err.clone());
-                }
-                return Err(err);
-            }
-        };
+        let credential = self.log_in().await?;
         *current = Some((1, credential.clone()));
         Ok((1, credential))
     }
@@ -143,9 +132,26 @@ impl Session {
         {
             return Ok(credential.clone());
         }
-        let credential = Arc::new(self.login.login(&self.http).await?);
+        let credential = self.log_in().await?;
         *current = Some((stale + 1, credential.clone()));
         Ok(credential)
+    }
+
+    /// Every login, first or renewed, goes through here, so that once the server has refused the
+    /// credentials no later request of the run tries them again.
+    async fn log_in(&self) -> Result<Arc<Credential>> {
+        if let Some(err) = self.refused.get() {
+            return Err(err.clone());
+        }
+        match self.login.login(&self.http).await {
+            Ok(credential) => Ok(Arc::new(credential)),
+            Err(err) => {
+                if matches!(err, crate::error::Error::Auth(_)) {
+                    let _ = self.refused.set(err.clone());
+                }
+                Err(err)
+            }
+        }
     }
 }
 

@@ -542,6 +542,40 @@ async fn an_expired_token_leads_to_one_new_login() {
 }
 
 #[tokio::test]
+async fn a_renewal_the_server_refuses_is_not_tried_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/authentication/login"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": TOKEN})))
+        .up_to_n_times(1)
+        .expect(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    // Once the first token dies, the password no longer works either: one refusal, not one per
+    // request.
+    Mock::given(method("POST"))
+        .and(path("/api/v1/authentication/login"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": {"code": 5001, "message": "bad credentials", "status": 401}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/d1"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    for _ in 0..2 {
+        let err = provider.read_shares(&by_id("d1")).await.unwrap_err();
+        assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    }
+}
+
+#[tokio::test]
 async fn a_wrong_password_is_an_auth_error_without_the_password() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
