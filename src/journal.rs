@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
+use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::model::ShareSet;
 use crate::providers::Dashboard;
@@ -31,6 +32,30 @@ pub struct Entry {
     pub before: Option<ShareSet>,
     /// What the write made the share set; for a write-only vendor, what was sent.
     pub after: ShareSet,
+}
+
+impl Entry {
+    /// A write just made to `dashboard` on `profile`'s server.
+    pub fn new(
+        run_id: &str,
+        command: &str,
+        profile: &Profile,
+        dashboard: &Dashboard,
+        before: Option<ShareSet>,
+        after: ShareSet,
+    ) -> Entry {
+        Entry {
+            run_id: run_id.to_string(),
+            time: now(),
+            command: command.to_string(),
+            profile: profile.name.clone(),
+            vendor: profile.vendor,
+            url: profile.url.to_string(),
+            dashboard: dashboard.clone(),
+            before,
+            after,
+        }
+    }
 }
 
 /// One run, as `history` shows it.

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::desired::{Site, Wanted};
 use crate::error::{Error, Result};
 use crate::flow;
-use crate::journal::{self, Entry, Journal};
+use crate::journal::{Entry, Journal};
 use crate::model::{
     Access, Action, Change, Intent, Level, Mode, Plan, Principal, PrincipalKind, Share, ShareKey,
     ShareSet,
@@ -676,18 +676,14 @@ impl Work<'_> {
         let Some(recorder) = self.recorder else {
             return Ok(());
         };
-        let profile = &self.sites[site].site.profile;
-        let appended = recorder.journal.append(&[Entry {
-            run_id: recorder.run_id.to_string(),
-            time: journal::now(),
-            command: recorder.command.to_string(),
-            profile: profile.name.clone(),
-            vendor: profile.vendor,
-            url: profile.url.to_string(),
-            dashboard: dashboard.clone(),
+        let appended = recorder.journal.append(&[Entry::new(
+            recorder.run_id,
+            recorder.command,
+            &self.sites[site].site.profile,
+            dashboard,
             before,
             after,
-        }]);
+        )]);
         if appended.is_err() {
             self.journal_failed.store(true, Ordering::Relaxed);
         }

@@ -54,17 +54,14 @@ async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<(
     let mut report = flow::change_shares(provider.as_ref(), &request).await?;
     // Recorded before success is reported, so that `undo` knows every write.
     if report.written {
-        journal.append(&[Entry {
-            run_id: journal::new_run_id(),
-            time: journal::now(),
-            command: format!("{verb} {}", request.dashboard),
-            profile: profile.name.clone(),
-            vendor: profile.vendor,
-            url: profile.url.to_string(),
-            dashboard: report.dashboard.clone(),
-            before: report.before.clone(),
-            after: report.after.clone(),
-        }])?;
+        journal.append(&[Entry::new(
+            &journal::new_run_id(),
+            &format!("{verb} {}", request.dashboard),
+            &profile,
+            &report.dashboard,
+            report.before.clone(),
+            report.after.clone(),
+        )])?;
     }
     if let Some(err) = report.publish_error.take() {
         return Err(err);

@@ -120,50 +120,48 @@ async fn undo_one(
         result,
         detail,
     };
-    let (current, url, publish_error) = match restore(connection, target, force).await {
+    let (profile, current, publish_error) = match restore(connection, target, force).await {
         Ok(Restore::Unchanged) => return outcome("unchanged", "already as before the run".into()),
         Ok(Restore::Written {
+            profile,
             current,
-            url,
             publish_error,
-        }) => (current, url, publish_error),
+        }) => (profile, current, publish_error),
         Err(err) => return outcome("refused", err.to_string()),
     };
     // The write happened: it is journaled whatever comes after it.
-    let record = Entry {
-        run_id: undo_run.to_string(),
-        time: journal::now(),
-        command: format!("undo {undone}"),
-        profile: target.profile.clone(),
-        vendor: target.vendor,
-        url,
-        dashboard: target.dashboard.clone(),
-        before: Some(current),
-        after: target.before.clone().unwrap_or_default(),
-    };
+    let record = Entry::new(
+        undo_run,
+        &format!("undo {undone}"),
+        profile,
+        &target.dashboard,
+        Some(current),
+        target.before.clone().unwrap_or_default(),
+    );
     if let Err(err) = journal.append(std::slice::from_ref(&record)) {
         return outcome("unjournaled", format!("put back, but {err}"));
     }
     match publish_error {
         None => outcome("restored", "put back as before the run".into()),
-        Some(err) => outcome("unpublished", format!("put back, but not published: {err}")),
+        Some(err) => outcome("unpublished", format!("put back: {err}")),
     }
 }
 
-enum Restore {
+enum Restore<'c> {
     Unchanged,
     Written {
+        /// The profile written through.
+        profile: &'c Profile,
         current: ShareSet,
-        url: String,
         publish_error: Option<Error>,
     },
 }
 
-async fn restore(
-    connection: Option<&Result<Connection>>,
+async fn restore<'c>(
+    connection: Option<&'c Result<Connection>>,
     target: &Entry,
     force: bool,
-) -> Result<Restore> {
+) -> Result<Restore<'c>> {
     let (Some(before), Some(connection)) = (&target.before, connection) else {
         return Err(Error::Unsupported(format!(
             "{} cannot read its shares, so what was there before the run is unknown",
@@ -196,14 +194,10 @@ async fn restore(
         ));
     }
     provider.write_shares(&snapshot, before).await?;
-    let publish_error = if provider.vendor().capabilities().publish {
-        provider.publish(&snapshot.dashboard).await.err()
-    } else {
-        None
-    };
+    let publish_error = crate::flow::publish_written(provider.as_ref(), &snapshot.dashboard).await;
     Ok(Restore::Written {
+        profile,
         current: snapshot.shares,
-        url,
         publish_error,
     })
 }
