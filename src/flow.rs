@@ -19,15 +19,31 @@ use crate::vendor::Support;
 /// How many principal look-ups run at once.
 const LOOKUP_CONCURRENCY: usize = 8;
 
-/// Why a write-only vendor's result is what was sent, not what was found.
-const SENT_BLIND: &str =
-    "sent as asked: this vendor cannot read permissions, so earlier access is unknown";
+// Worded to hold both for a change made and for a dry run's plan.
+/// Why a write-only vendor's result is what is sent, not what was found.
+const SENT_BLIND: &str = "this vendor cannot read permissions: the change is sent as asked, and \
+     earlier access is unknown";
 /// Why a write-only grant at view may leave more than view in place.
-const SENT_BLIND_VIEW: &str = "sent as asked: this vendor cannot read permissions, and it keeps one \
-     permission per level, so an existing edit (read_write) stays: `revoke --access edit` removes it";
+const SENT_BLIND_VIEW: &str = "this vendor cannot read permissions and keeps one permission per \
+     level: the grant is sent as asked, and an existing edit (read_write) stays; `revoke --access \
+     edit` removes it";
 /// Why a complete-set write reports no removals.
-const REPLACED_BLIND: &str = "set as the complete share set: every group not named lost its access, \
-     and this vendor cannot say which groups had it";
+const REPLACED_BLIND: &str = "the named groups are sent as the complete share set: every group not \
+     named loses its access, and this vendor cannot say which had it";
+
+/// The note on a principal's result at a vendor that cannot read shares (`Mode::Replace`: the
+/// change is a complete share set).
+pub fn blind_note(provider: &dyn ShareProvider, change: Change, mode: Mode) -> &'static str {
+    match (change, mode) {
+        (Change::Grant(_), Mode::Replace) => REPLACED_BLIND,
+        (Change::Grant(Access::View), Mode::Merge)
+            if provider.vendor().capabilities().scoped_revoke =>
+        {
+            SENT_BLIND_VIEW
+        }
+        (Change::Grant(_), Mode::Merge) | (Change::Revoke, _) => SENT_BLIND,
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ShareRequest {
@@ -188,30 +204,22 @@ async fn change_blind(
     dashboard: Dashboard,
     resolved: &[Resolved],
 ) -> Result<ShareReport> {
-    let (change, action, level, note) = match (request.change, request.mode) {
-        (Change::Grant(access), Mode::Replace) => (
-            None,
-            Action::Added,
-            Some(Level::Access(access)),
-            REPLACED_BLIND,
-        ),
+    let (change, action, level) = match (request.change, request.mode) {
+        (Change::Grant(access), Mode::Replace) => {
+            (None, Action::Added, Some(Level::Access(access)))
+        }
         (Change::Grant(access), Mode::Merge) => (
             Some(BlindChange::Grant(access)),
             Action::Added,
             Some(Level::Access(access)),
-            if access == Access::View && provider.vendor().capabilities().scoped_revoke {
-                SENT_BLIND_VIEW
-            } else {
-                SENT_BLIND
-            },
         ),
         (Change::Revoke, _) => (
             Some(BlindChange::Revoke(request.revoke_scope)),
             Action::Removed,
             None,
-            SENT_BLIND,
         ),
     };
+    let note = blind_note(provider, request.change, request.mode);
     let keys: Vec<ShareKey> = resolved.iter().map(|r| r.key.clone()).collect();
     let sent = ShareSet::new(keys.iter().filter_map(|key| {
         level.map(|level| Share {

@@ -22,17 +22,6 @@ use crate::model::{
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
 use crate::vendor::{Support, Vendor};
 
-/// Why a write-only vendor's rows are what is sent, not what was found.
-const SENT_BLIND: &str = "this vendor cannot read permissions: the share is sent as listed, and \
-     whether it was already there is unknown";
-/// Why a write-only vendor's view grant may leave more than view in place.
-const SENT_BLIND_VIEW: &str = "this vendor cannot read permissions and keeps one permission per \
-     level: the share is sent as listed, and an existing edit (read_write) stays; `revoke --access \
-     edit` removes it";
-/// Why a complete-set write reports no removals.
-const REPLACED_BLIND: &str = "the file's groups are sent as the complete share set: groups it does \
-     not list lose their access, and this vendor cannot say which have it";
-
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     pub prune: bool,
@@ -454,6 +443,12 @@ impl Work<'_> {
                 .collect();
             return Ok((rows, Write::Merge { snapshot, plan }));
         }
+        // Without a read, a complete-set vendor takes the file's shares as the whole set.
+        let blind_mode = if caps.replace_only {
+            Mode::Replace
+        } else {
+            Mode::Merge
+        };
         let rows = asked
             .iter()
             .map(|(r, w)| RowResult {
@@ -464,13 +459,11 @@ impl Work<'_> {
                 after: Some(Level::Access(w.access)),
                 action: RowAction::Sent,
                 line: Some(w.line),
-                note: Some(if caps.replace_only {
-                    REPLACED_BLIND
-                } else if w.access == Access::View && caps.scoped_revoke {
-                    SENT_BLIND_VIEW
-                } else {
-                    SENT_BLIND
-                }),
+                note: Some(flow::blind_note(
+                    provider,
+                    Change::Grant(w.access),
+                    blind_mode,
+                )),
             })
             .collect();
         if caps.replace_only {
