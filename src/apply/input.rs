@@ -146,21 +146,18 @@ fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
         }
         let line = record.position().map_or(line, |p| p.line());
         let field = |column: Option<usize>| column.and_then(|i| record.get(i)).unwrap_or("");
-        let mut row_problems = Vec::new();
         let dashboard_text = field(Some(dashboard));
-        if dashboard_text.is_empty() {
-            row_problems.push("the dashboard is empty: write an id or name:TITLE".to_string());
-        }
-        let principal = field(Some(principal))
-            .parse::<Principal>()
-            .map_err(|err| row_problems.push(err));
-        let access = access(field(access_column)).map_err(|err| row_problems.push(err));
-        if !row_problems.is_empty() {
-            problems.extend(row_problems.into_iter().map(|m| Problem::at(line, m)));
-            continue;
-        }
-        let (Ok(principal), Ok(access)) = (principal, access) else {
-            continue;
+        let principal = field(Some(principal)).parse::<Principal>();
+        let access = access(field(access_column));
+        let (principal, access) = match (dashboard_text.is_empty(), principal, access) {
+            (false, Ok(principal), Ok(access)) => (principal, access),
+            (empty, principal, access) => {
+                let empty =
+                    empty.then(|| "the dashboard is empty: write an id or name:TITLE".into());
+                let found = empty.into_iter().chain(principal.err()).chain(access.err());
+                problems.extend(found.map(|message| Problem::at(line, message)));
+                continue;
+            }
         };
         let profile = field(profile);
         sink(Row {
@@ -247,10 +244,11 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
             ));
         }
         let access = match &entry.access {
-            None => Ok(Access::View),
-            Some(text) => access(text_of(text)).map_err(|m| Problem::at(line_of(text), m)),
+            None => Some(Access::View),
+            Some(text) => access(text_of(text))
+                .map_err(|m| entry_problems.push(Problem::at(line_of(text), m)))
+                .ok(),
         };
-        let access = access.map_err(|p| entry_problems.push(p));
         let mut principals = Vec::new();
         for (user, named) in [(true, &entry.users), (false, &entry.groups)] {
             for name in named {
@@ -280,14 +278,10 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
                 ),
             ));
         }
-        let Ok(access) = access else {
+        let (Some(access), true) = (access, entry_problems.is_empty()) else {
             problems.extend(entry_problems);
             continue;
         };
-        if !entry_problems.is_empty() {
-            problems.extend(entry_problems);
-            continue;
-        }
         let profile = entry
             .profile
             .map(|p| text_of(&p).to_string())

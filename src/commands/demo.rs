@@ -19,20 +19,23 @@ sandbox-sisense,5dc5c237832aeb53441186bb,group:Marketing,edit
 sandbox-eci,8,user:alice@example.com,view
 ";
 
+/// Shown twice: the second time it writes nothing.
+const SISENSE_GRANT: &[&str] = &[
+    "grant",
+    SISENSE_DASHBOARD,
+    "--user",
+    "alice@example.com",
+    "--group",
+    "Sales Team EMEA",
+];
+
 /// (what the step shows, the profile, the command's arguments)
 const STEPS: &[(&str, &str, &[&str])] = &[
     ("What each vendor can do", "", &["vendors"]),
     (
         "Sisense: grant a user and a group; the owner's and every other share stay",
         "sandbox-sisense",
-        &[
-            "grant",
-            SISENSE_DASHBOARD,
-            "--user",
-            "alice@example.com",
-            "--group",
-            "Sales Team EMEA",
-        ],
+        SISENSE_GRANT,
     ),
     (
         "Sisense: who can see it now",
@@ -42,14 +45,7 @@ const STEPS: &[(&str, &str, &[&str])] = &[
     (
         "Sisense: the same grant again writes nothing",
         "sandbox-sisense",
-        &[
-            "grant",
-            SISENSE_DASHBOARD,
-            "--user",
-            "alice@example.com",
-            "--group",
-            "Sales Team EMEA",
-        ],
+        SISENSE_GRANT,
     ),
     (
         "Sisense: revoke one user; only that share goes",
