@@ -11,7 +11,7 @@ use dashshare::model::{Access, Principal};
 use dashshare::providers;
 use indicatif::ProgressBar;
 use serde_json::{Value, json};
-use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn wanted(email: &str, access: Access, line: u64) -> Wanted {
@@ -38,18 +38,6 @@ fn options(prune: bool) -> Options {
         max_removals: 20,
         concurrency: 4,
     }
-}
-
-async fn mount_email(server: &MockServer, email: &str, id: &str) {
-    Mock::given(method("GET"))
-        .and(path("/api/v1/users"))
-        .and(query_param("email", email))
-        .and(header("authorization", BEARER))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([user(id, email)])))
-        .expect(1)
-        .named(format!("look up {email}"))
-        .mount(server)
-        .await;
 }
 
 /// `reads`: 1, or 2 under `--prune` (read to plan, and again just before the write).
@@ -113,8 +101,8 @@ fn viewer(id: &str) -> Value {
 async fn each_principal_is_looked_up_once_and_each_dashboard_read_written_and_published_once() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_email(&server, "alice@example.com", "alice1").await;
-    mount_email(&server, "bob@example.com", "bob1").await;
+    mount_email_user(&server, "alice@example.com", "alice1").await;
+    mount_email_user(&server, "bob@example.com", "bob1").await;
     // d1 gains both; d2 has alice already and gains bob at edit; d3 already matches.
     mount_dashboard(
         &server,
@@ -203,7 +191,7 @@ async fn each_principal_is_looked_up_once_and_each_dashboard_read_written_and_pu
 async fn prune_writes_the_listed_set_and_keeps_the_owner() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_email(&server, "alice@example.com", "alice1").await;
+    mount_email_user(&server, "alice@example.com", "alice1").await;
     mount_dashboard(
         &server,
         "d1",
@@ -227,7 +215,7 @@ async fn prune_writes_the_listed_set_and_keeps_the_owner() {
 async fn a_failed_write_stops_only_its_own_dashboard() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_email(&server, "alice@example.com", "alice1").await;
+    mount_email_user(&server, "alice@example.com", "alice1").await;
     mount_dashboard(
         &server,
         "d1",
@@ -284,7 +272,7 @@ async fn a_failed_write_stops_only_its_own_dashboard() {
 async fn under_prune_a_dashboard_that_changed_since_it_was_read_is_left_alone() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_email(&server, "alice@example.com", "alice1").await;
+    mount_email_user(&server, "alice@example.com", "alice1").await;
     let read = |shares: Value| {
         ResponseTemplate::new(200).set_body_json(json!({
             "oid": "d1", "title": "d1", "owner": "owner1", "shares": shares,
@@ -320,7 +308,7 @@ async fn under_prune_a_dashboard_that_changed_since_it_was_read_is_left_alone() 
 async fn a_refused_publish_leaves_the_dashboard_written_and_says_so() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_email(&server, "alice@example.com", "alice1").await;
+    mount_email_user(&server, "alice@example.com", "alice1").await;
     Mock::given(method("GET"))
         .and(path("/api/v1/dashboards/d1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({

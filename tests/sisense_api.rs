@@ -41,24 +41,6 @@ fn users(names: &[&str]) -> Vec<Principal> {
         .collect()
 }
 
-async fn mount_user(
-    server: &MockServer,
-    filter: &str,
-    value: &str,
-    body: serde_json::Value,
-    times: u64,
-) {
-    Mock::given(method("GET"))
-        .and(path("/api/v1/users"))
-        .and(query_param(filter, value))
-        .and(header("authorization", BEARER))
-        .respond_with(ResponseTemplate::new(200).set_body_json(body))
-        .expect(times)
-        .named(format!("users?{filter}={value}"))
-        .mount(server)
-        .await;
-}
-
 async fn mount_read(server: &MockServer, body: serde_json::Value, times: u64) {
     Mock::given(method("GET"))
         .and(path("/api/v1/dashboards/d1"))
@@ -167,14 +149,7 @@ async fn grant_of_three_users_takes_seven_requests_and_keeps_every_share() {
 async fn granting_what_is_there_writes_nothing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_user(
-        &server,
-        "email",
-        "bob@example.com",
-        json!([user("bob1", "bob@example.com")]),
-        1,
-    )
-    .await;
+    mount_email_user(&server, "bob@example.com", "bob1").await;
     mount_read(&server, dashboard(json!([owner_share(), bob_share()])), 1).await;
     any_write_forbidden(&server).await;
 
@@ -196,14 +171,7 @@ async fn granting_what_is_there_writes_nothing() {
 async fn grant_lowers_edit_to_view_changing_only_the_rule() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_user(
-        &server,
-        "email",
-        "bob@example.com",
-        json!([user("bob1", "bob@example.com")]),
-        1,
-    )
-    .await;
+    mount_email_user(&server, "bob@example.com", "bob1").await;
     mount_read(&server, dashboard(json!([owner_share(), bob_share()])), 1).await;
     mount_patch(
         &server,
@@ -230,14 +198,7 @@ async fn grant_lowers_edit_to_view_changing_only_the_rule() {
 async fn unknown_user_is_named_and_nothing_is_read_or_written() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_user(
-        &server,
-        "email",
-        "a@example.com",
-        json!([user("u1", "a@example.com")]),
-        1,
-    )
-    .await;
+    mount_email_user(&server, "a@example.com", "u1").await;
     mount_user(&server, "email", "ghost@example.com", json!([]), 1).await;
     mount_user(&server, "userName", "ghost@example.com", json!([]), 1).await;
     mount_read(&server, dashboard(json!([])), 0).await;
@@ -341,14 +302,7 @@ async fn revoke_removes_only_that_share_and_republishes() {
 async fn revoking_a_share_that_is_not_there_is_absent_and_writes_nothing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_user(
-        &server,
-        "email",
-        "a@example.com",
-        json!([user("u1", "a@example.com")]),
-        1,
-    )
-    .await;
+    mount_email_user(&server, "a@example.com", "u1").await;
     mount_read(&server, dashboard(json!([owner_share()])), 1).await;
     any_write_forbidden(&server).await;
     let report = change_shares(
@@ -364,14 +318,7 @@ async fn revoking_a_share_that_is_not_there_is_absent_and_writes_nothing() {
 async fn dry_run_reads_but_writes_nothing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_user(
-        &server,
-        "email",
-        "a@example.com",
-        json!([user("u1", "a@example.com")]),
-        1,
-    )
-    .await;
+    mount_email_user(&server, "a@example.com", "u1").await;
     mount_read(&server, dashboard(json!([owner_share()])), 1).await;
     any_write_forbidden(&server).await;
     let mut dry = request("d1", users(&["a@example.com"]), Change::Grant(Access::View));
@@ -387,14 +334,7 @@ async fn dry_run_reads_but_writes_nothing() {
 async fn no_publish_writes_without_publishing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_user(
-        &server,
-        "email",
-        "a@example.com",
-        json!([user("u1", "a@example.com")]),
-        1,
-    )
-    .await;
+    mount_email_user(&server, "a@example.com", "u1").await;
     mount_read(&server, dashboard(json!([])), 1).await;
     mount_patch(
         &server,
@@ -596,14 +536,7 @@ async fn a_wrong_password_is_an_auth_error_without_the_password() {
 async fn a_refused_publish_says_the_shares_were_written_and_how_to_publish() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_user(
-        &server,
-        "email",
-        "a@example.com",
-        json!([user("u1", "a@example.com")]),
-        1,
-    )
-    .await;
+    mount_email_user(&server, "a@example.com", "u1").await;
     mount_read(&server, dashboard(json!([owner_share()])), 1).await;
     mount_patch(
         &server,
@@ -642,14 +575,7 @@ async fn a_refused_publish_says_the_shares_were_written_and_how_to_publish() {
 async fn a_dashboard_without_a_shares_list_is_never_written() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_user(
-        &server,
-        "email",
-        "a@example.com",
-        json!([user("u1", "a@example.com")]),
-        1,
-    )
-    .await;
+    mount_email_user(&server, "a@example.com", "u1").await;
     mount_read(&server, json!({"oid": "d1", "title": "Sales KPIs"}), 1).await;
     any_write_forbidden(&server).await;
     let err = change_shares(
@@ -668,14 +594,7 @@ async fn a_dashboard_without_a_shares_list_is_never_written() {
 async fn the_owner_listed_with_a_rule_is_still_kept_and_cannot_be_revoked() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
-    mount_user(
-        &server,
-        "email",
-        "owner@example.com",
-        json!([user("owner1", "owner@example.com")]),
-        1,
-    )
-    .await;
+    mount_email_user(&server, "owner@example.com", "owner1").await;
     mount_read(
         &server,
         dashboard(json!([{"shareId": "owner1", "type": "user", "rule": "edit"}])),

@@ -818,11 +818,10 @@ fn too_many_removals(staged: &[(usize, Staged)], removals: usize, limit: usize) 
     let mut heaviest: Vec<(usize, String)> = staged
         .iter()
         .filter_map(|(_, s)| match s {
-            Staged::Ready(ready) if s.removals() > 0 => {
-                Some((s.removals(), ready.dashboard.id.clone()))
-            }
-            _ => None,
+            Staged::Ready(ready) => Some((s.removals(), ready.dashboard.id.clone())),
+            Staged::Failed(_) => None,
         })
+        .filter(|(removals, _)| *removals > 0)
         .collect();
     heaviest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let named: Vec<String> = heaviest

@@ -10,7 +10,7 @@ use dashshare::vendor::Vendor;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::time::Duration;
-use wiremock::matchers::{body_string, header, method, path};
+use wiremock::matchers::{body_string, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const ADMIN: &str = "admin@example.com";
@@ -125,6 +125,24 @@ pub async fn mount_login(server: &MockServer, times: u64) {
         .named("login")
         .mount(server)
         .await;
+}
+
+/// A Sisense user look-up with `filter` = `value`, answered with `body`, `times` times.
+pub async fn mount_user(server: &MockServer, filter: &str, value: &str, body: Value, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param(filter, value))
+        .and(header("authorization", BEARER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(times)
+        .named(format!("users?{filter}={value}"))
+        .mount(server)
+        .await;
+}
+
+/// One Sisense user, found once by `email`.
+pub async fn mount_email_user(server: &MockServer, email: &str, id: &str) {
+    mount_user(server, "email", email, json!([user(id, email)]), 1).await;
 }
 
 /// A dashboard with its owner (no rule), a viewer with extra fields, and a group.
