@@ -141,7 +141,6 @@ pub struct Report {
 
 /// One dashboard to work on: the file's targets that turned out to name it.
 struct Unit {
-    order: usize,
     site: usize,
     dashboard: Result<Dashboard>,
     targets: Vec<usize>,
@@ -170,13 +169,13 @@ pub async fn execute(
     let mut results: Vec<(usize, DashboardResult)> = if options.prune && !options.dry_run {
         // The removal guard needs every plan before the first write.
         progress.set_message("reading");
-        let staged: Vec<(usize, Staged)> = futures::stream::iter(units)
-            .map(|unit| {
+        let staged: Vec<(usize, Staged)> = futures::stream::iter(units.into_iter().enumerate())
+            .map(|(order, unit)| {
                 let work = &work;
                 async move {
                     let staged = work.stage(&unit).await;
                     progress.inc(1);
-                    (unit.order, staged)
+                    (order, staged)
                 }
             })
             .buffer_unordered(width)
@@ -206,8 +205,8 @@ pub async fn execute(
         } else {
             "applying"
         });
-        futures::stream::iter(units)
-            .map(|unit| {
+        futures::stream::iter(units.into_iter().enumerate())
+            .map(|(order, unit)| {
                 let work = &work;
                 async move {
                     let staged = work.stage(&unit).await;
@@ -217,13 +216,14 @@ pub async fn execute(
                         work.write(staged).await
                     };
                     progress.inc(1);
-                    (unit.order, done)
+                    (order, done)
                 }
             })
             .buffer_unordered(width)
             .collect()
             .await
     };
+    // Back in the file's order, whatever order the dashboards finished in.
     results.sort_by_key(|(order, _)| *order);
     let dashboards: Vec<DashboardResult> = results.into_iter().map(|(_, r)| r).collect();
     let removals = dashboards
@@ -294,7 +294,6 @@ async fn resolve_dashboards(sites: &[Connected], width: usize) -> Vec<Unit> {
             by_id.insert((site, resolved.id.clone()), units.len());
         }
         units.push(Unit {
-            order: units.len(),
             site,
             dashboard,
             targets: vec![target],
