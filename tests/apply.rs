@@ -707,3 +707,18 @@ async fn failed_out_belongs_to_real_runs_only() {
     .stderr(predicate::str::contains("cannot be used with"));
     assert!(std::fs::read_to_string(file).unwrap().contains("alice"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn titles_on_eci_are_found_in_one_listing_of_its_dashboards() {
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "eci.csv",
+        "profile,dashboard,principal\nsandbox-eci,name:Energy Use,user:ALICE\nsandbox-eci,name:Water + Gas,user:ALICE\n",
+    );
+    home.run("sandbox-eci", &["apply", file.to_str().unwrap()])
+        .await
+        .success()
+        .stdout(predicate::str::contains("2 dashboards written"));
+    assert_eq!(home.count(Vendor::Eci, "GET /api/v3/dashboard?"), 1);
+}

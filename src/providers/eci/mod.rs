@@ -10,6 +10,7 @@ use reqwest::header::{ACCEPT, HeaderName};
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;
+use tokio::sync::OnceCell;
 
 use super::answers::VendorErrors;
 use super::lookup::{dashboard_titled, narrowed, pick_unique};
@@ -44,6 +45,8 @@ const ERRORS: VendorErrors = VendorErrors {
 
 pub struct Eci {
     session: Session,
+    /// The dashboard list, fetched once per run however many titles are looked up in it.
+    listing: OnceCell<Vec<Value>>,
 }
 
 impl Eci {
@@ -62,6 +65,7 @@ impl Eci {
         };
         Ok(Eci {
             session: Session::new(http, Box::new(FixedCredential(credential))),
+            listing: OnceCell::new(),
         })
     }
 
@@ -81,8 +85,16 @@ impl Eci {
         reply.json()
     }
 
+    /// Every dashboard the key can see, listed on first use.
+    async fn all_dashboards(&self) -> Result<&[Value]> {
+        self.listing
+            .get_or_try_init(|| self.list_dashboards())
+            .await
+            .map(Vec::as_slice)
+    }
+
     /// Every dashboard the key can see, page by page.
-    async fn all_dashboards(&self) -> Result<Vec<Value>> {
+    async fn list_dashboards(&self) -> Result<Vec<Value>> {
         let mut all = Vec::new();
         let mut page: u32 = 1;
         loop {
@@ -346,7 +358,6 @@ impl ShareProvider for Eci {
                 &format!("reading the shares of dashboard '{id}'"),
             ));
         }
-        let raw: Value = reply.json()?;
         let answer: ShareResponse = reply.json()?;
         let view = Level::Access(Access::View);
         let mut shares = Vec::new();
@@ -374,7 +385,8 @@ impl ShareProvider for Eci {
         Ok(Snapshot {
             dashboard: dashboard.clone(),
             shares: ShareSet::new(shares),
-            raw,
+            // The write is built from the share set alone.
+            raw: Value::Null,
             names,
         })
     }

@@ -9,6 +9,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION};
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
+use tokio::sync::OnceCell;
 
 use super::answers::VendorErrors;
 use super::lookup::{dashboard_titled, narrowed};
@@ -46,6 +47,8 @@ pub struct Mindzie {
     session: Session,
     tenant: String,
     project: String,
+    /// The dashboard list, fetched once per run however many titles are looked up in it.
+    listing: OnceCell<Vec<Value>>,
 }
 
 impl Mindzie {
@@ -68,6 +71,7 @@ impl Mindzie {
             session: Session::new(http, Box::new(FixedCredential(credential))),
             tenant: tenant.clone(),
             project: project.clone(),
+            listing: OnceCell::new(),
         })
     }
 
@@ -92,7 +96,15 @@ impl Mindzie {
         }
     }
 
-    async fn all_dashboards(&self) -> Result<Vec<Value>> {
+    /// Every dashboard of the project, listed on first use.
+    async fn all_dashboards(&self) -> Result<&[Value]> {
+        self.listing
+            .get_or_try_init(|| self.list_dashboards())
+            .await
+            .map(Vec::as_slice)
+    }
+
+    async fn list_dashboards(&self) -> Result<Vec<Value>> {
         let mut all = Vec::new();
         for page in 1..=MAX_PAGES {
             let page = page.to_string();
