@@ -2,6 +2,7 @@
 //! the share set before and after), appended before a command reports success. `history` lists its
 //! runs and `undo` puts a run's dashboards back. Lines are only ever appended.
 
+use std::collections::HashMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -213,10 +214,12 @@ impl Journal {
     /// The runs, in the order the journal recorded them.
     pub fn runs(&self) -> Result<Vec<Run>> {
         let mut runs: Vec<Run> = Vec::new();
+        let mut index_of: HashMap<String, usize> = HashMap::new();
         for entry in self.entries()? {
-            let index = match runs.iter().position(|run| run.run_id == entry.run_id) {
-                Some(index) => index,
+            let index = match index_of.get(&entry.run_id) {
+                Some(&index) => index,
                 None => {
+                    index_of.insert(entry.run_id.clone(), runs.len());
                     runs.push(Run {
                         run_id: entry.run_id.clone(),
                         time: entry.time.clone(),

@@ -226,3 +226,27 @@ async fn undo_refuses_a_profile_that_now_points_elsewhere() {
         .stdout(predicate::str::contains("now points at"));
     assert_eq!(home.count(Vendor::Eci, "PUT"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grant_with_a_journal_it_cannot_write_changes_nothing() {
+    let home = SandboxHome::start().await;
+    let blocker = home.home.path().join("not-a-folder");
+    std::fs::write(&blocker, "").unwrap();
+    let before = sisense_shares(&home);
+    home.run(
+        "sandbox-sisense",
+        &[
+            "--journal",
+            blocker.join("journal.jsonl").to_str().unwrap(),
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+        ],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("cannot write the journal"));
+    assert_eq!(sisense_shares(&home), before);
+    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
+}

@@ -33,9 +33,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     let journal = if args.dry_run {
         None
     } else {
-        let journal = super::journal(global)?;
-        journal.check_writable()?;
-        Some(journal)
+        Some(super::writable_journal(global)?)
     };
     let options = Options {
         prune: args.plan.prune,

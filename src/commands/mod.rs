@@ -75,6 +75,14 @@ pub(crate) fn journal(global: &GlobalArgs) -> Result<crate::journal::Journal> {
     crate::journal::Journal::locate(global.journal.as_deref(), &|name| std::env::var(name).ok())
 }
 
+/// The journal, for a command about to write: one that cannot take entries stops it before any
+/// change is made, since `undo` would not know the change.
+pub(crate) fn writable_journal(global: &GlobalArgs) -> Result<crate::journal::Journal> {
+    let journal = journal(global)?;
+    journal.check_writable()?;
+    Ok(journal)
+}
+
 /// Like `connect`, for the vendors with public links and embeds.
 pub(crate) fn connect_links(global: &GlobalArgs) -> Result<(Profile, Box<dyn LinkProvider>)> {
     let (profile, options) = profile_and_options(global)?;

@@ -49,7 +49,11 @@ struct JsonReport<'a> {
 }
 
 async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<()> {
-    let journal = super::journal(global)?;
+    let journal = if request.dry_run {
+        super::journal(global)?
+    } else {
+        super::writable_journal(global)?
+    };
     let (profile, provider) = super::connect(global)?;
     let mut report = flow::change_shares(provider.as_ref(), &request).await?;
     // Recorded before success is reported, so that `undo` knows every write.

@@ -28,7 +28,7 @@ struct Outcome {
 const CONCURRENCY: usize = 8;
 
 pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
-    let journal = super::journal(global)?;
+    let journal = super::writable_journal(global)?;
     let entries = journal.run(&args.run_id)?;
     let undo_run = journal::new_run_id();
     let targets = targets(entries);
@@ -92,13 +92,15 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
 /// Each dashboard of the run once: as it was before the run's first write to it, and after its last.
 fn targets(entries: Vec<Entry>) -> Vec<Entry> {
     let mut targets: Vec<Entry> = Vec::new();
+    let mut index_of: HashMap<(String, String), usize> = HashMap::new();
     for entry in entries {
-        match targets
-            .iter_mut()
-            .find(|t| t.profile == entry.profile && t.dashboard.id == entry.dashboard.id)
-        {
-            Some(target) => target.after = entry.after,
-            None => targets.push(entry),
+        let key = (entry.profile.clone(), entry.dashboard.id.clone());
+        match index_of.get(&key) {
+            Some(&index) => targets[index].after = entry.after,
+            None => {
+                index_of.insert(key, targets.len());
+                targets.push(entry);
+            }
         }
     }
     targets
