@@ -3,7 +3,7 @@
 //! publish. Nothing is written unless every step before the write succeeded. Vendors that cannot
 //! read shares (Vizzly) skip the read and the plan and send the change as it was asked.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
@@ -189,12 +189,25 @@ pub async fn names_of_others(
     plan: &Plan,
     resolved: &[Resolved],
 ) -> HashMap<ShareKey, String> {
+    let named: HashSet<&ShareKey> = resolved.iter().map(|r| &r.key).collect();
     let others = plan
         .outcomes
         .iter()
         .map(|o| &o.key)
-        .filter(|key| !resolved.iter().any(|r| &r.key == *key));
+        .filter(|key| !named.contains(key));
     providers::names_for(provider, known, others).await
+}
+
+/// How a share is shown: as the user named it, else by the vendor's name for it, else by its id.
+pub fn shown_name(
+    key: &ShareKey,
+    named: Option<&Resolved>,
+    names: &HashMap<ShareKey, String>,
+) -> String {
+    named
+        .map(|r| r.principal.name().to_string())
+        .or_else(|| names.get(key).cloned())
+        .unwrap_or_else(|| key.id.clone())
 }
 
 /// For vendors that cannot read shares: what was asked is sent in one call, and reported as sent.
@@ -260,15 +273,11 @@ fn results(
     resolved: &[Resolved],
     names: &HashMap<ShareKey, String>,
 ) -> Vec<PrincipalResult> {
+    let by_key: HashMap<&ShareKey, &Resolved> = resolved.iter().map(|r| (&r.key, r)).collect();
     outcomes
         .into_iter()
         .map(|outcome| {
-            let principal = resolved
-                .iter()
-                .find(|r| r.key == outcome.key)
-                .map(|r| r.principal.name().to_string())
-                .or_else(|| names.get(&outcome.key).cloned())
-                .unwrap_or_else(|| outcome.key.id.clone());
+            let principal = shown_name(&outcome.key, by_key.get(&outcome.key).copied(), names);
             PrincipalResult {
                 principal,
                 kind: outcome.key.kind,

@@ -406,29 +406,31 @@ impl Work<'_> {
                     change: Change::Grant(w.access),
                 })
                 .collect();
-            let named: Vec<Resolved> = asked.iter().map(|(r, _)| (*r).clone()).collect();
             let mode = if self.options.prune {
                 Mode::Replace
             } else {
                 Mode::Merge
             };
-            let plan = flow::plan_shares(provider, &snapshot.shares, &intents, mode, &named)?;
+            let plan = flow::plan_shares(provider, &snapshot.shares, &intents, mode, &resolved)?;
             let names =
-                flow::names_of_others(provider, snapshot.names.clone(), &plan, &named).await;
-            let name_of =
-                |key: &ShareKey| names.get(key).cloned().unwrap_or_else(|| key.id.clone());
+                flow::names_of_others(provider, snapshot.names.clone(), &plan, &resolved).await;
             if !self.options.prune {
-                refuse_removals(provider.vendor(), &plan, name_of)?;
+                refuse_removals(provider.vendor(), &plan, |key| {
+                    flow::shown_name(key, None, &names)
+                })?;
             }
+            let by_key: HashMap<&ShareKey, &(&Resolved, &Wanted)> =
+                asked.iter().map(|pair| (&pair.0.key, pair)).collect();
             let rows = plan
                 .outcomes
                 .iter()
                 .map(|outcome| {
-                    let asked_for = asked.iter().find(|(r, _)| r.key == outcome.key);
+                    let asked_for = by_key.get(&outcome.key);
                     RowResult {
-                        principal: asked_for.map_or_else(
-                            || name_of(&outcome.key),
-                            |(r, _)| r.principal.name().to_string(),
+                        principal: flow::shown_name(
+                            &outcome.key,
+                            asked_for.map(|(r, _)| *r),
+                            &names,
                         ),
                         kind: outcome.key.kind,
                         id: Some(outcome.key.id.clone()),
