@@ -19,7 +19,6 @@ use crate::error::{Error, Result};
 use crate::journal;
 use crate::model::Level;
 use crate::output;
-use crate::providers;
 use crate::vendor::{Support, Vendor};
 
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
@@ -124,8 +123,7 @@ fn connect(global: &GlobalArgs, file: &Path, plan: &PlanArgs) -> Result<Vec<Conn
     sites
         .into_iter()
         .map(|site| {
-            let options = super::http_options(global, &site.profile);
-            let provider = providers::connect(&site.profile, &options)?;
+            let provider = super::provider_for(global, &site.profile)?;
             Ok(Connected { site, provider })
         })
         .collect()

@@ -51,12 +51,14 @@ pub async fn run(cli: Cli) -> Result<()> {
 
 /// The chosen profile and a provider connected to it (no request is made yet).
 pub(crate) fn connect(global: &GlobalArgs) -> Result<(Profile, Box<dyn ShareProvider>)> {
-    let (profile, options) = profile_and_options(global)?;
-    let provider = providers::connect(&profile, &options)?;
+    let profile = load_profile(global, None)?;
+    warn_if_insecure(global);
+    let provider = provider_for(global, &profile)?;
     Ok((profile, provider))
 }
 
 /// The profile a journal entry was written with (or, for `--vendor` runs, the one given now).
+/// The caller warns about `--insecure`, once however many profiles it connects.
 pub(crate) fn connect_named(
     global: &GlobalArgs,
     profile: &str,
@@ -67,7 +69,17 @@ pub(crate) fn connect_named(
         named.vendor = None;
         named.url = None;
     }
-    connect(&named)
+    let profile = load_profile(&named, None)?;
+    let provider = provider_for(global, &profile)?;
+    Ok((profile, provider))
+}
+
+/// A provider for a loaded profile, with the command line's network options.
+pub(crate) fn provider_for(
+    global: &GlobalArgs,
+    profile: &Profile,
+) -> Result<Box<dyn ShareProvider>> {
+    providers::connect(profile, &http_options(global, profile))
 }
 
 /// The journal named by `--journal`, or the default one.

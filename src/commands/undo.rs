@@ -33,6 +33,7 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     let undo_run = journal::new_run_id();
     let targets = targets(entries);
     // One connection (and login) per profile, however many dashboards the run wrote there.
+    super::warn_if_insecure(global);
     let mut connections: HashMap<String, Result<Connection>> = HashMap::new();
     for target in &targets {
         if target.before.is_some() && !connections.contains_key(&target.profile) {
