@@ -83,7 +83,7 @@ pub fn new_run_id() -> String {
 }
 
 pub fn now() -> String {
-    Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    crate::links::iso_utc(Utc::now())
 }
 
 impl Journal {

@@ -222,7 +222,7 @@ async fn create_link(
         "expiration": body.get("expiration").cloned().unwrap_or(json!({"enabled": false})),
         "accessControl": body.get("accessControl").cloned().unwrap_or(json!({})),
         "usage": {"totalViews": 0, "uniqueVisitors": 0, "lastAccessed": null},
-        "dateCreated": Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "dateCreated": crate::links::iso_utc(Utc::now()),
     });
     world.mindzie.links.insert(share_id, link.clone());
     Json(shown(&link)).into_response()

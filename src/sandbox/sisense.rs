@@ -111,12 +111,7 @@ async fn users(
 
 async fn logged_in(State(shared): State<Arc<Shared>>) -> Response {
     let world = shared.world();
-    match world
-        .sisense
-        .users
-        .iter()
-        .find(|u| u.email == world.sisense.admin.username)
-    {
+    match world.sisense.admin_user() {
         Some(user) => Json(user).into_response(),
         None => {
             Json(json!({"_id": "admin", "email": world.sisense.admin.username})).into_response()
@@ -237,12 +232,7 @@ async fn write_shares(
 /// Only the dashboard's owner may publish it.
 async fn publish(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let mut world = shared.world();
-    let admin = world
-        .sisense
-        .users
-        .iter()
-        .find(|u| u.email == world.sisense.admin.username)
-        .map(|u| u.id.clone());
+    let admin = world.sisense.admin_user().map(|u| u.id.clone());
     match world.sisense.dashboards.iter().find(|d| d.oid == id) {
         None => return error(StatusCode::NOT_FOUND, "Dashboard not found"),
         Some(d) if Some(&d.owner) != admin.as_ref() => {

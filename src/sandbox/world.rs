@@ -147,6 +147,13 @@ pub struct MindzieDashboard {
     pub name: String,
 }
 
+impl SisenseWorld {
+    /// The user record of the account that logs in, if the world has one.
+    pub fn admin_user(&self) -> Option<&SisenseUser> {
+        self.users.iter().find(|u| u.email == self.admin.username)
+    }
+}
+
 impl World {
     /// Sample data for every vendor, with the awkward cases real data has: names with spaces, `+`
     /// and `'`, two Sisense dashboards with the same title, an owner entry without a rule.
@@ -322,9 +329,7 @@ impl World {
     pub fn add_bulk_dashboards(&mut self, count: usize) {
         let owner = self
             .sisense
-            .users
-            .iter()
-            .find(|u| u.email == self.sisense.admin.username)
+            .admin_user()
             .map(|u| u.id.clone())
             .unwrap_or_default();
         for n in 0..count {
