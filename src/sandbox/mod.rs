@@ -215,30 +215,30 @@ impl Sandbox {
     /// The environment variables the printed config reads its secrets from, with their values.
     pub fn secrets(&self) -> Vec<(String, String)> {
         let world = self.shared.world();
-        vec![
-            (
-                "SANDBOX_SISENSE_PASSWORD".into(),
-                world.sisense.admin.password.clone(),
-            ),
-            ("SANDBOX_ECI_API_KEY".into(), world.eci.api_key.clone()),
-            (
-                "SANDBOX_VIZZLY_API_KEY".into(),
-                world.vizzly.api_key.clone(),
-            ),
-            (
-                "SANDBOX_AVX_PASSWORD".into(),
-                world.appviewx.account.password.clone(),
-            ),
-            ("SANDBOX_MINDZIE_TOKEN".into(), world.mindzie.token.clone()),
-        ]
+        Vendor::ALL
+            .into_iter()
+            .map(|vendor| {
+                let secret = match vendor {
+                    Vendor::Sisense => &world.sisense.admin.password,
+                    Vendor::Eci => &world.eci.api_key,
+                    Vendor::Vizzly => &world.vizzly.api_key,
+                    Vendor::Appviewx => &world.appviewx.account.password,
+                    Vendor::Mindzie => &world.mindzie.token,
+                };
+                (secret_source(vendor).1.to_string(), secret.clone())
+            })
+            .collect()
     }
 
     /// A dashshare config with one profile per emulator. Secrets are read from the environment
     /// variables of `secrets()`, or, with `secrets_dir`, from files of the same names there.
     pub fn config_toml(&self, secrets_dir: Option<&std::path::Path>) -> String {
-        let source = |key: &str, var: &str| match secrets_dir {
-            None => format!("{key}_env = \"{var}\""),
-            Some(dir) => format!("{key}_file = {:?}", dir.join(var).display().to_string()),
+        let source = |vendor: Vendor| {
+            let (key, var) = secret_source(vendor);
+            match secrets_dir {
+                None => format!("{key}_env = \"{var}\""),
+                Some(dir) => format!("{key}_file = {:?}", dir.join(var).display().to_string()),
+            }
         };
         let world = self.shared.world();
         let profile = |vendor: Vendor| {
@@ -258,18 +258,18 @@ impl Sandbox {
              {}tenant_id = \"{}\"\nproject_id = \"{}\"\n{}\n",
             profile(Vendor::Sisense),
             world.sisense.admin.username,
-            source("password", "SANDBOX_SISENSE_PASSWORD"),
+            source(Vendor::Sisense),
             profile(Vendor::Eci),
-            source("api_key", "SANDBOX_ECI_API_KEY"),
+            source(Vendor::Eci),
             profile(Vendor::Vizzly),
-            source("api_key", "SANDBOX_VIZZLY_API_KEY"),
+            source(Vendor::Vizzly),
             profile(Vendor::Appviewx),
             world.appviewx.account.username,
-            source("password", "SANDBOX_AVX_PASSWORD"),
+            source(Vendor::Appviewx),
             profile(Vendor::Mindzie),
             world.mindzie.tenant_id,
             world.mindzie.project_id,
-            source("token", "SANDBOX_MINDZIE_TOKEN"),
+            source(Vendor::Mindzie),
         )
     }
 
@@ -280,6 +280,18 @@ impl Sandbox {
             let _ = server.await;
         }
         self.shared.world().clone()
+    }
+}
+
+/// Each emulator's secret: the config key that names its source, and the environment variable
+/// (or file name) it is read from.
+fn secret_source(vendor: Vendor) -> (&'static str, &'static str) {
+    match vendor {
+        Vendor::Sisense => ("password", "SANDBOX_SISENSE_PASSWORD"),
+        Vendor::Eci => ("api_key", "SANDBOX_ECI_API_KEY"),
+        Vendor::Vizzly => ("api_key", "SANDBOX_VIZZLY_API_KEY"),
+        Vendor::Appviewx => ("password", "SANDBOX_AVX_PASSWORD"),
+        Vendor::Mindzie => ("token", "SANDBOX_MINDZIE_TOKEN"),
     }
 }
 
