@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::http::{HttpClient, Reply};
 
 /// How one vendor words its errors.
@@ -29,6 +29,15 @@ impl VendorErrors {
                 let text = String::from_utf8_lossy(&reply.body).trim().to_string();
                 (!text.is_empty()).then(|| text.chars().take(MAX_BODY).collect())
             }
+        }
+    }
+
+    /// The reply when it is a success, else the error `failure` makes of it.
+    pub fn ensure_success(&self, http: &HttpClient, reply: Reply, doing: &str) -> Result<Reply> {
+        if reply.is_success() {
+            Ok(reply)
+        } else {
+            Err(self.failure(http, &reply, doing))
         }
     }
 

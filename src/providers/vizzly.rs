@@ -177,13 +177,11 @@ impl ShareProvider for Vizzly {
             .json(&body);
         // Setting or removing the same permissions twice leaves the same permissions.
         let reply = self.session.send(request, true).await?;
-        if !reply.is_success() {
-            return Err(ERRORS.failure(
-                http,
-                &reply,
-                &format!("{doing} access to dashboard '{}'", dashboard.id),
-            ));
-        }
+        ERRORS.ensure_success(
+            http,
+            reply,
+            &format!("{doing} access to dashboard '{}'", dashboard.id),
+        )?;
         Ok(())
     }
 }

@@ -79,9 +79,7 @@ impl Eci {
             .session
             .get(&["api", "v3", resource], &[("filter", filter)])
             .await?;
-        if !reply.is_success() {
-            return Err(ERRORS.failure(self.http(), &reply, doing));
-        }
+        let reply = ERRORS.ensure_success(self.http(), reply, doing)?;
         reply.json()
     }
 
@@ -106,9 +104,7 @@ impl Eci {
                     &[("pageSize", PAGE_SIZE), ("pageNumber", &number)],
                 )
                 .await?;
-            if !reply.is_success() {
-                return Err(ERRORS.failure(self.http(), &reply, "listing dashboards"));
-            }
+            let reply = ERRORS.ensure_success(self.http(), reply, "listing dashboards")?;
             let items: Vec<Value> = reply.json()?;
             let total_pages = reply
                 .headers
@@ -285,9 +281,7 @@ impl ShareProvider for Eci {
                 &[("pageSize", "1"), ("pageNumber", "1")],
             )
             .await?;
-        if !reply.is_success() {
-            return Err(ERRORS.failure(self.http(), &reply, "listing dashboards"));
-        }
+        ERRORS.ensure_success(self.http(), reply, "listing dashboards")?;
         Ok(Identity {
             user: "the API key's user".into(),
             detail: Some("the key was accepted".into()),
@@ -351,13 +345,11 @@ impl ShareProvider for Eci {
                  `dashshare dashboards` lists the ones it can see"
             )));
         }
-        if !reply.is_success() {
-            return Err(ERRORS.failure(
-                self.http(),
-                &reply,
-                &format!("reading the shares of dashboard '{id}'"),
-            ));
-        }
+        let reply = ERRORS.ensure_success(
+            self.http(),
+            reply,
+            &format!("reading the shares of dashboard '{id}'"),
+        )?;
         let answer: ShareResponse = reply.json()?;
         let view = Level::Access(Access::View);
         let mut shares = Vec::new();
@@ -415,13 +407,11 @@ impl ShareProvider for Eci {
             .json(&body);
         // The PUT carries the complete share, so sending it again gives the same result.
         let reply = self.session.send(request, true).await?;
-        if !reply.is_success() {
-            return Err(ERRORS.failure(
-                self.http(),
-                &reply,
-                &format!("writing the shares of dashboard '{id}'"),
-            ));
-        }
+        ERRORS.ensure_success(
+            self.http(),
+            reply,
+            &format!("writing the shares of dashboard '{id}'"),
+        )?;
         Ok(())
     }
 }

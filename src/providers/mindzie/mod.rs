@@ -88,14 +88,6 @@ impl Mindzie {
             .header(ACCEPT, "application/json")
     }
 
-    async fn expect_success(&self, reply: Reply, doing: &str) -> Result<Reply> {
-        if reply.is_success() {
-            Ok(reply)
-        } else {
-            Err(ERRORS.failure(self.http(), &reply, doing))
-        }
-    }
-
     /// Every dashboard of the project, listed on first use.
     async fn all_dashboards(&self) -> Result<&[Value]> {
         self.listing
@@ -113,7 +105,7 @@ impl Mindzie {
                 .request(Method::GET, &[])
                 .query(&[("page", page.as_str()), ("pageSize", size.as_str())]);
             let reply = self.session.send(request, true).await?;
-            let reply = self.expect_success(reply, "listing dashboards").await?;
+            let reply = ERRORS.ensure_success(self.http(), reply, "listing dashboards")?;
             let items = wire::page_items(reply.json()?);
             let last = items.len() < PAGE_SIZE;
             all.extend(items);
@@ -192,8 +184,7 @@ impl ShareProvider for Mindzie {
             .request(Method::GET, &["api", "Action", "ping", "authenticated"])
             .header(ACCEPT, "application/json");
         let reply = self.session.send(request, true).await?;
-        self.expect_success(reply, "pinging with the API key")
-            .await?;
+        ERRORS.ensure_success(self.http(), reply, "pinging with the API key")?;
         Ok(Identity {
             user: "the API key".into(),
             detail: Some(format!("tenant {}, project {}", self.tenant, self.project)),
@@ -253,7 +244,7 @@ impl LinkProvider for Mindzie {
         let reply = self.session.send(request, false).await?;
         let doing = format!("creating a link for dashboard '{}'", dashboard.id);
         let reply = self.not_found_is_bad_input(reply, dashboard, None).await?;
-        let reply = self.expect_success(reply, &doing).await?;
+        let reply = ERRORS.ensure_success(self.http(), reply, &doing)?;
         Self::link_from(reply.json()?, &doing)
     }
 
@@ -262,7 +253,7 @@ impl LinkProvider for Mindzie {
         let reply = self.session.send(request, true).await?;
         let reply = self.not_found_is_bad_input(reply, dashboard, None).await?;
         let doing = format!("listing the links of dashboard '{}'", dashboard.id);
-        let reply = self.expect_success(reply, &doing).await?;
+        let reply = ERRORS.ensure_success(self.http(), reply, &doing)?;
         let answer: SharesAnswer = reply.json()?;
         answer
             .shares
@@ -290,7 +281,7 @@ impl LinkProvider for Mindzie {
             .not_found_is_bad_input(reply, dashboard, Some(share_id))
             .await?;
         let doing = format!("updating link '{share_id}'");
-        let reply = self.expect_success(reply, &doing).await?;
+        let reply = ERRORS.ensure_success(self.http(), reply, &doing)?;
         match serde_json::from_slice::<ShareAnswer>(&reply.body) {
             Ok(answer) if answer.share_id.is_some() => Self::link_from(answer, &doing),
             // Some servers answer an update without the object: report what was asked.
@@ -315,8 +306,8 @@ impl LinkProvider for Mindzie {
         let reply = self
             .not_found_is_bad_input(reply, dashboard, Some(share_id))
             .await?;
-        self.expect_success(reply, &format!("revoking link '{share_id}'"))
-            .await
+        ERRORS
+            .ensure_success(self.http(), reply, &format!("revoking link '{share_id}'"))
             .map(|_| ())
     }
 
@@ -326,12 +317,11 @@ impl LinkProvider for Mindzie {
             .query(&[("includePublic", include_public.to_string())]);
         let reply = self.session.send(request, true).await?;
         let reply = self.not_found_is_bad_input(reply, dashboard, None).await?;
-        let reply = self
-            .expect_success(
-                reply,
-                &format!("reading the URLs of dashboard '{}'", dashboard.id),
-            )
-            .await?;
+        let reply = ERRORS.ensure_success(
+            self.http(),
+            reply,
+            &format!("reading the URLs of dashboard '{}'", dashboard.id),
+        )?;
         let answer: UrlsAnswer = reply.json()?;
         Ok(DashboardUrls {
             embed: answer.urls.embed,

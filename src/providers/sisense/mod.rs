@@ -18,7 +18,7 @@ use super::lookup::{dashboard_titled, narrowed, pick_unique};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
+use crate::http::{HttpClient, HttpOptions, secret_header};
 use crate::model::{Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::session::{Credential, Login, Session};
 use crate::vendor::Vendor;
@@ -76,7 +76,7 @@ impl Login for PasswordLogin {
                     self.username
                 )))
             }
-            _ => Err(failure(http, &reply, "logging in")),
+            _ => Err(ERRORS.failure(http, &reply, "logging in")),
         }
     }
 
@@ -116,9 +116,7 @@ impl Sisense {
         doing: &str,
     ) -> Result<T> {
         let reply = self.session.get(segments, query).await?;
-        if !reply.is_success() {
-            return Err(failure(self.http(), &reply, doing));
-        }
+        let reply = ERRORS.ensure_success(self.http(), reply, doing)?;
         reply.json()
     }
 
@@ -164,7 +162,7 @@ impl Sisense {
         match reply.status {
             status if status.is_success() => Ok(Some(name.to_string())),
             StatusCode::NOT_FOUND => Ok(None),
-            _ => Err(failure(
+            _ => Err(ERRORS.failure(
                 self.http(),
                 &reply,
                 &format!("looking up {resource} id '{name}'"),
@@ -235,7 +233,7 @@ impl ShareProvider for Sisense {
         let user = match reply.status {
             status if status.is_success() => reply.json::<User>().ok(),
             StatusCode::NOT_FOUND => None,
-            _ => return Err(failure(self.http(), &reply, "reading the logged-in user")),
+            _ => return Err(ERRORS.failure(self.http(), &reply, "reading the logged-in user")),
         };
         Ok(match user {
             Some(user) => Identity {
@@ -319,13 +317,11 @@ impl ShareProvider for Sisense {
                 dashboard.id
             )));
         }
-        if !reply.is_success() {
-            return Err(failure(
-                self.http(),
-                &reply,
-                &format!("reading dashboard '{}'", dashboard.id),
-            ));
-        }
+        let reply = ERRORS.ensure_success(
+            self.http(),
+            reply,
+            &format!("reading dashboard '{}'", dashboard.id),
+        )?;
         let body: Value = reply.json()?;
         // Writing back a list we did not read would delete every share on the dashboard.
         let Some(entries) = body.get("shares").and_then(Value::as_array) else {
@@ -363,13 +359,11 @@ impl ShareProvider for Sisense {
             .json(&body);
         // The PATCH carries the complete list, so sending it again gives the same result.
         let reply = self.session.send(request, true).await?;
-        if !reply.is_success() {
-            return Err(failure(
-                self.http(),
-                &reply,
-                &format!("writing the shares of dashboard '{id}'"),
-            ));
-        }
+        ERRORS.ensure_success(
+            self.http(),
+            reply,
+            &format!("writing the shares of dashboard '{id}'"),
+        )?;
         Ok(())
     }
 
@@ -383,10 +377,9 @@ impl ShareProvider for Sisense {
         // Publishing the same shares twice has the effect of publishing them once.
         let reply = self.session.send(request, true).await?;
         if !reply.is_success() {
-            return Err(
-                failure(self.http(), &reply, &format!("publishing dashboard '{id}'"))
-                    .and_then_say("only the dashboard's owner may publish it"),
-            );
+            return Err(ERRORS
+                .failure(self.http(), &reply, &format!("publishing dashboard '{id}'"))
+                .and_then_say("only the dashboard's owner may publish it"));
         }
         Ok(())
     }
@@ -424,7 +417,3 @@ const ERRORS: VendorErrors = VendorErrors {
             .map(str::to_string)
     },
 };
-
-fn failure(http: &HttpClient, reply: &Reply, doing: &str) -> Error {
-    ERRORS.failure(http, reply, doing)
-}
