@@ -175,12 +175,15 @@ impl HttpClient {
     }
 
     /// Starts a request to the base URL plus `segments`, each percent-encoded as one path segment.
+    /// Every vendor answers in JSON, so every request asks for it.
     pub fn request(&self, method: Method, segments: &[&str]) -> reqwest::RequestBuilder {
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
         }
-        self.client.request(method, url)
+        self.client
+            .request(method, url)
+            .header(reqwest::header::ACCEPT, "application/json")
     }
 
     /// Remembers a secret so that any vendor text shown to the user is scrubbed of it, as sent

@@ -82,7 +82,6 @@ impl Session {
         let request = self
             .http
             .request(reqwest::Method::GET, segments)
-            .header(reqwest::header::ACCEPT, "application/json")
             .query(query);
         self.send(request, true).await
     }

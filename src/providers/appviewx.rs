@@ -3,7 +3,7 @@
 //! so the only safe write is a complete one (`grant --replace`).
 
 use async_trait::async_trait;
-use reqwest::header::{ACCEPT, HeaderName};
+use reqwest::header::HeaderName;
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -38,7 +38,6 @@ impl Login for HeaderLogin {
         let request = http
             .request(Method::POST, &["avxapi", "login"])
             .query(&[("gwsource", self.gwsource.as_str())])
-            .header(ACCEPT, "application/json")
             .header("username", secret_header(&self.username)?)
             .header("password", secret_header(self.password.expose_secret())?)
             .json(&json!({}))
@@ -122,7 +121,6 @@ impl AppViewX {
             .http()
             .request(Method::POST, &["avxapi", "usergroup-search"])
             .query(&[("gwsource", self.gwsource.as_str())])
-            .header(ACCEPT, "application/json")
             .json(&json!({"payload": {"startIndex": 0, "maxSize": GROUP_SEARCH_SIZE, "filterValue": name}}));
         // A search changes nothing, so it may be sent again.
         let reply = self.session.send(request, true).await?;
@@ -289,7 +287,6 @@ impl ShareProvider for AppViewX {
                 ("name", dashboard.id.as_str()),
                 ("gwsource", self.gwsource.as_str()),
             ])
-            .header(ACCEPT, "application/json")
             .json(&json!({ "payload": lists }));
         // The update carries the complete lists, so sending it again gives the same result.
         let reply = self.session.send(request, true).await?;

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use reqwest::Method;
-use reqwest::header::{ACCEPT, HeaderName};
+use reqwest::header::HeaderName;
 use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde_json::Value;
@@ -102,12 +102,9 @@ impl ShareProvider for Vizzly {
     /// nothing, and an invalid key is refused (401) before the body is even considered.
     async fn check(&self) -> Result<Identity> {
         let http = self.session.http();
-        let request = http
-            .request(Method::PUT, PERMISSIONS)
-            .header(ACCEPT, "application/json")
-            .json(&Permissions {
-                permissions: Vec::new(),
-            });
+        let request = http.request(Method::PUT, PERMISSIONS).json(&Permissions {
+            permissions: Vec::new(),
+        });
         let reply = self.session.send(request, true).await?;
         // A 400 or 422 judges the (empty) body, so the key itself was accepted.
         let accepted = reply.is_success() || matches!(reply.status.as_u16(), 400 | 422);
@@ -171,10 +168,7 @@ impl ShareProvider for Vizzly {
             permissions: permissions(&dashboard.id, keys, &scopes),
         };
         let http = self.session.http();
-        let request = http
-            .request(method, PERMISSIONS)
-            .header(ACCEPT, "application/json")
-            .json(&body);
+        let request = http.request(method, PERMISSIONS).json(&body);
         // Setting or removing the same permissions twice leaves the same permissions.
         let reply = self.session.send(request, true).await?;
         ERRORS.ensure_success(

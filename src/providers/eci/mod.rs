@@ -6,7 +6,7 @@ mod wire;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use reqwest::header::{ACCEPT, HeaderName};
+use reqwest::header::HeaderName;
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -403,7 +403,6 @@ impl ShareProvider for Eci {
         let request = self
             .http()
             .request(Method::PUT, &["api", "v3", "dashboard", id, "share"])
-            .header(ACCEPT, "application/json")
             .json(&body);
         // The PUT carries the complete share, so sending it again gives the same result.
         let reply = self.session.send(request, true).await?;

@@ -5,7 +5,7 @@
 mod wire;
 
 use async_trait::async_trait;
-use reqwest::header::{ACCEPT, AUTHORIZATION};
+use reqwest::header::AUTHORIZATION;
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
@@ -83,9 +83,7 @@ impl Mindzie {
     fn request(&self, method: Method, rest: &[&str]) -> reqwest::RequestBuilder {
         let mut segments = vec!["api", &self.tenant, &self.project, "dashboard"];
         segments.extend_from_slice(rest);
-        self.http()
-            .request(method, &segments)
-            .header(ACCEPT, "application/json")
+        self.http().request(method, &segments)
     }
 
     /// Every dashboard of the project, listed on first use.
@@ -181,8 +179,7 @@ impl ShareProvider for Mindzie {
     async fn check(&self) -> Result<Identity> {
         let request = self
             .http()
-            .request(Method::GET, &["api", "Action", "ping", "authenticated"])
-            .header(ACCEPT, "application/json");
+            .request(Method::GET, &["api", "Action", "ping", "authenticated"]);
         let reply = self.session.send(request, true).await?;
         ERRORS.ensure_success(self.http(), reply, "pinging with the API key")?;
         Ok(Identity {

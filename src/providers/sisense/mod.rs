@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use reqwest::header::{ACCEPT, AUTHORIZATION};
+use reqwest::header::AUTHORIZATION;
 use reqwest::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -44,7 +44,6 @@ impl Login for PasswordLogin {
     async fn login(&self, http: &HttpClient) -> Result<Credential> {
         let request = http
             .request(Method::POST, &["api", "v1", "authentication", "login"])
-            .header(ACCEPT, "application/json")
             .form(&[
                 ("username", self.username.as_str()),
                 ("password", self.password.expose_secret()),
@@ -355,7 +354,6 @@ impl ShareProvider for Sisense {
         let request = self
             .http()
             .request(Method::PATCH, &["api", "v1", "dashboards", id])
-            .header(ACCEPT, "application/json")
             .json(&body);
         // The PATCH carries the complete list, so sending it again gives the same result.
         let reply = self.session.send(request, true).await?;
@@ -372,7 +370,6 @@ impl ShareProvider for Sisense {
         let request = self
             .http()
             .request(Method::POST, &["api", "v1", "dashboards", id, "publish"])
-            .header(ACCEPT, "application/json")
             .query(&[("force", "false")]);
         // Publishing the same shares twice has the effect of publishing them once.
         let reply = self.session.send(request, true).await?;
