@@ -128,15 +128,14 @@ pub async fn change_shares(
     if write {
         provider.write_shares(&snapshot, &plan.after).await?;
     }
-    let publish_error = if write && request.publish {
-        publish_written(provider, &snapshot.dashboard).await
+    let (publish, publish_error) = if write && request.publish {
+        match publish_written(provider, &snapshot.dashboard).await {
+            Ok(published) => (published, None),
+            Err(err) => (false, Some(err)),
+        }
     } else {
-        None
+        (false, None)
     };
-    let publish = write
-        && request.publish
-        && provider.vendor().capabilities().publish
-        && publish_error.is_none();
 
     let names = names_of_others(provider, snapshot.names, &plan, &resolved).await;
     Ok(ShareReport {
@@ -167,18 +166,21 @@ pub fn plan_shares(
     })
 }
 
-/// Publishes a dashboard whose shares were just written, on vendors with a publish step; the
-/// error says how to finish the job, since the write itself stands.
-pub async fn publish_written(provider: &dyn ShareProvider, dashboard: &Dashboard) -> Option<Error> {
+/// Publishes a dashboard whose shares were just written, on vendors with a publish step:
+/// whether it was published (`false`: the vendor has no such step). The error says how to finish
+/// the job, since the write itself stands.
+pub async fn publish_written(provider: &dyn ShareProvider, dashboard: &Dashboard) -> Result<bool> {
     if !provider.vendor().capabilities().publish {
-        return None;
+        return Ok(false);
     }
-    let err = provider.publish(dashboard).await.err()?;
-    Some(err.and_then_say(format!(
-        "the shares were written but the dashboard was not published: run \
-         `dashshare publish {}` (as its owner) once the cause is fixed",
-        dashboard.id
-    )))
+    provider.publish(dashboard).await.map_err(|err| {
+        err.and_then_say(format!(
+            "the shares were written but the dashboard was not published: run \
+             `dashshare publish {}` (as its owner) once the cause is fixed",
+            dashboard.id
+        ))
+    })?;
+    Ok(true)
 }
 
 /// Readable names for the shares in `plan` that no named principal stands for (named ones show

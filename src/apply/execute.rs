@@ -603,9 +603,13 @@ impl Work<'_> {
             return result;
         }
         result.journaled = self.recorder.is_some();
-        result.error = flow::publish_written(provider, &result.dashboard).await;
-        result.failed_after_write = result.error.is_some();
-        result.published = result.error.is_none() && provider.vendor().capabilities().publish;
+        match flow::publish_written(provider, &result.dashboard).await {
+            Ok(published) => result.published = published,
+            Err(err) => {
+                result.error = Some(err);
+                result.failed_after_write = true;
+            }
+        }
         result
     }
 

@@ -197,7 +197,9 @@ async fn restore<'c>(
         ));
     }
     provider.write_shares(&snapshot, before).await?;
-    let publish_error = crate::flow::publish_written(provider.as_ref(), &snapshot.dashboard).await;
+    let publish_error = crate::flow::publish_written(provider.as_ref(), &snapshot.dashboard)
+        .await
+        .err();
     Ok(Restore::Written {
         profile,
         current: snapshot.shares,
