@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::*;
 use dashshare::sandbox::World;
@@ -60,6 +60,17 @@ fn shares_of(world: &World, oid: &str) -> Vec<(String, Option<String>)> {
         .collect();
     shares.sort();
     shares
+}
+
+/// `apply FILE --failed-out FAILED` on the Sisense profile.
+async fn apply_with_failed_out(
+    home: &SandboxHome,
+    file: &Path,
+    failed: &Path,
+) -> assert_cmd::assert::Assert {
+    let (file, failed) = (file.to_str().unwrap(), failed.to_str().unwrap());
+    home.run("sandbox-sisense", &["apply", file, "--failed-out", failed])
+        .await
 }
 
 async fn bulk_home(dashboards: usize) -> SandboxHome {
@@ -200,18 +211,7 @@ async fn one_failing_dashboard_leaves_the_others_done_and_its_rows_can_be_fed_ba
     ));
     let file = write_file(&home, "shares.csv", &text);
     let failed = home.home.path().join("failed.csv");
-    let assert = home
-        .run(
-            "sandbox-sisense",
-            &[
-                "apply",
-                file.to_str().unwrap(),
-                "--failed-out",
-                failed.to_str().unwrap(),
-            ],
-        )
-        .await
-        .code(1);
+    let assert = apply_with_failed_out(&home, &file, &failed).await.code(1);
     let out = printed(&assert);
     assert!(
         out.contains("1 of 3 dashboards failed; the others were done"),
@@ -245,17 +245,9 @@ async fn one_failing_dashboard_leaves_the_others_done_and_its_rows_can_be_fed_ba
         zed.user_name = "zed".into();
         world.sisense.users.push(zed);
     });
-    home.run(
-        "sandbox-sisense",
-        &[
-            "apply",
-            failed.to_str().unwrap(),
-            "--failed-out",
-            failed.to_str().unwrap(),
-        ],
-    )
-    .await
-    .success();
+    apply_with_failed_out(&home, &failed, &failed)
+        .await
+        .success();
     assert_eq!(
         shares_of(&home.world(), &bulk(1)),
         vec![
@@ -557,18 +549,7 @@ async fn a_written_but_unpublished_dashboard_is_named_and_kept_out_of_the_failed
         &csv_for(&[bulk(0), bulk(1)], &["alice@example.com"]),
     );
     let failed = home.home.path().join("failed.csv");
-    let assert = home
-        .run(
-            "sandbox-sisense",
-            &[
-                "apply",
-                file.to_str().unwrap(),
-                "--failed-out",
-                failed.to_str().unwrap(),
-            ],
-        )
-        .await
-        .code(1);
+    let assert = apply_with_failed_out(&home, &file, &failed).await.code(1);
     let out = printed(&assert);
     assert!(
         out.contains(&format!(
@@ -596,17 +577,7 @@ async fn an_old_failed_rows_file_never_outlives_a_refused_run() {
     )
     .unwrap();
     let file = write_file(&home, "bad.csv", "dashboard,principal\nd1,nobody\n");
-    home.run(
-        "sandbox-sisense",
-        &[
-            "apply",
-            file.to_str().unwrap(),
-            "--failed-out",
-            failed.to_str().unwrap(),
-        ],
-    )
-    .await
-    .code(2);
+    apply_with_failed_out(&home, &file, &failed).await.code(2);
     assert_eq!(
         std::fs::read_to_string(&failed).unwrap(),
         "profile,dashboard,principal,access\n"
