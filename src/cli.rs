@@ -283,6 +283,10 @@ pub struct DashboardsArgs {
     /// Only dashboards whose title contains this text (ignoring case)
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
+    /// Every dashboard on the server, not only the account's own and those shared with it
+    /// (Sisense admins: the admin listing; other vendors always list all the credentials can see)
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -28,6 +28,8 @@ pub struct Profile {
     pub tenant_id: Option<String>,
     pub project_id: Option<String>,
     pub gwsource: Option<String>,
+    /// AppViewX multi-tenant installs: the `gwkey` query parameter sent on every call.
+    pub gwkey: Option<String>,
     /// Requests per second to this server.
     pub rate_limit: Option<u32>,
     pub timeout: Option<Duration>,
@@ -68,6 +70,7 @@ struct ProfileEntry {
     tenant_id: Option<String>,
     project_id: Option<String>,
     gwsource: Option<String>,
+    gwkey: Option<String>,
     rate_limit: Option<u32>,
     timeout: Option<u64>,
     // Present only to be refused with a helpful message; the values are never read.
@@ -245,6 +248,7 @@ fn resolve_entry(name: &str, entry: &ProfileEntry, base: &Path, env: EnvLookup) 
         tenant_id: entry.tenant_id.clone(),
         project_id: entry.project_id.clone(),
         gwsource: entry.gwsource.clone(),
+        gwkey: entry.gwkey.clone(),
         rate_limit: entry.rate_limit,
         timeout: entry.timeout.map(Duration::from_secs),
     };
@@ -282,6 +286,7 @@ fn profile_from_env(vendor: Vendor, url: Option<&str>, env: EnvLookup) -> Result
         tenant_id: var("DASHSHARE_TENANT_ID"),
         project_id: var("DASHSHARE_PROJECT_ID"),
         gwsource: var("DASHSHARE_GWSOURCE"),
+        gwkey: var("DASHSHARE_GWKEY"),
         rate_limit: None,
         timeout: None,
     };

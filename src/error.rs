@@ -23,6 +23,11 @@ pub enum Error {
     #[error("{0}")]
     Remote(String),
 
+    /// The server answered, but not in a shape dashshare understands (a renamed or missing key).
+    /// Never reported as "not found": the thing may well exist. Nothing was changed.
+    #[error("{0}")]
+    NotUnderstood(String),
+
     /// `diff --exit-code`: the servers differ from the file. Not a failure, but cron must see it.
     #[error("{0}")]
     Drift(String),
@@ -54,6 +59,7 @@ impl Error {
             Error::Unsupported(m) => Error::Unsupported(format!("{m}; {more}")),
             Error::Auth(m) => Error::Auth(format!("{m}; {more}")),
             Error::Remote(m) => Error::Remote(format!("{m}; {more}")),
+            Error::NotUnderstood(m) => Error::NotUnderstood(format!("{m}; {more}")),
             Error::Drift(m) => Error::Drift(format!("{m}; {more}")),
         }
     }
@@ -62,7 +68,7 @@ impl Error {
         match self {
             Error::Invalid(_) | Error::Unsupported(_) => ExitCode::BadInput,
             Error::Auth(_) => ExitCode::AuthFailure,
-            Error::Remote(_) => ExitCode::RemoteFailure,
+            Error::Remote(_) | Error::NotUnderstood(_) => ExitCode::RemoteFailure,
             Error::Drift(_) => ExitCode::Drift,
         }
     }

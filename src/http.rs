@@ -94,12 +94,27 @@ impl Reply {
         self.status.is_success()
     }
 
+    /// The body as `T`. A body that is not JSON, or not of `T`'s shape, was not understood: the
+    /// error names the endpoint and the keys seen, never a value (the server may echo a secret).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|err| {
-            Error::remote(format!(
-                "unexpected answer from {} (status {}): {err}",
-                self.target, self.status
+        let body: serde_json::Value = serde_json::from_slice(&self.body).map_err(|_| {
+            Error::NotUnderstood(format!(
+                "the answer from {} (status {}) was not understood: it is not JSON ({} bytes); \
+                 nothing was changed",
+                self.target,
+                self.status,
+                self.body.len()
             ))
+        })?;
+        T::deserialize(&body).map_err(|err| {
+            // serde names a missing key plainly; other messages may quote the offending value.
+            let text = err.to_string();
+            let what = text
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or("fields of the expected types");
+            let target = format!("{} (status {})", self.target, self.status);
+            crate::shape::not_understood(&target, &[what], &body)
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod pacer;
 pub mod providers;
 pub mod sandbox;
 pub mod session;
+pub mod shape;
 pub mod vendor;
 
 pub use error::{Error, ExitCode, Result};

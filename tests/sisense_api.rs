@@ -689,7 +689,10 @@ async fn dashboards_are_filtered_by_title() {
         .expect(1)
         .mount(&server)
         .await;
-    let found = provider(&server).dashboards(Some("sales")).await.unwrap();
+    let found = provider(&server)
+        .dashboards(Some("sales"), false)
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, "d1");
 }

@@ -285,6 +285,7 @@ mod tests {
             tenant_id: None,
             project_id: None,
             gwsource: None,
+            gwkey: None,
             rate_limit: None,
             timeout: None,
         }

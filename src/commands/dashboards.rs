@@ -14,7 +14,9 @@ struct Listing {
 
 pub async fn run(global: &GlobalArgs, args: &DashboardsArgs) -> Result<()> {
     let (_profile, provider) = super::connect(global)?;
-    let dashboards = provider.dashboards(args.search.as_deref()).await?;
+    let dashboards = provider
+        .dashboards(args.search.as_deref(), args.all)
+        .await?;
     match global.output {
         OutputFormat::Json => output::print_json(&Listing { dashboards }),
         OutputFormat::Table => {

@@ -79,7 +79,9 @@ pub trait ShareProvider: Send + Sync {
     /// Authenticates and reports who we are.
     async fn check(&self) -> Result<Identity>;
 
-    async fn dashboards(&self, _search: Option<&str>) -> Result<Vec<DashboardSummary>> {
+    /// The dashboards the credentials see, narrowed by title; `all` asks for every dashboard on the
+    /// server where the vendor separates the account's own from an admin's view of all (Sisense).
+    async fn dashboards(&self, _search: Option<&str>, _all: bool) -> Result<Vec<DashboardSummary>> {
         Err(self.unsupported("has no API to list dashboards"))
     }
 

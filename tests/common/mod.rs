@@ -33,6 +33,7 @@ pub fn sisense_profile(server: &MockServer) -> Profile {
         tenant_id: None,
         project_id: None,
         gwsource: None,
+        gwkey: None,
         rate_limit: None,
         timeout: None,
     }
@@ -52,6 +53,7 @@ pub fn eci_profile(server: &MockServer) -> Profile {
         tenant_id: None,
         project_id: None,
         gwsource: None,
+        gwkey: None,
         rate_limit: None,
         timeout: None,
     }
@@ -268,3 +270,28 @@ pub fn printed(assert: &assert_cmd::assert::Assert) -> String {
 
 pub const SISENSE_DASHBOARD: &str = "5829b46bd009e91420000047";
 pub const MINDZIE_DASHBOARD: &str = "550e8400-e29b-41d4-a716-446655440000";
+
+/// An answer body from `tests/fixtures/<vendor>/<name>`, written from the vendor's own SDK models
+/// or documented samples (not from our emulators). The file's first line must name that source
+/// (`# source: …`); the rest is the body, returned as sent.
+pub fn fixture(vendor: &str, name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(vendor)
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read fixture {}: {err}", path.display()));
+    let (first, body) = text.split_once('\n').unwrap_or((&text, ""));
+    assert!(
+        first.starts_with("# source: ") && first.len() > "# source: ".len() + 5,
+        "fixture {} must start with a `# source: …` line naming where its body comes from",
+        path.display()
+    );
+    body.to_string()
+}
+
+/// A fixture's body as JSON.
+pub fn fixture_json(vendor: &str, name: &str) -> Value {
+    serde_json::from_str(&fixture(vendor, name))
+        .unwrap_or_else(|err| panic!("fixture {vendor}/{name} is not JSON: {err}"))
+}

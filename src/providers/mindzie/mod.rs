@@ -188,7 +188,7 @@ impl ShareProvider for Mindzie {
         })
     }
 
-    async fn dashboards(&self, search: Option<&str>) -> Result<Vec<DashboardSummary>> {
+    async fn dashboards(&self, search: Option<&str>, _all: bool) -> Result<Vec<DashboardSummary>> {
         let all = self.all_dashboards().await?;
         let summaries = all.iter().filter_map(|item| {
             Some(DashboardSummary {

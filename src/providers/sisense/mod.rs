@@ -246,7 +246,7 @@ impl ShareProvider for Sisense {
         })
     }
 
-    async fn dashboards(&self, search: Option<&str>) -> Result<Vec<DashboardSummary>> {
+    async fn dashboards(&self, search: Option<&str>, _all: bool) -> Result<Vec<DashboardSummary>> {
         let entries: Vec<DashboardEntry> = self
             .get_json(
                 &["api", "v1", "dashboards"],
