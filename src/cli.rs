@@ -109,8 +109,8 @@ pub enum Command {
     Undo(UndoArgs),
     /// Show what each vendor supports
     Vendors,
-    /// Log in (or call the API once) and report whether the profile works
-    Check,
+    /// Log in (or call the API once) and report whether the profile works; --deep probes every read
+    Check(CheckArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Run local, stateful emulators of the five vendor APIs (stop with Ctrl-C)
@@ -202,6 +202,28 @@ pub struct RevokeArgs {
     /// Read and show what would change; write nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "--deep calls each read endpoint dashshare uses (log-in or key check, a look-up of the account or of \
+--user/--group, the first dashboard listing, and the shares of --dashboard) and prints one row per request: status, \
+time, and whether the answer's shape was understood, with the keys seen when it was not. It never writes. Exit 1 when \
+any answer was not understood: paste its output into a bug report."
+)]
+pub struct CheckArgs {
+    /// Probe every read endpoint dashshare uses, one row per request (read-only)
+    #[arg(long)]
+    pub deep: bool,
+    /// With --deep: look this user up (as grant --user would)
+    #[arg(long, value_name = "USER", requires = "deep")]
+    pub user: Option<String>,
+    /// With --deep: look this group up (as grant --group would)
+    #[arg(long, value_name = "GROUP", requires = "deep")]
+    pub group: Option<String>,
+    /// With --deep: read this dashboard's shares (an id, or name:TITLE)
+    #[arg(long, value_name = "DASHBOARD", requires = "deep")]
+    pub dashboard: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

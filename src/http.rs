@@ -4,8 +4,8 @@
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use backon::{ExponentialBuilder, Retryable};
@@ -55,6 +55,44 @@ pub struct HttpOptions {
     /// Requests per second to this server.
     pub rate_limit: Option<u32>,
     pub retry: RetryPolicy,
+    /// Where every request is noted as it completes (`check --deep`); `None` notes nothing.
+    pub exchanges: Option<Arc<ExchangeLog>>,
+}
+
+/// One request as it went: method, URL, status and time, never a header or a body, so nothing
+/// secret (no vendor puts a secret in a URL).
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    /// `None` when no answer came (a failed connection, a timeout).
+    pub status: Option<u16>,
+    pub elapsed: Duration,
+}
+
+/// The requests a client made, in order, for a caller that wants to show them.
+#[derive(Debug, Default)]
+pub struct ExchangeLog(Mutex<Vec<Exchange>>);
+
+impl ExchangeLog {
+    /// The requests noted since the last call.
+    pub fn take(&self) -> Vec<Exchange> {
+        self.0
+            .lock()
+            .map(|mut noted| std::mem::take(&mut *noted))
+            .unwrap_or_default()
+    }
+
+    fn note(&self, method: &Method, url: &Url, status: Option<StatusCode>, elapsed: Duration) {
+        if let Ok(mut noted) = self.0.lock() {
+            noted.push(Exchange {
+                method: method.to_string(),
+                url: url.to_string(),
+                status: status.map(|status| status.as_u16()),
+                elapsed,
+            });
+        }
+    }
 }
 
 impl Default for HttpOptions {
@@ -65,6 +103,7 @@ impl Default for HttpOptions {
             insecure: false,
             rate_limit: None,
             retry: RetryPolicy::default(),
+            exchanges: None,
         }
     }
 }
@@ -127,6 +166,7 @@ pub struct HttpClient {
     /// After a 429, requests to this server start one at a time, at the pace it accepts.
     pacer: Pacer,
     secrets: Mutex<Vec<SecretString>>,
+    exchanges: Option<Arc<ExchangeLog>>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -186,6 +226,7 @@ impl HttpClient {
             limiter,
             pacer: Pacer::default(),
             secrets: Mutex::new(Vec::new()),
+            exchanges: options.exchanges.clone(),
         })
     }
 
@@ -304,17 +345,34 @@ impl HttpClient {
         tracing::debug!("{target}");
         tracing::trace!("request headers: {}", redacted_headers(request.headers()));
         let started = Instant::now();
+        // Sending consumes the request, so what a note shows is kept aside first.
+        let noted = self
+            .exchanges
+            .as_ref()
+            .map(|log| (log, request.method().clone(), request.url().clone()));
+        let note = |status: Option<StatusCode>| {
+            if let Some((log, method, url)) = &noted {
+                log.note(method, url, status, started.elapsed());
+            }
+        };
         let response = match self.client.execute(request).await {
             Ok(response) => response,
-            Err(err) => return Err(transport_failure(target, &err, idempotent)),
+            Err(err) => {
+                note(None);
+                return Err(transport_failure(target, &err, idempotent));
+            }
         };
         let status = response.status();
         let headers = response.headers().clone();
         let retry_after = parse_retry_after(&headers);
         let body = match response.bytes().await {
             Ok(body) => body,
-            Err(err) => return Err(transport_failure(target, &err, idempotent)),
+            Err(err) => {
+                note(Some(status));
+                return Err(transport_failure(target, &err, idempotent));
+            }
         };
+        note(Some(status));
         tracing::info!(
             "{target} -> {} ({} ms)",
             status.as_u16(),

@@ -1,10 +1,18 @@
-//! `check`: log in once and say whether the profile works.
+//! `check`: log in once and say whether the profile works. `check --deep` calls every read
+//! endpoint dashshare uses and shows, per request, whether the answer's shape was understood:
+//! the command to run first against a real server, and to paste into a bug report.
+
+use std::future::Future;
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::cli::{GlobalArgs, OutputFormat};
-use crate::error::Result;
+use crate::cli::{CheckArgs, GlobalArgs, OutputFormat};
+use crate::error::{Error, Result};
+use crate::http::{Exchange, ExchangeLog};
+use crate::model::Principal;
 use crate::output;
+use crate::providers::{self, ShareProvider};
 use crate::vendor::Vendor;
 
 #[derive(Serialize)]
@@ -18,7 +26,10 @@ struct CheckReport<'a> {
     detail: Option<&'a str>,
 }
 
-pub async fn run(global: &GlobalArgs) -> Result<()> {
+pub async fn run(global: &GlobalArgs, args: &CheckArgs) -> Result<()> {
+    if args.deep {
+        return deep(global, args).await;
+    }
     let (profile, provider) = super::connect(global)?;
     let identity = provider.check().await?;
     let report = CheckReport {
@@ -40,4 +51,274 @@ pub async fn run(global: &GlobalArgs) -> Result<()> {
             report.detail.map(|d| format!(" ({d})")).unwrap_or_default()
         )),
     }
+}
+
+/// One request of the probe, or one step that made none.
+#[derive(Debug, Serialize)]
+struct Probe {
+    step: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<String>,
+    /// `None`: no answer came.
+    status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    millis: Option<u64>,
+    /// `Some(false)`: the answer came but its shape was not understood; `None`: not judged (the
+    /// request failed, or the step was skipped).
+    understood: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+}
+
+#[derive(Serialize)]
+struct DeepReport<'a> {
+    schema_version: u32,
+    profile: &'a str,
+    vendor: Vendor,
+    url: &'a str,
+    /// Every answer that came was understood.
+    understood: bool,
+    probes: &'a [Probe],
+}
+
+/// Runs one step and turns the requests it made into probes, judged by how the step ended.
+struct Prober {
+    log: Arc<ExchangeLog>,
+    probes: Vec<Probe>,
+    /// Steps that failed, in order; their errors decide the exit code.
+    failures: Vec<Error>,
+}
+
+impl Prober {
+    async fn step<T>(
+        &mut self,
+        step: &str,
+        work: impl Future<Output = Result<T>>,
+        said: impl FnOnce(&T) -> String,
+    ) -> Option<T> {
+        let outcome = work.await;
+        let exchanges = self.log.take();
+        let (result, note, culprit) = match outcome {
+            Ok(value) => {
+                let note = said(&value);
+                (Some(value), Some(note), None)
+            }
+            Err(err) => {
+                let culprit = matches!(err, Error::NotUnderstood(_))
+                    .then(|| culprit(&exchanges, &err.to_string()));
+                let note = match &err {
+                    Error::Unsupported(message) => format!("skipped: {message}"),
+                    other => other.to_string(),
+                };
+                if !matches!(err, Error::Unsupported(_)) {
+                    self.failures.push(err);
+                }
+                (None, Some(note), culprit)
+            }
+        };
+        if exchanges.is_empty() {
+            self.probes.push(Probe {
+                step: step.to_string(),
+                method: None,
+                url: None,
+                status: None,
+                millis: None,
+                understood: result.is_some().then_some(true),
+                note: note.map(|note| format!("no request: {note}")),
+            });
+            return result;
+        }
+        let last = exchanges.len() - 1;
+        // The request whose answer was not understood; those before it were, those after were
+        // not reached by the failure. Without a shape failure, the step's end judges the last.
+        let judged = culprit.unwrap_or(last);
+        for (index, exchange) in exchanges.into_iter().enumerate() {
+            let understood = if index < judged {
+                Some(true)
+            } else if index == judged {
+                match (&result, culprit) {
+                    (Some(_), _) => Some(true),
+                    (None, Some(_)) => Some(false),
+                    (None, None) => None,
+                }
+            } else {
+                None
+            };
+            self.probes.push(probe(
+                step,
+                exchange,
+                understood,
+                (index == judged).then(|| note.clone()).flatten(),
+            ));
+        }
+        result
+    }
+}
+
+fn probe(step: &str, exchange: Exchange, understood: Option<bool>, note: Option<String>) -> Probe {
+    Probe {
+        step: step.to_string(),
+        method: Some(exchange.method),
+        url: Some(exchange.url),
+        status: exchange.status,
+        millis: Some(u64::try_from(exchange.elapsed.as_millis()).unwrap_or(u64::MAX)),
+        understood,
+        note,
+    }
+}
+
+/// The request a not-understood message names (the last one, if it names none).
+fn culprit(exchanges: &[Exchange], message: &str) -> usize {
+    exchanges
+        .iter()
+        .rposition(|exchange| message.contains(&format!("{} {}", exchange.method, exchange.url)))
+        .unwrap_or(exchanges.len().saturating_sub(1))
+}
+
+async fn deep(global: &GlobalArgs, args: &CheckArgs) -> Result<()> {
+    let profile = super::load_profile(global, None)?;
+    super::warn_if_insecure(global);
+    let log = Arc::new(ExchangeLog::default());
+    let mut options = super::http_options(global, &profile);
+    options.exchanges = Some(log.clone());
+    let provider = providers::connect(&profile, &options)?;
+    let mut prober = Prober {
+        log,
+        probes: Vec::new(),
+        failures: Vec::new(),
+    };
+    let signed_in = prober
+        .step("log-in", provider.check(), |identity| {
+            format!(
+                "as {}{}",
+                identity.user,
+                identity
+                    .detail
+                    .as_ref()
+                    .map(|detail| format!(" ({detail})"))
+                    .unwrap_or_default()
+            )
+        })
+        .await
+        .is_some();
+    // After a refused log-in every other call would only repeat the refusal.
+    if signed_in {
+        probe_reads(&mut prober, provider.as_ref(), args).await;
+    }
+    let understood = prober.probes.iter().all(|p| p.understood != Some(false));
+    let report = DeepReport {
+        schema_version: 1,
+        profile: &profile.name,
+        vendor: profile.vendor,
+        url: profile.url.as_str(),
+        understood,
+        probes: &prober.probes,
+    };
+    match global.output {
+        OutputFormat::Json => output::print_json(&report)?,
+        OutputFormat::Table => output::print_text(&render(&report))?,
+    }
+    let misread = prober
+        .probes
+        .iter()
+        .filter(|p| p.understood == Some(false))
+        .count();
+    if misread > 0 {
+        return Err(Error::NotUnderstood(format!(
+            "{misread} answer(s) from {} were not understood (the rows with UNDERSTOOD = no); \
+             dashshare would refuse to write there. Include this output in a bug report",
+            profile.vendor
+        )));
+    }
+    match prober.failures.into_iter().next() {
+        Some(first) => Err(first),
+        None => Ok(()),
+    }
+}
+
+/// The reads after the log-in: a principal look-up, the listing, and a dashboard's shares.
+async fn probe_reads(prober: &mut Prober, provider: &dyn ShareProvider, args: &CheckArgs) {
+    let mut principals = Vec::new();
+    if let Some(user) = &args.user {
+        principals.push(Principal::User(user.clone()));
+    }
+    if let Some(group) = &args.group {
+        principals.push(Principal::Group(group.clone()));
+    }
+    for principal in principals {
+        let step = format!("look up {principal}");
+        prober
+            .step(
+                &step,
+                provider.resolve_principal(&principal),
+                |found| match found {
+                    Some(resolved) => format!("found: id {}", resolved.key.id),
+                    None => format!(
+                        "answer understood: {} has no such {}",
+                        provider.vendor(),
+                        principal.kind()
+                    ),
+                },
+            )
+            .await;
+    }
+    prober
+        .step(
+            "list dashboards",
+            provider.dashboards(None, false),
+            |found| format!("{} dashboards", found.len()),
+        )
+        .await;
+    if let Some(reference) = &args.dashboard {
+        let read = async {
+            let dashboard = provider.resolve_dashboard(reference).await?;
+            provider.read_shares(&dashboard).await
+        };
+        prober
+            .step(&format!("read shares of {reference}"), read, |snapshot| {
+                format!("{} shares", snapshot.shares.len())
+            })
+            .await;
+    }
+}
+
+fn render(report: &DeepReport) -> String {
+    let rows = report.probes.iter().map(|p| {
+        vec![
+            p.step.clone(),
+            match (&p.method, &p.url) {
+                (Some(method), Some(url)) => format!("{method} {url}"),
+                _ => "-".into(),
+            },
+            p.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into()),
+            p.millis
+                .map(|ms| format!("{ms} ms"))
+                .unwrap_or_else(|| "-".into()),
+            match p.understood {
+                Some(true) => "yes".into(),
+                Some(false) => "NO".into(),
+                None => "-".into(),
+            },
+            p.note.clone().unwrap_or_default(),
+        ]
+    });
+    let table = output::table(
+        &["step", "request", "status", "time", "understood", "note"],
+        rows,
+    );
+    format!(
+        "{table}\n\n{} at {} (profile '{}'): {}",
+        report.vendor,
+        report.url,
+        report.profile,
+        if report.understood {
+            "every answer was understood"
+        } else {
+            "some answers were NOT understood"
+        }
+    )
 }

@@ -42,7 +42,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::History => history::run(global),
         Command::Undo(args) => undo::run(global, args).await,
         Command::Vendors => vendors::run(global),
-        Command::Check => check::run(global).await,
+        Command::Check(args) => check::run(global, args).await,
         Command::Completions(args) => completions::run(args),
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Demo => demo::run().await,

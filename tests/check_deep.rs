@@ -1,0 +1,110 @@
+//! `check --deep`: the read-only probe of a server. Against the sandbox every vendor's answers are
+//! understood and nothing is written; against a server that renamed its keys it says which
+//! answer it did not understand, with the keys it saw, and exits 1.
+
+use common::{ECI_KEY, SISENSE_DASHBOARD, SandboxHome, dashshare, printed};
+use dashshare::vendor::Vendor;
+use serde_json::{Value, json};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+mod common;
+
+fn json_out(assert: &assert_cmd::assert::Assert) -> Value {
+    serde_json::from_slice(&assert.get_output().stdout).expect("one JSON document on stdout")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_sandbox_vendor_is_understood_and_nothing_is_written() {
+    let run = SandboxHome::start().await;
+    for vendor in Vendor::ALL {
+        let profile = dashshare::sandbox::Sandbox::profile_name(vendor);
+        let mut args = vec!["-o", "json", "check", "--deep"];
+        if vendor == Vendor::Sisense {
+            args.extend(["--group", "Marketing", "--dashboard", SISENSE_DASHBOARD]);
+        }
+        let before = run.sandbox.requests(vendor).len();
+        let assert = run.run(&profile, &args).await;
+        let shown = printed(&assert);
+        let assert = assert.success();
+        let report = json_out(&assert);
+        assert_eq!(report["schema_version"], 1, "{shown}");
+        assert_eq!(report["understood"], true, "{vendor}: {shown}");
+        let probes = report["probes"].as_array().expect("probes");
+        assert!(
+            probes.iter().any(|p| p["status"].is_u64()),
+            "{vendor}: no request was probed: {shown}"
+        );
+        for (_, secret) in run.sandbox.secrets() {
+            assert!(
+                !shown.contains(&secret),
+                "{vendor} showed a secret: {shown}"
+            );
+        }
+        // Reads and log-ins only (Vizzly has no read: its key check is an empty PUT).
+        let writes: Vec<String> = run.sandbox.requests(vendor)[before..]
+            .iter()
+            .filter(|r| {
+                !r.starts_with("GET")
+                    && !r.contains("login")
+                    && !r.contains("usergroup-search")
+                    && vendor != Vendor::Vizzly
+            })
+            .cloned()
+            .collect();
+        assert!(writes.is_empty(), "{vendor} wrote: {writes:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_table_shows_one_row_per_request() {
+    let run = SandboxHome::start().await;
+    let assert = run
+        .run(
+            "sandbox-sisense",
+            &["check", "--deep", "--dashboard", SISENSE_DASHBOARD],
+        )
+        .await
+        .success();
+    let shown = printed(&assert);
+    for expected in [
+        "STEP",
+        "UNDERSTOOD",
+        "log-in",
+        "list dashboards",
+        &format!("read shares of {SISENSE_DASHBOARD}"),
+        "every answer was understood",
+    ] {
+        assert!(shown.contains(expected), "missing {expected:?}: {shown}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_key_stops_the_probe_with_the_auth_exit_code() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "bad key"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let home = tempfile::TempDir::new().unwrap();
+    let assert = dashshare(home.path())
+        .env("DASHSHARE_API_KEY", ECI_KEY)
+        .args(["--vendor", "eci", "--url", &server.uri()])
+        .args(["check", "--deep", "--user", "alice@example.com"])
+        .assert()
+        .code(3);
+    let shown = printed(&assert);
+    assert!(shown.contains("401"), "{shown}");
+    assert!(!shown.contains(ECI_KEY), "{shown}");
+}
+
+#[test]
+fn probe_flags_need_deep() {
+    let home = tempfile::TempDir::new().unwrap();
+    dashshare(home.path())
+        .args(["--vendor", "eci", "--url", "http://127.0.0.1:9"])
+        .args(["check", "--user", "alice"])
+        .assert()
+        .code(2);
+}
