@@ -532,3 +532,95 @@ async fn mindzie_link_update_changes_only_what_is_asked() {
         "2031-01-31T23:59:59Z"
     );
 }
+
+// Today's mindzie (the official client mindzie-api 2.0.0 and the current docs): the key check at
+// `…/dashboard/ping` and the flat `{dashboardId, url, embedUrl}` answer, through the binary.
+#[tokio::test(flavor = "multi_thread")]
+async fn mindzie_check_and_embed_speak_todays_api() {
+    let home = SandboxHome::start().await;
+    let p = "sandbox-mindzie";
+    let world = home.world();
+    let base = format!(
+        "/api/{}/{}/dashboard",
+        world.mindzie.tenant_id, world.mindzie.project_id
+    );
+    home.run(p, &["check"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("ok:"));
+    assert_eq!(
+        home.sandbox.requests(Vendor::Mindzie),
+        [format!("GET {base}/ping")]
+    );
+    home.run(p, &["embed", MINDZIE_DASHBOARD, "--theme", "dark"])
+        .await
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "/embed/dashboard/{MINDZIE_DASHBOARD}?theme=dark\""
+        )));
+    // No query: the client's get_url and the current docs send none.
+    assert_eq!(
+        home.sandbox.requests(Vendor::Mindzie).last().unwrap(),
+        &format!("GET {base}/{MINDZIE_DASHBOARD}/url")
+    );
+    let listed = json(
+        &home
+            .run(p, &["-o", "json", "dashboards", "--search", "conformance"])
+            .await
+            .success(),
+    );
+    assert_eq!(
+        listed.to_string().matches("Conformance Overview").count(),
+        1
+    );
+}
+
+/// `dashshare --vendor mindzie --url URL ARGS…`, the ids and token from the environment.
+async fn mindzie_at(url: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+    let home = tempfile::TempDir::new().unwrap();
+    let mut cmd = dashshare(home.path());
+    cmd.env("DASHSHARE_TOKEN", MINDZIE_TOKEN)
+        .env("DASHSHARE_TENANT_ID", TENANT)
+        .env("DASHSHARE_PROJECT_ID", PROJECT)
+        .args(["--vendor", "mindzie", "--url", url])
+        .args(args);
+    tokio::task::spawn_blocking(move || cmd.assert())
+        .await
+        .unwrap()
+}
+
+// Corrections, mindzie: a server without the older page's link routes answers 404 there; the
+// binary says it offers no public links, with exit 2 (an unsupported capability), and so does a
+// public embed when the URL answer is today's flat one.
+#[tokio::test(flavor = "multi_thread")]
+async fn mindzie_a_server_without_link_routes_exits_2_saying_so() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let base = format!("/api/{TENANT}/{PROJECT}/dashboard/{MINDZIE_DASHBOARD}");
+    Mock::given(method("POST"))
+        .and(path(format!("{base}/share")))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{base}/url")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("mindzie", "url_flat.json")),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    mindzie_at(&server.uri(), &["link", "create", MINDZIE_DASHBOARD])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains(
+            "this mindzie server does not offer public links",
+        ))
+        .stderr(predicate::str::contains(MINDZIE_TOKEN).not());
+    mindzie_at(&server.uri(), &["embed", MINDZIE_DASHBOARD, "--public"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("does not offer public links"));
+}

@@ -1,15 +1,18 @@
-//! Pins every mindzie request dashshare makes (links and embeds), and how many.
+//! Pins every mindzie request dashshare makes (links and embeds), and how many, and reads the
+//! answers of mindzie's own client and pages (tests/fixtures/mindzie) through the provider.
+//! Routes: the key check, the listing and `…/url` follow the official client (mindzie-api 2.0.0,
+//! controllers/dashboard.py) and the current docs; the share-link routes follow mindzie.txt.
 
 mod common;
 
 use chrono::{TimeZone, Utc};
 use common::*;
-use dashshare::error::Error;
+use dashshare::error::{Error, ExitCode};
 use dashshare::links::LinkSettings;
 use dashshare::providers::{self, Dashboard, LinkProvider};
 use secrecy::SecretString;
 use serde_json::json;
-use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const DASH: &str = "550e8400-e29b-41d4-a716-446655440000";
@@ -186,8 +189,19 @@ async fn a_revoke_answered_204_succeeds() {
 async fn revoking_an_unknown_link_names_it() {
     let server = MockServer::start().await;
     Mock::given(method("DELETE"))
+        .and(path(format!("{}/share/nope42", base())))
         .respond_with(
-            ResponseTemplate::new(404).set_body_json(json!({"message": "Share link not found"})),
+            ResponseTemplate::new(404).set_body_json(json!({"Error": "Share link not found"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The 404 alone cannot tell an unknown link from a server without link routes: the link
+    // list answering says the routes are there.
+    Mock::given(method("GET"))
+        .and(path(format!("{}/shares", base())))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("mindzie", "links_listed.json")),
         )
         .expect(1)
         .mount(&server)
@@ -197,61 +211,475 @@ async fn revoking_an_unknown_link_names_it() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid(_)) && err.to_string().contains("'nope42'"),
+        matches!(err, Error::Invalid(_)) && err.to_string().contains("has no share link 'nope42'"),
         "{err}"
     );
 }
 
-#[tokio::test]
-async fn embed_urls_come_from_the_url_endpoint() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{}/url", base())))
-        .and(query_param("includePublic", "true"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "dashboardId": DASH,
-            "urls": {
-                "authenticated": "https://m.example.com/dashboard/d",
-                "embed": "https://m.example.com/embed/dashboard/d",
-                "public": "https://m.example.com/public/dashboard/d?token=t",
-                "publicEmbed": "https://m.example.com/public/embed/dashboard/d?token=t"
-            }
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let urls = provider(&server).urls(&dashboard(), true).await.unwrap();
-    assert_eq!(
-        urls.public_embed.as_deref(),
-        Some("https://m.example.com/public/embed/dashboard/d?token=t")
-    );
+fn ping_route() -> String {
+    format!("/api/{TENANT}/{PROJECT}/dashboard/ping")
 }
 
-#[tokio::test]
-async fn check_pings_with_the_token_and_a_bad_one_is_an_auth_error() {
-    let server = MockServer::start().await;
+/// The older page's key check, which the official client no longer has.
+async fn mount_older_ping_never_called(server: &MockServer) {
     Mock::given(method("GET"))
         .and(path("/api/Action/ping/authenticated"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .named("older ping")
+        .mount(server)
+        .await;
+}
+
+// Corrections, mindzie: the key is checked at `GET /api/{tenantId}/{projectId}/dashboard/ping`
+// (mindzie-api 2.0.0 DashboardController.ping), answered as text by the current docs.
+#[tokio::test]
+async fn check_pings_the_dashboard_route_of_the_official_client() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(ping_route()))
         .and(header(
             "authorization",
             format!("Bearer {MINDZIE_TOKEN}").as_str(),
         ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!("pong")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(fixture("mindzie", "dashboard_ping.txt"), "text/plain"),
+        )
         .expect(1)
         .mount(&server)
         .await;
-    provider(&server).check().await.unwrap();
+    mount_older_ping_never_called(&server).await;
+    let identity = provider(&server).check().await.unwrap();
+    assert!(identity.detail.unwrap().contains(PROJECT));
+
+    // The client also takes `{"data": …}` (client.py wraps non-JSON answers so).
+    let wrapped = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(ping_route()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": "Ping Successful"})))
+        .expect(1)
+        .mount(&wrapped)
+        .await;
+    provider(&wrapped).check().await.unwrap();
 
     let refusing = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(401))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"Error": "Invalid API key"})))
         .expect(1)
         .mount(&refusing)
         .await;
     let err = provider(&refusing).check().await.unwrap_err();
     assert!(
-        matches!(err, Error::Auth(_)) && !err.to_string().contains(MINDZIE_TOKEN),
+        matches!(err, Error::Auth(_))
+            && err.to_string().contains("Invalid API key")
+            && !err.to_string().contains(MINDZIE_TOKEN),
         "{err}"
+    );
+}
+
+// The client has no fallback to the older route, and the older route (without tenant or
+// project) would pass with wrong ids: a 404 is reported, after one request.
+#[tokio::test]
+async fn check_does_not_fall_back_to_the_older_route_on_404() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(ping_route()))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_older_ping_never_called(&server).await;
+    let err = provider(&server).check().await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(
+        message.contains("tenant_id or project_id") && message.contains("dashboard/ping"),
+        "{message}"
+    );
+}
+
+// Corrections, mindzie: the current docs answer `…/url` flat, `{dashboardId, url, embedUrl}`,
+// and take no query (nor does the client's get_url).
+#[tokio::test]
+async fn the_embed_url_comes_from_the_flat_answer_of_the_current_docs() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{}/url", base())))
+        .and(query_param_is_missing("includePublic"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("mindzie", "url_flat.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let urls = provider(&server).urls(&dashboard(), false).await.unwrap();
+    assert_eq!(
+        urls.embed.as_deref(),
+        Some("https://your-instance.com/embed/dashboard/880e8400-e29b-41d4-a716-446655440000")
+    );
+    assert_eq!(urls.public_embed, None);
+}
+
+// Corrections, mindzie: the older page's `urls.{authenticated, embed, public, publicEmbed}`.
+#[tokio::test]
+async fn embed_urls_come_from_the_older_urls_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{}/url", base())))
+        .and(query_param("includePublic", "true"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("mindzie", "url_urls.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let urls = provider(&server).urls(&dashboard(), true).await.unwrap();
+    assert_eq!(
+        urls.embed.as_deref(),
+        Some("https://your-instance.com/embed/dashboard/550e8400-e29b-41d4-a716-446655440000")
+    );
+    assert_eq!(
+        urls.public_embed.as_deref(),
+        Some(
+            "https://your-instance.com/public/embed/dashboard/550e8400-e29b-41d4-a716-446655440000?token=abc123"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_public_embed_from_a_server_answering_flat_says_it_offers_no_public_links() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{}/url", base())))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("mindzie", "url_flat.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .urls(&dashboard(), true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert_eq!(err.exit_code(), ExitCode::BadInput);
+    assert!(
+        err.to_string().contains("does not offer public links"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_url_answer_of_neither_shape_is_not_understood() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{}/url", base())))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"dashboardId": DASH, "links": {"view": "https://m.example.com/d"}}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .urls(&dashboard(), false)
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert_eq!(err.exit_code(), ExitCode::RemoteFailure);
+    assert!(
+        message.contains("`embedUrl`") && message.contains("the keys dashboardId, links"),
+        "{message}"
+    );
+}
+
+// Corrections, mindzie: `{"Error": …}` bodies (the current docs' 404 of `…/url`).
+#[tokio::test]
+async fn an_error_body_in_pascal_case_is_shown_with_an_unknown_dashboard() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{}/url", base())))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_string(fixture("mindzie", "error_dashboard_not_found.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .urls(&dashboard(), false)
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(
+        message.contains(&format!("no dashboard '{DASH}'"))
+            && message.contains("mindzie said: Dashboard not found"),
+        "{message}"
+    );
+
+    let failing = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json!({"Error": "No access to project"})),
+        )
+        .expect(1)
+        .mount(&failing)
+        .await;
+    let err = provider(&failing)
+        .dashboards(None, false)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("No access to project"), "{err}");
+}
+
+// Corrections, mindzie: the client's PascalCase listing (`Dashboards`, `DashboardId`).
+#[tokio::test]
+async fn a_pascal_case_listing_of_the_official_client_is_read() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/{TENANT}/{PROJECT}/dashboard")))
+        .and(query_param("page", "1"))
+        .and(query_param("pageSize", "100"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(fixture("mindzie", "dashboards_pascal.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let listed = provider.dashboards(None, false).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, "880e8400-e29b-41d4-a716-446655440000");
+    assert_eq!(listed[0].title, "Process Overview Dashboard");
+    // The same run resolves a title from the listing it already has.
+    let found = provider
+        .resolve_dashboard("name:Process Overview Dashboard")
+        .await
+        .unwrap();
+    assert_eq!(found.id, "880e8400-e29b-41d4-a716-446655440000");
+}
+
+#[tokio::test]
+async fn a_listing_whose_rows_have_no_known_id_is_not_understood_never_no_such_dashboard() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/{TENANT}/{PROJECT}/dashboard")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "Dashboards": [{"DashboardKey": DASH, "DashboardName": "Process Performance"}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .resolve_dashboard("name:Process Performance")
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(
+        message.contains("`dashboardId` or `id`")
+            && message.contains("the keys DashboardKey, DashboardName"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn link_answers_of_the_older_page_are_read_in_any_case() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{}/share", base())))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("mindzie", "link_created.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{}/shares", base())))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("mindzie", "links_listed.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(format!("{}/share/abc123def456", base())))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "ShareId": "abc123def456",
+            "PublicUrl": "https://m.example.com/public/dashboard/d?token=abc123def456",
+            "Permissions": {"AllowEmbedding": false, "AllowDownload": true},
+            "Expiration": {"Enabled": true, "ExpirationDate": "2031-06-30T23:59:59Z"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let created = provider
+        .create_link(&dashboard(), &LinkSettings::default())
+        .await
+        .unwrap();
+    assert_eq!(created.share_id, "abc123def456");
+    assert_eq!(created.expires.as_deref(), Some("2024-12-31T23:59:59Z"));
+    assert_eq!(
+        (created.allow_embedding, created.allow_print),
+        (Some(true), Some(true))
+    );
+    assert!(created.embed_url.unwrap().contains("/public/embed/"));
+
+    let listed = provider.list_links(&dashboard()).await.unwrap();
+    let usage = listed[0].usage.as_ref().unwrap();
+    assert_eq!(
+        (
+            usage.total_views,
+            usage.unique_visitors,
+            usage.last_accessed.as_deref()
+        ),
+        (Some(247), Some(89), Some("2024-01-20T14:30:00Z"))
+    );
+
+    let updated = provider
+        .update_link(&dashboard(), "abc123def456", &LinkSettings::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            updated.allow_embedding,
+            updated.allow_download,
+            updated.expires.as_deref()
+        ),
+        (Some(false), Some(true), Some("2031-06-30T23:59:59Z"))
+    );
+}
+
+#[tokio::test]
+async fn a_create_answer_without_a_share_id_is_not_understood_and_may_have_made_a_link() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{}/share", base())))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "x", "url": "u"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .create_link(&dashboard(), &LinkSettings::default())
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(
+        message.contains("`shareId`") && message.contains("may have been created"),
+        "{message}"
+    );
+}
+
+// Corrections, mindzie: the share-link routes are not in the current docs or client; a 404 on
+// them, for a dashboard that exists, says the server offers no public links.
+#[tokio::test]
+async fn a_404_on_the_link_routes_of_an_existing_dashboard_says_the_server_offers_no_public_links()
+{
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{}/share", base())))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{}/shares", base())))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The one extra read per 404: the dashboard's URLs, a route of the client and both pages.
+    Mock::given(method("GET"))
+        .and(path(format!("{}/url", base())))
+        .and(query_param_is_missing("includePublic"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("mindzie", "url_flat.json")),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    for err in [
+        provider
+            .create_link(&dashboard(), &LinkSettings::default())
+            .await
+            .unwrap_err(),
+        provider.list_links(&dashboard()).await.unwrap_err(),
+    ] {
+        let message = err.to_string();
+        assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+        assert_eq!(err.exit_code(), ExitCode::BadInput);
+        assert!(
+            message.contains("this mindzie server does not offer public links")
+                && message.contains("the share-link routes of the older API answered 404")
+                && message.contains("nothing was changed"),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_404_on_a_link_route_for_an_unknown_dashboard_names_the_dashboard() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{}/share", base())))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{}/url", base())))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_string(fixture("mindzie", "error_dashboard_not_found.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .create_link(&dashboard(), &LinkSettings::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(
+        err.to_string().contains(&format!(
+            "mindzie has no dashboard '{DASH}' in this project"
+        )),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_404_on_revoke_with_no_link_list_either_says_both_what_it_may_mean() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path(format!("{}/share/abc123", base())))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{}/shares", base())))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .revoke_link(&dashboard(), "abc123")
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert_eq!(err.exit_code(), ExitCode::BadInput);
+    assert!(
+        message.contains(&format!("no dashboard '{DASH}'"))
+            && message.contains("does not offer public links")
+            && message.contains("'abc123'"),
+        "{message}"
     );
 }
 

@@ -1,6 +1,12 @@
-//! mindzieStudio, as mindzie.txt describes it: `Authorization: Bearer <API key>`, the authenticated
-//! ping, a paged dashboard list, public share links (created, listed with usage, updated, revoked
-//! with 204, and gone once expired) and the dashboard URL endpoint.
+//! mindzieStudio, as its official client and docs describe it: `Authorization: Bearer <API key>`,
+//! today's authenticated pings, a paged dashboard list, the dashboard URL endpoint, and the older
+//! page's public share links (created, listed with usage, updated, revoked with 204, and gone once
+//! expired). Errors are `{"Error": …}`, as the current docs show them.
+//!
+//! Sources: mindzie-api 2.0.0 (PyPI; `controllers/dashboard.py`, `controllers/project.py`),
+//! docs.mindziestudio.com/mindzie_api/dashboard/management and …/dashboard/sharing ("the current
+//! docs"), and vendor-docs/mindzie.txt ("the older page"). Neither the client nor the current docs
+//! have the share-link routes; this emulator keeps them, as a server that still offers them would.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,17 +25,29 @@ use super::world::World;
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/api/Action/ping/authenticated", get(ping))
+        // The client's ProjectController.ping; current docs, project/management.
+        .route("/api/{tenant}/project/ping", get(project_ping))
+        // The client's DashboardController.ping; current docs, dashboard/management.
+        .route(
+            "/api/{tenant}/{project}/dashboard/ping",
+            get(dashboard_ping),
+        )
+        // The client's DashboardController.get_all; current docs, dashboard/management.
         .route("/api/{tenant}/{project}/dashboard", get(dashboards))
+        // The client's DashboardController.get_url; current docs, dashboard/sharing (flat
+        // answer); the older page for `includePublic` and its `urls` answer.
         .route("/api/{tenant}/{project}/dashboard/{id}/url", get(urls))
+        // The older page only (mindzie.txt, "List Share Links").
         .route(
             "/api/{tenant}/{project}/dashboard/{id}/shares",
             get(list_links),
         )
+        // The older page only (mindzie.txt, "Create Public Share Link").
         .route(
             "/api/{tenant}/{project}/dashboard/{id}/share",
             axum::routing::post(create_link),
         )
+        // The older page only (mindzie.txt, "Update Share Settings", "Revoke Share Link").
         .route(
             "/api/{tenant}/{project}/dashboard/{id}/share/{share}",
             put(update_link).delete(revoke_link),
@@ -38,9 +56,14 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// The current docs' error body (dashboard/sharing, "Not Found (404)"); the client reads the
+/// same key in lower case, which servers may also send.
 fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({"message": message}))).into_response()
+    (status, Json(json!({"Error": message}))).into_response()
 }
+
+/// Where the emulated instance says its dashboards live.
+const HOST: &str = "https://mindzie.sandbox.example";
 
 async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let expected = format!("Bearer {}", shared.world().mindzie.token);
@@ -54,8 +77,24 @@ async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     next.run(request).await
 }
 
-async fn ping() -> Response {
-    Json(json!("pong")).into_response()
+/// The current docs answer the pings with plain text, "Ping Successful (tenant id: …)". An
+/// unknown tenant or project answering 404 is this emulator's assumption: the docs do not say.
+async fn dashboard_ping(
+    State(shared): State<Arc<Shared>>,
+    Path((tenant, project)): Path<(String, String)>,
+) -> Response {
+    let world = shared.world();
+    if tenant != world.mindzie.tenant_id || project != world.mindzie.project_id {
+        return error(StatusCode::NOT_FOUND, "Tenant or project not found");
+    }
+    format!("Ping Successful (tenant id: {tenant})").into_response()
+}
+
+async fn project_ping(State(shared): State<Arc<Shared>>, Path(tenant): Path<String>) -> Response {
+    if tenant != shared.world().mindzie.tenant_id {
+        return error(StatusCode::NOT_FOUND, "Tenant not found");
+    }
+    format!("Ping Successful (tenant id: {tenant})").into_response()
 }
 
 /// The dashboard's name, if the path names this sandbox's tenant, project and one of its
@@ -125,11 +164,24 @@ async fn dashboards(
         .iter()
         .skip((page - 1) * size)
         .take(size)
-        .map(|d| json!({"dashboardId": d.dashboard_id, "name": d.name}))
+        .map(|d| {
+            json!({
+                "dashboardId": d.dashboard_id,
+                "projectId": world.mindzie.project_id,
+                "name": d.name,
+                "description": Value::Null,
+                "panelCount": 0,
+                "url": format!("{HOST}/dashboard/{}", d.dashboard_id),
+            })
+        })
         .collect();
-    Json(json!({"items": items, "totalCount": world.mindzie.dashboards.len(), "page": page, "pageSize": size})).into_response()
+    // The current docs' listing: `{dashboards, totalCount, page, pageSize}`.
+    Json(json!({"dashboards": items, "totalCount": world.mindzie.dashboards.len(), "page": page, "pageSize": size})).into_response()
 }
 
+/// Today's answer is the current docs' flat `{dashboardId, url, embedUrl}`. `includePublic=true`
+/// is the older page's parameter, so it gets the older page's answer, with `urls.public` and
+/// `urls.publicEmbed` when the dashboard has a live link.
 async fn urls(
     State(shared): State<Arc<Shared>>,
     Path((tenant, project, id)): Path<(String, String, String)>,
@@ -138,12 +190,25 @@ async fn urls(
     let world = shared.world();
     let name = match find_dashboard(&world, &tenant, &project, &id) {
         Ok(name) => name,
-        Err(message) => return error(StatusCode::NOT_FOUND, message),
+        Err(message) => {
+            return (
+                StatusCode::NOT_FOUND,
+                Json(json!({"Error": message, "DashboardId": id})),
+            )
+                .into_response();
+        }
     };
-    let host = "https://mindzie.sandbox.example";
+    if query.get("includePublic").map(String::as_str) != Some("true") {
+        return Json(json!({
+            "dashboardId": id,
+            "url": format!("{HOST}/dashboard/{id}"),
+            "embedUrl": format!("{HOST}/embed/dashboard/{id}"),
+        }))
+        .into_response();
+    }
     let mut urls = json!({
-        "authenticated": format!("{host}/dashboard/{id}"),
-        "embed": format!("{host}/embed/dashboard/{id}"),
+        "authenticated": format!("{HOST}/dashboard/{id}"),
+        "embed": format!("{HOST}/embed/dashboard/{id}"),
     });
     let now = Utc::now();
     let public = world
@@ -151,11 +216,9 @@ async fn urls(
         .links
         .iter()
         .find(|(_, link)| link["dashboardId"] == id.as_str() && !expired(link, now));
-    if let (Some("true"), Some((token, _))) =
-        (query.get("includePublic").map(String::as_str), public)
-    {
-        urls["public"] = json!(format!("{host}/public/dashboard/{id}?token={token}"));
-        urls["publicEmbed"] = json!(format!("{host}/public/embed/dashboard/{id}?token={token}"));
+    if let Some((token, _)) = public {
+        urls["public"] = json!(format!("{HOST}/public/dashboard/{id}?token={token}"));
+        urls["publicEmbed"] = json!(format!("{HOST}/public/embed/dashboard/{id}?token={token}"));
     }
     let embedding = public
         .is_some_and(|(_, l)| l.pointer("/permissions/allowEmbedding") != Some(&json!(false)));
@@ -212,12 +275,11 @@ async fn create_link(
     let number = world.mindzie.next_link;
     world.mindzie.next_link += 1;
     let share_id = format!("sbx{number:09x}");
-    let host = "https://mindzie.sandbox.example";
     let link = json!({
         "shareId": share_id,
         "dashboardId": id,
-        "publicUrl": format!("{host}/public/dashboard/{id}?token={share_id}"),
-        "embedUrl": format!("{host}/public/embed/dashboard/{id}?token={share_id}"),
+        "publicUrl": format!("{HOST}/public/dashboard/{id}?token={share_id}"),
+        "embedUrl": format!("{HOST}/public/embed/dashboard/{id}?token={share_id}"),
         "permissions": body.get("permissions").cloned().unwrap_or(json!({})),
         "expiration": body.get("expiration").cloned().unwrap_or(json!({"enabled": false})),
         "accessControl": body.get("accessControl").cloned().unwrap_or(json!({})),

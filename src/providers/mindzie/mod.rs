@@ -1,6 +1,13 @@
 //! mindzieStudio: `Authorization: Bearer <API key>`, everything under
 //! `/api/{tenantId}/{projectId}/dashboard/…`. No dashboard-level sharing with people (access to
 //! people is project-level); public share links and embeds instead.
+//!
+//! Sources: the official client mindzie-api 2.0.0 (`controllers/dashboard.py`: `dashboard/ping`,
+//! the listing, `dashboard/{id}/url`; `models/dashboard.py`: PascalCase keys; `client.py`: errors
+//! read from `error`), the current docs (docs.mindziestudio.com/mindzie_api/dashboard/management
+//! and …/dashboard/sharing: the flat url answer, `{"Error": …}` 404 bodies) and the older page
+//! (vendor-docs/mindzie.txt): the share-link routes, which neither the client nor the current
+//! docs have. A server without them answers 404 there; see `link_route_not_found`.
 
 mod wire;
 
@@ -20,11 +27,10 @@ use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::links::{DashboardUrls, Link, LinkSettings, iso_utc};
 use crate::model::Principal;
 use crate::session::{Credential, FixedCredential, Session};
+use crate::shape;
 use crate::vendor::Vendor;
 
-use wire::{
-    AccessControl, Expiration, Permissions, ShareAnswer, ShareBody, SharesAnswer, UrlsAnswer,
-};
+use wire::{AccessControl, Expiration, Permissions, ShareBody};
 
 const PAGE_SIZE: usize = 100;
 /// A bound on paging, so that a server that always fills its pages cannot keep us forever.
@@ -34,21 +40,16 @@ const ERRORS: VendorErrors = VendorErrors {
     vendor: "mindzie",
     unauthorized: "check the API key (token_env / token_file, or DASHSHARE_TOKEN; keys are made under \
                    Settings → API Keys)",
-    message: |body| {
-        ["message", "error", "title", "detail"]
-            .iter()
-            .find_map(|field| body.get(*field).and_then(Value::as_str))
-            .filter(|message| !message.is_empty())
-            .map(str::to_string)
-    },
+    message: wire::error_message,
 };
 
 pub struct Mindzie {
     session: Session,
     tenant: String,
     project: String,
-    /// The dashboard list, fetched once per run however many titles are looked up in it.
-    listing: OnceCell<Vec<Value>>,
+    /// The dashboard list as (id, title), fetched once per run however many titles are looked
+    /// up in it.
+    listing: OnceCell<Vec<(String, Option<String>)>>,
 }
 
 impl Mindzie {
@@ -87,14 +88,14 @@ impl Mindzie {
     }
 
     /// Every dashboard of the project, listed on first use.
-    async fn all_dashboards(&self) -> Result<&[Value]> {
+    async fn all_dashboards(&self) -> Result<&[(String, Option<String>)]> {
         self.listing
             .get_or_try_init(|| self.list_dashboards())
             .await
             .map(Vec::as_slice)
     }
 
-    async fn list_dashboards(&self) -> Result<Vec<Value>> {
+    async fn list_dashboards(&self) -> Result<Vec<(String, Option<String>)>> {
         let mut all = Vec::new();
         for page in 1..=MAX_PAGES {
             let page = page.to_string();
@@ -104,7 +105,8 @@ impl Mindzie {
                 .query(&[("page", page.as_str()), ("pageSize", size.as_str())]);
             let reply = self.session.send(request, true).await?;
             let reply = ERRORS.ensure_success(self.http(), reply, "listing dashboards")?;
-            let items = wire::page_items(reply.json()?);
+            let body: Value = reply.json()?;
+            let items = wire::dashboard_rows(&reply.target, &body)?;
             let last = items.len() < PAGE_SIZE;
             all.extend(items);
             if last {
@@ -112,12 +114,6 @@ impl Mindzie {
             }
         }
         Ok(all)
-    }
-
-    fn link_from(answer: ShareAnswer, doing: &str) -> Result<Link> {
-        answer
-            .into_link()
-            .ok_or_else(|| Error::remote(format!("mindzie's answer to {doing} carries no shareId")))
     }
 
     fn body<'a>(
@@ -177,10 +173,20 @@ impl ShareProvider for Mindzie {
     }
 
     async fn check(&self) -> Result<Identity> {
-        let request = self
-            .http()
-            .request(Method::GET, &["api", "Action", "ping", "authenticated"]);
+        // The official client's authenticated ping (mindzie-api 2.0.0, DashboardController.ping),
+        // which the current docs also give. Its answer ("Ping Successful (tenant id: …)", as text
+        // or `{"data": …}`) is not read: any success will do, as the client's does. There is no
+        // fallback to the older page's `/api/Action/ping/authenticated`: the client never calls
+        // it, and having neither tenant nor project in its path it would pass with wrong ids.
+        let request = self.request(Method::GET, &["ping"]);
         let reply = self.session.send(request, true).await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Err(Error::remote(format!(
+                "mindzie answered 404 to {}: the profile's tenant_id or project_id may be wrong, \
+                 or this server predates the `dashboard/ping` route of mindzie's current API",
+                reply.target
+            )));
+        }
         ERRORS.ensure_success(self.http(), reply, "pinging with the API key")?;
         Ok(Identity {
             user: "the API key".into(),
@@ -190,12 +196,10 @@ impl ShareProvider for Mindzie {
 
     async fn dashboards(&self, search: Option<&str>, _all: bool) -> Result<Vec<DashboardSummary>> {
         let all = self.all_dashboards().await?;
-        let summaries = all.iter().filter_map(|item| {
-            Some(DashboardSummary {
-                id: wire::text(item, wire::DASHBOARD_ID)?,
-                title: wire::text(item, wire::DASHBOARD_NAME).unwrap_or_default(),
-                owner: None,
-            })
+        let summaries = all.iter().map(|(id, title)| DashboardSummary {
+            id: id.clone(),
+            title: title.clone().unwrap_or_default(),
+            owner: None,
         });
         Ok(narrowed(summaries, search))
     }
@@ -213,13 +217,7 @@ impl ShareProvider for Mindzie {
             });
         };
         let all = self.all_dashboards().await?;
-        let candidates = all.iter().filter_map(|item| {
-            Some((
-                wire::text(item, wire::DASHBOARD_ID)?,
-                wire::text(item, wire::DASHBOARD_NAME),
-            ))
-        });
-        dashboard_titled(candidates, title, "mindzie")
+        dashboard_titled(all.iter().cloned(), title, "mindzie")
     }
 
     async fn resolve_principal(&self, _principal: &Principal) -> Result<Option<Resolved>> {
@@ -240,23 +238,29 @@ impl LinkProvider for Mindzie {
         // Creating twice would make two links: never resent after a timeout.
         let reply = self.session.send(request, false).await?;
         let doing = format!("creating a link for dashboard '{}'", dashboard.id);
-        let reply = self.not_found_is_bad_input(reply, dashboard, None).await?;
+        let reply = self.link_route_not_found(reply, dashboard, None).await?;
         let reply = ERRORS.ensure_success(self.http(), reply, &doing)?;
-        Self::link_from(reply.json()?, &doing)
+        let body: Value = reply.json()?;
+        wire::link(&body).ok_or_else(|| {
+            // The link may well exist now: say so instead of "nothing was changed".
+            Error::NotUnderstood(format!(
+                "the answer from {} was not understood: dashshare looked for `shareId` and saw \
+                 {}; the link may have been created: `dashshare link list {}` shows it",
+                reply.target,
+                shape::keys_seen(&body),
+                dashboard.id
+            ))
+        })
     }
 
     async fn list_links(&self, dashboard: &Dashboard) -> Result<Vec<Link>> {
         let request = self.request(Method::GET, &[&dashboard.id, "shares"]);
         let reply = self.session.send(request, true).await?;
-        let reply = self.not_found_is_bad_input(reply, dashboard, None).await?;
+        let reply = self.link_route_not_found(reply, dashboard, None).await?;
         let doing = format!("listing the links of dashboard '{}'", dashboard.id);
         let reply = ERRORS.ensure_success(self.http(), reply, &doing)?;
-        let answer: SharesAnswer = reply.json()?;
-        answer
-            .shares
-            .into_iter()
-            .map(|share| Self::link_from(share, &doing))
-            .collect()
+        let body: Value = reply.json()?;
+        wire::links(&reply.target, &body)
     }
 
     async fn update_link(
@@ -275,14 +279,17 @@ impl LinkProvider for Mindzie {
         // Setting the same values twice leaves the same link.
         let reply = self.session.send(request, true).await?;
         let reply = self
-            .not_found_is_bad_input(reply, dashboard, Some(share_id))
+            .link_route_not_found(reply, dashboard, Some(share_id))
             .await?;
         let doing = format!("updating link '{share_id}'");
         let reply = ERRORS.ensure_success(self.http(), reply, &doing)?;
-        match serde_json::from_slice::<ShareAnswer>(&reply.body) {
-            Ok(answer) if answer.share_id.is_some() => Self::link_from(answer, &doing),
+        let answered = serde_json::from_slice::<Value>(&reply.body)
+            .ok()
+            .and_then(|body| wire::link(&body));
+        match answered {
+            Some(link) => Ok(link),
             // Some servers answer an update without the object: report what was asked.
-            _ => Ok(Link {
+            None => Ok(Link {
                 share_id: share_id.to_string(),
                 public_url: None,
                 embed_url: None,
@@ -301,7 +308,7 @@ impl LinkProvider for Mindzie {
         // A resent revoke would answer 404 and be misreported as an unknown link.
         let reply = self.session.send(request, false).await?;
         let reply = self
-            .not_found_is_bad_input(reply, dashboard, Some(share_id))
+            .link_route_not_found(reply, dashboard, Some(share_id))
             .await?;
         ERRORS
             .ensure_success(self.http(), reply, &format!("revoking link '{share_id}'"))
@@ -309,27 +316,50 @@ impl LinkProvider for Mindzie {
     }
 
     async fn urls(&self, dashboard: &Dashboard, include_public: bool) -> Result<DashboardUrls> {
-        let request = self
-            .request(Method::GET, &[&dashboard.id, "url"])
-            .query(&[("includePublic", include_public.to_string())]);
+        // The client (DashboardController.get_url) and the current docs send no query;
+        // `includePublic` is the older page's, so it is sent only when public URLs are wanted.
+        let mut request = self.request(Method::GET, &[&dashboard.id, "url"]);
+        if include_public {
+            request = request.query(&[("includePublic", "true")]);
+        }
         let reply = self.session.send(request, true).await?;
-        let reply = self.not_found_is_bad_input(reply, dashboard, None).await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            // This route is in the client and in both pages: its 404 is an unknown dashboard.
+            return Err(self.no_such_dashboard(dashboard, &reply));
+        }
         let reply = ERRORS.ensure_success(
             self.http(),
             reply,
             &format!("reading the URLs of dashboard '{}'", dashboard.id),
         )?;
-        let answer: UrlsAnswer = reply.json()?;
-        Ok(DashboardUrls {
-            embed: answer.urls.embed,
-            public_embed: answer.urls.public_embed,
-        })
+        let body: Value = reply.json()?;
+        wire::urls(&reply.target, &body, include_public)
     }
 }
 
 impl Mindzie {
-    /// A 404 names the link (or the dashboard) the user asked for: bad input, exit 2.
-    async fn not_found_is_bad_input(
+    /// The error for a dashboard this project does not have, with mindzie's own words
+    /// (`{"Error": "Dashboard not found"}` in the current docs).
+    fn no_such_dashboard(&self, dashboard: &Dashboard, reply: &Reply) -> Error {
+        let said = ERRORS
+            .message(reply)
+            .map(|message| format!(" (mindzie said: {})", self.http().scrub(&message)))
+            .unwrap_or_default();
+        Error::invalid(format!(
+            "mindzie has no dashboard '{}' in this project{said}; `dashshare dashboards` lists them",
+            dashboard.id
+        ))
+    }
+
+    /// A 404 from a share-link route (mindzie.txt) means an unknown dashboard or link there, but
+    /// also a server without those routes: neither the official client nor the current docs have
+    /// them. One more read, on this path only, tells which; every outcome is exit 2 and nothing
+    /// was changed.
+    /// - create, list: `GET …/{id}/url` (in the client and in both pages). 404: no such
+    ///   dashboard; success: the dashboard exists, so the link routes are what is missing.
+    /// - update, revoke: `GET …/{id}/shares` (the older page's listing). Success: the routes are
+    ///   there, so the link is unknown; 404: no such dashboard, or no link routes at all.
+    async fn link_route_not_found(
         &self,
         reply: Reply,
         dashboard: &Dashboard,
@@ -338,15 +368,39 @@ impl Mindzie {
         if reply.status != StatusCode::NOT_FOUND {
             return Ok(reply);
         }
-        Err(Error::invalid(match share_id {
-            Some(id) => format!(
-                "dashboard '{}' has no share link '{id}'; `dashshare link list {}` shows its links",
-                dashboard.id, dashboard.id
-            ),
-            None => format!(
-                "mindzie has no dashboard '{}' in this project; `dashshare dashboards` lists them",
-                dashboard.id
-            ),
-        }))
+        let probe = match share_id {
+            None => &[dashboard.id.as_str(), "url"],
+            Some(_) => &[dashboard.id.as_str(), "shares"],
+        };
+        let answer = self
+            .session
+            .send(self.request(Method::GET, probe), true)
+            .await?;
+        let found = match answer.status {
+            StatusCode::NOT_FOUND => false,
+            status if status.is_success() => true,
+            _ => {
+                let doing = format!("checking what the 404 of {} meant", reply.target);
+                return Err(ERRORS.failure(self.http(), &answer, &doing));
+            }
+        };
+        let d = &dashboard.id;
+        Err(match (share_id, found) {
+            (None, false) => self.no_such_dashboard(dashboard, &answer),
+            (None, true) => Error::Unsupported(format!(
+                "this mindzie server does not offer public links (the share-link routes of the \
+                 older API answered 404: {}, while dashboard '{d}' exists); nothing was changed",
+                reply.target
+            )),
+            (Some(id), true) => Error::invalid(format!(
+                "dashboard '{d}' has no share link '{id}'; `dashshare link list {d}` shows its links"
+            )),
+            (Some(id), false) => Error::invalid(format!(
+                "mindzie has no dashboard '{d}' in this project, or this server does not offer \
+                 public links (the share-link routes of the older API answered 404 for link \
+                 '{id}' and for the dashboard's link list); `dashshare dashboards` lists the \
+                 dashboards; nothing was changed"
+            )),
+        })
     }
 }

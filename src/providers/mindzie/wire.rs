@@ -1,9 +1,16 @@
-//! mindzieStudio wire types for share links and dashboard URLs.
+//! mindzieStudio wire types for share links, and the readers of its answers.
+//!
+//! Bodies are written camelCase, as mindzie.txt gives them. Answers are read through
+//! `crate::shape`, without regard to case: mindzie's official client (mindzie-api 2.0.0,
+//! `models/dashboard.py`) and some of its pages spell keys in PascalCase (`Dashboards`,
+//! `DashboardId`) and errors as `{"Error": …}`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::links::{Link, Usage};
+use crate::error::{Error, Result};
+use crate::links::{DashboardUrls, Link, Usage};
+use crate::shape;
 
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,99 +67,136 @@ pub struct ShareBody<'a> {
     pub access_control: Option<AccessControl<'a>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ShareAnswer {
-    pub share_id: Option<String>,
-    pub public_url: Option<String>,
-    pub embed_url: Option<String>,
-    #[serde(default)]
-    pub permissions: Value,
-    #[serde(default)]
-    pub expiration: Value,
-    #[serde(default)]
-    pub usage: Value,
-    pub date_created: Option<String>,
-}
-
-impl ShareAnswer {
-    pub fn into_link(self) -> Option<Link> {
-        let flag = |name: &str| self.permissions.get(name).and_then(Value::as_bool);
-        let enabled = self
-            .expiration
-            .get("enabled")
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
-        let expires = self
-            .expiration
-            .get("expirationDate")
-            .and_then(Value::as_str)
-            .filter(|_| enabled)
-            .map(str::to_string);
-        let usage = self.usage.is_object().then(|| Usage {
-            total_views: self.usage.get("totalViews").and_then(Value::as_u64),
-            unique_visitors: self.usage.get("uniqueVisitors").and_then(Value::as_u64),
-            last_accessed: self
-                .usage
-                .get("lastAccessed")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-        });
-        Some(Link {
-            allow_embedding: flag("allowEmbedding"),
-            allow_download: flag("allowDownload"),
-            allow_print: flag("allowPrint"),
-            share_id: self.share_id?,
-            public_url: self.public_url,
-            embed_url: self.embed_url,
-            expires,
-            usage,
-            created: self.date_created,
-        })
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SharesAnswer {
-    #[serde(default)]
-    pub shares: Vec<ShareAnswer>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UrlsAnswer {
-    #[serde(default)]
-    pub urls: Urls,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Urls {
-    pub embed: Option<String>,
-    pub public_embed: Option<String>,
-}
-
-/// The items of a dashboard listing page: a bare array, or the first array under a usual key.
-pub fn page_items(body: Value) -> Vec<Value> {
-    match body {
-        Value::Array(items) => items,
-        Value::Object(mut object) => ["items", "dashboards", "data", "results"]
-            .iter()
-            .find_map(|key| match object.remove(*key) {
-                Some(Value::Array(items)) => Some(items),
-                _ => None,
-            })
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    }
-}
-
-pub fn text(item: &Value, fields: &[&str]) -> Option<String> {
-    fields
-        .iter()
-        .find_map(|field| item.get(*field).and_then(Value::as_str))
-        .map(str::to_string)
-}
-
+/// A dashboard row's id: `dashboardId` (current docs; `DashboardId` in the client's model), or `id`.
 pub const DASHBOARD_ID: &[&str] = &["dashboardId", "id"];
-pub const DASHBOARD_NAME: &[&str] = &["dashboardName", "name", "title"];
+/// Its title: `name` (current docs and the client's `NamedResource`), `dashboardName` (mindzie.txt).
+pub const DASHBOARD_NAME: &[&str] = &["name", "dashboardName", "title"];
+/// Where a listing page keeps its rows: `dashboards` (current docs; `Dashboards` in the client).
+const LISTING: &[&str] = &["dashboards", "items", "results", "data"];
+const SHARE_ID: &[&str] = &["shareId"];
+
+/// The rows of one dashboard listing page, as (id, title). A page without a list, or a row
+/// without an id key dashshare knows, was not understood: never "no such dashboard".
+pub fn dashboard_rows(target: &str, body: &Value) -> Result<Vec<(String, Option<String>)>> {
+    // The response-formats page wraps answers in `data`; the dashboard pages do not.
+    let inner = shape::field(body, &["data"])
+        .filter(|data| data.is_object())
+        .unwrap_or(body);
+    shape::require_items(target, inner, LISTING)?
+        .iter()
+        .map(|row| {
+            Ok((
+                shape::require_id(target, row, DASHBOARD_ID)?,
+                shape::text(row, DASHBOARD_NAME),
+            ))
+        })
+        .collect()
+}
+
+/// A share link from a create, update or list answer (mindzie.txt's link object).
+pub fn link(item: &Value) -> Option<Link> {
+    let share_id = shape::id(item, SHARE_ID)?;
+    let section = |name: &str| shape::field(item, &[name]).cloned().unwrap_or(Value::Null);
+    let permissions = section("permissions");
+    let expiration = section("expiration");
+    let usage = section("usage");
+    let enabled = shape::flag(&expiration, &["enabled"]).unwrap_or(true);
+    let expires = shape::text(&expiration, &["expirationDate"]).filter(|_| enabled);
+    let count = |name: &str| shape::integer(&usage, &[name]).and_then(|n| u64::try_from(n).ok());
+    Some(Link {
+        share_id,
+        public_url: shape::text(item, &["publicUrl"]),
+        embed_url: shape::text(item, &["embedUrl"]),
+        expires,
+        allow_embedding: shape::flag(&permissions, &["allowEmbedding"]),
+        allow_download: shape::flag(&permissions, &["allowDownload"]),
+        allow_print: shape::flag(&permissions, &["allowPrint"]),
+        usage: usage.is_object().then(|| Usage {
+            total_views: count("totalViews"),
+            unique_visitors: count("uniqueVisitors"),
+            last_accessed: shape::text(&usage, &["lastAccessed"]),
+        }),
+        created: shape::text(item, &["dateCreated"]),
+    })
+}
+
+/// The links of a `GET …/shares` answer (`{dashboardId, shares: […]}`, or a bare list).
+pub fn links(target: &str, body: &Value) -> Result<Vec<Link>> {
+    shape::require_items(target, body, &["shares", "items", "data"])?
+        .iter()
+        .map(|item| link(item).ok_or_else(|| shape::not_understood(target, SHARE_ID, item)))
+        .collect()
+}
+
+/// The embed URLs of a `GET …/dashboard/{id}/url` answer, in either shape: today's flat
+/// `{dashboardId, url, embedUrl}` (docs.mindziestudio.com, dashboard/sharing) or mindzie.txt's
+/// `{urls: {authenticated, embed, public, publicEmbed}}`. Only the latter has public URLs.
+pub fn urls(target: &str, body: &Value, include_public: bool) -> Result<DashboardUrls> {
+    let nested = shape::field(body, &["urls"]).filter(|urls| urls.is_object());
+    let embed = shape::text(body, &["embedUrl"])
+        .or_else(|| nested.and_then(|urls| shape::text(urls, &["embed"])));
+    let public_embed = nested.and_then(|urls| shape::text(urls, &["publicEmbed"]));
+    if embed.is_none() && public_embed.is_none() {
+        return Err(shape::not_understood(
+            target,
+            &["embedUrl", "urls.embed", "urls.publicEmbed"],
+            body,
+        ));
+    }
+    if include_public && nested.is_none() {
+        return Err(Error::Unsupported(format!(
+            "this mindzie server does not offer public links: its answer to {target} is the \
+             current API's ({}), which has no public URLs, only the signed-in `url` and \
+             `embedUrl`; `dashshare embed` without --public gives the latter; nothing was changed",
+            shape::keys_seen(body)
+        )));
+    }
+    Ok(DashboardUrls {
+        embed,
+        public_embed,
+    })
+}
+
+/// The human message of an error body: `Error` (the current docs' 404 body), `error` (what the
+/// official client reads, a string or `{code, message}`), `message`, `title`, `detail`.
+pub fn error_message(body: &Value) -> Option<String> {
+    ["error", "message", "title", "detail"]
+        .iter()
+        .find_map(|name| match shape::field(body, &[name])? {
+            Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
+            nested @ Value::Object(_) => error_message(nested),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn error_messages_are_found_in_any_case_and_nested() {
+        let pascal = json!({"Error": "Dashboard not found", "DashboardId": "d"});
+        assert_eq!(
+            error_message(&pascal).as_deref(),
+            Some("Dashboard not found")
+        );
+        let nested = json!({"error": {"code": "validation_failed", "message": "Bad GUID"}});
+        assert_eq!(error_message(&nested).as_deref(), Some("Bad GUID"));
+        assert_eq!(
+            error_message(&json!({"title": "Not Found", "status": 404})).as_deref(),
+            Some("Not Found")
+        );
+        assert_eq!(error_message(&json!({"status": 404})), None);
+    }
+
+    #[test]
+    fn a_listing_row_without_an_id_is_not_understood() {
+        let err = dashboard_rows("GET x", &json!({"Dashboards": [{"Name": "Sales"}]})).unwrap_err();
+        assert!(matches!(err, Error::NotUnderstood(_)), "{err}");
+        assert!(err.to_string().contains("the keys Name"), "{err}");
+        let rows =
+            dashboard_rows("GET x", &json!({"data": {"dashboards": [{"id": "d1"}]}})).unwrap();
+        assert_eq!(rows, vec![("d1".to_string(), None)]);
+    }
+}
