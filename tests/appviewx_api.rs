@@ -602,3 +602,46 @@ async fn the_profile_gwkey_goes_on_every_call() {
     .await
     .unwrap();
 }
+
+// ---- the login answer ----
+
+async fn login_answering(body: Value) -> Error {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/avxapi/login"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    provider(&server).check().await.unwrap_err()
+}
+
+/// A 200 without a session that says it failed is a refused login (exit 3).
+#[tokio::test]
+async fn a_200_login_that_says_failure_is_refused() {
+    let err = login_answering(json!({
+        "response": {"status": "FAILURE", "sessionId": null},
+        "message": "Login failed. Invalid Credentials", "appStatusCode": null
+    }))
+    .await;
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert!(err.to_string().contains("Invalid Credentials"), "{err}");
+}
+
+/// A 200 "SUCCESS" that carries no session id where the Login page has it is not understood
+/// (exit 1), not a wrong password.
+#[tokio::test]
+async fn a_200_login_without_a_session_id_is_not_understood() {
+    let err = login_answering(json!({
+        "response": {"status": "SUCCESS", "authToken": "tok-SECRET"},
+        "message": null, "appStatusCode": null
+    }))
+    .await;
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("response.sessionId") && text.contains("authToken"),
+        "{text}"
+    );
+    assert!(!text.contains("tok-SECRET"), "{text}");
+}

@@ -69,29 +69,49 @@ impl Login for HeaderLogin {
             .map_err(|err| Error::invalid(format!("cannot build the login request: {err}")))?;
         // Logging in twice only opens a second session, so a timed-out login may be retried.
         let reply = http.execute(request, true).await?;
+        // Login page sample: `{"response": {"status": "SUCCESS", "sessionId": …, …}, …}`.
         let body: Option<Value> = serde_json::from_slice(&reply.body).ok();
-        let session_id = body
-            .as_ref()
-            .and_then(|b| b.pointer("/response/sessionId"))
-            .and_then(Value::as_str)
+        let response = body.as_ref().and_then(|b| shape::field(b, &["response"]));
+        let session_id = response
+            .and_then(|r| shape::text(r, &["sessionId"]))
             .filter(|id| !id.is_empty());
+        let refused = || {
+            Error::Auth(format!(
+                "AppViewX refused the login of '{}'{}; check the username and the password source of the profile",
+                self.username,
+                said(http, &reply)
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            ))
+        };
         match (reply.status, session_id) {
             (status, Some(id)) if status.is_success() => {
-                let id = SecretString::from(id.to_string());
+                let id = SecretString::from(id);
                 http.register_secret(&id);
                 Ok(Credential {
                     header: HeaderName::from_static("sessionid"),
                     value: secret_header(id.expose_secret())?,
                 })
             }
-            (StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED, _) | (StatusCode::OK, None) => {
-                Err(Error::Auth(format!(
-                    "AppViewX refused the login of '{}'{}; check the username and the password source of the profile",
-                    self.username,
-                    said(http, &reply)
-                        .map(|m| format!(" ({m})"))
-                        .unwrap_or_default()
-                )))
+            (StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED, _) => Err(refused()),
+            // A success status without a session: a refusal when the answer says so (a failure
+            // code, or a status other than SUCCESS), else an answer dashshare does not understand.
+            (status, None) if status.is_success() => {
+                let failed = app_status(&reply).is_some()
+                    || response.is_some_and(|r| {
+                        shape::text(r, &["appStatusCode"]).is_some()
+                            || shape::text(r, &["status"])
+                                .is_some_and(|s| !s.eq_ignore_ascii_case("SUCCESS"))
+                    });
+                if failed {
+                    Err(refused())
+                } else {
+                    Err(shape::not_understood(
+                        &reply.target,
+                        &["response.sessionId"],
+                        response.or(body.as_ref()).unwrap_or(&Value::Null),
+                    ))
+                }
             }
             _ => Err(failure(http, &reply, "logging in", "")),
         }
