@@ -1,4 +1,11 @@
-//! Pins every AppViewX request dashshare makes, and how many.
+//! Pins every AppViewX request dashshare makes, and how many, and runs the documented answers
+//! (tests/fixtures/appviewx, each naming its helpcenter.appviewx.com page or appviewx.txt section)
+//! through the provider.
+//!
+//! Requests follow: Login (credentials in headers, body `{}`), Search_User_Group (`startIndex`
+//! from 1, `sortColumn`/`sortOrder` as in its sample, 404 when nothing matches), appviewx.txt's
+//! share update (plural arrays, as its sample), and Prerequisites (`gwkey` on every call of a
+//! multi-tenant install, never otherwise).
 
 mod common;
 
@@ -8,10 +15,47 @@ use dashshare::flow::{ShareRequest, change_shares};
 use dashshare::model::{Access, Action, Change, Mode, Principal};
 use dashshare::providers::{self, ShareProvider};
 use serde_json::{Value, json};
-use wiremock::matchers::{any, body_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{
+    any, body_json, header, method, path, query_param, query_param_is_missing,
+};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 const UPDATE: &str = "/avxapi/dashboard-share-usergroupdetails-update";
+const SEARCH: &str = "/avxapi/usergroup-search";
+/// The session id of the documented login answer (fixtures/appviewx/login.json).
+const SESSION: &str = "ce7f1a14-2bf9-4e4a-89a8-bc780a255813";
+/// The tenant key of the API Guide's samples.
+const GWKEY: &str = "f000ca01";
+
+/// A fixture as the answer, with the status the documentation gives it.
+fn documented(status: u16, name: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(fixture("appviewx", name), "application/json")
+}
+
+/// Without a gwkey in the profile, no call may carry one.
+fn no_gwkey(mock: MockBuilder) -> MockBuilder {
+    mock.and(query_param_is_missing("gwkey"))
+}
+
+/// The search payload dashshare sends for `name`, from `start` (1-based, as the API Guide's).
+fn search_payload(name: &str, start: u32) -> Value {
+    json!({"payload": {
+        "startIndex": start, "maxSize": 100, "sortColumn": "name", "sortOrder": "asc", "filterValue": name
+    }})
+}
+
+/// A search answer in the documented shape (Search_User_Group) with these group names.
+fn search_answer(names: &[String], total: usize) -> ResponseTemplate {
+    let data: Vec<Value> = names
+        .iter()
+        .map(|name| json!({"name": name, "description": "", "state": "A", "_id": name}))
+        .collect();
+    ResponseTemplate::new(200).set_body_json(json!({
+        "response": {"data": data, "totalRecords": total, "obtainedRecords": names.len()},
+        "message": "Matching results found for the given input.",
+        "appStatusCode": null, "tags": null, "headers": null
+    }))
+}
 
 fn provider(server: &MockServer) -> Box<dyn ShareProvider> {
     providers::connect(&appviewx_profile(server), &fast_options()).unwrap()
@@ -32,35 +76,34 @@ fn request(groups: &[&str], access: Access, mode: Mode) -> ShareRequest {
     }
 }
 
+/// The login, answered with the documented sample (fixtures/appviewx/login.json).
 async fn mount_login(server: &MockServer, times: u64) {
-    Mock::given(method("POST"))
+    no_gwkey(Mock::given(method("POST")))
         .and(path("/avxapi/login"))
         .and(query_param("gwsource", "external"))
         .and(header("username", AVX_USER))
         .and(header("password", AVX_PASSWORD))
         .and(header("content-type", "application/json"))
         .and(body_json(json!({})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "response": {"status": "SUCCESS", "sessionId": AVX_SESSION},
-            "message": null, "appStatusCode": null
-        })))
+        .respond_with(documented(200, "login.json"))
         .expect(times)
         .named("login")
         .mount(server)
         .await;
 }
 
+/// The update, answered with appviewx.txt's sample (fixtures/appviewx/update_success.json).
 async fn mount_update(server: &MockServer, read: &[&str], read_write: &[&str], times: u64) {
-    Mock::given(method("PUT"))
+    no_gwkey(Mock::given(method("PUT")))
         .and(path(UPDATE))
         .and(query_param("name", "Ops Board"))
         .and(query_param("gwsource", "external"))
-        .and(header("sessionId", AVX_SESSION))
+        .and(header("sessionId", SESSION))
         .and(header("content-type", "application/json"))
-        .and(body_json(json!({"payload": {"readUserGroups": read, "readWriteUserGroups": read_write}})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "response": "Success", "message": null, "appStatusCode": null, "tags": null, "headers": null
-        })))
+        .and(body_json(
+            json!({"payload": {"readUserGroups": read, "readWriteUserGroups": read_write}}),
+        ))
+        .respond_with(documented(200, "update_success.json"))
         .expect(times)
         .named("update")
         .mount(server)
@@ -69,15 +112,16 @@ async fn mount_update(server: &MockServer, read: &[&str], read_write: &[&str], t
 
 /// The group search for `name`, answered with the groups whose names contain it.
 async fn mount_group(server: &MockServer, name: &str, times: u64) {
-    Mock::given(method("POST"))
-        .and(path("/avxapi/usergroup-search"))
+    no_gwkey(Mock::given(method("POST")))
+        .and(path(SEARCH))
         .and(query_param("gwsource", "external"))
-        .and(header("sessionId", AVX_SESSION))
-        .and(body_json(json!({"payload": {"startIndex": 0, "maxSize": 100, "filterValue": name}})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "response": {"objects": [{"name": format!("{name} (old)")}, {"name": name}], "totalRecords": 2},
-            "message": null, "appStatusCode": null
-        })))
+        .and(header("sessionId", SESSION))
+        .and(header("content-type", "application/json"))
+        .and(body_json(search_payload(name, 1)))
+        .respond_with(search_answer(
+            &[format!("{name} (old)"), name.to_string()],
+            2,
+        ))
         .expect(times)
         .named(format!("search {name}"))
         .mount(server)
@@ -86,7 +130,7 @@ async fn mount_group(server: &MockServer, name: &str, times: u64) {
 
 fn vendor_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(json!({
-        "response": null, "message": message, "appStatusCode": code, "tags": null
+        "response": null, "message": message, "appStatusCode": code, "tags": null, "headers": null
     }))
 }
 
@@ -306,14 +350,12 @@ async fn a_success_status_with_an_error_code_is_still_an_error() {
 }
 
 #[tokio::test]
-async fn an_unknown_group_stops_before_the_update() {
+async fn groups_that_only_contain_the_name_are_not_the_group() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("POST"))
-        .and(path("/avxapi/usergroup-search"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "response": {"objects": [{"name": "UG1 Admins"}]}, "message": null, "appStatusCode": null
-        })))
+        .and(path(SEARCH))
+        .respond_with(search_answer(&["UG1 Admins".to_string()], 1))
         .expect(1)
         .mount(&server)
         .await;
@@ -328,4 +370,278 @@ async fn an_unknown_group_stops_before_the_update() {
         matches!(err, Error::Invalid(_)) && err.to_string().contains("'UG1'"),
         "{err}"
     );
+}
+
+// ---- the documented answers, through the provider ----
+
+#[tokio::test]
+async fn the_documented_search_answer_finds_its_group() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    no_gwkey(Mock::given(method("POST")))
+        .and(path(SEARCH))
+        .and(query_param("gwsource", "external"))
+        .and(header("sessionId", SESSION))
+        .and(body_json(search_payload("super access", 1)))
+        .respond_with(documented(200, "usergroup_search.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let found = provider(&server)
+        .resolve_principal(&Principal::Group("super access".into()))
+        .await
+        .unwrap()
+        .expect("the documented answer names the group");
+    assert_eq!(found.key.id, "super access");
+}
+
+/// Search_User_Group answers 404 "No matching records found." when nothing matches: that is "no
+/// such group" (exit 2, named), and nothing is written.
+#[tokio::test]
+async fn a_404_from_the_search_is_no_such_group_and_nothing_is_written() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    no_gwkey(Mock::given(method("POST")))
+        .and(path(SEARCH))
+        .and(body_json(search_payload("Night Shift", 1)))
+        .respond_with(documented(404, "usergroup_search_no_match.json"))
+        .expect(2)
+        .mount(&server)
+        .await;
+    mount_update(&server, &["Night Shift"], &[], 0).await;
+    let provider = provider(&server);
+    let none = provider
+        .resolve_principal(&Principal::Group("Night Shift".into()))
+        .await
+        .unwrap();
+    assert!(none.is_none());
+    let err = change_shares(
+        provider.as_ref(),
+        &request(&["Night Shift"], Access::View, Mode::Replace),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(err.to_string().contains("'Night Shift'"), "{err}");
+}
+
+/// Found but not understood is never "not found": rows without a `name` fail with exit 1.
+#[tokio::test]
+async fn search_rows_without_a_name_are_not_understood_and_nothing_is_written() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path(SEARCH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "response": {"data": [{"groupLabel": "UG1", "state": "A"}], "totalRecords": 1},
+            "message": "Matching results found for the given input.", "appStatusCode": null
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_update(&server, &["UG1"], &[], 0).await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(&["UG1"], Access::View, Mode::Replace),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("usergroup-search"), "{text}");
+    assert!(
+        text.contains("`name`") && text.contains("groupLabel"),
+        "{text}"
+    );
+}
+
+/// A success answer with no list where the documentation has one is not understood either.
+#[tokio::test]
+async fn a_search_answer_without_its_list_is_not_understood() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path(SEARCH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "response": {"groups": []}, "message": null, "appStatusCode": null
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .resolve_principal(&Principal::Group("UG1".into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(err.to_string().contains("`data`"), "{err}");
+}
+
+/// Only a 404 means "no such group"; any other refusal of the search is a remote failure.
+#[tokio::test]
+async fn other_search_failures_stay_remote_failures() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path(SEARCH))
+        .respond_with(vendor_error(403, "ADC_UG_0001", "Permission denied"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_update(&server, &["UG1"], &[], 0).await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(&["UG1"], Access::View, Mode::Replace),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(err.to_string().contains("ADC_UG_0001"), "{err}");
+}
+
+/// The search filters loosely: when a full page holds no exact match, the next page (from
+/// `startIndex` 101) is read.
+#[tokio::test]
+async fn a_full_page_without_the_name_leads_to_the_next_page() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let first: Vec<String> = (0..100).map(|n| format!("UG1-{n:03}")).collect();
+    Mock::given(method("POST"))
+        .and(path(SEARCH))
+        .and(body_json(search_payload("UG1", 1)))
+        .respond_with(search_answer(&first, 101))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(SEARCH))
+        .and(body_json(search_payload("UG1", 101)))
+        .respond_with(search_answer(&["UG1".to_string()], 101))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_update(&server, &["UG1"], &[], 1).await;
+    change_shares(
+        provider(&server).as_ref(),
+        &request(&["UG1"], Access::View, Mode::Replace),
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_documented_adc_dash_0045_answer_names_the_dashboard() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_group(&server, "UG1", 1).await;
+    Mock::given(method("PUT"))
+        .and(path(UPDATE))
+        .respond_with(documented(404, "update_adc_dash_0045.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(&["UG1"], Access::View, Mode::Replace),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("ADC_DASH_0045: Dashboard not available for given name."),
+        "{err}"
+    );
+}
+
+// ---- gwkey ----
+
+/// With a gwkey in the profile, the login, the search and the update all carry it (API Guide,
+/// Prerequisites and each page's parameter table), next to gwsource.
+#[tokio::test]
+async fn the_profile_gwkey_goes_on_every_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/avxapi/login"))
+        .and(query_param("gwkey", GWKEY))
+        .and(query_param("gwsource", "external"))
+        .and(header("username", AVX_USER))
+        .respond_with(documented(200, "login.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(SEARCH))
+        .and(query_param("gwkey", GWKEY))
+        .and(query_param("gwsource", "external"))
+        .and(header("sessionId", SESSION))
+        .and(body_json(search_payload("UG1", 1)))
+        .respond_with(search_answer(&["UG1".to_string()], 1))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(UPDATE))
+        .and(query_param("name", "Ops Board"))
+        .and(query_param("gwkey", GWKEY))
+        .and(query_param("gwsource", "external"))
+        .and(header("sessionId", SESSION))
+        .and(body_json(
+            json!({"payload": {"readUserGroups": ["UG1"], "readWriteUserGroups": []}}),
+        ))
+        .respond_with(documented(200, "update_success.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut profile = appviewx_profile(&server);
+    profile.gwkey = Some(GWKEY.into());
+    let provider = providers::connect(&profile, &fast_options()).unwrap();
+    change_shares(
+        provider.as_ref(),
+        &request(&["UG1"], Access::View, Mode::Replace),
+    )
+    .await
+    .unwrap();
+}
+
+// ---- the login answer ----
+
+async fn login_answering(body: Value) -> Error {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/avxapi/login"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    provider(&server).check().await.unwrap_err()
+}
+
+/// A 200 without a session that says it failed is a refused login (exit 3).
+#[tokio::test]
+async fn a_200_login_that_says_failure_is_refused() {
+    let err = login_answering(json!({
+        "response": {"status": "FAILURE", "sessionId": null},
+        "message": "Login failed. Invalid Credentials", "appStatusCode": null
+    }))
+    .await;
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert!(err.to_string().contains("Invalid Credentials"), "{err}");
+}
+
+/// A 200 "SUCCESS" that carries no session id where the Login page has it is not understood
+/// (exit 1), not a wrong password.
+#[tokio::test]
+async fn a_200_login_without_a_session_id_is_not_understood() {
+    let err = login_answering(json!({
+        "response": {"status": "SUCCESS", "authToken": "tok-SECRET"},
+        "message": null, "appStatusCode": null
+    }))
+    .await;
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("response.sessionId") && text.contains("authToken"),
+        "{text}"
+    );
+    assert!(!text.contains("tok-SECRET"), "{text}");
 }

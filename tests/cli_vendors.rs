@@ -297,6 +297,66 @@ async fn appviewx_vendor_codes_reach_the_user_with_the_contract_exit_codes() {
     .stderr(predicate::str::contains("ADC_DASH_0051"));
 }
 
+/// The group search answers 404 when no group matches (API Guide, Search_User_Group): the run
+/// names the group, exits 2, and sends no update.
+#[tokio::test(flavor = "multi_thread")]
+async fn appviewx_an_unknown_group_exits_2_and_nothing_is_written() {
+    let home = SandboxHome::start().await;
+    let before = home.world().appviewx.dashboards["Ops Board"].clone();
+    home.run(
+        "sandbox-appviewx",
+        &[
+            "grant",
+            "Ops Board",
+            "--group",
+            "SRE",
+            "--group",
+            "No Such Group",
+            "--replace",
+        ],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("No Such Group"));
+    assert!(
+        home.count(Vendor::Appviewx, "POST /avxapi/usergroup-search") >= 1,
+        "{:?}",
+        home.sandbox.requests(Vendor::Appviewx)
+    );
+    assert_eq!(home.count(Vendor::Appviewx, "PUT"), 0);
+    let after = home.world().appviewx.dashboards["Ops Board"].clone();
+    assert_eq!(
+        (after.read_user_groups, after.read_write_user_groups),
+        (before.read_user_groups, before.read_write_user_groups)
+    );
+}
+
+/// A profile's gwkey reaches the server on every call, next to gwsource.
+#[tokio::test(flavor = "multi_thread")]
+async fn appviewx_the_profile_gwkey_is_sent_on_every_call() {
+    let home = SandboxHome::start().await;
+    let config = home.home.path().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "[profiles.sandbox-appviewx]\n",
+        "[profiles.sandbox-appviewx]\ngwkey = \"f000ca01\"\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    home.run(
+        "sandbox-appviewx",
+        &["grant", "Ops Board", "--group", "SRE", "--replace"],
+    )
+    .await
+    .success();
+    let requests = home.sandbox.requests(Vendor::Appviewx);
+    assert_eq!(requests.len(), 3, "{requests:?}");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.contains("gwkey=f000ca01") && r.contains("gwsource=external")),
+        "{requests:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn appviewx_check_logs_in_and_a_wrong_password_exits_3() {
     let home = SandboxHome::start().await;

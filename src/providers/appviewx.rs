@@ -1,6 +1,10 @@
 //! AppViewX: log in with the credentials in headers, send the session as `sessionId`, and set a
 //! dashboard's complete read and read-write group lists in one update. Nothing can be read back,
 //! so the only safe write is a complete one (`grant --replace`).
+//!
+//! Sources: appviewx.txt (the share update) and helpcenter.appviewx.com's API Guide pages Login,
+//! Search_User_Group and Prerequisites (gwkey). Every call names its source (`gwsource`) and, on
+//! multi-tenant installs, its tenant (`gwkey`).
 
 use async_trait::async_trait;
 use reqwest::header::HeaderName;
@@ -16,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::model::{Access, Level, Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::session::{Credential, Login, Session};
+use crate::shape;
 use crate::vendor::Vendor;
 
 const DEFAULT_GWSOURCE: &str = "external";
@@ -23,13 +28,32 @@ const DEFAULT_GWSOURCE: &str = "external";
 pub struct AppViewX {
     session: Session,
     username: String,
-    gwsource: String,
+    gateway: Gateway,
+}
+
+/// The query parameters every AppViewX call carries: `gwsource` always, `gwkey` (the tenant key
+/// of multi-tenant installs, API Guide "Prerequisites") only when the profile sets one, since
+/// single-tenant servers are documented without it.
+#[derive(Clone)]
+struct Gateway {
+    source: String,
+    key: Option<String>,
+}
+
+impl Gateway {
+    fn query(&self) -> Vec<(&'static str, &str)> {
+        let mut query = vec![("gwsource", self.source.as_str())];
+        if let Some(key) = &self.key {
+            query.push(("gwkey", key.as_str()));
+        }
+        query
+    }
 }
 
 struct HeaderLogin {
     username: String,
     password: SecretString,
-    gwsource: String,
+    gateway: Gateway,
 }
 
 #[async_trait]
@@ -37,7 +61,7 @@ impl Login for HeaderLogin {
     async fn login(&self, http: &HttpClient) -> Result<Credential> {
         let request = http
             .request(Method::POST, &["avxapi", "login"])
-            .query(&[("gwsource", self.gwsource.as_str())])
+            .query(&self.gateway.query())
             .header("username", secret_header(&self.username)?)
             .header("password", secret_header(self.password.expose_secret())?)
             .json(&json!({}))
@@ -45,29 +69,49 @@ impl Login for HeaderLogin {
             .map_err(|err| Error::invalid(format!("cannot build the login request: {err}")))?;
         // Logging in twice only opens a second session, so a timed-out login may be retried.
         let reply = http.execute(request, true).await?;
+        // Login page sample: `{"response": {"status": "SUCCESS", "sessionId": …, …}, …}`.
         let body: Option<Value> = serde_json::from_slice(&reply.body).ok();
-        let session_id = body
-            .as_ref()
-            .and_then(|b| b.pointer("/response/sessionId"))
-            .and_then(Value::as_str)
+        let response = body.as_ref().and_then(|b| shape::field(b, &["response"]));
+        let session_id = response
+            .and_then(|r| shape::text(r, &["sessionId"]))
             .filter(|id| !id.is_empty());
+        let refused = || {
+            Error::Auth(format!(
+                "AppViewX refused the login of '{}'{}; check the username and the password source of the profile",
+                self.username,
+                said(http, &reply)
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default()
+            ))
+        };
         match (reply.status, session_id) {
             (status, Some(id)) if status.is_success() => {
-                let id = SecretString::from(id.to_string());
+                let id = SecretString::from(id);
                 http.register_secret(&id);
                 Ok(Credential {
                     header: HeaderName::from_static("sessionid"),
                     value: secret_header(id.expose_secret())?,
                 })
             }
-            (StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED, _) | (StatusCode::OK, None) => {
-                Err(Error::Auth(format!(
-                    "AppViewX refused the login of '{}'{}; check the username and the password source of the profile",
-                    self.username,
-                    said(http, &reply)
-                        .map(|m| format!(" ({m})"))
-                        .unwrap_or_default()
-                )))
+            (StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED, _) => Err(refused()),
+            // A success status without a session: a refusal when the answer says so (a failure
+            // code, or a status other than SUCCESS), else an answer dashshare does not understand.
+            (status, None) if status.is_success() => {
+                let failed = app_status(&reply).is_some()
+                    || response.is_some_and(|r| {
+                        shape::text(r, &["appStatusCode"]).is_some()
+                            || shape::text(r, &["status"])
+                                .is_some_and(|s| !s.eq_ignore_ascii_case("SUCCESS"))
+                    });
+                if failed {
+                    Err(refused())
+                } else {
+                    Err(shape::not_understood(
+                        &reply.target,
+                        &["response.sessionId"],
+                        response.or(body.as_ref()).unwrap_or(&Value::Null),
+                    ))
+                }
             }
             _ => Err(failure(http, &reply, "logging in", "")),
         }
@@ -94,36 +138,87 @@ impl AppViewX {
                 profile.name
             )));
         };
-        let gwsource = profile
-            .gwsource
-            .clone()
-            .unwrap_or_else(|| DEFAULT_GWSOURCE.to_string());
+        let gateway = Gateway {
+            source: profile
+                .gwsource
+                .clone()
+                .unwrap_or_else(|| DEFAULT_GWSOURCE.to_string()),
+            key: profile.gwkey.clone().filter(|key| !key.trim().is_empty()),
+        };
         let http = HttpClient::new(profile.url.clone(), options)?;
         http.register_secret(password);
         let login = HeaderLogin {
             username: username.clone(),
             password: password.clone(),
-            gwsource: gwsource.clone(),
+            gateway: gateway.clone(),
         };
         Ok(AppViewX {
             session: Session::new(http, Box::new(login)),
             username: username.clone(),
-            gwsource,
+            gateway,
         })
     }
 }
 
 impl AppViewX {
     /// The group's name as AppViewX spells it, if a group of that name exists.
+    ///
+    /// The search (API Guide, Search_User_Group) filters loosely and pages from `startIndex` 1;
+    /// it answers `{"response": {"data": [{"name": …}, …], "totalRecords": N, …}}`, and HTTP 404
+    /// ("No matching records found.") when nothing matches. Pages are read until the exact name
+    /// turns up or the matches run out.
     async fn find_group(&self, name: &str) -> Result<Option<String>> {
+        let mut names: Vec<String> = Vec::new();
+        let mut start: u32 = 1;
+        let mut complete = false;
+        for _ in 0..GROUP_SEARCH_PAGES {
+            // A 404 says no (more) groups match.
+            let Some(page) = self.search_groups(name, start).await? else {
+                complete = true;
+                break;
+            };
+            let full = page.names.len() >= GROUP_SEARCH_SIZE as usize;
+            names.extend(page.names);
+            let seen = u64::from(start - 1) + u64::from(GROUP_SEARCH_SIZE);
+            let more = full && page.total.is_none_or(|total| total > seen);
+            if !more || names.iter().any(|found| found == name) {
+                complete = true;
+                break;
+            }
+            start += GROUP_SEARCH_SIZE;
+        }
+        let candidates: Vec<(String, String)> =
+            names.iter().map(|n| (n.clone(), n.clone())).collect();
+        match pick_unique(&candidates, name, "group", "appviewx")? {
+            None if !complete => Err(Error::remote(format!(
+                "more than {} AppViewX groups match '{name}' and none is named exactly that; \
+                 nothing was changed",
+                GROUP_SEARCH_PAGES * GROUP_SEARCH_SIZE
+            ))),
+            found => Ok(found),
+        }
+    }
+
+    /// One page of the group search from `start` (1-based); `None` when the server says nothing
+    /// matches (404).
+    async fn search_groups(&self, name: &str, start: u32) -> Result<Option<GroupPage>> {
         let request = self
             .session
             .http()
             .request(Method::POST, &["avxapi", "usergroup-search"])
-            .query(&[("gwsource", self.gwsource.as_str())])
-            .json(&json!({"payload": {"startIndex": 0, "maxSize": GROUP_SEARCH_SIZE, "filterValue": name}}));
+            .query(&self.gateway.query())
+            .json(&json!({"payload": {
+                "startIndex": start,
+                "maxSize": GROUP_SEARCH_SIZE,
+                "sortColumn": "name",
+                "sortOrder": "asc",
+                "filterValue": name,
+            }}));
         // A search changes nothing, so it may be sent again.
         let reply = self.session.send(request, true).await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
         if !reply.is_success() || app_status(&reply).is_some() {
             return Err(failure(
                 self.session.http(),
@@ -133,34 +228,28 @@ impl AppViewX {
             ));
         }
         let body: Value = reply.json()?;
-        let mut names = Vec::new();
-        group_names(&body, &mut names);
-        let candidates: Vec<(String, String)> = names.into_iter().map(|n| (n.clone(), n)).collect();
-        pick_unique(&candidates, name, "group", "appviewx")
+        let found = shape::field(&body, &["response"]).unwrap_or(&body);
+        let items = shape::require_items(&reply.target, found, &["data"])?;
+        let names = items
+            .iter()
+            .map(|item| shape::require_text(&reply.target, item, &["name"]))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(GroupPage {
+            names,
+            total: shape::integer(found, &["totalRecords"]).and_then(|n| u64::try_from(n).ok()),
+        }))
     }
 }
 
-/// How many groups one search may return; the exact name is picked from them.
+struct GroupPage {
+    names: Vec<String>,
+    total: Option<u64>,
+}
+
+/// How many groups one search page may return; the exact name is picked from them.
 const GROUP_SEARCH_SIZE: u32 = 100;
-
-/// Every group name in a search answer, wherever the answer nests its list.
-fn group_names(value: &Value, names: &mut Vec<String>) {
-    match value {
-        Value::Array(items) => items.iter().for_each(|item| group_names(item, names)),
-        Value::Object(object) => {
-            for field in ["name", "groupName", "userGroupName"] {
-                if let Some(name) = object.get(field).and_then(Value::as_str) {
-                    names.push(name.to_string());
-                }
-            }
-            object
-                .values()
-                .filter(|v| v.is_array() || v.is_object())
-                .for_each(|v| group_names(v, names));
-        }
-        _ => {}
-    }
-}
+/// How many pages of loose matches are read before giving up on finding the exact name.
+const GROUP_SEARCH_PAGES: u32 = 20;
 
 /// `{"message": "…", "appStatusCode": "ADC_DASH_0045", …}` as "ADC_DASH_0045: …".
 fn said(http: &HttpClient, reply: &Reply) -> Option<String> {
@@ -225,7 +314,15 @@ impl ShareProvider for AppViewX {
         self.session.ensure_logged_in().await?;
         Ok(Identity {
             user: self.username.clone(),
-            detail: Some(format!("session opened with gwsource={}", self.gwsource)),
+            detail: Some(format!(
+                "session opened with gwsource={}{}",
+                self.gateway.source,
+                if self.gateway.key.is_some() {
+                    " and the profile's gwkey"
+                } else {
+                    ""
+                }
+            )),
         })
     }
 
@@ -283,10 +380,8 @@ impl ShareProvider for AppViewX {
                 Method::PUT,
                 &["avxapi", "dashboard-share-usergroupdetails-update"],
             )
-            .query(&[
-                ("name", dashboard.id.as_str()),
-                ("gwsource", self.gwsource.as_str()),
-            ])
+            .query(&[("name", dashboard.id.as_str())])
+            .query(&self.gateway.query())
             .json(&json!({ "payload": lists }));
         // The update carries the complete lists, so sending it again gives the same result.
         let reply = self.session.send(request, true).await?;

@@ -1,6 +1,11 @@
 //! Vizzly: one endpoint, `PUT` to grant and `DELETE` to revoke, with `auth: Api-Key …`. There is no
 //! way to read permissions, so changes are sent as asked (the flow's write-only path) and users
 //! are Vizzly user references, passed through unchanged.
+//!
+//! Sources: vizzly.txt (docs.vizzly.co/sharing: route, header, request body) and Vizzly's own
+//! types in `@vizzly/dashboard` 0.4.16, `dist/shared-logic/src/DashboardPermission/types.d.ts`
+//! (`RawDashboardPermission`: `dashboard_id`, `scope: 'read' | 'read_write'`,
+//! `user_reference: '*' | string`). The answers of the permissions route are not documented.
 
 use async_trait::async_trait;
 use reqwest::Method;
@@ -16,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::http::{HttpClient, HttpOptions, secret_header};
 use crate::model::{Access, Principal, PrincipalKind, ShareKey};
 use crate::session::{Credential, FixedCredential, Session};
+use crate::shape;
 use crate::vendor::Vendor;
 
 const PERMISSIONS: &[&str] = &["api", "v3", "project", "end-user", "permissions"];
@@ -23,14 +29,23 @@ const PERMISSIONS: &[&str] = &["api", "v3", "project", "end-user", "permissions"
 const ERRORS: VendorErrors = VendorErrors {
     vendor: "Vizzly",
     unauthorized: "check the project API key (api_key_env / api_key_file, or DASHSHARE_API_KEY)",
-    message: |body| {
-        ["message", "error", "detail"]
-            .iter()
-            .find_map(|field| body.get(*field).and_then(Value::as_str))
-            .filter(|message| !message.is_empty())
-            .map(str::to_string)
-    },
+    message: vendor_message,
 };
+
+/// Vizzly documents no error body. Its own client builds `{reason: …}` for a failed call
+/// (`@vizzly/dashboard` 0.4.16 `dist/index.js`, the API client); the other names are the common
+/// ones, under `error` too, in any case.
+fn vendor_message(body: &Value) -> Option<String> {
+    const NAMES: &[&str] = &["message", "reason", "error", "detail"];
+    let nested = shape::field(body, &["error"]).filter(|error| error.is_object());
+    shape::text(body, NAMES)
+        .or_else(|| nested.and_then(|error| shape::text(error, NAMES)))
+        .filter(|message| !message.trim().is_empty())
+}
+
+/// In Vizzly's permission model the user reference `*` stands for every end user
+/// (`RawDashboardPermission.user_reference: '*' | string`).
+const EVERY_USER: &str = "*";
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
 struct Permission<'a> {
@@ -99,21 +114,33 @@ impl ShareProvider for Vizzly {
     }
 
     /// Vizzly has no read endpoint, so the key is tried with an empty permission list: it changes
-    /// nothing, and an invalid key is refused (401) before the body is even considered.
+    /// nothing, and an invalid key is refused (401) before the body is even considered. The
+    /// success answer is not documented, so it is not read; a 400 or 422 is read only for the
+    /// message it may carry.
     async fn check(&self) -> Result<Identity> {
         let http = self.session.http();
         let request = http.request(Method::PUT, PERMISSIONS).json(&Permissions {
             permissions: Vec::new(),
         });
         let reply = self.session.send(request, true).await?;
-        // A 400 or 422 judges the (empty) body, so the key itself was accepted.
-        let accepted = reply.is_success() || matches!(reply.status.as_u16(), 400 | 422);
-        if !accepted {
+        let detail = if reply.is_success() {
+            "accepted (an empty permission list was sent; nothing changed)".to_string()
+        } else if matches!(reply.status.as_u16(), 400 | 422) {
+            // A 400 or 422 judges the (empty) body, so the key itself was accepted.
+            format!(
+                "accepted (an empty permission list was sent and judged {}{}; nothing changed)",
+                reply.status.as_u16(),
+                ERRORS
+                    .message(&reply)
+                    .map(|said| format!(": {}", http.scrub(&said)))
+                    .unwrap_or_default()
+            )
+        } else {
             return Err(ERRORS.failure(http, &reply, "checking the API key"));
-        }
+        };
         Ok(Identity {
             user: "the project API key".into(),
-            detail: Some("accepted (an empty permission list was sent; nothing changed)".into()),
+            detail: Some(detail),
         })
     }
 
@@ -136,6 +163,14 @@ impl ShareProvider for Vizzly {
 
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>> {
         match principal {
+            // `*` is every end user to Vizzly, which `--everyone` would be: not offered here.
+            Principal::User(reference) if reference.trim() == EVERY_USER => {
+                Err(Error::Unsupported(
+                    "the Vizzly user reference '*' stands for every end user; dashshare does not \
+                     share Vizzly dashboards with everyone (see `dashshare vendors`)"
+                        .into(),
+                ))
+            }
             // A user reference is whatever the customer's identity logic issued: nothing to look up.
             Principal::User(reference) => Ok(Some(Resolved {
                 principal: principal.clone(),
@@ -200,5 +235,23 @@ mod tests {
                 .all(|p| p.scope == "read_write" && p.dashboard_id == "dsh_1")
         );
         assert_eq!(sent[1].user_reference, "b");
+    }
+
+    #[test]
+    fn error_messages_are_found_under_any_known_name() {
+        use serde_json::json;
+        assert_eq!(
+            vendor_message(&json!({"reason": "Aborted"})).as_deref(),
+            Some("Aborted")
+        );
+        assert_eq!(
+            vendor_message(&json!({"error": {"Message": "bad scope"}})).as_deref(),
+            Some("bad scope")
+        );
+        assert_eq!(
+            vendor_message(&json!({"Error": "no such dashboard"})).as_deref(),
+            Some("no such dashboard")
+        );
+        assert_eq!(vendor_message(&json!({"message": " "})), None);
     }
 }

@@ -1,6 +1,10 @@
-//! AppViewX, as appviewx.txt and NOTES.md describe it: login with the credentials in headers, the
-//! session checked on every call, and a share update that replaces the dashboard's read and
-//! read-write group lists and answers `ADC_DASH_*` codes.
+//! AppViewX, as appviewx.txt, NOTES.md and helpcenter.appviewx.com's API Guide describe it: login
+//! with the credentials in headers, the session checked on every call, a group search that pages
+//! from 1 and answers 404 when nothing matches, and a share update that replaces the dashboard's
+//! read and read-write group lists and answers `ADC_DASH_*` codes. `gwkey` (the tenant key of
+//! multi-tenant installs) is accepted on every route and, as a server with one tenant does, not
+//! required (API Guide, Prerequisites: "If the gwkey is not provided the system will automatically
+//! assign the default gwkey").
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,7 +34,8 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// AppViewX's envelope: `{response, message, appStatusCode, tags, headers}`.
+/// AppViewX's envelope, as every documented sample has it: `{response, message, appStatusCode,
+/// tags, headers}`.
 fn answer(
     status: StatusCode,
     code: Option<&str>,
@@ -44,7 +49,8 @@ fn answer(
         .into_response()
 }
 
-/// Every AppViewX call names its source (`gwsource`, "web" or "external").
+/// Every AppViewX call names its source (`gwsource`, "web" or "external": mandatory in every page
+/// of the API Guide). What the real server answers without it is not documented; the code is ours.
 async fn require_gwsource(request: Request, next: Next) -> Response {
     let named = request.uri().query().is_some_and(|query| {
         url::form_urlencoded::parse(query.as_bytes()).any(|(key, _)| key == "gwsource")
@@ -60,6 +66,8 @@ async fn require_gwsource(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// The session from the login goes in the `sessionId` header (API Guide: "Use either Session Id or
+/// Token received after login"). The 401 body's code is ours: the pages document none.
 async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let session = request
         .headers()
@@ -77,6 +85,9 @@ async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     next.run(request).await
 }
 
+/// API Guide, Login (and "Retrieve the Session ID"): the credentials in headers, 400 for an empty
+/// one, 401 for wrong ones, and the session id in `response.sessionId`. The error messages are the
+/// documented ones; their `appStatusCode`s are not documented and are ours.
 async fn login(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     let header = |name: &str| {
         headers
@@ -90,7 +101,7 @@ async fn login(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respons
         return answer(
             StatusCode::BAD_REQUEST,
             Some("ADC_AUTH_0001"),
-            Some("Username and password are required"),
+            Some("Username or password cannot be null or empty"),
             Value::Null,
         );
     }
@@ -102,7 +113,7 @@ async fn login(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respons
         return answer(
             StatusCode::UNAUTHORIZED,
             Some("ADC_AUTH_0002"),
-            Some("Invalid credentials"),
+            Some("Login failed. Invalid Credentials"),
             Value::Null,
         );
     }
@@ -111,18 +122,28 @@ async fn login(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Respons
         StatusCode::OK,
         None,
         None,
-        json!({"status": "SUCCESS", "sessionId": session, "availableApps": []}),
+        json!({
+            "status": "SUCCESS",
+            "appStatusCode": null,
+            "statusDescription": null,
+            "sessionId": session,
+            "availableLoginAttemptCount": 10
+        }),
     )
 }
 
-/// Groups whose name contains `filterValue` (ignoring case), a page at a time.
+/// API Guide, Search_User_Group: groups whose name contains `filterValue` (ignoring case), sorted
+/// by name, `maxSize` of them from the 1-based `startIndex`, under `response.data` with
+/// `totalRecords`, `obtainedRecords` and `obtainedRecordRange`; HTTP 404 "No matching records
+/// found." when nothing matches (the page gives that message but no body: the envelope is the
+/// one every documented answer has).
 async fn search_groups(State(shared): State<Arc<Shared>>, body: Option<Json<Value>>) -> Response {
     let payload = body.map(|Json(b)| b["payload"].clone()).unwrap_or_default();
     let filter = payload["filterValue"]
         .as_str()
         .unwrap_or_default()
         .to_lowercase();
-    let start = payload["startIndex"].as_u64().unwrap_or(0) as usize;
+    let start = payload["startIndex"].as_u64().unwrap_or(1).max(1) as usize;
     let size = payload["maxSize"].as_u64().unwrap_or(10) as usize;
     let world = shared.world();
     let matching: Vec<&String> = world
@@ -131,20 +152,37 @@ async fn search_groups(State(shared): State<Arc<Shared>>, body: Option<Json<Valu
         .iter()
         .filter(|g| g.to_lowercase().contains(&filter))
         .collect();
-    let objects: Vec<Value> = matching
+    let data: Vec<Value> = matching
         .iter()
-        .skip(start)
+        .skip(start - 1)
         .take(size)
-        .map(|name| json!({"name": name, "description": ""}))
+        .map(|name| json!({"name": name, "description": "", "state": "A", "_id": name}))
         .collect();
+    if data.is_empty() {
+        return answer(
+            StatusCode::NOT_FOUND,
+            None,
+            Some("No matching records found."),
+            Value::Null,
+        );
+    }
     answer(
         StatusCode::OK,
         None,
-        None,
-        json!({"objects": objects, "totalRecords": matching.len()}),
+        Some("Matching results found for the given input."),
+        json!({
+            "data": data,
+            "totalRecords": matching.len(),
+            "obtainedRecords": data.len(),
+            "obtainedRecordRange": {"start": start, "end": start + data.len() - 1}
+        }),
     )
 }
 
+/// appviewx.txt, "Share Dashboard to User Group": PUT with `name` in the query and
+/// `{"payload": {"readUserGroups": […], "readWriteUserGroups": […]}}` (the sample's plural arrays),
+/// answered `{"response": "Success", …}` or the documented `ADC_DASH_0045/0051/0048` codes.
+/// `ADC_DASH_0050` for a payload without either list is ours.
 async fn update(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,

@@ -1,5 +1,7 @@
 //! Vizzly, as vizzly.txt describes it: `auth: Api-Key …`, and one permissions endpoint where PUT
 //! grants and DELETE revokes. Like the real API it offers no way to read permissions back.
+//! Vizzly documents none of this route's answers: the bodies below (`{"success": true}`,
+//! `{"message": …}`) are ours, and dashshare reads no success body.
 
 use std::sync::Arc;
 
@@ -26,6 +28,11 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"message": message}))).into_response()
 }
 
+/// vizzly.txt (docs.vizzly.co/sharing): PUT and DELETE on `/api/v3/project/end-user/permissions`
+/// with `auth: Api-Key <project API key>` and `{"permissions": [{dashboard_id, scope,
+/// user_reference}]}`; `scope` is `read` or `read_write` as `@vizzly/dashboard` 0.4.16 types it
+/// (`RawDashboardPermission`). There a `user_reference` of `*` means every end user; this
+/// emulator stores it like any other reference, and dashshare never sends it.
 async fn permissions(
     State(shared): State<Arc<Shared>>,
     method: Method,
