@@ -1,4 +1,8 @@
 //! Pins every Sisense request dashshare makes (method, path, query, headers, body) and how many.
+//! Shares are read and written on `/api/shares/dashboard/{oid}?adminAccess=true` with
+//! `{"sharesTo": [...]}` and published with `adminAccess=true`, as Sisense's own SDK does
+//! (pysisense 2.3.3 `dashboard/shares.py`, `dashboard/core.py`), not through the PATCH of the
+//! vendor page sisense.txt (NOTES.md, Corrections).
 
 mod common;
 
@@ -41,9 +45,16 @@ fn users(names: &[&str]) -> Vec<Principal> {
         .collect()
 }
 
+/// The share read's answer: `sharesTo` and the owner as an object (pysisense
+/// `migration/dashboards.py` reads `owner._id`).
+fn shares_answer(shares: serde_json::Value) -> serde_json::Value {
+    json!({"sharesTo": shares, "owner": {"_id": "owner1", "userName": "owner@example.com"}})
+}
+
 async fn mount_read(server: &MockServer, body: serde_json::Value, times: u64) {
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
+        .and(query_param("adminAccess", "true"))
         .and(header("authorization", BEARER))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .expect(times)
@@ -53,11 +64,12 @@ async fn mount_read(server: &MockServer, body: serde_json::Value, times: u64) {
 }
 
 async fn mount_patch(server: &MockServer, shares: serde_json::Value, times: u64) {
-    Mock::given(method("PATCH"))
-        .and(path("/api/v1/dashboards/d1"))
+    Mock::given(method("POST"))
+        .and(path("/api/shares/dashboard/d1"))
+        .and(query_param("adminAccess", "true"))
         .and(header("authorization", BEARER))
         .and(header("content-type", "application/json"))
-        .and(body_json(json!({ "shares": shares })))
+        .and(body_json(json!({ "sharesTo": shares })))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"oid": "d1"})))
         .expect(times)
         .named("patch shares")
@@ -69,6 +81,7 @@ async fn mount_publish(server: &MockServer, times: u64) {
     Mock::given(method("POST"))
         .and(path("/api/v1/dashboards/d1/publish"))
         .and(query_param("force", "false"))
+        .and(query_param("adminAccess", "true"))
         .and(header("authorization", BEARER))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .expect(times)
@@ -84,6 +97,13 @@ async fn any_write_forbidden(server: &MockServer) {
             .respond_with(ResponseTemplate::new(500))
             .expect(0)
             .named(format!("no {verb}"))
+            .mount(server)
+            .await;
+        Mock::given(method(verb))
+            .and(path("/api/shares/dashboard/d1"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0)
+            .named(format!("no {verb} of shares"))
             .mount(server)
             .await;
     }
@@ -109,7 +129,7 @@ async fn grant_of_three_users_takes_seven_requests_and_keeps_every_share() {
     }
     mount_read(
         &server,
-        dashboard(json!([owner_share(), bob_share(), group_share()])),
+        shares_answer(json!([owner_share(), bob_share(), group_share()])),
         1,
     )
     .await;
@@ -140,7 +160,6 @@ async fn grant_of_three_users_takes_seven_requests_and_keeps_every_share() {
     .unwrap();
 
     assert!(report.written && report.published);
-    assert_eq!(report.dashboard.title.as_deref(), Some("Sales KPIs"));
     assert!(report.results.iter().all(|r| r.action == Action::Added));
     assert_eq!(server.received_requests().await.unwrap().len(), 7);
 }
@@ -150,7 +169,12 @@ async fn granting_what_is_there_writes_nothing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "bob@example.com", "bob1").await;
-    mount_read(&server, dashboard(json!([owner_share(), bob_share()])), 1).await;
+    mount_read(
+        &server,
+        shares_answer(json!([owner_share(), bob_share()])),
+        1,
+    )
+    .await;
     any_write_forbidden(&server).await;
 
     let report = change_shares(
@@ -172,7 +196,12 @@ async fn grant_lowers_edit_to_view_changing_only_the_rule() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "bob@example.com", "bob1").await;
-    mount_read(&server, dashboard(json!([owner_share(), bob_share()])), 1).await;
+    mount_read(
+        &server,
+        shares_answer(json!([owner_share(), bob_share()])),
+        1,
+    )
+    .await;
     mount_patch(
         &server,
         json!([owner_share(), {"shareId": "bob1", "type": "user", "rule": "view", "subscribe": true}]),
@@ -201,7 +230,7 @@ async fn unknown_user_is_named_and_nothing_is_read_or_written() {
     mount_email_user(&server, "a@example.com", "u1").await;
     mount_user(&server, "email", "ghost@example.com", json!([]), 1).await;
     mount_user(&server, "userName", "ghost@example.com", json!([]), 1).await;
-    mount_read(&server, dashboard(json!([])), 0).await;
+    mount_read(&server, shares_answer(json!([])), 0).await;
     any_write_forbidden(&server).await;
 
     let err = change_shares(
@@ -278,7 +307,7 @@ async fn revoke_removes_only_that_share_and_republishes() {
         .await;
     mount_read(
         &server,
-        dashboard(json!([owner_share(), bob_share(), group_share()])),
+        shares_answer(json!([owner_share(), bob_share(), group_share()])),
         1,
     )
     .await;
@@ -303,7 +332,7 @@ async fn revoking_a_share_that_is_not_there_is_absent_and_writes_nothing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "a@example.com", "u1").await;
-    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    mount_read(&server, shares_answer(json!([owner_share()])), 1).await;
     any_write_forbidden(&server).await;
     let report = change_shares(
         provider(&server).as_ref(),
@@ -319,7 +348,7 @@ async fn dry_run_reads_but_writes_nothing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "a@example.com", "u1").await;
-    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    mount_read(&server, shares_answer(json!([owner_share()])), 1).await;
     any_write_forbidden(&server).await;
     let mut dry = request("d1", users(&["a@example.com"]), Change::Grant(Access::View));
     dry.dry_run = true;
@@ -335,7 +364,7 @@ async fn no_publish_writes_without_publishing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "a@example.com", "u1").await;
-    mount_read(&server, dashboard(json!([])), 1).await;
+    mount_read(&server, shares_answer(json!([])), 1).await;
     mount_patch(
         &server,
         json!([{"shareId": "u1", "type": "user", "rule": "edit", "subscribe": false}]),
@@ -356,7 +385,8 @@ async fn a_title_resolves_to_its_one_dashboard() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards"))
+        .and(path("/api/v1/dashboards/admin"))
+        .and(query_param("dashboardType", "owner"))
         .and(query_param("name", "Sales KPIs"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([
             {"oid": "d1", "title": "Sales KPIs"},
@@ -377,7 +407,8 @@ async fn an_ambiguous_title_lists_the_candidates() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards"))
+        .and(path("/api/v1/dashboards/admin"))
+        .and(query_param("dashboardType", "owner"))
         .and(query_param("name", "Sales KPIs"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([
             {"oid": "d1", "title": "Sales KPIs"},
@@ -402,7 +433,7 @@ async fn a_missing_dashboard_is_bad_input() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/nope"))
+        .and(path("/api/shares/dashboard/nope"))
         .respond_with(
             ResponseTemplate::new(404)
                 .set_body_json(json!({"error": {"code": 1002, "message": "not found"}})),
@@ -425,14 +456,14 @@ async fn two_429s_with_retry_after_are_ridden_out() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
         .up_to_n_times(2)
         .expect(2)
         .with_priority(1)
         .mount(&server)
         .await;
-    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    mount_read(&server, shares_answer(json!([owner_share()])), 1).await;
     let started = std::time::Instant::now();
     let snapshot = provider(&server).read_shares(&by_id("d1")).await.unwrap();
     assert_eq!(snapshot.shares.len(), 1);
@@ -447,7 +478,7 @@ async fn busy_answers_past_the_retry_budget_fail_as_remote() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(ResponseTemplate::new(503))
         .expect(6)
         .mount(&server)
@@ -467,7 +498,7 @@ async fn an_expired_token_leads_to_one_new_login() {
     let server = MockServer::start().await;
     mount_login(&server, 2).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(
             ResponseTemplate::new(401)
                 .set_body_json(json!({"error": {"message": "token expired"}})),
@@ -477,7 +508,7 @@ async fn an_expired_token_leads_to_one_new_login() {
         .with_priority(1)
         .mount(&server)
         .await;
-    mount_read(&server, dashboard(json!([])), 1).await;
+    mount_read(&server, shares_answer(json!([])), 1).await;
     provider(&server).read_shares(&by_id("d1")).await.unwrap();
 }
 
@@ -503,7 +534,7 @@ async fn a_renewal_the_server_refuses_is_not_tried_again() {
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(ResponseTemplate::new(401))
         .expect(2)
         .mount(&server)
@@ -537,7 +568,7 @@ async fn a_refused_publish_says_the_shares_were_written_and_how_to_publish() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "a@example.com", "u1").await;
-    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    mount_read(&server, shares_answer(json!([owner_share()])), 1).await;
     mount_patch(
         &server,
         json!([owner_share(), {"shareId": "u1", "type": "user", "rule": "view", "subscribe": false}]),
@@ -550,7 +581,8 @@ async fn a_refused_publish_says_the_shares_were_written_and_how_to_publish() {
             ResponseTemplate::new(403)
                 .set_body_json(json!({"error": {"message": "only the owner can publish"}})),
         )
-        .expect(1)
+        // With adminAccess=true, then without: pysisense `dashboard/core.py` tries both.
+        .expect(2)
         .mount(&server)
         .await;
     let report = change_shares(
@@ -584,9 +616,11 @@ async fn a_dashboard_without_a_shares_list_is_never_written() {
     )
     .await
     .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
     assert!(
-        matches!(err, Error::Remote(_)) && err.to_string().contains("shares"),
-        "{err}"
+        text.contains("`sharesTo`") && text.contains("the keys oid, title"),
+        "{text}"
     );
 }
 
@@ -597,7 +631,7 @@ async fn the_owner_listed_with_a_rule_is_still_kept_and_cannot_be_revoked() {
     mount_email_user(&server, "owner@example.com", "owner1").await;
     mount_read(
         &server,
-        dashboard(json!([{"shareId": "owner1", "type": "user", "rule": "edit"}])),
+        shares_answer(json!([{"shareId": "owner1", "type": "user", "rule": "edit"}])),
         1,
     )
     .await;
@@ -616,10 +650,10 @@ async fn a_redirect_is_reported_not_followed() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(
             ResponseTemplate::new(301)
-                .insert_header("Location", "https://bi.example.com/api/v1/dashboards/d1"),
+                .insert_header("Location", "https://bi.example.com/api/shares/dashboard/d1"),
         )
         .expect(1)
         .mount(&server)
