@@ -164,6 +164,9 @@ async fn group(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Res
     }
 }
 
+/// A refused request: its status and message (sent as `error` makes them).
+type Refusal = (StatusCode, &'static str);
+
 /// The caller: only the world's admin account can log in.
 fn caller(world: &World) -> String {
     world
@@ -176,10 +179,10 @@ fn caller(world: &World) -> String {
 /// Whether the request asked for admin access; a version that validates its query strictly
 /// rejects the unknown parameter with 422 (pysisense `dashboard/shares.py`,
 /// `get_dashboard_shares_v1`). The caller is always an admin here, so `true` is honoured.
-fn admin_access(world: &World, query: &HashMap<String, String>) -> Result<bool, Response> {
+fn admin_access(world: &World, query: &HashMap<String, String>) -> Result<bool, Refusal> {
     match query.get("adminAccess") {
         None => Ok(false),
-        Some(_) if world.sisense.reject_admin_access => Err(error(
+        Some(_) if world.sisense.reject_admin_access => Err((
             StatusCode::UNPROCESSABLE_ENTITY,
             "Invalid query: adminAccess is not an allowed property",
         )),
@@ -193,11 +196,11 @@ fn usable<'w>(
     world: &'w mut World,
     id: &str,
     query: &HashMap<String, String>,
-) -> Result<&'w mut SisenseDashboard, Response> {
+) -> Result<&'w mut SisenseDashboard, Refusal> {
     let admin = admin_access(world, query)?;
     let me = caller(world);
     let Some(dashboard) = world.sisense.dashboards.iter_mut().find(|d| d.oid == id) else {
-        return Err(error(StatusCode::NOT_FOUND, "Dashboard not found"));
+        return Err((StatusCode::NOT_FOUND, "Dashboard not found"));
     };
     let shared_with_me = dashboard
         .shares
@@ -206,7 +209,7 @@ fn usable<'w>(
     if admin || dashboard.owner == me || shared_with_me {
         Ok(dashboard)
     } else {
-        Err(error(
+        Err((
             StatusCode::FORBIDDEN,
             "You do not have permission to access this dashboard",
         ))
@@ -276,7 +279,7 @@ async fn dashboard(
             Json(json!({"oid": d.oid, "title": d.title, "owner": d.owner, "shares": d.shares}))
                 .into_response()
         }
-        Err(refused) => refused,
+        Err((status, message)) => error(status, message),
     }
 }
 
@@ -290,7 +293,7 @@ async fn read_shares(
     let mut world = shared.world();
     let (owner, shares) = match usable(&mut world, &id, &query) {
         Ok(d) => (d.owner.clone(), d.shares.clone()),
-        Err(refused) => return refused,
+        Err((status, message)) => return error(status, message),
     };
     let owner = match world.sisense.users.iter().find(|u| u.id == owner) {
         Some(user) => json!({"_id": user.id, "userName": user.user_name, "email": user.email}),
@@ -336,8 +339,8 @@ fn replace_shares(
         return error(StatusCode::BAD_REQUEST, &format!("{key} must be a list"));
     };
     let mut world = shared.world();
-    if let Err(refused) = usable(&mut world, id, query) {
-        return refused;
+    if let Err((status, message)) = usable(&mut world, id, query) {
+        return error(status, message);
     }
     let mut seen = Vec::new();
     for share in &shares {
@@ -370,7 +373,7 @@ fn replace_shares(
             Json(json!({"oid": dashboard.oid, "title": dashboard.title, key: dashboard.shares}))
                 .into_response()
         }
-        Err(refused) => refused,
+        Err((status, message)) => error(status, message),
     }
 }
 
@@ -385,7 +388,7 @@ async fn publish(
     let mut world = shared.world();
     let admin = match admin_access(&world, &query) {
         Ok(admin) => admin,
-        Err(refused) => return refused,
+        Err((status, message)) => return error(status, message),
     };
     let me = caller(&world);
     match world.sisense.dashboards.iter().find(|d| d.oid == id) {

@@ -218,6 +218,18 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_with_the_rule_owner_is_the_owners_and_kept_as_read() {
+        // pysisense `utils.py` (`_return_ownership`) writes the owner with the rule `owner`.
+        let entries = vec![json!({"shareId": "o", "type": "user", "rule": "owner"})];
+        let set = share_set(&entries, None);
+        assert_eq!(
+            set.get(&ShareKey::new(PrincipalKind::User, "o")),
+            Some(Level::Owner)
+        );
+        assert_eq!(rebuild_shares(&entries, &set), entries);
+    }
+
+    #[test]
     fn duplicates_already_on_the_server_are_written_once() {
         let mut entries = existing();
         entries.push(json!({"shareId": "bob1", "type": "user", "rule": "edit"}));
