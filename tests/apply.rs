@@ -110,8 +110,8 @@ async fn a_file_lands_with_the_fewest_requests_and_a_rerun_writes_nothing() {
         1
     );
     assert_eq!(home.count(Vendor::Sisense, "GET /api/v1/users"), 3);
-    assert_eq!(home.count(Vendor::Sisense, "GET /api/v1/dashboards/"), 4);
-    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 4);
+    assert_eq!(home.count(Vendor::Sisense, SHARES_READ), 4);
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 4);
     assert_eq!(home.count(Vendor::Sisense, "POST /api/v1/dashboards/"), 4);
     assert_eq!(home.sandbox.requests(Vendor::Sisense).len(), 1 + 3 + 4 * 3);
     let world = home.world();
@@ -132,7 +132,7 @@ async fn a_file_lands_with_the_fewest_requests_and_a_rerun_writes_nothing() {
         .success()
         .stdout(predicate::str::contains("Nothing to change"));
     assert_eq!(
-        home.count(Vendor::Sisense, "PATCH"),
+        home.count(Vendor::Sisense, SHARES_WRITE),
         4,
         "a rerun writes nothing"
     );
@@ -167,7 +167,7 @@ async fn prune_removes_exactly_the_unlisted_shares_and_keeps_the_owner() {
             (MARKETING.into(), Some("view".into())),
         ]
     );
-    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 1);
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -188,7 +188,7 @@ async fn the_removal_guard_refuses_before_any_write() {
     .stderr(predicate::str::contains(
         "--prune would remove 2 shares, more than --max-removals 1",
     ));
-    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
     // The dry run shows the plan and warns.
     home.run(
         "sandbox-sisense",
@@ -197,7 +197,7 @@ async fn the_removal_guard_refuses_before_any_write() {
     .await
     .success()
     .stderr(predicate::str::contains("apply would refuse"));
-    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -222,7 +222,7 @@ async fn one_failing_dashboard_leaves_the_others_done_and_its_rows_can_be_fed_ba
         "{out}"
     );
     assert!(out.contains("zed@example.com"), "{out}");
-    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 2);
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 2);
     let world = home.world();
     assert!(shares_of(&world, &bulk(0)).contains(&(ALICE.into(), Some("view".into()))));
     assert!(shares_of(&world, &bulk(2)).contains(&(ALICE.into(), Some("view".into()))));
@@ -326,7 +326,11 @@ async fn diff_exit_code_is_4_on_drift_and_0_in_sync() {
         .await
         .code(4)
         .stdout(predicate::str::contains("1 to remove"));
-    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0, "diff never writes");
+    assert_eq!(
+        home.count(Vendor::Sisense, SHARES_WRITE),
+        0,
+        "diff never writes"
+    );
 
     home.run("sandbox-sisense", &["apply", file])
         .await
@@ -540,9 +544,12 @@ async fn a_rate_limited_server_slows_the_run_down_and_every_dashboard_lands() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_written_but_unpublished_dashboard_is_named_and_kept_out_of_the_failed_rows() {
     let home = bulk_home(2).await;
-    // Someone else owns b…01: the write is allowed, the publish is not.
-    home.sandbox
-        .edit_world(|world| world.sisense.dashboards.last_mut().unwrap().owner = BOB.into());
+    // Bob owns b…01 and it is shared with the admin, on a server that takes no adminAccess=true:
+    // the write is allowed, the publish (owner only, then) is not.
+    home.sandbox.edit_world(|world| {
+        world.sisense.reject_admin_access = true;
+        world.sisense.dashboards.last_mut().unwrap().owner = BOB.into();
+    });
     let file = write_file(
         &home,
         "shares.csv",
@@ -657,7 +664,7 @@ async fn one_dashboard_named_twice_with_different_access_is_refused_naming_both_
         .stdout(predicate::str::contains(
             "user:alice@example.com (line 2) and user:alice@example.com (line 3) are the same user",
         ));
-    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -48,19 +48,21 @@ async fn mount_dashboard(
     written: Option<Value>,
     reads: u64,
 ) {
+    // The routes and parameters of pysisense 2.3.3 `dashboard/shares.py` and `dashboard/core.py`.
     Mock::given(method("GET"))
-        .and(path(format!("/api/v1/dashboards/{id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "oid": id, "title": id, "owner": "owner1", "shares": shares,
-        })))
+        .and(path(format!("/api/shares/dashboard/{id}")))
+        .and(query_param("adminAccess", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(shares_answer(shares)))
         .expect(reads)
         .named(format!("read {id}"))
         .mount(server)
         .await;
     let times = u64::from(written.is_some());
-    let patch = Mock::given(method("PATCH")).and(path(format!("/api/v1/dashboards/{id}")));
+    let patch = Mock::given(method("POST"))
+        .and(path(format!("/api/shares/dashboard/{id}")))
+        .and(query_param("adminAccess", "true"));
     let patch = match written {
-        Some(shares) => patch.and(body_json(json!({ "shares": shares }))),
+        Some(shares) => patch.and(body_json(json!({ "sharesTo": shares }))),
         None => patch,
     };
     patch
@@ -72,6 +74,7 @@ async fn mount_dashboard(
     Mock::given(method("POST"))
         .and(path(format!("/api/v1/dashboards/{id}/publish")))
         .and(query_param("force", "false"))
+        .and(query_param("adminAccess", "true"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .expect(times)
         .named(format!("publish {id}"))
@@ -91,6 +94,11 @@ async fn alice_views_d1(server: &MockServer, prune: bool) -> execute::Report {
     execute::execute(&sites, &options(prune), None, &ProgressBar::hidden())
         .await
         .unwrap()
+}
+
+/// The share read's answer (pysisense `migration/dashboards.py` reads `sharesTo` and `owner._id`).
+fn shares_answer(shares: Value) -> Value {
+    json!({"sharesTo": shares, "owner": {"_id": "owner1", "userName": "owner@example.com"}})
 }
 
 fn viewer(id: &str) -> Value {
@@ -225,16 +233,16 @@ async fn a_failed_write_stops_only_its_own_dashboard() {
     )
     .await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "oid": "d2", "title": "d2", "owner": "owner1", "shares": [owner_share()],
-        })))
+        .and(path("/api/shares/dashboard/d2"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(shares_answer(json!([owner_share()]))),
+        )
         .expect(1)
         .mount(&server)
         .await;
     // A 400 is not retried, and the dashboard is not published.
-    Mock::given(method("PATCH"))
-        .and(path("/api/v1/dashboards/d2"))
+    Mock::given(method("POST"))
+        .and(path("/api/shares/dashboard/d2"))
         .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": {"message": "no"}})))
         .expect(1)
         .mount(&server)
@@ -273,26 +281,23 @@ async fn under_prune_a_dashboard_that_changed_since_it_was_read_is_left_alone() 
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "alice@example.com", "alice1").await;
-    let read = |shares: Value| {
-        ResponseTemplate::new(200).set_body_json(json!({
-            "oid": "d1", "title": "d1", "owner": "owner1", "shares": shares,
-        }))
-    };
+    let read = |shares: Value| ResponseTemplate::new(200).set_body_json(shares_answer(shares));
     // The first read plans; by the second, someone has shared it with bob.
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(read(json!([owner_share(), group_share()])))
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(read(json!([owner_share(), group_share(), bob_share()])))
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
+    Mock::given(method("POST"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(ResponseTemplate::new(200))
         .expect(0)
         .mount(&server)
@@ -310,15 +315,15 @@ async fn a_refused_publish_leaves_the_dashboard_written_and_says_so() {
     mount_login(&server, 1).await;
     mount_email_user(&server, "alice@example.com", "alice1").await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "oid": "d1", "title": "d1", "owner": "owner1", "shares": [owner_share()],
-        })))
+        .and(path("/api/shares/dashboard/d1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(shares_answer(json!([owner_share()]))),
+        )
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path("/api/v1/dashboards/d1"))
+    Mock::given(method("POST"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"oid": "d1"})))
         .expect(1)
         .mount(&server)
@@ -328,7 +333,8 @@ async fn a_refused_publish_leaves_the_dashboard_written_and_says_so() {
         .respond_with(
             ResponseTemplate::new(403).set_body_json(json!({"error": {"message": "owner only"}})),
         )
-        .expect(1)
+        // With adminAccess=true, then without (pysisense falls back on 403).
+        .expect(2)
         .mount(&server)
         .await;
     let report = alice_views_d1(&server, false).await;

@@ -75,7 +75,7 @@ impl Subject for Sisense {
         world.sisense.dashboards[0].shares.len()
     }
     fn writes(&self) -> &'static [&'static str] {
-        &["PATCH"]
+        &[SHARES_WRITE]
     }
     fn prepare(&self, home: &SandboxHome) {
         home.sandbox.edit_world(|world| {

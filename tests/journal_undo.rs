@@ -248,5 +248,5 @@ async fn a_grant_with_a_journal_it_cannot_write_changes_nothing() {
     .code(2)
     .stderr(predicate::str::contains("cannot write the journal"));
     assert_eq!(sisense_shares(&home), before);
-    assert_eq!(home.count(Vendor::Sisense, "PATCH"), 0);
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
 }

@@ -472,12 +472,13 @@ fn the_sandbox_command_keeps_its_state_across_restarts() {
     };
     run_until_stopped(&state, "-INT");
     let saved: World = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-    assert_eq!(saved.sisense.dashboards.len(), 3 + 3);
+    let seeded = World::seeded().sisense.dashboards.len();
+    assert_eq!(saved.sisense.dashboards.len(), seeded + 3);
     // The second start loads the state instead of seeding (and adding bulk dashboards) again.
     std::fs::remove_file(&config).unwrap();
     run_until_stopped(&state, "-TERM");
     let again: World = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
-    assert_eq!(again.sisense.dashboards.len(), 6);
+    assert_eq!(again.sisense.dashboards.len(), seeded + 3);
     assert!(
         std::fs::read_to_string(&config)
             .unwrap()
@@ -529,4 +530,158 @@ async fn appviewx_calls_without_gwsource_are_refused() {
         let body: Value = answer.json().await.unwrap();
         assert_eq!(body["appStatusCode"], "ADC_GW_0001", "{path}");
     }
+}
+
+/// Regional Margins: owned by alice, shared with bob and a group, not with the admin.
+const SISENSE_NOT_OWNED: &str = "5e1d00000000000000000a01";
+
+fn sisense_shares_of(world: &World, oid: &str) -> Vec<Value> {
+    world
+        .sisense
+        .dashboards
+        .iter()
+        .find(|d| d.oid == oid)
+        .map(|d| d.shares.clone())
+        .unwrap_or_default()
+}
+
+/// NOTES.md Corrections: the bulk-share admin rarely owns the dashboard. The emulator refuses a
+/// plain read of it, and dashshare's grant (found by title in the admin listing) reads, writes
+/// and publishes it with adminAccess=true, keeping the owner's entry and every other share.
+#[tokio::test(flavor = "multi_thread")]
+async fn sisense_an_admin_grant_to_another_owners_dashboard_keeps_every_share_and_publishes() {
+    let run = SandboxHome::with(SandboxOptions::default()).await;
+    let url = run.sandbox.url(dashshare::vendor::Vendor::Sisense);
+    let client = reqwest::Client::new();
+    let token = sisense_token(&client, &url, &run.sandbox.world()).await;
+    let plain = client
+        .get(format!("{url}/api/shares/dashboard/{SISENSE_NOT_OWNED}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 403, "the emulator must refuse a plain read");
+
+    let before = sisense_shares_of(&run.world(), SISENSE_NOT_OWNED);
+    run.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            "name:Regional Margins",
+            "--user",
+            "erin@example.com",
+        ],
+    )
+    .await
+    .success();
+    let after = sisense_shares_of(&run.world(), SISENSE_NOT_OWNED);
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "existing shares changed"
+    );
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(after[before.len()]["shareId"], "5f0000000000000000000006");
+    assert_eq!(
+        after[0]["shareId"], "5f0000000000000000000002",
+        "the owner's entry"
+    );
+    assert_eq!(run.world().sisense.published[SISENSE_NOT_OWNED], 1);
+    let sent = run.sandbox.requests(dashshare::vendor::Vendor::Sisense);
+    for route in [
+        format!("GET /api/shares/dashboard/{SISENSE_NOT_OWNED}?adminAccess=true"),
+        format!("POST /api/shares/dashboard/{SISENSE_NOT_OWNED}?adminAccess=true"),
+        format!("POST /api/v1/dashboards/{SISENSE_NOT_OWNED}/publish?force=false&adminAccess=true"),
+    ] {
+        assert_eq!(
+            sent.iter().filter(|r| **r == route).count(),
+            1,
+            "{route}: {sent:#?}"
+        );
+    }
+}
+
+/// NOTES.md Corrections: a login adds a token and cancels none. Two runs of one account at once
+/// both work, each with its own single login, and neither token is cancelled by the other.
+#[tokio::test(flavor = "multi_thread")]
+async fn sisense_two_runs_of_one_account_at_once_both_work() {
+    let run = SandboxHome::with(SandboxOptions {
+        latency: Duration::from_millis(30),
+        ..SandboxOptions::default()
+    })
+    .await;
+    let (one, two) = tokio::join!(
+        run.run(
+            "sandbox-sisense",
+            &["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"],
+        ),
+        run.run(
+            "sandbox-sisense",
+            &["grant", SISENSE_NOT_OWNED, "--user", "carol+bi@example.com"],
+        ),
+    );
+    one.success();
+    two.success();
+    assert_eq!(
+        run.count(
+            dashshare::vendor::Vendor::Sisense,
+            "POST /api/v1/authentication/login"
+        ),
+        2,
+        "one login per run, none renewed"
+    );
+
+    let url = run.sandbox.url(dashshare::vendor::Vendor::Sisense);
+    let client = reqwest::Client::new();
+    let first = sisense_token(&client, &url, &run.world()).await;
+    let second = sisense_token(&client, &url, &run.world()).await;
+    for token in [&first, &second] {
+        let answer = client
+            .get(format!("{url}/api/v1/users"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "a later login cancelled a token");
+    }
+}
+
+/// A server that rejects the adminAccess parameter (422): dashshare goes on without it, on
+/// dashboards the admin owns, and pays one extra request per route for the run, not per
+/// dashboard.
+#[tokio::test(flavor = "multi_thread")]
+async fn sisense_a_rejected_admin_access_parameter_falls_back_once_per_run() {
+    let run = SandboxHome::with(SandboxOptions::default()).await;
+    run.sandbox
+        .edit_world(|world| world.sisense.reject_admin_access = true);
+    let file = run.home.path().join("shares.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "dashboard,principal,access\n{SISENSE_DASHBOARD},user:alice@example.com,view\n\
+             5dc5c237832aeb53441186bb,user:alice@example.com,view\n"
+        ),
+    )
+    .unwrap();
+    run.run(
+        "sandbox-sisense",
+        &["apply", file.to_str().unwrap(), "--concurrency", "1"],
+    )
+    .await
+    .success();
+    let world = run.world();
+    for oid in [SISENSE_DASHBOARD, "5dc5c237832aeb53441186bb"] {
+        assert!(
+            sisense_shares_of(&world, oid)
+                .iter()
+                .any(|s| s["shareId"] == "5f0000000000000000000002"),
+            "{oid}"
+        );
+        assert_eq!(world.sisense.published[oid], 1, "{oid}");
+    }
+    let sent = run.sandbox.requests(dashshare::vendor::Vendor::Sisense);
+    let with_parameter: Vec<&String> = sent.iter().filter(|r| r.contains("adminAccess")).collect();
+    assert_eq!(with_parameter.len(), 2, "{sent:#?}");
+    assert!(with_parameter[0].starts_with("GET /api/shares/dashboard/"));
+    assert!(with_parameter[1].contains("/publish?"));
 }

@@ -1,14 +1,20 @@
 //! Pins every Sisense request dashshare makes (method, path, query, headers, body) and how many.
+//! Shares are read and written on `/api/shares/dashboard/{oid}?adminAccess=true` with
+//! `{"sharesTo": [...]}` and published with `adminAccess=true`, as Sisense's own SDK does
+//! (pysisense 2.3.3 `dashboard/shares.py`, `dashboard/core.py`), not through the PATCH of the
+//! vendor page sisense.txt (NOTES.md, Corrections).
 
 mod common;
 
 use common::*;
 use dashshare::error::Error;
 use dashshare::flow::{ShareRequest, change_shares};
-use dashshare::model::{Access, Action, Change, Mode, Principal};
+use dashshare::model::{Access, Action, Change, Level, Mode, Principal, PrincipalKind, ShareKey};
 use dashshare::providers::{self, Dashboard, ShareProvider};
 use serde_json::json;
-use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{
+    body_json, body_string, header, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn provider(server: &MockServer) -> Box<dyn ShareProvider> {
@@ -41,9 +47,16 @@ fn users(names: &[&str]) -> Vec<Principal> {
         .collect()
 }
 
+/// The share read's answer: `sharesTo` and the owner as an object (pysisense
+/// `migration/dashboards.py` reads `owner._id`).
+fn shares_answer(shares: serde_json::Value) -> serde_json::Value {
+    json!({"sharesTo": shares, "owner": {"_id": "owner1", "userName": "owner@example.com"}})
+}
+
 async fn mount_read(server: &MockServer, body: serde_json::Value, times: u64) {
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
+        .and(query_param("adminAccess", "true"))
         .and(header("authorization", BEARER))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .expect(times)
@@ -53,11 +66,12 @@ async fn mount_read(server: &MockServer, body: serde_json::Value, times: u64) {
 }
 
 async fn mount_patch(server: &MockServer, shares: serde_json::Value, times: u64) {
-    Mock::given(method("PATCH"))
-        .and(path("/api/v1/dashboards/d1"))
+    Mock::given(method("POST"))
+        .and(path("/api/shares/dashboard/d1"))
+        .and(query_param("adminAccess", "true"))
         .and(header("authorization", BEARER))
         .and(header("content-type", "application/json"))
-        .and(body_json(json!({ "shares": shares })))
+        .and(body_json(json!({ "sharesTo": shares })))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"oid": "d1"})))
         .expect(times)
         .named("patch shares")
@@ -69,6 +83,7 @@ async fn mount_publish(server: &MockServer, times: u64) {
     Mock::given(method("POST"))
         .and(path("/api/v1/dashboards/d1/publish"))
         .and(query_param("force", "false"))
+        .and(query_param("adminAccess", "true"))
         .and(header("authorization", BEARER))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .expect(times)
@@ -84,6 +99,13 @@ async fn any_write_forbidden(server: &MockServer) {
             .respond_with(ResponseTemplate::new(500))
             .expect(0)
             .named(format!("no {verb}"))
+            .mount(server)
+            .await;
+        Mock::given(method(verb))
+            .and(path("/api/shares/dashboard/d1"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0)
+            .named(format!("no {verb} of shares"))
             .mount(server)
             .await;
     }
@@ -109,7 +131,7 @@ async fn grant_of_three_users_takes_seven_requests_and_keeps_every_share() {
     }
     mount_read(
         &server,
-        dashboard(json!([owner_share(), bob_share(), group_share()])),
+        shares_answer(json!([owner_share(), bob_share(), group_share()])),
         1,
     )
     .await;
@@ -140,7 +162,6 @@ async fn grant_of_three_users_takes_seven_requests_and_keeps_every_share() {
     .unwrap();
 
     assert!(report.written && report.published);
-    assert_eq!(report.dashboard.title.as_deref(), Some("Sales KPIs"));
     assert!(report.results.iter().all(|r| r.action == Action::Added));
     assert_eq!(server.received_requests().await.unwrap().len(), 7);
 }
@@ -150,7 +171,12 @@ async fn granting_what_is_there_writes_nothing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "bob@example.com", "bob1").await;
-    mount_read(&server, dashboard(json!([owner_share(), bob_share()])), 1).await;
+    mount_read(
+        &server,
+        shares_answer(json!([owner_share(), bob_share()])),
+        1,
+    )
+    .await;
     any_write_forbidden(&server).await;
 
     let report = change_shares(
@@ -172,7 +198,12 @@ async fn grant_lowers_edit_to_view_changing_only_the_rule() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "bob@example.com", "bob1").await;
-    mount_read(&server, dashboard(json!([owner_share(), bob_share()])), 1).await;
+    mount_read(
+        &server,
+        shares_answer(json!([owner_share(), bob_share()])),
+        1,
+    )
+    .await;
     mount_patch(
         &server,
         json!([owner_share(), {"shareId": "bob1", "type": "user", "rule": "view", "subscribe": true}]),
@@ -201,7 +232,7 @@ async fn unknown_user_is_named_and_nothing_is_read_or_written() {
     mount_email_user(&server, "a@example.com", "u1").await;
     mount_user(&server, "email", "ghost@example.com", json!([]), 1).await;
     mount_user(&server, "userName", "ghost@example.com", json!([]), 1).await;
-    mount_read(&server, dashboard(json!([])), 0).await;
+    mount_read(&server, shares_answer(json!([])), 0).await;
     any_write_forbidden(&server).await;
 
     let err = change_shares(
@@ -278,7 +309,7 @@ async fn revoke_removes_only_that_share_and_republishes() {
         .await;
     mount_read(
         &server,
-        dashboard(json!([owner_share(), bob_share(), group_share()])),
+        shares_answer(json!([owner_share(), bob_share(), group_share()])),
         1,
     )
     .await;
@@ -303,7 +334,7 @@ async fn revoking_a_share_that_is_not_there_is_absent_and_writes_nothing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "a@example.com", "u1").await;
-    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    mount_read(&server, shares_answer(json!([owner_share()])), 1).await;
     any_write_forbidden(&server).await;
     let report = change_shares(
         provider(&server).as_ref(),
@@ -319,7 +350,7 @@ async fn dry_run_reads_but_writes_nothing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "a@example.com", "u1").await;
-    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    mount_read(&server, shares_answer(json!([owner_share()])), 1).await;
     any_write_forbidden(&server).await;
     let mut dry = request("d1", users(&["a@example.com"]), Change::Grant(Access::View));
     dry.dry_run = true;
@@ -335,7 +366,7 @@ async fn no_publish_writes_without_publishing() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "a@example.com", "u1").await;
-    mount_read(&server, dashboard(json!([])), 1).await;
+    mount_read(&server, shares_answer(json!([])), 1).await;
     mount_patch(
         &server,
         json!([{"shareId": "u1", "type": "user", "rule": "edit", "subscribe": false}]),
@@ -356,7 +387,8 @@ async fn a_title_resolves_to_its_one_dashboard() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards"))
+        .and(path("/api/v1/dashboards/admin"))
+        .and(query_param("dashboardType", "owner"))
         .and(query_param("name", "Sales KPIs"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([
             {"oid": "d1", "title": "Sales KPIs"},
@@ -377,7 +409,8 @@ async fn an_ambiguous_title_lists_the_candidates() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards"))
+        .and(path("/api/v1/dashboards/admin"))
+        .and(query_param("dashboardType", "owner"))
         .and(query_param("name", "Sales KPIs"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([
             {"oid": "d1", "title": "Sales KPIs"},
@@ -402,7 +435,7 @@ async fn a_missing_dashboard_is_bad_input() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/nope"))
+        .and(path("/api/shares/dashboard/nope"))
         .respond_with(
             ResponseTemplate::new(404)
                 .set_body_json(json!({"error": {"code": 1002, "message": "not found"}})),
@@ -425,14 +458,14 @@ async fn two_429s_with_retry_after_are_ridden_out() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
         .up_to_n_times(2)
         .expect(2)
         .with_priority(1)
         .mount(&server)
         .await;
-    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    mount_read(&server, shares_answer(json!([owner_share()])), 1).await;
     let started = std::time::Instant::now();
     let snapshot = provider(&server).read_shares(&by_id("d1")).await.unwrap();
     assert_eq!(snapshot.shares.len(), 1);
@@ -447,7 +480,7 @@ async fn busy_answers_past_the_retry_budget_fail_as_remote() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(ResponseTemplate::new(503))
         .expect(6)
         .mount(&server)
@@ -467,7 +500,7 @@ async fn an_expired_token_leads_to_one_new_login() {
     let server = MockServer::start().await;
     mount_login(&server, 2).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(
             ResponseTemplate::new(401)
                 .set_body_json(json!({"error": {"message": "token expired"}})),
@@ -477,7 +510,7 @@ async fn an_expired_token_leads_to_one_new_login() {
         .with_priority(1)
         .mount(&server)
         .await;
-    mount_read(&server, dashboard(json!([])), 1).await;
+    mount_read(&server, shares_answer(json!([])), 1).await;
     provider(&server).read_shares(&by_id("d1")).await.unwrap();
 }
 
@@ -503,7 +536,7 @@ async fn a_renewal_the_server_refuses_is_not_tried_again() {
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(ResponseTemplate::new(401))
         .expect(2)
         .mount(&server)
@@ -537,7 +570,7 @@ async fn a_refused_publish_says_the_shares_were_written_and_how_to_publish() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     mount_email_user(&server, "a@example.com", "u1").await;
-    mount_read(&server, dashboard(json!([owner_share()])), 1).await;
+    mount_read(&server, shares_answer(json!([owner_share()])), 1).await;
     mount_patch(
         &server,
         json!([owner_share(), {"shareId": "u1", "type": "user", "rule": "view", "subscribe": false}]),
@@ -550,7 +583,8 @@ async fn a_refused_publish_says_the_shares_were_written_and_how_to_publish() {
             ResponseTemplate::new(403)
                 .set_body_json(json!({"error": {"message": "only the owner can publish"}})),
         )
-        .expect(1)
+        // With adminAccess=true, then without: pysisense `dashboard/core.py` tries both.
+        .expect(2)
         .mount(&server)
         .await;
     let report = change_shares(
@@ -584,9 +618,11 @@ async fn a_dashboard_without_a_shares_list_is_never_written() {
     )
     .await
     .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
     assert!(
-        matches!(err, Error::Remote(_)) && err.to_string().contains("shares"),
-        "{err}"
+        text.contains("`sharesTo`") && text.contains("the keys oid, title"),
+        "{text}"
     );
 }
 
@@ -597,7 +633,7 @@ async fn the_owner_listed_with_a_rule_is_still_kept_and_cannot_be_revoked() {
     mount_email_user(&server, "owner@example.com", "owner1").await;
     mount_read(
         &server,
-        dashboard(json!([{"shareId": "owner1", "type": "user", "rule": "edit"}])),
+        shares_answer(json!([{"shareId": "owner1", "type": "user", "rule": "edit"}])),
         1,
     )
     .await;
@@ -616,10 +652,10 @@ async fn a_redirect_is_reported_not_followed() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/dashboards/d1"))
+        .and(path("/api/shares/dashboard/d1"))
         .respond_with(
             ResponseTemplate::new(301)
-                .insert_header("Location", "https://bi.example.com/api/v1/dashboards/d1"),
+                .insert_header("Location", "https://bi.example.com/api/shares/dashboard/d1"),
         )
         .expect(1)
         .mount(&server)
@@ -695,4 +731,595 @@ async fn dashboards_are_filtered_by_title() {
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].id, "d1");
+}
+
+// ---- Answers from Sisense's own SDK and docs (tests/fixtures/sisense), one test per Sisense
+// ---- bullet of NOTES.md "Corrections" and per fixture.
+
+use wiremock::matchers::query_param_contains;
+
+const ALICE: &str = "5f0000000000000000000002";
+const OWNER: &str = "5f0000000000000000000009";
+
+/// The login, answered with the documented login answer (its token is TOKEN).
+async fn mount_fixture_login(server: &MockServer, times: u64) {
+    Mock::given(method("POST"))
+        .and(path("/api/v1/authentication/login"))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string(LOGIN_BODY))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("sisense", "login.json")))
+        .expect(times)
+        .named("login")
+        .mount(server)
+        .await;
+}
+
+async fn mount_alice(server: &MockServer, times: u64) {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("email", "alice@example.com"))
+        .and(header("authorization", BEARER))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture_json("sisense", "users.json")),
+        )
+        .expect(times)
+        .named("users?email=alice")
+        .mount(server)
+        .await;
+}
+
+/// `METHOD path` with (`admin`) or without `adminAccess=true`, answered `status` + `body`.
+async fn mount_route(
+    server: &MockServer,
+    verb: &str,
+    route: &str,
+    admin: bool,
+    status: u16,
+    body: serde_json::Value,
+    times: u64,
+) {
+    let mock = Mock::given(method(verb)).and(path(route));
+    let mock = if admin {
+        mock.and(query_param("adminAccess", "true"))
+    } else {
+        mock.and(query_param_is_missing("adminAccess"))
+    };
+    mock.and(header("authorization", BEARER))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .expect(times)
+        .named(format!("{verb} {route} admin={admin} -> {status}"))
+        .mount(server)
+        .await;
+}
+
+fn alice_view() -> serde_json::Value {
+    json!({"shareId": ALICE, "type": "user", "rule": "view", "subscribe": false})
+}
+
+/// Corrections, "Sisense, admins and dashboards they do not own": the admin reads, writes and
+/// publishes another owner's dashboard with adminAccess=true, on the SDK's share route, writing
+/// every entry back as read (the owner's, without a rule, and its extra keys included).
+#[tokio::test]
+async fn an_admin_shares_another_owners_dashboard_through_the_sdk_routes_with_admin_access() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    mount_alice(&server, 1).await;
+    let read = fixture_json("sisense", "shares.json");
+    let mut written = read["sharesTo"].as_array().unwrap().clone();
+    written.push(alice_view());
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d1",
+        true,
+        200,
+        read.clone(),
+        1,
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/api/shares/dashboard/d1"))
+        .and(query_param("adminAccess", "true"))
+        .and(header("authorization", BEARER))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({ "sharesTo": written })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .named("write sharesTo")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d1/publish"))
+        .and(query_param("force", "false"))
+        .and(query_param("adminAccess", "true"))
+        .and(header("authorization", BEARER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .named("publish")
+        .mount(&server)
+        .await;
+
+    let provider = provider(&server);
+    let report = change_shares(
+        provider.as_ref(),
+        &request(
+            "d1",
+            users(&["alice@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(report.written && report.published);
+    assert_eq!(report.results[0].action, Action::Added);
+    assert_eq!(server.received_requests().await.unwrap().len(), 5);
+}
+
+/// The same fixture read: the owner is the owner (not revocable), the other entries are shares,
+/// and the names the entries carry are kept for `list`.
+#[tokio::test]
+async fn the_share_read_fixture_is_understood() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    let read = fixture_json("sisense", "shares.json");
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d1",
+        true,
+        200,
+        read,
+        1,
+    )
+    .await;
+    let snapshot = provider(&server).read_shares(&by_id("d1")).await.unwrap();
+    let user = |id: &str| ShareKey::new(PrincipalKind::User, id);
+    let marketing = ShareKey::new(PrincipalKind::Group, "6a0000000000000000000001");
+    assert_eq!(snapshot.shares.get(&user(OWNER)), Some(Level::Owner));
+    assert_eq!(
+        snapshot.shares.get(&user("5f0000000000000000000003")),
+        Some(Level::Access(Access::Edit))
+    );
+    assert_eq!(
+        snapshot.shares.get(&marketing),
+        Some(Level::Access(Access::View))
+    );
+    assert_eq!(snapshot.names[&marketing], "Marketing");
+    assert_eq!(snapshot.names[&user("5f0000000000000000000003")], "bob");
+}
+
+/// A version that rejects the unknown parameter (422, pysisense `get_dashboard_shares_v1`) costs
+/// one extra request per route for the whole run: the second dashboard goes straight without it.
+#[tokio::test]
+async fn a_rejected_admin_access_parameter_falls_back_once_per_run_not_per_dashboard() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    mount_alice(&server, 2).await;
+    let read = fixture_json("sisense", "shares.json");
+    let rejected = fixture_json("sisense", "error_validation.json");
+    let mut written = read["sharesTo"].as_array().unwrap().clone();
+    written.push(alice_view());
+    for (d, first) in [("d1", true), ("d2", false)] {
+        let shares = format!("/api/shares/dashboard/{d}");
+        let publish = format!("/api/v1/dashboards/{d}/publish");
+        let once = u64::from(first);
+        mount_route(&server, "GET", &shares, true, 422, rejected.clone(), once).await;
+        mount_route(&server, "GET", &shares, false, 200, read.clone(), 1).await;
+        mount_route(&server, "POST", &shares, true, 500, json!({}), 0).await;
+        mount_route(&server, "POST", &shares, false, 200, json!({}), 1).await;
+        mount_route(&server, "POST", &publish, true, 422, rejected.clone(), once).await;
+        mount_route(&server, "POST", &publish, false, 200, json!({}), 1).await;
+    }
+    let provider = provider(&server);
+    for d in ["d1", "d2"] {
+        let report = change_shares(
+            provider.as_ref(),
+            &request(
+                d,
+                users(&["alice@example.com"]),
+                Change::Grant(Access::View),
+            ),
+        )
+        .await
+        .unwrap();
+        assert!(report.written && report.published, "{d}");
+    }
+    // login + 2 look-ups + d1: 2 reads, 1 write, 2 publishes + d2: 1 read, 1 write, 1 publish
+    assert_eq!(server.received_requests().await.unwrap().len(), 11);
+}
+
+/// A 403 to adminAccess=true that the plain request gets past (an account that is not an admin,
+/// on its own dashboard) is remembered too; a 403 both ways is not (the dashboard was refused, not
+/// the parameter), so the next dashboard still asks with adminAccess=true.
+#[tokio::test]
+async fn a_403_is_remembered_only_when_the_plain_request_gets_past_it() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    let read = fixture_json("sisense", "shares.json");
+    let refused = fixture_json("sisense", "error.json");
+    // d0: refused both ways; d1: refused with the parameter only; d2: straight without it.
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d0",
+        true,
+        403,
+        refused.clone(),
+        1,
+    )
+    .await;
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d0",
+        false,
+        403,
+        refused.clone(),
+        1,
+    )
+    .await;
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d1",
+        true,
+        403,
+        refused.clone(),
+        1,
+    )
+    .await;
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d1",
+        false,
+        200,
+        read.clone(),
+        1,
+    )
+    .await;
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d2",
+        true,
+        200,
+        read.clone(),
+        0,
+    )
+    .await;
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d2",
+        false,
+        200,
+        read,
+        1,
+    )
+    .await;
+    let provider = provider(&server);
+    let err = provider.read_shares(&by_id("d0")).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Remote(_)) && err.to_string().contains("403"),
+        "{err}"
+    );
+    provider.read_shares(&by_id("d1")).await.unwrap();
+    provider.read_shares(&by_id("d2")).await.unwrap();
+}
+
+/// The error fixture (pysisense's own example of Sisense's error body) reaches the user. A 401
+/// to adminAccess=true is first taken for an expired token (one new login), then for a refused
+/// parameter (one plain request), and then reported as the authentication failure it is.
+#[tokio::test]
+async fn the_error_body_fixture_is_shown_and_a_401_costs_one_login_and_one_plain_request() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 2).await;
+    let invalid = fixture_json("sisense", "error.json");
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d1",
+        true,
+        401,
+        invalid.clone(),
+        2,
+    )
+    .await;
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d1",
+        false,
+        401,
+        invalid,
+        1,
+    )
+    .await;
+    let err = provider(&server)
+        .read_shares(&by_id("d1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert!(err.to_string().contains("Invalid token."), "{err}");
+}
+
+/// A validation failure names its sub-error (pysisense `_extract_error_message` reads
+/// `error.subErrors[].message`); a 400 is no refusal of the parameter, so nothing is resent.
+#[tokio::test]
+async fn a_validation_error_names_its_sub_error_and_is_not_resent() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    mount_alice(&server, 1).await;
+    let read = fixture_json("sisense", "shares.json");
+    let invalid = fixture_json("sisense", "error_validation.json");
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d1",
+        true,
+        200,
+        read,
+        1,
+    )
+    .await;
+    mount_route(
+        &server,
+        "POST",
+        "/api/shares/dashboard/d1",
+        true,
+        400,
+        invalid,
+        1,
+    )
+    .await;
+    mount_route(
+        &server,
+        "POST",
+        "/api/shares/dashboard/d1",
+        false,
+        200,
+        json!({}),
+        0,
+    )
+    .await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "d1",
+            users(&["alice@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Invalid query: must NOT have additional properties: adminAccess"),
+        "{err}"
+    );
+}
+
+/// A share entry without `shareId` (pysisense reads it on every entry) is not understood: the
+/// command fails with exit 1 and writes nothing.
+#[tokio::test]
+async fn a_share_entry_without_a_share_id_is_not_understood_and_nothing_is_written() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    mount_alice(&server, 1).await;
+    let mut read = fixture_json("sisense", "shares.json");
+    read["sharesTo"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("shareId");
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d1",
+        true,
+        200,
+        read,
+        1,
+    )
+    .await;
+    any_write_forbidden(&server).await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "d1",
+            users(&["alice@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(err.to_string().contains("sharesTo[].shareId"), "{err}");
+}
+
+/// `name:` looks in the admin listing (pysisense `get_dashboard_by_name`), which finds dashboards
+/// the admin does not own.
+#[tokio::test]
+async fn a_title_is_found_in_the_admin_listing_fixture() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .and(query_param("dashboardType", "owner"))
+        .and(query_param("name", "Regional Margins"))
+        .and(header("authorization", BEARER))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture_json("sisense", "admin_dashboards.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dashboard = provider(&server)
+        .resolve_dashboard("name:Regional Margins")
+        .await
+        .unwrap();
+    assert_eq!(dashboard.id, "5e1d00000000000000000a01");
+}
+
+/// An account that is not an admin is refused the admin listing: `name:` then looks in its own
+/// listing, and remembers that for the rest of the run.
+#[tokio::test]
+async fn a_refused_admin_listing_falls_back_to_the_callers_listing_once() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(fixture_json("sisense", "error.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    for (title, id) in [("Mine", "d1"), ("Also mine", "d2")] {
+        Mock::given(method("GET"))
+            .and(path("/api/v1/dashboards"))
+            .and(query_param("name", title))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!([{"oid": id, "title": title}])),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let provider = provider(&server);
+    assert_eq!(
+        provider.resolve_dashboard("name:Mine").await.unwrap().id,
+        "d1"
+    );
+    assert_eq!(
+        provider
+            .resolve_dashboard("name:Also mine")
+            .await
+            .unwrap()
+            .id,
+        "d2"
+    );
+}
+
+/// `dashboards --all`: the admin listing (pysisense `get_all_dashboards`, fields as
+/// `migration/dashboards.py` trims them), owners included.
+#[tokio::test]
+async fn dashboards_all_reads_the_admin_listing() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .and(query_param("dashboardType", "owner"))
+        .and(query_param_contains("fields", "oid,title"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture_json("sisense", "admin_dashboards.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let found = provider(&server).dashboards(None, true).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].title, "Regional Margins");
+    assert_eq!(found[0].owner.as_deref(), Some(OWNER));
+}
+
+/// A listing row without an id key dashshare knows is not understood, never "no such dashboard".
+#[tokio::test]
+async fn a_listing_row_without_a_known_id_is_not_understood() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!([{"dashboardRef": "5e1d00000000000000000a01", "title": "Regional Margins"}]),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .resolve_dashboard("name:Regional Margins")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(err.to_string().contains("`oid`"), "{err}");
+}
+
+/// The users and groups fixtures resolve to their `_id`; rows none of which has an id key
+/// dashshare knows are not understood (exit 1), never "no such user" (exit 2).
+#[tokio::test]
+async fn user_and_group_fixtures_resolve_and_rows_without_ids_are_not_understood() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    mount_alice(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Sales Team EMEA"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture_json("sisense", "groups.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("email", "bob@example.com"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"userRef": "u2", "email": "bob@example.com"}])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let alice = provider
+        .resolve_principal(&Principal::User("alice@example.com".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alice.key.id, ALICE);
+    let group = provider
+        .resolve_principal(&Principal::Group("Sales Team EMEA".into()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(group.key.id, "6a0000000000000000000002");
+    let err = provider
+        .resolve_principal(&Principal::User("bob@example.com".into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(err.to_string().contains("`_id`"), "{err}");
+}
+
+/// Corrections, "Sisense logins do not cancel other tokens": two runs of one account each log in
+/// once and keep using their own token; neither logs in again because the other did.
+#[tokio::test]
+async fn two_runs_of_one_account_each_log_in_once_and_keep_their_tokens() {
+    let server = MockServer::start().await;
+    for token in ["tok-RUN-ONE", "tok-RUN-TWO"] {
+        Mock::given(method("POST"))
+            .and(path("/api/v1/authentication/login"))
+            .and(body_string(LOGIN_BODY))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": token})))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/shares/dashboard/d1"))
+            .and(header("authorization", format!("Bearer {token}").as_str()))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(fixture_json("sisense", "shares.json")),
+            )
+            .expect(2)
+            .mount(&server)
+            .await;
+    }
+    let (one, two) = (provider(&server), provider(&server));
+    one.read_shares(&by_id("d1")).await.unwrap();
+    two.read_shares(&by_id("d1")).await.unwrap();
+    one.read_shares(&by_id("d1")).await.unwrap();
+    two.read_shares(&by_id("d1")).await.unwrap();
 }

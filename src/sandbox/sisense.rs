@@ -1,6 +1,9 @@
-//! Sisense REST v1, as sisense.txt describes it: form-encoded login, a Bearer token checked on
-//! every call, users and groups filtered server-side, a PATCH that replaces the whole share list
-//! and fails on a duplicate or unknown `shareId`, and publish as a separate call.
+//! Sisense, as sisense.txt, NOTES.md and Sisense's own SDK (pysisense 2.3.3) describe it:
+//! form-encoded login that adds a token (other tokens stay valid), a Bearer token checked on every
+//! call, users and groups filtered server-side, share writes that replace the whole list and fail
+//! on a duplicate or unknown `shareId`, publish as a separate call, and dashboards the caller
+//! neither owns nor is shared refused (403) unless an admin asks with `adminAccess=true`.
+//! `World::sisense.reject_admin_access` plays a version that rejects that parameter (422).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +17,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::Shared;
+use super::world::{SisenseDashboard, World};
 use crate::vendor::Vendor;
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
@@ -24,11 +28,16 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/groups", get(groups))
         .route("/api/v1/groups/{id}", get(group))
         .route("/api/v1/dashboards", get(dashboards))
+        .route("/api/v1/dashboards/admin", get(admin_dashboards))
         .route(
             "/api/v1/dashboards/{id}",
-            get(dashboard).patch(write_shares),
+            get(dashboard).patch(patch_dashboard),
         )
         .route("/api/v1/dashboards/{id}/publish", post(publish))
+        .route(
+            "/api/shares/dashboard/{id}",
+            get(read_shares).post(post_shares),
+        )
         .route_layer(middleware::from_fn_with_state(shared.clone(), authorize))
         .route("/api/v1/authentication/login", post(login))
         .with_state(shared)
@@ -80,8 +89,10 @@ async fn login(
     if !valid {
         return error(StatusCode::UNAUTHORIZED, "Invalid username or password");
     }
-    // Renewing invalidates the user's other tokens (NOTES.md).
-    let token = shared.open_session(Vendor::Sisense, true);
+    // A login adds a token and leaves the account's others valid; only
+    // `POST /api/v1/authentication/tokens/api/renew` (not emulated: dashshare never calls it)
+    // invalidates them (NOTES.md Corrections; Sisense community, "API Bearer token lifecycle").
+    let token = shared.open_session(Vendor::Sisense, false);
     Json(json!({"success": true, "message": "", "profile": {}, "access_token": token}))
         .into_response()
 }
@@ -153,45 +164,184 @@ async fn group(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Res
     }
 }
 
+/// A refused request: its status and message (sent as `error` makes them).
+type Refusal = (StatusCode, &'static str);
+
+/// The caller: only the world's admin account can log in.
+fn caller(world: &World) -> String {
+    world
+        .sisense
+        .admin_user()
+        .map(|user| user.id.clone())
+        .unwrap_or_else(|| "admin".into())
+}
+
+/// Whether the request asked for admin access; a version that validates its query strictly
+/// rejects the unknown parameter with 422 (pysisense `dashboard/shares.py`,
+/// `get_dashboard_shares_v1`). The caller is always an admin here, so `true` is honoured.
+fn admin_access(world: &World, query: &HashMap<String, String>) -> Result<bool, Refusal> {
+    match query.get("adminAccess") {
+        None => Ok(false),
+        Some(_) if world.sisense.reject_admin_access => Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid query: adminAccess is not an allowed property",
+        )),
+        Some(value) => Ok(value == "true"),
+    }
+}
+
+/// The dashboard `id` if the caller may use it: its owner, a user it is shared with, or an admin
+/// asking with `adminAccess=true`; else 404 (no such dashboard) or 403 (NOTES.md Corrections).
+fn usable<'w>(
+    world: &'w mut World,
+    id: &str,
+    query: &HashMap<String, String>,
+) -> Result<&'w mut SisenseDashboard, Refusal> {
+    let admin = admin_access(world, query)?;
+    let me = caller(world);
+    let Some(dashboard) = world.sisense.dashboards.iter_mut().find(|d| d.oid == id) else {
+        return Err((StatusCode::NOT_FOUND, "Dashboard not found"));
+    };
+    let shared_with_me = dashboard
+        .shares
+        .iter()
+        .any(|share| share.get("shareId").and_then(Value::as_str) == Some(me.as_str()));
+    if admin || dashboard.owner == me || shared_with_me {
+        Ok(dashboard)
+    } else {
+        Err((
+            StatusCode::FORBIDDEN,
+            "You do not have permission to access this dashboard",
+        ))
+    }
+}
+
+/// `GET /api/v1/dashboards` (sisense.txt; pysisense `dashboard/core.py`, `get_dashboards`): the
+/// caller's own dashboards and those shared with it, filtered by `name`.
 async fn dashboards(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let world = shared.world();
+    let me = caller(&world);
     let found: Vec<Value> = world
         .sisense
         .dashboards
         .iter()
+        .filter(|d| {
+            d.owner == me
+                || d.shares
+                    .iter()
+                    .any(|share| share.get("shareId").and_then(Value::as_str) == Some(&me))
+        })
         .filter(|d| query.get("name").is_none_or(|name| &d.title == name))
         .map(|d| json!({"oid": d.oid, "title": d.title, "owner": d.owner}))
         .collect();
     Json(found).into_response()
 }
 
-async fn dashboard(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+/// `GET /api/v1/dashboards/admin?dashboardType=owner` (pysisense `dashboard/core.py`,
+/// `get_all_dashboards`, `get_dashboard_by_id`, `get_dashboard_by_name`): every dashboard with its
+/// owner and shares, filtered by `id` and `name`, trimmed to `fields` (`migration/dashboards.py`).
+async fn admin_dashboards(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let world = shared.world();
-    match world.sisense.dashboards.iter().find(|d| d.oid == id) {
-        Some(d) => {
+    let fields: Option<Vec<&str>> = query.get("fields").map(|f| f.split(',').collect());
+    let found: Vec<Value> = world
+        .sisense
+        .dashboards
+        .iter()
+        .filter(|d| query.get("id").is_none_or(|id| &d.oid == id))
+        .filter(|d| query.get("name").is_none_or(|name| &d.title == name))
+        .map(|d| {
+            let mut row =
+                json!({"oid": d.oid, "title": d.title, "owner": d.owner, "shares": d.shares});
+            if let (Some(fields), Some(object)) = (&fields, row.as_object_mut()) {
+                object.retain(|key, _| fields.contains(&key.as_str()));
+            }
+            row
+        })
+        .collect();
+    Json(found).into_response()
+}
+
+/// `GET /api/v1/dashboards/{id}` (sisense.txt: the page's example reads `shares` here).
+async fn dashboard(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let mut world = shared.world();
+    match usable(&mut world, &id, &query) {
+        Ok(d) => {
             Json(json!({"oid": d.oid, "title": d.title, "owner": d.owner, "shares": d.shares}))
                 .into_response()
         }
-        None => error(StatusCode::NOT_FOUND, "Dashboard not found"),
+        Err((status, message)) => error(status, message),
     }
 }
 
-/// PATCH replaces the whole list: what is not sent is no longer shared.
-async fn write_shares(
+/// `GET /api/shares/dashboard/{id}[?adminAccess=true]` (pysisense `dashboard/shares.py`,
+/// `add_dashboard_shares`; `migration/dashboards.py` reads `sharesTo` and `owner._id`/`userName`).
+async fn read_shares(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let mut world = shared.world();
+    let (owner, shares) = match usable(&mut world, &id, &query) {
+        Ok(d) => (d.owner.clone(), d.shares.clone()),
+        Err((status, message)) => return error(status, message),
+    };
+    let owner = match world.sisense.users.iter().find(|u| u.id == owner) {
+        Some(user) => json!({"_id": user.id, "userName": user.user_name, "email": user.email}),
+        None => json!({"_id": owner}),
+    };
+    Json(json!({"sharesTo": shares, "owner": owner})).into_response()
+}
+
+/// `POST /api/shares/dashboard/{id}[?adminAccess=true]` with `{"sharesTo": [...]}` (pysisense
+/// `dashboard/shares.py`): replaces the whole list.
+async fn post_shares(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     body: Option<Json<Value>>,
+) -> Response {
+    replace_shares(&shared, &id, &query, body, "sharesTo")
+}
+
+/// `PATCH /api/v1/dashboards/{id}` with `{"shares": [...]}` (sisense.txt): replaces the whole list.
+async fn patch_dashboard(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Option<Json<Value>>,
+) -> Response {
+    replace_shares(&shared, &id, &query, body, "shares")
+}
+
+/// Replaces a dashboard's whole share list with `body[key]`: what is not sent is no longer
+/// shared; a duplicate or unknown `shareId` fails the request and changes nothing.
+fn replace_shares(
+    shared: &Shared,
+    id: &str,
+    query: &HashMap<String, String>,
+    body: Option<Json<Value>>,
+    key: &str,
 ) -> Response {
     let Some(Json(body)) = body else {
         return error(StatusCode::BAD_REQUEST, "the body must be JSON");
     };
-    let Some(shares) = body.get("shares").and_then(Value::as_array).cloned() else {
-        return error(StatusCode::BAD_REQUEST, "shares must be a list");
+    let Some(shares) = body.get(key).and_then(Value::as_array).cloned() else {
+        return error(StatusCode::BAD_REQUEST, &format!("{key} must be a list"));
     };
     let mut world = shared.world();
+    if let Err((status, message)) = usable(&mut world, id, query) {
+        return error(status, message);
+    }
     let mut seen = Vec::new();
     for share in &shares {
         let share_id = share
@@ -217,25 +367,33 @@ async fn write_shares(
         }
         seen.push(share_id);
     }
-    match world.sisense.dashboards.iter_mut().find(|d| d.oid == id) {
-        Some(dashboard) => {
+    match usable(&mut world, id, query) {
+        Ok(dashboard) => {
             dashboard.shares = shares;
-            Json(
-                json!({"oid": dashboard.oid, "title": dashboard.title, "shares": dashboard.shares}),
-            )
-            .into_response()
+            Json(json!({"oid": dashboard.oid, "title": dashboard.title, key: dashboard.shares}))
+                .into_response()
         }
-        None => error(StatusCode::NOT_FOUND, "Dashboard not found"),
+        Err((status, message)) => error(status, message),
     }
 }
 
-/// Only the dashboard's owner may publish it.
-async fn publish(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
+/// `POST /api/v1/dashboards/{id}/publish` (sisense.txt; pysisense `dashboard/core.py`,
+/// `publish_dashboard`): the owner may publish, and an admin with `adminAccess=true`; a user it is
+/// only shared with may not.
+async fn publish(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let mut world = shared.world();
-    let admin = world.sisense.admin_user().map(|u| u.id.clone());
+    let admin = match admin_access(&world, &query) {
+        Ok(admin) => admin,
+        Err((status, message)) => return error(status, message),
+    };
+    let me = caller(&world);
     match world.sisense.dashboards.iter().find(|d| d.oid == id) {
         None => return error(StatusCode::NOT_FOUND, "Dashboard not found"),
-        Some(d) if Some(&d.owner) != admin.as_ref() => {
+        Some(d) if d.owner != me && !admin => {
             return error(
                 StatusCode::FORBIDDEN,
                 "Only the dashboard owner can publish it",

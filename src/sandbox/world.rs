@@ -25,6 +25,8 @@ pub struct SisenseWorld {
     pub dashboards: Vec<SisenseDashboard>,
     /// How often each dashboard was published.
     pub published: BTreeMap<String, u64>,
+    /// Plays a Sisense version that rejects the `adminAccess` query parameter (422).
+    pub reject_admin_access: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -156,7 +158,8 @@ impl SisenseWorld {
 
 impl World {
     /// Sample data for every vendor, with the awkward cases real data has: names with spaces, `+`
-    /// and `'`, two Sisense dashboards with the same title, an owner entry without a rule.
+    /// and `'`, two Sisense dashboards with the same title, an owner entry without a rule, a Sisense
+    /// dashboard owned by someone other than the admin.
     pub fn seeded() -> World {
         let sisense_user = |id: &str, email: &str, name: &str| SisenseUser {
             id: id.into(),
@@ -225,8 +228,21 @@ impl World {
                         json!({"shareId": "5f0000000000000000000001", "type": "user", "subscribe": true}),
                     ],
                 },
+                // Owned by alice, not by the admin dashshare logs in as, and not shared with it:
+                // the usual case of a bulk-share service account (NOTES.md Corrections).
+                SisenseDashboard {
+                    oid: "5e1d00000000000000000a01".into(),
+                    title: "Regional Margins".into(),
+                    owner: "5f0000000000000000000002".into(),
+                    shares: vec![
+                        json!({"shareId": "5f0000000000000000000002", "type": "user", "subscribe": true}),
+                        json!({"shareId": "5f0000000000000000000003", "type": "user", "rule": "view", "subscribe": false}),
+                        json!({"shareId": "6a0000000000000000000002", "type": "group", "rule": "edit", "subscribe": true}),
+                    ],
+                },
             ],
             published: BTreeMap::new(),
+            reject_admin_access: false,
         };
         let eci_user = |id: i64, code: &str, name: &str, email: &str| EciUser {
             system_user_id: id,

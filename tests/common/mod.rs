@@ -295,3 +295,8 @@ pub fn fixture_json(vendor: &str, name: &str) -> Value {
     serde_json::from_str(&fixture(vendor, name))
         .unwrap_or_else(|err| panic!("fixture {vendor}/{name} is not JSON: {err}"))
 }
+
+/// Sisense's share read and write (pysisense 2.3.3 `dashboard/shares.py`), as the sandbox records
+/// them: prefixes for `SandboxHome::count`.
+pub const SHARES_READ: &str = "GET /api/shares/dashboard/";
+pub const SHARES_WRITE: &str = "POST /api/shares/dashboard/";

@@ -1,16 +1,17 @@
-//! Sisense (REST v1): form-encoded login, Bearer tokens, server-side user and group filters, and
-//! the read → PATCH (replaces the whole list) → publish sequence.
+//! Sisense: form-encoded login, Bearer tokens, server-side user and group filters, and the
+//! read → write (replaces the whole list) → publish sequence on the routes Sisense's own SDK
+//! (pysisense 2.3.3) uses, as an admin who need not own the dashboard (`adminAccess=true`).
 
 mod wire;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use futures::StreamExt;
 use reqwest::header::AUTHORIZATION;
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::answers::VendorErrors;
@@ -18,12 +19,13 @@ use super::lookup::{dashboard_titled, narrowed, pick_unique};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, HttpOptions, secret_header};
+use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::model::{Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::session::{Credential, Login, Session};
+use crate::shape;
 use crate::vendor::Vendor;
 
-use wire::{DashboardEntry, Group, LoginAnswer, User};
+use wire::{DASHBOARD_ID_KEYS, ID_KEYS, LIST_WRAPPERS, LoginAnswer, TITLE_KEYS};
 
 /// Prefix of a dashboard argument that names a title instead of an id.
 const BY_TITLE: &str = "name:";
@@ -32,6 +34,30 @@ const DESCRIBE_CONCURRENCY: usize = 8;
 pub struct Sisense {
     session: Session,
     username: String,
+    /// `GET`/`POST /api/shares/dashboard/{oid}`: reading and writing a dashboard's shares.
+    shares_route: AdminAccess,
+    /// `POST /api/v1/dashboards/{oid}/publish`.
+    publish_route: AdminAccess,
+    /// Set once the admin listing was refused (an account that is not an admin): `name:` then
+    /// looks in the account's own listing for the rest of the run.
+    admin_listing_refused: AtomicBool,
+}
+
+/// One route family that is sent `adminAccess=true` until the server refuses it. Remembered per
+/// route, not per server: a version that validates the query of its v1 routes strictly (the
+/// publish) may well accept the parameter on `/api/shares`.
+struct AdminAccess {
+    refused: AtomicBool,
+    doing: &'static str,
+}
+
+impl AdminAccess {
+    fn new(doing: &'static str) -> Self {
+        AdminAccess {
+            refused: AtomicBool::new(false),
+            doing,
+        }
+    }
 }
 
 struct PasswordLogin {
@@ -101,6 +127,9 @@ impl Sisense {
         Ok(Sisense {
             session: Session::new(http, Box::new(login)),
             username: username.clone(),
+            shares_route: AdminAccess::new("reads and writes shares"),
+            publish_route: AdminAccess::new("publishes"),
+            admin_listing_refused: AtomicBool::new(false),
         })
     }
 
@@ -108,15 +137,105 @@ impl Sisense {
         self.session.http()
     }
 
-    async fn get_json<T: DeserializeOwned>(
+    /// A successful JSON answer of `GET segments?query`, with the request it answers.
+    async fn get_value(
         &self,
         segments: &[&str],
         query: &[(&str, &str)],
         doing: &str,
-    ) -> Result<T> {
+    ) -> Result<(String, Value)> {
         let reply = self.session.get(segments, query).await?;
         let reply = ERRORS.ensure_success(self.http(), reply, doing)?;
-        reply.json()
+        Ok((reply.target.clone(), reply.json()?))
+    }
+
+    /// Sends what `build(admin)` makes, with `adminAccess=true` first (an admin reads, writes and
+    /// publishes a dashboard it does not own only so) unless `route` already knows this server
+    /// refuses it. On 401, 403 or 422 (pysisense `dashboard/shares.py` falls back on exactly
+    /// these; some versions reject the unknown parameter with 422) the request goes again without
+    /// it. A 422, or a refusal the plain request then gets past, means the parameter itself was
+    /// refused: the rest of the run leaves it off, so that costs one extra request per route and
+    /// run, not per dashboard. Every request sent here carries a complete state, so may be resent.
+    async fn send_as_admin(
+        &self,
+        route: &AdminAccess,
+        build: impl Fn(bool) -> RequestBuilder,
+    ) -> Result<Reply> {
+        if route.refused.load(Ordering::Relaxed) {
+            return self.session.send(build(false), true).await;
+        }
+        let reply = self.session.send(build(true), true).await?;
+        if !matches!(
+            reply.status,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::UNPROCESSABLE_ENTITY
+        ) {
+            return Ok(reply);
+        }
+        let plain = self.session.send(build(false), true).await?;
+        let parameter_refused =
+            reply.status == StatusCode::UNPROCESSABLE_ENTITY || plain.is_success();
+        if parameter_refused && !route.refused.swap(true, Ordering::Relaxed) {
+            tracing::info!(
+                "{}: refused ({}); this server takes no adminAccess=true there, so dashshare {} \
+                 without it for the rest of the run (as the dashboards' owner or a share holder)",
+                reply.target,
+                reply.status.as_u16(),
+                route.doing
+            );
+        }
+        Ok(plain)
+    }
+
+    /// `/api/shares/dashboard/{oid}`, the route pysisense `dashboard/shares.py`
+    /// (`add_dashboard_shares`) reads and writes shares through.
+    fn shares_request(&self, method: Method, id: &str, admin: bool) -> RequestBuilder {
+        let request = self
+            .http()
+            .request(method, &["api", "shares", "dashboard", id]);
+        if admin {
+            request.query(&[("adminAccess", "true")])
+        } else {
+            request
+        }
+    }
+
+    /// Dashboard rows of a listing answer: each needs an id and a title dashshare knows.
+    fn summaries(target: &str, body: &Value) -> Result<Vec<DashboardSummary>> {
+        shape::require_items(target, body, LIST_WRAPPERS)?
+            .iter()
+            .map(|row| {
+                Ok(DashboardSummary {
+                    id: shape::require_id(target, row, DASHBOARD_ID_KEYS)?,
+                    title: shape::require_text(target, row, TITLE_KEYS)?,
+                    owner: wire::owner_id(shape::field(row, &["owner"])),
+                })
+            })
+            .collect()
+    }
+
+    /// `GET /api/v1/dashboards/admin?dashboardType=owner…`: every dashboard on the server, with
+    /// its owner, as pysisense `dashboard/core.py` (`get_all_dashboards`, `get_dashboard_by_name`)
+    /// lists them. `None` when the account may not (401/403: it is not an admin).
+    async fn admin_listing(&self, filters: &[(&str, &str)]) -> Result<Option<(String, Value)>> {
+        let mut query = vec![("dashboardType", "owner")];
+        query.extend_from_slice(filters);
+        let reply = self
+            .session
+            .get(&["api", "v1", "dashboards", "admin"], &query)
+            .await?;
+        if matches!(
+            reply.status,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+        ) {
+            tracing::info!(
+                "{}: refused ({}); this account is not an admin",
+                reply.target,
+                reply.status.as_u16()
+            );
+            return Ok(None);
+        }
+        let reply = ERRORS.ensure_success(self.http(), reply, "listing every dashboard")?;
+        Ok(Some((reply.target.clone(), reply.json()?)))
     }
 
     async fn find_user(&self, name: &str) -> Result<Option<String>> {
@@ -127,21 +246,14 @@ impl Sisense {
             &["userName"]
         };
         for filter in filters {
-            let users: Vec<User> = self
-                .get_json(
+            let (target, body) = self
+                .get_value(
                     &["api", "v1", "users"],
                     &[(filter, name)],
                     &format!("looking up user '{name}'"),
                 )
                 .await?;
-            let field = |user: &User| match *filter {
-                "email" => user.email.clone(),
-                _ => user.user_name.clone(),
-            };
-            let candidates: Vec<(String, String)> = users
-                .iter()
-                .filter_map(|user| field(user).map(|value| (value, user.id.clone())))
-                .collect();
+            let candidates = candidates(&target, &body, filter)?;
             if let Some(id) = pick_unique(&candidates, name, "user", "sisense")? {
                 return Ok(Some(id));
             }
@@ -170,17 +282,14 @@ impl Sisense {
     }
 
     async fn find_group(&self, name: &str) -> Result<Option<String>> {
-        let groups: Vec<Group> = self
-            .get_json(
+        let (target, body) = self
+            .get_value(
                 &["api", "v1", "groups"],
                 &[("name", name)],
                 &format!("looking up group '{name}'"),
             )
             .await?;
-        let candidates: Vec<(String, String)> = groups
-            .into_iter()
-            .filter_map(|group| group.name.map(|n| (n, group.id)))
-            .collect();
+        let candidates = candidates(&target, &body, "name")?;
         match pick_unique(&candidates, name, "group", "sisense")? {
             Some(id) => Ok(Some(id)),
             None => self.find_by_id("groups", name).await,
@@ -209,11 +318,32 @@ impl Sisense {
                 return None;
             }
         };
+        let body: Value = reply.json().ok()?;
         match key.kind {
-            PrincipalKind::User => reply.json::<User>().ok().map(|user| user.display()),
-            _ => reply.json::<Group>().ok().and_then(|group| group.name),
+            PrincipalKind::User => wire::user_display(&body),
+            _ => shape::text(&body, &["name"]),
         }
     }
+}
+
+/// (value of `key`, id) for every row of a user or group look-up. Rows were found, so rows none of
+/// which has an id (or the compared value) under a key dashshare knows were not understood: that
+/// is never "no such user".
+fn candidates(target: &str, body: &Value, key: &str) -> Result<Vec<(String, String)>> {
+    let rows = shape::require_items(target, body, &[])?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !rows.iter().any(|row| shape::id(row, ID_KEYS).is_some()) {
+        return Err(shape::not_understood(target, ID_KEYS, body));
+    }
+    if !rows.iter().any(|row| shape::text(row, &[key]).is_some()) {
+        return Err(shape::not_understood(target, &[key], body));
+    }
+    Ok(rows
+        .iter()
+        .filter_map(|row| Some((shape::text(row, &[key])?, shape::id(row, ID_KEYS)?)))
+        .collect())
 }
 
 #[async_trait]
@@ -229,37 +359,43 @@ impl ShareProvider for Sisense {
             .get(&["api", "v1", "users", "loggedin"], &[])
             .await?;
         // Versions without this endpoint answer 404: the login itself is then the check.
-        let user = match reply.status {
-            status if status.is_success() => reply.json::<User>().ok(),
+        let user: Option<Value> = match reply.status {
+            status if status.is_success() => reply.json().ok(),
             StatusCode::NOT_FOUND => None,
             _ => return Err(ERRORS.failure(self.http(), &reply, "reading the logged-in user")),
         };
-        Ok(match user {
-            Some(user) => Identity {
-                detail: Some(format!("user id {}", user.id)),
-                user: user.display(),
-            },
-            None => Identity {
-                user: self.username.clone(),
-                detail: None,
-            },
+        let user = user.as_ref();
+        Ok(Identity {
+            user: user
+                .and_then(wire::user_display)
+                .unwrap_or_else(|| self.username.clone()),
+            detail: user
+                .and_then(|user| shape::id(user, ID_KEYS))
+                .map(|id| format!("user id {id}")),
         })
     }
 
-    async fn dashboards(&self, search: Option<&str>, _all: bool) -> Result<Vec<DashboardSummary>> {
-        let entries: Vec<DashboardEntry> = self
-            .get_json(
+    async fn dashboards(&self, search: Option<&str>, all: bool) -> Result<Vec<DashboardSummary>> {
+        let (target, body) = if all {
+            self.admin_listing(&[("fields", "oid,title,owner")])
+                .await?
+                .ok_or_else(|| {
+                    Error::Remote(
+                        "Sisense refused the list of every dashboard (GET /api/v1/dashboards/admin): \
+                         `dashboards --all` needs an admin account; `dashboards` lists this \
+                         account's own and those shared with it"
+                            .into(),
+                    )
+                })?
+        } else {
+            self.get_value(
                 &["api", "v1", "dashboards"],
                 &[("fields", "oid,title,owner")],
                 "listing dashboards",
             )
-            .await?;
-        let all = entries.into_iter().map(|entry| DashboardSummary {
-            title: entry.title.unwrap_or_default(),
-            id: entry.oid,
-            owner: entry.owner,
-        });
-        Ok(narrowed(all, search))
+            .await?
+        };
+        Ok(narrowed(Self::summaries(&target, &body)?, search))
     }
 
     async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
@@ -274,15 +410,24 @@ impl ShareProvider for Sisense {
                 title: None,
             });
         };
-        let entries: Vec<DashboardEntry> = self
-            .get_json(
-                &["api", "v1", "dashboards"],
-                &[("name", title)],
-                &format!("looking up dashboard '{title}'"),
-            )
-            .await?;
+        let doing = format!("looking up dashboard '{title}'");
+        let admin = if self.admin_listing_refused.load(Ordering::Relaxed) {
+            None
+        } else {
+            self.admin_listing(&[("name", title)]).await?
+        };
+        let (target, body) = match admin {
+            Some(found) => found,
+            None => {
+                self.admin_listing_refused.store(true, Ordering::Relaxed);
+                self.get_value(&["api", "v1", "dashboards"], &[("name", title)], &doing)
+                    .await?
+            }
+        };
         dashboard_titled(
-            entries.into_iter().map(|entry| (entry.oid, entry.title)),
+            Self::summaries(&target, &body)?
+                .into_iter()
+                .map(|summary| (summary.id, Some(summary.title))),
             title,
             "sisense",
         )
@@ -305,58 +450,61 @@ impl ShareProvider for Sisense {
     }
 
     async fn read_shares(&self, dashboard: &Dashboard) -> Result<Snapshot> {
+        let id = dashboard.id.as_str();
         let reply = self
-            .session
-            .get(&["api", "v1", "dashboards", dashboard.id.as_str()], &[])
+            .send_as_admin(&self.shares_route, |admin| {
+                self.shares_request(Method::GET, id, admin)
+            })
             .await?;
         if reply.status == StatusCode::NOT_FOUND {
             return Err(Error::invalid(format!(
-                "sisense dashboard '{}' does not exist or is not visible to this account; \
-                 `dashshare dashboards` lists the ones it can see",
-                dashboard.id
+                "sisense dashboard '{id}' does not exist or is not visible to this account; \
+                 `dashshare dashboards --all` lists every dashboard (admins), `dashshare \
+                 dashboards` the ones this account owns or is shared"
             )));
         }
         let reply = ERRORS.ensure_success(
             self.http(),
             reply,
-            &format!("reading dashboard '{}'", dashboard.id),
+            &format!("reading the shares of dashboard '{id}'"),
         )?;
         let body: Value = reply.json()?;
         // Writing back a list we did not read would delete every share on the dashboard.
-        let Some(entries) = body.get("shares").and_then(Value::as_array) else {
-            return Err(Error::remote(format!(
-                "dashboard '{}': the server's answer has no `shares` list, so its current shares are \
-                 unknown; nothing was changed",
-                dashboard.id
-            )));
+        let Some(entries) = shape::field(&body, &["sharesTo"]).and_then(Value::as_array) else {
+            return Err(shape::not_understood(&reply.target, &["sharesTo"], &body));
         };
-        let owner = body.get("owner").and_then(Value::as_str);
-        let raw = Value::Array(entries.clone());
+        // pysisense reads `shareId` and `type` of every entry: one without them is not understood.
+        if let Some(entry) = entries.iter().find(|entry| {
+            shape::id(entry, &["shareId"]).is_none() || shape::text(entry, &["type"]).is_none()
+        }) {
+            return Err(shape::not_understood(
+                &reply.target,
+                &["sharesTo[].shareId", "sharesTo[].type"],
+                entry,
+            ));
+        }
+        let owner = wire::owner_id(shape::field(&body, &["owner"]));
         Ok(Snapshot {
             dashboard: Dashboard {
                 id: dashboard.id.clone(),
-                title: body
-                    .get("title")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .or_else(|| dashboard.title.clone()),
+                title: shape::text(&body, TITLE_KEYS).or_else(|| dashboard.title.clone()),
             },
-            shares: wire::share_set(entries, owner),
-            raw,
-            names: HashMap::new(),
+            shares: wire::share_set(entries, owner.as_deref()),
+            names: wire::entry_names(entries),
+            raw: Value::Array(entries.clone()),
         })
     }
 
     async fn write_shares(&self, before: &Snapshot, after: &ShareSet) -> Result<()> {
         let entries = before.raw.as_array().map(Vec::as_slice).unwrap_or_default();
-        let body = json!({ "shares": wire::rebuild_shares(entries, after) });
+        // pysisense `dashboard/shares.py` posts `{"sharesTo": [...]}`: the complete list.
+        let body = json!({ "sharesTo": wire::rebuild_shares(entries, after) });
         let id = before.dashboard.id.as_str();
-        let request = self
-            .http()
-            .request(Method::PATCH, &["api", "v1", "dashboards", id])
-            .json(&body);
-        // The PATCH carries the complete list, so sending it again gives the same result.
-        let reply = self.session.send(request, true).await?;
+        let reply = self
+            .send_as_admin(&self.shares_route, |admin| {
+                self.shares_request(Method::POST, id, admin).json(&body)
+            })
+            .await?;
         ERRORS.ensure_success(
             self.http(),
             reply,
@@ -367,16 +515,26 @@ impl ShareProvider for Sisense {
 
     async fn publish(&self, dashboard: &Dashboard) -> Result<()> {
         let id = dashboard.id.as_str();
-        let request = self
-            .http()
-            .request(Method::POST, &["api", "v1", "dashboards", id, "publish"])
-            .query(&[("force", "false")]);
-        // Publishing the same shares twice has the effect of publishing them once.
-        let reply = self.session.send(request, true).await?;
+        // pysisense `dashboard/core.py` (`publish_dashboard`) publishes another owner's
+        // dashboard with `adminAccess=true`.
+        let reply = self
+            .send_as_admin(&self.publish_route, |admin| {
+                let mut query = vec![("force", "false")];
+                if admin {
+                    query.push(("adminAccess", "true"));
+                }
+                self.http()
+                    .request(Method::POST, &["api", "v1", "dashboards", id, "publish"])
+                    .query(&query)
+            })
+            .await?;
         if !reply.is_success() {
             return Err(ERRORS
                 .failure(self.http(), &reply, &format!("publishing dashboard '{id}'"))
-                .and_then_say("only the dashboard's owner may publish it"));
+                .and_then_say(
+                    "only the dashboard's owner, or an admin where the server takes \
+                     adminAccess=true, may publish it",
+                ));
         }
         Ok(())
     }
@@ -401,16 +559,47 @@ fn is_refusal(status: StatusCode) -> bool {
     )
 }
 
-/// Sisense REST v1 errors: `{"error": {"code": …, "message": "…", "status": …}}`, or a bare
-/// `{"message": "…"}` from some endpoints.
+/// Sisense errors: `{"error": {"code": …, "message": "…", "status": …}}` (REST v1) or a flat
+/// `{"message": "…"}`; read as pysisense `utils.py` (`_extract_error_message`) reads them.
 const ERRORS: VendorErrors = VendorErrors {
     vendor: "Sisense",
     unauthorized: "check the profile's username and password source",
-    message: |body| {
-        body.pointer("/error/message")
-            .or_else(|| body.get("message"))
-            .and_then(Value::as_str)
-            .filter(|message| !message.is_empty())
-            .map(str::to_string)
-    },
+    message: error_message,
 };
+
+/// The first of `detail`, `message`, `title`, `error` that is text, in the body or one level
+/// inside its `error` object, with the first of `error.subErrors[].message` (validation failures
+/// name the offending field there) and how many more there are.
+fn error_message(body: &Value) -> Option<String> {
+    let nested = body.get("error").filter(|error| error.is_object());
+    let reason = [Some(body), nested]
+        .into_iter()
+        .flatten()
+        .find_map(|candidate| {
+            ["detail", "message", "title", "error"]
+                .iter()
+                .find_map(|key| {
+                    candidate
+                        .get(*key)
+                        .and_then(Value::as_str)
+                        .map(str::trim)
+                        .filter(|text| !text.is_empty())
+                })
+        })?;
+    let details: Vec<&str> = nested
+        .and_then(|error| error.get("subErrors"))
+        .and_then(Value::as_array)
+        .map(|subs| {
+            subs.iter()
+                .filter_map(|sub| sub.get("message").and_then(Value::as_str))
+                .map(str::trim)
+                .filter(|text| !text.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(match details.as_slice() {
+        [] => reason.to_string(),
+        [only] => format!("{reason}: {only}"),
+        [first, rest @ ..] => format!("{reason}: {first} (+{} more)", rest.len()),
+    })
+}

@@ -1,12 +1,14 @@
-//! Sisense REST v1 wire types, and the rebuild of a dashboard's `shares` list that keeps every
-//! entry dashshare does not change exactly as the server sent it.
+//! Sisense answers read tolerantly (the keys pysisense 2.3.3 reads), and the rebuild of a
+//! dashboard's `sharesTo` list that keeps every entry dashshare does not change exactly as the
+//! server sent it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::model::{Access, Level, PrincipalKind, Share, ShareKey, ShareSet};
+use crate::shape;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginAnswer {
@@ -14,43 +16,36 @@ pub struct LoginAnswer {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct User {
-    #[serde(rename = "_id")]
-    pub id: String,
-    pub email: Option<String>,
-    #[serde(rename = "userName")]
-    pub user_name: Option<String>,
+/// Keys a user or group id goes by: `_id` in every answer of pysisense 2.3.3
+/// (`access_management/users.py`, `groups.py`); `id` read too, in case a version renames it.
+pub const ID_KEYS: &[&str] = &["_id", "id"];
+/// Keys a dashboard id goes by: `oid` (pysisense `dashboard/core.py`, the admin listing's rows).
+pub const DASHBOARD_ID_KEYS: &[&str] = &["oid", "_id", "id"];
+/// A dashboard's title (pysisense `dashboard/core.py`: `title`).
+pub const TITLE_KEYS: &[&str] = &["title"];
+/// Wrappers a listing may come in besides a bare array (pysisense `migration/dashboards.py` reads
+/// the admin listing's rows from these).
+pub const LIST_WRAPPERS: &[&str] = &["items", "dashboards", "results", "data"];
+
+/// A readable name for a user row: the email, else the user name, else `None`.
+pub fn user_display(user: &Value) -> Option<String> {
+    shape::text(user, &["email"]).or_else(|| shape::text(user, &["userName"]))
 }
 
-impl User {
-    /// A readable name: the email, else the user name, else the id.
-    pub fn display(&self) -> String {
-        self.email
-            .clone()
-            .or_else(|| self.user_name.clone())
-            .unwrap_or_else(|| self.id.clone())
+/// An owner as an id: a plain id (the dashboard and admin-listing answers), or an object with
+/// `_id` (the shares answer, pysisense `migration/dashboards.py` reads `owner["_id"]`).
+pub fn owner_id(owner: Option<&Value>) -> Option<String> {
+    match owner? {
+        Value::String(id) if !id.is_empty() => Some(id.clone()),
+        object @ Value::Object(_) => shape::id(object, ID_KEYS),
+        _ => None,
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Group {
-    #[serde(rename = "_id")]
-    pub id: String,
-    pub name: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct DashboardEntry {
-    pub oid: String,
-    pub title: Option<String>,
-    pub owner: Option<String>,
 }
 
 /// The principal an entry of `shares` is for; `None` for entries of a kind dashshare does not manage.
 pub fn entry_key(entry: &Value) -> Option<ShareKey> {
-    let id = entry.get("shareId")?.as_str()?;
-    let kind = match entry.get("type")?.as_str()? {
+    let id = shape::id(entry, &["shareId"])?;
+    let kind = match shape::text(entry, &["type"])?.as_str() {
         "user" => PrincipalKind::User,
         "group" => PrincipalKind::Group,
         _ => return None,
@@ -58,13 +53,30 @@ pub fn entry_key(entry: &Value) -> Option<ShareKey> {
     Some(ShareKey::new(kind, id))
 }
 
-/// `view` and `edit` are access levels; an entry without a rule is the owner's. Any other rule is
-/// one dashshare does not know, so the entry is treated like the owner's: never changed.
+/// Readable names some servers send with the entries (pysisense `migration/dashboards.py` reads
+/// `userName` of user entries and `name` of group entries), so `list` need not look them up.
+pub fn entry_names(entries: &[Value]) -> HashMap<ShareKey, String> {
+    entries
+        .iter()
+        .filter_map(|entry| {
+            let key = entry_key(entry)?;
+            let name = match key.kind {
+                PrincipalKind::User => user_display(entry),
+                _ => shape::text(entry, &["name"]),
+            }?;
+            Some((key, name))
+        })
+        .collect()
+}
+
+/// `view` and `edit` are access levels; an entry without a rule, or with the rule `owner`
+/// (pysisense `utils.py` `_return_ownership` writes the owner that way), is the owner's. Any other
+/// rule is one dashshare does not know, so the entry is treated like the owner's: never changed.
 pub fn entry_level(entry: &Value) -> Level {
     match entry.get("rule").and_then(Value::as_str) {
         Some("view") => Level::Access(Access::View),
         Some("edit") => Level::Access(Access::Edit),
-        None => Level::Owner,
+        None | Some("owner") => Level::Owner,
         Some(other) => {
             tracing::warn!("a share has the unknown rule '{other}'; dashshare leaves it as it is");
             Level::Owner
@@ -88,7 +100,7 @@ pub fn share_set(entries: &[Value], owner: Option<&str>) -> ShareSet {
     }))
 }
 
-/// The `shares` list to PATCH so that the dashboard's shares become `after`: existing entries keep
+/// The `sharesTo` list to write so that the dashboard's shares become `after`: existing entries keep
 /// every field as read (only `rule` changes where the level changed), entries for removed principals
 /// go, new principals are appended, and no principal appears twice (Sisense refuses duplicates).
 pub fn rebuild_shares(entries: &[Value], after: &ShareSet) -> Vec<Value> {
@@ -198,6 +210,18 @@ mod tests {
     fn the_dashboard_owner_is_the_owner_even_with_a_rule() {
         let entries = vec![json!({"shareId": "o", "type": "user", "rule": "edit"})];
         let set = share_set(&entries, Some("o"));
+        assert_eq!(
+            set.get(&ShareKey::new(PrincipalKind::User, "o")),
+            Some(Level::Owner)
+        );
+        assert_eq!(rebuild_shares(&entries, &set), entries);
+    }
+
+    #[test]
+    fn an_entry_with_the_rule_owner_is_the_owners_and_kept_as_read() {
+        // pysisense `utils.py` (`_return_ownership`) writes the owner with the rule `owner`.
+        let entries = vec![json!({"shareId": "o", "type": "user", "rule": "owner"})];
+        let set = share_set(&entries, None);
         assert_eq!(
             set.get(&ShareKey::new(PrincipalKind::User, "o")),
             Some(Level::Owner)
