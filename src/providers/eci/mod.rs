@@ -1,5 +1,7 @@
-//! ECI (EnergyCAP v3): a fixed `ECI-ApiKey` header, `filter` look-ups, and read → PUT (replaces the
-//! users, the groups and the everyone flag at once). One access level only.
+//! ECI (EnergyCAP v3): a fixed `ECI-ApiKey` header and `Content-Type: application/json` on every
+//! request; principals looked up many at a time with quoted `filter`s (`email one of 'a'|'b'`);
+//! read → PUT (replaces the users, the groups and the everyone flag at once). One access level
+//! only. Answers are read under the keys of EnergyCAP's SDK models (see `wire.rs`).
 
 mod wire;
 
@@ -642,4 +644,80 @@ fn kept_apart(reply: &Reply, sent: &ShareRequest) -> Option<String> {
          `dashshare list` shows what it kept",
         dropped.join(" and ")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn reply(body: Value) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            headers: reqwest::header::HeaderMap::new(),
+            body: serde_json::to_vec(&body).unwrap().into(),
+            target: "PUT http://eci/api/v3/dashboard/7/share".into(),
+        }
+    }
+
+    #[test]
+    fn a_put_answer_that_drops_a_sent_id_is_reported() {
+        let sent = ShareRequest {
+            shared_user_group_ids: vec![3],
+            shared_user_ids: vec![5, 11],
+            shared_with_everyone: false,
+        };
+        let kept = json!({
+            "sharedUsers": [{"userId": 5, "userCode": "BOB", "fullName": "Bob"}],
+            "sharedUserGroups": [{"userGroupId": 3, "userGroupName": "Ops"}],
+            "sharedWithEveryone": false
+        });
+        let said = kept_apart(&reply(kept), &sent).unwrap();
+        assert!(
+            said.contains("user ids 11") && !said.contains("group"),
+            "{said}"
+        );
+        let all = json!({
+            "sharedUsers": [{"userId": 5}, {"userId": 11}],
+            "sharedUserGroups": [{"userGroupId": 3}],
+            "sharedWithEveryone": false
+        });
+        assert_eq!(kept_apart(&reply(all), &sent), None);
+        // An answer that cannot be read says nothing either way.
+        assert_eq!(kept_apart(&reply(json!({})), &sent), None);
+    }
+
+    #[test]
+    fn chunks_hold_at_most_40_values_and_stay_short_enough_for_a_url() {
+        let short: Vec<String> = (0..85).map(|n| format!("u{n}@x.com")).collect();
+        let long: Vec<String> = (0..10).map(|n| format!("{n}{}", "y".repeat(400))).collect();
+        let wanted = vec![
+            (BY_EMAIL, short.iter().map(String::as_str).collect()),
+            (BY_USER_CODE, long.iter().map(String::as_str).collect()),
+            (BY_GROUP_NAME, vec!["a", "b|c", "d"]),
+        ];
+        let sizes: Vec<(&str, usize)> = chunks(&wanted)
+            .iter()
+            .map(|c| (c.search.filter, c.values.len()))
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                ("email", 40),
+                ("email", 40),
+                ("email", 5),
+                ("systemUserCode", 3),
+                ("systemUserCode", 3),
+                ("systemUserCode", 3),
+                ("systemUserCode", 1),
+                ("userGroupName", 1),
+                ("userGroupName", 2),
+            ]
+        );
+        for chunk in chunks(&wanted) {
+            assert!(
+                encoded_len(&wire::one_of(chunk.search.filter, &chunk.values)) <= CHUNK_ENCODED
+            );
+        }
+    }
 }
