@@ -5,7 +5,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -372,27 +371,34 @@ fn check_capabilities(provider: &dyn ShareProvider, request: &ShareRequest) -> R
     Ok(())
 }
 
-/// Resolves every principal; if any is unknown, fails naming all of them.
+/// Resolves every principal; if any is unknown, fails naming all of them. A look-up that failed
+/// (an ambiguous name, an answer not understood) fails the whole change: the first such error in
+/// the order the principals were named.
 pub async fn resolve_all(
     provider: &dyn ShareProvider,
     principals: &[Principal],
 ) -> Result<Vec<Resolved>> {
-    let mut unique: Vec<&Principal> = Vec::with_capacity(principals.len());
+    let mut unique: Vec<Principal> = Vec::with_capacity(principals.len());
     for principal in principals {
-        if !unique.contains(&principal) {
-            unique.push(principal);
+        if !unique.contains(principal) {
+            unique.push(principal.clone());
         }
     }
-    let found: Vec<(&Principal, Option<Resolved>)> = futures::stream::iter(unique)
-        .map(|principal| async move {
-            provider
-                .resolve_principal(principal)
-                .await
-                .map(|resolved| (principal, resolved))
-        })
-        .buffered(LOOKUP_CONCURRENCY)
-        .try_collect()
-        .await?;
+    let answers = provider
+        .resolve_principals(&unique, LOOKUP_CONCURRENCY)
+        .await;
+    if answers.len() != unique.len() {
+        return Err(Error::remote(format!(
+            "{} answered {} of {} principal look-ups",
+            provider.vendor(),
+            answers.len(),
+            unique.len()
+        )));
+    }
+    let mut found: Vec<(&Principal, Option<Resolved>)> = Vec::with_capacity(unique.len());
+    for (principal, answer) in unique.iter().zip(answers) {
+        found.push((principal, answer?));
+    }
     let missing: Vec<String> = found
         .iter()
         .filter(|(_, resolved)| resolved.is_none())

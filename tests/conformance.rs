@@ -111,8 +111,8 @@ impl Subject for Eci {
             .eci
             .users
             .iter()
-            .find(|u| u.email == user || u.system_user_code == user)
-            .map(|u| u.system_user_id);
+            .find(|u| u.email == user || u.user_code == user)
+            .map(|u| u.user_id);
         let dashboard = world
             .eci
             .dashboards

@@ -1,4 +1,8 @@
-//! Pins every ECI (EnergyCAP v3) request dashshare makes, and how many.
+//! Pins every ECI (EnergyCAP v3) request dashshare makes, and how many. The answers are written
+//! from EnergyCAP's own SDK models (EnergyCapSdk 8.2309.4878, `models/*_response_py3.py`) and the
+//! fixtures in `tests/fixtures/eci/`; filters follow developer.energycap.com's Filters page (every
+//! value single-quoted, numbers too) and every GET carries `Content-Type: application/json`
+//! (Getting Started: "Required for all requests").
 
 mod common;
 
@@ -6,7 +10,7 @@ use common::*;
 use dashshare::error::Error;
 use dashshare::flow::{ShareRequest, change_shares};
 use dashshare::model::{Access, Action, Change, Mode, Principal};
-use dashshare::providers::{self, ShareProvider};
+use dashshare::providers::{self, Dashboard, ShareProvider};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -27,6 +31,7 @@ fn request(dashboard: &str, principals: Vec<Principal>, change: Change) -> Share
     }
 }
 
+/// A ShareResponse (SDK `share_response_py3.py`, `user_child_py3.py`, `user_group_child_py3.py`).
 fn share_answer(users: &[(i64, &str)], groups: &[(i64, &str)], everyone: bool) -> Value {
     json!({
         "sharedUsers": users.iter().map(|(id, code)| json!({"userId": id, "userCode": code, "fullName": format!("{code} Full")})).collect::<Vec<_>>(),
@@ -35,11 +40,25 @@ fn share_answer(users: &[(i64, &str)], groups: &[(i64, &str)], everyone: bool) -
     })
 }
 
+/// A UserResponse row (SDK `user_response_py3.py`) with the keys dashshare reads.
+fn user_row(id: i64, code: &str, email: &str) -> Value {
+    json!({"userId": id, "userCode": code, "fullName": format!("{code} Full"), "email": email, "active": true})
+}
+
+/// A UserGroupResponse row (SDK `user_group_response_py3.py`).
+fn group_row(id: i64, name: &str) -> Value {
+    json!({"userGroupId": id, "userGroupName": name, "description": null, "memberCount": 1})
+}
+
+/// One filtered look-up: a GET with the exact filter, a page big enough for it, the key, and
+/// `Content-Type: application/json`.
 async fn mount_filter(server: &MockServer, resource: &str, filter: &str, body: Value, times: u64) {
     Mock::given(method("GET"))
         .and(path(format!("/api/v3/{resource}")))
         .and(query_param("filter", filter))
+        .and(query_param("pageSize", "1000"))
         .and(header("ECI-ApiKey", ECI_KEY))
+        .and(header("content-type", "application/json"))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .expect(times)
         .named(format!("{resource} {filter}"))
@@ -51,6 +70,7 @@ async fn mount_read(server: &MockServer, body: Value, times: u64) {
     Mock::given(method("GET"))
         .and(path("/api/v3/dashboard/7/share"))
         .and(header("ECI-ApiKey", ECI_KEY))
+        .and(header("content-type", "application/json"))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .expect(times)
         .named("read share")
@@ -58,13 +78,18 @@ async fn mount_read(server: &MockServer, body: Value, times: u64) {
         .await;
 }
 
+/// The PUT, answered with the ShareResponse it produced (SDK `edit_dashboard_share` answers one).
 async fn mount_put(server: &MockServer, body: Value, times: u64) {
+    mount_put_answering(server, body, json!({}), times).await;
+}
+
+async fn mount_put_answering(server: &MockServer, body: Value, answer: Value, times: u64) {
     Mock::given(method("PUT"))
         .and(path("/api/v3/dashboard/7/share"))
         .and(header("ECI-ApiKey", ECI_KEY))
         .and(header("content-type", "application/json"))
         .and(body_json(body))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
         .expect(times)
         .named("put share")
         .mount(server)
@@ -85,7 +110,7 @@ async fn alice_and_managers(server: &MockServer) {
         server,
         "user",
         "email equals 'alice@example.com'",
-        json!([{"systemUserId": 11, "systemUserCode": "ALICE", "email": "alice@example.com"}]),
+        json!([user_row(11, "ALICE", "alice@example.com")]),
         1,
     )
     .await;
@@ -93,7 +118,7 @@ async fn alice_and_managers(server: &MockServer) {
         server,
         "userGroup",
         "userGroupName equals 'Managers'",
-        json!([{"userGroupId": 21, "userGroupName": "Managers"}]),
+        json!([group_row(21, "Managers")]),
         1,
     )
     .await;
@@ -191,7 +216,7 @@ async fn revoking_one_user_leaves_the_rest() {
         &server,
         "user",
         "systemUserCode equals 'BOB'",
-        json!([{"systemUserId": 5, "systemUserCode": "BOB"}]),
+        json!([user_row(5, "BOB", "bob@example.com")]),
         1,
     )
     .await;
@@ -313,14 +338,16 @@ async fn everyone_and_named_principals_in_one_grant_are_refused() {
     assert!(err.to_string().contains("never both"), "{err}");
 }
 
+/// Filters page: "Every value must be single-quoted, even numbers and booleans"; a number is
+/// also tried as an id (`systemUserID`, `userGroupID`), quoted like any other value.
 #[tokio::test]
-async fn filter_values_double_their_quotes_and_numbers_are_ids() {
+async fn filter_values_double_their_quotes_and_numbers_are_quoted_too() {
     let server = MockServer::start().await;
     mount_filter(
         &server,
         "user",
         "systemUserCode equals 'O''BRIEN'",
-        json!([{"systemUserId": 8, "systemUserCode": "O'BRIEN"}]),
+        json!([user_row(8, "O'BRIEN", "dan@example.com")]),
         1,
     )
     .await;
@@ -328,8 +355,8 @@ async fn filter_values_double_their_quotes_and_numbers_are_ids() {
     mount_filter(
         &server,
         "user",
-        "systemUserID equals 42",
-        json!([{"systemUserID": 42, "systemUserCode": "X"}]),
+        "systemUserID equals '42'",
+        json!([user_row(42, "X", "x@example.com")]),
         1,
     )
     .await;
@@ -337,7 +364,23 @@ async fn filter_values_double_their_quotes_and_numbers_are_ids() {
         &server,
         "userGroup",
         "userGroupName equals 'Sales ''A'' Team'",
-        json!([{"userGroupId": 9, "userGroupName": "Sales 'A' Team"}]),
+        json!([group_row(9, "Sales 'A' Team")]),
+        1,
+    )
+    .await;
+    mount_filter(
+        &server,
+        "userGroup",
+        "userGroupName equals '21'",
+        json!([]),
+        1,
+    )
+    .await;
+    mount_filter(
+        &server,
+        "userGroup",
+        "userGroupID equals '21'",
+        json!([group_row(21, "Managers")]),
         1,
     )
     .await;
@@ -346,13 +389,14 @@ async fn filter_values_double_their_quotes_and_numbers_are_ids() {
         (Principal::User("O'BRIEN".into()), "8"),
         (Principal::User("42".into()), "42"),
         (Principal::Group("Sales 'A' Team".into()), "9"),
+        (Principal::Group("21".into()), "21"),
     ] {
         let resolved = provider
             .resolve_principal(&principal)
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(resolved.key.id, id);
+        assert_eq!(resolved.key.id, id, "{principal}");
     }
 }
 
@@ -404,19 +448,17 @@ async fn a_dashboard_id_must_be_a_number() {
 async fn titles_resolve_through_every_page_of_the_listing() {
     let server = MockServer::start().await;
     for (page, body) in [
-        (
-            "1",
-            json!([{"dashboardId": 1, "dashboardDescription": "Energy"}]),
-        ),
+        ("1", json!([{"dashboardId": 1, "dashboardInfo": "Energy"}])),
         (
             "2",
-            json!([{"dashboardId": 7, "dashboardDescription": "Water Use"}]),
+            json!([{"dashboardId": 7, "dashboardInfo": "Water Use"}]),
         ),
     ] {
         Mock::given(method("GET"))
             .and(path("/api/v3/dashboard"))
             .and(query_param("pageNumber", page))
             .and(query_param("pageSize", "1000"))
+            .and(header("content-type", "application/json"))
             .respond_with(
                 ResponseTemplate::new(200)
                     .insert_header("TotalPages", "2")
@@ -440,7 +482,7 @@ async fn an_unknown_title_is_bad_input() {
         .and(path("/api/v3/dashboard"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(json!([{"dashboardId": 1, "dashboardDescription": "Energy"}])),
+                .set_body_json(json!([{"dashboardId": 1, "dashboardInfo": "Energy"}])),
         )
         .expect(1)
         .mount(&server)
@@ -464,7 +506,7 @@ async fn a_401_names_both_a_bad_key_and_a_missing_permission() {
         .mount(&server)
         .await;
     let err = provider(&server)
-        .read_shares(&dashshare::providers::Dashboard {
+        .read_shares(&Dashboard {
             id: "7".into(),
             title: None,
         })
@@ -479,28 +521,35 @@ async fn a_401_names_both_a_bad_key_and_a_missing_permission() {
     assert!(!text.contains(ECI_KEY));
 }
 
+/// The documented ShareResponse sample (fixture `share.json`) read as it comes.
 #[tokio::test]
-async fn shares_are_read_with_their_names() {
+async fn the_documented_share_answer_is_read_with_its_names() {
     let server = MockServer::start().await;
-    mount_read(
-        &server,
-        share_answer(&[(5, "BOB")], &[(3, "Ops")], false),
-        1,
-    )
-    .await;
+    mount_read(&server, fixture_json("eci", "share.json"), 1).await;
     let snapshot = provider(&server)
-        .read_shares(&dashshare::providers::Dashboard {
+        .read_shares(&Dashboard {
             id: "7".into(),
             title: None,
         })
         .await
         .unwrap();
-    let names: Vec<&String> = snapshot
+    let shares: Vec<(String, &String)> = snapshot
         .shares
         .iter()
-        .map(|s| &snapshot.names[&s.key])
+        .map(|s| {
+            (
+                format!("{}:{}", s.key.kind, s.key.id),
+                &snapshot.names[&s.key],
+            )
+        })
         .collect();
-    assert_eq!(names, ["BOB", "Ops"]);
+    assert_eq!(
+        shares,
+        [
+            ("user:5".to_string(), &"BOB".to_string()),
+            ("group:3".to_string(), &"Facility Ops".to_string())
+        ]
+    );
 }
 
 #[tokio::test]
@@ -510,15 +559,15 @@ async fn a_number_that_is_one_users_code_and_another_users_id_is_refused() {
         &server,
         "user",
         "systemUserCode equals '1001'",
-        json!([{"systemUserId": 8, "systemUserCode": "1001"}]),
+        json!([user_row(8, "1001", "n@example.com")]),
         1,
     )
     .await;
     mount_filter(
         &server,
         "user",
-        "systemUserID equals 1001",
-        json!([{"systemUserId": 1001, "systemUserCode": "ZED"}]),
+        "systemUserID equals '1001'",
+        json!([user_row(1001, "ZED", "zed@example.com")]),
         1,
     )
     .await;
@@ -528,6 +577,453 @@ async fn a_number_that_is_one_users_code_and_another_users_id_is_refused() {
         .unwrap_err();
     assert!(
         matches!(err, Error::Invalid(_)) && err.to_string().contains("ambiguous"),
+        "{err}"
+    );
+}
+
+// ---- NOTES.md Corrections, EnergyCAP bullets ----
+
+/// Corrections, "EnergyCAP user answers": users answer `userId`, `userCode`, `email` (UserResponse,
+/// fixture `users.json`), groups `userGroupId`, `userGroupName` (fixture `user_groups.json`),
+/// while the filters name `email`, `systemUserCode` and `userGroupName`.
+#[tokio::test]
+async fn users_and_groups_are_read_under_the_sdk_keys_and_found_under_the_filter_names() {
+    let server = MockServer::start().await;
+    let users = fixture_json("eci", "users.json");
+    mount_filter(
+        &server,
+        "user",
+        "email equals 'alice@example.com'",
+        users.clone(),
+        1,
+    )
+    .await;
+    mount_filter(
+        &server,
+        "user",
+        "systemUserCode equals 'O''BRIEN'",
+        users,
+        1,
+    )
+    .await;
+    mount_filter(
+        &server,
+        "userGroup",
+        "userGroupName equals 'Managers'",
+        fixture_json("eci", "user_groups.json"),
+        1,
+    )
+    .await;
+    let provider = provider(&server);
+    for (principal, id) in [
+        (Principal::User("alice@example.com".into()), "11"),
+        (Principal::User("O'BRIEN".into()), "12"),
+        (Principal::Group("Managers".into()), "21"),
+    ] {
+        let resolved = provider.resolve_principal(&principal).await.unwrap();
+        assert_eq!(resolved.unwrap().key.id, id, "{principal}");
+    }
+}
+
+/// Corrections, "EnergyCAP user answers": there are no `systemUser*` keys in an answer. Rows
+/// under keys dashshare does not know are not understood (exit 1), never "not found".
+#[tokio::test]
+async fn user_rows_without_a_known_key_are_not_understood_rather_than_missing() {
+    let server = MockServer::start().await;
+    mount_filter(
+        &server,
+        "user",
+        "systemUserCode equals 'BOB'",
+        json!([{"systemUserId": 5, "systemUserCode": "BOB"}]),
+        1,
+    )
+    .await;
+    // An id but no email: what a key without Users & Roles View permission may get.
+    mount_filter(
+        &server,
+        "user",
+        "email equals 'bob@example.com'",
+        json!([{"userId": 5, "userCode": "BOB"}]),
+        1,
+    )
+    .await;
+    no_put(&server).await;
+    let provider = provider(&server);
+    let err = provider
+        .resolve_principal(&Principal::User("BOB".into()))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(text.contains("/api/v3/user"), "{text}");
+    assert!(text.contains("`userId`"), "{text}");
+    assert!(text.contains("systemUserCode, systemUserId"), "{text}");
+    let err = change_shares(
+        provider.as_ref(),
+        &request(
+            "7",
+            vec![Principal::User("bob@example.com".into())],
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(
+        text.contains("`email`") && text.contains("Users & Roles"),
+        "{text}"
+    );
+}
+
+/// Corrections, "filter values are always single-quoted … Every request, GETs too, should carry
+/// `Content-Type: application/json`": a whole grant (title listing, look-ups, read, write) and
+/// `check` send it on every request.
+#[tokio::test]
+async fn every_request_carries_content_type_json() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/dashboard"))
+        .and(header("content-type", "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture_json("eci", "dashboards.json")),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    alice_and_managers(&server).await;
+    mount_read(&server, fixture_json("eci", "share.json"), 1).await;
+    mount_put(
+        &server,
+        json!({"sharedUserGroupIds": [3, 21], "sharedUserIds": [5, 11], "sharedWithEveryone": false}),
+        1,
+    )
+    .await;
+    let provider = provider(&server);
+    provider.check().await.unwrap();
+    change_shares(
+        provider.as_ref(),
+        &request(
+            "name:Energy Use",
+            alice_and_managers_principals(),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap();
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 6);
+    for request in &received {
+        assert_eq!(
+            request
+                .headers
+                .get("content-type")
+                .map(|v| v.to_str().unwrap()),
+            Some("application/json"),
+            "{} {}",
+            request.method,
+            request.url
+        );
+    }
+}
+
+fn email(n: usize) -> String {
+    format!("u{n:03}@example.com")
+}
+
+/// `email one of '…'|'…'` as the Filters page spells it, written out here on its own.
+fn email_chunk(range: std::ops::Range<usize>) -> String {
+    let values: Vec<String> = range.map(|n| format!("'{}'", email(n))).collect();
+    format!("email one of {}", values.join("|"))
+}
+
+/// Corrections, "`one of` takes several values at once … one request can resolve many
+/// principals": 100 emails go in three requests of at most 40; each value is still matched on its
+/// own, so an unknown or ambiguous one fails only itself.
+#[tokio::test]
+async fn many_principals_are_looked_up_with_one_of_in_chunks() {
+    let server = MockServer::start().await;
+    // u003 is unknown; u004 is the email of two users.
+    let rows = |range: std::ops::Range<usize>| -> Value {
+        let mut rows: Vec<Value> = range
+            .filter(|n| *n != 3)
+            .map(|n| user_row(1000 + n as i64, &format!("U{n}"), &email(n)))
+            .collect();
+        if rows.len() > 4 {
+            rows.push(user_row(2004, "U4B", &email(4)));
+        }
+        Value::Array(rows)
+    };
+    mount_filter(&server, "user", &email_chunk(0..40), rows(0..40), 1).await;
+    mount_filter(&server, "user", &email_chunk(40..80), rows(40..80), 1).await;
+    mount_filter(&server, "user", &email_chunk(80..100), rows(80..100), 1).await;
+    mount_filter(
+        &server,
+        "user",
+        "systemUserCode one of 'CODE''S'|'77'",
+        json!([user_row(5, "CODE'S", "c@example.com")]),
+        1,
+    )
+    .await;
+    mount_filter(
+        &server,
+        "user",
+        "systemUserID equals '77'",
+        json!([user_row(77, "SEVENTY", "s@example.com")]),
+        1,
+    )
+    .await;
+    mount_filter(
+        &server,
+        "userGroup",
+        "userGroupName equals 'Managers'",
+        json!([group_row(21, "Managers")]),
+        1,
+    )
+    .await;
+    let mut principals: Vec<Principal> = (0..100).map(|n| Principal::User(email(n))).collect();
+    principals.push(Principal::User("CODE'S".into()));
+    principals.push(Principal::User("77".into()));
+    principals.push(Principal::Group("Managers".into()));
+    principals.push(Principal::Everyone);
+    let answers = provider(&server).resolve_principals(&principals, 4).await;
+    assert_eq!(answers.len(), principals.len());
+    for (n, answer) in answers.iter().enumerate().take(100) {
+        match n {
+            3 => assert!(matches!(answer, Ok(None)), "{answer:?}"),
+            4 => {
+                let err = answer.as_ref().unwrap_err();
+                assert!(err.to_string().contains("ids 1004, 2004"), "{err}");
+            }
+            n => assert_eq!(
+                answer.as_ref().unwrap().as_ref().unwrap().key.id,
+                (1000 + n).to_string()
+            ),
+        }
+    }
+    let ids: Vec<String> = answers[100..]
+        .iter()
+        .map(|a| a.as_ref().unwrap().as_ref().unwrap().key.id.clone())
+        .collect();
+    assert_eq!(ids, ["5", "77", "21", "everyone"]);
+}
+
+/// Corrections: a failed look-up fails only the principals it carried; the vendor's message (the
+/// assumed error body, fixture `error.json`) is shown, the key never.
+#[tokio::test]
+async fn a_failed_look_up_fails_only_its_own_principals_and_shows_the_message() {
+    let server = MockServer::start().await;
+    mount_filter(
+        &server,
+        "user",
+        "email equals 'a@example.com'",
+        json!([user_row(1, "A", "a@example.com")]),
+        1,
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/user"))
+        .and(query_param("filter", "systemUserCode equals 'B'"))
+        .respond_with(ResponseTemplate::new(400).set_body_string(fixture("eci", "error.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let answers = provider(&server)
+        .resolve_principals(
+            &[
+                Principal::User("a@example.com".into()),
+                Principal::User("B".into()),
+            ],
+            2,
+        )
+        .await;
+    assert_eq!(answers[0].as_ref().unwrap().as_ref().unwrap().key.id, "1");
+    let err = answers[1].as_ref().unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(
+        text.contains("400") && text.contains("is not valid") && text.contains("'B'"),
+        "{text}"
+    );
+    assert!(!text.contains(ECI_KEY));
+}
+
+/// The docs do not say whether `|` inside a quoted value splits it: such a value is sent alone.
+#[tokio::test]
+async fn a_value_with_a_pipe_is_looked_up_on_its_own() {
+    let server = MockServer::start().await;
+    mount_filter(
+        &server,
+        "userGroup",
+        "userGroupName equals 'Ops|Night'",
+        json!([group_row(4, "Ops|Night")]),
+        1,
+    )
+    .await;
+    mount_filter(
+        &server,
+        "userGroup",
+        "userGroupName one of 'Day'|'Managers'",
+        json!([group_row(5, "Day"), group_row(21, "Managers")]),
+        1,
+    )
+    .await;
+    let answers = provider(&server)
+        .resolve_principals(
+            &[
+                Principal::Group("Day".into()),
+                Principal::Group("Ops|Night".into()),
+                Principal::Group("Managers".into()),
+            ],
+            2,
+        )
+        .await;
+    let ids: Vec<String> = answers
+        .into_iter()
+        .map(|a| a.unwrap().unwrap().key.id)
+        .collect();
+    assert_eq!(ids, ["5", "4", "21"]);
+}
+
+/// Corrections, "EnergyCAP dashboard listing": the title is `dashboardInfo` (fixture
+/// `dashboards.json`, DashboardResponse), not `description` — dashboard 8's description is
+/// "Energy Use", and only 7 is titled so.
+#[tokio::test]
+async fn dashboard_titles_are_dashboard_info() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/dashboard"))
+        .and(query_param("pageSize", "1000"))
+        .and(query_param("pageNumber", "1"))
+        .and(header("content-type", "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(fixture_json("eci", "dashboards.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let dashboard = provider.resolve_dashboard("name:Energy Use").await.unwrap();
+    assert_eq!(dashboard.id, "7");
+    let found = provider.dashboards(Some("water"), false).await.unwrap();
+    let found: Vec<(&str, &str)> = found
+        .iter()
+        .map(|d| (d.id.as_str(), d.title.as_str()))
+        .collect();
+    assert_eq!(found, [("8", "Water + Gas")]);
+}
+
+/// Corrections, "EnergyCAP dashboard listing": a listing without `dashboardInfo` cannot be
+/// matched on titles; that is not understood (exit 1), not "no dashboard is titled".
+#[tokio::test]
+async fn a_listing_without_titles_or_ids_is_not_understood() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/dashboard"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"dashboardId": 1, "dashboardDescription": "Energy"}])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let eci = provider(&server);
+    for err in [
+        eci.resolve_dashboard("name:Energy").await.unwrap_err(),
+        eci.dashboards(Some("Energy"), false).await.unwrap_err(),
+    ] {
+        let text = err.to_string();
+        assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+        assert!(
+            text.contains("/api/v3/dashboard")
+                && text.contains("`dashboardInfo`")
+                && text.contains("dashboardDescription, dashboardId"),
+            "{text}"
+        );
+    }
+    // Without a search the ids still list.
+    assert_eq!(eci.dashboards(None, false).await.unwrap()[0].id, "1");
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/dashboard"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"id": 1, "dashboardInfo": "Energy"}])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .resolve_dashboard("name:Energy")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::NotUnderstood(_)) && err.to_string().contains("`dashboardId`"),
+        "{err}"
+    );
+}
+
+/// The documented ShareResponse answers the PUT too (SDK `edit_dashboard_share`); the revoke
+/// goes through with it.
+#[tokio::test]
+async fn the_put_is_answered_with_the_documented_share_answer() {
+    let server = MockServer::start().await;
+    mount_filter(
+        &server,
+        "user",
+        "systemUserCode equals 'EVE'",
+        json!([user_row(6, "EVE", "eve@example.com")]),
+        1,
+    )
+    .await;
+    mount_read(
+        &server,
+        share_answer(&[(5, "BOB"), (6, "EVE")], &[(3, "Facility Ops")], false),
+        1,
+    )
+    .await;
+    mount_put_answering(
+        &server,
+        json!({"sharedUserGroupIds": [3], "sharedUserIds": [5], "sharedWithEveryone": false}),
+        fixture_json("eci", "share.json"),
+        1,
+    )
+    .await;
+    let report = change_shares(
+        provider(&server).as_ref(),
+        &request("7", vec![Principal::User("EVE".into())], Change::Revoke),
+    )
+    .await
+    .unwrap();
+    assert!(report.written);
+    assert_eq!(report.results[0].action, Action::Removed);
+}
+
+/// A share answer that lacks one of its lists cannot be merged into: taking it as empty would
+/// erase shares on the PUT. Nothing is written.
+#[tokio::test]
+async fn a_share_answer_missing_a_list_writes_nothing() {
+    let server = MockServer::start().await;
+    alice_and_managers(&server).await;
+    mount_read(
+        &server,
+        json!({"sharedUserGroups": [], "sharedWithEveryone": false}),
+        1,
+    )
+    .await;
+    no_put(&server).await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "7",
+            alice_and_managers_principals(),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::NotUnderstood(_)) && err.to_string().contains("`sharedUsers`"),
         "{err}"
     );
 }

@@ -237,32 +237,26 @@ pub async fn execute(
     })
 }
 
-/// Each distinct principal of each profile, looked up once.
+/// Each distinct principal of each profile, looked up once; a profile's principals go to its
+/// provider together, so that a vendor can look many up in one request.
 async fn resolve_principals(sites: &[Connected], width: usize) -> Vec<Lookups<'_>> {
-    let mut wanted: Vec<(usize, &Principal)> = Vec::new();
-    for (index, connected) in sites.iter().enumerate() {
-        let distinct: BTreeSet<&Principal> = connected
+    futures::future::join_all(sites.iter().map(|connected| async move {
+        let distinct: Vec<&Principal> = connected
             .site
             .targets
             .iter()
             .flat_map(|t| &t.wanted)
             .map(|w| &w.principal)
+            .collect::<BTreeSet<&Principal>>()
+            .into_iter()
             .collect();
-        wanted.extend(distinct.into_iter().map(|p| (index, p)));
-    }
-    let found: Vec<(usize, &Principal, Result<Option<Resolved>>)> = futures::stream::iter(wanted)
-        .map(|(index, principal)| async move {
-            let resolved = sites[index].provider.resolve_principal(principal).await;
-            (index, principal, resolved)
-        })
-        .buffer_unordered(width)
-        .collect()
-        .await;
-    let mut lookups: Vec<Lookups> = sites.iter().map(|_| HashMap::new()).collect();
-    for (index, principal, resolved) in found {
-        lookups[index].insert(principal, resolved);
-    }
-    lookups
+        let asked: Vec<Principal> = distinct.iter().map(|p| (*p).clone()).collect();
+        let mut answers = connected.provider.resolve_principals(&asked, width).await;
+        // A provider that answered fewer than it was asked leaves the rest "never looked up".
+        answers.truncate(distinct.len());
+        distinct.into_iter().zip(answers).collect::<Lookups>()
+    }))
+    .await
 }
 
 /// Every target's dashboard; targets that name the same dashboard (by id and by title) become one

@@ -12,6 +12,7 @@ mod vizzly;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use serde::Serialize;
 
 use crate::config::Profile;
@@ -91,6 +92,24 @@ pub trait ShareProvider: Send + Sync {
 
     /// `Ok(None)` when the vendor has no such principal.
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>>;
+
+    /// Resolves many principals, at most `width` requests at a time: one answer per principal, in
+    /// the order given, so that one unknown or ambiguous name fails only itself. Vendors whose
+    /// look-ups take many values per request (ECI's `one of`) override this.
+    async fn resolve_principals(
+        &self,
+        principals: &[Principal],
+        width: usize,
+    ) -> Vec<Result<Option<Resolved>>> {
+        let lookups: Vec<_> = principals
+            .iter()
+            .map(|principal| self.resolve_principal(principal))
+            .collect();
+        futures::stream::iter(lookups)
+            .buffered(width.max(1))
+            .collect()
+            .await
+    }
 
     async fn read_shares(&self, _dashboard: &Dashboard) -> Result<Snapshot> {
         Err(self.unsupported("has no API to read a dashboard's shares"))

@@ -1,6 +1,8 @@
-//! ECI (EnergyCAP v3), as eci.txt and NOTES.md describe it: the `ECI-ApiKey` header on every call,
-//! `filter=field equals 'value'` look-ups with paging headers, and a share PUT that replaces all
-//! three fields and refuses user or group lists beside `sharedWithEveryone: true`.
+//! ECI (EnergyCAP v3), as eci.txt, NOTES.md and EnergyCAP's own SDK (EnergyCapSdk 8.2309.4878,
+//! `energy_cap_api.py` and `models/*.py`) describe it: the `ECI-ApiKey` header on every call,
+//! `filter=field equals 'value'` / `field one of 'a'|'b'` look-ups (values always quoted) with paging
+//! headers, answers under the SDK models' keys, and a share PUT that replaces all three fields and
+//! refuses user or group lists beside `sharedWithEveryone: true`.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -18,9 +20,14 @@ use super::world::EciDashboard;
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
+        // GetUsersV3: SDK `get_users`, url '/api/v3/user', answers [UserResponse].
         .route("/api/v3/user", get(users))
+        // SDK `get_user_groups`, url '/api/v3/userGroup', answers [UserGroupResponse].
         .route("/api/v3/userGroup", get(groups))
+        // SDK `get_dashboards`, url '/api/v3/dashboard', answers [DashboardResponse].
         .route("/api/v3/dashboard", get(dashboards))
+        // SDK `get_dashboard_share` / `edit_dashboard_share` (eci.txt: EditDashboardShareV3),
+        // both answering ShareResponse.
         .route(
             "/api/v3/dashboard/{id}/share",
             get(read_share).put(write_share),
@@ -29,6 +36,8 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// EnergyCAP does not document its error body (Getting Started lists the statuses only);
+/// `{"message": …}` is assumed, and the client reads it without relying on it.
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"message": message}))).into_response()
 }
@@ -46,47 +55,130 @@ async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     next.run(request).await
 }
 
-/// `field equals 'value'` (a quote inside doubled) or `field equals 42`, field names compared
-/// without regard to case.
-fn parse_filter(filter: &str) -> Option<(String, String)> {
-    let (field, value) = filter.split_once(" equals ")?;
-    let value = value.trim();
-    let value = match value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
-        Some(quoted) => quoted.replace("''", "'"),
-        None => value.to_string(),
-    };
-    Some((field.trim().to_lowercase(), value))
+/// One statement of a filter: a field (compared without regard to case) and the values it accepts.
+#[derive(Debug, PartialEq, Eq)]
+struct Statement {
+    field: String,
+    values: Vec<String>,
 }
 
-fn field_matches(item: &Value, field: &str, wanted: &str) -> bool {
-    item.as_object().is_some_and(|object| {
-        object.iter().any(|(key, value)| {
-            key.to_lowercase() == field
-                && match value {
-                    Value::String(text) => text.eq_ignore_ascii_case(wanted),
-                    Value::Number(number) => number.to_string() == wanted,
-                    _ => false,
-                }
+/// Parses `field equals 'v'` and `field one of 'a'|'b'`, statements joined by ` and ` (Filters
+/// page). Every value must be single-quoted, numbers too, with a quote inside doubled; anything
+/// else is a malformed filter and `Err` says why.
+fn parse_filter(filter: &str) -> Result<Vec<Statement>, String> {
+    let mut statements = Vec::new();
+    let mut rest = filter.trim();
+    while !rest.is_empty() {
+        let (field, after) = rest
+            .split_once(' ')
+            .ok_or_else(|| format!("'{rest}' has no operator"))?;
+        let after = after.trim_start();
+        let (many, after) = if let Some(after) = after.strip_prefix("one of ") {
+            (true, after)
+        } else if let Some(after) = after.strip_prefix("equals ") {
+            (false, after)
+        } else {
+            return Err(format!("unsupported operator after '{field}'"));
+        };
+        let (values, after) = quoted_values(after.trim_start(), many)
+            .ok_or_else(|| format!("the value of '{field}' must be single-quoted"))?;
+        statements.push(Statement {
+            field: field.to_lowercase(),
+            values,
+        });
+        rest = after.trim_start();
+        if !rest.is_empty() {
+            rest = rest
+                .strip_prefix("and ")
+                .ok_or_else(|| format!("expected 'and' before '{rest}'"))?;
+        }
+    }
+    if statements.is_empty() {
+        return Err("the filter is empty".into());
+    }
+    Ok(statements)
+}
+
+/// The quoted value(s) at the start of `text` (`'a'` or, with `many`, `'a'|'b'`) and what follows.
+fn quoted_values(text: &str, many: bool) -> Option<(Vec<String>, &str)> {
+    let mut values = Vec::new();
+    let mut rest = text;
+    loop {
+        let (value, after) = one_quoted(rest)?;
+        values.push(value);
+        rest = after;
+        match rest.strip_prefix('|') {
+            Some(next) if many => rest = next,
+            _ => return Some((values, rest)),
+        }
+    }
+}
+
+/// `'…'` with `''` for a quote inside.
+fn one_quoted(text: &str) -> Option<(String, &str)> {
+    let mut chars = text.strip_prefix('\'')?.char_indices().peekable();
+    let mut value = String::new();
+    while let Some((at, c)) = chars.next() {
+        if c != '\'' {
+            value.push(c);
+            continue;
+        }
+        if chars.peek().is_some_and(|(_, next)| *next == '\'') {
+            chars.next();
+            value.push('\'');
+            continue;
+        }
+        return Some((value, &text[at + 2..]));
+    }
+    None
+}
+
+/// Whether `item` passes every statement. `fields` maps a filter field to the answer key it
+/// filters (GetUsersV3 filters `systemUserCode` but answers `userCode`); strings compare without
+/// regard to case, like the SQL Server behind EnergyCAP usually does.
+fn passes(item: &Value, statements: &[Statement], fields: &[(&str, &str)]) -> bool {
+    statements.iter().all(|statement| {
+        let key = fields
+            .iter()
+            .find(|(filter, _)| filter.eq_ignore_ascii_case(&statement.field))
+            .map(|(_, key)| *key);
+        let value = key.and_then(|key| item.get(key));
+        statement.values.iter().any(|wanted| match value {
+            Some(Value::String(text)) => text.eq_ignore_ascii_case(wanted),
+            Some(Value::Number(number)) => number.to_string() == *wanted,
+            Some(Value::Bool(flag)) => flag.to_string().eq_ignore_ascii_case(wanted),
+            _ => false,
         })
     })
 }
 
-/// One page of `items`, filtered, with the paging headers the API sends.
-fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Response {
+/// One page of `items`, filtered, with the paging headers the API sends (Paging page:
+/// `pageSize` up to 1000, `pageNumber`; `TotalPages`, `TotalNumberOfRecords`).
+fn page(items: Vec<Value>, query: &HashMap<String, String>, fields: &[(&str, &str)]) -> Response {
     let items: Vec<Value> = match query.get("filter") {
         None => items,
-        Some(filter) => match parse_filter(filter) {
-            Some((field, value)) => items
-                .into_iter()
-                .filter(|i| field_matches(i, &field, &value))
-                .collect(),
-            None => {
+        Some(filter) => {
+            let statements = match parse_filter(filter) {
+                Ok(statements) => statements,
+                Err(why) => {
+                    return error(StatusCode::BAD_REQUEST, &format!("malformed filter: {why}"));
+                }
+            };
+            if let Some(unknown) = statements.iter().find(|s| {
+                !fields
+                    .iter()
+                    .any(|(filter, _)| filter.eq_ignore_ascii_case(&s.field))
+            }) {
                 return error(
                     StatusCode::BAD_REQUEST,
-                    &format!("cannot parse filter '{filter}'"),
+                    &format!("'{}' is not a filter field of this list", unknown.field),
                 );
             }
-        },
+            items
+                .into_iter()
+                .filter(|item| passes(item, &statements, fields))
+                .collect()
+        }
     };
     let size: usize = query
         .get("pageSize")
@@ -115,29 +207,68 @@ fn page(items: Vec<Value>, query: &HashMap<String, String>) -> Response {
         .into_response()
 }
 
-fn as_values<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
-    items
-        .iter()
-        .filter_map(|item| serde_json::to_value(item).ok())
-        .collect()
-}
+/// GetUsersV3 filter fields (developer.energycap.com) and the UserResponse keys they filter.
+const USER_FILTERS: &[(&str, &str)] = &[
+    ("email", "email"),
+    ("fullName", "fullName"),
+    ("systemUserCode", "userCode"),
+    ("systemUserID", "userId"),
+    ("active", "active"),
+];
+/// Group filters: `userGroupName` as eci.txt's notes give it; `userGroupID` by analogy (unverified).
+const GROUP_FILTERS: &[(&str, &str)] = &[
+    ("userGroupName", "userGroupName"),
+    ("userGroupID", "userGroupId"),
+];
+/// Dashboard filter fields are not documented; `dashboardInfo` is assumed.
+const DASHBOARD_FILTERS: &[(&str, &str)] = &[("dashboardInfo", "dashboardInfo")];
 
+/// UserResponse (SDK `models/user_response.py`), with the fields dashshare reads.
 async fn users(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let items = as_values(&shared.world().eci.users);
-    page(items, &query)
+    let items = shared
+        .world()
+        .eci
+        .users
+        .iter()
+        .map(|u| {
+            json!({
+                "userId": u.user_id,
+                "userCode": u.user_code,
+                "fullName": u.full_name,
+                "email": u.email,
+                "active": true,
+            })
+        })
+        .collect();
+    page(items, &query, USER_FILTERS)
 }
 
+/// UserGroupResponse (SDK `models/user_group_response.py`).
 async fn groups(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let items = as_values(&shared.world().eci.groups);
-    page(items, &query)
+    let items = shared
+        .world()
+        .eci
+        .groups
+        .iter()
+        .map(|g| {
+            json!({
+                "userGroupId": g.user_group_id,
+                "userGroupName": g.user_group_name,
+                "description": null,
+                "memberCount": 0,
+            })
+        })
+        .collect();
+    page(items, &query, GROUP_FILTERS)
 }
 
+/// DashboardResponse (SDK `models/dashboard_response.py`): the title is `dashboardInfo`.
 async fn dashboards(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
@@ -147,9 +278,19 @@ async fn dashboards(
         .eci
         .dashboards
         .iter()
-        .map(|d| json!({"dashboardId": d.dashboard_id, "dashboardDescription": d.dashboard_description}))
+        .map(|d| {
+            json!({
+                "dashboardId": d.dashboard_id,
+                "dashboardInfo": d.dashboard_info,
+                "description": null,
+                "shared": d.shared_with_everyone
+                    || !d.shared_user_ids.is_empty()
+                    || !d.shared_user_group_ids.is_empty(),
+                "public": false,
+            })
+        })
         .collect();
-    page(items, &query)
+    page(items, &query, DASHBOARD_FILTERS)
 }
 
 fn share_response(shared: &Shared, dashboard: &EciDashboard) -> Value {
@@ -158,8 +299,9 @@ fn share_response(shared: &Shared, dashboard: &EciDashboard) -> Value {
         .eci
         .users
         .iter()
-        .filter(|u| dashboard.shared_user_ids.contains(&u.system_user_id))
-        .map(|u| json!({"userId": u.system_user_id, "userCode": u.system_user_code, "fullName": u.full_name}))
+        // UserChild (SDK `models/user_child.py`).
+        .filter(|u| dashboard.shared_user_ids.contains(&u.user_id))
+        .map(|u| json!({"userId": u.user_id, "userCode": u.user_code, "fullName": u.full_name}))
         .collect();
     let groups: Vec<Value> = world
         .eci
@@ -230,7 +372,7 @@ async fn write_share(
         let eci = &mut world.eci;
         if !users
             .iter()
-            .all(|u| eci.users.iter().any(|x| x.system_user_id == *u))
+            .all(|u| eci.users.iter().any(|x| x.user_id == *u))
             || !groups
                 .iter()
                 .all(|g| eci.groups.iter().any(|x| x.user_group_id == *g))
@@ -248,4 +390,30 @@ async fn write_share(
         }
     };
     Json(share_response(&shared, &updated)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_take_quoted_values_only() {
+        assert_eq!(
+            parse_filter("email one of 'a@x.com'|'o''b@x.com' and active equals 'true'").unwrap(),
+            [
+                Statement {
+                    field: "email".into(),
+                    values: vec!["a@x.com".into(), "o'b@x.com".into()],
+                },
+                Statement {
+                    field: "active".into(),
+                    values: vec!["true".into()],
+                },
+            ]
+        );
+        assert!(parse_filter("systemUserID equals 42").is_err());
+        assert!(parse_filter("systemUserID equals '42").is_err());
+        assert!(parse_filter("email one of 'a'|b").is_err());
+        assert!(parse_filter("email like 'a'").is_err());
+    }
 }

@@ -69,11 +69,15 @@ pub struct EciWorld {
     pub dashboards: Vec<EciDashboard>,
 }
 
+/// Named as EnergyCAP's UserResponse names them (EnergyCapSdk `models/user_response.py`); seeds
+/// written with the earlier `systemUser…` names still load.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EciUser {
-    pub system_user_id: i64,
-    pub system_user_code: String,
+    #[serde(alias = "systemUserId")]
+    pub user_id: i64,
+    #[serde(alias = "systemUserCode")]
+    pub user_code: String,
     pub full_name: String,
     pub email: String,
 }
@@ -89,7 +93,9 @@ pub struct EciGroup {
 #[serde(rename_all = "camelCase")]
 pub struct EciDashboard {
     pub dashboard_id: i64,
-    pub dashboard_description: String,
+    /// The title, as DashboardResponse names it (EnergyCapSdk `models/dashboard_response.py`).
+    #[serde(alias = "dashboardDescription")]
+    pub dashboard_info: String,
     #[serde(default)]
     pub shared_user_ids: BTreeSet<i64>,
     #[serde(default)]
@@ -245,8 +251,8 @@ impl World {
             reject_admin_access: false,
         };
         let eci_user = |id: i64, code: &str, name: &str, email: &str| EciUser {
-            system_user_id: id,
-            system_user_code: code.into(),
+            user_id: id,
+            user_code: code.into(),
             full_name: name.into(),
             email: email.into(),
         };
@@ -270,14 +276,14 @@ impl World {
             dashboards: vec![
                 EciDashboard {
                     dashboard_id: 7,
-                    dashboard_description: "Energy Use".into(),
+                    dashboard_info: "Energy Use".into(),
                     shared_user_ids: BTreeSet::from([5]),
                     shared_user_group_ids: BTreeSet::from([3]),
                     shared_with_everyone: false,
                 },
                 EciDashboard {
                     dashboard_id: 8,
-                    dashboard_description: "Water + Gas".into(),
+                    dashboard_info: "Water + Gas".into(),
                     shared_user_ids: BTreeSet::new(),
                     shared_user_group_ids: BTreeSet::new(),
                     shared_with_everyone: false,
@@ -357,7 +363,7 @@ impl World {
             });
             self.eci.dashboards.push(EciDashboard {
                 dashboard_id: 100_000 + n as i64,
-                dashboard_description: format!("Bulk {n:05}"),
+                dashboard_info: format!("Bulk {n:05}"),
                 shared_user_ids: BTreeSet::new(),
                 shared_user_group_ids: BTreeSet::new(),
                 shared_with_everyone: false,

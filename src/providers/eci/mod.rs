@@ -1,12 +1,15 @@
-//! ECI (EnergyCAP v3): a fixed `ECI-ApiKey` header, `filter` look-ups, and read → PUT (replaces the
-//! users, the groups and the everyone flag at once). One access level only.
+//! ECI (EnergyCAP v3): a fixed `ECI-ApiKey` header and `Content-Type: application/json` on every
+//! request; principals looked up many at a time with quoted `filter`s (`email one of 'a'|'b'`);
+//! read → PUT (replaces the users, the groups and the everyone flag at once). One access level
+//! only. Answers are read under the keys of EnergyCAP's SDK models (see `wire.rs`).
 
 mod wire;
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use reqwest::header::HeaderName;
+use futures::StreamExt;
+use reqwest::header::{CONTENT_TYPE, HeaderName};
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -17,36 +20,188 @@ use super::lookup::{dashboard_titled, narrowed, pick_unique};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, HttpOptions, secret_header};
+use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::model::{Access, Level, Principal, PrincipalKind, Share, ShareKey, ShareSet};
 use crate::session::{Credential, FixedCredential, Session};
+use crate::shape;
 use crate::vendor::Vendor;
 
-use wire::{ShareRequest, ShareResponse};
+use wire::{ShareAnswer, ShareRequest};
 
 const BY_TITLE: &str = "name:";
 /// The largest page the API serves.
 const PAGE_SIZE: &str = "1000";
 /// A bound on paging, so that a server that always reports more pages cannot keep us forever.
 const MAX_PAGES: u32 = 1000;
+/// The most values one `one of` look-up carries…
+const CHUNK_VALUES: usize = 40;
+/// …and the most characters its filter takes once URL-encoded, so that the whole query stays
+/// well inside IIS's default 2048-character query-string limit.
+const CHUNK_ENCODED: usize = 1500;
+/// What EnergyCAP says of GetUsersV3 (SDK `get_users`): without that permission, users come with
+/// fewer fields, which is the likely reason a user answer lacks one dashshare needs.
+const RESTRICTED_USERS: &str = "EnergyCAP answers with a restricted set of user fields when the API \
+     key's user lacks View permission for Users & Roles";
 
 const ERRORS: VendorErrors = VendorErrors {
     vendor: "ECI",
     unauthorized: "the API key is wrong, or the user who created it lacks the permission this call \
                    needs (sharing needs SharedDashboardsOrMaps Create or DashboardAdministrator Manage)",
     message: |body| {
-        ["message", "Message", "error", "title"]
-            .iter()
-            .find_map(|field| body.get(*field).and_then(Value::as_str))
-            .filter(|message| !message.is_empty())
-            .map(str::to_string)
+        shape::text(body, &["message", "error", "title"]).filter(|message| !message.is_empty())
     },
 };
+
+/// One way of looking a principal up: the list endpoint, the filter field it is sent as, and the
+/// answer key the value is compared with (they differ: `systemUserCode` filters `userCode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Search {
+    resource: &'static str,
+    filter: &'static str,
+    answer: &'static [&'static str],
+    id: &'static [&'static str],
+    what: &'static str,
+    by: &'static str,
+}
+
+const BY_EMAIL: Search = Search {
+    resource: "user",
+    filter: wire::FILTER_EMAIL,
+    answer: wire::USER_EMAIL,
+    id: wire::USER_ID,
+    what: "user",
+    by: "email",
+};
+const BY_USER_CODE: Search = Search {
+    resource: "user",
+    filter: wire::FILTER_USER_CODE,
+    answer: wire::USER_CODE,
+    id: wire::USER_ID,
+    what: "user",
+    by: "user code",
+};
+const BY_USER_ID: Search = Search {
+    resource: "user",
+    filter: wire::FILTER_USER_ID,
+    answer: wire::USER_ID,
+    id: wire::USER_ID,
+    what: "user",
+    by: "id",
+};
+const BY_GROUP_NAME: Search = Search {
+    resource: "userGroup",
+    filter: wire::FILTER_GROUP_NAME,
+    answer: wire::GROUP_NAME,
+    id: wire::GROUP_ID,
+    what: "group",
+    by: "name",
+};
+const BY_GROUP_ID: Search = Search {
+    resource: "userGroup",
+    filter: wire::FILTER_GROUP_ID,
+    answer: wire::GROUP_ID,
+    id: wire::GROUP_ID,
+    what: "group",
+    by: "id",
+};
+
+/// The searches a principal takes: by name (email, user code or group name), and by id too when
+/// the name is a number.
+fn searches(principal: &Principal) -> Option<(Search, Option<Search>)> {
+    let (by_name, by_id) = match principal {
+        Principal::User(name) if name.contains('@') => (BY_EMAIL, BY_USER_ID),
+        Principal::User(_) => (BY_USER_CODE, BY_USER_ID),
+        Principal::Group(_) => (BY_GROUP_NAME, BY_GROUP_ID),
+        Principal::Everyone => return None,
+    };
+    let numeric = principal.name().parse::<i64>().is_ok();
+    Some((by_name, numeric.then_some(by_id)))
+}
+
+/// One look-up request: a search and the values it carries.
+struct Chunk<'a> {
+    search: Search,
+    values: Vec<&'a str>,
+}
+
+/// Splits each search's values into requests small enough for a URL.
+fn chunks<'a>(wanted: &[(Search, Vec<&'a str>)]) -> Vec<Chunk<'a>> {
+    let mut chunks = Vec::new();
+    for (search, values) in wanted {
+        let mut current: Vec<&str> = Vec::new();
+        for value in values {
+            if wire::needs_own_request(value) {
+                chunks.push(Chunk {
+                    search: *search,
+                    values: vec![value],
+                });
+                continue;
+            }
+            let mut grown = current.clone();
+            grown.push(value);
+            let fits = grown.len() <= CHUNK_VALUES
+                && encoded_len(&wire::one_of(search.filter, &grown)) <= CHUNK_ENCODED;
+            if !fits && !current.is_empty() {
+                chunks.push(Chunk {
+                    search: *search,
+                    values: std::mem::take(&mut current),
+                });
+                grown = vec![value];
+            }
+            current = grown;
+        }
+        if !current.is_empty() {
+            chunks.push(Chunk {
+                search: *search,
+                values: current,
+            });
+        }
+    }
+    chunks
+}
+
+fn encoded_len(filter: &str) -> usize {
+    url::form_urlencoded::byte_serialize(filter.as_bytes())
+        .map(str::len)
+        .sum()
+}
+
+/// The (value, id) pairs a look-up answered, or why it failed.
+type Candidates = Result<Vec<(String, String)>>;
+
+/// A dashboard as the listing gives it.
+struct Listed {
+    id: String,
+    title: Option<String>,
+}
+
+/// Every dashboard the key can see, and where they were read from (for messages).
+struct Listing {
+    target: String,
+    dashboards: Vec<Listed>,
+    /// The first row as it came, so that a message can name the keys a server sends.
+    sample: Value,
+}
+
+impl Listing {
+    /// The dashboards with their titles; a listing none of whose rows has a title key dashshare
+    /// knows cannot be matched on titles, and saying "no such title" would be wrong.
+    fn titled(&self) -> Result<&[Listed]> {
+        if !self.dashboards.is_empty() && self.dashboards.iter().all(|d| d.title.is_none()) {
+            return Err(shape::not_understood(
+                &self.target,
+                wire::DASHBOARD_TITLE,
+                &Value::Array(vec![self.sample.clone()]),
+            ));
+        }
+        Ok(&self.dashboards)
+    }
+}
 
 pub struct Eci {
     session: Session,
     /// The dashboard list, fetched once per run however many titles are looked up in it.
-    listing: OnceCell<Vec<Value>>,
+    listing: OnceCell<Listing>,
 }
 
 impl Eci {
@@ -73,39 +228,39 @@ impl Eci {
         self.session.http()
     }
 
-    /// A list endpoint narrowed by one `filter` expression.
-    async fn find(&self, resource: &str, filter: &str, doing: &str) -> Result<Vec<Value>> {
-        let reply = self
-            .session
-            .get(&["api", "v3", resource], &[("filter", filter)])
-            .await?;
-        let reply = ERRORS.ensure_success(self.http(), reply, doing)?;
-        reply.json()
+    /// A GET. EnergyCAP wants `Content-Type: application/json` on every request, GETs included
+    /// (developer.energycap.com, Getting Started: "Required for all requests").
+    async fn get(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Reply> {
+        let request = self
+            .http()
+            .request(Method::GET, segments)
+            .header(CONTENT_TYPE, "application/json")
+            .query(query);
+        self.session.send(request, true).await
     }
 
-    /// Every dashboard the key can see, listed on first use.
-    async fn all_dashboards(&self) -> Result<&[Value]> {
-        self.listing
-            .get_or_try_init(|| self.list_dashboards())
-            .await
-            .map(Vec::as_slice)
-    }
-
-    /// Every dashboard the key can see, page by page.
-    async fn list_dashboards(&self) -> Result<Vec<Value>> {
-        let mut all = Vec::new();
+    /// Every row of a list endpoint, page by page (`pageSize`, `pageNumber`; the `TotalPages`
+    /// answer header says how many there are), and the first page's target for messages.
+    async fn all_pages(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        doing: &str,
+    ) -> Result<(String, Vec<Value>)> {
+        let mut rows = Vec::new();
+        let mut target = String::new();
         let mut page: u32 = 1;
         loop {
             let number = page.to_string();
-            let reply = self
-                .session
-                .get(
-                    &["api", "v3", "dashboard"],
-                    &[("pageSize", PAGE_SIZE), ("pageNumber", &number)],
-                )
-                .await?;
-            let reply = ERRORS.ensure_success(self.http(), reply, "listing dashboards")?;
-            let items: Vec<Value> = reply.json()?;
+            let mut paged = query.to_vec();
+            paged.extend([("pageSize", PAGE_SIZE), ("pageNumber", number.as_str())]);
+            let reply = self.get(segments, &paged).await?;
+            let reply = ERRORS.ensure_success(self.http(), reply, doing)?;
+            let body: Value = reply.json()?;
+            let items = shape::require_items(&reply.target, &body, &[])?;
+            if target.is_empty() {
+                target = reply.target.clone();
+            }
             let total_pages = reply
                 .headers
                 .get("TotalPages")
@@ -113,95 +268,88 @@ impl Eci {
                 .and_then(|value| value.trim().parse::<u32>().ok())
                 .unwrap_or(1);
             let empty = items.is_empty();
-            all.extend(items);
+            rows.extend_from_slice(items);
             if empty || page >= total_pages || page >= MAX_PAGES {
-                return Ok(all);
+                return Ok((target, rows));
             }
             page += 1;
         }
     }
 
-    async fn find_user(&self, name: &str) -> Result<Option<String>> {
-        let by_name = if name.contains('@') {
-            self.lookup(
-                "user",
-                &wire::equals("email", name),
-                wire::USER_EMAIL,
-                wire::USER_ID,
-                name,
-                "user",
-            )
-            .await?
-        } else {
-            self.lookup(
-                "user",
-                &wire::equals("systemUserCode", name),
-                wire::USER_CODE,
-                wire::USER_ID,
-                name,
-                "user",
-            )
-            .await?
-        };
-        let by_id = match name.parse::<i64>() {
-            Ok(id) => {
-                self.lookup(
-                    "user",
-                    &wire::equals_number("systemUserID", id),
-                    wire::USER_ID,
-                    wire::USER_ID,
-                    name,
-                    "user",
-                )
-                .await?
-            }
-            Err(_) => None,
-        };
-        one_of(name, "user", by_name, by_id)
+    /// Every dashboard the key can see, listed on first use.
+    async fn listing(&self) -> Result<&Listing> {
+        self.listing
+            .get_or_try_init(|| self.list_dashboards())
+            .await
     }
 
-    async fn find_group(&self, name: &str) -> Result<Option<String>> {
-        let by_name = self
-            .lookup(
-                "userGroup",
-                &wire::equals("userGroupName", name),
-                wire::GROUP_NAME,
-                wire::GROUP_ID,
-                name,
-                "group",
-            )
+    async fn list_dashboards(&self) -> Result<Listing> {
+        let (target, rows) = self
+            .all_pages(&["api", "v3", "dashboard"], &[], "listing dashboards")
             .await?;
-        let by_id = match name.parse::<i64>() {
-            Ok(id) => {
-                self.lookup(
-                    "userGroup",
-                    &wire::equals_number("userGroupID", id),
-                    wire::GROUP_ID,
-                    wire::GROUP_ID,
-                    name,
-                    "group",
-                )
-                .await?
-            }
-            Err(_) => None,
-        };
-        one_of(name, "group", by_name, by_id)
+        let dashboards: Vec<Listed> = rows
+            .iter()
+            .filter_map(|row| {
+                Some(Listed {
+                    id: shape::id(row, wire::DASHBOARD_ID)?,
+                    title: shape::text(row, wire::DASHBOARD_TITLE),
+                })
+            })
+            .collect();
+        if dashboards.is_empty() && !rows.is_empty() {
+            return Err(wire::rows_not_understood(
+                &target,
+                wire::DASHBOARD_ID,
+                &rows,
+            ));
+        }
+        Ok(Listing {
+            target,
+            dashboards,
+            sample: rows.into_iter().next().unwrap_or(Value::Null),
+        })
     }
 
-    /// The id of the one `resource` item the filter finds whose `fields` equal `name`.
-    async fn lookup(
-        &self,
-        resource: &str,
-        filter: &str,
-        fields: &[&str],
-        id_fields: &[&str],
-        name: &str,
-        what: &str,
-    ) -> Result<Option<String>> {
-        let items = self
-            .find(resource, filter, &format!("looking up {what} '{name}'"))
+    /// One look-up request: the (value, id) pairs of the rows it answered. Rows none of which has
+    /// an id key, or the key the values are compared with, were found but not understood.
+    async fn look_up(&self, chunk: &Chunk<'_>) -> Candidates {
+        let search = chunk.search;
+        let doing = match chunk.values.as_slice() {
+            [only] => format!("looking up {} '{only}'", search.what),
+            several => format!(
+                "looking up {} {}s by {}",
+                several.len(),
+                search.what,
+                search.by
+            ),
+        };
+        let filter = wire::one_of(search.filter, &chunk.values);
+        let (target, rows) = self
+            .all_pages(
+                &["api", "v3", search.resource],
+                &[("filter", filter.as_str())],
+                &doing,
+            )
             .await?;
-        pick(&items, name, fields, id_fields, what)
+        let candidates: Vec<(String, String)> = rows
+            .iter()
+            .filter_map(|row| {
+                let value =
+                    shape::text(row, search.answer).or_else(|| shape::id(row, search.answer))?;
+                Some((value, shape::id(row, search.id)?))
+            })
+            .collect();
+        if candidates.is_empty() && !rows.is_empty() {
+            let has_id = rows.iter().any(|row| shape::id(row, search.id).is_some());
+            let looked_for = if has_id { search.answer } else { search.id };
+            let err = wire::rows_not_understood(&target, looked_for, &rows);
+            return Err(if search.resource == "user" {
+                err.and_then_say(RESTRICTED_USERS)
+            } else {
+                err
+            });
+        }
+        Ok(candidates)
     }
 }
 
@@ -221,24 +369,6 @@ fn one_of(
         (Some(found), _) | (None, Some(found)) => Ok(Some(found)),
         (None, None) => Ok(None),
     }
-}
-
-/// The id of the one item whose `fields` equal `name`.
-fn pick(
-    items: &[Value],
-    name: &str,
-    fields: &[&str],
-    id_fields: &[&str],
-    what: &str,
-) -> Result<Option<String>> {
-    let value_of = |item: &Value| {
-        wire::text(item, fields).or_else(|| wire::number(item, fields).map(|n| n.to_string()))
-    };
-    let candidates: Vec<(String, String)> = items
-        .iter()
-        .filter_map(|item| Some((value_of(item)?, wire::number(item, id_fields)?.to_string())))
-        .collect();
-    pick_unique(&candidates, name, what, "eci")
 }
 
 fn dashboard_id(reference: &str) -> Result<i64> {
@@ -275,7 +405,6 @@ impl ShareProvider for Eci {
 
     async fn check(&self) -> Result<Identity> {
         let reply = self
-            .session
             .get(
                 &["api", "v3", "dashboard"],
                 &[("pageSize", "1"), ("pageNumber", "1")],
@@ -289,13 +418,17 @@ impl ShareProvider for Eci {
     }
 
     async fn dashboards(&self, search: Option<&str>, _all: bool) -> Result<Vec<DashboardSummary>> {
-        let all = self.all_dashboards().await?;
-        let summaries = all.iter().filter_map(|item| {
-            Some(DashboardSummary {
-                id: wire::number(item, wire::DASHBOARD_ID)?.to_string(),
-                title: wire::text(item, wire::DASHBOARD_TITLE).unwrap_or_default(),
-                owner: None,
-            })
+        let listing = self.listing().await?;
+        // Only a search needs the titles; a bare listing can still show the ids.
+        let dashboards = if search.is_some() {
+            listing.titled()?
+        } else {
+            &listing.dashboards
+        };
+        let summaries = dashboards.iter().map(|d| DashboardSummary {
+            id: d.id.clone(),
+            title: d.title.clone().unwrap_or_default(),
+            owner: None,
         });
         Ok(narrowed(summaries, search))
     }
@@ -307,36 +440,92 @@ impl ShareProvider for Eci {
                 title: None,
             });
         };
-        let all = self.all_dashboards().await?;
-        let candidates = all.iter().filter_map(|item| {
-            let id = wire::number(item, wire::DASHBOARD_ID)?.to_string();
-            Some((id, wire::text(item, wire::DASHBOARD_TITLE)))
-        });
+        let dashboards = self.listing().await?.titled()?;
+        let candidates = dashboards.iter().map(|d| (d.id.clone(), d.title.clone()));
         dashboard_titled(candidates, title, "eci")
     }
 
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>> {
-        let key = match principal {
-            Principal::User(name) => self
-                .find_user(name)
-                .await?
-                .map(|id| ShareKey::new(PrincipalKind::User, id)),
-            Principal::Group(name) => self
-                .find_group(name)
-                .await?
-                .map(|id| ShareKey::new(PrincipalKind::Group, id)),
-            Principal::Everyone => Some(ShareKey::everyone()),
+        let mut answers = self
+            .resolve_principals(std::slice::from_ref(principal), 1)
+            .await;
+        answers
+            .pop()
+            .unwrap_or_else(|| Err(Error::remote(format!("{principal} was never looked up"))))
+    }
+
+    /// Looks every principal up with `one of` filters, many values per request (Filters page:
+    /// `email one of 'a@x.com'|'b@x.com'`). Each value is still matched exactly here, and a look-up
+    /// that fails or finds two principals fails only the principals it concerns.
+    async fn resolve_principals(
+        &self,
+        principals: &[Principal],
+        width: usize,
+    ) -> Vec<Result<Option<Resolved>>> {
+        let mut wanted: Vec<(Search, Vec<&str>)> = Vec::new();
+        for principal in principals {
+            let Some((by_name, by_id)) = searches(principal) else {
+                continue;
+            };
+            for search in std::iter::once(by_name).chain(by_id) {
+                let value = principal.name();
+                match wanted.iter_mut().find(|(s, _)| *s == search) {
+                    Some((_, values)) if values.contains(&value) => {}
+                    Some((_, values)) => values.push(value),
+                    None => wanted.push((search, vec![value])),
+                }
+            }
+        }
+        let chunks = chunks(&wanted);
+        let lookups: Vec<_> = chunks.iter().map(|chunk| self.look_up(chunk)).collect();
+        let answers: Vec<Candidates> = futures::stream::iter(lookups)
+            .buffered(width.max(1))
+            .collect()
+            .await;
+        // Which answer holds each (search, value).
+        let mut answer_of: HashMap<(Search, &str), usize> = HashMap::new();
+        for (index, chunk) in chunks.iter().enumerate() {
+            for value in &chunk.values {
+                answer_of.insert((chunk.search, value), index);
+            }
+        }
+        let find = |search: Search, name: &str| -> Result<Option<String>> {
+            match answer_of.get(&(search, name)).map(|at| &answers[*at]) {
+                Some(Ok(candidates)) => pick_unique(candidates, name, search.what, "eci"),
+                Some(Err(err)) => Err(err.clone()),
+                None => Err(Error::remote(format!(
+                    "{} '{name}' was never looked up",
+                    search.what
+                ))),
+            }
         };
-        Ok(key.map(|key| Resolved {
-            principal: principal.clone(),
-            key,
-        }))
+        principals
+            .iter()
+            .map(|principal| {
+                let Some((by_name, by_id)) = searches(principal) else {
+                    return Ok(Some(Resolved {
+                        principal: principal.clone(),
+                        key: ShareKey::everyone(),
+                    }));
+                };
+                let name = principal.name();
+                let named = find(by_name, name)?;
+                let numbered = by_id
+                    .map(|search| find(search, name))
+                    .transpose()?
+                    .flatten();
+                let id = one_of(name, by_name.what, named, numbered)?;
+                Ok(id.map(|id| Resolved {
+                    principal: principal.clone(),
+                    key: ShareKey::new(principal.kind(), id),
+                }))
+            })
+            .collect()
     }
 
     async fn read_shares(&self, dashboard: &Dashboard) -> Result<Snapshot> {
         let id = dashboard.id.as_str();
         let reply = self
-            .session
             .get(&["api", "v3", "dashboard", id, "share"], &[])
             .await?;
         if reply.status == StatusCode::NOT_FOUND {
@@ -350,25 +539,28 @@ impl ShareProvider for Eci {
             reply,
             &format!("reading the shares of dashboard '{id}'"),
         )?;
-        let answer: ShareResponse = reply.json()?;
+        let answer = ShareAnswer::read(&reply.target, &reply.json()?)?;
         let view = Level::Access(Access::View);
         let mut shares = Vec::new();
         let mut names = HashMap::new();
-        for user in &answer.shared_users {
-            let key = ShareKey::new(PrincipalKind::User, user.user_id.to_string());
-            if let Some(name) = user.display() {
+        let listed = answer
+            .users
+            .into_iter()
+            .map(|user| (PrincipalKind::User, user))
+            .chain(
+                answer
+                    .groups
+                    .into_iter()
+                    .map(|group| (PrincipalKind::Group, group)),
+            );
+        for (kind, (id, name)) in listed {
+            let key = ShareKey::new(kind, id);
+            if let Some(name) = name {
                 names.insert(key.clone(), name);
             }
             shares.push(Share { key, level: view });
         }
-        for group in &answer.shared_user_groups {
-            let key = ShareKey::new(PrincipalKind::Group, group.user_group_id.to_string());
-            if let Some(name) = &group.user_group_name {
-                names.insert(key.clone(), name.clone());
-            }
-            shares.push(Share { key, level: view });
-        }
-        if answer.shared_with_everyone {
+        if answer.everyone {
             shares.push(Share {
                 key: ShareKey::everyone(),
                 level: view,
@@ -400,17 +592,132 @@ impl ShareProvider for Eci {
             }
         };
         let id = before.dashboard.id.as_str();
+        // `.json` sets `Content-Type: application/json`, as the docs require.
         let request = self
             .http()
             .request(Method::PUT, &["api", "v3", "dashboard", id, "share"])
             .json(&body);
         // The PUT carries the complete share, so sending it again gives the same result.
         let reply = self.session.send(request, true).await?;
-        ERRORS.ensure_success(
+        let reply = ERRORS.ensure_success(
             self.http(),
             reply,
             &format!("writing the shares of dashboard '{id}'"),
         )?;
+        // The write is made: what its answer says can only be reported, never fail the run.
+        if let Some(kept) = kept_apart(&reply, &body) {
+            tracing::warn!("eci dashboard '{id}': {kept}");
+        }
         Ok(())
+    }
+}
+
+/// What the PUT's answer (a ShareResponse, per the SDK's `edit_dashboard_share`) shows the server
+/// did not keep of what was sent, if anything; an answer that cannot be read says nothing.
+fn kept_apart(reply: &Reply, sent: &ShareRequest) -> Option<String> {
+    let body: Value = reply.json().ok()?;
+    let answer = ShareAnswer::read(&reply.target, &body).ok()?;
+    let missing = |sent: &[i64], kept: &[(String, Option<String>)]| -> Vec<String> {
+        sent.iter()
+            .map(i64::to_string)
+            .filter(|id| !kept.iter().any(|(kept, _)| kept == id))
+            .collect()
+    };
+    let users = missing(&sent.shared_user_ids, &answer.users);
+    let groups = missing(&sent.shared_user_group_ids, &answer.groups);
+    let everyone = sent.shared_with_everyone && !answer.everyone;
+    if users.is_empty() && groups.is_empty() && !everyone {
+        return None;
+    }
+    let mut dropped = Vec::new();
+    if !users.is_empty() {
+        dropped.push(format!("user ids {}", users.join(", ")));
+    }
+    if !groups.is_empty() {
+        dropped.push(format!("group ids {}", groups.join(", ")));
+    }
+    if everyone {
+        dropped.push("everyone".to_string());
+    }
+    Some(format!(
+        "the server's answer to the share update does not list {} that were sent; \
+         `dashshare list` shows what it kept",
+        dropped.join(" and ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn reply(body: Value) -> Reply {
+        Reply {
+            status: StatusCode::OK,
+            headers: reqwest::header::HeaderMap::new(),
+            body: serde_json::to_vec(&body).unwrap().into(),
+            target: "PUT http://eci/api/v3/dashboard/7/share".into(),
+        }
+    }
+
+    #[test]
+    fn a_put_answer_that_drops_a_sent_id_is_reported() {
+        let sent = ShareRequest {
+            shared_user_group_ids: vec![3],
+            shared_user_ids: vec![5, 11],
+            shared_with_everyone: false,
+        };
+        let kept = json!({
+            "sharedUsers": [{"userId": 5, "userCode": "BOB", "fullName": "Bob"}],
+            "sharedUserGroups": [{"userGroupId": 3, "userGroupName": "Ops"}],
+            "sharedWithEveryone": false
+        });
+        let said = kept_apart(&reply(kept), &sent).unwrap();
+        assert!(
+            said.contains("user ids 11") && !said.contains("group"),
+            "{said}"
+        );
+        let all = json!({
+            "sharedUsers": [{"userId": 5}, {"userId": 11}],
+            "sharedUserGroups": [{"userGroupId": 3}],
+            "sharedWithEveryone": false
+        });
+        assert_eq!(kept_apart(&reply(all), &sent), None);
+        // An answer that cannot be read says nothing either way.
+        assert_eq!(kept_apart(&reply(json!({})), &sent), None);
+    }
+
+    #[test]
+    fn chunks_hold_at_most_40_values_and_stay_short_enough_for_a_url() {
+        let short: Vec<String> = (0..85).map(|n| format!("u{n}@x.com")).collect();
+        let long: Vec<String> = (0..10).map(|n| format!("{n}{}", "y".repeat(400))).collect();
+        let wanted = vec![
+            (BY_EMAIL, short.iter().map(String::as_str).collect()),
+            (BY_USER_CODE, long.iter().map(String::as_str).collect()),
+            (BY_GROUP_NAME, vec!["a", "b|c", "d"]),
+        ];
+        let sizes: Vec<(&str, usize)> = chunks(&wanted)
+            .iter()
+            .map(|c| (c.search.filter, c.values.len()))
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                ("email", 40),
+                ("email", 40),
+                ("email", 5),
+                ("systemUserCode", 3),
+                ("systemUserCode", 3),
+                ("systemUserCode", 3),
+                ("systemUserCode", 1),
+                ("userGroupName", 1),
+                ("userGroupName", 2),
+            ]
+        );
+        for chunk in chunks(&wanted) {
+            assert!(
+                encoded_len(&wire::one_of(chunk.search.filter, &chunk.values)) <= CHUNK_ENCODED
+            );
+        }
     }
 }

@@ -1,42 +1,18 @@
-//! EnergyCAP v3 wire types and the `filter` expressions its list endpoints take.
+//! EnergyCAP v3 wire names and the `filter` expressions its list endpoints take.
+//!
+//! Answer keys are those of EnergyCAP's own SDK (EnergyCapSdk 8.2309.4878, generated from the
+//! OpenAPI spec): `models/user_response.py`, `user_group_response.py`, `dashboard_response.py`,
+//! `share_response.py`, `user_child.py`, `user_group_child.py`, `share_request.py`. Filter names
+//! are the documented filter fields (developer.energycap.com, GetUsersV3), which differ from the
+//! answer keys: a user is filtered by `systemUserCode` but answers with `userCode`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
-/// `GET`/`PUT /api/v3/dashboard/{id}/share` answer.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ShareResponse {
-    #[serde(default)]
-    pub shared_user_groups: Vec<GroupChild>,
-    #[serde(default)]
-    pub shared_users: Vec<UserChild>,
-    #[serde(default)]
-    pub shared_with_everyone: bool,
-}
+use crate::error::{Error, Result};
+use crate::shape;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GroupChild {
-    pub user_group_id: i64,
-    pub user_group_name: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserChild {
-    pub user_id: i64,
-    pub user_code: Option<String>,
-    pub full_name: Option<String>,
-}
-
-impl UserChild {
-    pub fn display(&self) -> Option<String> {
-        self.user_code.clone().or_else(|| self.full_name.clone())
-    }
-}
-
-/// `PUT /api/v3/dashboard/{id}/share` body: it replaces all three fields.
+/// `PUT /api/v3/dashboard/{id}/share` body (ShareRequest): it replaces all three fields.
 #[derive(Debug, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct ShareRequest {
@@ -45,39 +21,126 @@ pub struct ShareRequest {
     pub shared_with_everyone: bool,
 }
 
-/// `field equals 'value'`, with a quote inside the value doubled, as the API's filters expect.
+/// UserResponse / UserChild.
+pub const USER_ID: &[&str] = &["userId"];
+pub const USER_CODE: &[&str] = &["userCode"];
+pub const USER_EMAIL: &[&str] = &["email"];
+pub const USER_FULL_NAME: &[&str] = &["fullName"];
+/// UserGroupResponse / UserGroupChild.
+pub const GROUP_ID: &[&str] = &["userGroupId"];
+pub const GROUP_NAME: &[&str] = &["userGroupName"];
+/// DashboardResponse: `dashboardInfo` is the title (`description` is a separate free text).
+pub const DASHBOARD_ID: &[&str] = &["dashboardId"];
+pub const DASHBOARD_TITLE: &[&str] = &["dashboardInfo"];
+/// ShareResponse.
+pub const SHARED_USERS: &str = "sharedUsers";
+pub const SHARED_GROUPS: &str = "sharedUserGroups";
+pub const SHARED_WITH_EVERYONE: &str = "sharedWithEveryone";
+
+/// Filter fields of `GET /api/v3/user` (GetUsersV3) and `GET /api/v3/userGroup`.
+pub const FILTER_EMAIL: &str = "email";
+pub const FILTER_USER_CODE: &str = "systemUserCode";
+pub const FILTER_USER_ID: &str = "systemUserID";
+pub const FILTER_GROUP_NAME: &str = "userGroupName";
+pub const FILTER_GROUP_ID: &str = "userGroupID";
+
+/// A filter value: always single-quoted, numbers too, with a quote inside doubled (Filters page:
+/// "Every value must be single-quoted, even numbers and booleans").
+pub fn quoted(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// `field equals 'value'`.
 pub fn equals(field: &str, value: &str) -> String {
-    format!("{field} equals '{}'", value.replace('\'', "''"))
+    format!("{field} equals {}", quoted(value))
 }
 
-/// A numeric filter: ids are compared as numbers, unquoted.
-pub fn equals_number(field: &str, value: i64) -> String {
-    format!("{field} equals {value}")
+/// `field one of 'a'|'b'|…` (Filters page, Multi-Value Operators); one value is an `equals`.
+pub fn one_of(field: &str, values: &[&str]) -> String {
+    match values {
+        [only] => equals(field, only),
+        several => format!(
+            "{field} one of {}",
+            several
+                .iter()
+                .map(|value| quoted(value))
+                .collect::<Vec<_>>()
+                .join("|")
+        ),
+    }
 }
 
-/// The first of `fields` that holds a string (list answers name the same thing differently across
-/// endpoints and versions: `systemUserCode` / `userCode`, …).
-pub fn text(item: &Value, fields: &[&str]) -> Option<String> {
-    fields
-        .iter()
-        .find_map(|field| item.get(*field).and_then(Value::as_str))
-        .map(str::to_string)
+/// A value that `one of` cannot carry safely: the docs do not say whether a `|` inside quotes
+/// separates values, so such a value is looked up on its own with `equals`.
+pub fn needs_own_request(value: &str) -> bool {
+    value.contains('|')
 }
 
-/// The first of `fields` that holds an integer.
-pub fn number(item: &Value, fields: &[&str]) -> Option<i64> {
-    fields
-        .iter()
-        .find_map(|field| item.get(*field).and_then(Value::as_i64))
+/// What a dashboard's share answer (ShareResponse) holds: ids with the names it carries.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ShareAnswer {
+    pub users: Vec<(String, Option<String>)>,
+    pub groups: Vec<(String, Option<String>)>,
+    pub everyone: bool,
 }
 
-pub const USER_ID: &[&str] = &["systemUserId", "systemUserID", "userId"];
-pub const USER_CODE: &[&str] = &["systemUserCode", "userCode"];
-pub const USER_EMAIL: &[&str] = &["email", "emailAddress"];
-pub const GROUP_ID: &[&str] = &["userGroupId", "userGroupID"];
-pub const GROUP_NAME: &[&str] = &["userGroupName", "userGroupInfo"];
-pub const DASHBOARD_ID: &[&str] = &["dashboardId", "dashboardID"];
-pub const DASHBOARD_TITLE: &[&str] = &["dashboardDescription", "dashboardName", "name"];
+impl ShareAnswer {
+    /// Reads a ShareResponse. The write that follows a read replaces all three fields, so a key
+    /// that is missing (rather than empty) is not understood: taking it as empty would erase shares.
+    pub fn read(target: &str, body: &Value) -> Result<Self> {
+        let looked_for = [SHARED_USERS, SHARED_GROUPS, SHARED_WITH_EVERYONE];
+        let understood = || shape::not_understood(target, &looked_for, body);
+        let list = |name: &str| -> Result<&[Value]> {
+            match present(body, name) {
+                Some(Value::Array(items)) => Ok(items.as_slice()),
+                // A null list is an empty one; nothing else could be meant.
+                Some(Value::Null) => Ok(&[]),
+                _ => Err(understood()),
+            }
+        };
+        let users = list(SHARED_USERS)?
+            .iter()
+            .map(|user| {
+                let id = shape::require_id(target, user, USER_ID)?;
+                let name =
+                    shape::text(user, USER_CODE).or_else(|| shape::text(user, USER_FULL_NAME));
+                Ok((id, name))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let groups = list(SHARED_GROUPS)?
+            .iter()
+            .map(|group| {
+                let id = shape::require_id(target, group, GROUP_ID)?;
+                Ok((id, shape::text(group, GROUP_NAME)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let everyone = match present(body, SHARED_WITH_EVERYONE) {
+            Some(Value::Bool(everyone)) => *everyone,
+            _ => return Err(understood()),
+        };
+        Ok(ShareAnswer {
+            users,
+            groups,
+            everyone,
+        })
+    }
+}
+
+/// The value under `name` (any case), null included; `None` when the key is absent.
+fn present<'a>(body: &'a Value, name: &str) -> Option<&'a Value> {
+    let object = body.as_object()?;
+    object.get(name).or_else(|| {
+        object
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    })
+}
+
+/// The error for a list answer whose rows lack a key dashshare needs.
+pub fn rows_not_understood(target: &str, looked_for: &[&str], rows: &[Value]) -> Error {
+    shape::not_understood(target, looked_for, &Value::Array(rows.to_vec()))
+}
 
 #[cfg(test)]
 mod tests {
@@ -85,11 +148,17 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn quotes_inside_filter_values_are_doubled() {
+    fn every_filter_value_is_quoted_and_quotes_inside_are_doubled() {
         assert_eq!(
             equals("email", "o'brien@example.com"),
             "email equals 'o''brien@example.com'"
         );
+        assert_eq!(equals("systemUserID", "42"), "systemUserID equals '42'");
+        assert_eq!(
+            one_of("email", &["a@x.com", "b'c@x.com"]),
+            "email one of 'a@x.com'|'b''c@x.com'"
+        );
+        assert_eq!(one_of("userGroupID", &["7"]), "userGroupID equals '7'");
     }
 
     #[test]
@@ -107,9 +176,37 @@ mod tests {
     }
 
     #[test]
-    fn fields_are_read_under_either_spelling() {
-        let item = json!({"systemUserID": 7, "userCode": "ALICE"});
-        assert_eq!(number(&item, USER_ID), Some(7));
-        assert_eq!(text(&item, USER_CODE).as_deref(), Some("ALICE"));
+    fn a_share_answer_missing_a_list_is_not_understood_rather_than_empty() {
+        let err = ShareAnswer::read(
+            "GET x",
+            &json!({"sharedUserGroups": [], "sharedWithEveryone": false}),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+        assert!(err.to_string().contains("`sharedUsers`"), "{err}");
+        let answer = ShareAnswer::read(
+            "GET x",
+            &json!({"SharedUsers": null, "sharedUserGroups": [{"UserGroupId": 3}], "sharedWithEveryone": true}),
+        )
+        .unwrap();
+        assert_eq!(
+            answer,
+            ShareAnswer {
+                users: vec![],
+                groups: vec![("3".into(), None)],
+                everyone: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_shared_user_without_an_id_is_not_understood() {
+        let err = ShareAnswer::read(
+            "GET x",
+            &json!({"sharedUsers": [{"systemUserId": 5}], "sharedUserGroups": [], "sharedWithEveryone": false}),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+        assert!(err.to_string().contains("systemUserId"), "{err}");
     }
 }
