@@ -5,7 +5,7 @@
 use common::{ECI_KEY, SISENSE_DASHBOARD, SandboxHome, dashshare, printed};
 use dashshare::vendor::Vendor;
 use serde_json::{Value, json};
-use wiremock::matchers::method;
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod common;
@@ -77,6 +77,70 @@ async fn the_table_shows_one_row_per_request() {
     ] {
         assert!(shown.contains(expected), "missing {expected:?}: {shown}");
     }
+}
+
+/// An ECI server whose user and dashboard rows carry other key names than EnergyCAP's models.
+async fn renamed_eci_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/dashboard"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("TotalPages", "1")
+                .set_body_json(json!([{"Identifier": 1, "Caption": "Energy"}])),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"uid": 7, "mail": "alice@example.com", "login": "ALICE"}
+        ])))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn renamed_keys_are_reported_as_not_understood_with_the_keys_seen() {
+    let server = renamed_eci_server().await;
+    let home = tempfile::TempDir::new().unwrap();
+    let assert = dashshare(home.path())
+        .env("DASHSHARE_API_KEY", ECI_KEY)
+        .args(["--vendor", "eci", "--url", &server.uri()])
+        .args([
+            "-o",
+            "json",
+            "check",
+            "--deep",
+            "--user",
+            "alice@example.com",
+        ])
+        .assert()
+        .code(1);
+    let shown = printed(&assert);
+    assert!(!shown.contains(ECI_KEY), "{shown}");
+    let report = json_out(&assert);
+    assert_eq!(report["understood"], false, "{shown}");
+    let user_probe = report["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["url"]
+                .as_str()
+                .is_some_and(|u| u.contains("/api/v3/user"))
+        })
+        .unwrap_or_else(|| panic!("no user look-up probed: {shown}"));
+    assert_eq!(user_probe["understood"], false, "{shown}");
+    let note = user_probe["note"].as_str().unwrap_or_default();
+    assert!(note.contains("userId"), "names the key it sought: {note}");
+    assert!(note.contains("uid"), "names the keys it saw: {note}");
+    assert!(
+        !note.contains("alice@example.com") || note.contains("filter"),
+        "shows keys, not values: {note}"
+    );
+    assert!(shown.contains("not understood"), "{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
