@@ -289,7 +289,12 @@ fn render(report: &DeepReport) -> String {
         vec![
             p.step.clone(),
             match (&p.method, &p.url) {
-                (Some(method), Some(url)) => format!("{method} {url}"),
+                // The footer names the server; the rows show what was asked of it.
+                (Some(method), Some(url)) => format!(
+                    "{method} {}",
+                    url.strip_prefix(report.url.trim_end_matches('/'))
+                        .unwrap_or(url)
+                ),
                 _ => "-".into(),
             },
             p.status

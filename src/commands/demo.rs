@@ -33,6 +33,18 @@ const SISENSE_GRANT: &[&str] = &[
 const STEPS: &[(&str, &str, &[&str])] = &[
     ("What each vendor can do", "", &["vendors"]),
     (
+        "Sisense: the first command against a new server probes every read, writing nothing",
+        "sandbox-sisense",
+        &[
+            "check",
+            "--deep",
+            "--group",
+            "Sales Team EMEA",
+            "--dashboard",
+            SISENSE_DASHBOARD,
+        ],
+    ),
+    (
         "Sisense: grant a user and a group; the owner's and every other share stay",
         "sandbox-sisense",
         SISENSE_GRANT,
