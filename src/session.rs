@@ -49,8 +49,10 @@ pub struct Session {
     /// The current credential and how many logins produced it, so that concurrent requests that
     /// all saw a 401 renew it once between them.
     current: Mutex<Option<(u64, Arc<Credential>)>>,
-    /// Set when a fresh login was still refused: logging in again for every later request would
-    /// only invalidate other sessions of the same account.
+    /// Set when a fresh login was still refused, until a request succeeds again: logging in
+    /// again for every later request would only open more sessions of the same account. Cleared
+    /// on success, since a 401 can be about the request rather than the token (Sisense answers
+    /// some `adminAccess=true` requests so), and a token that expires later must still be renewed.
     renewal_failed: AtomicBool,
     /// A login the server refused: the many requests of a bulk run report it instead of each
     /// trying the bad credentials again (and perhaps locking the account).
@@ -96,6 +98,9 @@ impl Session {
             .http
             .execute(with_credential(&request, &credential)?, idempotent)
             .await?;
+        if reply.is_success() {
+            self.renewal_failed.store(false, Ordering::Relaxed);
+        }
         if reply.status != StatusCode::UNAUTHORIZED
             || !self.login.renewable()
             || self.renewal_failed.load(Ordering::Relaxed)

@@ -10,21 +10,22 @@ use serde_json::Value;
 
 use crate::error::Error;
 
-/// The value of the first of `names` that `item` has: an exact key first, else one that differs
-/// only in case (`DashboardId` for `dashboardId`).
+/// The value of the first of `names` that `item` has, in the order of preference `names` gives;
+/// each name as written first, else a key that differs from it only in case (`DashboardId` for
+/// `dashboardId`), before the next name is tried.
 pub fn field<'a>(item: &'a Value, names: &[&str]) -> Option<&'a Value> {
     let object = item.as_object()?;
-    names
-        .iter()
-        .find_map(|name| object.get(*name).filter(|value| !value.is_null()))
-        .or_else(|| {
-            names.iter().find_map(|name| {
+    names.iter().find_map(|name| {
+        object
+            .get(*name)
+            .filter(|value| !value.is_null())
+            .or_else(|| {
                 object
                     .iter()
                     .find(|(key, value)| key.eq_ignore_ascii_case(name) && !value.is_null())
                     .map(|(_, value)| value)
             })
-        })
+    })
 }
 
 /// A string field.
@@ -139,6 +140,12 @@ mod tests {
         assert_eq!(text(&item, &["dashboardid"]).as_deref(), Some("d2"));
         assert_eq!(text(&item, &["dashboardId"]).as_deref(), Some("d1"));
         assert_eq!(text(&item, &["name"]).as_deref(), Some("Sales"));
+    }
+
+    #[test]
+    fn a_preferred_name_in_another_case_beats_a_later_name() {
+        let row = json!({"DashboardId": "guid-1", "id": 17});
+        assert_eq!(id(&row, &["dashboardId", "id"]).as_deref(), Some("guid-1"));
     }
 
     #[test]

@@ -645,3 +645,23 @@ async fn a_200_login_without_a_session_id_is_not_understood() {
     );
     assert!(!text.contains("tok-SECRET"), "{text}");
 }
+
+/// A 404 that is not AppViewX's JSON envelope (a proxy's page, a server without the route) says
+/// nothing about the group: not understood (exit 1), never "no such group" (exit 2).
+#[tokio::test]
+async fn a_bare_404_from_the_group_search_is_not_taken_for_no_such_group() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("POST"))
+        .and(path(SEARCH))
+        .respond_with(ResponseTemplate::new(404).set_body_string("<html>Not Found</html>"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .resolve_principal(&Principal::Group("NOC Team".into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert_eq!(err.exit_code(), dashshare::ExitCode::RemoteFailure);
+}

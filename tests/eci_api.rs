@@ -928,9 +928,11 @@ async fn a_listing_without_titles_or_ids_is_not_understood() {
         .mount(&server)
         .await;
     let eci = provider(&server);
+    // A plain listing too: every vendor's listing rows need an id and a title dashshare knows.
     for err in [
         eci.resolve_dashboard("name:Energy").await.unwrap_err(),
         eci.dashboards(Some("Energy"), false).await.unwrap_err(),
+        eci.dashboards(None, false).await.unwrap_err(),
     ] {
         let text = err.to_string();
         assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
@@ -941,8 +943,6 @@ async fn a_listing_without_titles_or_ids_is_not_understood() {
             "{text}"
         );
     }
-    // Without a search the ids still list.
-    assert_eq!(eci.dashboards(None, false).await.unwrap()[0].id, "1");
 
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -1026,4 +1026,53 @@ async fn a_share_answer_missing_a_list_writes_nothing() {
         matches!(err, Error::NotUnderstood(_)) && err.to_string().contains("`sharedUsers`"),
         "{err}"
     );
+}
+
+/// A `one of` request the server refuses (400: a value it will not take) is asked again one value
+/// at a time, so that only that value's principal fails, not the up to 40 sharing its request.
+#[tokio::test]
+async fn a_refused_one_of_request_is_narrowed_to_the_value_the_server_refuses() {
+    let server = MockServer::start().await;
+    let emails = ["a@example.com", "bad@example", "c@example.com"];
+    let chunk = format!(
+        "email one of {}",
+        emails.map(|e| format!("'{e}'")).join("|")
+    );
+    let refuse = |filter: String| {
+        Mock::given(method("GET"))
+            .and(path("/api/v3/user"))
+            .and(query_param("filter", filter))
+            .respond_with(
+                ResponseTemplate::new(400)
+                    .set_body_json(json!({"message": "The filter value is not valid"})),
+            )
+            .expect(1)
+    };
+    refuse(chunk).mount(&server).await;
+    refuse("email equals 'bad@example'".into())
+        .mount(&server)
+        .await;
+    let a = "email equals 'a@example.com'";
+    mount_filter(&server, "user", a, json!([user_row(1, "A", emails[0])]), 1).await;
+    let c = "email equals 'c@example.com'";
+    mount_filter(&server, "user", c, json!([user_row(3, "C", emails[2])]), 1).await;
+    let principals: Vec<Principal> = emails
+        .iter()
+        .map(|e| Principal::User(e.to_string()))
+        .collect();
+    let answers = provider(&server).resolve_principals(&principals, 4).await;
+    let id = |n: usize| {
+        answers[n]
+            .as_ref()
+            .unwrap()
+            .as_ref()
+            .unwrap()
+            .key
+            .id
+            .clone()
+    };
+    assert_eq!(id(0), "1");
+    assert_eq!(id(2), "3");
+    let err = answers[1].as_ref().unwrap_err();
+    assert!(err.to_string().contains("400"), "{err}");
 }

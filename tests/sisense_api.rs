@@ -1323,3 +1323,64 @@ async fn two_runs_of_one_account_each_log_in_once_and_keep_their_tokens() {
     one.read_shares(&by_id("d1")).await.unwrap();
     two.read_shares(&by_id("d1")).await.unwrap();
 }
+
+/// A 401 answered to adminAccess=true is about the parameter, not the token, once the plain
+/// request gets past it: a token that really expires later in the run is still renewed.
+#[tokio::test]
+async fn a_401_to_admin_access_does_not_stop_later_renewals() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 3).await;
+    let read = fixture_json("sisense", "shares.json");
+    let refused = fixture_json("sisense", "error.json");
+    let d1 = "/api/shares/dashboard/d1";
+    let d2 = "/api/shares/dashboard/d2";
+    mount_route(&server, "GET", d1, true, 401, refused.clone(), 2).await;
+    mount_route(&server, "GET", d1, false, 200, read.clone(), 1).await;
+    // By d2 the token has expired: one 401, then the read after a new login.
+    Mock::given(method("GET"))
+        .and(path(d2))
+        .and(query_param_is_missing("adminAccess"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(refused))
+        .up_to_n_times(1)
+        .expect(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_route(&server, "GET", d2, false, 200, read, 1).await;
+    let provider = provider(&server);
+    provider.read_shares(&by_id("d1")).await.unwrap();
+    provider.read_shares(&by_id("d2")).await.unwrap();
+}
+
+/// A 422 may judge the request's body rather than the parameter: when the plain request is
+/// refused too, the first answer is reported, and the next dashboard still asks as an admin.
+#[tokio::test]
+async fn a_422_the_plain_request_does_not_get_past_is_reported_and_not_remembered() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    let invalid = fixture_json("sisense", "error_validation.json");
+    let denied = fixture_json("sisense", "error.json");
+    let read = fixture_json("sisense", "shares.json");
+    let d1 = "/api/shares/dashboard/d1";
+    mount_route(&server, "GET", d1, true, 422, invalid.clone(), 1).await;
+    mount_route(&server, "GET", d1, false, 403, denied, 1).await;
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d2",
+        true,
+        200,
+        read,
+        1,
+    )
+    .await;
+    let provider = provider(&server);
+    let err = provider.read_shares(&by_id("d1")).await.unwrap_err();
+    assert!(err.to_string().contains("422"), "{err}");
+    let sub_error = invalid
+        .pointer("/error/subErrors/0/message")
+        .and_then(|m| m.as_str())
+        .expect("the fixture has a sub-error");
+    assert!(err.to_string().contains(sub_error), "{err}");
+    provider.read_shares(&by_id("d2")).await.unwrap();
+}

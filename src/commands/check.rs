@@ -131,12 +131,16 @@ impl Prober {
             return result;
         }
         let last = exchanges.len() - 1;
-        // The request whose answer was not understood; those before it were, those after were
-        // not reached by the failure. Without a shape failure, the step's end judges the last.
+        // The request whose answer was not understood; the successful ones before it were, those
+        // after were not reached by the failure. Without a shape failure, the step's end judges
+        // the last. A refusal the provider went past (a fallback) is not judged.
         let judged = culprit.unwrap_or(last);
         for (index, exchange) in exchanges.into_iter().enumerate() {
             let understood = if index < judged {
-                Some(true)
+                exchange
+                    .status
+                    .is_some_and(|status| (200..300).contains(&status))
+                    .then_some(true)
             } else if index == judged {
                 match (&result, culprit) {
                     (Some(_), _) => Some(true),

@@ -217,7 +217,24 @@ impl AppViewX {
         // A search changes nothing, so it may be sent again.
         let reply = self.session.send(request, true).await?;
         if reply.status == StatusCode::NOT_FOUND {
-            return Ok(None);
+            // The documented no-match answer comes in AppViewX's JSON envelope; a bare 404 (a
+            // proxy's page, a server without this route) says nothing about the group.
+            let body: Value = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+            let enveloped = body.as_object().is_some_and(|object| {
+                object.keys().any(|key| {
+                    ["response", "message", "appStatusCode"]
+                        .iter()
+                        .any(|name| key.eq_ignore_ascii_case(name))
+                })
+            });
+            if enveloped {
+                return Ok(None);
+            }
+            return Err(shape::not_understood(
+                &reply.target,
+                &["a 404 in AppViewX's answer envelope (`response`, `message`, `appStatusCode`)"],
+                &body,
+            ));
         }
         if !reply.is_success() || app_status(&reply).is_some() {
             return Err(failure(

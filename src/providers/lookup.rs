@@ -1,8 +1,63 @@
 //! Choosing the one principal or dashboard a name refers to, among what a server-side filter
 //! returned. Servers may filter loosely (or not at all), so the match is checked here.
 
+use serde_json::Value;
+
 use super::{Dashboard, DashboardSummary};
 use crate::error::{Error, Result};
+use crate::shape;
+
+/// What one look-up answered: the (value, id) pairs of the rows dashshare understood, and the
+/// error for the first row that lacked the value or the id under every key dashshare knows.
+#[derive(Debug, Clone, Default)]
+pub struct Candidates {
+    pub pairs: Vec<(String, String)>,
+    pub misread: Option<Error>,
+}
+
+/// The candidates among `rows` (from `target`): each row's value under `value_keys` (text, or a
+/// number as text) and its id under `id_keys`.
+pub fn candidates(
+    target: &str,
+    rows: &[Value],
+    value_keys: &[&str],
+    id_keys: &[&str],
+) -> Candidates {
+    let mut found = Candidates::default();
+    for row in rows {
+        let value = shape::text(row, value_keys).or_else(|| shape::id(row, value_keys));
+        match (value, shape::id(row, id_keys)) {
+            (Some(value), Some(id)) => found.pairs.push((value, id)),
+            (value, id) if found.misread.is_none() => {
+                let mut looked_for: Vec<&str> = Vec::new();
+                if value.is_none() {
+                    looked_for.extend(value_keys);
+                }
+                if id.is_none() {
+                    looked_for.extend(id_keys);
+                }
+                found.misread = Some(shape::not_understood(target, &looked_for, row));
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+impl Candidates {
+    /// The id of the one candidate `name` names (see `pick_unique`). When none does while a row
+    /// was not understood, that row may be the one sought: the answer was not understood, which
+    /// is never "no such user".
+    pub fn pick(&self, name: &str, what: &str, vendor: &str) -> Result<Option<String>> {
+        match pick_unique(&self.pairs, name, what, vendor)? {
+            Some(id) => Ok(Some(id)),
+            None => match &self.misread {
+                Some(err) => Err(err.clone()),
+                None => Ok(None),
+            },
+        }
+    }
+}
 
 /// The id of the one candidate whose value is `name`: an exact match wins, else one that differs
 /// only in case. Several equally good candidates are an error rather than a guess.
@@ -47,13 +102,13 @@ pub fn pick_unique(
 /// The one dashboard titled exactly `title` among `(id, title)` pairs; none, or several (listed
 /// by id), is bad input that says what to do.
 pub fn dashboard_titled(
-    candidates: impl IntoIterator<Item = (String, Option<String>)>,
+    candidates: impl IntoIterator<Item = (String, String)>,
     title: &str,
     vendor: &str,
 ) -> Result<Dashboard> {
     let ids: Vec<String> = candidates
         .into_iter()
-        .filter(|(_, candidate)| candidate.as_deref() == Some(title))
+        .filter(|(_, candidate)| candidate == title)
         .map(|(id, _)| id)
         .collect();
     match ids.as_slice() {
@@ -116,9 +171,9 @@ mod tests {
     fn a_title_must_name_exactly_one_dashboard() {
         let candidates = || {
             vec![
-                ("1".to_string(), Some("Sales".to_string())),
-                ("2".to_string(), Some("Twin".to_string())),
-                ("3".to_string(), Some("Twin".to_string())),
+                ("1".to_string(), "Sales".to_string()),
+                ("2".to_string(), "Twin".to_string()),
+                ("3".to_string(), "Twin".to_string()),
             ]
         };
         assert_eq!(
@@ -128,6 +183,24 @@ mod tests {
         let twins = dashboard_titled(candidates(), "Twin", "x").unwrap_err();
         assert!(twins.to_string().contains("2, 3"), "{twins}");
         assert!(dashboard_titled(candidates(), "None", "x").is_err());
+    }
+
+    #[test]
+    fn a_name_no_understood_row_matches_is_not_understood_if_some_row_was_not() {
+        let rows = [
+            serde_json::json!({"userId": 1, "email": "a@x.com"}),
+            serde_json::json!({"systemUserId": 2, "email": "b@x.com"}),
+        ];
+        let found = candidates("GET x", &rows, &["email"], &["userId"]);
+        assert_eq!(
+            found.pick("a@x.com", "user", "x").unwrap(),
+            Some("1".into())
+        );
+        let err = found.pick("b@x.com", "user", "x").unwrap_err();
+        assert!(matches!(err, Error::NotUnderstood(_)), "{err}");
+        assert!(err.to_string().contains("systemUserId"), "{err}");
+        let clean = candidates("GET x", &rows[..1], &["email"], &["userId"]);
+        assert_eq!(clean.pick("b@x.com", "user", "x").unwrap(), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use super::answers::VendorErrors;
-use super::lookup::{dashboard_titled, narrowed, pick_unique};
+use super::lookup::{self, Candidates, dashboard_titled, narrowed};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result};
@@ -166,42 +166,37 @@ fn encoded_len(filter: &str) -> usize {
         .sum()
 }
 
-/// The (value, id) pairs a look-up answered, or why it failed.
-type Candidates = Result<Vec<(String, String)>>;
+/// A look-up that failed, and whether the server refused the request itself (400 or 422: a value
+/// it would not take), which asking for each value on its own can narrow down to that value.
+#[derive(Clone)]
+struct Failed {
+    error: Error,
+    rejected: bool,
+}
+
+impl From<Error> for Failed {
+    fn from(error: Error) -> Self {
+        Failed {
+            error,
+            rejected: false,
+        }
+    }
+}
+
+/// What one look-up request answered.
+type Answer = std::result::Result<Candidates, Failed>;
 
 /// A dashboard as the listing gives it.
 struct Listed {
     id: String,
-    title: Option<String>,
-}
-
-/// Every dashboard the key can see, and where they were read from (for messages).
-struct Listing {
-    target: String,
-    dashboards: Vec<Listed>,
-    /// The first row as it came, so that a message can name the keys a server sends.
-    sample: Value,
-}
-
-impl Listing {
-    /// The dashboards with their titles; a listing none of whose rows has a title key dashshare
-    /// knows cannot be matched on titles, and saying "no such title" would be wrong.
-    fn titled(&self) -> Result<&[Listed]> {
-        if !self.dashboards.is_empty() && self.dashboards.iter().all(|d| d.title.is_none()) {
-            return Err(shape::not_understood(
-                &self.target,
-                wire::DASHBOARD_TITLE,
-                &Value::Array(vec![self.sample.clone()]),
-            ));
-        }
-        Ok(&self.dashboards)
-    }
+    title: String,
 }
 
 pub struct Eci {
     session: Session,
-    /// The dashboard list, fetched once per run however many titles are looked up in it.
-    listing: OnceCell<Listing>,
+    /// The dashboard list, fetched once per run however many titles are looked up in it; a
+    /// listing that failed fails every look-up of the run in the same words, without asking again.
+    listing: OnceCell<Result<Vec<Listed>>>,
 }
 
 impl Eci {
@@ -246,7 +241,7 @@ impl Eci {
         segments: &[&str],
         query: &[(&str, &str)],
         doing: &str,
-    ) -> Result<(String, Vec<Value>)> {
+    ) -> std::result::Result<(String, Vec<Value>), Failed> {
         let mut rows = Vec::new();
         let mut target = String::new();
         let mut page: u32 = 1;
@@ -255,7 +250,13 @@ impl Eci {
             let mut paged = query.to_vec();
             paged.extend([("pageSize", PAGE_SIZE), ("pageNumber", number.as_str())]);
             let reply = self.get(segments, &paged).await?;
-            let reply = ERRORS.ensure_success(self.http(), reply, doing)?;
+            let rejected = matches!(
+                reply.status,
+                StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+            );
+            let reply = ERRORS
+                .ensure_success(self.http(), reply, doing)
+                .map_err(|error| Failed { error, rejected })?;
             let body: Value = reply.json()?;
             let items = shape::require_items(&reply.target, &body, &[])?;
             if target.is_empty() {
@@ -277,42 +278,33 @@ impl Eci {
     }
 
     /// Every dashboard the key can see, listed on first use.
-    async fn listing(&self) -> Result<&Listing> {
-        self.listing
-            .get_or_try_init(|| self.list_dashboards())
-            .await
+    async fn listing(&self) -> Result<&[Listed]> {
+        match self.listing.get_or_init(|| self.list_dashboards()).await {
+            Ok(listed) => Ok(listed),
+            Err(err) => Err(err.clone()),
+        }
     }
 
-    async fn list_dashboards(&self) -> Result<Listing> {
+    /// Every row needs an id and a title (`dashboardInfo`) under a key dashshare knows: a row
+    /// without one could be the dashboard a title names, so it is not understood, never skipped.
+    async fn list_dashboards(&self) -> Result<Vec<Listed>> {
         let (target, rows) = self
             .all_pages(&["api", "v3", "dashboard"], &[], "listing dashboards")
-            .await?;
-        let dashboards: Vec<Listed> = rows
-            .iter()
-            .filter_map(|row| {
-                Some(Listed {
-                    id: shape::id(row, wire::DASHBOARD_ID)?,
-                    title: shape::text(row, wire::DASHBOARD_TITLE),
+            .await
+            .map_err(|failed| failed.error)?;
+        rows.iter()
+            .map(|row| {
+                Ok(Listed {
+                    id: shape::require_id(&target, row, wire::DASHBOARD_ID)?,
+                    title: shape::require_text(&target, row, wire::DASHBOARD_TITLE)?,
                 })
             })
-            .collect();
-        if dashboards.is_empty() && !rows.is_empty() {
-            return Err(wire::rows_not_understood(
-                &target,
-                wire::DASHBOARD_ID,
-                &rows,
-            ));
-        }
-        Ok(Listing {
-            target,
-            dashboards,
-            sample: rows.into_iter().next().unwrap_or(Value::Null),
-        })
+            .collect()
     }
 
-    /// One look-up request: the (value, id) pairs of the rows it answered. Rows none of which has
-    /// an id key, or the key the values are compared with, were found but not understood.
-    async fn look_up(&self, chunk: &Chunk<'_>) -> Candidates {
+    /// One look-up request: the (value, id) pairs of the rows it answered. A row without an id key,
+    /// or without the key the values are compared with, was found but not understood.
+    async fn look_up(&self, chunk: &Chunk<'_>) -> Answer {
         let search = chunk.search;
         let doing = match chunk.values.as_slice() {
             [only] => format!("looking up {} '{only}'", search.what),
@@ -331,25 +323,57 @@ impl Eci {
                 &doing,
             )
             .await?;
-        let candidates: Vec<(String, String)> = rows
-            .iter()
-            .filter_map(|row| {
-                let value =
-                    shape::text(row, search.answer).or_else(|| shape::id(row, search.answer))?;
-                Some((value, shape::id(row, search.id)?))
-            })
-            .collect();
-        if candidates.is_empty() && !rows.is_empty() {
-            let has_id = rows.iter().any(|row| shape::id(row, search.id).is_some());
-            let looked_for = if has_id { search.answer } else { search.id };
-            let err = wire::rows_not_understood(&target, looked_for, &rows);
-            return Err(if search.resource == "user" {
-                err.and_then_say(RESTRICTED_USERS)
-            } else {
-                err
-            });
+        let mut found = lookup::candidates(&target, &rows, search.answer, search.id);
+        if search.resource == "user" {
+            found.misread = found.misread.map(|err| err.and_then_say(RESTRICTED_USERS));
         }
-        Ok(candidates)
+        Ok(found)
+    }
+
+    /// Every chunk's answer; a chunk of several values that the server refused (400 or 422) is
+    /// asked again one value at a time, so that only the value it would not take fails.
+    async fn answers<'a>(&self, chunks: Vec<Chunk<'a>>, width: usize) -> Vec<(Chunk<'a>, Answer)> {
+        let first = self.answer_all(chunks, width).await;
+        let mut settled = Vec::with_capacity(first.len());
+        let mut split = Vec::new();
+        for (chunk, answer) in first {
+            match answer {
+                Err(failed) if failed.rejected && chunk.values.len() > 1 => {
+                    tracing::info!(
+                        "{}; asking for each of its {} values alone",
+                        failed.error,
+                        chunk.values.len()
+                    );
+                    split.extend(chunk.values.into_iter().map(|value| Chunk {
+                        search: chunk.search,
+                        values: vec![value],
+                    }));
+                }
+                answer => settled.push((chunk, answer)),
+            }
+        }
+        settled.extend(self.answer_all(split, width).await);
+        settled
+    }
+
+    async fn answer_all<'a>(
+        &self,
+        chunks: Vec<Chunk<'a>>,
+        width: usize,
+    ) -> Vec<(Chunk<'a>, Answer)> {
+        let lookups: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| self.chunk_answer(chunk))
+            .collect();
+        futures::stream::iter(lookups)
+            .buffered(width.max(1))
+            .collect()
+            .await
+    }
+
+    async fn chunk_answer<'a>(&self, chunk: Chunk<'a>) -> (Chunk<'a>, Answer) {
+        let answer = self.look_up(&chunk).await;
+        (chunk, answer)
     }
 }
 
@@ -418,16 +442,9 @@ impl ShareProvider for Eci {
     }
 
     async fn dashboards(&self, search: Option<&str>, _all: bool) -> Result<Vec<DashboardSummary>> {
-        let listing = self.listing().await?;
-        // Only a search needs the titles; a bare listing can still show the ids.
-        let dashboards = if search.is_some() {
-            listing.titled()?
-        } else {
-            &listing.dashboards
-        };
-        let summaries = dashboards.iter().map(|d| DashboardSummary {
+        let summaries = self.listing().await?.iter().map(|d| DashboardSummary {
             id: d.id.clone(),
-            title: d.title.clone().unwrap_or_default(),
+            title: d.title.clone(),
             owner: None,
         });
         Ok(narrowed(summaries, search))
@@ -440,8 +457,11 @@ impl ShareProvider for Eci {
                 title: None,
             });
         };
-        let dashboards = self.listing().await?.titled()?;
-        let candidates = dashboards.iter().map(|d| (d.id.clone(), d.title.clone()));
+        let candidates = self
+            .listing()
+            .await?
+            .iter()
+            .map(|d| (d.id.clone(), d.title.clone()));
         dashboard_titled(candidates, title, "eci")
     }
 
@@ -476,23 +496,18 @@ impl ShareProvider for Eci {
                 }
             }
         }
-        let chunks = chunks(&wanted);
-        let lookups: Vec<_> = chunks.iter().map(|chunk| self.look_up(chunk)).collect();
-        let answers: Vec<Candidates> = futures::stream::iter(lookups)
-            .buffered(width.max(1))
-            .collect()
-            .await;
+        let answers = self.answers(chunks(&wanted), width).await;
         // Which answer holds each (search, value).
-        let mut answer_of: HashMap<(Search, &str), usize> = HashMap::new();
-        for (index, chunk) in chunks.iter().enumerate() {
+        let mut answer_of: HashMap<(Search, &str), &Answer> = HashMap::new();
+        for (chunk, answer) in &answers {
             for value in &chunk.values {
-                answer_of.insert((chunk.search, value), index);
+                answer_of.insert((chunk.search, value), answer);
             }
         }
         let find = |search: Search, name: &str| -> Result<Option<String>> {
-            match answer_of.get(&(search, name)).map(|at| &answers[*at]) {
-                Some(Ok(candidates)) => pick_unique(candidates, name, search.what, "eci"),
-                Some(Err(err)) => Err(err.clone()),
+            match answer_of.get(&(search, name)) {
+                Some(Ok(candidates)) => candidates.pick(name, search.what, "eci"),
+                Some(Err(failed)) => Err(failed.error.clone()),
                 None => Err(Error::remote(format!(
                     "{} '{name}' was never looked up",
                     search.what

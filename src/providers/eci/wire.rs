@@ -9,7 +9,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::shape;
 
 /// `PUT /api/v3/dashboard/{id}/share` body (ShareRequest): it replaces all three fields.
@@ -90,11 +90,17 @@ impl ShareAnswer {
     pub fn read(target: &str, body: &Value) -> Result<Self> {
         let looked_for = [SHARED_USERS, SHARED_GROUPS, SHARED_WITH_EVERYONE];
         let understood = || shape::not_understood(target, &looked_for, body);
+        let everyone = match present(body, SHARED_WITH_EVERYONE) {
+            Some(Value::Bool(everyone)) => *everyone,
+            _ => return Err(understood()),
+        };
         let list = |name: &str| -> Result<&[Value]> {
             match present(body, name) {
                 Some(Value::Array(items)) => Ok(items.as_slice()),
-                // A null list is an empty one; nothing else could be meant.
-                Some(Value::Null) => Ok(&[]),
+                // Beside everyone the lists are empty by the API's own rule. Elsewhere a null
+                // list may be one the key's user may not see (EnergyCAP hides what a user lacks
+                // the permission for), and taking it as empty would erase it at the next write.
+                Some(Value::Null) if everyone => Ok(&[]),
                 _ => Err(understood()),
             }
         };
@@ -114,10 +120,6 @@ impl ShareAnswer {
                 Ok((id, shape::text(group, GROUP_NAME)))
             })
             .collect::<Result<Vec<_>>>()?;
-        let everyone = match present(body, SHARED_WITH_EVERYONE) {
-            Some(Value::Bool(everyone)) => *everyone,
-            _ => return Err(understood()),
-        };
         Ok(ShareAnswer {
             users,
             groups,
@@ -137,14 +139,10 @@ fn present<'a>(body: &'a Value, name: &str) -> Option<&'a Value> {
     })
 }
 
-/// The error for a list answer whose rows lack a key dashshare needs.
-pub fn rows_not_understood(target: &str, looked_for: &[&str], rows: &[Value]) -> Error {
-    shape::not_understood(target, looked_for, &Value::Array(rows.to_vec()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
     use serde_json::json;
 
     #[test]
@@ -197,6 +195,16 @@ mod tests {
                 everyone: true
             }
         );
+    }
+
+    #[test]
+    fn a_null_list_beside_named_shares_is_not_understood_since_a_write_would_erase_it() {
+        let err = ShareAnswer::read(
+            "GET x",
+            &json!({"sharedUsers": null, "sharedUserGroups": [{"userGroupId": 3}], "sharedWithEveryone": false}),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
     }
 
     #[test]

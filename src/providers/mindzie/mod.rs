@@ -48,8 +48,8 @@ pub struct Mindzie {
     tenant: String,
     project: String,
     /// The dashboard list as (id, title), fetched once per run however many titles are looked
-    /// up in it.
-    listing: OnceCell<Vec<(String, Option<String>)>>,
+    /// up in it; a listing that failed fails every look-up of the run without asking again.
+    listing: OnceCell<Result<Vec<(String, String)>>>,
 }
 
 impl Mindzie {
@@ -88,14 +88,14 @@ impl Mindzie {
     }
 
     /// Every dashboard of the project, listed on first use.
-    async fn all_dashboards(&self) -> Result<&[(String, Option<String>)]> {
-        self.listing
-            .get_or_try_init(|| self.list_dashboards())
-            .await
-            .map(Vec::as_slice)
+    async fn all_dashboards(&self) -> Result<&[(String, String)]> {
+        match self.listing.get_or_init(|| self.list_dashboards()).await {
+            Ok(listed) => Ok(listed),
+            Err(err) => Err(err.clone()),
+        }
     }
 
-    async fn list_dashboards(&self) -> Result<Vec<(String, Option<String>)>> {
+    async fn list_dashboards(&self) -> Result<Vec<(String, String)>> {
         let mut all = Vec::new();
         for page in 1..=MAX_PAGES {
             let page = page.to_string();
@@ -198,7 +198,7 @@ impl ShareProvider for Mindzie {
         let all = self.all_dashboards().await?;
         let summaries = all.iter().map(|(id, title)| DashboardSummary {
             id: id.clone(),
-            title: title.clone().unwrap_or_default(),
+            title: title.clone(),
             owner: None,
         });
         Ok(narrowed(summaries, search))

@@ -76,8 +76,8 @@ const LISTING: &[&str] = &["dashboards", "items", "results", "data"];
 const SHARE_ID: &[&str] = &["shareId"];
 
 /// The rows of one dashboard listing page, as (id, title). A page without a list, or a row
-/// without an id key dashshare knows, was not understood: never "no such dashboard".
-pub fn dashboard_rows(target: &str, body: &Value) -> Result<Vec<(String, Option<String>)>> {
+/// without an id or title key dashshare knows, was not understood: never "no such dashboard".
+pub fn dashboard_rows(target: &str, body: &Value) -> Result<Vec<(String, String)>> {
     // The response-formats page wraps answers in `data`; the dashboard pages do not.
     let inner = shape::field(body, &["data"])
         .filter(|data| data.is_object())
@@ -87,7 +87,7 @@ pub fn dashboard_rows(target: &str, body: &Value) -> Result<Vec<(String, Option<
         .map(|row| {
             Ok((
                 shape::require_id(target, row, DASHBOARD_ID)?,
-                shape::text(row, DASHBOARD_NAME),
+                shape::require_text(target, row, DASHBOARD_NAME)?,
             ))
         })
         .collect()
@@ -191,12 +191,19 @@ mod tests {
     }
 
     #[test]
-    fn a_listing_row_without_an_id_is_not_understood() {
+    fn a_listing_row_without_an_id_or_a_title_is_not_understood() {
         let err = dashboard_rows("GET x", &json!({"Dashboards": [{"Name": "Sales"}]})).unwrap_err();
         assert!(matches!(err, Error::NotUnderstood(_)), "{err}");
         assert!(err.to_string().contains("the keys Name"), "{err}");
-        let rows =
-            dashboard_rows("GET x", &json!({"data": {"dashboards": [{"id": "d1"}]}})).unwrap();
-        assert_eq!(rows, vec![("d1".to_string(), None)]);
+        let untitled = json!({"Dashboards": [{"DashboardId": "d1", "DisplayName": "Sales"}]});
+        let err = dashboard_rows("GET x", &untitled).unwrap_err();
+        assert!(matches!(err, Error::NotUnderstood(_)), "{err}");
+        assert!(err.to_string().contains("DisplayName"), "{err}");
+        let rows = dashboard_rows(
+            "GET x",
+            &json!({"data": {"dashboards": [{"id": "d1", "name": "Sales"}]}}),
+        )
+        .unwrap();
+        assert_eq!(rows, vec![("d1".to_string(), "Sales".to_string())]);
     }
 }

@@ -15,7 +15,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 use super::answers::VendorErrors;
-use super::lookup::{dashboard_titled, narrowed, pick_unique};
+use super::lookup::{self, dashboard_titled, narrowed};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result};
@@ -153,9 +153,11 @@ impl Sisense {
     /// publishes a dashboard it does not own only so) unless `route` already knows this server
     /// refuses it. On 401, 403 or 422 (pysisense `dashboard/shares.py` falls back on exactly
     /// these; some versions reject the unknown parameter with 422) the request goes again without
-    /// it. A 422, or a refusal the plain request then gets past, means the parameter itself was
+    /// it. Only a refusal the plain request then gets past shows that the parameter itself was
     /// refused: the rest of the run leaves it off, so that costs one extra request per route and
-    /// run, not per dashboard. Every request sent here carries a complete state, so may be resent.
+    /// run, not per dashboard. When the plain request fails too, the first answer is the one
+    /// reported (a 422 may judge the body, not the parameter) and nothing is remembered. Every
+    /// request sent here carries a complete state, so may be resent.
     async fn send_as_admin(
         &self,
         route: &AdminAccess,
@@ -172,9 +174,10 @@ impl Sisense {
             return Ok(reply);
         }
         let plain = self.session.send(build(false), true).await?;
-        let parameter_refused =
-            reply.status == StatusCode::UNPROCESSABLE_ENTITY || plain.is_success();
-        if parameter_refused && !route.refused.swap(true, Ordering::Relaxed) {
+        if !plain.is_success() {
+            return Ok(reply);
+        }
+        if !route.refused.swap(true, Ordering::Relaxed) {
             tracing::info!(
                 "{}: refused ({}); this server takes no adminAccess=true there, so dashshare {} \
                  without it for the rest of the run (as the dashboards' owner or a share holder)",
@@ -253,8 +256,9 @@ impl Sisense {
                     &format!("looking up user '{name}'"),
                 )
                 .await?;
-            let candidates = candidates(&target, &body, filter)?;
-            if let Some(id) = pick_unique(&candidates, name, "user", "sisense")? {
+            let rows = shape::require_items(&target, &body, &[])?;
+            let found = lookup::candidates(&target, rows, &[filter], ID_KEYS);
+            if let Some(id) = found.pick(name, "user", "sisense")? {
                 return Ok(Some(id));
             }
         }
@@ -289,8 +293,9 @@ impl Sisense {
                 &format!("looking up group '{name}'"),
             )
             .await?;
-        let candidates = candidates(&target, &body, "name")?;
-        match pick_unique(&candidates, name, "group", "sisense")? {
+        let rows = shape::require_items(&target, &body, &[])?;
+        let found = lookup::candidates(&target, rows, &["name"], ID_KEYS);
+        match found.pick(name, "group", "sisense")? {
             Some(id) => Ok(Some(id)),
             None => self.find_by_id("groups", name).await,
         }
@@ -324,26 +329,6 @@ impl Sisense {
             _ => shape::text(&body, &["name"]),
         }
     }
-}
-
-/// (value of `key`, id) for every row of a user or group look-up. Rows were found, so rows none of
-/// which has an id (or the compared value) under a key dashshare knows were not understood: that
-/// is never "no such user".
-fn candidates(target: &str, body: &Value, key: &str) -> Result<Vec<(String, String)>> {
-    let rows = shape::require_items(target, body, &[])?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    if !rows.iter().any(|row| shape::id(row, ID_KEYS).is_some()) {
-        return Err(shape::not_understood(target, ID_KEYS, body));
-    }
-    if !rows.iter().any(|row| shape::text(row, &[key]).is_some()) {
-        return Err(shape::not_understood(target, &[key], body));
-    }
-    Ok(rows
-        .iter()
-        .filter_map(|row| Some((shape::text(row, &[key])?, shape::id(row, ID_KEYS)?)))
-        .collect())
 }
 
 #[async_trait]
@@ -427,7 +412,7 @@ impl ShareProvider for Sisense {
         dashboard_titled(
             Self::summaries(&target, &body)?
                 .into_iter()
-                .map(|summary| (summary.id, Some(summary.title))),
+                .map(|summary| (summary.id, summary.title)),
             title,
             "sisense",
         )
