@@ -17,6 +17,22 @@ pub struct VendorErrors {
     pub message: fn(&Value) -> Option<String>,
 }
 
+/// The first non-empty text under one of `names` (in that order, any case) in an error body, or
+/// one level down inside its `error` object (`{"error": {"message": …}}`).
+pub fn message_in(body: &Value, names: &[&str]) -> Option<String> {
+    let nested = crate::shape::field(body, &["error"]).filter(|error| error.is_object());
+    [Some(body), nested]
+        .into_iter()
+        .flatten()
+        .find_map(|candidate| {
+            names.iter().find_map(|name| {
+                crate::shape::text(candidate, &[name])
+                    .map(|text| text.trim().to_string())
+                    .filter(|text| !text.is_empty())
+            })
+        })
+}
+
 /// The longest stretch of an unparsed error body shown to the user.
 const MAX_BODY: usize = 300;
 

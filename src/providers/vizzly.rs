@@ -14,14 +14,13 @@ use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::answers::VendorErrors;
+use super::answers::{self, VendorErrors};
 use super::{BlindChange, Dashboard, Identity, Resolved, ShareProvider};
 use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, HttpOptions, secret_header};
 use crate::model::{Access, Principal, PrincipalKind, ShareKey};
 use crate::session::{Credential, FixedCredential, Session};
-use crate::shape;
 use crate::vendor::Vendor;
 
 const PERMISSIONS: &[&str] = &["api", "v3", "project", "end-user", "permissions"];
@@ -36,11 +35,7 @@ const ERRORS: VendorErrors = VendorErrors {
 /// (`@vizzly/dashboard` 0.4.16 `dist/index.js`, the API client); the other names are the common
 /// ones, under `error` too, in any case.
 fn vendor_message(body: &Value) -> Option<String> {
-    const NAMES: &[&str] = &["message", "reason", "error", "detail"];
-    let nested = shape::field(body, &["error"]).filter(|error| error.is_object());
-    shape::text(body, NAMES)
-        .or_else(|| nested.and_then(|error| shape::text(error, NAMES)))
-        .filter(|message| !message.trim().is_empty())
+    answers::message_in(body, &["message", "reason", "error", "detail"])
 }
 
 /// In Vizzly's permission model the user reference `*` stands for every end user

@@ -15,7 +15,7 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use super::answers::VendorErrors;
+use super::answers::{self, VendorErrors};
 use super::lookup::{self, Candidates, dashboard_titled, narrowed};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
@@ -47,9 +47,7 @@ const ERRORS: VendorErrors = VendorErrors {
     vendor: "ECI",
     unauthorized: "the API key is wrong, or the user who created it lacks the permission this call \
                    needs (sharing needs SharedDashboardsOrMaps Create or DashboardAdministrator Manage)",
-    message: |body| {
-        shape::text(body, &["message", "error", "title"]).filter(|message| !message.is_empty())
-    },
+    message: |body| answers::message_in(body, &["message", "error", "title"]),
 };
 
 /// One way of looking a principal up: the list endpoint, the filter field it is sent as, and the

@@ -160,13 +160,7 @@ pub fn urls(target: &str, body: &Value, include_public: bool) -> Result<Dashboar
 /// The human message of an error body: `Error` (the current docs' 404 body), `error` (what the
 /// official client reads, a string or `{code, message}`), `message`, `title`, `detail`.
 pub fn error_message(body: &Value) -> Option<String> {
-    ["error", "message", "title", "detail"]
-        .iter()
-        .find_map(|name| match shape::field(body, &[name])? {
-            Value::String(text) if !text.trim().is_empty() => Some(text.clone()),
-            nested @ Value::Object(_) => error_message(nested),
-            _ => None,
-        })
+    crate::providers::answers::message_in(body, &["error", "message", "title", "detail"])
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use super::answers::VendorErrors;
+use super::answers::{self, VendorErrors};
 use super::lookup::{self, dashboard_titled, narrowed};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
@@ -556,21 +556,8 @@ const ERRORS: VendorErrors = VendorErrors {
 /// inside its `error` object, with the first of `error.subErrors[].message` (validation failures
 /// name the offending field there) and how many more there are.
 fn error_message(body: &Value) -> Option<String> {
-    let nested = body.get("error").filter(|error| error.is_object());
-    let reason = [Some(body), nested]
-        .into_iter()
-        .flatten()
-        .find_map(|candidate| {
-            ["detail", "message", "title", "error"]
-                .iter()
-                .find_map(|key| {
-                    candidate
-                        .get(*key)
-                        .and_then(Value::as_str)
-                        .map(str::trim)
-                        .filter(|text| !text.is_empty())
-                })
-        })?;
+    let reason = answers::message_in(body, &["detail", "message", "title", "error"])?;
+    let nested = shape::field(body, &["error"]).filter(|error| error.is_object());
     let details: Vec<&str> = nested
         .and_then(|error| error.get("subErrors"))
         .and_then(Value::as_array)
