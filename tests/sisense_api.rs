@@ -671,13 +671,16 @@ async fn a_redirect_is_reported_not_followed() {
     );
 }
 
+/// `check` reads the caller's user where pysisense does (`access_management/users.py`,
+/// `get_my_user`: `GET /api/users/loggedin`).
 #[tokio::test]
 async fn check_fails_when_the_session_cannot_read_its_user() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/users/loggedin"))
+        .and(path("/api/users/loggedin"))
         .respond_with(ResponseTemplate::new(500))
+        .expect(1)
         .mount(&server)
         .await;
     let err = provider(&server).check().await.unwrap_err();

@@ -23,7 +23,7 @@ use crate::vendor::Vendor;
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v1/users", get(users))
-        .route("/api/v1/users/loggedin", get(logged_in))
+        .route("/api/users/loggedin", get(logged_in))
         .route("/api/v1/users/{id}", get(user))
         .route("/api/v1/groups", get(groups))
         .route("/api/v1/groups/{id}", get(group))
@@ -53,6 +53,7 @@ fn error(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
+/// `Authorization: Bearer <token>` on every call (sisense.txt; pysisense sends it on every request).
 async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let token = request
         .headers()
@@ -66,6 +67,8 @@ async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Ne
     next.run(request).await
 }
 
+/// `POST /api/v1/authentication/login`, form-encoded `username` and `password`, answering
+/// `access_token` (sisense.txt, step 1; Sisense's REST guide "Using the REST API").
 async fn login(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -97,6 +100,8 @@ async fn login(
         .into_response()
 }
 
+/// `GET /api/v1/users?email=…|userName=…` (sisense.txt, step 2; pysisense
+/// `access_management/users.py` reads `_id`, `email`, `userName`).
 async fn users(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
@@ -120,6 +125,8 @@ async fn users(
     Json(found).into_response()
 }
 
+/// `GET /api/users/loggedin`: the caller's own user record (pysisense `access_management/users.py`,
+/// `get_my_user`; the route is not under v1).
 async fn logged_in(State(shared): State<Arc<Shared>>) -> Response {
     let world = shared.world();
     match world.sisense.admin_user() {
@@ -130,6 +137,7 @@ async fn logged_in(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
+/// `GET /api/v1/users/{id}` (pysisense `access_management/users.py`).
 async fn user(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let world = shared.world();
     match world.sisense.users.iter().find(|user| user.id == id) {
@@ -138,6 +146,7 @@ async fn user(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Resp
     }
 }
 
+/// `GET /api/v1/groups?name=…` (pysisense `access_management/groups.py` reads `_id`, `name`).
 async fn groups(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
@@ -156,6 +165,7 @@ async fn groups(
     Json(found).into_response()
 }
 
+/// `GET /api/v1/groups/{id}` (pysisense `access_management/groups.py`).
 async fn group(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let world = shared.world();
     match world.sisense.groups.iter().find(|group| group.id == id) {

@@ -338,11 +338,9 @@ impl ShareProvider for Sisense {
     }
 
     async fn check(&self) -> Result<Identity> {
-        // The read logs in first.
-        let reply = self
-            .session
-            .get(&["api", "v1", "users", "loggedin"], &[])
-            .await?;
+        // The read logs in first. The route is pysisense's (`access_management/users.py`,
+        // `get_my_user`: `GET /api/users/loggedin`, not under v1).
+        let reply = self.session.get(&["api", "users", "loggedin"], &[]).await?;
         // Versions without this endpoint answer 404: the login itself is then the check.
         let user: Option<Value> = match reply.status {
             status if status.is_success() => reply.json().ok(),
