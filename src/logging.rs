@@ -16,6 +16,9 @@ pub fn init(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::new(directive))
         .with_writer(std::io::stderr)
+        // By default a failed write is reported with eprintln!, which panics on a closed stderr
+        // (`dashshare -v apply f.csv 2>&1 | head -3`): a log line is not worth a run.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()

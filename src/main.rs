@@ -11,14 +11,16 @@ fn main() -> std::process::ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            dashshare::output::print_diagnostic(&format!(
+                "error: cannot start the async runtime: {err}"
+            ));
             return std::process::ExitCode::from(dashshare::ExitCode::RemoteFailure as u8);
         }
     };
     match runtime.block_on(dashshare::commands::run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            dashshare::output::print_diagnostic(&format!("error: {err}"));
             std::process::ExitCode::from(err.exit_code() as u8)
         }
     }

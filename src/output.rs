@@ -31,6 +31,12 @@ pub fn print_json(value: &impl Serialize) -> Result<()> {
     print_text(&text)
 }
 
+/// Prints a diagnostic line to stderr. A closed or failing stderr (`… 2>&1 | head -1`) is not
+/// worth a panic in the middle of a run: the line is dropped and the command carries on.
+pub fn print_diagnostic(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 /// Prints to stdout; a closed pipe (`dashshare list … | head`) is not an error worth a panic.
 pub fn print_text(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();

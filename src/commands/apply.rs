@@ -89,10 +89,10 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     }
     let blind = count(&report, |row| row.action == RowAction::Sent);
     if blind > 0 && !global.quiet {
-        eprintln!(
+        crate::output::print_diagnostic(&format!(
             "note: {blind} rows are on vendors that cannot read their shares; they cannot be \
              compared and do not count as drift"
-        );
+        ));
     }
     failures(&report, Redo::Diff)?;
     let drift = count(&report, |row| row.action.is_drift());
@@ -280,11 +280,11 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
 
 fn warn_about_guard(global: &GlobalArgs, report: &Report, options: &Options) {
     if options.prune && report.removals > options.max_removals && !global.quiet {
-        eprintln!(
+        crate::output::print_diagnostic(&format!(
             "warning: this plan removes {} shares, more than --max-removals {}: apply would refuse \
              it unless --max-removals is raised",
             report.removals, options.max_removals
-        );
+        ));
     }
 }
 

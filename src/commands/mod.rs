@@ -136,9 +136,9 @@ pub(crate) fn load_profile(global: &GlobalArgs, named: Option<&str>) -> Result<P
 
 pub(crate) fn warn_if_insecure(global: &GlobalArgs) {
     if global.insecure {
-        eprintln!(
+        crate::output::print_diagnostic(
             "WARNING: --insecure: TLS certificates are NOT verified. Anyone on the network path can read \
-             the credentials and the answers. Use --ca-cert PEM instead."
+             the credentials and the answers. Use --ca-cert PEM instead.",
         );
     }
 }

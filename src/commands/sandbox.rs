@@ -54,14 +54,14 @@ pub async fn run(args: &SandboxArgs) -> Result<()> {
             exports.join("\n")
         ))?,
     }
-    eprintln!(
-        "sandbox running: sisense, eci, vizzly, appviewx and mindzie on 127.0.0.1; Ctrl-C stops it"
+    crate::output::print_diagnostic(
+        "sandbox running: sisense, eci, vizzly, appviewx and mindzie on 127.0.0.1; Ctrl-C stops it",
     );
     stopped().await?;
     let world = sandbox.stop().await;
     if let Some(path) = &args.state {
         save(path, &world)?;
-        eprintln!("state saved to {}", path.display());
+        crate::output::print_diagnostic(&format!("state saved to {}", path.display()));
     }
     Ok(())
 }
