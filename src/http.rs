@@ -19,6 +19,10 @@ use url::Url;
 use crate::error::{Error, Result};
 use crate::pacer::Pacer;
 
+/// The largest answer read: a server that streams without end (or a wrong URL serving a large
+/// file) must not exhaust memory before the timeout fires.
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+
 /// Header whose values may be shown in traces; every other header's value is redacted.
 const PLAIN_HEADERS: &[&str] = &["accept", "content-type", "content-length", "user-agent"];
 
@@ -365,8 +369,19 @@ impl HttpClient {
         let status = response.status();
         let headers = response.headers().clone();
         let retry_after = parse_retry_after(&headers);
-        let body = match response.bytes().await {
-            Ok(body) => body,
+        let body = match read_capped(response, MAX_ANSWER_BYTES).await {
+            Ok(Some(body)) => body,
+            Ok(None) => {
+                note(Some(status));
+                return Err(Attempt::Transport {
+                    message: format!(
+                        "{target}: the answer is larger than {} MiB; dashshare stopped reading it \
+                         (is the profile's url the vendor's API?)",
+                        MAX_ANSWER_BYTES >> 20
+                    ),
+                    retry: false,
+                });
+            }
             Err(err) => {
                 note(Some(status));
                 return Err(transport_failure(target, &err, idempotent));
@@ -396,6 +411,28 @@ impl HttpClient {
             Ok(reply)
         }
     }
+}
+
+/// The whole body, or `None` as soon as it grows past `cap` bytes (a declared length past it is
+/// refused before reading).
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> std::result::Result<Option<bytes::Bytes>, reqwest::Error> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > cap as u64)
+    {
+        return Ok(None);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > cap {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body.freeze()))
 }
 
 /// After the last retry a busy answer is still an answer: the caller reports its status.

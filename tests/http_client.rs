@@ -196,3 +196,57 @@ async fn after_a_429_concurrent_requests_start_one_at_a_time() {
         started.elapsed()
     );
 }
+
+/// A server that streams without end (here: chunked, up to 200 MiB, stopping when the client
+/// hangs up) is read up to the cap, then refused: memory stays bounded and the run goes on.
+#[tokio::test]
+async fn an_endless_answer_is_cut_at_the_cap() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let chunk = vec![b' '; 1 << 20];
+        let framed = [
+            format!("{:x}\r\n", chunk.len()).into_bytes(),
+            chunk,
+            b"\r\n".to_vec(),
+        ]
+        .concat();
+        for _ in 0..200 {
+            if socket.write_all(&framed).await.is_err() {
+                return;
+            }
+        }
+    });
+    let http = client(&format!("http://{address}"), Duration::from_secs(20));
+    let request = http.request(Method::GET, &["endless"]).build().unwrap();
+    let err = http.execute(request, true).await.unwrap_err();
+    assert!(err.to_string().contains("larger than 64 MiB"), "{err}");
+}
+
+#[tokio::test]
+async fn an_answer_declared_larger_than_the_cap_is_not_read() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![
+            b' ';
+            dashshare::http::MAX_ANSWER_BYTES
+                + 1
+        ]))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let http = client(&server.uri(), Duration::from_secs(20));
+    let request = http.request(Method::GET, &["big"]).build().unwrap();
+    let err = http.execute(request, true).await.unwrap_err();
+    assert!(err.to_string().contains("larger than 64 MiB"), "{err}");
+}
