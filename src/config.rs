@@ -419,9 +419,9 @@ fn read_secret(
         },
         (None, Some(file)) => {
             let path = expand_path(file, base, env);
-            let text = std::fs::read_to_string(&path).map_err(|err| {
+            let text = read_secret_file(&path).map_err(|why| {
                 Error::invalid(format!(
-                    "profile '{profile}': cannot read {secret}_file {}: {err}",
+                    "profile '{profile}': cannot read {secret}_file {}: {why}",
                     path.display()
                 ))
             })?;
@@ -437,6 +437,35 @@ fn read_secret(
         }
         (None, None) => Ok(None),
     }
+}
+
+/// The longest secret file read: a key or password is a few hundred bytes at most.
+const MAX_SECRET_FILE: u64 = 64 * 1024;
+
+/// A secret file's text. Only a regular file is opened (a FIFO would block forever, `/dev/zero`
+/// would never end), and no more than `MAX_SECRET_FILE` bytes are read.
+fn read_secret_file(path: &Path) -> std::result::Result<String, String> {
+    use std::io::Read;
+    let metadata = std::fs::metadata(path).map_err(|err| err.to_string())?;
+    if !metadata.is_file() {
+        return Err(
+            "it is not a regular file (a folder, pipe or device); point it at a file \
+                    holding the secret"
+                .into(),
+        );
+    }
+    if metadata.len() > MAX_SECRET_FILE {
+        return Err(format!(
+            "it holds {} bytes, more than a secret's {} KiB; is it the right file?",
+            metadata.len(),
+            MAX_SECRET_FILE / 1024
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_SECRET_FILE).read_to_string(&mut text))
+        .map_err(|err| err.to_string())?;
+    Ok(text)
 }
 
 /// `~/x` is under $HOME; a relative path is relative to the config file's folder.
@@ -551,6 +580,31 @@ password_env = "SISENSE_PASSWORD"
         std::fs::write(dir.path().join("pw.txt"), "s3cret\n").unwrap();
         let profile = load_profile(&select(&path, None), &env_of(&[])).unwrap();
         assert_eq!(profile.password.unwrap().expose_secret(), "s3cret");
+    }
+
+    #[test]
+    fn a_secret_file_must_be_a_small_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pw.fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        let big = dir.path().join("big.txt");
+        std::fs::write(&big, vec![b'x'; 70 * 1024]).unwrap();
+        let mut refused = vec![
+            (PathBuf::from("/dev/zero"), "not a regular file"),
+            (big, "bytes"),
+        ];
+        if made.is_ok_and(|status| status.success()) {
+            refused.push((fifo, "not a regular file"));
+        }
+        for (file, why) in refused {
+            let (_config_dir, path) = write_config(&format!(
+                "[profiles.p]\nvendor = \"sisense\"\nurl = \"https://x\"\nusername = \"u\"\npassword_file = \"{}\"\n",
+                file.display()
+            ));
+            let err = load_profile(&select(&path, None), &env_of(&[])).unwrap_err();
+            assert!(err.to_string().contains(why), "{}: {err}", file.display());
+            assert_eq!(err.exit_code(), crate::error::ExitCode::BadInput);
+        }
     }
 
     #[test]
