@@ -132,12 +132,7 @@ impl Journal {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(refused)?;
         }
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map(drop)
-            .map_err(refused)
+        private_append(&self.path).map(drop).map_err(refused)
     }
 
     /// Appends `entries` and flushes them to disk.
@@ -161,11 +156,7 @@ impl Journal {
             text.push_str(&line);
             text.push('\n');
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(failed)?;
+        let mut file = private_append(&self.path).map_err(failed)?;
         file.write_all(text.as_bytes()).map_err(failed)?;
         file.sync_data().map_err(failed)
     }
@@ -254,6 +245,15 @@ impl Journal {
         }
         Ok(entries)
     }
+}
+
+/// Opens `path` for appending, creating it readable by its owner only: entries name people.
+pub(crate) fn private_append(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 #[cfg(test)]

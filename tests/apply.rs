@@ -700,3 +700,32 @@ async fn titles_on_eci_are_found_in_one_listing_of_its_dashboards() {
         .stdout(predicate::str::contains("2 dashboards written"));
     assert_eq!(home.count(Vendor::Eci, "GET /api/v3/dashboard?"), 1);
 }
+
+/// The journal and the failed-rows file name people, so only their owner may read them; a failed
+/// row whose cell a spreadsheet would run as a formula is written escaped, and reads back as it was.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn the_journal_and_failed_rows_are_private_and_formula_safe() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!(
+            "profile,dashboard,principal,access\nsandbox-sisense,{SISENSE_DASHBOARD},user:alice@example.com,view\nsandbox-sisense,=cmd|calc,user:alice@example.com,view\n"
+        ),
+    );
+    let failed = home.home.path().join("failed.csv");
+    apply_with_failed_out(&home, &file, &failed).await.code(1);
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&failed), 0o600);
+    let journal = home.home.path().join("xdg-state/dashshare/journal.jsonl");
+    assert_eq!(mode(&journal), 0o600);
+    let rows = std::fs::read_to_string(&failed).unwrap();
+    assert!(rows.contains("'=cmd|calc"), "{rows}");
+    assert!(!rows.contains(",=cmd"), "{rows}");
+    // Fed back in, the escaped cell names the same dashboard again (and fails the same way).
+    let again = home.home.path().join("failed-again.csv");
+    apply_with_failed_out(&home, &failed, &again).await.code(1);
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), rows);
+}

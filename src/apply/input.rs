@@ -89,6 +89,27 @@ fn access(text: &str) -> std::result::Result<Access, String> {
     }
 }
 
+/// What a spreadsheet would run as a formula when a cell starts with it (OWASP, CSV injection).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell for a CSV that people may open in a spreadsheet: one that would start a formula gets a
+/// leading `'`, as OWASP advises. `apply` reads such a cell back without it.
+pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// A cell as written before `formula_safe` escaped it.
+fn formula_unescaped(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
 fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>) -> Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -109,6 +130,14 @@ fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
             .iter()
             .position(|c| c.eq_ignore_ascii_case(header))
         {
+            // A second column of the same name would silently win over the first.
+            Some(column) if columns[column].is_some() => problems.push(Problem::at(
+                header_line,
+                format!(
+                    "the column '{header}' appears twice: keep one, since dashshare cannot tell \
+                     which of the two is meant"
+                ),
+            )),
             Some(column) => columns[column] = Some(index),
             None => problems.push(Problem::at(
                 header_line,
@@ -145,7 +174,11 @@ fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
             }
         }
         let line = record.position().map_or(line, |p| p.line());
-        let field = |column: Option<usize>| column.and_then(|i| record.get(i)).unwrap_or("");
+        let field = |column: Option<usize>| {
+            column
+                .and_then(|i| record.get(i))
+                .map_or("", formula_unescaped)
+        };
         let dashboard_text = field(Some(dashboard));
         let principal = field(Some(principal)).parse::<Principal>();
         let access = access(field(access_column));
@@ -450,6 +483,38 @@ mod tests {
         );
         assert!(
             shown[3].starts_with("line 8: 3 fields where the header has 4"),
+            "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn formula_cells_are_escaped_and_read_back_as_written() {
+        assert_eq!(formula_safe("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
+        assert_eq!(formula_safe("-1"), "'-1");
+        assert_eq!(formula_safe("user:a@example.com"), "user:a@example.com");
+        let (rows, problems) = rows_of(
+            "f.csv",
+            "dashboard,principal\n'=cmd|x,user:a@example.com\n'x,user:b@example.com\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(rows[0].dashboard, "=cmd|x");
+        assert_eq!(
+            rows[1].dashboard, "'x",
+            "only an escaped formula loses its quote"
+        );
+    }
+
+    #[test]
+    fn a_repeated_csv_column_is_refused_at_the_header() {
+        let (_rows, problems) = rows_of(
+            "x.csv",
+            "dashboard,principal,principal\nd1,user:a@example.com,user:b@example.com\n",
+        );
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(
+            shown
+                .iter()
+                .any(|p| p.starts_with("line 1: ") && p.contains("'principal' appears twice")),
             "{shown:?}"
         );
     }

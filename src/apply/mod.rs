@@ -3,3 +3,5 @@
 pub mod desired;
 pub mod execute;
 pub mod input;
+
+pub use input::formula_safe;

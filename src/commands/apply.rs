@@ -240,6 +240,15 @@ fn failures(report: &Report, redo: Redo) -> Result<()> {
     })
 }
 
+/// Creates (or empties) `path`, readable by its owner only: the rows name people.
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
 /// The failed dashboards' rows as a CSV in the input's own columns, ready to apply again; those
 /// whose shares were written in full are left out, since applying them changes nothing. Without
 /// a report, just the header (so that a file from an earlier run never lingers).
@@ -250,7 +259,8 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
             path.display()
         ))
     };
-    let mut writer = csv::Writer::from_path(path).map_err(|err| failed(&err))?;
+    let file = private_file(path).map_err(|err| failed(&err))?;
+    let mut writer = csv::Writer::from_writer(file);
     writer
         .write_record(CSV_COLUMNS)
         .map_err(|err| failed(&err))?;
@@ -265,13 +275,15 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
             dashboard.profile.as_str()
         };
         for wanted in dashboard.wanted(sites) {
+            let principal = wanted.principal.to_string();
+            let cells = [
+                profile,
+                dashboard.dashboard.id.as_str(),
+                &principal,
+                wanted.access.as_str(),
+            ];
             writer
-                .write_record([
-                    profile,
-                    dashboard.dashboard.id.as_str(),
-                    &wanted.principal.to_string(),
-                    wanted.access.as_str(),
-                ])
+                .write_record(cells.map(|cell| crate::apply::formula_safe(cell).into_owned()))
                 .map_err(|err| failed(&err))?;
         }
     }
