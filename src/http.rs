@@ -171,6 +171,8 @@ pub struct HttpClient {
     pacer: Pacer,
     secrets: Mutex<Vec<SecretString>>,
     exchanges: Option<Arc<ExchangeLog>>,
+    /// Why the server could not be reached, once a request failed so after every retry.
+    unreachable: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -189,7 +191,12 @@ enum Attempt {
         retry_after: Option<Duration>,
     },
     /// The request did not complete; `retry` says whether sending it again is safe.
-    Transport { message: String, retry: bool },
+    /// `unreachable`: no connection could be made at all (refused, unknown host, bad certificate).
+    Transport {
+        message: String,
+        retry: bool,
+        unreachable: bool,
+    },
 }
 
 impl HttpClient {
@@ -231,6 +238,7 @@ impl HttpClient {
             pacer: Pacer::default(),
             secrets: Mutex::new(Vec::new()),
             exchanges: options.exchanges.clone(),
+            unreachable: std::sync::OnceLock::new(),
         })
     }
 
@@ -279,12 +287,36 @@ impl HttpClient {
     pub async fn execute(&self, request: reqwest::Request, idempotent: bool) -> Result<Reply> {
         // No vendor puts a secret in a query string, so the whole URL is safe to show.
         let target = format!("{} {}", request.method(), request.url());
+        // A server that could not be reached after the whole retry budget fails everything still
+        // queued for it at once: a bulk run against a dead server ends in seconds, not minutes.
+        if let Some(cause) = self.unreachable.get() {
+            return Err(Error::Remote(format!("{target} was not sent: {cause}")));
+        }
+        let outcome = self.send_with_retries(request, &target, idempotent).await;
+        outcome.or_else(|attempt| {
+            if let Attempt::Transport {
+                message,
+                unreachable: true,
+                ..
+            } = &attempt
+            {
+                let _ = self.unreachable.set(format!(
+                    "the server could not be reached earlier in this run ({message})"
+                ));
+            }
+            final_answer(attempt)
+        })
+    }
+
+    async fn send_with_retries(
+        &self,
+        request: reqwest::Request,
+        target: &str,
+        idempotent: bool,
+    ) -> std::result::Result<Reply, Attempt> {
         let Some(template) = request.try_clone() else {
             // A streaming body cannot be replayed; send it once.
-            return self
-                .attempt(request, &target, false)
-                .await
-                .or_else(final_answer);
+            return self.attempt(request, target, false).await;
         };
         let backoff = ExponentialBuilder::default()
             .with_jitter()
@@ -297,10 +329,11 @@ impl HttpClient {
         let retries = AtomicUsize::new(0);
         let send = || async {
             match template.try_clone() {
-                Some(request) => self.attempt(request, &target, idempotent).await,
+                Some(request) => self.attempt(request, target, idempotent).await,
                 None => Err(Attempt::Transport {
                     message: format!("{target}: the request body cannot be sent twice"),
                     retry: false,
+                    unreachable: false,
                 }),
             }
         };
@@ -333,7 +366,6 @@ impl HttpClient {
                 tracing::info!("{target}: {why}; retrying in {} ms", delay.as_millis());
             })
             .await
-            .or_else(final_answer)
     }
 
     async fn attempt(
@@ -380,6 +412,7 @@ impl HttpClient {
                         MAX_ANSWER_BYTES >> 20
                     ),
                     retry: false,
+                    unreachable: false,
                 });
             }
             Err(err) => {
@@ -476,7 +509,11 @@ fn transport_failure(target: &str, err: &reqwest::Error, idempotent: bool) -> At
              (check with `dashshare list`)"
         )
     };
-    Attempt::Transport { message, retry }
+    Attempt::Transport {
+        message,
+        retry,
+        unreachable: err.is_connect(),
+    }
 }
 
 fn connection_may_recover(err: &(dyn std::error::Error + 'static)) -> bool {

@@ -60,6 +60,18 @@ async fn a_refused_connection_is_retried_then_reported() {
     let request = http.request(Method::POST, &["login"]).build().unwrap();
     let err = http.execute(request, false).await.unwrap_err();
     assert!(err.to_string().contains("could not connect"), "{err}");
+    // Everything after that fails at once with the same cause, instead of its own retries: a
+    // bulk run against a dead server ends in seconds.
+    let request = http.request(Method::GET, &["users"]).build().unwrap();
+    let err = http.execute(request, true).await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, Error::Remote(_)), "{message}");
+    assert!(message.contains("/users was not sent"), "{message}");
+    assert!(
+        message.contains("could not be reached earlier in this run"),
+        "{message}"
+    );
+    assert!(message.contains("could not connect"), "{message}");
 }
 
 #[tokio::test]
