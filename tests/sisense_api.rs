@@ -1387,3 +1387,33 @@ async fn a_422_the_plain_request_does_not_get_past_is_reported_and_not_remembere
     assert!(err.to_string().contains(sub_error), "{err}");
     provider.read_shares(&by_id("d2")).await.unwrap();
 }
+
+/// A server that echoes a secret back: in a body past the 300-character cut (the cut comes after
+/// the scrub, so no part of it shows), and in a redirect's `Location`.
+#[tokio::test]
+async fn echoed_secrets_are_scrubbed_across_the_cut_and_in_redirects() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let echo = format!("{}{TOKEN} and more", "x".repeat(295));
+    Mock::given(method("GET"))
+        .and(path("/api/shares/dashboard/d1"))
+        .respond_with(ResponseTemplate::new(500).set_body_string(echo))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/shares/dashboard/d2"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("Location", format!("https://elsewhere/?token={TOKEN}")),
+        )
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    for id in ["d1", "d2"] {
+        let err = provider.read_shares(&by_id(id)).await.unwrap_err();
+        let message = err.to_string();
+        // The body's cut falls 5 characters into the token: not even those may show.
+        assert!(!message.contains("xtok-S"), "{id}: {message}");
+        assert!(!message.contains(TOKEN), "{id}: {message}");
+    }
+}

@@ -37,15 +37,16 @@ pub fn message_in(body: &Value, names: &[&str]) -> Option<String> {
 const MAX_BODY: usize = 300;
 
 impl VendorErrors {
-    /// The vendor's own message, or the start of the body when it is not the expected JSON.
-    pub fn message(&self, reply: &Reply) -> Option<String> {
-        match serde_json::from_slice::<Value>(&reply.body) {
-            Ok(body) => (self.message)(&body),
-            Err(_) => {
-                let text = String::from_utf8_lossy(&reply.body).trim().to_string();
-                (!text.is_empty()).then(|| text.chars().take(MAX_BODY).collect())
-            }
-        }
+    /// The vendor's own message, or the start of the body when it is not the expected JSON;
+    /// scrubbed of every secret the client knows before it is cut, so that no secret can show
+    /// in part across the cut.
+    pub fn message(&self, http: &HttpClient, reply: &Reply) -> Option<String> {
+        let text = match serde_json::from_slice::<Value>(&reply.body) {
+            Ok(body) => (self.message)(&body)?,
+            Err(_) => String::from_utf8_lossy(&reply.body).trim().to_string(),
+        };
+        let text = http.scrub(&text);
+        (!text.is_empty()).then(|| text.chars().take(MAX_BODY).collect())
     }
 
     /// The reply when it is a success, else the error `failure` makes of it.
@@ -61,8 +62,8 @@ impl VendorErrors {
     /// else a failed remote operation (exit 1).
     pub fn failure(&self, http: &HttpClient, reply: &Reply, doing: &str) -> Error {
         let said = self
-            .message(reply)
-            .map(|message| format!(": {}", http.scrub(&message)))
+            .message(http, reply)
+            .map(|message| format!(": {message}"))
             .unwrap_or_default();
         let vendor = self.vendor;
         if reply.status.is_redirection() {
@@ -70,7 +71,11 @@ impl VendorErrors {
                 .headers
                 .get(reqwest::header::LOCATION)
                 .and_then(|value| value.to_str().ok())
-                .unwrap_or("another address");
+                // A redirect may carry a token the server handed out.
+                .map_or_else(
+                    || "another address".to_string(),
+                    |location| http.scrub(location),
+                );
             return Error::Remote(format!(
                 "{vendor} redirected to {location} while {doing} ({}); dashshare does not follow \
                  redirects: set the profile's url to the address the server wants",

@@ -126,8 +126,8 @@ impl ShareProvider for Vizzly {
                 "accepted (an empty permission list was sent and judged {}{}; nothing changed)",
                 reply.status.as_u16(),
                 ERRORS
-                    .message(&reply)
-                    .map(|said| format!(": {}", http.scrub(&said)))
+                    .message(http, &reply)
+                    .map(|said| format!(": {said}"))
                     .unwrap_or_default()
             )
         } else {

@@ -342,8 +342,8 @@ impl Mindzie {
     /// (`{"Error": "Dashboard not found"}` in the current docs).
     fn no_such_dashboard(&self, dashboard: &Dashboard, reply: &Reply) -> Error {
         let said = ERRORS
-            .message(reply)
-            .map(|message| format!(" (mindzie said: {})", self.http().scrub(&message)))
+            .message(self.http(), reply)
+            .map(|message| format!(" (mindzie said: {message})"))
             .unwrap_or_default();
         Error::invalid(format!(
             "mindzie has no dashboard '{}' in this project{said}; `dashshare dashboards` lists them",

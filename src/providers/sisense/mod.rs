@@ -93,7 +93,7 @@ impl Login for PasswordLogin {
                 let said = answer
                     .and_then(|a| a.message)
                     .filter(|m| !m.is_empty())
-                    .or_else(|| ERRORS.message(&reply))
+                    .or_else(|| ERRORS.message(http, &reply))
                     .map(|m| format!(" (Sisense said: {})", http.scrub(&m)))
                     .unwrap_or_default();
                 Err(Error::Auth(format!(
