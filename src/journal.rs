@@ -149,7 +149,13 @@ impl Journal {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(failed)?;
         }
-        let mut text = String::new();
+        // A crash can leave the last line unfinished; gluing the next entry onto it would damage
+        // both, and from then on every read of the journal would fail.
+        let mut text = if ends_unfinished(&self.path) {
+            String::from("\n")
+        } else {
+            String::new()
+        };
         for entry in entries {
             let line = serde_json::to_string(entry)
                 .map_err(|err| Error::remote(format!("cannot record the journal entry: {err}")))?;
@@ -182,10 +188,13 @@ impl Journal {
         for (position, (number, line)) in lines.iter().enumerate() {
             match serde_json::from_str(line) {
                 Ok(entry) => entries.push(entry),
-                // A crash or a full disk can cut the last append short; what came before stands.
-                Err(err) if position + 1 == lines.len() && !text.ends_with('\n') => {
+                // A crash or a full disk can cut an append short: the line just stops. What came
+                // before stands, and so does what later runs appended after it.
+                Err(err)
+                    if err.is_eof() || (position + 1 == lines.len() && !text.ends_with('\n')) =>
+                {
                     tracing::warn!(
-                        "ignoring the unfinished last line {} of the journal {}: {err}",
+                        "ignoring the unfinished line {} of the journal {}: {err}",
                         number + 1,
                         self.path.display()
                     );
@@ -245,6 +254,18 @@ impl Journal {
         }
         Ok(entries)
     }
+}
+
+/// Whether the file ends in the middle of a line (a torn last append).
+fn ends_unfinished(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut last = [0u8; 1];
+    std::fs::File::open(path)
+        .and_then(|mut file| {
+            file.seek(SeekFrom::End(-1))?;
+            file.read_exact(&mut last)
+        })
+        .is_ok_and(|()| last[0] != b'\n')
 }
 
 /// Opens `path` for appending, creating it readable by its owner only: entries name people.
@@ -318,6 +339,15 @@ mod tests {
         let good = serde_json::to_string(&entry("r1", "d1")).unwrap();
         std::fs::write(&path, format!("{good}\n{{\"run_id\": \"r2")).unwrap();
         assert_eq!(journal.entries().unwrap().len(), 1);
+        // The next append starts on a line of its own, so the journal stays readable.
+        journal.append(&[entry("r3", "d3")]).unwrap();
+        let runs: Vec<String> = journal
+            .entries()
+            .unwrap_or_else(|err| panic!("{err}"))
+            .into_iter()
+            .map(|e| e.run_id)
+            .collect();
+        assert_eq!(runs, ["r1", "r3"]);
     }
 
     #[test]
