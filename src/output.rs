@@ -34,16 +34,54 @@ pub fn print_json(value: &impl Serialize) -> Result<()> {
 /// Prints a diagnostic line to stderr. A closed or failing stderr (`… 2>&1 | head -1`) is not
 /// worth a panic in the middle of a run: the line is dropped and the command carries on.
 pub fn print_diagnostic(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
+    let _ = writeln!(std::io::stderr().lock(), "{}", terminal_safe(text));
+}
+
+/// `text` with every character that could drive a terminal (escape sequences, carriage returns,
+/// bidirectional overrides) written out as an escape instead (`\u{1b}`): vendor text (titles,
+/// error messages) reaches the screen through here, and a server must not be able to rewrite it.
+/// Newlines and tabs stay.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// Prints to stdout; a closed pipe (`dashshare list … | head`) is not an error worth a panic.
 pub fn print_text(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{text}") {
+    match writeln!(stdout, "{}", terminal_safe(text)) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Error::remote(format!("cannot write to stdout: {err}")))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_controls_in_vendor_text_are_written_out() {
+        assert_eq!(terminal_safe("Sales\tKPIs\n"), "Sales\tKPIs\n");
+        assert_eq!(
+            terminal_safe("a\u{1b}[2Jb\rc\u{202e}d"),
+            "a\\u{1b}[2Jb\\u{d}c\\u{202e}d"
+        );
     }
 }
