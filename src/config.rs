@@ -174,11 +174,28 @@ fn parse_config(text: &str, path: &Path) -> Result<ConfigFile> {
     })
 }
 
+/// Whether `name` may name a profile: letters, digits, `_`, `.` and `-`. Profile names end up in
+/// the journal, in output and in apply files, so an empty one, a newline or a bidi override has
+/// no place there.
+fn valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
 fn choose_profile<'f>(
     file: &'f ConfigFile,
     requested: Option<&str>,
     path: &Path,
 ) -> Result<(&'f str, &'f ProfileEntry)> {
+    if let Some(bad) = file.profiles.keys().find(|name| !valid_profile_name(name)) {
+        return Err(Error::invalid(format!(
+            "config file {}: the profile name {bad:?} is not allowed; profile names use letters, \
+             digits, '_', '.' and '-' only",
+            path.display()
+        )));
+    }
     let available = || {
         if file.profiles.is_empty() {
             "it defines none; add a [profiles.NAME] table".to_string()
@@ -605,6 +622,21 @@ password_env = "SISENSE_PASSWORD"
             assert!(err.to_string().contains(why), "{}: {err}", file.display());
             assert_eq!(err.exit_code(), crate::error::ExitCode::BadInput);
         }
+    }
+
+    #[test]
+    fn profile_names_are_plain() {
+        for bad in ["", "a b", "prod\\nx", "evil\\u202e", "a/b"] {
+            let (_dir, path) = write_config(&format!(
+                "[profiles.\"{bad}\"]\nvendor = \"sisense\"\nurl = \"https://x\"\nusername = \"u\"\npassword_env = \"P\"\n"
+            ));
+            let err = load_profile(&select(&path, None), &env_of(&[("P", "x")])).unwrap_err();
+            assert!(err.to_string().contains("is not allowed"), "{bad:?}: {err}");
+        }
+        let (_dir, path) =
+            write_config(&SISENSE.replace("[profiles.prod]", "[profiles.\"prod_eu-1.b\"]"));
+        let env = env_of(&[("SISENSE_PASSWORD", "x")]);
+        assert!(load_profile(&select(&path, None), &env).is_ok());
     }
 
     #[test]
