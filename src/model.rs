@@ -96,6 +96,25 @@ impl Serialize for Principal {
     }
 }
 
+/// Refuses a value that cannot be sent as written: one holding a control character (a tab, CR or
+/// LF a server would read differently, or that would split a log line), or a dashboard id that is
+/// a path step (`.` or `..`, which a URL would silently resolve away). `what` names the value.
+pub fn check_reference(what: &str, value: &str) -> Result<(), String> {
+    if value.chars().any(char::is_control) {
+        return Err(format!(
+            "the {what} {value:?} holds a control character (tab, line break, …); write it \
+             without, as the vendor shows it"
+        ));
+    }
+    if what == "dashboard" && matches!(value.trim(), "." | "..") {
+        return Err(format!(
+            "the dashboard {value:?} is a path step, not an id; pass the dashboard's id or \
+             name:TITLE"
+        ));
+    }
+    Ok(())
+}
+
 impl FromStr for Principal {
     type Err = String;
 
@@ -111,6 +130,7 @@ impl FromStr for Principal {
         if name.is_empty() {
             return Err(format!("'{text}' names no {kind}: write {kind}:NAME"));
         }
+        check_reference(kind, name)?;
         match kind {
             "user" => Ok(Principal::User(name.to_string())),
             "group" => Ok(Principal::Group(name.to_string())),

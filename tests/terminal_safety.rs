@@ -62,3 +62,37 @@ async fn control_characters_in_titles_and_errors_are_escaped() {
     );
     assert!(shown.contains("boom\\u{1b}]0;owned\\u{7}"), "{shown}");
 }
+
+/// Values that cannot be sent as written are refused before any request, never rewritten: a
+/// dashboard id that is a path step (a URL would resolve it away) or a value with a control
+/// character.
+#[test]
+fn path_steps_and_control_characters_are_refused_before_any_request() {
+    let home = tempfile::TempDir::new().unwrap();
+    // Port 9 (discard) is never asked: the values are refused first.
+    for args in [
+        vec!["grant", "..", "--user", "alice@example.com"],
+        vec!["grant", ".", "--user", "alice@example.com"],
+        vec!["list", "d1\tx"],
+        vec![
+            "grant",
+            "d1",
+            "--user",
+            "alice@example.com\nbob@example.com",
+        ],
+        vec!["grant", "d1", "--group", "Sa\rles"],
+    ] {
+        let assert = dashshare(home.path())
+            .env("DASHSHARE_USERNAME", ADMIN)
+            .env("DASHSHARE_PASSWORD", PASSWORD)
+            .args(["--vendor", "sisense", "--url", "http://127.0.0.1:9"])
+            .args(&args)
+            .assert()
+            .code(2);
+        let shown = printed(&assert);
+        assert!(
+            shown.contains("path step") || shown.contains("control character"),
+            "{args:?}: {shown}"
+        );
+    }
+}

@@ -163,13 +163,13 @@ pub(crate) fn principals(args: &PrincipalArgs) -> Result<Vec<Principal>> {
     let named = |flag: &str, name: &String| {
         let name = name.trim();
         if name.is_empty() {
-            Err(crate::error::Error::invalid(format!(
+            return Err(crate::error::Error::invalid(format!(
                 "{flag} was given an empty name; pass the {} to share with",
                 &flag[2..]
-            )))
-        } else {
-            Ok(name.to_string())
+            )));
         }
+        crate::model::check_reference(&flag[2..], name).map_err(crate::error::Error::Invalid)?;
+        Ok(name.to_string())
     };
     let mut principals = Vec::new();
     for user in &args.users {

@@ -344,7 +344,7 @@ impl ShareProvider for AppViewX {
     }
 
     /// AppViewX addresses dashboards by name: any value is a name, taken as written.
-    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
+    async fn find_dashboard(&self, reference: &str) -> Result<Dashboard> {
         let name = reference.trim();
         if name.is_empty() {
             return Err(Error::invalid("the dashboard name is empty"));

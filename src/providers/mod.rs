@@ -87,8 +87,14 @@ pub trait ShareProvider: Send + Sync {
     }
 
     /// Turns a dashboard argument (an id, or `name:TITLE`) into a dashboard; a title must match
-    /// exactly one dashboard.
-    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard>;
+    /// exactly one dashboard. A value that cannot be sent as written is refused first (exit 2).
+    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
+        crate::model::check_reference("dashboard", reference).map_err(Error::Invalid)?;
+        self.find_dashboard(reference).await
+    }
+
+    /// The vendor's part of `resolve_dashboard`.
+    async fn find_dashboard(&self, reference: &str) -> Result<Dashboard>;
 
     /// `Ok(None)` when the vendor has no such principal.
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>>;

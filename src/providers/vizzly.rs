@@ -139,7 +139,7 @@ impl ShareProvider for Vizzly {
         })
     }
 
-    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
+    async fn find_dashboard(&self, reference: &str) -> Result<Dashboard> {
         if reference.starts_with("name:") {
             return Err(Error::Unsupported(
                 "vizzly has no API to find a dashboard by its title; pass the dashboard id (dsh_…)"

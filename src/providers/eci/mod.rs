@@ -448,7 +448,7 @@ impl ShareProvider for Eci {
         Ok(narrowed(summaries, search))
     }
 
-    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
+    async fn find_dashboard(&self, reference: &str) -> Result<Dashboard> {
         let Some(title) = reference.strip_prefix(BY_TITLE) else {
             return Ok(Dashboard {
                 id: dashboard_id(reference)?.to_string(),

@@ -204,7 +204,7 @@ impl ShareProvider for Mindzie {
         Ok(narrowed(summaries, search))
     }
 
-    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
+    async fn find_dashboard(&self, reference: &str) -> Result<Dashboard> {
         let Some(title) = reference.strip_prefix("name:") else {
             if reference.trim().is_empty() {
                 return Err(Error::invalid(

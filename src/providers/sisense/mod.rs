@@ -381,7 +381,7 @@ impl ShareProvider for Sisense {
         Ok(narrowed(Self::summaries(&target, &body)?, search))
     }
 
-    async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
+    async fn find_dashboard(&self, reference: &str) -> Result<Dashboard> {
         let Some(title) = reference.strip_prefix(BY_TITLE) else {
             if reference.trim().is_empty() {
                 return Err(Error::invalid(
