@@ -702,3 +702,18 @@ async fn titles_resolve_through_the_paged_listing() {
         .unwrap();
     assert_eq!(found.id, DASH);
 }
+
+/// mindzie ids are GUIDs (mindzie-api `models/dashboard.py`, the docs' samples): another value is
+/// refused before any request (exit 2), not sent to be answered 404.
+#[tokio::test]
+async fn a_dashboard_id_that_is_no_guid_is_refused_before_any_request() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(404))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let err = provider(&server).resolve_dashboard("d1").await.unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(err.to_string().contains("GUID"), "{err}");
+}

@@ -211,6 +211,14 @@ impl ShareProvider for Mindzie {
                     "the dashboard id is empty; pass its id or name:TITLE",
                 ));
             }
+            // mindzie ids are GUIDs (mindzie-api `models/dashboard.py`, the docs' samples): any
+            // other value could only be answered 404, after a request.
+            if uuid::Uuid::try_parse(reference.trim()).is_err() {
+                return Err(Error::invalid(format!(
+                    "'{reference}' is not a mindzie dashboard id: mindzie ids are GUIDs \
+                     (550e8400-e29b-41d4-a716-446655440000); pass the id, or name:TITLE"
+                )));
+            }
             return Ok(Dashboard {
                 id: reference.to_string(),
                 title: None,
