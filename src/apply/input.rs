@@ -89,6 +89,25 @@ fn access(text: &str) -> std::result::Result<Access, String> {
     }
 }
 
+/// The longest value a cell (or a YAML value) may hold: ids, names and emails are far shorter, and
+/// a huge one would otherwise be held, and sent to the server, whole.
+const MAX_CELL: usize = 4096;
+
+/// The problem with a value longer than `MAX_CELL`, if it is.
+fn too_long(line: u64, value: &str) -> Option<Problem> {
+    (value.len() > MAX_CELL).then(|| {
+        Problem::at(
+            line,
+            format!(
+                "a value of {} bytes, longer than the {} KiB any id, name or email needs; is this \
+                 the right file?",
+                value.len(),
+                MAX_CELL / 1024
+            ),
+        )
+    })
+}
+
 /// What a spreadsheet would run as a formula when a cell starts with it (OWASP, CSV injection).
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
@@ -174,6 +193,10 @@ fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
             }
         }
         let line = record.position().map_or(line, |p| p.line());
+        if let Some(problem) = record.iter().find_map(|value| too_long(line, value)) {
+            problems.push(problem);
+            continue;
+        }
         let field = |column: Option<usize>| {
             column
                 .and_then(|i| record.get(i))
@@ -269,6 +292,17 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
     for entry in file.shares {
         let dashboard_line = line_of(&entry.dashboard);
         let dashboard = text_of(&entry.dashboard).to_string();
+        let oversized: Vec<Problem> = std::iter::once(&entry.dashboard)
+            .chain(entry.profile.iter())
+            .chain(entry.access.iter())
+            .chain(&entry.users)
+            .chain(&entry.groups)
+            .filter_map(|value| too_long(line_of(value), text_of(value)))
+            .collect();
+        if !oversized.is_empty() {
+            problems.extend(oversized);
+            continue;
+        }
         let mut entry_problems = Vec::new();
         if dashboard.is_empty() {
             entry_problems.push(Problem::at(
@@ -287,9 +321,12 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
             for name in named {
                 let line = line_of(name);
                 let text = text_of(name);
+                let kind = if user { "user" } else { "group" };
                 if text.is_empty() {
                     entry_problems
                         .push(Problem::at(line, "an empty name: remove it or fill it in"));
+                } else if let Err(message) = crate::model::check_reference(kind, text) {
+                    entry_problems.push(Problem::at(line, message));
                 } else if user {
                     principals.push((line, Principal::User(text.to_string())));
                 } else {
@@ -485,6 +522,37 @@ mod tests {
             shown[3].starts_with("line 8: 3 fields where the header has 4"),
             "{shown:?}"
         );
+    }
+
+    #[test]
+    fn an_oversized_value_is_refused_at_its_line() {
+        let huge = "x".repeat(5000);
+        let (rows, problems) = rows_of(
+            "big.csv",
+            &format!("dashboard,principal\nd1,user:a@example.com\n{huge},user:b@example.com\n"),
+        );
+        assert_eq!(rows.len(), 1);
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(
+            shown[0].starts_with("line 3: a value of 5000 bytes"),
+            "{shown:?}"
+        );
+        let (rows, problems) = rows_of(
+            "big.yaml",
+            &format!("shares:\n  - dashboard: d1\n    users: [ok@example.com, {huge}]\n"),
+        );
+        assert!(rows.is_empty());
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(
+            shown[0].starts_with("line 3: a value of 5000 bytes"),
+            "{shown:?}"
+        );
+        let (_rows, problems) = rows_of(
+            "ctl.yaml",
+            "shares:\n  - dashboard: d1\n    users: [\"a\\tb@example.com\"]\n",
+        );
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(shown[0].contains("control character"), "{shown:?}");
     }
 
     #[test]
