@@ -255,6 +255,9 @@ pub struct ApplyArgs {
     /// Write the rows of dashboards that failed to this CSV, ready to pass to `apply` again
     #[arg(long, value_name = "CSV", conflicts_with = "dry_run")]
     pub failed_out: Option<PathBuf>,
+    /// Let --failed-out replace an existing file that is not a failed-rows file dashshare wrote
+    #[arg(long, requires = "failed_out")]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -7,6 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
+use dashshare::apply::FAILED_ROWS_MARK;
 use dashshare::sandbox::World;
 use dashshare::vendor::Vendor;
 use predicates::prelude::*;
@@ -230,7 +231,7 @@ async fn one_failing_dashboard_leaves_the_others_done_and_its_rows_can_be_fed_ba
     assert_eq!(
         std::fs::read_to_string(&failed).unwrap(),
         format!(
-            "profile,dashboard,principal,access\n\
+            "{FAILED_ROWS_MARK}\nprofile,dashboard,principal,access\n\
              sandbox-sisense,{0},user:alice@example.com,view\n\
              sandbox-sisense,{0},user:zed@example.com,edit\n",
             bulk(1)
@@ -258,7 +259,7 @@ async fn one_failing_dashboard_leaves_the_others_done_and_its_rows_can_be_fed_ba
     );
     assert_eq!(
         std::fs::read_to_string(&failed).unwrap(),
-        "profile,dashboard,principal,access\n",
+        format!("{FAILED_ROWS_MARK}\nprofile,dashboard,principal,access\n"),
         "no failures leave only the header"
     );
 }
@@ -569,7 +570,7 @@ async fn a_written_but_unpublished_dashboard_is_named_and_kept_out_of_the_failed
     assert!(shares_of(&home.world(), &bulk(1)).contains(&(ALICE.into(), Some("view".into()))));
     assert_eq!(
         std::fs::read_to_string(&failed).unwrap(),
-        "profile,dashboard,principal,access\n",
+        format!("{FAILED_ROWS_MARK}\nprofile,dashboard,principal,access\n"),
         "its rows are in place: applying them again would change nothing"
     );
 }
@@ -580,14 +581,52 @@ async fn an_old_failed_rows_file_never_outlives_a_refused_run() {
     let failed = home.home.path().join("failed.csv");
     std::fs::write(
         &failed,
-        "profile,dashboard,principal,access\nsandbox-sisense,old,user:old@example.com,view\n",
+        format!("{FAILED_ROWS_MARK}\nprofile,dashboard,principal,access\nsandbox-sisense,old,user:old@example.com,view\n"),
     )
     .unwrap();
     let file = write_file(&home, "bad.csv", "dashboard,principal\nd1,nobody\n");
     apply_with_failed_out(&home, &file, &failed).await.code(2);
     assert_eq!(
         std::fs::read_to_string(&failed).unwrap(),
-        "profile,dashboard,principal,access\n"
+        format!("{FAILED_ROWS_MARK}\nprofile,dashboard,principal,access\n")
+    );
+}
+
+/// `--failed-out` replaces only a failed-rows file it wrote: a config (or the input under
+/// another name) is refused before anything happens and kept as it was, unless --force.
+#[tokio::test(flavor = "multi_thread")]
+async fn failed_out_never_replaces_a_file_it_did_not_write_without_force() {
+    let home = SandboxHome::start().await;
+    let precious = home.home.path().join("config.toml");
+    let before = std::fs::read_to_string(&precious).unwrap();
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!("dashboard,principal\n{SISENSE_DASHBOARD},user:alice@example.com\n"),
+    );
+    let refused = apply_with_failed_out(&home, &file, &precious).await.code(2);
+    assert!(
+        printed(&refused).contains("--force"),
+        "{}",
+        printed(&refused)
+    );
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), before);
+    assert_eq!(home.count(Vendor::Sisense, "POST"), 0, "nothing was sent");
+    let input = home.home.path().join("shares.csv");
+    let refused = apply_with_failed_out(&home, &input, &input).await.code(2);
+    assert!(printed(&refused).contains("not a failed-rows file"));
+    let notes = home.home.path().join("notes.csv");
+    std::fs::write(&notes, "mine\n").unwrap();
+    let (file, notes) = (file.to_str().unwrap(), notes.to_str().unwrap());
+    home.run(
+        "sandbox-sisense",
+        &["apply", file, "--failed-out", notes, "--force"],
+    )
+    .await
+    .success();
+    assert_eq!(
+        std::fs::read_to_string(notes).unwrap(),
+        format!("{FAILED_ROWS_MARK}\nprofile,dashboard,principal,access\n")
     );
 }
 

@@ -89,6 +89,10 @@ fn access(text: &str) -> std::result::Result<Access, String> {
     }
 }
 
+/// The first line of every failed-rows file (a comment, which `apply` skips): what tells one
+/// apart from a file `--failed-out` must not replace.
+pub const FAILED_ROWS_MARK: &str = "# dashshare failed rows: the rows of the dashboards that failed; apply this file to retry them";
+
 /// The longest value a cell (or a YAML value) may hold: ids, names and emails are far shorter, and
 /// a huge one would otherwise be held, and sent to the server, whole.
 const MAX_CELL: usize = 4096;

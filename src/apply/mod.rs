@@ -4,4 +4,4 @@ pub mod desired;
 pub mod execute;
 pub mod input;
 
-pub use input::formula_safe;
+pub use input::{FAILED_ROWS_MARK, formula_safe};

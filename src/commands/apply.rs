@@ -1,13 +1,14 @@
 //! `apply FILE` and `diff FILE`: gather the file, connect each profile, plan (and for `apply`,
 //! write), then report per share and per vendor. `diff` is `apply --dry-run` with an exit code.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
+use crate::apply::FAILED_ROWS_MARK;
 use crate::apply::desired::{self, Desired};
 use crate::apply::execute::{
     self, Connected, DashboardResult, Options, Recorder, Report, RowAction, RowResult,
@@ -24,10 +25,11 @@ use crate::vendor::{Support, Vendor};
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     // Whatever happens next, a failed-rows file from an earlier run must not be mistaken for this
     // run's; unless it is this run's input (`apply failed.csv --failed-out failed.csv`).
-    if let Some(path) = &args.failed_out
-        && !same_file(path, &args.file)
-    {
-        write_failed_rows(path, &[], None).map_err(|err| Error::invalid(err.to_string()))?;
+    if let Some(path) = &args.failed_out {
+        may_replace(path, args.force)?;
+        if !same_file(path, &args.file) {
+            write_failed_rows(path, &[], None).map_err(|err| Error::invalid(err.to_string()))?;
+        }
     }
     let journal = if args.dry_run {
         None
@@ -240,13 +242,41 @@ fn failures(report: &Report, redo: Redo) -> Result<()> {
     })
 }
 
-/// Creates (or empties) `path`, readable by its owner only: the rows name people.
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+/// Refuses a `--failed-out` path whose file dashshare did not write (a config, the input file
+/// under another name), unless `force`: the run would replace it.
+fn may_replace(path: &Path, force: bool) -> Result<()> {
+    use std::io::Read;
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(err) => {
+            return Err(Error::invalid(format!(
+                "--failed-out {}: {err}",
+                path.display()
+            )));
+        }
+    };
+    if !metadata.is_file() {
+        return Err(Error::invalid(format!(
+            "--failed-out {} is not a regular file; name a file",
+            path.display()
+        )));
+    }
+    let mut start = Vec::with_capacity(FAILED_ROWS_MARK.len());
+    let read = std::fs::File::open(path)
+        .and_then(|file| {
+            file.take(FAILED_ROWS_MARK.len() as u64)
+                .read_to_end(&mut start)
+        })
+        .unwrap_or(0);
+    if force || read == 0 || start == FAILED_ROWS_MARK.as_bytes() {
+        return Ok(());
+    }
+    Err(Error::invalid(format!(
+        "--failed-out {} exists and is not a failed-rows file dashshare wrote, so the run would \
+         replace it; name another file, or pass --force to replace it. Nothing was changed",
+        path.display()
+    )))
 }
 
 /// The failed dashboards' rows as a CSV in the input's own columns, ready to apply again; those
@@ -259,7 +289,14 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
             path.display()
         ))
     };
-    let file = private_file(path).map_err(|err| failed(&err))?;
+    // Written beside its place and renamed over it: a reader (or a crash) never sees half a file.
+    // The temporary file is readable by its owner only, as the rows name people.
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(folder).map_err(|err| failed(&err))?;
+    writeln!(file, "{FAILED_ROWS_MARK}").map_err(|err| failed(&err))?;
     let mut writer = csv::Writer::from_writer(file);
     writer
         .write_record(CSV_COLUMNS)
@@ -287,7 +324,9 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
                 .map_err(|err| failed(&err))?;
         }
     }
-    writer.flush().map_err(|err| failed(&err))
+    let file = writer.into_inner().map_err(|err| failed(&err))?;
+    file.as_file().sync_all().map_err(|err| failed(&err))?;
+    file.persist(path).map(drop).map_err(|err| failed(&err))
 }
 
 fn warn_about_guard(global: &GlobalArgs, report: &Report, options: &Options) {
