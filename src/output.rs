@@ -28,7 +28,9 @@ pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> S
 pub fn print_json(value: &impl Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|err| Error::remote(format!("cannot render JSON output: {err}")))?;
-    print_text(&text)
+    // JSON is for programs, and escapes control characters itself: written as rendered, since
+    // `terminal_safe`'s escapes are no JSON escapes.
+    write_stdout(&text)
 }
 
 /// Prints a diagnostic line to stderr. A closed or failing stderr (`… 2>&1 | head -1`) is not
@@ -63,8 +65,12 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Prints to stdout; a closed pipe (`dashshare list … | head`) is not an error worth a panic.
 pub fn print_text(text: &str) -> Result<()> {
+    write_stdout(&terminal_safe(text))
+}
+
+fn write_stdout(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{}", terminal_safe(text)) {
+    match writeln!(stdout, "{text}") {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Error::remote(format!("cannot write to stdout: {err}")))
         }

@@ -96,3 +96,33 @@ fn path_steps_and_control_characters_are_refused_before_any_request() {
         );
     }
 }
+
+/// JSON output stays valid JSON whatever the vendor text holds: its own escapes apply, not the
+/// terminal's.
+#[tokio::test(flavor = "multi_thread")]
+async fn json_output_keeps_vendor_text_valid_json() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let title = "Sales\u{1b}[2J\u{202e}KPIs";
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"oid": "d1", "title": title, "owner": "o1"}])),
+        )
+        .mount(&server)
+        .await;
+    let home = tempfile::TempDir::new().unwrap();
+    let mut command = dashshare(home.path());
+    command
+        .env("DASHSHARE_USERNAME", ADMIN)
+        .env("DASHSHARE_PASSWORD", PASSWORD)
+        .args(["--vendor", "sisense", "--url", &server.uri()])
+        .args(["-o", "json", "dashboards"]);
+    let assert = tokio::task::spawn_blocking(move || command.assert().success())
+        .await
+        .unwrap();
+    let listed: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("valid JSON");
+    assert_eq!(listed["dashboards"][0]["title"], title);
+}
