@@ -251,9 +251,9 @@ async fn resolve_principals(sites: &[Connected], width: usize) -> Vec<Lookups<'_
             .into_iter()
             .collect();
         let asked: Vec<Principal> = distinct.iter().map(|p| (*p).clone()).collect();
-        let mut answers = connected.provider.resolve_principals(&asked, width).await;
-        // A provider that answered fewer than it was asked leaves the rest "never looked up".
-        answers.truncate(distinct.len());
+        let answers = connected.provider.resolve_principals(&asked, width).await;
+        // One answer per principal, in order; a principal a provider left unanswered is absent
+        // from the look-ups, so its rows fail as never looked up.
         distinct.into_iter().zip(answers).collect::<Lookups>()
     }))
     .await
