@@ -1,8 +1,8 @@
 //! Authenticated calls: log in lazily once, attach the credential to every request, and on a 401
-//! log in again once and resend. Shared by concurrent requests: one login serves them all.
+//! log in again and resend. Shared by concurrent requests: one login serves them all.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
@@ -46,18 +46,27 @@ impl Login for FixedCredential {
 pub struct Session {
     http: HttpClient,
     login: Box<dyn Login>,
-    /// The current credential and how many logins produced it, so that concurrent requests that
-    /// all saw a 401 renew it once between them.
+    /// The current credential and how many logins produced it, so that requests that all saw a
+    /// 401 renew it once between them.
     current: Mutex<Option<(u64, Arc<Credential>)>>,
-    /// Set when a fresh login was still refused, until a request succeeds again: logging in
-    /// again for every later request would only open more sessions of the same account. Cleared
-    /// on success, since a 401 can be about the request rather than the token (Sisense answers
-    /// some `adminAccess=true` requests so), and a token that expires later must still be renewed.
-    renewal_failed: AtomicBool,
+    /// Set by a 401 until a request answers otherwise: meanwhile requests take turns, so that a
+    /// token fresh from a login is first used by the request that logged in, alone. Without turns,
+    /// a server whose tokens serve few requests (or expire fast) hands every new token to the
+    /// crowd, and a request can lose the race for every renewal of the run.
+    recovering: AtomicBool,
+    turn: Mutex<()>,
+    /// A generation whose token, fresh from a login, was refused to the one request using it: that
+    /// 401 is about the request (Sisense answers some `adminAccess=true` requests so), not the
+    /// token. Later 401s on it are returned without a login, until a request succeeds; a token
+    /// that expires after that is renewed again.
+    refused_fresh: AtomicU64,
     /// A login the server refused: the many requests of a bulk run report it instead of each
     /// trying the bad credentials again (and perhaps locking the account).
     refused: std::sync::OnceLock<crate::error::Error>,
 }
+
+/// No generation (generations count from 1).
+const NONE: u64 = 0;
 
 impl Session {
     pub fn new(http: HttpClient, login: Box<dyn Login>) -> Self {
@@ -65,7 +74,9 @@ impl Session {
             http,
             login,
             current: Mutex::new(None),
-            renewal_failed: AtomicBool::new(false),
+            recovering: AtomicBool::new(false),
+            turn: Mutex::new(()),
+            refused_fresh: AtomicU64::new(NONE),
             refused: std::sync::OnceLock::new(),
         }
     }
@@ -88,35 +99,91 @@ impl Session {
         self.send(request, true).await
     }
 
-    /// Sends `request` with the credential attached; see `HttpClient::execute` for retries.
+    /// Sends `request` with the credential attached; see `HttpClient::execute` for retries. A 401
+    /// is answered by one login however many requests saw it, and the request is sent again with
+    /// the newest token; only credentials the login itself is refused for end the run.
     pub async fn send(&self, request: reqwest::RequestBuilder, idempotent: bool) -> Result<Reply> {
         let request = request.build().map_err(|err| {
             crate::error::Error::invalid(format!("cannot build the request: {err}"))
         })?;
-        let (generation, credential) = self.credential().await?;
+        let mut stale = None;
+        if !self.recovering.load(Ordering::SeqCst) {
+            let (generation, credential) = self.credential().await?;
+            // A renewal may have begun while this request waited for the credential.
+            if !self.recovering.load(Ordering::SeqCst) {
+                let reply = self.execute(&request, &credential, idempotent).await?;
+                if !self.expired(&reply, generation) {
+                    return Ok(reply);
+                }
+                self.recovering.store(true, Ordering::SeqCst);
+                stale = Some(generation);
+            }
+        }
+        self.in_turn(&request, idempotent, stale).await
+    }
+
+    /// Sends `request` while no other request is sent through the turn: after a 401 with the
+    /// token of `stale`, with a newer token, logging in for one if none is newer.
+    async fn in_turn(
+        &self,
+        request: &reqwest::Request,
+        idempotent: bool,
+        mut stale: Option<u64>,
+    ) -> Result<Reply> {
+        let _turn = self.turn.lock().await;
+        let mut logged_in_for = NONE;
+        loop {
+            let (generation, credential) = match stale {
+                Some(stale) => {
+                    self.recovering.store(true, Ordering::SeqCst);
+                    let (generation, credential, logged_in) = self.renew(stale).await?;
+                    if logged_in {
+                        logged_in_for = generation;
+                    }
+                    (generation, credential)
+                }
+                None => self.credential().await?,
+            };
+            let reply = self.execute(request, &credential, idempotent).await?;
+            if !self.expired(&reply, generation) {
+                self.recovering.store(false, Ordering::SeqCst);
+                return Ok(reply);
+            }
+            if generation == logged_in_for {
+                tracing::debug!(
+                    "{}: refused with a token fresh from a login; not logging in again",
+                    reply.target
+                );
+                self.refused_fresh.store(generation, Ordering::SeqCst);
+                self.recovering.store(false, Ordering::SeqCst);
+                return Ok(reply);
+            }
+            tracing::info!("{}: session expired; logging in again", reply.target);
+            stale = Some(generation);
+        }
+    }
+
+    async fn execute(
+        &self,
+        request: &reqwest::Request,
+        credential: &Credential,
+        idempotent: bool,
+    ) -> Result<Reply> {
         let reply = self
             .http
-            .execute(with_credential(&request, &credential)?, idempotent)
+            .execute(with_credential(request, credential)?, idempotent)
             .await?;
         if reply.is_success() {
-            self.renewal_failed.store(false, Ordering::Relaxed);
-        }
-        if reply.status != StatusCode::UNAUTHORIZED
-            || !self.login.renewable()
-            || self.renewal_failed.load(Ordering::Relaxed)
-        {
-            return Ok(reply);
-        }
-        tracing::info!("{}: session expired; logging in again", reply.target);
-        let credential = self.renew(generation).await?;
-        let reply = self
-            .http
-            .execute(with_credential(&request, &credential)?, idempotent)
-            .await?;
-        if reply.status == StatusCode::UNAUTHORIZED {
-            self.renewal_failed.store(true, Ordering::Relaxed);
+            self.refused_fresh.store(NONE, Ordering::SeqCst);
         }
         Ok(reply)
+    }
+
+    /// Whether `reply` says the token of `generation` is no longer good and a new one may cure it.
+    fn expired(&self, reply: &Reply, generation: u64) -> bool {
+        reply.status == StatusCode::UNAUTHORIZED
+            && self.login.renewable()
+            && self.refused_fresh.load(Ordering::SeqCst) != generation
     }
 
     async fn credential(&self) -> Result<(u64, Arc<Credential>)> {
@@ -129,16 +196,18 @@ impl Session {
         Ok((1, credential))
     }
 
-    async fn renew(&self, stale: u64) -> Result<Arc<Credential>> {
+    /// A token newer than `stale`'s: the current one if it is, else one from a new login (then
+    /// `true`).
+    async fn renew(&self, stale: u64) -> Result<(u64, Arc<Credential>, bool)> {
         let mut current = self.current.lock().await;
         if let Some((generation, credential)) = current.as_ref()
             && *generation != stale
         {
-            return Ok(credential.clone());
+            return Ok((*generation, credential.clone(), false));
         }
         let credential = self.log_in().await?;
         *current = Some((stale + 1, credential.clone()));
-        Ok(credential)
+        Ok((stale + 1, credential, true))
     }
 
     /// Every login, first or renewed, goes through here, so that once the server has refused the

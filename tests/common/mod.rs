@@ -209,10 +209,16 @@ impl SandboxHome {
     }
 
     pub async fn with(options: dashshare::sandbox::SandboxOptions) -> Self {
-        let sandbox =
-            dashshare::sandbox::Sandbox::start(dashshare::sandbox::World::seeded(), &options)
-                .await
-                .unwrap();
+        Self::with_world(dashshare::sandbox::World::seeded(), options).await
+    }
+
+    pub async fn with_world(
+        world: dashshare::sandbox::World,
+        options: dashshare::sandbox::SandboxOptions,
+    ) -> Self {
+        let sandbox = dashshare::sandbox::Sandbox::start(world, &options)
+            .await
+            .unwrap();
         let home = tempfile::TempDir::new().unwrap();
         std::fs::write(home.path().join("config.toml"), sandbox.config_toml(None)).unwrap();
         SandboxHome { sandbox, home }
