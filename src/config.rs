@@ -291,7 +291,7 @@ fn resolve_entry(name: &str, entry: &ProfileEntry, base: &Path, env: EnvLookup) 
 fn profile_from_env(vendor: Vendor, url: Option<&str>, env: EnvLookup) -> Result<Profile> {
     let url = parse_url(ENV_PROFILE, vendor, url)?;
     let var = |name: &str| env(name).filter(|value| !value.is_empty());
-    let secret = |name: &str| var(name).map(SecretString::from);
+    let secret = |name: &str| var(name).map(loaded_secret);
     let profile = Profile {
         name: ENV_PROFILE.to_string(),
         vendor,
@@ -428,7 +428,7 @@ fn read_secret(
             "profile '{profile}': set either {secret}_env or {secret}_file, not both"
         ))),
         (Some(var), None) => match env(var).filter(|value| !value.is_empty()) {
-            Some(value) => Ok(Some(SecretString::from(value))),
+            Some(value) => Ok(Some(loaded_secret(value))),
             None => Err(Error::invalid(format!(
                 "profile '{profile}': {secret}_env names the environment variable {var}, which is not set \
                  (or empty); export it, or use {secret}_file"
@@ -450,10 +450,16 @@ fn read_secret(
                     path.display()
                 )));
             }
-            Ok(Some(SecretString::from(value.to_string())))
+            Ok(Some(loaded_secret(value.to_string())))
         }
         (None, None) => Ok(None),
     }
+}
+
+/// A secret as loaded: from here on no output of the run can show it.
+fn loaded_secret(value: String) -> SecretString {
+    crate::redact::register(&value);
+    SecretString::from(value)
 }
 
 /// The longest secret file read: a key or password is a few hundred bytes at most.

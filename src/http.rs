@@ -169,7 +169,6 @@ pub struct HttpClient {
     limiter: Option<DefaultDirectRateLimiter>,
     /// After a 429, requests to this server start one at a time, at the pace it accepts.
     pacer: Pacer,
-    secrets: Mutex<Vec<SecretString>>,
     exchanges: Option<Arc<ExchangeLog>>,
     /// Why the server could not be reached, once a request failed so after every retry.
     unreachable: std::sync::OnceLock<String>,
@@ -236,7 +235,6 @@ impl HttpClient {
             retry: options.retry.clone(),
             limiter,
             pacer: Pacer::default(),
-            secrets: Mutex::new(Vec::new()),
             exchanges: options.exchanges.clone(),
             unreachable: std::sync::OnceLock::new(),
         })
@@ -254,31 +252,14 @@ impl HttpClient {
             .header(reqwest::header::ACCEPT, "application/json")
     }
 
-    /// Remembers a secret so that any vendor text shown to the user is scrubbed of it, as sent
-    /// and as form-encoded (a server may echo the login form back).
+    /// Remembers a secret so that no output shows it, in any encoding (see `redact`).
     pub fn register_secret(&self, secret: &SecretString) {
-        let encoded: String =
-            url::form_urlencoded::byte_serialize(secret.expose_secret().as_bytes()).collect();
-        if let Ok(mut secrets) = self.secrets.lock() {
-            secrets.push(secret.clone());
-            if encoded != secret.expose_secret() {
-                secrets.push(SecretString::from(encoded));
-            }
-        }
+        crate::redact::register(secret.expose_secret());
     }
 
-    /// Replaces every registered secret in `text` (vendor messages can echo what they were sent).
+    /// `text` without any secret the run knows (vendor messages can echo what they were sent).
     pub fn scrub(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        if let Ok(secrets) = self.secrets.lock() {
-            for secret in secrets.iter() {
-                let value = secret.expose_secret();
-                if !value.is_empty() {
-                    text = text.replace(value, "[redacted]");
-                }
-            }
-        }
-        text
+        crate::redact::scrub(text).into_owned()
     }
 
     /// Sends `request`, retrying 429, 502, 503, 504 and failed connections with backoff.

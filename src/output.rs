@@ -1,4 +1,5 @@
-//! Rendering for stdout: aligned plain tables for people, one JSON document for programs.
+//! Rendering for stdout: aligned plain tables for people, one JSON document for programs. What
+//! is written here and to stderr is first rid of every secret (`redact`).
 
 use std::io::Write;
 
@@ -36,7 +37,8 @@ pub fn print_json(value: &impl Serialize) -> Result<()> {
 /// Prints a diagnostic line to stderr. A closed or failing stderr (`… 2>&1 | head -1`) is not
 /// worth a panic in the middle of a run: the line is dropped and the command carries on.
 pub fn print_diagnostic(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{}", terminal_safe(text));
+    let text = crate::redact::scrub(text);
+    let _ = writeln!(std::io::stderr().lock(), "{}", terminal_safe(&text));
 }
 
 /// `text` with every character that could drive a terminal (escape sequences, carriage returns,
@@ -68,7 +70,9 @@ pub fn print_text(text: &str) -> Result<()> {
     write_stdout(&terminal_safe(text))
 }
 
+/// Every line for stdout passes here, through the secret filter.
 fn write_stdout(text: &str) -> Result<()> {
+    let text = crate::redact::scrub(text);
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{text}") {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
