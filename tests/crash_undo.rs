@@ -63,10 +63,11 @@ fn journal_lines(home: &SandboxHome) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn undo_restores_every_dashboard_a_killed_apply_changed() {
-    // Each write (the share write and the publish) is answered two seconds after it is
-    // committed: a kill in that window leaves a change the run never heard back about.
+    // Each write (the share write and the publish) is answered three seconds after it is
+    // committed: a kill in that window leaves a change the run never heard back about. The
+    // window is wide so that a loaded machine still kills inside it.
     let home = SandboxHome::with(SandboxOptions {
-        commit_delay: Duration::from_secs(2),
+        commit_delay: Duration::from_secs(3),
         ..SandboxOptions::default()
     })
     .await;
