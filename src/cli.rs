@@ -105,7 +105,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the runs recorded in the journal (every apply, grant, revoke and undo that wrote)
     History,
-    /// Put every dashboard of a run back as it was before the run
+    /// Put every dashboard of a run back as it was before the run (--dry-run shows the plan)
     Undo(UndoArgs),
     /// Show what each vendor supports
     Vendors,
@@ -295,6 +295,10 @@ pub struct UndoArgs {
     /// Put dashboards back even where they changed since the run (those later changes are lost)
     #[arg(long)]
     pub force: bool,
+    /// Show the restore plan (what would be put back, what is already as before the run, what
+    /// is refused and why) and change nothing, journal nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Args)]

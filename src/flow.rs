@@ -1,19 +1,22 @@
 //! The one sequence every share change follows, whatever the vendor:
-//! check capabilities → resolve the dashboard → resolve every principal → read → plan → write →
-//! publish. Nothing is written unless every step before the write succeeded. Vendors that cannot
+//! check capabilities → resolve the dashboard → resolve every principal → read → plan (`prepare`),
+//! then journal the intent → write → journal the outcome → publish (`commit`). Nothing is written
+//! unless every step before the write succeeded. Vendors that cannot
 //! read shares (Vizzly) skip the read and the plan and send the change as it was asked.
 
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::model::{
     self, Access, Action, Change, Intent, Level, Mode, Outcome, Plan, PlanError, Principal,
     PrincipalKind, Share, ShareKey, ShareSet,
 };
-use crate::providers::{self, BlindChange, Dashboard, Resolved, ShareProvider};
+use crate::providers::{self, BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
 use crate::vendor::Support;
+use crate::write_ahead::WriteAhead;
 
 /// How many principal look-ups run at once.
 const LOOKUP_CONCURRENCY: usize = 8;
@@ -95,16 +98,40 @@ impl ShareReport {
     }
 }
 
-/// Grants or revokes `request.principals` on one dashboard.
+/// Grants or revokes `request.principals` on one dashboard, journaling nothing.
 pub async fn change_shares(
     provider: &dyn ShareProvider,
     request: &ShareRequest,
 ) -> Result<ShareReport> {
+    let prepared = prepare(provider, request).await?;
+    commit(provider, prepared, None).await
+}
+
+/// A change resolved, read and planned, with nothing written yet.
+pub struct Prepared {
+    /// The report as it stands before the write.
+    report: ShareReport,
+    /// `None`: nothing to write (a dry run, or the plan changes nothing).
+    write: Option<PlannedWrite>,
+    publish: bool,
+}
+
+enum PlannedWrite {
+    /// The planned set written over the snapshot that was read.
+    Merge(Snapshot),
+    /// Sent as asked to a vendor that cannot read.
+    Blind(BlindChange, Vec<ShareKey>),
+    /// The complete set (`report.after`) to a vendor that cannot read.
+    Replace,
+}
+
+/// The first half of a change: checks, look-ups, the read and the plan; no write.
+pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Result<Prepared> {
     check_capabilities(provider, request)?;
     let dashboard = provider.resolve_dashboard(&request.dashboard).await?;
     let resolved = resolve_all(provider, &request.principals).await?;
     if provider.vendor().capabilities().list != Support::Yes {
-        return change_blind(provider, request, dashboard, &resolved).await;
+        return Ok(prepare_blind(provider, request, dashboard, &resolved));
     }
     let snapshot = provider.read_shares(&dashboard).await?;
 
@@ -122,31 +149,79 @@ pub async fn change_shares(
         request.mode,
         &resolved,
     )?;
-
+    let names = names_of_others(provider, snapshot.names.clone(), &plan, &resolved).await;
     let write = plan.changes_anything() && !request.dry_run;
-    if write {
-        provider.write_shares(&snapshot, &plan.after).await?;
-    }
-    let (publish, publish_error) = if write && request.publish {
-        match publish_written(provider, &snapshot.dashboard).await {
-            Ok(published) => (published, None),
-            Err(err) => (false, Some(err)),
-        }
-    } else {
-        (false, None)
-    };
-
-    let names = names_of_others(provider, snapshot.names, &plan, &resolved).await;
-    Ok(ShareReport {
-        dashboard: snapshot.dashboard,
-        dry_run: request.dry_run,
-        written: write,
-        published: publish,
-        results: results(plan.outcomes, &resolved, &names),
-        before: Some(snapshot.shares),
-        after: plan.after,
-        publish_error,
+    Ok(Prepared {
+        report: ShareReport {
+            dashboard: snapshot.dashboard.clone(),
+            dry_run: request.dry_run,
+            written: false,
+            published: false,
+            results: results(plan.outcomes, &resolved, &names),
+            before: Some(snapshot.shares.clone()),
+            after: plan.after,
+            publish_error: None,
+        },
+        write: write.then_some(PlannedWrite::Merge(snapshot)),
+        publish: request.publish,
     })
+}
+
+/// The second half: journals the intent (with `journal`), writes, journals the outcome, then
+/// publishes. An error means nothing was written, or the write itself failed.
+pub async fn commit(
+    provider: &dyn ShareProvider,
+    prepared: Prepared,
+    journal: Option<(&WriteAhead<'_>, &Profile)>,
+) -> Result<ShareReport> {
+    let Prepared {
+        mut report,
+        write,
+        publish,
+    } = prepared;
+    let Some(write) = write else {
+        return Ok(report);
+    };
+    let pending = match journal {
+        Some((ahead, profile)) => Some(ahead.intent(
+            profile,
+            &report.dashboard,
+            report.before.clone(),
+            report.after.clone(),
+        )?),
+        None => None,
+    };
+    let written = match &write {
+        PlannedWrite::Merge(snapshot) => provider.write_shares(snapshot, &report.after).await,
+        PlannedWrite::Blind(change, keys) => {
+            provider.send_blind(&report.dashboard, keys, *change).await
+        }
+        PlannedWrite::Replace => {
+            provider
+                .replace_shares(&report.dashboard, &report.after)
+                .await
+        }
+    };
+    match (written, pending) {
+        (Ok(()), Some(pending)) => pending.written(),
+        (Ok(()), None) => {}
+        (Err(err), pending) => {
+            if let Some(pending) = pending {
+                pending.failed(&err);
+            }
+            return Err(err);
+        }
+    }
+    report.written = true;
+    // Only a read-and-planned write publishes, as before the split: blind vendors have no
+    // publish step.
+    if publish && matches!(write, PlannedWrite::Merge(_)) {
+        match publish_written(provider, &report.dashboard).await {
+            Ok(published) => report.published = published,
+            Err(err) => report.publish_error = Some(err),
+        }
+    }
+    Ok(report)
 }
 
 /// The plan for `intents` against `current`, with the vendor's own rules applied.
@@ -212,12 +287,12 @@ pub fn shown_name(
 }
 
 /// For vendors that cannot read shares: what was asked is sent in one call, and reported as sent.
-async fn change_blind(
+fn prepare_blind(
     provider: &dyn ShareProvider,
     request: &ShareRequest,
     dashboard: Dashboard,
     resolved: &[Resolved],
-) -> Result<ShareReport> {
+) -> Prepared {
     let (change, action, level) = match (request.change, request.mode) {
         (Change::Grant(access), Mode::Replace) => {
             (None, Action::Added, Some(Level::Access(access)))
@@ -241,32 +316,34 @@ async fn change_blind(
             level,
         })
     }));
-    if !request.dry_run {
-        match change {
-            Some(change) => provider.send_blind(&dashboard, &keys, change).await?,
-            None => provider.replace_shares(&dashboard, &sent).await?,
-        }
-    }
     let outcomes = keys
-        .into_iter()
+        .iter()
         .map(|key| Outcome {
-            key,
+            key: key.clone(),
             before: None,
             after: level,
             action,
             note: Some(note),
         })
         .collect();
-    Ok(ShareReport {
-        dashboard,
-        dry_run: request.dry_run,
-        written: !request.dry_run,
-        published: false,
-        results: results(outcomes, resolved, &HashMap::new()),
-        before: None,
-        after: sent,
-        publish_error: None,
-    })
+    let write = match change {
+        Some(change) => PlannedWrite::Blind(change, keys),
+        None => PlannedWrite::Replace,
+    };
+    Prepared {
+        report: ShareReport {
+            dashboard,
+            dry_run: request.dry_run,
+            written: false,
+            published: false,
+            results: results(outcomes, resolved, &HashMap::new()),
+            before: None,
+            after: sent,
+            publish_error: None,
+        },
+        write: (!request.dry_run).then_some(write),
+        publish: false,
+    }
 }
 
 fn results(

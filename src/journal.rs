@@ -1,6 +1,8 @@
-//! The journal: one JSON line per dashboard write (run id, time, profile, vendor, dashboard, and
-//! the share set before and after), appended before a command reports success. `history` lists its
-//! runs and `undo` puts a run's dashboards back. Lines are only ever appended.
+//! The journal: JSON lines about dashboard writes (run id, time, profile, vendor, dashboard, and
+//! the share set before and after). Each write is journaled ahead: an intent line before the
+//! request, an outcome line (written or failed) after the answer, so that a run killed between
+//! the two still tells `undo` which dashboards it may have changed. `history` lists its runs and
+//! `undo` puts a run's dashboards back. Lines are only ever appended.
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -31,8 +33,28 @@ pub struct Entry {
     pub dashboard: Dashboard,
     /// `None` where the vendor cannot read its shares (what was there is unknown).
     pub before: Option<ShareSet>,
-    /// What the write made the share set; for a write-only vendor, what was sent.
+    /// What the write made the share set; for a write-only vendor, what was sent. On an intent,
+    /// what the write is meant to make it.
     pub after: ShareSet,
+    /// Lines written before write-ahead journaling carry none: they were written writes.
+    #[serde(default)]
+    pub kind: EntryKind,
+    /// Why a `Failed` write failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Where a write stood when its line was appended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// About to be sent; an intent with no outcome after it means the run stopped there.
+    Intent,
+    /// The server confirmed the write.
+    #[default]
+    Written,
+    /// The request failed; a timeout can still have been committed by the server.
+    Failed,
 }
 
 impl Entry {
@@ -55,6 +77,38 @@ impl Entry {
             dashboard: dashboard.clone(),
             before,
             after,
+            kind: EntryKind::Written,
+            error: None,
+        }
+    }
+
+    /// The intent line for a write about to be sent: this entry, marked as not yet answered.
+    pub fn intent(self) -> Entry {
+        Entry {
+            time: now(),
+            kind: EntryKind::Intent,
+            error: None,
+            ..self
+        }
+    }
+
+    /// The outcome line after the server confirmed the write.
+    pub fn written(&self) -> Entry {
+        Entry {
+            time: now(),
+            kind: EntryKind::Written,
+            error: None,
+            ..self.clone()
+        }
+    }
+
+    /// The outcome line after the request failed with `error`.
+    pub fn failed(&self, error: &Error) -> Entry {
+        Entry {
+            time: now(),
+            kind: EntryKind::Failed,
+            error: Some(error.to_string()),
+            ..self.clone()
         }
     }
 }
@@ -66,7 +120,12 @@ pub struct Run {
     pub time: String,
     pub command: String,
     pub profiles: Vec<String>,
+    /// The dashboards the run wrote or meant to write.
     pub dashboards: usize,
+    /// Dashboards whose last write has no outcome: the run stopped (a crash, kill -9) between
+    /// sending it and hearing back. `undo` reads the server to know whether it was made.
+    pub unanswered: usize,
+    pub interrupted: bool,
 }
 
 pub struct Journal {
@@ -142,7 +201,7 @@ impl Journal {
         }
         let failed = |err: std::io::Error| {
             Error::remote(format!(
-                "the change was made, but the journal {} could not be written: {err}",
+                "the journal {} could not be written: {err}",
                 self.path.display()
             ))
         };
@@ -215,7 +274,14 @@ impl Journal {
     pub fn runs(&self) -> Result<Vec<Run>> {
         let mut runs: Vec<Run> = Vec::new();
         let mut index_of: HashMap<String, usize> = HashMap::new();
+        // Per run, each dashboard's last line: an intent there was never answered.
+        let mut last: HashMap<(String, String, String), EntryKind> = HashMap::new();
         for entry in self.entries()? {
+            let dashboard = (
+                entry.run_id.clone(),
+                entry.profile.clone(),
+                entry.dashboard.id.clone(),
+            );
             let index = match index_of.get(&entry.run_id) {
                 Some(&index) => index,
                 None => {
@@ -226,6 +292,8 @@ impl Journal {
                         command: entry.command.clone(),
                         profiles: Vec::new(),
                         dashboards: 0,
+                        unanswered: 0,
+                        interrupted: false,
                     });
                     runs.len() - 1
                 }
@@ -234,7 +302,17 @@ impl Journal {
             if !run.profiles.contains(&entry.profile) {
                 run.profiles.push(entry.profile.clone());
             }
-            run.dashboards += 1;
+            if last.insert(dashboard, entry.kind).is_none() {
+                run.dashboards += 1;
+            }
+        }
+        for ((run_id, _, _), kind) in last {
+            if let (EntryKind::Intent, Some(&index)) = (kind, index_of.get(&run_id)) {
+                runs[index].unanswered += 1;
+            }
+        }
+        for run in &mut runs {
+            run.interrupted = run.unanswered > 0;
         }
         Ok(runs)
     }
@@ -300,7 +378,47 @@ mod tests {
             },
             before: Some(ShareSet::new([share("a")])),
             after: ShareSet::new([share("a"), share("b")]),
+            kind: EntryKind::Written,
+            error: None,
         }
+    }
+
+    #[test]
+    fn a_line_from_before_write_ahead_reads_as_a_written_write() {
+        let mut old = serde_json::to_value(entry("r1", "d1")).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        fields.remove("kind");
+        fields.remove("error");
+        let read: Entry = serde_json::from_value(old).unwrap();
+        assert_eq!(read.kind, EntryKind::Written);
+    }
+
+    #[test]
+    fn a_run_with_an_unanswered_intent_is_listed_as_interrupted() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::locate(Some(&dir.path().join("journal.jsonl")), &|_| None).unwrap();
+        let answered = entry("r1", "d1");
+        let failed = entry("r1", "d2");
+        journal
+            .append(&[
+                answered.clone().intent(),
+                answered.written(),
+                failed.clone().intent(),
+                failed.failed(&Error::remote("timed out")),
+                entry("r1", "d3").intent(),
+            ])
+            .unwrap();
+        journal
+            .append(&[entry("r2", "d1").intent(), entry("r2", "d1").written()])
+            .unwrap();
+        let runs = journal.runs().unwrap();
+        assert_eq!(runs[0].dashboards, 3);
+        assert_eq!(runs[0].unanswered, 1);
+        assert!(runs[0].interrupted);
+        assert_eq!(runs[1].dashboards, 1);
+        assert!(!runs[1].interrupted);
+        let lines = journal.run("r1").unwrap();
+        assert_eq!(lines[3].error.as_deref(), Some("timed out"));
     }
 
     #[test]

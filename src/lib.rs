@@ -19,5 +19,6 @@ pub mod sandbox;
 pub mod session;
 pub mod shape;
 pub mod vendor;
+pub mod write_ahead;
 
 pub use error::{Error, ExitCode, Result};

@@ -65,5 +65,10 @@ async fn a_verbose_grant_with_a_closed_stderr_writes_journals_and_succeeds() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let journal = std::fs::read_to_string(home.join("xdg-state/dashshare/journal.jsonl"))
         .expect("the write was journaled");
-    assert_eq!(journal.lines().count(), 1, "{journal}");
+    // The intent before the write, the outcome after it.
+    let kinds: Vec<String> = journal
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["kind"].to_string())
+        .collect();
+    assert_eq!(kinds, ["\"intent\"", "\"written\""], "{journal}");
 }

@@ -14,13 +14,14 @@ use serde::Serialize;
 use super::desired::{Site, Wanted};
 use crate::error::{Error, Result};
 use crate::flow;
-use crate::journal::{Entry, Journal};
+use crate::journal::Journal;
 use crate::model::{
     Access, Action, Change, Intent, Level, Mode, Plan, Principal, PrincipalKind, Share, ShareKey,
     ShareSet,
 };
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
 use crate::vendor::{Support, Vendor};
+use crate::write_ahead::{Pending, WriteAhead};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -30,7 +31,7 @@ pub struct Options {
     pub concurrency: usize,
 }
 
-/// Where each write is recorded, as soon as it is made.
+/// Where each write is journaled, ahead of it and after its answer.
 pub struct Recorder<'a> {
     pub journal: &'a Journal,
     pub run_id: &'a str,
@@ -540,62 +541,48 @@ impl Work<'_> {
         }
     }
 
-    /// Makes the one write a ready dashboard needs, records it, and publishes.
+    /// Makes the one write a ready dashboard needs, journaled ahead, and publishes.
     async fn write(&self, staged: Staged) -> DashboardResult {
         let ready = match staged {
             Staged::Failed(result) => return result,
             Staged::Ready(ready) => *ready,
         };
-        let provider = self.sites[ready.site].provider.as_ref();
+        let site = ready.site;
+        let provider = self.sites[site].provider.as_ref();
         let written = match &ready.write {
-            _ if ready.write.writes() && self.journal_failed.load(Ordering::Relaxed) => {
+            write if !write.writes() => Ok(false),
+            _ if self.journal_failed.load(Ordering::Relaxed) => {
                 Err(Halted::before_any_write(Error::remote(
                     "not written: an earlier write of this run could not be journaled, so `undo` \
                      would not know this one; fix the journal and apply again",
                 )))
             }
-            Write::Merge { snapshot, plan } if plan.changes_anything() => {
-                self.write_merged(provider, snapshot, plan).await
-            }
-            Write::Merge { .. } => Ok(None),
-            Write::Replace(shares) => provider
-                .replace_shares(&ready.dashboard, shares)
+            Write::Merge { snapshot, plan } => self
+                .write_merged(site, provider, snapshot, plan)
                 .await
-                .map(|()| {
-                    Some(Written {
-                        before: None,
-                        after: shares.clone(),
-                    })
-                })
-                .map_err(Halted::before_any_write),
-            Write::Blind(sends) => send_blind(provider, &ready.dashboard, sends)
+                .map(|()| true),
+            Write::Replace(shares) => self
+                .write_replaced(site, provider, &ready.dashboard, shares)
                 .await
-                .map(Some),
+                .map(|()| true),
+            Write::Blind(sends) => self
+                .write_blind(site, provider, &ready.dashboard, sends)
+                .await
+                .map(|()| true),
         };
-        let site = ready.site;
         let mut result = self.result(site, &ready.targets, ready.dashboard, ready.rows, None);
-        let written = match written {
-            Ok(Some(written)) => written,
-            Ok(None) => return result,
+        match written {
+            Ok(true) => {}
+            Ok(false) => return result,
             Err(halted) => {
                 result.rows = failed_rows(result.wanted(self.sites));
-                if let Some(after) = halted.partial {
-                    result.written = true;
-                    if let Err(err) = self.record(site, &result.dashboard, None, after) {
-                        tracing::warn!("{err}");
-                    }
-                }
+                result.written = halted.partial.is_some();
+                result.journaled = result.written && self.recorder.is_some();
                 result.error = Some(halted.error);
                 return result;
             }
-        };
-        result.written = true;
-        // Recorded before anything else can fail, so that `undo` knows every write.
-        if let Err(err) = self.record(site, &result.dashboard, written.before, written.after) {
-            result.error = Some(err);
-            result.failed_after_write = true;
-            return result;
         }
+        result.written = true;
         result.journaled = self.recorder.is_some();
         match flow::publish_written(provider, &result.dashboard).await {
             Ok(published) => result.published = published,
@@ -611,10 +598,11 @@ impl Work<'_> {
     /// first write, so it is read again: a dashboard whose shares changed since is left alone.
     async fn write_merged(
         &self,
+        site: usize,
         provider: &dyn ShareProvider,
         snapshot: &Snapshot,
         plan: &Plan,
-    ) -> std::result::Result<Option<Written>, Halted> {
+    ) -> std::result::Result<(), Halted> {
         let fresh;
         let current = if self.options.prune {
             fresh = provider
@@ -631,14 +619,57 @@ impl Work<'_> {
         } else {
             snapshot
         };
-        provider
-            .write_shares(current, &plan.after)
-            .await
-            .map_err(Halted::before_any_write)?;
-        Ok(Some(Written {
-            before: Some(current.shares.clone()),
-            after: plan.after.clone(),
-        }))
+        let pending = self.intent(
+            site,
+            &snapshot.dashboard,
+            Some(current.shares.clone()),
+            plan.after.clone(),
+        )?;
+        let written = provider.write_shares(current, &plan.after).await;
+        settle(pending, written.as_ref().err());
+        written.map_err(Halted::before_any_write)
+    }
+
+    /// Sends the complete share set to a vendor whose only write is a complete one.
+    async fn write_replaced(
+        &self,
+        site: usize,
+        provider: &dyn ShareProvider,
+        dashboard: &Dashboard,
+        shares: &ShareSet,
+    ) -> std::result::Result<(), Halted> {
+        let pending = self.intent(site, dashboard, None, shares.clone())?;
+        let written = provider.replace_shares(dashboard, shares).await;
+        settle(pending, written.as_ref().err());
+        written.map_err(Halted::before_any_write)
+    }
+
+    /// Sends each access level's keys in turn to a vendor that cannot read.
+    async fn write_blind(
+        &self,
+        site: usize,
+        provider: &dyn ShareProvider,
+        dashboard: &Dashboard,
+        sends: &[(Access, Vec<ShareKey>)],
+    ) -> std::result::Result<(), Halted> {
+        let all = ShareSet::new(sends.iter().flat_map(|(access, keys)| {
+            keys.iter().map(|key| Share {
+                key: key.clone(),
+                level: Level::Access(*access),
+            })
+        }));
+        let pending = self.intent(site, dashboard, None, all)?;
+        let sent = send_blind(provider, dashboard, sends).await;
+        match (&sent, pending) {
+            (Ok(()), Some(pending)) => pending.written(),
+            // What was sent before the failure is what is known to be there.
+            (Err(halted), Some(pending)) => match &halted.partial {
+                Some(partial) => pending.written_as(partial.clone()),
+                None => pending.failed(&halted.error),
+            },
+            (_, None) => {}
+        }
+        sent
     }
 
     /// The result of a dry run: the plan, nothing written.
@@ -658,35 +689,40 @@ impl Work<'_> {
         }
     }
 
-    fn record(
+    /// Journals the intent of a write about to be sent (`None`: the run keeps no journal). A run
+    /// whose journal fails starts no further write, since `undo` would not know it.
+    fn intent(
         &self,
         site: usize,
         dashboard: &Dashboard,
         before: Option<ShareSet>,
         after: ShareSet,
-    ) -> Result<()> {
+    ) -> std::result::Result<Option<Pending<'_>>, Halted> {
         let Some(recorder) = self.recorder else {
-            return Ok(());
+            return Ok(None);
         };
-        let appended = recorder.journal.append(&[Entry::new(
-            recorder.run_id,
-            recorder.command,
-            &self.sites[site].site.profile,
-            dashboard,
-            before,
-            after,
-        )]);
-        if appended.is_err() {
-            self.journal_failed.store(true, Ordering::Relaxed);
-        }
-        appended
+        let ahead = WriteAhead {
+            journal: recorder.journal,
+            run_id: recorder.run_id,
+            command: recorder.command,
+        };
+        ahead
+            .intent(&self.sites[site].site.profile, dashboard, before, after)
+            .map(Some)
+            .map_err(|err| {
+                self.journal_failed.store(true, Ordering::Relaxed);
+                Halted::before_any_write(err)
+            })
     }
 }
 
-/// A write that was made, as the journal records it.
-struct Written {
-    before: Option<ShareSet>,
-    after: ShareSet,
+/// Journals a write's outcome, when its intent was journaled.
+fn settle(pending: Option<Pending<'_>>, error: Option<&Error>) {
+    match (pending, error) {
+        (Some(pending), None) => pending.written(),
+        (Some(pending), Some(error)) => pending.failed(error),
+        (None, _) => {}
+    }
 }
 
 /// A write that failed; `partial` is what had been sent before it did.
@@ -709,7 +745,7 @@ async fn send_blind(
     provider: &dyn ShareProvider,
     dashboard: &Dashboard,
     sends: &[(Access, Vec<ShareKey>)],
-) -> std::result::Result<Written, Halted> {
+) -> std::result::Result<(), Halted> {
     let mut sent: Vec<Share> = Vec::new();
     for (access, keys) in sends {
         if let Err(error) = provider
@@ -726,10 +762,7 @@ async fn send_blind(
             level: Level::Access(*access),
         }));
     }
-    Ok(Written {
-        before: None,
-        after: ShareSet::new(sent),
-    })
+    Ok(())
 }
 
 /// Each share the file asks for once, by the id it resolved to: two spellings (or an id and a

@@ -2,6 +2,7 @@
 
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::Result;
+use crate::journal::Run;
 use crate::output;
 
 pub fn run(global: &GlobalArgs) -> Result<()> {
@@ -23,7 +24,7 @@ pub fn run(global: &GlobalArgs) -> Result<()> {
                 vec![
                     run.run_id.clone(),
                     run.time.clone(),
-                    run.command.clone(),
+                    command_shown(run),
                     run.profiles.join(", "),
                     run.dashboards.to_string(),
                 ]
@@ -33,5 +34,18 @@ pub fn run(global: &GlobalArgs) -> Result<()> {
                 rows,
             ))
         }
+    }
+}
+
+/// The command, and for a run that stopped between sending a write and hearing back, that it
+/// was interrupted: `undo` settles those writes by reading the server.
+fn command_shown(run: &Run) -> String {
+    if run.interrupted {
+        format!(
+            "{} (interrupted: {} of its writes unanswered)",
+            run.command, run.unanswered
+        )
+    } else {
+        run.command.clone()
     }
 }

@@ -26,6 +26,7 @@ pub async fn run(args: &SandboxArgs) -> Result<()> {
         fail_rate: args.fail_rate,
         rate_limit: args.rate_limit,
         token_ttl: args.token_ttl,
+        ..SandboxOptions::default()
     };
     let sandbox = Sandbox::start(world, &options).await?;
     let exports: Vec<String> = sandbox

@@ -5,10 +5,11 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs};
 use crate::error::Result;
 use crate::flow::{self, ShareReport, ShareRequest};
-use crate::journal::{self, Entry};
+use crate::journal;
 use crate::model::{Action, Change, Level, Mode};
 use crate::output;
 use crate::vendor::Vendor;
+use crate::write_ahead::WriteAhead;
 
 pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
     let request = ShareRequest {
@@ -55,18 +56,16 @@ async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<(
         super::writable_journal(global)?
     };
     let (profile, provider) = super::connect(global)?;
-    let mut report = flow::change_shares(provider.as_ref(), &request).await?;
-    // Recorded before success is reported, so that `undo` knows every write.
-    if report.written {
-        journal.append(&[Entry::new(
-            &journal::new_run_id(),
-            &format!("{verb} {}", request.dashboard),
-            &profile,
-            &report.dashboard,
-            report.before.clone(),
-            report.after.clone(),
-        )])?;
-    }
+    let prepared = flow::prepare(provider.as_ref(), &request).await?;
+    // Journaled ahead of the write, so that `undo` knows it even if this process dies mid-way.
+    let run_id = journal::new_run_id();
+    let command = format!("{verb} {}", request.dashboard);
+    let ahead = WriteAhead {
+        journal: &journal,
+        run_id: &run_id,
+        command: &command,
+    };
+    let mut report = flow::commit(provider.as_ref(), prepared, Some((&ahead, &profile))).await?;
     if let Some(err) = report.publish_error.take() {
         return Err(err);
     }

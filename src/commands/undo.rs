@@ -1,6 +1,9 @@
 //! `undo RUN_ID`: puts every dashboard of a run back to its share set before the run, but only
 //! where it is still as the run left it, on the same server (unless `--force`), so that later
-//! changes are not lost unseen. The undo is itself a run in the journal.
+//! changes are not lost unseen. A write the run sent but never heard back about (it was killed,
+//! or the request failed) is settled by reading the server: if the dashboard holds what the write
+//! meant to make it, it is undone like a written one. The undo is itself a run in the journal,
+//! journaled ahead like any other; `--dry-run` only shows the plan.
 
 use std::collections::HashMap;
 
@@ -10,16 +13,18 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
 use crate::config::Profile;
 use crate::error::{Error, Result};
-use crate::journal::{self, Entry, Journal};
+use crate::journal::{self, Entry, EntryKind};
 use crate::model::ShareSet;
 use crate::output;
 use crate::providers::ShareProvider;
+use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Serialize)]
 struct Outcome {
     profile: String,
     dashboard: String,
-    /// `restored`, `unchanged` (already as before the run) or `refused`.
+    /// `restored`, `unchanged` (already as before the run, or never written), `refused`,
+    /// `unpublished`, or in a dry run `would restore`.
     result: &'static str,
     detail: String,
 }
@@ -28,37 +33,43 @@ struct Outcome {
 const CONCURRENCY: usize = 8;
 
 pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
-    let journal = super::writable_journal(global)?;
+    let journal = if args.dry_run {
+        super::journal(global)?
+    } else {
+        super::writable_journal(global)?
+    };
     let entries = journal.run(&args.run_id)?;
     let undo_run = journal::new_run_id();
+    let command = format!("undo {}", args.run_id);
+    let ahead = WriteAhead {
+        journal: &journal,
+        run_id: &undo_run,
+        command: &command,
+    };
+    let how = How {
+        force: args.force,
+        ahead: (!args.dry_run).then_some(&ahead),
+    };
     let targets = targets(entries);
     // One connection (and login) per profile, however many dashboards the run wrote there.
     super::warn_if_insecure(global);
     let mut connections: HashMap<String, Result<Connection>> = HashMap::new();
     for target in &targets {
-        if target.before.is_some() && !connections.contains_key(&target.profile) {
-            let connected = super::connect_named(global, &target.profile);
-            connections.insert(target.profile.clone(), connected);
+        if target.first.before.is_some() && !connections.contains_key(&target.first.profile) {
+            let connected = super::connect_named(global, &target.first.profile);
+            connections.insert(target.first.profile.clone(), connected);
         }
     }
     let outcomes: Vec<Outcome> = futures::stream::iter(&targets)
-        .map(|target| {
-            undo_one(
-                connections.get(&target.profile),
-                &journal,
-                target,
-                args.force,
-                &undo_run,
-                &args.run_id,
-            )
-        })
+        .map(|target| undo_one(connections.get(&target.first.profile), target, &how))
         .buffered(CONCURRENCY)
         .collect()
         .await;
     match global.output {
         OutputFormat::Json => output::print_json(&serde_json::json!({
             "undone_run": args.run_id,
-            "run_id": undo_run,
+            "run_id": (!args.dry_run).then_some(&undo_run),
+            "dry_run": args.dry_run,
             "results": outcomes,
         }))?,
         OutputFormat::Table => {
@@ -70,19 +81,26 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
                     o.detail.clone(),
                 ]
             });
-            output::print_text(&output::table(
-                &["dashboard", "profile", "result", "detail"],
-                rows,
-            ))?;
+            let table = output::table(&["dashboard", "profile", "result", "detail"], rows);
+            if args.dry_run {
+                output::print_text(&format!("{table}\n\ndry run: nothing was written"))?;
+            } else {
+                output::print_text(&table)?;
+            }
         }
     }
     let failed = outcomes
         .iter()
-        .filter(|o| o.result != "restored" && o.result != "unchanged")
+        .filter(|o| !matches!(o.result, "restored" | "unchanged" | "would restore"))
         .count();
     if failed > 0 {
+        let would = if args.dry_run {
+            "would not be"
+        } else {
+            "were not"
+        };
         return Err(Error::remote(format!(
-            "{failed} of {} dashboards of run {} were not fully put back (see above)",
+            "{failed} of {} dashboards of run {} {would} fully put back (see above)",
             outcomes.len(),
             args.run_id
         )));
@@ -90,18 +108,53 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     Ok(())
 }
 
-/// Each dashboard of the run once: as it was before the run's first write to it, and after its last.
-fn targets(entries: Vec<Entry>) -> Vec<Entry> {
-    let mut targets: Vec<Entry> = Vec::new();
+/// How the undo goes: `ahead` is `None` in a dry run, which writes and journals nothing.
+struct How<'a> {
+    force: bool,
+    ahead: Option<&'a WriteAhead<'a>>,
+}
+
+/// One dashboard of the run, with the states the run may have left it in.
+struct Target {
+    /// The run's first line for the dashboard: where it is, and its share set before the run.
+    first: Entry,
+    /// What the run's last confirmed write left (`None`: no write was confirmed).
+    written: Option<ShareSet>,
+    /// What a last write that was never confirmed meant to leave: it may or may not be there.
+    unanswered: Option<ShareSet>,
+}
+
+impl Target {
+    /// Whether `current` is a state the run left (or may have left).
+    fn left(&self, current: &ShareSet) -> bool {
+        [&self.written, &self.unanswered]
+            .into_iter()
+            .flatten()
+            .any(|state| current.same_as(state))
+    }
+}
+
+/// Each dashboard of the run once, its lines in the journal's order.
+fn targets(entries: Vec<Entry>) -> Vec<Target> {
+    let mut targets: Vec<Target> = Vec::new();
     let mut index_of: HashMap<(String, String), usize> = HashMap::new();
     for entry in entries {
         let key = (entry.profile.clone(), entry.dashboard.id.clone());
-        match index_of.get(&key) {
-            Some(&index) => targets[index].after = entry.after,
-            None => {
-                index_of.insert(key, targets.len());
-                targets.push(entry);
+        let index = *index_of.entry(key).or_insert_with(|| {
+            targets.push(Target {
+                first: entry.clone(),
+                written: None,
+                unanswered: None,
+            });
+            targets.len() - 1
+        });
+        let target = &mut targets[index];
+        match entry.kind {
+            EntryKind::Written => {
+                target.written = Some(entry.after);
+                target.unanswered = None;
             }
+            EntryKind::Intent | EntryKind::Failed => target.unanswered = Some(entry.after),
         }
     }
     targets
@@ -111,98 +164,105 @@ type Connection = (Profile, Box<dyn ShareProvider>);
 
 async fn undo_one(
     connection: Option<&Result<Connection>>,
-    journal: &Journal,
-    target: &Entry,
-    force: bool,
-    undo_run: &str,
-    undone: &str,
+    target: &Target,
+    how: &How<'_>,
 ) -> Outcome {
     let outcome = |result: &'static str, detail: String| Outcome {
-        profile: target.profile.clone(),
-        dashboard: target.dashboard.id.clone(),
+        profile: target.first.profile.clone(),
+        dashboard: target.first.dashboard.id.clone(),
         result,
         detail,
     };
-    let (profile, current, publish_error) = match restore(connection, target, force).await {
-        Ok(Restore::Unchanged) => return outcome("unchanged", "already as before the run".into()),
+    match restore(connection, target, how).await {
+        Ok(Restore::Unchanged) if target.written.is_none() => outcome(
+            "unchanged",
+            "never written: the run's write did not reach the server".into(),
+        ),
+        Ok(Restore::Unchanged) => outcome("unchanged", "already as before the run".into()),
+        Ok(Restore::Planned) => outcome("would restore", restore_detail(target, "would be put")),
         Ok(Restore::Written {
-            profile,
-            current,
-            publish_error,
-        }) => (profile, current, publish_error),
-        Err(err) => return outcome("refused", err.to_string()),
-    };
-    // The write happened: it is journaled whatever comes after it.
-    let record = Entry::new(
-        undo_run,
-        &format!("undo {undone}"),
-        profile,
-        &target.dashboard,
-        Some(current),
-        target.before.clone().unwrap_or_default(),
-    );
-    if let Err(err) = journal.append(std::slice::from_ref(&record)) {
-        return outcome("unjournaled", format!("put back, but {err}"));
-    }
-    match publish_error {
-        None => outcome("restored", "put back as before the run".into()),
-        Some(err) => outcome("unpublished", format!("put back: {err}")),
+            publish_error: None,
+        }) => outcome("restored", restore_detail(target, "put")),
+        Ok(Restore::Written {
+            publish_error: Some(err),
+        }) => outcome("unpublished", format!("put back: {err}")),
+        Err(err) => outcome("refused", err.to_string()),
     }
 }
 
-enum Restore<'c> {
+fn restore_detail(target: &Target, verb: &str) -> String {
+    if target.written.is_none() {
+        format!(
+            "{verb} back as before the run (its write was never confirmed, but the server holds it)"
+        )
+    } else {
+        format!("{verb} back as before the run")
+    }
+}
+
+enum Restore {
     Unchanged,
+    /// A dry run: the dashboard would be put back.
+    Planned,
     Written {
-        /// The profile written through.
-        profile: &'c Profile,
-        current: ShareSet,
         publish_error: Option<Error>,
     },
 }
 
-async fn restore<'c>(
-    connection: Option<&'c Result<Connection>>,
-    target: &Entry,
-    force: bool,
-) -> Result<Restore<'c>> {
-    let (Some(before), Some(connection)) = (&target.before, connection) else {
+async fn restore(
+    connection: Option<&Result<Connection>>,
+    target: &Target,
+    how: &How<'_>,
+) -> Result<Restore> {
+    let entry = &target.first;
+    let (Some(before), Some(connection)) = (&entry.before, connection) else {
         return Err(Error::Unsupported(format!(
             "{} cannot read its shares, so what was there before the run is unknown",
-            target.vendor
+            entry.vendor
         )));
     };
     let (profile, provider) = connection.as_ref().map_err(Clone::clone)?;
-    if profile.vendor != target.vendor {
+    if profile.vendor != entry.vendor {
         return Err(Error::invalid(format!(
             "profile '{}' is now a {} profile, but the run wrote to {}",
-            target.profile, profile.vendor, target.vendor
+            entry.profile, profile.vendor, entry.vendor
         )));
     }
     let url = profile.url.to_string();
-    if !force && !target.url.is_empty() && target.url != url {
+    if !how.force && !entry.url.is_empty() && entry.url != url {
         return Err(Error::invalid(format!(
             "the run wrote to {}, but profile '{}' now points at {url}; pass the run's --config, \
              or --force to put the state there anyway",
-            target.url, target.profile
+            entry.url, entry.profile
         )));
     }
-    let snapshot = provider.read_shares(&target.dashboard).await?;
+    let snapshot = provider.read_shares(&entry.dashboard).await?;
     if snapshot.shares.same_as(before) {
         return Ok(Restore::Unchanged);
     }
-    if !force && !snapshot.shares.same_as(&target.after) {
+    if !how.force && !target.left(&snapshot.shares) {
         return Err(Error::invalid(
             "its shares changed after the run; putting it back would undo those changes too \
              (--force does it anyway)",
         ));
     }
-    provider.write_shares(&snapshot, before).await?;
+    let Some(ahead) = how.ahead else {
+        return Ok(Restore::Planned);
+    };
+    let pending = ahead.intent(
+        profile,
+        &entry.dashboard,
+        Some(snapshot.shares.clone()),
+        before.clone(),
+    )?;
+    let written = provider.write_shares(&snapshot, before).await;
+    match &written {
+        Ok(()) => pending.written(),
+        Err(err) => pending.failed(err),
+    }
+    written?;
     let publish_error = crate::flow::publish_written(provider.as_ref(), &snapshot.dashboard)
         .await
         .err();
-    Ok(Restore::Written {
-        profile,
-        current: snapshot.shares,
-        publish_error,
-    })
+    Ok(Restore::Written { publish_error })
 }

@@ -1,7 +1,8 @@
 //! Local, stateful emulators of the five vendor APIs on 127.0.0.1, one port each, for trying
 //! dashshare, testing CI jobs and share files, end-to-end tests and benchmarks. They follow the
 //! vendors' documented behaviour, sharp edges included (see each module), and can inject faults:
-//! latency, random 503s, a request rate with 429s, and sessions that die after N uses.
+//! latency, random 503s, a request rate with 429s, sessions that die after N uses, and writes
+//! answered late after they were committed.
 
 mod appviewx;
 mod eci;
@@ -36,6 +37,9 @@ pub struct SandboxOptions {
     pub rate_limit: Option<u32>,
     /// Uses a Sisense token or AppViewX session survives before it answers 401.
     pub token_ttl: Option<u64>,
+    /// How long a write (any request but a read, a search or a login) is answered after it was
+    /// committed: a client killed in that window made a change it never heard of.
+    pub commit_delay: Duration,
 }
 
 /// What the emulators share: the world and the sessions they handed out.
