@@ -19,7 +19,8 @@ before anything is written, and granting what is already there changes nothing."
 ~/.config/dashshare/config.toml; choose a profile with -p/--profile or $DASHSHARE_PROFILE. Without a config file \
 use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, DASHSHARE_API_KEY, DASHSHARE_TOKEN.\n\
 Exit codes: 0 done (also when nothing changed), 1 a remote operation failed (or some rows of an apply), 2 bad \
-invocation, configuration or input (nothing was changed), 3 authentication failed, 4 `diff --exit-code` found drift."
+invocation, configuration or input (nothing was changed), 3 authentication failed, 4 `diff --exit-code` found drift, \
+130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: what was being written finished and was journaled."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -238,8 +239,10 @@ pub struct ListArgs {
 everyone, access) or CSV (.csv: columns profile,dashboard,principal,access; principal is user:NAME, group:NAME or \
 everyone). A row without a profile uses the one chosen by -p/--profile, default_profile or --vendor/--url. Every \
 row is checked before any request; each principal is looked up once per profile, and each dashboard is read once \
-and written at most once. Exit codes: 0 done, 1 some dashboards failed (see --failed-out), 2 bad file or \
-invocation (nothing was changed), 3 authentication failed."
+and written at most once. SIGINT or SIGTERM (Ctrl-C) starts no more dashboards: those being written finish and \
+are journaled, the summary names the run to undo, the rows not done go to --failed-out, and the exit code is 130 \
+(143 for SIGTERM); a second Ctrl-C stops at once. Exit codes: 0 done, 1 some dashboards failed (see \
+--failed-out), 2 bad file or invocation (nothing was changed), 3 authentication failed, 130/143 interrupted."
 )]
 pub struct ApplyArgs {
     /// YAML (.yaml, .yml) or CSV (.csv) file of the shares dashboards should have

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod flow;
 pub mod http;
+pub mod interrupt;
 pub mod journal;
 pub mod links;
 pub mod logging;

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::desired::{Site, Wanted};
 use crate::error::{Error, Result};
 use crate::flow;
+use crate::interrupt::{Interrupt, Signal};
 use crate::journal::{Entry, Journal};
 use crate::model::{
     Access, Action, Change, Intent, Level, Mode, Plan, Principal, PrincipalKind, Share, ShareKey,
@@ -35,6 +36,11 @@ pub struct Recorder<'a> {
     pub journal: &'a Journal,
     pub run_id: &'a str,
     pub command: &'a str,
+}
+
+/// What may stop a writing run before a dashboard starts.
+pub struct Stops<'a> {
+    pub interrupt: &'a Interrupt,
 }
 
 /// A profile's dashboards and the provider that reaches them.
@@ -148,11 +154,27 @@ struct Unit {
 
 type Lookups<'s> = HashMap<&'s Principal, Result<Option<Resolved>>>;
 
+/// Carries the file out with no signal handling (library callers, benchmarks).
 pub async fn execute(
     sites: &[Connected],
     options: &Options,
     recorder: Option<&Recorder<'_>>,
     progress: &ProgressBar,
+) -> Result<Report> {
+    let stops = Stops {
+        interrupt: &Interrupt::none(),
+    };
+    execute_until(sites, options, recorder, progress, &stops).await
+}
+
+/// Carries the file out until `stops` says otherwise: once a signal comes, no dashboard starts
+/// (those already writing finish and are journaled), and the rest are reported not started.
+pub async fn execute_until(
+    sites: &[Connected],
+    options: &Options,
+    recorder: Option<&Recorder<'_>>,
+    progress: &ProgressBar,
+    stops: &Stops<'_>,
 ) -> Result<Report> {
     let width = options.concurrency.max(1);
     let lookups = resolve_principals(sites, width).await;
@@ -165,6 +187,7 @@ pub async fn execute(
         options,
         recorder,
         journal_failed: AtomicBool::new(false),
+        interrupt: stops.interrupt,
     };
     let mut results: Vec<(usize, DashboardResult)> = if options.prune && !options.dry_run {
         // The removal guard needs every plan before the first write.
@@ -349,6 +372,7 @@ struct Work<'a> {
     /// Set when a write could not be journaled: no further write starts, since `undo` would not
     /// know it.
     journal_failed: AtomicBool,
+    interrupt: &'a Interrupt,
 }
 
 impl Work<'_> {
@@ -369,6 +393,9 @@ impl Work<'_> {
                 return self.failed(unit, named, err.clone());
             }
         };
+        if let Some(signal) = self.interrupt.stopped() {
+            return self.failed(unit, dashboard, not_started(signal));
+        }
         match self.plan(unit.site, &dashboard, &wanted).await {
             Ok((rows, write)) => Staged::Ready(Box::new(Ready {
                 site: unit.site,
@@ -546,6 +573,13 @@ impl Work<'_> {
             Staged::Failed(result) => return result,
             Staged::Ready(ready) => *ready,
         };
+        if let Some(signal) = self.interrupt.stopped()
+            && ready.write.writes()
+        {
+            let rows = failed_rows(wanted_of(self.sites, ready.site, &ready.targets));
+            let error = Some(not_started(signal));
+            return self.result(ready.site, &ready.targets, ready.dashboard, rows, error);
+        }
         let provider = self.sites[ready.site].provider.as_ref();
         let written = match &ready.write {
             _ if ready.write.writes() && self.journal_failed.load(Ordering::Relaxed) => {
@@ -811,6 +845,14 @@ fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<RowResult> {
             note: None,
         })
         .collect()
+}
+
+/// The error of a dashboard a signal kept from starting: its rows are failed, to apply again.
+fn not_started(signal: Signal) -> Error {
+    Error::Interrupted {
+        signal,
+        message: format!("not started: the run was interrupted by {}", signal.name()),
+    }
 }
 
 fn too_many_removals(staged: &[(usize, Staged)], removals: usize, limit: usize) -> Error {
