@@ -186,6 +186,9 @@ pub struct GrantArgs {
     /// Read and show what would change; write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// With --replace on a terminal: remove the other shares without asking first
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -239,7 +242,8 @@ pub struct ListArgs {
 everyone, access) or CSV (.csv: columns profile,dashboard,principal,access; principal is user:NAME, group:NAME or \
 everyone). A row without a profile uses the one chosen by -p/--profile, default_profile or --vendor/--url. Every \
 row is checked before any request; each principal is looked up once per profile, and each dashboard is read once \
-and written at most once. SIGINT or SIGTERM (Ctrl-C) starts no more dashboards: those being written finish and \
+and written at most once. With --prune on a terminal, the shares it would remove are shown and confirmed first \
+(--yes skips the question). SIGINT or SIGTERM (Ctrl-C) starts no more dashboards: those being written finish and \
 are journaled, the summary names the run to undo, the rows not done go to --failed-out, and the exit code is 130 \
 (143 for SIGTERM); a second Ctrl-C stops at once. Exit codes: 0 done, 1 some dashboards failed (see \
 --failed-out), 2 bad file or invocation (nothing was changed), 3 authentication failed, 130/143 interrupted."
@@ -261,6 +265,9 @@ pub struct ApplyArgs {
     /// Let --failed-out replace an existing file that is not a failed-rows file dashshare wrote
     #[arg(long, requires = "failed_out")]
     pub force: bool,
+    /// With --prune on a terminal: remove shares without showing them and asking first
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -298,6 +305,9 @@ pub struct UndoArgs {
     /// Put dashboards back even where they changed since the run (those later changes are lost)
     #[arg(long)]
     pub force: bool,
+    /// On a terminal: remove the shares the run added without asking first
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -4,6 +4,7 @@ pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod confirm;
 pub mod error;
 pub mod flow;
 pub mod http;

@@ -8,10 +8,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
-use indicatif::ProgressBar;
+use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde::Serialize;
 
 use super::desired::{Site, Wanted};
+use crate::confirm::{self, Confirmed, Removal};
 use crate::error::{Error, Result};
 use crate::flow;
 use crate::interrupt::{Interrupt, Signal};
@@ -38,9 +39,12 @@ pub struct Recorder<'a> {
     pub command: &'a str,
 }
 
-/// What may stop a writing run before a dashboard starts.
+/// What may stop a writing run before a dashboard starts: a signal, and under `--prune` the
+/// answer of a person asked before the removals.
 pub struct Stops<'a> {
     pub interrupt: &'a Interrupt,
+    /// `--yes`: remove without asking, even on a terminal.
+    pub yes: bool,
 }
 
 /// A profile's dashboards and the provider that reaches them.
@@ -154,7 +158,7 @@ struct Unit {
 
 type Lookups<'s> = HashMap<&'s Principal, Result<Option<Resolved>>>;
 
-/// Carries the file out with no signal handling (library callers, benchmarks).
+/// Carries the file out with no signal handling and no question (library callers, benchmarks).
 pub async fn execute(
     sites: &[Connected],
     options: &Options,
@@ -163,6 +167,7 @@ pub async fn execute(
 ) -> Result<Report> {
     let stops = Stops {
         interrupt: &Interrupt::none(),
+        yes: true,
     };
     execute_until(sites, options, recorder, progress, &stops).await
 }
@@ -207,6 +212,21 @@ pub async fn execute_until(
         let removals: usize = staged.iter().map(|(_, s)| s.removals()).sum();
         if removals > options.max_removals {
             return Err(too_many_removals(&staged, removals, options.max_removals));
+        }
+        let removing = removal_list(&staged);
+        if !removing.is_empty() && !stops.yes && stops.interrupt.stopped().is_none() {
+            // The bar would draw over the question.
+            let drawn = !progress.is_hidden();
+            progress.set_draw_target(ProgressDrawTarget::hidden());
+            match confirm::on_terminal(removing, stops.yes, stops.interrupt).await? {
+                // Confirmed, or no terminal to ask on (the --max-removals guard above holds).
+                Confirmed::Yes => {}
+                // A signal ended the question: the writes below see it, and none starts.
+                Confirmed::Interrupted => {}
+            }
+            if drawn {
+                progress.set_draw_target(ProgressDrawTarget::stderr());
+            }
         }
         progress.set_position(0);
         progress.set_message("writing");
@@ -853,6 +873,35 @@ fn not_started(signal: Signal) -> Error {
         signal,
         message: format!("not started: the run was interrupted by {}", signal.name()),
     }
+}
+
+/// Every share the staged plans remove, for the question before the first write.
+fn removal_list(staged: &[(usize, Staged)]) -> Vec<Removal> {
+    staged
+        .iter()
+        .filter_map(|(_, s)| match s {
+            Staged::Ready(ready) => Some(ready),
+            Staged::Failed(_) => None,
+        })
+        .flat_map(|ready| {
+            let dashboard = match &ready.dashboard.title {
+                Some(title) if title != &ready.dashboard.id => {
+                    format!("{title} ({})", ready.dashboard.id)
+                }
+                _ => ready.dashboard.id.clone(),
+            };
+            ready
+                .rows
+                .iter()
+                .filter(|row| row.action == RowAction::Removed)
+                .map(move |row| Removal {
+                    dashboard: dashboard.clone(),
+                    principal: row.principal.clone(),
+                    kind: row.kind,
+                    level: row.before,
+                })
+        })
+        .collect()
 }
 
 fn too_many_removals(staged: &[(usize, Staged)], removals: usize, limit: usize) -> Error {

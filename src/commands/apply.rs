@@ -64,6 +64,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     };
     let stops = Stops {
         interrupt: &interrupt,
+        yes: args.yes,
     };
     let report = run(global, &sites, &options, recorder.as_ref(), &stops).await?;
 
@@ -104,6 +105,7 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     let sites = connect(global, &args.file, &args.plan)?;
     let stops = Stops {
         interrupt: &Interrupt::none(),
+        yes: true,
     };
     let report = run(global, &sites, &options, None, &stops).await?;
     match global.output {
