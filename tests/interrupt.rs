@@ -234,3 +234,75 @@ async fn a_second_sigint_stops_at_once_and_the_journal_stays_readable() {
     );
     home.run("sandbox-sisense", &["history"]).await.success();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_undo_puts_back_what_it_started_and_a_second_undo_the_rest() {
+    let home = slow_home(Duration::from_millis(150)).await;
+    let file = write_file(&home);
+    let applied = home
+        .run("sandbox-sisense", &["apply", &file])
+        .await
+        .success();
+    let stdout = String::from_utf8_lossy(&applied.get_output().stdout).to_string();
+    let run_id = stdout
+        .split("dashshare undo ")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap()
+        .to_string();
+    let writes = home.count(Vendor::Sisense, SHARES_WRITE);
+
+    let mut child = spawn(&home, &["undo", &run_id]);
+    wait_for_writes(&home, &mut child, writes + 1).await;
+    send(&child, "-INT");
+    let output = finish(child).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stdout.contains("not started"), "{stdout}");
+    assert!(
+        stderr.contains(&format!("Run `dashshare undo {run_id}` again")),
+        "{stderr}"
+    );
+    let world = home.world();
+    let still_shared = (0..DASHBOARDS)
+        .filter(|n| has_alice(&world, &bulk(*n)))
+        .count();
+    assert!(
+        still_shared > 0 && still_shared < DASHBOARDS,
+        "{still_shared} of {DASHBOARDS} still shared"
+    );
+
+    home.run("sandbox-sisense", &["undo", &run_id])
+        .await
+        .success();
+    let world = home.world();
+    for n in 0..DASHBOARDS {
+        assert!(!has_alice(&world, &bulk(n)), "{} not put back", bulk(n));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_grant_finishes_its_write_journals_it_and_exits_130() {
+    let home = slow_home(Duration::from_millis(300)).await;
+    let dashboard = bulk(0);
+    let mut child = spawn(&home, &["grant", &dashboard, "--user", "alice@example.com"]);
+    wait_for_writes(&home, &mut child, 1).await;
+    send(&child, "-INT");
+    let output = finish(child).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stdout.contains("added"), "the summary: {stdout}");
+    let run_id = stderr
+        .split("dashshare undo ")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("no undo command in:\n{stderr}"))
+        .to_string();
+    assert!(has_alice(&home.world(), &dashboard));
+    home.run("sandbox-sisense", &["undo", &run_id])
+        .await
+        .success();
+    assert!(!has_alice(&home.world(), &dashboard));
+}

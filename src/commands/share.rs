@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs};
 use crate::error::Result;
 use crate::flow::{self, ShareReport, ShareRequest};
+use crate::interrupt::Interrupt;
 use crate::journal::{self, Entry};
 use crate::model::{Action, Change, Level, Mode};
 use crate::output;
@@ -54,12 +55,23 @@ async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<(
     } else {
         super::writable_journal(global)?
     };
+    // One dashboard: once its change has started it runs to its end (each request bounded by the
+    // timeout) and is journaled; a signal before then stops the command with nothing changed.
+    let interrupt = if request.dry_run {
+        Interrupt::none()
+    } else {
+        Interrupt::listen()?
+    };
     let (profile, provider) = super::connect(global)?;
+    if let Some(signal) = interrupt.stopped() {
+        return Err(Interrupt::error(signal, "nothing was changed"));
+    }
     let mut report = flow::change_shares(provider.as_ref(), &request).await?;
+    let run_id = journal::new_run_id();
     // Recorded before success is reported, so that `undo` knows every write.
     if report.written {
         journal.append(&[Entry::new(
-            &journal::new_run_id(),
+            &run_id,
             &format!("{verb} {}", request.dashboard),
             &profile,
             &report.dashboard,
@@ -75,8 +87,22 @@ async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<(
             profile: &profile.name,
             vendor: profile.vendor,
             report: &report,
-        }),
-        OutputFormat::Table => output::print_text(&render(&report)),
+        })?,
+        OutputFormat::Table => output::print_text(&render(&report))?,
+    }
+    match interrupt.stopped() {
+        Some(signal) if report.written => Err(Interrupt::error(
+            signal,
+            format!(
+                "the change under way was finished and journaled as run {run_id}; undo it with \
+                 `dashshare undo {run_id}`"
+            ),
+        )),
+        Some(signal) => Err(Interrupt::error(
+            signal,
+            "the change under way finished with nothing to write",
+        )),
+        None => Ok(()),
     }
 }
 

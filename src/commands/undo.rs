@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
 use crate::config::Profile;
 use crate::error::{Error, Result};
+use crate::interrupt::Interrupt;
 use crate::journal::{self, Entry, Journal};
 use crate::model::ShareSet;
 use crate::output;
@@ -19,10 +20,13 @@ use crate::providers::ShareProvider;
 struct Outcome {
     profile: String,
     dashboard: String,
-    /// `restored`, `unchanged` (already as before the run) or `refused`.
+    /// `restored`, `unchanged` (already as before the run), `refused` or `not started` (a signal).
     result: &'static str,
     detail: String,
 }
+
+/// The result of a dashboard a signal kept from starting.
+const NOT_STARTED: &str = "not started";
 
 /// Dashboards put back at once.
 const CONCURRENCY: usize = 8;
@@ -32,6 +36,8 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     let entries = journal.run(&args.run_id)?;
     let undo_run = journal::new_run_id();
     let targets = targets(entries);
+    // A signal starts no more dashboards; those being put back finish and are journaled.
+    let interrupt = Interrupt::listen()?;
     // One connection (and login) per profile, however many dashboards the run wrote there.
     super::warn_if_insecure(global);
     let mut connections: HashMap<String, Result<Connection>> = HashMap::new();
@@ -43,14 +49,22 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     }
     let outcomes: Vec<Outcome> = futures::stream::iter(&targets)
         .map(|target| {
-            undo_one(
-                connections.get(&target.profile),
-                &journal,
-                target,
-                args.force,
-                &undo_run,
-                &args.run_id,
-            )
+            let connection = connections.get(&target.profile);
+            let (journal, interrupt, undo_run) = (&journal, &interrupt, &undo_run);
+            async move {
+                match interrupt.stopped() {
+                    Some(signal) => Outcome {
+                        profile: target.profile.clone(),
+                        dashboard: target.dashboard.id.clone(),
+                        result: NOT_STARTED,
+                        detail: format!("interrupted by {}", signal.name()),
+                    },
+                    None => {
+                        let (force, undone) = (args.force, &args.run_id);
+                        undo_one(connection, journal, target, force, undo_run, undone).await
+                    }
+                }
+            }
         })
         .buffered(CONCURRENCY)
         .collect()
@@ -75,6 +89,18 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
                 rows,
             ))?;
         }
+    }
+    if let Some(signal) = interrupt.stopped() {
+        let idle = outcomes.iter().filter(|o| o.result == NOT_STARTED).count();
+        return Err(Interrupt::error(
+            signal,
+            format!(
+                "{idle} of {} dashboards not started; those put back are journaled as run \
+                 {undo_run}. Run `dashshare undo {}` again to put back the rest",
+                outcomes.len(),
+                args.run_id
+            ),
+        ));
     }
     let failed = outcomes
         .iter()
