@@ -19,7 +19,8 @@ before anything is written, and granting what is already there changes nothing."
 ~/.config/dashshare/config.toml; choose a profile with -p/--profile or $DASHSHARE_PROFILE. Without a config file \
 use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, DASHSHARE_API_KEY, DASHSHARE_TOKEN.\n\
 Exit codes: 0 done (also when nothing changed), 1 a remote operation failed (or some rows of an apply), 2 bad \
-invocation, configuration or input (nothing was changed), 3 authentication failed, 4 `diff --exit-code` found drift."
+invocation, configuration or input (nothing was changed), 3 authentication failed, 4 `diff --exit-code` found drift, \
+130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: what was being written finished and was journaled."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -185,6 +186,9 @@ pub struct GrantArgs {
     /// Read and show what would change; write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// With --replace on a terminal: remove the other shares without asking first
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -238,8 +242,11 @@ pub struct ListArgs {
 everyone, access) or CSV (.csv: columns profile,dashboard,principal,access; principal is user:NAME, group:NAME or \
 everyone). A row without a profile uses the one chosen by -p/--profile, default_profile or --vendor/--url. Every \
 row is checked before any request; each principal is looked up once per profile, and each dashboard is read once \
-and written at most once. Exit codes: 0 done, 1 some dashboards failed (see --failed-out), 2 bad file or \
-invocation (nothing was changed), 3 authentication failed."
+and written at most once. With --prune on a terminal, the shares it would remove are shown and confirmed first \
+(--yes skips the question). SIGINT or SIGTERM (Ctrl-C) starts no more dashboards: those being written finish and \
+are journaled, the summary names the run to undo, the rows not done go to --failed-out, and the exit code is 130 \
+(143 for SIGTERM); a second Ctrl-C stops at once. Exit codes: 0 done, 1 some dashboards failed (see \
+--failed-out), 2 bad file or invocation (nothing was changed), 3 authentication failed, 130/143 interrupted."
 )]
 pub struct ApplyArgs {
     /// YAML (.yaml, .yml) or CSV (.csv) file of the shares dashboards should have
@@ -258,6 +265,9 @@ pub struct ApplyArgs {
     /// Let --failed-out replace an existing file that is not a failed-rows file dashshare wrote
     #[arg(long, requires = "failed_out")]
     pub force: bool,
+    /// With --prune on a terminal: remove shares without showing them and asking first
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -299,6 +309,9 @@ pub struct UndoArgs {
     /// is refused and why) and change nothing, journal nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// On a terminal: remove the shares the run added without asking first
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -31,6 +31,14 @@ pub enum Error {
     /// `diff --exit-code`: the servers differ from the file. Not a failure, but cron must see it.
     #[error("{0}")]
     Drift(String),
+
+    /// SIGINT or SIGTERM stopped the run: what was under way finished and was journaled, nothing
+    /// more was started. The exit status is the signal's (130, 143).
+    #[error("{message}")]
+    Interrupted {
+        signal: crate::interrupt::Signal,
+        message: String,
+    },
 }
 
 /// The contract's exit codes.
@@ -41,6 +49,10 @@ pub enum ExitCode {
     BadInput = 2,
     AuthFailure = 3,
     Drift = 4,
+    /// 128 + SIGINT.
+    Interrupted = 130,
+    /// 128 + SIGTERM.
+    Terminated = 143,
 }
 
 impl Error {
@@ -61,6 +73,10 @@ impl Error {
             Error::Remote(m) => Error::Remote(format!("{m}; {more}")),
             Error::NotUnderstood(m) => Error::NotUnderstood(format!("{m}; {more}")),
             Error::Drift(m) => Error::Drift(format!("{m}; {more}")),
+            Error::Interrupted { signal, message } => Error::Interrupted {
+                signal,
+                message: format!("{message}; {more}"),
+            },
         }
     }
 
@@ -70,6 +86,14 @@ impl Error {
             Error::Auth(_) => ExitCode::AuthFailure,
             Error::Remote(_) | Error::NotUnderstood(_) => ExitCode::RemoteFailure,
             Error::Drift(_) => ExitCode::Drift,
+            Error::Interrupted {
+                signal: crate::interrupt::Signal::Interrupt,
+                ..
+            } => ExitCode::Interrupted,
+            Error::Interrupted {
+                signal: crate::interrupt::Signal::Terminate,
+                ..
+            } => ExitCode::Terminated,
         }
     }
 }

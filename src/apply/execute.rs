@@ -8,12 +8,14 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
-use indicatif::ProgressBar;
+use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde::Serialize;
 
 use super::desired::{Site, Wanted};
+use crate::confirm::{self, Confirmed, Removal};
 use crate::error::{Error, Result};
 use crate::flow;
+use crate::interrupt::{Interrupt, Signal};
 use crate::journal::Journal;
 use crate::model::{
     Access, Action, Change, Intent, Level, Mode, Plan, Principal, PrincipalKind, Share, ShareKey,
@@ -36,6 +38,14 @@ pub struct Recorder<'a> {
     pub journal: &'a Journal,
     pub run_id: &'a str,
     pub command: &'a str,
+}
+
+/// What may stop a writing run before a dashboard starts: a signal, and under `--prune` the
+/// answer of a person asked before the removals.
+pub struct Stops<'a> {
+    pub interrupt: &'a Interrupt,
+    /// `--yes`: remove without asking, even on a terminal.
+    pub yes: bool,
 }
 
 /// A profile's dashboards and the provider that reaches them.
@@ -149,11 +159,28 @@ struct Unit {
 
 type Lookups<'s> = HashMap<&'s Principal, Result<Option<Resolved>>>;
 
+/// Carries the file out with no signal handling and no question (library callers, benchmarks).
 pub async fn execute(
     sites: &[Connected],
     options: &Options,
     recorder: Option<&Recorder<'_>>,
     progress: &ProgressBar,
+) -> Result<Report> {
+    let stops = Stops {
+        interrupt: &Interrupt::none(),
+        yes: true,
+    };
+    execute_until(sites, options, recorder, progress, &stops).await
+}
+
+/// Carries the file out until `stops` says otherwise: once a signal comes, no dashboard starts
+/// (those already writing finish and are journaled), and the rest are reported not started.
+pub async fn execute_until(
+    sites: &[Connected],
+    options: &Options,
+    recorder: Option<&Recorder<'_>>,
+    progress: &ProgressBar,
+    stops: &Stops<'_>,
 ) -> Result<Report> {
     let width = options.concurrency.max(1);
     let lookups = resolve_principals(sites, width).await;
@@ -166,6 +193,7 @@ pub async fn execute(
         options,
         recorder,
         journal_failed: AtomicBool::new(false),
+        interrupt: stops.interrupt,
     };
     let mut results: Vec<(usize, DashboardResult)> = if options.prune && !options.dry_run {
         // The removal guard needs every plan before the first write.
@@ -185,6 +213,21 @@ pub async fn execute(
         let removals: usize = staged.iter().map(|(_, s)| s.removals()).sum();
         if removals > options.max_removals {
             return Err(too_many_removals(&staged, removals, options.max_removals));
+        }
+        let removing = removal_list(&staged);
+        if !removing.is_empty() && !stops.yes && stops.interrupt.stopped().is_none() {
+            // The bar would draw over the question.
+            let drawn = !progress.is_hidden();
+            progress.set_draw_target(ProgressDrawTarget::hidden());
+            match confirm::on_terminal(removing, stops.yes, stops.interrupt).await? {
+                // Confirmed, or no terminal to ask on (the --max-removals guard above holds).
+                Confirmed::Yes => {}
+                // A signal ended the question: the writes below see it, and none starts.
+                Confirmed::Interrupted => {}
+            }
+            if drawn {
+                progress.set_draw_target(ProgressDrawTarget::stderr());
+            }
         }
         progress.set_position(0);
         progress.set_message("writing");
@@ -350,6 +393,7 @@ struct Work<'a> {
     /// Set when a write could not be journaled: no further write starts, since `undo` would not
     /// know it.
     journal_failed: AtomicBool,
+    interrupt: &'a Interrupt,
 }
 
 impl Work<'_> {
@@ -370,6 +414,9 @@ impl Work<'_> {
                 return self.failed(unit, named, err.clone());
             }
         };
+        if let Some(signal) = self.interrupt.stopped() {
+            return self.failed(unit, dashboard, not_started(signal));
+        }
         match self.plan(unit.site, &dashboard, &wanted).await {
             Ok((rows, write)) => Staged::Ready(Box::new(Ready {
                 site: unit.site,
@@ -547,6 +594,13 @@ impl Work<'_> {
             Staged::Failed(result) => return result,
             Staged::Ready(ready) => *ready,
         };
+        if let Some(signal) = self.interrupt.stopped()
+            && ready.write.writes()
+        {
+            let rows = failed_rows(wanted_of(self.sites, ready.site, &ready.targets));
+            let error = Some(not_started(signal));
+            return self.result(ready.site, &ready.targets, ready.dashboard, rows, error);
+        }
         let site = ready.site;
         let provider = self.sites[site].provider.as_ref();
         let written = match &ready.write {
@@ -842,6 +896,43 @@ fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<RowResult> {
             action: RowAction::Failed,
             line: Some(w.line),
             note: None,
+        })
+        .collect()
+}
+
+/// The error of a dashboard a signal kept from starting: its rows are failed, to apply again.
+fn not_started(signal: Signal) -> Error {
+    Error::Interrupted {
+        signal,
+        message: format!("not started: the run was interrupted by {}", signal.name()),
+    }
+}
+
+/// Every share the staged plans remove, for the question before the first write.
+fn removal_list(staged: &[(usize, Staged)]) -> Vec<Removal> {
+    staged
+        .iter()
+        .filter_map(|(_, s)| match s {
+            Staged::Ready(ready) => Some(ready),
+            Staged::Failed(_) => None,
+        })
+        .flat_map(|ready| {
+            let dashboard = match &ready.dashboard.title {
+                Some(title) if title != &ready.dashboard.id => {
+                    format!("{title} ({})", ready.dashboard.id)
+                }
+                _ => ready.dashboard.id.clone(),
+            };
+            ready
+                .rows
+                .iter()
+                .filter(|row| row.action == RowAction::Removed)
+                .map(move |row| Removal {
+                    dashboard: dashboard.clone(),
+                    principal: row.principal.clone(),
+                    kind: row.kind,
+                    level: row.before,
+                })
         })
         .collect()
 }

@@ -11,12 +11,14 @@ use serde::Serialize;
 use crate::apply::FAILED_ROWS_MARK;
 use crate::apply::desired::{self, Desired};
 use crate::apply::execute::{
-    self, Connected, DashboardResult, Options, Recorder, Report, RowAction, RowResult,
+    self, Connected, DashboardResult, Options, Recorder, Report, RowAction, RowResult, Stops,
 };
 use crate::apply::input::CSV_COLUMNS;
+use crate::apply::interrupted;
 use crate::cli::{ApplyArgs, DiffArgs, GlobalArgs, OutputFormat, PlanArgs};
 use crate::config::ENV_PROFILE;
 use crate::error::{Error, Result};
+use crate::interrupt::Interrupt;
 use crate::journal;
 use crate::model::Level;
 use crate::output;
@@ -54,7 +56,17 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         run_id: &run_id,
         command: &command,
     });
-    let report = run(global, &sites, &options, recorder.as_ref()).await?;
+    // From here on a signal stops the run between dashboards instead of killing it mid-write.
+    let interrupt = if args.dry_run {
+        Interrupt::none()
+    } else {
+        Interrupt::listen()?
+    };
+    let stops = Stops {
+        interrupt: &interrupt,
+        yes: args.yes,
+    };
+    let report = run(global, &sites, &options, recorder.as_ref(), &stops).await?;
 
     if let Some(path) = &args.failed_out {
         write_failed_rows(path, &sites, Some(&report))?;
@@ -67,6 +79,13 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     }
     if args.dry_run {
         warn_about_guard(global, &report, &options);
+    }
+    if let Some(signal) = interrupt.stopped() {
+        let failed_out = args.failed_out.as_deref();
+        let prune = args.plan.prune;
+        return Err(interrupted::ending(
+            &report, signal, run_id, failed_out, prune,
+        ));
     }
     let redo = Redo::Apply {
         failed_out: args.failed_out.as_deref(),
@@ -84,7 +103,11 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         concurrency: usize::from(args.plan.concurrency),
     };
     let sites = connect(global, &args.file, &args.plan)?;
-    let report = run(global, &sites, &options, None).await?;
+    let stops = Stops {
+        interrupt: &Interrupt::none(),
+        yes: true,
+    };
+    let report = run(global, &sites, &options, None, &stops).await?;
     match global.output {
         OutputFormat::Json => print_json(&report, &options, None)?,
         OutputFormat::Table => output::print_text(&render(&report, &options, None))?,
@@ -136,9 +159,10 @@ async fn run(
     sites: &[Connected],
     options: &Options,
     recorder: Option<&Recorder<'_>>,
+    stops: &Stops<'_>,
 ) -> Result<Report> {
     let progress = progress_bar(global);
-    let report = execute::execute(sites, options, recorder, &progress).await;
+    let report = execute::execute_until(sites, options, recorder, &progress, stops).await;
     progress.finish_and_clear();
     report
 }
@@ -512,7 +536,17 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
         ));
         text.push_str("\n\n");
     }
-    for d in report.dashboards.iter() {
+    // Those a signal kept from starting are counted, not listed one by one.
+    let idle = report
+        .dashboards
+        .iter()
+        .filter(|d| interrupted::not_started(d))
+        .count();
+    for d in report
+        .dashboards
+        .iter()
+        .filter(|d| !interrupted::not_started(d))
+    {
         if let Some(err) = &d.error {
             text.push_str(&format!(
                 "failed: {} {}: {err}\n",
@@ -520,6 +554,11 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
                 dashboard_name(d)
             ));
         }
+    }
+    if idle > 0 {
+        text.push_str(&format!(
+            "not started: {idle} dashboards (the run was interrupted)\n"
+        ));
     }
     let mut notes: Vec<&str> = report
         .dashboards

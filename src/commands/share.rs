@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs};
 use crate::error::Result;
 use crate::flow::{self, ShareReport, ShareRequest};
+use crate::interrupt::Interrupt;
 use crate::journal;
 use crate::model::{Action, Change, Level, Mode};
 use crate::output;
@@ -55,8 +56,18 @@ async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<(
     } else {
         super::writable_journal(global)?
     };
+    // One dashboard: once its change has started it runs to its end (each request bounded by the
+    // timeout) and is journaled; a signal before then stops the command with nothing changed.
+    let interrupt = if request.dry_run {
+        Interrupt::none()
+    } else {
+        Interrupt::listen()?
+    };
     let (profile, provider) = super::connect(global)?;
     let prepared = flow::prepare(provider.as_ref(), &request).await?;
+    if let Some(signal) = interrupt.stopped() {
+        return Err(Interrupt::error(signal, "nothing was changed"));
+    }
     // Journaled ahead of the write, so that `undo` knows it even if this process dies mid-way.
     let run_id = journal::new_run_id();
     let command = format!("{verb} {}", request.dashboard);
@@ -74,8 +85,22 @@ async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<(
             profile: &profile.name,
             vendor: profile.vendor,
             report: &report,
-        }),
-        OutputFormat::Table => output::print_text(&render(&report)),
+        })?,
+        OutputFormat::Table => output::print_text(&render(&report))?,
+    }
+    match interrupt.stopped() {
+        Some(signal) if report.written => Err(Interrupt::error(
+            signal,
+            format!(
+                "the change under way was finished and journaled as run {run_id}; undo it with \
+                 `dashshare undo {run_id}`"
+            ),
+        )),
+        Some(signal) => Err(Interrupt::error(
+            signal,
+            "the change under way finished with nothing to write",
+        )),
+        None => Ok(()),
     }
 }
 

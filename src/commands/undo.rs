@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
 use crate::config::Profile;
 use crate::error::{Error, Result};
+use crate::interrupt::Interrupt;
 use crate::journal::{self, Entry, EntryKind};
 use crate::model::ShareSet;
 use crate::output;
@@ -24,10 +25,13 @@ struct Outcome {
     profile: String,
     dashboard: String,
     /// `restored`, `unchanged` (already as before the run, or never written), `refused`,
-    /// `unpublished`, or in a dry run `would restore`.
+    /// `unpublished`, `not started` (a signal came first), or in a dry run `would restore`.
     result: &'static str,
     detail: String,
 }
+
+/// The result of a dashboard a signal kept from starting.
+const NOT_STARTED: &str = "not started";
 
 /// Dashboards put back at once.
 const CONCURRENCY: usize = 8;
@@ -51,6 +55,12 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
         ahead: (!args.dry_run).then_some(&ahead),
     };
     let targets = targets(entries);
+    // A signal starts no more dashboards; those being put back finish and are journaled.
+    let interrupt = if args.dry_run {
+        Interrupt::none()
+    } else {
+        Interrupt::listen()?
+    };
     // One connection (and login) per profile, however many dashboards the run wrote there.
     super::warn_if_insecure(global);
     let mut connections: HashMap<String, Result<Connection>> = HashMap::new();
@@ -61,7 +71,21 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
         }
     }
     let outcomes: Vec<Outcome> = futures::stream::iter(&targets)
-        .map(|target| undo_one(connections.get(&target.first.profile), target, &how))
+        .map(|target| {
+            let connection = connections.get(&target.first.profile);
+            let (interrupt, how) = (&interrupt, &how);
+            async move {
+                match interrupt.stopped() {
+                    Some(signal) => Outcome {
+                        profile: target.first.profile.clone(),
+                        dashboard: target.first.dashboard.id.clone(),
+                        result: NOT_STARTED,
+                        detail: format!("interrupted by {}", signal.name()),
+                    },
+                    None => undo_one(connection, target, how).await,
+                }
+            }
+        })
         .buffered(CONCURRENCY)
         .collect()
         .await;
@@ -88,6 +112,18 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
                 output::print_text(&table)?;
             }
         }
+    }
+    if let Some(signal) = interrupt.stopped() {
+        let idle = outcomes.iter().filter(|o| o.result == NOT_STARTED).count();
+        return Err(Interrupt::error(
+            signal,
+            format!(
+                "{idle} of {} dashboards not started; those put back are journaled as run \
+                 {undo_run}. Run `dashshare undo {}` again to put back the rest",
+                outcomes.len(),
+                args.run_id
+            ),
+        ));
     }
     let failed = outcomes
         .iter()

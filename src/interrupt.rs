@@ -1,0 +1,151 @@
+//! SIGINT and SIGTERM during a writing run. The first one stops the run from starting anything
+//! new: writes already sent finish (each bounded by the request timeout) and are journaled, and
+//! the command reports what was done and what was not. A second one ends the process at once;
+//! the journal stays valid, since each of its appends is a single write.
+
+use std::sync::{Arc, OnceLock};
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+
+/// The signal that stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM (`kill`, a service manager, a CI job's timeout).
+    Terminate,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+
+    /// 128 plus the signal's number, as shells report a process the signal ended.
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+        }
+    }
+}
+
+/// Whether the run was asked to stop, and by which signal. Clones share one state.
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt {
+    received: Arc<OnceLock<Signal>>,
+    token: CancellationToken,
+}
+
+impl Interrupt {
+    /// A state no signal reaches (dry runs, tests, library callers): `stopped()` stays `None`.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Catches SIGINT and SIGTERM for the rest of the process. Call it in a writing command only,
+    /// inside the runtime: from then on these signals no longer end the process by themselves.
+    pub fn listen() -> Result<Self> {
+        let cannot = |err: std::io::Error| {
+            Error::remote(format!("cannot listen for SIGINT and SIGTERM: {err}"))
+        };
+        let mut interrupts = signal(SignalKind::interrupt()).map_err(cannot)?;
+        let mut terminations = signal(SignalKind::terminate()).map_err(cannot)?;
+        let interrupt = Self::default();
+        let state = interrupt.clone();
+        tokio::spawn(async move {
+            loop {
+                let received = tokio::select! {
+                    Some(()) = interrupts.recv() => Signal::Interrupt,
+                    Some(()) = terminations.recv() => Signal::Terminate,
+                    else => return,
+                };
+                if state.stopped().is_some() {
+                    crate::output::print_diagnostic(&format!(
+                        "{}: stopped at once. A write under way may have landed without its \
+                         journal entry: check with `dashshare history` and `dashshare list`",
+                        received.name()
+                    ));
+                    std::process::exit(i32::from(received.exit_status()));
+                }
+                state.stop(received);
+                crate::output::print_diagnostic(&format!(
+                    "{}: starting nothing more; the writes under way finish and are journaled. \
+                     Press Ctrl-C again to stop at once",
+                    received.name()
+                ));
+            }
+        });
+        Ok(interrupt)
+    }
+
+    /// Records `signal` (the first one wins) and wakes everything waiting on `cancelled`.
+    pub fn stop(&self, signal: Signal) {
+        let _ = self.received.set(signal);
+        self.token.cancel();
+    }
+
+    /// The signal that stopped the run, if one did.
+    pub fn stopped(&self) -> Option<Signal> {
+        self.received.get().copied()
+    }
+
+    /// Resolves once the run is stopped.
+    pub async fn cancelled(&self) {
+        self.token.cancelled().await;
+    }
+
+    /// The error a stopped run ends with: its exit status is the signal's.
+    pub fn error(signal: Signal, message: impl std::fmt::Display) -> Error {
+        Error::Interrupted {
+            signal,
+            message: format!("interrupted by {}: {message}", signal.name()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_signal_is_the_one_reported() {
+        let interrupt = Interrupt::none();
+        assert_eq!(interrupt.stopped(), None);
+        let seen_by_a_task = interrupt.clone();
+        interrupt.stop(Signal::Terminate);
+        interrupt.stop(Signal::Interrupt);
+        assert_eq!(seen_by_a_task.stopped(), Some(Signal::Terminate));
+    }
+
+    #[tokio::test]
+    async fn waiting_ends_when_the_run_is_stopped() {
+        let interrupt = Interrupt::none();
+        let waiter = tokio::spawn({
+            let interrupt = interrupt.clone();
+            async move { interrupt.cancelled().await }
+        });
+        interrupt.stop(Signal::Interrupt);
+        waiter.await.unwrap();
+    }
+
+    #[test]
+    fn the_exit_status_is_the_signals() {
+        let err = Interrupt::error(Signal::Interrupt, "3 of 9 dashboards not started");
+        assert_eq!(err.exit_code() as u8, 130);
+        assert_eq!(
+            err.to_string(),
+            "interrupted by SIGINT: 3 of 9 dashboards not started"
+        );
+        assert_eq!(
+            Interrupt::error(Signal::Terminate, "x").exit_code() as u8,
+            143
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! `apply --prune` on a terminal shows the shares it will remove and asks first; `--yes` skips the
+//! question. The terminal is a pseudo-terminal from util-linux `script`, fed the answer on stdin.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::*;
+
+const ALICE: &str = "5f0000000000000000000002";
+
+fn bulk(n: usize) -> String {
+    format!("b{n:023x}")
+}
+
+/// A sandbox where bulk dashboard 0 is shared with alice, and a file that names only erin there.
+async fn home_and_file() -> (SandboxHome, String) {
+    let home = SandboxHome::start().await;
+    home.sandbox.edit_world(|world| {
+        world.add_bulk_dashboards(1);
+        let dashboard = world.sisense.dashboards.last_mut().unwrap();
+        dashboard.shares.push(
+            serde_json::json!({"shareId": ALICE, "type": "user", "rule": "edit", "subscribe": false}),
+        );
+    });
+    let path = home.home.path().join("shares.csv");
+    std::fs::write(
+        &path,
+        format!(
+            "profile,dashboard,principal,access\nsandbox-sisense,{},user:erin@example.com,view\n",
+            bulk(0)
+        ),
+    )
+    .unwrap();
+    (home, path.to_str().unwrap().to_string())
+}
+
+/// `dashshare -p sandbox-sisense ARGS…` on a terminal, typing `typed`.
+async fn on_terminal(home: &SandboxHome, args: &[&str], typed: &str) -> Output {
+    let root = home.home.path();
+    let line = std::iter::once(env!("CARGO_BIN_EXE_dashshare"))
+        .chain(["-q", "-p", "sandbox-sisense"])
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = Command::new("script")
+        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", root)
+        .env("XDG_CONFIG_HOME", root.join("xdg-config"))
+        .env("XDG_STATE_HOME", root.join("xdg-state"))
+        .env("NO_COLOR", "1")
+        .env("DASHSHARE_CONFIG", root.join("config.toml"))
+        .envs(home.sandbox.secrets())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("these tests need util-linux `script` for a terminal");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(typed.as_bytes())
+        .unwrap();
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn alice_has_it(home: &SandboxHome) -> bool {
+    home.world()
+        .sisense
+        .dashboards
+        .iter()
+        .any(|d| d.oid == bulk(0) && d.shares.iter().any(|s| s["shareId"] == ALICE))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_prune_on_a_terminal_shows_the_removals_and_stops_unless_confirmed() {
+    let (home, file) = home_and_file().await;
+    let output = on_terminal(&home, &["apply", &file, "--prune"], "n\n").await;
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("This removes 1 share:"), "{shown}");
+    assert!(shown.contains("alice@example.com"), "{shown}");
+    assert!(shown.contains("Remove 1 share? [y/N]"), "{shown}");
+    assert!(
+        shown.contains("not confirmed, so nothing was changed"),
+        "{shown}"
+    );
+    assert!(alice_has_it(&home), "alice was removed without a yes");
+    assert_eq!(
+        home.count(dashshare::vendor::Vendor::Sisense, SHARES_WRITE),
+        0
+    );
+
+    let output = on_terminal(&home, &["apply", &file, "--prune"], "y\n").await;
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("Remove 1 share? [y/N]"), "{shown}");
+    assert!(!alice_has_it(&home));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn yes_removes_without_the_question() {
+    let (home, file) = home_and_file().await;
+    let output = on_terminal(&home, &["apply", &file, "--prune", "--yes"], "").await;
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(!shown.contains("[y/N]"), "{shown}");
+    assert!(!alice_has_it(&home));
+}
