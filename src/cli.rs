@@ -1,6 +1,7 @@
 //! The command line of CONTRACT.md, in one place.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -19,7 +20,7 @@ before anything is written, and granting what is already there changes nothing."
 ~/.config/dashshare/config.toml; choose a profile with -p/--profile or $DASHSHARE_PROFILE. Without a config file \
 use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, DASHSHARE_API_KEY, DASHSHARE_TOKEN.\n\
 Exit codes: 0 done (also when nothing changed), 1 a remote operation failed (or some rows of an apply), 2 bad \
-invocation, configuration or input (nothing was changed), 3 authentication failed, 4 `diff --exit-code` found drift."
+invocation, configuration or input, or the journal in use by another run (nothing was changed), 3 authentication failed, 4 `diff --exit-code` found drift."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -167,6 +168,14 @@ pub struct PrincipalArgs {
     pub everyone: bool,
 }
 
+/// How a writing run meets another run that holds the journal.
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// If another run holds the journal, wait up to this long for it (30s, 5m) [default: exit 2 at once]
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub wait: Option<Duration>,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct GrantArgs {
     /// Dashboard id, or name:TITLE
@@ -185,6 +194,8 @@ pub struct GrantArgs {
     /// Read and show what would change; write nothing
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub lock: WaitArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -202,6 +213,8 @@ pub struct RevokeArgs {
     /// Read and show what would change; write nothing
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub lock: WaitArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -258,6 +271,8 @@ pub struct ApplyArgs {
     /// Let --failed-out replace an existing file that is not a failed-rows file dashshare wrote
     #[arg(long, requires = "failed_out")]
     pub force: bool,
+    #[command(flatten)]
+    pub lock: WaitArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -295,6 +310,8 @@ pub struct UndoArgs {
     /// Put dashboards back even where they changed since the run (those later changes are lost)
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub lock: WaitArgs,
 }
 
 #[derive(Debug, Clone, Args)]

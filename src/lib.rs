@@ -14,6 +14,7 @@ pub mod model;
 pub mod output;
 pub mod pacer;
 pub mod providers;
+pub mod run_lock;
 pub mod sandbox;
 pub mod session;
 pub mod shape;

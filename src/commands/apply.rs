@@ -23,6 +23,19 @@ use crate::output;
 use crate::vendor::{Support, Vendor};
 
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
+    let run_id = journal::new_run_id();
+    let command = format!(
+        "apply {}{}",
+        args.file.display(),
+        if args.plan.prune { " --prune" } else { "" }
+    );
+    let (journal, _lock) = if args.dry_run {
+        (None, None)
+    } else {
+        let journal = super::writable_journal(global)?;
+        let lock = super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
+        (Some(journal), Some(lock))
+    };
     // Whatever happens next, a failed-rows file from an earlier run must not be mistaken for this
     // run's; unless it is this run's input (`apply failed.csv --failed-out failed.csv`).
     if let Some(path) = &args.failed_out {
@@ -31,11 +44,6 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
             write_failed_rows(path, &[], None).map_err(|err| Error::invalid(err.to_string()))?;
         }
     }
-    let journal = if args.dry_run {
-        None
-    } else {
-        Some(super::writable_journal(global)?)
-    };
     let options = Options {
         prune: args.plan.prune,
         dry_run: args.dry_run,
@@ -43,12 +51,6 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         concurrency: usize::from(args.plan.concurrency),
     };
     let sites = connect(global, &args.file, &args.plan)?;
-    let run_id = journal::new_run_id();
-    let command = format!(
-        "apply {}{}",
-        args.file.display(),
-        if args.plan.prune { " --prune" } else { "" }
-    );
     let recorder = journal.as_ref().map(|journal| Recorder {
         journal,
         run_id: &run_id,

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs};
+use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs, WaitArgs};
 use crate::error::Result;
 use crate::flow::{self, ShareReport, ShareRequest};
 use crate::journal::{self, Entry};
@@ -24,7 +24,7 @@ pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
-    run(global, request, "grant").await
+    run(global, request, &args.lock, "grant").await
 }
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
@@ -37,7 +37,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
-    run(global, request, "revoke").await
+    run(global, request, &args.lock, "revoke").await
 }
 
 #[derive(Serialize)]
@@ -48,19 +48,28 @@ struct JsonReport<'a> {
     report: &'a ShareReport,
 }
 
-async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<()> {
-    let journal = if request.dry_run {
-        super::journal(global)?
+async fn run(
+    global: &GlobalArgs,
+    request: ShareRequest,
+    wait: &WaitArgs,
+    verb: &str,
+) -> Result<()> {
+    let run_id = journal::new_run_id();
+    let command = format!("{verb} {}", request.dashboard);
+    let (journal, _lock) = if request.dry_run {
+        (super::journal(global)?, None)
     } else {
-        super::writable_journal(global)?
+        let journal = super::writable_journal(global)?;
+        let lock = super::lock_journal(&journal, wait, &run_id, &command).await?;
+        (journal, Some(lock))
     };
     let (profile, provider) = super::connect(global)?;
     let mut report = flow::change_shares(provider.as_ref(), &request).await?;
     // Recorded before success is reported, so that `undo` knows every write.
     if report.written {
         journal.append(&[Entry::new(
-            &journal::new_run_id(),
-            &format!("{verb} {}", request.dashboard),
+            &run_id,
+            &command,
             &profile,
             &report.dashboard,
             report.before.clone(),

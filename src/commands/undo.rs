@@ -29,8 +29,10 @@ const CONCURRENCY: usize = 8;
 
 pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     let journal = super::writable_journal(global)?;
-    let entries = journal.run(&args.run_id)?;
     let undo_run = journal::new_run_id();
+    let command = format!("undo {}", args.run_id);
+    let _lock = super::lock_journal(&journal, &args.lock, &undo_run, &command).await?;
+    let entries = journal.run(&args.run_id)?;
     let targets = targets(entries);
     // One connection (and login) per profile, however many dashboards the run wrote there.
     super::warn_if_insecure(global);
