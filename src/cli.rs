@@ -271,6 +271,11 @@ pub struct ApplyArgs {
     /// Let --failed-out replace an existing file that is not a failed-rows file dashshare wrote
     #[arg(long, requires = "failed_out")]
     pub force: bool,
+    /// At the end, read back every dashboard written and write again the shares of the file that
+    /// another writer removed since (a few rounds); what stays missing fails. Not on vizzly and
+    /// appviewx, which cannot read their shares
+    #[arg(long, conflicts_with = "dry_run")]
+    pub verify: bool,
     #[command(flatten)]
     pub lock: WaitArgs,
 }

@@ -14,6 +14,7 @@ use crate::apply::execute::{
     self, Connected, DashboardResult, Options, Recorder, Report, RowAction, RowResult,
 };
 use crate::apply::input::CSV_COLUMNS;
+use crate::apply::verify;
 use crate::cli::{ApplyArgs, DiffArgs, GlobalArgs, OutputFormat, PlanArgs};
 use crate::config::ENV_PROFILE;
 use crate::error::{Error, Result};
@@ -56,7 +57,12 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         run_id: &run_id,
         command: &command,
     });
-    let report = run(global, &sites, &options, recorder.as_ref()).await?;
+    let mut report = run(global, &sites, &options, recorder.as_ref()).await?;
+    if args.verify {
+        let verified =
+            verify::verify(&sites, &mut report, recorder.as_ref(), options.concurrency).await;
+        note_unverifiable(global, &verified);
+    }
 
     if let Some(path) = &args.failed_out {
         write_failed_rows(path, &sites, Some(&report))?;
@@ -331,6 +337,18 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
     file.persist(path).map(drop).map_err(|err| failed(&err))
 }
 
+fn note_unverifiable(global: &GlobalArgs, verified: &verify::Verified) {
+    if global.quiet {
+        return;
+    }
+    for (vendor, count) in &verified.unverifiable {
+        crate::output::print_diagnostic(&format!(
+            "note: --verify cannot read back {vendor} dashboards ({vendor} cannot read its shares): \
+             {count} written there were not verified"
+        ));
+    }
+}
+
 fn warn_about_guard(global: &GlobalArgs, report: &Report, options: &Options) {
     if options.prune && report.removals > options.max_removals && !global.quiet {
         crate::output::print_diagnostic(&format!(
@@ -352,6 +370,8 @@ struct Summary {
     removed: usize,
     sent: usize,
     failed: usize,
+    /// Written again by `--verify` after another writer removed them.
+    repaired: usize,
 }
 
 impl Summary {
@@ -363,6 +383,7 @@ impl Summary {
             RowAction::Removed => &mut self.removed,
             RowAction::Sent => &mut self.sent,
             RowAction::Failed => &mut self.failed,
+            RowAction::Repaired => &mut self.repaired,
         };
         *slot += 1;
     }
@@ -533,8 +554,10 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
     for note in notes {
         text.push_str(&format!("note: {note}\n"));
     }
+    // Only runs that repaired anything (with --verify) show the column.
+    let repaired = count(report, |row| row.action == RowAction::Repaired) > 0;
     let rows = summaries(report).into_iter().map(|s| {
-        [
+        let mut row: Vec<String> = [
             s.vendor,
             s.dashboards.to_string(),
             s.added.to_string(),
@@ -544,21 +567,26 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
             s.sent.to_string(),
             s.failed.to_string(),
         ]
-        .into()
+        .into();
+        if repaired {
+            row.push(s.repaired.to_string());
+        }
+        row
     });
-    text.push_str(&output::table(
-        &[
-            "vendor",
-            "dashboards",
-            "added",
-            "updated",
-            "unchanged",
-            "removed",
-            "sent",
-            "failed",
-        ],
-        rows,
-    ));
+    let mut headers = vec![
+        "vendor",
+        "dashboards",
+        "added",
+        "updated",
+        "unchanged",
+        "removed",
+        "sent",
+        "failed",
+    ];
+    if repaired {
+        headers.push("repaired");
+    }
+    text.push_str(&output::table(&headers, rows));
     text.push_str("\n\n");
     text.push_str(&outcome(report, options, run_id));
     text
