@@ -260,3 +260,64 @@ fn verify_is_refused_with_dry_run() {
         printed(&refused)
     );
 }
+
+/// A run whose journal shows another writer's change between two of its writes to a dashboard
+/// (what a `--verify` repair records) is not undone over that change unless `--force`.
+#[tokio::test(flavor = "multi_thread")]
+async fn undo_refuses_a_dashboard_another_writer_changed_between_the_runs_writes() {
+    let home = SandboxHome::start().await;
+    let file = home.home.path().join("alice.csv");
+    std::fs::write(
+        &file,
+        "profile,dashboard,principal\nsandbox-eci,8,user:ALICE\n",
+    )
+    .unwrap();
+    let done = home
+        .run(
+            "sandbox-eci",
+            &["-o", "json", "apply", file.to_str().unwrap()],
+        )
+        .await
+        .success();
+    let report: Value = serde_json::from_slice(&done.get_output().stdout).unwrap();
+    let run_id = report["run_id"].as_str().unwrap().to_string();
+    // Another writer adds BOB (5) and drops ALICE; the run writes ALICE again over it, as
+    // --verify does, and journals that second write under its id.
+    let journal_path = home.home.path().join("xdg-state/dashshare/journal.jsonl");
+    let first: Value =
+        serde_json::from_str(std::fs::read_to_string(&journal_path).unwrap().trim()).unwrap();
+    let alice = first["after"][0].clone();
+    let mut bob = alice.clone();
+    bob["id"] = json!("5");
+    let mut second = first.clone();
+    second["before"] = json!([bob.clone()]);
+    second["after"] = json!([bob, alice]);
+    let mut journal = std::fs::read_to_string(&journal_path).unwrap();
+    journal.push_str(&format!("{second}\n"));
+    std::fs::write(&journal_path, journal).unwrap();
+    home.sandbox.edit_world(|world| {
+        let dashboard = world
+            .eci
+            .dashboards
+            .iter_mut()
+            .find(|d| d.dashboard_id == 8);
+        dashboard.unwrap().shared_user_ids = [5, 11].into();
+    });
+    let shared = |home: &SandboxHome| {
+        let world = home.world();
+        let dashboard = world.eci.dashboards.iter().find(|d| d.dashboard_id == 8);
+        dashboard.unwrap().shared_user_ids.clone()
+    };
+
+    let refused = home.run("sandbox-eci", &["undo", &run_id]).await.code(1);
+    assert!(
+        printed(&refused).contains("another writer changed"),
+        "{}",
+        printed(&refused)
+    );
+    assert_eq!(shared(&home), [5, 11].into());
+    home.run("sandbox-eci", &["undo", &run_id, "--force"])
+        .await
+        .success();
+    assert!(shared(&home).is_empty());
+}

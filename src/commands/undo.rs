@@ -2,7 +2,7 @@
 //! where it is still as the run left it, on the same server (unless `--force`), so that later
 //! changes are not lost unseen. The undo is itself a run in the journal.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use futures::StreamExt;
 use serde::Serialize;
@@ -33,7 +33,7 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     let command = format!("undo {}", args.run_id);
     let _lock = super::lock_journal(&journal, &args.lock, &undo_run, &command).await?;
     let entries = journal.run(&args.run_id)?;
-    let targets = targets(entries);
+    let (targets, overwritten) = targets(entries);
     // One connection (and login) per profile, however many dashboards the run wrote there.
     super::warn_if_insecure(global);
     let mut connections: HashMap<String, Result<Connection>> = HashMap::new();
@@ -45,11 +45,13 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     }
     let outcomes: Vec<Outcome> = futures::stream::iter(&targets)
         .map(|target| {
+            let key = (target.profile.clone(), target.dashboard.id.clone());
             undo_one(
                 connections.get(&target.profile),
                 &journal,
                 target,
                 args.force,
+                overwritten.contains(&key),
                 &undo_run,
                 &args.run_id,
             )
@@ -93,20 +95,32 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
 }
 
 /// Each dashboard of the run once: as it was before the run's first write to it, and after its last.
-fn targets(entries: Vec<Entry>) -> Vec<Entry> {
+/// Also the dashboards another writer changed between two of the run's writes (`apply --verify`
+/// wrote the run's shares again over such a change): putting them back would drop that change.
+fn targets(entries: Vec<Entry>) -> (Vec<Entry>, HashSet<(String, String)>) {
     let mut targets: Vec<Entry> = Vec::new();
+    let mut overwritten = HashSet::new();
     let mut index_of: HashMap<(String, String), usize> = HashMap::new();
     for entry in entries {
         let key = (entry.profile.clone(), entry.dashboard.id.clone());
         match index_of.get(&key) {
-            Some(&index) => targets[index].after = entry.after,
+            Some(&index) => {
+                let continues = entry
+                    .before
+                    .as_ref()
+                    .is_none_or(|before| before.same_as(&targets[index].after));
+                if !continues {
+                    overwritten.insert(key);
+                }
+                targets[index].after = entry.after;
+            }
             None => {
                 index_of.insert(key, targets.len());
                 targets.push(entry);
             }
         }
     }
-    targets
+    (targets, overwritten)
 }
 
 type Connection = (Profile, Box<dyn ShareProvider>);
@@ -116,6 +130,7 @@ async fn undo_one(
     journal: &Journal,
     target: &Entry,
     force: bool,
+    overwritten: bool,
     undo_run: &str,
     undone: &str,
 ) -> Outcome {
@@ -125,7 +140,9 @@ async fn undo_one(
         result,
         detail,
     };
-    let (profile, current, publish_error) = match restore(connection, target, force).await {
+    let (profile, current, publish_error) = match restore(connection, target, force, overwritten)
+        .await
+    {
         Ok(Restore::Unchanged) => return outcome("unchanged", "already as before the run".into()),
         Ok(Restore::Written {
             profile,
@@ -166,6 +183,7 @@ async fn restore<'c>(
     connection: Option<&'c Result<Connection>>,
     target: &Entry,
     force: bool,
+    overwritten: bool,
 ) -> Result<Restore<'c>> {
     let (Some(before), Some(connection)) = (&target.before, connection) else {
         return Err(Error::Unsupported(format!(
@@ -191,6 +209,13 @@ async fn restore<'c>(
     let snapshot = provider.read_shares(&target.dashboard).await?;
     if snapshot.shares.same_as(before) {
         return Ok(Restore::Unchanged);
+    }
+    if !force && overwritten {
+        return Err(Error::invalid(
+            "another writer changed its shares between two writes of the run (apply --verify \
+             wrote the run's shares again over that change); putting it back would undo that \
+             change too (--force does it anyway)",
+        ));
     }
     if !force && !snapshot.shares.same_as(&target.after) {
         return Err(Error::invalid(
