@@ -1,6 +1,7 @@
 //! The command line of CONTRACT.md, in one place.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -19,8 +20,9 @@ before anything is written, and granting what is already there changes nothing."
 ~/.config/dashshare/config.toml; choose a profile with -p/--profile or $DASHSHARE_PROFILE. Without a config file \
 use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, DASHSHARE_API_KEY, DASHSHARE_TOKEN.\n\
 Exit codes: 0 done (also when nothing changed), 1 a remote operation failed (or some rows of an apply), 2 bad \
-invocation, configuration or input (nothing was changed), 3 authentication failed, 4 `diff --exit-code` found drift, \
-130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: what was being written finished and was journaled."
+invocation, configuration or input, or the journal in use by another run (nothing was changed), 3 authentication \
+failed, 4 `diff --exit-code` found drift, 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: what was being \
+written finished and was journaled."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -168,6 +170,14 @@ pub struct PrincipalArgs {
     pub everyone: bool,
 }
 
+/// How a writing run meets another run that holds the journal.
+#[derive(Debug, Clone, Args)]
+pub struct WaitArgs {
+    /// If another run holds the journal, wait up to this long for it (30s, 5m) [default: exit 2 at once]
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub wait: Option<Duration>,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct GrantArgs {
     /// Dashboard id, or name:TITLE
@@ -189,6 +199,8 @@ pub struct GrantArgs {
     /// With --replace on a terminal: remove the other shares without asking first
     #[arg(short = 'y', long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub lock: WaitArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -206,6 +218,8 @@ pub struct RevokeArgs {
     /// Read and show what would change; write nothing
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub lock: WaitArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -268,6 +282,13 @@ pub struct ApplyArgs {
     /// With --prune on a terminal: remove shares without showing them and asking first
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// At the end, read back every dashboard written and write again the shares of the file that
+    /// another writer removed since (a few rounds); what stays missing fails. Not on vizzly and
+    /// appviewx, which cannot read their shares
+    #[arg(long, conflicts_with = "dry_run")]
+    pub verify: bool,
+    #[command(flatten)]
+    pub lock: WaitArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -312,6 +333,8 @@ pub struct UndoArgs {
     /// On a terminal: remove the shares the run added without asking first
     #[arg(short = 'y', long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub lock: WaitArgs,
 }
 
 #[derive(Debug, Clone, Args)]

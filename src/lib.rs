@@ -17,6 +17,7 @@ pub mod output;
 pub mod pacer;
 pub mod providers;
 pub mod redact;
+pub mod run_lock;
 pub mod sandbox;
 pub mod session;
 pub mod shape;

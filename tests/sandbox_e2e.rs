@@ -610,15 +610,22 @@ async fn sisense_two_runs_of_one_account_at_once_both_work() {
         ..SandboxOptions::default()
     })
     .await;
+    // Runs sharing a journal take turns on its lock; with their own journals they truly overlap.
+    let other_journal = run.home.path().join("other-journal.jsonl");
+    let second = [
+        "--journal",
+        other_journal.to_str().unwrap(),
+        "grant",
+        SISENSE_NOT_OWNED,
+        "--user",
+        "carol+bi@example.com",
+    ];
     let (one, two) = tokio::join!(
         run.run(
             "sandbox-sisense",
             &["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"],
         ),
-        run.run(
-            "sandbox-sisense",
-            &["grant", SISENSE_NOT_OWNED, "--user", "carol+bi@example.com"],
-        ),
+        run.run("sandbox-sisense", &second),
     );
     one.success();
     two.success();

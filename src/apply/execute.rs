@@ -65,6 +65,8 @@ pub enum RowAction {
     /// Sent to a vendor that cannot read shares: whether it changed anything is unknown.
     Sent,
     Failed,
+    /// Written, removed by another writer, and written again by `--verify`.
+    Repaired,
 }
 
 impl RowAction {
@@ -76,6 +78,7 @@ impl RowAction {
             RowAction::Removed => "removed",
             RowAction::Sent => "sent",
             RowAction::Failed => "failed",
+            RowAction::Repaired => "repaired",
         }
     }
 

@@ -4,5 +4,6 @@ pub mod desired;
 pub mod execute;
 pub mod input;
 pub mod interrupted;
+pub mod verify;
 
 pub use input::{FAILED_ROWS_MARK, formula_safe};

@@ -15,6 +15,7 @@ use crate::apply::execute::{
 };
 use crate::apply::input::CSV_COLUMNS;
 use crate::apply::interrupted;
+use crate::apply::verify;
 use crate::cli::{ApplyArgs, DiffArgs, GlobalArgs, OutputFormat, PlanArgs};
 use crate::config::ENV_PROFILE;
 use crate::error::{Error, Result};
@@ -25,6 +26,19 @@ use crate::output;
 use crate::vendor::{Support, Vendor};
 
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
+    let run_id = journal::new_run_id();
+    let command = format!(
+        "apply {}{}",
+        args.file.display(),
+        if args.plan.prune { " --prune" } else { "" }
+    );
+    let (journal, _lock) = if args.dry_run {
+        (None, None)
+    } else {
+        let journal = super::writable_journal(global)?;
+        let lock = super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
+        (Some(journal), Some(lock))
+    };
     // Whatever happens next, a failed-rows file from an earlier run must not be mistaken for this
     // run's; unless it is this run's input (`apply failed.csv --failed-out failed.csv`).
     if let Some(path) = &args.failed_out {
@@ -33,11 +47,6 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
             write_failed_rows(path, &[], None).map_err(|err| Error::invalid(err.to_string()))?;
         }
     }
-    let journal = if args.dry_run {
-        None
-    } else {
-        Some(super::writable_journal(global)?)
-    };
     let options = Options {
         prune: args.plan.prune,
         dry_run: args.dry_run,
@@ -45,12 +54,6 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         concurrency: usize::from(args.plan.concurrency),
     };
     let sites = connect(global, &args.file, &args.plan)?;
-    let run_id = journal::new_run_id();
-    let command = format!(
-        "apply {}{}",
-        args.file.display(),
-        if args.plan.prune { " --prune" } else { "" }
-    );
     let recorder = journal.as_ref().map(|journal| Recorder {
         journal,
         run_id: &run_id,
@@ -66,7 +69,13 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         interrupt: &interrupt,
         yes: args.yes,
     };
-    let report = run(global, &sites, &options, recorder.as_ref(), &stops).await?;
+    let mut report = run(global, &sites, &options, recorder.as_ref(), &stops).await?;
+    // An interrupted run ends now: reading everything back is no part of stopping.
+    if args.verify && interrupt.stopped().is_none() {
+        let verified =
+            verify::verify(&sites, &mut report, recorder.as_ref(), options.concurrency).await;
+        note_unverifiable(global, &verified);
+    }
 
     if let Some(path) = &args.failed_out {
         write_failed_rows(path, &sites, Some(&report))?;
@@ -353,6 +362,18 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
     file.persist(path).map(drop).map_err(|err| failed(&err))
 }
 
+fn note_unverifiable(global: &GlobalArgs, verified: &verify::Verified) {
+    if global.quiet {
+        return;
+    }
+    for (vendor, count) in &verified.unverifiable {
+        crate::output::print_diagnostic(&format!(
+            "note: --verify cannot read back {vendor} dashboards ({vendor} cannot read its shares): \
+             {count} written there were not verified"
+        ));
+    }
+}
+
 fn warn_about_guard(global: &GlobalArgs, report: &Report, options: &Options) {
     if options.prune && report.removals > options.max_removals && !global.quiet {
         crate::output::print_diagnostic(&format!(
@@ -374,6 +395,8 @@ struct Summary {
     removed: usize,
     sent: usize,
     failed: usize,
+    /// Written again by `--verify` after another writer removed them.
+    repaired: usize,
 }
 
 impl Summary {
@@ -385,6 +408,7 @@ impl Summary {
             RowAction::Removed => &mut self.removed,
             RowAction::Sent => &mut self.sent,
             RowAction::Failed => &mut self.failed,
+            RowAction::Repaired => &mut self.repaired,
         };
         *slot += 1;
     }
@@ -570,8 +594,10 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
     for note in notes {
         text.push_str(&format!("note: {note}\n"));
     }
+    // Only runs that repaired anything (with --verify) show the column.
+    let repaired = count(report, |row| row.action == RowAction::Repaired) > 0;
     let rows = summaries(report).into_iter().map(|s| {
-        [
+        let mut row: Vec<String> = [
             s.vendor,
             s.dashboards.to_string(),
             s.added.to_string(),
@@ -581,21 +607,26 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
             s.sent.to_string(),
             s.failed.to_string(),
         ]
-        .into()
+        .into();
+        if repaired {
+            row.push(s.repaired.to_string());
+        }
+        row
     });
-    text.push_str(&output::table(
-        &[
-            "vendor",
-            "dashboards",
-            "added",
-            "updated",
-            "unchanged",
-            "removed",
-            "sent",
-            "failed",
-        ],
-        rows,
-    ));
+    let mut headers = vec![
+        "vendor",
+        "dashboards",
+        "added",
+        "updated",
+        "unchanged",
+        "removed",
+        "sent",
+        "failed",
+    ];
+    if repaired {
+        headers.push("repaired");
+    }
+    text.push_str(&output::table(&headers, rows));
     text.push_str("\n\n");
     text.push_str(&outcome(report, options, run_id));
     text

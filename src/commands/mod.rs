@@ -95,6 +95,18 @@ pub(crate) fn writable_journal(global: &GlobalArgs) -> Result<crate::journal::Jo
     Ok(journal)
 }
 
+/// The journal's run lock, taken before a writing command's first read of a share list and held
+/// until it ends, so that runs sharing the journal never interleave their read-merge-writes.
+pub(crate) async fn lock_journal(
+    journal: &crate::journal::Journal,
+    wait: &crate::cli::WaitArgs,
+    run_id: &str,
+    command: &str,
+) -> Result<crate::run_lock::RunLock> {
+    let holder = crate::run_lock::Holder::this_run(run_id, command);
+    crate::run_lock::RunLock::acquire(journal.path(), &holder, wait.wait).await
+}
+
 /// Like `connect`, for the vendors with public links and embeds.
 pub(crate) fn connect_links(global: &GlobalArgs) -> Result<(Profile, Box<dyn LinkProvider>)> {
     let (profile, options) = profile_and_options(global)?;

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs};
+use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs, WaitArgs};
 use crate::error::Result;
 use crate::flow::{self, ShareReport, ShareRequest};
 use crate::interrupt::Interrupt;
@@ -26,7 +26,7 @@ pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
-    run(global, request, "grant").await
+    run(global, request, &args.lock, "grant").await
 }
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
@@ -39,7 +39,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
-    run(global, request, "revoke").await
+    run(global, request, &args.lock, "revoke").await
 }
 
 #[derive(Serialize)]
@@ -50,11 +50,20 @@ struct JsonReport<'a> {
     report: &'a ShareReport,
 }
 
-async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<()> {
-    let journal = if request.dry_run {
-        super::journal(global)?
+async fn run(
+    global: &GlobalArgs,
+    request: ShareRequest,
+    wait: &WaitArgs,
+    verb: &str,
+) -> Result<()> {
+    let run_id = journal::new_run_id();
+    let command = format!("{verb} {}", request.dashboard);
+    let (journal, _lock) = if request.dry_run {
+        (super::journal(global)?, None)
     } else {
-        super::writable_journal(global)?
+        let journal = super::writable_journal(global)?;
+        let lock = super::lock_journal(&journal, wait, &run_id, &command).await?;
+        (journal, Some(lock))
     };
     // One dashboard: once its change has started it runs to its end (each request bounded by the
     // timeout) and is journaled; a signal before then stops the command with nothing changed.
@@ -69,8 +78,6 @@ async fn run(global: &GlobalArgs, request: ShareRequest, verb: &str) -> Result<(
         return Err(Interrupt::error(signal, "nothing was changed"));
     }
     // Journaled ahead of the write, so that `undo` knows it even if this process dies mid-way.
-    let run_id = journal::new_run_id();
-    let command = format!("{verb} {}", request.dashboard);
     let ahead = WriteAhead {
         journal: &journal,
         run_id: &run_id,

@@ -42,9 +42,15 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     } else {
         super::writable_journal(global)?
     };
-    let entries = journal.run(&args.run_id)?;
     let undo_run = journal::new_run_id();
     let command = format!("undo {}", args.run_id);
+    // A dry run writes nothing, so it needs no lock.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(super::lock_journal(&journal, &args.lock, &undo_run, &command).await?)
+    };
+    let entries = journal.run(&args.run_id)?;
     let ahead = WriteAhead {
         journal: &journal,
         run_id: &undo_run,
@@ -158,6 +164,9 @@ struct Target {
     written: Option<ShareSet>,
     /// What a last write that was never confirmed meant to leave: it may or may not be there.
     unanswered: Option<ShareSet>,
+    /// Another writer changed the dashboard between two writes of the run (`apply --verify` wrote
+    /// the run's shares again over that change): putting it back would drop that change.
+    overwritten: bool,
 }
 
 impl Target {
@@ -181,10 +190,23 @@ fn targets(entries: Vec<Entry>) -> Vec<Target> {
                 first: entry.clone(),
                 written: None,
                 unanswered: None,
+                overwritten: false,
             });
             targets.len() - 1
         });
         let target = &mut targets[index];
+        // A new write (an intent, or a line of a journal from before intents) that did not start
+        // from what the run's previous write left.
+        let starts_a_write = entry.kind == EntryKind::Intent
+            || (entry.kind == EntryKind::Written && target.unanswered.is_none());
+        if let (true, Some(left), Some(before)) = (
+            starts_a_write,
+            target.written.as_ref().or(target.unanswered.as_ref()),
+            entry.before.as_ref(),
+        ) && !before.same_as(left)
+        {
+            target.overwritten = true;
+        }
         match entry.kind {
             EntryKind::Written => {
                 target.written = Some(entry.after);
@@ -275,6 +297,13 @@ async fn restore(
     let snapshot = provider.read_shares(&entry.dashboard).await?;
     if snapshot.shares.same_as(before) {
         return Ok(Restore::Unchanged);
+    }
+    if !how.force && target.overwritten {
+        return Err(Error::invalid(
+            "another writer changed its shares between two writes of the run (apply --verify \
+             wrote the run's shares again over that change); putting it back would undo that \
+             change too (--force does it anyway)",
+        ));
     }
     if !how.force && !target.left(&snapshot.shares) {
         return Err(Error::invalid(
