@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write;
-use std::sync::{Mutex, RwLock};
+use std::sync::RwLock;
 
 use regex::Regex;
 
@@ -16,9 +16,9 @@ pub const REDACTED: &str = "[redacted]";
 /// and a secret this short protects nothing.
 const MIN_SECRET_CHARS: usize = 4;
 
-/// The registered secrets, each as a pattern, and all of them as one expression.
-static PATTERNS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-static MATCHER: RwLock<Option<Regex>> = RwLock::new(None);
+/// The registered secrets, each as its own expression: a run that renews its token often
+/// registers many, and rebuilding one expression of them all each time costs more with each.
+static MATCHERS: RwLock<Vec<Regex>> = RwLock::new(Vec::new());
 
 /// Remembers `secret`, so that no later output shows it.
 pub fn register(secret: &str) {
@@ -26,40 +26,36 @@ pub fn register(secret: &str) {
         return;
     }
     let pattern = pattern_for(secret);
-    let Ok(mut patterns) = PATTERNS.lock() else {
+    let Ok(mut matchers) = MATCHERS.write() else {
         return;
     };
-    if patterns.contains(&pattern) {
+    if matchers.iter().any(|known| known.as_str() == pattern) {
         return;
     }
-    patterns.push(pattern);
-    // Longest first, so that a secret that contains another is replaced whole.
-    let mut ordered: Vec<&String> = patterns.iter().collect();
-    ordered.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    let joined = ordered
-        .iter()
-        .map(|p| format!("(?:{p})"))
-        .collect::<Vec<_>>()
-        .join("|");
-    // The expression is built from escaped pieces only; a size limit is the one way it can fail.
-    let matcher = regex::RegexBuilder::new(&joined)
-        .size_limit(64 << 20)
-        .build();
-    if let (Ok(matcher), Ok(mut slot)) = (matcher, MATCHER.write()) {
-        *slot = Some(matcher);
+    // Built from escaped pieces only: a size limit is the one way it can fail.
+    if let Ok(matcher) = regex::RegexBuilder::new(&pattern)
+        .size_limit(16 << 20)
+        .build()
+    {
+        matchers.push(matcher);
+        // Longest first, so that a secret that contains another is replaced whole.
+        matchers.sort_by_key(|m| std::cmp::Reverse(m.as_str().len()));
     }
 }
 
 /// `text` with every registered secret, in any of its encodings, replaced by `[redacted]`.
 pub fn scrub(text: &str) -> Cow<'_, str> {
-    match MATCHER.read() {
-        Ok(matcher) => match matcher.as_ref() {
-            Some(matcher) => Cow::Owned(matcher.replace_all(text, REDACTED).into_owned()),
-            None => Cow::Borrowed(text),
-        },
+    let Ok(matchers) = MATCHERS.read() else {
         // A panic elsewhere poisoned the lock: showing nothing is safer than showing a secret.
-        Err(_) => Cow::Borrowed(REDACTED),
+        return Cow::Borrowed(REDACTED);
+    };
+    let mut text = Cow::Borrowed(text);
+    for matcher in matchers.iter() {
+        if let Cow::Owned(replaced) = matcher.replace_all(&text, REDACTED) {
+            text = Cow::Owned(replaced);
+        }
     }
+    text
 }
 
 /// An expression matching `secret` with each character as written or in any encoding a server
@@ -67,6 +63,12 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
 fn pattern_for(secret: &str) -> String {
     let mut pattern = String::new();
     for c in secret.chars() {
+        // No encoder (form, percent, HTML, JSON) rewrites these: most tokens are literals only,
+        // quick to build and to search for.
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~') {
+            pattern.push_str(&regex::escape(&c.to_string()));
+            continue;
+        }
         let mut forms = vec![regex::escape(&c.to_string())];
         let mut utf8 = [0u8; 4];
         let percent: String = c
@@ -82,10 +84,8 @@ fn pattern_for(secret: &str) -> String {
         forms.push(format!("&#0*{code};"));
         forms.push(format!("&#(?i:x)0*(?i:{code:x});"));
         // HTML names hundreds of characters (`&eacute;`, `&commat;`): any name stands for any
-        // character but a letter or digit. Too wide a match only hides a little more text.
-        if !c.is_ascii_alphanumeric() {
-            forms.push("&[A-Za-z][A-Za-z0-9]{1,31};".into());
-        }
+        // of them. Too wide a match only hides a little more text.
+        forms.push("&[A-Za-z][A-Za-z0-9]*;".into());
         if code <= 0xffff {
             forms.push(format!(r"\\(?i:u{code:04x})"));
         }
