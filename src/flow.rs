@@ -125,6 +125,13 @@ enum PlannedWrite {
     Replace,
 }
 
+impl Prepared {
+    /// The change as planned, before anything is written.
+    pub fn report(&self) -> &ShareReport {
+        &self.report
+    }
+}
+
 /// The first half of a change: checks, look-ups, the read and the plan; no write.
 pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Result<Prepared> {
     check_capabilities(provider, request)?;

@@ -113,3 +113,34 @@ async fn yes_removes_without_the_question() {
     assert!(!shown.contains("[y/N]"), "{shown}");
     assert!(!alice_has_it(&home));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replacing_grant_on_a_terminal_asks_before_it_removes() {
+    let (home, _) = home_and_file().await;
+    let dashboard = bulk(0);
+    let grant = [
+        "grant",
+        dashboard.as_str(),
+        "--user",
+        "erin@example.com",
+        "--replace",
+    ];
+    let output = on_terminal(&home, &grant, "no\n").await;
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("alice@example.com"), "{shown}");
+    assert!(shown.contains("Remove 1 share? [y/N]"), "{shown}");
+    assert!(alice_has_it(&home), "alice was removed without a yes");
+    assert_eq!(
+        home.count(dashshare::vendor::Vendor::Sisense, SHARES_WRITE),
+        0
+    );
+
+    let mut yes = grant.to_vec();
+    yes.push("--yes");
+    let output = on_terminal(&home, &yes, "").await;
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(!shown.contains("[y/N]"), "{shown}");
+    assert!(!alice_has_it(&home));
+}

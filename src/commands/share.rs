@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs, WaitArgs};
+use crate::confirm::{self, Removal};
 use crate::error::Result;
 use crate::flow::{self, ShareReport, ShareRequest};
 use crate::interrupt::Interrupt;
@@ -26,7 +27,7 @@ pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
-    run(global, request, &args.lock, "grant").await
+    run(global, request, &args.lock, args.yes, "grant").await
 }
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
@@ -39,7 +40,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
-    run(global, request, &args.lock, "revoke").await
+    run(global, request, &args.lock, false, "revoke").await
 }
 
 #[derive(Serialize)]
@@ -54,6 +55,7 @@ async fn run(
     global: &GlobalArgs,
     request: ShareRequest,
     wait: &WaitArgs,
+    yes: bool,
     verb: &str,
 ) -> Result<()> {
     let run_id = journal::new_run_id();
@@ -74,6 +76,14 @@ async fn run(
     };
     let (profile, provider) = super::connect(global)?;
     let prepared = flow::prepare(provider.as_ref(), &request).await?;
+    // `grant --replace` removes every share not named: a person at a terminal sees them first.
+    let removals = if request.mode == Mode::Replace && !request.dry_run {
+        removals(prepared.report())
+    } else {
+        Vec::new()
+    };
+    // A signal while the question is open is seen by `interrupt` too.
+    confirm::on_terminal(removals, yes, &interrupt).await?;
     if let Some(signal) = interrupt.stopped() {
         return Err(Interrupt::error(signal, "nothing was changed"));
     }
@@ -111,6 +121,31 @@ async fn run(
     }
 }
 
+/// The shares a planned change removes (for a vendor that cannot read its shares, none are known).
+fn removals(report: &ShareReport) -> Vec<Removal> {
+    let dashboard = shown_dashboard(report);
+    report
+        .results
+        .iter()
+        .filter(|r| r.action == Action::Removed)
+        .map(|r| Removal {
+            dashboard: dashboard.clone(),
+            principal: r.principal.clone(),
+            kind: r.kind,
+            level: r.before,
+        })
+        .collect()
+}
+
+fn shown_dashboard(report: &ShareReport) -> String {
+    match &report.dashboard.title {
+        Some(title) if title != &report.dashboard.id => {
+            format!("'{title}' ({})", report.dashboard.id)
+        }
+        _ => format!("'{}'", report.dashboard.id),
+    }
+}
+
 fn render(report: &ShareReport) -> String {
     let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
     let rows = report.results.iter().map(|r| {
@@ -123,12 +158,7 @@ fn render(report: &ShareReport) -> String {
         ]
     });
     let table = output::table(&["principal", "type", "before", "after", "action"], rows);
-    let dashboard = match &report.dashboard.title {
-        Some(title) if title != &report.dashboard.id => {
-            format!("'{title}' ({})", report.dashboard.id)
-        }
-        _ => format!("'{}'", report.dashboard.id),
-    };
+    let dashboard = shown_dashboard(report);
     let counts: Vec<String> = [
         Action::Added,
         Action::Updated,
