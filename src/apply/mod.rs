@@ -3,5 +3,6 @@
 pub mod desired;
 pub mod execute;
 pub mod input;
+mod lf_lines;
 
 pub use input::{FAILED_ROWS_MARK, formula_safe};
