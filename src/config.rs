@@ -97,15 +97,36 @@ pub fn load_profile(selection: &Selection, env: EnvLookup) -> Result<Profile> {
     }
 
     let path = find_config(selection.config.as_deref(), env)?;
-    let text = std::fs::read_to_string(&path).map_err(|err| {
+    let bytes = crate::capped::read(&path, MAX_CONFIG_FILE).map_err(|err| {
         Error::invalid(format!("cannot read config file {}: {err}", path.display()))
     })?;
-    let file = parse_config(&text, &path)?;
     let requested = selection
         .profile
         .clone()
         .or_else(|| env("DASHSHARE_PROFILE"));
-    let (name, entry) = choose_profile(&file, requested.as_deref(), &path)?;
+    profile_from_config(&bytes, &path, requested.as_deref(), env)
+}
+
+/// The largest config file read; a real one is a few hundred bytes per profile.
+pub const MAX_CONFIG_FILE: u64 = 1024 * 1024;
+
+/// The profile `requested` (or the default) of the config file `path`, which holds `bytes`.
+pub fn profile_from_config(
+    bytes: &[u8],
+    path: &Path,
+    requested: Option<&str>,
+    env: EnvLookup,
+) -> Result<Profile> {
+    let text = std::str::from_utf8(bytes).map_err(|err| {
+        let before = bytes.get(..err.valid_up_to()).unwrap_or_default();
+        let line = before.iter().filter(|&&byte| byte == b'\n').count() + 1;
+        Error::invalid(format!(
+            "config file {} (line {line}) is not valid UTF-8: save it as UTF-8",
+            path.display()
+        ))
+    })?;
+    let file = parse_config(text, path)?;
+    let (name, entry) = choose_profile(&file, requested, path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     resolve_entry(name, entry, base, env)
 }

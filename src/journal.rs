@@ -228,46 +228,16 @@ impl Journal {
 
     /// Every entry, oldest first; a journal that does not exist yet is empty.
     pub fn entries(&self) -> Result<Vec<Entry>> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(err) => {
-                return Err(Error::invalid(format!(
-                    "cannot read the journal {}: {err}",
-                    self.path.display()
-                )));
-            }
-        };
-        let lines: Vec<(usize, &str)> = text
-            .lines()
-            .enumerate()
-            .filter(|(_, line)| !line.trim().is_empty())
-            .collect();
-        let mut entries = Vec::with_capacity(lines.len());
-        for (position, (number, line)) in lines.iter().enumerate() {
-            match serde_json::from_str(line) {
-                Ok(entry) => entries.push(entry),
-                // A crash or a full disk can cut an append short: the line just stops. What came
-                // before stands, and so does what later runs appended after it.
-                Err(err)
-                    if err.is_eof() || (position + 1 == lines.len() && !text.ends_with('\n')) =>
-                {
-                    tracing::warn!(
-                        "ignoring the unfinished line {} of the journal {}: {err}",
-                        number + 1,
-                        self.path.display()
-                    );
-                }
-                Err(err) => {
-                    return Err(Error::invalid(format!(
-                        "the journal {} is damaged at line {}: {err}",
-                        self.path.display(),
-                        number + 1
-                    )));
-                }
-            }
+        // Bytes, not text: a crash can cut a line inside a character, and that line alone is
+        // then unfinished, not the whole file unreadable.
+        match std::fs::read(&self.path) {
+            Ok(bytes) => entries_in(&bytes, &self.path),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(err) => Err(Error::invalid(format!(
+                "cannot read the journal {}: {err}",
+                self.path.display()
+            ))),
         }
-        Ok(entries)
     }
 
     /// The runs, in the order the journal recorded them.
@@ -332,6 +302,40 @@ impl Journal {
         }
         Ok(entries)
     }
+}
+
+/// The entries of the journal `path`, which holds `bytes`.
+pub fn entries_in(bytes: &[u8], path: &Path) -> Result<Vec<Entry>> {
+    let lines: Vec<(usize, &[u8])> = bytes
+        .split(|&byte| byte == b'\n')
+        .enumerate()
+        .filter(|(_, line)| !line.trim_ascii().is_empty())
+        .collect();
+    let mut entries = Vec::with_capacity(lines.len());
+    for (position, (number, line)) in lines.iter().enumerate() {
+        match serde_json::from_slice(line) {
+            Ok(entry) => entries.push(entry),
+            // A crash or a full disk can cut an append short: the line just stops. What came
+            // before stands, and so does what later runs appended after it.
+            Err(err)
+                if err.is_eof() || (position + 1 == lines.len() && !bytes.ends_with(b"\n")) =>
+            {
+                tracing::warn!(
+                    "ignoring the unfinished line {} of the journal {}: {err}",
+                    number + 1,
+                    path.display()
+                );
+            }
+            Err(err) => {
+                return Err(Error::invalid(format!(
+                    "the journal {} is damaged at line {}: {err}",
+                    path.display(),
+                    number + 1
+                )));
+            }
+        }
+    }
+    Ok(entries)
 }
 
 /// Whether the file ends in the middle of a line (a torn last append).
@@ -466,6 +470,26 @@ mod tests {
             .map(|e| e.run_id)
             .collect();
         assert_eq!(runs, ["r1", "r3"]);
+    }
+
+    #[test]
+    fn a_line_torn_inside_a_character_is_skipped_like_any_unfinished_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let journal = Journal::locate(Some(&path), &|_| None).unwrap();
+        let mut titled = entry("r1", "d1");
+        titled.dashboard.title = Some("Café".into());
+        let line = serde_json::to_string(&titled).unwrap();
+        let cut = line.find('é').unwrap() + 1;
+        std::fs::write(&path, &line.as_bytes()[..cut]).unwrap();
+        journal.append(&[entry("r2", "d2")]).unwrap();
+        let runs: Vec<String> = journal
+            .entries()
+            .unwrap_or_else(|err| panic!("{err}"))
+            .into_iter()
+            .map(|e| e.run_id)
+            .collect();
+        assert_eq!(runs, ["r2"]);
     }
 
     #[test]

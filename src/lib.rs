@@ -1,6 +1,7 @@
 //! dashshare: grant, revoke and list dashboard shares on five BI vendors through their REST APIs.
 
 pub mod apply;
+pub mod capped;
 pub mod cli;
 pub mod commands;
 pub mod config;

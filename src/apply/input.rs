@@ -52,6 +52,10 @@ impl fmt::Display for Problem {
 /// The CSV columns, in the order `--failed-out` writes them.
 pub const CSV_COLUMNS: [&str; 4] = ["profile", "dashboard", "principal", "access"];
 
+/// The largest apply file read, about a million rows: a larger one is refused with its size
+/// rather than read (or, for YAML, held) whole.
+pub const MAX_FILE: u64 = 64 * 1024 * 1024;
+
 /// Reads `path`, handing each well-formed row to `sink` and pushing every problem to `problems`.
 /// Fails only when the file cannot be read at all.
 pub fn read(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>) -> Result<()> {
@@ -60,10 +64,14 @@ pub fn read(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match extension.as_deref() {
-        Some("csv") => read_csv(path, sink, problems),
+        Some("csv") => {
+            let file = crate::capped::open(path, MAX_FILE).map_err(|err| cannot_read(path, err))?;
+            read_csv(file, sink, problems).map_err(|err| cannot_read(path, err))
+        }
         Some("yaml" | "yml") => {
-            let text = std::fs::read_to_string(path).map_err(|err| cannot_read(path, err))?;
-            read_yaml(&text, sink, problems);
+            let bytes =
+                crate::capped::read(path, MAX_FILE).map_err(|err| cannot_read(path, err))?;
+            read_yaml(&bytes, sink, problems);
             Ok(())
         }
         _ => Err(Error::invalid(format!(
@@ -97,17 +105,14 @@ pub const FAILED_ROWS_MARK: &str = "# dashshare failed rows: the rows of the das
 /// a huge one would otherwise be held, and sent to the server, whole.
 const MAX_CELL: usize = 4096;
 
-/// The problem with a value longer than `MAX_CELL`, if it is.
-fn too_long(line: u64, value: &str) -> Option<Problem> {
+/// What is wrong with a value longer than `MAX_CELL`, if it is.
+fn too_long(value: &str) -> Option<String> {
     (value.len() > MAX_CELL).then(|| {
-        Problem::at(
-            line,
-            format!(
-                "a value of {} bytes, longer than the {} KiB any id, name or email needs; is this \
-                 the right file?",
-                value.len(),
-                MAX_CELL / 1024
-            ),
+        format!(
+            "a value of {} bytes, longer than the {} KiB any id, name or email needs; is this the \
+             right file?",
+            value.len(),
+            MAX_CELL / 1024
         )
     })
 }
@@ -133,20 +138,30 @@ fn formula_unescaped(cell: &str) -> &str {
     }
 }
 
-fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>) -> Result<()> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_path(path)
-        .map_err(|err| cannot_read(path, err))?;
-    let headers = reader
-        .headers()
-        .map_err(|err| cannot_read(path, err))?
-        .clone();
-    // Comment lines may come before the header, and the header record's own position ignores
-    // them: it is the line before the one now to be read (or this one, in a file that ends with
-    // the header and no newline).
-    let header_line = reader.position().line().saturating_sub(1).max(1);
+/// Reads CSV from `source` like `read` reads a `.csv` file; fails only when `source` fails.
+pub fn read_csv(
+    source: impl std::io::Read,
+    sink: &mut dyn FnMut(Row),
+    problems: &mut Vec<Problem>,
+) -> std::io::Result<()> {
+    // Values are trimmed here, not by the reader, so that the line ends inside a quoted value
+    // can be counted first.
+    let mut reader =
+        csv::ReaderBuilder::new()
+            .comment(Some(b'#'))
+            .from_reader(super::lf_lines::LfLines::new(std::io::BufReader::new(
+                source,
+            )));
+    let headers = match reader.headers() {
+        Ok(headers) => headers.clone(),
+        Err(err) => {
+            problems.push(Problem::at(line_read(&reader, None), csv_error(&err)?));
+            return Ok(());
+        }
+    };
+    let header_line = line_read(&reader, Some(&headers));
+    let mut headers = headers;
+    headers.trim();
     let mut columns = [None; 4];
     for (index, header) in headers.iter().enumerate() {
         match CSV_COLUMNS
@@ -186,19 +201,19 @@ fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
 
     let mut record = csv::StringRecord::new();
     loop {
-        let line = reader.position().line();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(err) => {
-                let line = err.position().map_or(line, |p| p.line());
-                problems.push(Problem::at(line, csv_error(&err)));
+                // A source that fails is no problem of a row: the file cannot be read.
+                problems.push(Problem::at(line_read(&reader, None), csv_error(&err)?));
                 continue;
             }
         }
-        let line = record.position().map_or(line, |p| p.line());
-        if let Some(problem) = record.iter().find_map(|value| too_long(line, value)) {
-            problems.push(problem);
+        let line = line_read(&reader, Some(&record));
+        record.trim();
+        if let Some(message) = record.iter().find_map(too_long) {
+            problems.push(Problem::at(line, message));
             continue;
         }
         let field = |column: Option<usize>| {
@@ -231,17 +246,38 @@ fn read_csv(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
     Ok(())
 }
 
-fn csv_error(err: &csv::Error) -> String {
-    match err.kind() {
+/// The line where the record just read starts. The csv crate's own record positions point at
+/// the blank or comment lines before a record, when there are any (rust-csv issue 208); where
+/// the reader stands after a record is exact, as every line, the last one too, ends in LF here.
+fn line_read<R: std::io::Read>(reader: &csv::Reader<R>, record: Option<&csv::StringRecord>) -> u64 {
+    let inner_line_ends = record.map_or(0, |record| {
+        record
+            .iter()
+            .map(|value| value.matches('\n').count() as u64)
+            .sum()
+    });
+    reader
+        .position()
+        .line()
+        .saturating_sub(1 + inner_line_ends)
+        .max(1)
+}
+
+/// What is wrong with a record, or the source's own failure, which ends the reading.
+fn csv_error(err: &csv::Error) -> std::io::Result<String> {
+    Ok(match err.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!(
             "{len} fields where the header has {expected_len}: quote a value that holds a comma"
         ),
-        csv::ErrorKind::Utf8 { .. } => "the line is not valid UTF-8: save the file as UTF-8".into(),
+        csv::ErrorKind::Utf8 { .. } => NOT_UTF8.into(),
+        csv::ErrorKind::Io(io) => return Err(std::io::Error::new(io.kind(), io.to_string())),
         _ => err.to_string(),
-    }
+    })
 }
+
+const NOT_UTF8: &str = "the line is not valid UTF-8: save the file as UTF-8";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -252,61 +288,85 @@ struct YamlFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct YamlEntry {
-    // Scalars read into strings stay exactly as written: `dashboard: 7` is the dashboard "7", and
-    // `0x7` or `007` are not turned into other numbers.
     // An empty value (`dashboard:`, `users: [~]`) is read as `None`, to be reported at its line.
-    profile: Option<Spanned<Option<String>>>,
-    dashboard: Spanned<Option<String>>,
+    profile: Option<Spanned<Option<Text>>>,
+    dashboard: Spanned<Option<Text>>,
     #[serde(default)]
-    users: Vec<Spanned<Option<String>>>,
+    users: Vec<Spanned<Option<Text>>>,
     #[serde(default)]
-    groups: Vec<Spanned<Option<String>>>,
+    groups: Vec<Spanned<Option<Text>>>,
     everyone: Option<Spanned<bool>>,
-    access: Option<Spanned<Option<String>>>,
+    access: Option<Spanned<Option<Text>>>,
+}
+
+/// A YAML value read as a string, exactly as written: `dashboard: 7` is the dashboard "7", and
+/// `0x7` or `007` are not turned into other numbers. One longer than `MAX_CELL` stops the parse
+/// at once: an alias (`*name`) repeats its anchor's values, so a few lines could otherwise hold
+/// a huge value thousands of times over.
+struct Text(String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D>(deserializer: D) -> std::result::Result<Self, D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> std::result::Result<Text, E> {
+                match too_long(value) {
+                    Some(message) => Err(E::custom(message)),
+                    None => Ok(Text(value.to_string())),
+                }
+            }
+        }
+        deserializer.deserialize_string(Visitor)
+    }
 }
 
 /// The value as written, trimmed; empty for an empty value.
-fn text_of(value: &Spanned<Option<String>>) -> &str {
-    value.value.as_deref().map_or("", str::trim)
+fn text_of(value: &Spanned<Option<Text>>) -> &str {
+    value.value.as_ref().map_or("", |text| text.0.trim())
 }
 
 fn line_of<T>(value: &Spanned<T>) -> u64 {
     value.referenced.line()
 }
 
-fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>) {
-    let file: YamlFile = match serde_saphyr::from_str(text) {
+/// Values that aliases may repeat in all: past what a hand-written file needs (a list of 50
+/// users named by alias on 200 dashboards), and, at most `MAX_CELL` each, 40 MiB at worst. The
+/// parser's own default is a million (bounded only by its 64 MiB budget of values).
+const MAX_ALIAS_REPLAYS: usize = 10_000;
+
+/// Reads YAML from `bytes` like `read` reads a `.yaml` file.
+pub fn read_yaml(bytes: &[u8], sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>) {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let before = bytes.get(..err.valid_up_to()).unwrap_or_default();
+            let line = before.iter().filter(|&&byte| byte == b'\n').count() + 1;
+            problems.push(Problem::at(line as u64, NOT_UTF8));
+            return;
+        }
+    };
+    let options = serde_saphyr::options! {
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_REPLAYS,
+        },
+    };
+    let file: YamlFile = match serde_saphyr::from_str_with_options(text, options) {
         Ok(file) => file,
         Err(err) => {
-            let text = err.to_string();
-            let text = text.strip_prefix("error: ").unwrap_or(&text);
-            let layout = if text.contains("unknown field") || text.contains("missing field") {
-                "\n(each entry of `shares:` has dashboard, users and/or groups (or everyone: true), \
-                 and optionally profile and access)"
-            } else {
-                ""
-            };
-            problems.push(Problem {
-                line: None,
-                message: format!("{text}{layout}"),
-            });
+            problems.push(yaml_problem(&err));
             return;
         }
     };
     for entry in file.shares {
         let dashboard_line = line_of(&entry.dashboard);
         let dashboard = text_of(&entry.dashboard).to_string();
-        let oversized: Vec<Problem> = std::iter::once(&entry.dashboard)
-            .chain(entry.profile.iter())
-            .chain(entry.access.iter())
-            .chain(&entry.users)
-            .chain(&entry.groups)
-            .filter_map(|value| too_long(line_of(value), text_of(value)))
-            .collect();
-        if !oversized.is_empty() {
-            problems.extend(oversized);
-            continue;
-        }
         let mut entry_problems = Vec::new();
         if dashboard.is_empty() {
             entry_problems.push(Problem::at(
@@ -369,6 +429,31 @@ fn read_yaml(text: &str, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>)
                 access,
             });
         }
+    }
+}
+
+/// A YAML file that could not be read as a whole, with the parser's own account of where.
+fn yaml_problem(err: &serde_saphyr::Error) -> Problem {
+    let text = err.to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    let layout = if text.contains("unknown field") || text.contains("missing field") {
+        "\n(each entry of `shares:` has dashboard, users and/or groups (or everyone: true), \
+         and optionally profile and access)"
+    } else if text.contains("alias replay limit") {
+        "\n(the aliases (*name) of this file repeat more values than an apply file needs: write \
+         the entries out, or use a CSV file)"
+    } else {
+        ""
+    };
+    // The parser starts its text with "line L column C: " where it knows the place.
+    let line = err.location().map(|at| at.line()).filter(|&line| line > 0);
+    let text = match (line, text.strip_prefix("line ")) {
+        (Some(_), Some(rest)) => rest.split_once(": ").map_or(text, |(_, message)| message),
+        _ => text,
+    };
+    Problem {
+        line,
+        message: format!("{text}{layout}"),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod desired;
 pub mod execute;
 pub mod input;
 pub mod interrupted;
+mod lf_lines;
 pub mod verify;
 
 pub use input::{FAILED_ROWS_MARK, formula_safe};
