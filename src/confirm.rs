@@ -33,6 +33,11 @@ pub enum Confirmed {
     Interrupted,
 }
 
+/// Whether a person can be asked: stdin and stderr are both terminals.
+pub fn can_ask() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
 /// Asks on this process's terminal (stdin and stderr both terminals) before `removals` are made,
 /// unless `yes`. Anything but `y` or `yes` is exit 2, nothing changed. While the question is
 /// open, a signal ends it with `Confirmed::Interrupted` (the caller's interrupt sees it too).
@@ -41,8 +46,7 @@ pub async fn on_terminal(
     yes: bool,
     interrupt: &Interrupt,
 ) -> Result<Confirmed> {
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if removals.is_empty() || yes || !terminal {
+    if removals.is_empty() || yes || !can_ask() {
         return Ok(Confirmed::Yes);
     }
     // A reading thread of its own, not the runtime's: a read of a terminal cannot be cancelled,

@@ -144,3 +144,55 @@ async fn a_replacing_grant_on_a_terminal_asks_before_it_removes() {
     assert!(!shown.contains("[y/N]"), "{shown}");
     assert!(!alice_has_it(&home));
 }
+
+fn erin_has_it(home: &SandboxHome) -> bool {
+    let world = home.world();
+    let erin = world
+        .sisense
+        .users
+        .iter()
+        .find(|u| u.email == "erin@example.com")
+        .map(|u| u.id.clone())
+        .unwrap();
+    world
+        .sisense
+        .dashboards
+        .iter()
+        .any(|d| d.oid == bulk(0) && d.shares.iter().any(|s| s["shareId"] == erin.as_str()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_undo_on_a_terminal_shows_what_it_removes_and_asks() {
+    let (home, file) = home_and_file().await;
+    home.run("sandbox-sisense", &["apply", &file])
+        .await
+        .success();
+    assert!(erin_has_it(&home));
+    let history = home
+        .run("sandbox-sisense", &["-o", "json", "history"])
+        .await
+        .success();
+    let runs: serde_json::Value = serde_json::from_slice(&history.get_output().stdout).unwrap();
+    let run_id = runs["runs"][0]["run_id"].as_str().unwrap().to_string();
+    let writes = home.count(dashshare::vendor::Vendor::Sisense, SHARES_WRITE);
+
+    let output = on_terminal(&home, &["undo", &run_id], "n\n").await;
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("erin"), "{shown}");
+    assert!(shown.contains("Remove 1 share? [y/N]"), "{shown}");
+    assert!(erin_has_it(&home), "erin was removed without a yes");
+    assert_eq!(
+        home.count(dashshare::vendor::Vendor::Sisense, SHARES_WRITE),
+        writes
+    );
+
+    let output = on_terminal(&home, &["undo", &run_id], "y\n").await;
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{shown}");
+    assert!(!erin_has_it(&home), "{shown}");
+    assert!(
+        alice_has_it(&home),
+        "the undo kept what was there before the run"
+    );
+}

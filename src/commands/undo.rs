@@ -12,12 +12,13 @@ use serde::Serialize;
 
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
 use crate::config::Profile;
+use crate::confirm::{self, Removal};
 use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
 use crate::journal::{self, Entry, EntryKind};
-use crate::model::ShareSet;
+use crate::model::{ShareKey, ShareSet};
 use crate::output;
-use crate::providers::ShareProvider;
+use crate::providers::{ShareProvider, Snapshot};
 use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Serialize)]
@@ -28,6 +29,9 @@ struct Outcome {
     /// `unpublished`, `not started` (a signal came first), or in a dry run `would restore`.
     result: &'static str,
     detail: String,
+    /// In a plan: the shares putting the dashboard back removes, for the question on a terminal.
+    #[serde(skip)]
+    removing: Vec<Removal>,
 }
 
 /// The result of a dashboard a signal kept from starting.
@@ -76,25 +80,19 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
             connections.insert(target.first.profile.clone(), connected);
         }
     }
-    let outcomes: Vec<Outcome> = futures::stream::iter(&targets)
-        .map(|target| {
-            let connection = connections.get(&target.first.profile);
-            let (interrupt, how) = (&interrupt, &how);
-            async move {
-                match interrupt.stopped() {
-                    Some(signal) => Outcome {
-                        profile: target.first.profile.clone(),
-                        dashboard: target.first.dashboard.id.clone(),
-                        result: NOT_STARTED,
-                        detail: format!("interrupted by {}", signal.name()),
-                    },
-                    None => undo_one(connection, target, how).await,
-                }
-            }
-        })
-        .buffered(CONCURRENCY)
-        .collect()
-        .await;
+    // A person at a terminal sees what the undo removes before anything is written: a plan
+    // first (one more read per dashboard), then the question.
+    if !args.dry_run && !args.yes && confirm::can_ask() {
+        let plan = How {
+            force: args.force,
+            ahead: None,
+        };
+        let planned = undo_all(&targets, &connections, &plan, &interrupt).await;
+        let removals = planned.into_iter().flat_map(|o| o.removing).collect();
+        // A signal while the question is open leaves every dashboard below not started.
+        confirm::on_terminal(removals, false, &interrupt).await?;
+    }
+    let outcomes = undo_all(&targets, &connections, &how, &interrupt).await;
     match global.output {
         OutputFormat::Json => output::print_json(&serde_json::json!({
             "undone_run": args.run_id,
@@ -148,6 +146,34 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Every dashboard of the run, a few at a time, in the run's order; none starts after a signal.
+async fn undo_all(
+    targets: &[Target],
+    connections: &HashMap<String, Result<Connection>>,
+    how: &How<'_>,
+    interrupt: &Interrupt,
+) -> Vec<Outcome> {
+    futures::stream::iter(targets)
+        .map(|target| {
+            let connection = connections.get(&target.first.profile);
+            async move {
+                match interrupt.stopped() {
+                    Some(signal) => Outcome {
+                        profile: target.first.profile.clone(),
+                        dashboard: target.first.dashboard.id.clone(),
+                        result: NOT_STARTED,
+                        detail: format!("interrupted by {}", signal.name()),
+                        removing: Vec::new(),
+                    },
+                    None => undo_one(connection, target, how).await,
+                }
+            }
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await
 }
 
 /// How the undo goes: `ahead` is `None` in a dry run, which writes and journals nothing.
@@ -230,6 +256,7 @@ async fn undo_one(
         dashboard: target.first.dashboard.id.clone(),
         result,
         detail,
+        removing: Vec::new(),
     };
     match restore(connection, target, how).await {
         Ok(Restore::Unchanged) if target.written.is_none() => outcome(
@@ -237,7 +264,10 @@ async fn undo_one(
             "never written: the run's write did not reach the server".into(),
         ),
         Ok(Restore::Unchanged) => outcome("unchanged", "already as before the run".into()),
-        Ok(Restore::Planned) => outcome("would restore", restore_detail(target, "would be put")),
+        Ok(Restore::Planned { removing }) => Outcome {
+            removing,
+            ..outcome("would restore", restore_detail(target, "would be put"))
+        },
         Ok(Restore::Written {
             publish_error: None,
         }) => outcome("restored", restore_detail(target, "put")),
@@ -260,8 +290,10 @@ fn restore_detail(target: &Target, verb: &str) -> String {
 
 enum Restore {
     Unchanged,
-    /// A dry run: the dashboard would be put back.
-    Planned,
+    /// A dry run: the dashboard would be put back, removing these shares.
+    Planned {
+        removing: Vec<Removal>,
+    },
     Written {
         publish_error: Option<Error>,
     },
@@ -312,7 +344,17 @@ async fn restore(
         ));
     }
     let Some(ahead) = how.ahead else {
-        return Ok(Restore::Planned);
+        let removed: Vec<&ShareKey> = snapshot
+            .shares
+            .iter()
+            .map(|share| &share.key)
+            .filter(|key| before.get(key).is_none())
+            .collect();
+        let names =
+            crate::providers::names_for(provider.as_ref(), snapshot.names.clone(), removed).await;
+        return Ok(Restore::Planned {
+            removing: removing(&snapshot, before, &names),
+        });
     };
     let pending = ahead.intent(
         profile,
@@ -330,4 +372,32 @@ async fn restore(
         .await
         .err();
     Ok(Restore::Written { publish_error })
+}
+
+/// The shares on the dashboard now that putting `before` back removes.
+fn removing(
+    snapshot: &Snapshot,
+    before: &ShareSet,
+    names: &HashMap<ShareKey, String>,
+) -> Vec<Removal> {
+    let dashboard = match &snapshot.dashboard.title {
+        Some(title) if title != &snapshot.dashboard.id => {
+            format!("{title} ({})", snapshot.dashboard.id)
+        }
+        _ => snapshot.dashboard.id.clone(),
+    };
+    snapshot
+        .shares
+        .iter()
+        .filter(|share| before.get(&share.key).is_none())
+        .map(|share| Removal {
+            dashboard: dashboard.clone(),
+            principal: names
+                .get(&share.key)
+                .cloned()
+                .unwrap_or_else(|| share.key.id.clone()),
+            kind: share.key.kind,
+            level: Some(share.level),
+        })
+        .collect()
 }
