@@ -139,7 +139,17 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     Ok(())
 }
 
+/// Whether `a` and `b` are one file, by any path: the same device and inode, so a hard link counts.
 fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
