@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use common::*;
 
@@ -38,22 +38,15 @@ async fn home_and_file() -> (SandboxHome, String) {
 
 /// `dashshare -p sandbox-sisense ARGS…` on a terminal, typing `typed`.
 async fn on_terminal(home: &SandboxHome, args: &[&str], typed: &str) -> Output {
-    let root = home.home.path();
     let line = std::iter::once(env!("CARGO_BIN_EXE_dashshare"))
         .chain(["-q", "-p", "sandbox-sisense"])
         .chain(args.iter().copied())
         .collect::<Vec<_>>()
         .join(" ");
-    let mut child = Command::new("script")
+    let mut child = home
+        .process("script")
         .args(["--quiet", "--return", "--command", &line, "/dev/null"])
-        .env_clear()
         .env("PATH", "/usr/bin:/bin")
-        .env("HOME", root)
-        .env("XDG_CONFIG_HOME", root.join("xdg-config"))
-        .env("XDG_STATE_HOME", root.join("xdg-state"))
-        .env("NO_COLOR", "1")
-        .env("DASHSHARE_CONFIG", root.join("config.toml"))
-        .envs(home.sandbox.secrets())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -37,16 +37,8 @@ fn bulk_shares(world: &World) -> Vec<Vec<Value>> {
 /// `dashshare -p sandbox-sisense ARGS…` as a child process, with the hermetic environment of
 /// `SandboxHome::run`, so that it can be killed.
 fn spawn(home: &SandboxHome, args: &[&str]) -> Child {
-    let root = home.home.path();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dashshare"));
+    let mut command = home.process(env!("CARGO_BIN_EXE_dashshare"));
     command
-        .env_clear()
-        .env("HOME", root)
-        .env("XDG_CONFIG_HOME", root.join("xdg-config"))
-        .env("XDG_STATE_HOME", root.join("xdg-state"))
-        .env("NO_COLOR", "1")
-        .env("DASHSHARE_CONFIG", root.join("config.toml"))
-        .envs(home.sandbox.secrets())
         .args(["-p", "sandbox-sisense"])
         .args(args)
         .stdin(Stdio::null())

@@ -50,16 +50,8 @@ fn write_file(home: &SandboxHome) -> String {
 
 /// The binary in the background, with the hermetic environment of `common::dashshare`.
 fn spawn(home: &SandboxHome, args: &[&str]) -> Child {
-    let root = home.home.path();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dashshare"));
+    let mut command = home.process(env!("CARGO_BIN_EXE_dashshare"));
     command
-        .env_clear()
-        .env("HOME", root)
-        .env("XDG_CONFIG_HOME", root.join("xdg-config"))
-        .env("XDG_STATE_HOME", root.join("xdg-state"))
-        .env("NO_COLOR", "1")
-        .env("DASHSHARE_CONFIG", root.join("config.toml"))
-        .envs(home.sandbox.secrets())
         .args(["-p", "sandbox-sisense"])
         .args(args)
         .stdin(Stdio::null())

@@ -42,16 +42,8 @@ async fn bulk_sandbox(latency: Duration) -> SandboxHome {
 /// The binary as `common::dashshare` runs it (cleared environment, the home's own XDG folders, so
 /// one journal), with the sandbox's config and secrets; as a plain process, to start several.
 fn process(home: &SandboxHome, args: &[&str]) -> Command {
-    let root = home.home.path();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dashshare"));
+    let mut command = home.process(env!("CARGO_BIN_EXE_dashshare"));
     command
-        .env_clear()
-        .env("HOME", root)
-        .env("XDG_CONFIG_HOME", root.join("xdg-config"))
-        .env("XDG_STATE_HOME", root.join("xdg-state"))
-        .env("NO_COLOR", "1")
-        .env("DASHSHARE_CONFIG", root.join("config.toml"))
-        .envs(home.sandbox.secrets())
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

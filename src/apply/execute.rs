@@ -920,12 +920,7 @@ fn removal_list(staged: &[(usize, Staged)]) -> Vec<Removal> {
             Staged::Failed(_) => None,
         })
         .flat_map(|ready| {
-            let dashboard = match &ready.dashboard.title {
-                Some(title) if title != &ready.dashboard.id => {
-                    format!("{title} ({})", ready.dashboard.id)
-                }
-                _ => ready.dashboard.id.clone(),
-            };
+            let dashboard = ready.dashboard.shown();
             ready
                 .rows
                 .iter()

@@ -530,10 +530,7 @@ fn print_json(report: &Report, options: &Options, run_id: Option<&str>) -> Resul
 /// The changed and failed shares, the failures' reasons, a summary per vendor, and the outcome.
 fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
     let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
-    let dashboard_name = |d: &DashboardResult| match &d.dashboard.title {
-        Some(title) if title != &d.dashboard.id => format!("{title} ({})", d.dashboard.id),
-        _ => d.dashboard.id.clone(),
-    };
+    let dashboard_name = |d: &DashboardResult| d.dashboard.shown();
     let mut text = String::new();
     let changed: Vec<Vec<String>> = report
         .dashboards

@@ -123,7 +123,7 @@ async fn run(
 
 /// The shares a planned change removes (for a vendor that cannot read its shares, none are known).
 fn removals(report: &ShareReport) -> Vec<Removal> {
-    let dashboard = shown_dashboard(report);
+    let dashboard = report.dashboard.shown();
     report
         .results
         .iter()
@@ -135,15 +135,6 @@ fn removals(report: &ShareReport) -> Vec<Removal> {
             level: r.before,
         })
         .collect()
-}
-
-fn shown_dashboard(report: &ShareReport) -> String {
-    match &report.dashboard.title {
-        Some(title) if title != &report.dashboard.id => {
-            format!("'{title}' ({})", report.dashboard.id)
-        }
-        _ => format!("'{}'", report.dashboard.id),
-    }
 }
 
 fn render(report: &ShareReport) -> String {
@@ -158,7 +149,12 @@ fn render(report: &ShareReport) -> String {
         ]
     });
     let table = output::table(&["principal", "type", "before", "after", "action"], rows);
-    let dashboard = shown_dashboard(report);
+    let dashboard = match &report.dashboard.title {
+        Some(title) if title != &report.dashboard.id => {
+            format!("'{title}' ({})", report.dashboard.id)
+        }
+        _ => format!("'{}'", report.dashboard.id),
+    };
     let counts: Vec<String> = [
         Action::Added,
         Action::Updated,

@@ -380,12 +380,7 @@ fn removing(
     before: &ShareSet,
     names: &HashMap<ShareKey, String>,
 ) -> Vec<Removal> {
-    let dashboard = match &snapshot.dashboard.title {
-        Some(title) if title != &snapshot.dashboard.id => {
-            format!("{title} ({})", snapshot.dashboard.id)
-        }
-        _ => snapshot.dashboard.id.clone(),
-    };
+    let dashboard = snapshot.dashboard.shown();
     snapshot
         .shares
         .iter()

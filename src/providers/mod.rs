@@ -30,6 +30,16 @@ pub struct Dashboard {
     pub title: Option<String>,
 }
 
+impl Dashboard {
+    /// As people know it: `Title (id)`, or the id alone when there is no other title.
+    pub fn shown(&self) -> String {
+        match &self.title {
+            Some(title) if title != &self.id => format!("{title} ({})", self.id),
+            _ => self.id.clone(),
+        }
+    }
+}
+
 /// One row of `dashboards`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DashboardSummary {

@@ -250,6 +250,23 @@ impl SandboxHome {
             .unwrap()
     }
 
+    /// `program` as a plain process (to start several, signal or kill), with the environment of
+    /// `run`: cleared, this home's own XDG folders (so one journal), the sandbox's config and
+    /// secrets.
+    pub fn process(&self, program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+        let root = self.home.path();
+        let mut command = std::process::Command::new(program);
+        command
+            .env_clear()
+            .env("HOME", root)
+            .env("XDG_CONFIG_HOME", root.join("xdg-config"))
+            .env("XDG_STATE_HOME", root.join("xdg-state"))
+            .env("NO_COLOR", "1")
+            .env("DASHSHARE_CONFIG", root.join("config.toml"))
+            .envs(self.sandbox.secrets());
+        command
+    }
+
     pub fn world(&self) -> dashshare::sandbox::World {
         self.sandbox.world()
     }
