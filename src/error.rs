@@ -36,7 +36,7 @@ pub enum Error {
     /// more was started. The exit status is the signal's (130, 143).
     #[error("{message}")]
     Interrupted {
-        signal: crate::interrupt::Signal,
+        signal: crate::signal::Signal,
         message: String,
     },
 }
@@ -87,11 +87,11 @@ impl Error {
             Error::Remote(_) | Error::NotUnderstood(_) => ExitCode::RemoteFailure,
             Error::Drift(_) => ExitCode::Drift,
             Error::Interrupted {
-                signal: crate::interrupt::Signal::Interrupt,
+                signal: crate::signal::Signal::Interrupt,
                 ..
             } => ExitCode::Interrupted,
             Error::Interrupted {
-                signal: crate::interrupt::Signal::Terminate,
+                signal: crate::signal::Signal::Terminate,
                 ..
             } => ExitCode::Terminated,
         }

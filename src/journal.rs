@@ -14,8 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Profile;
 use crate::error::{Error, Result};
-use crate::model::ShareSet;
-use crate::providers::Dashboard;
+use crate::model::{Dashboard, ShareSet};
 use crate::vendor::Vendor;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

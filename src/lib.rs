@@ -22,6 +22,7 @@ pub mod run_lock;
 pub mod sandbox;
 pub mod session;
 pub mod shape;
+pub mod signal;
 pub mod vendor;
 pub mod write_ahead;
 

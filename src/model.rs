@@ -260,6 +260,24 @@ impl ShareSet {
     }
 }
 
+/// A dashboard as the vendor identifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+impl Dashboard {
+    /// As people know it: `Title (id)`, or the id alone when there is no other title.
+    pub fn shown(&self) -> String {
+        match &self.title {
+            Some(title) if title != &self.id => format!("{title} ({})", self.id),
+            _ => self.id.clone(),
+        }
+    }
+}
+
 /// What the caller wants for one principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {

@@ -5,8 +5,7 @@
 use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::journal::{Entry, Journal};
-use crate::model::ShareSet;
-use crate::providers::Dashboard;
+use crate::model::{Dashboard, ShareSet};
 
 /// Where a run journals its writes.
 #[derive(Clone, Copy)]

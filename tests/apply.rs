@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox (`apply`, `diff`).
+//!
 //! `apply` and `diff` through the binary against the sandbox: the file lands whole, a rerun writes
 //! nothing, `--prune` removes exactly the unlisted shares, one failure leaves the rest done, and
 //! `undo` puts an apply back.

@@ -1,3 +1,5 @@
+//! Request pins: how many requests `apply` sends, counted on wiremock.
+//!
 //! Pins the requests `apply` makes on Sisense: one login, one look-up per distinct principal for
 //! the whole run, and per dashboard one read, one write and one publish; none for a dashboard
 //! that already matches. A dashboard that fails leaves the others written.

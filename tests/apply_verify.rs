@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox and a wiremock writer from elsewhere.
+//!
 //! `apply --verify` (issue 11, "no lost update between runs"): a run on another machine, or
 //! another tool, can write a dashboard's whole share list over this run's write. At the end of
 //! the run every written dashboard is read back, and what the file wants but the server no longer

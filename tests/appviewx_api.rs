@@ -1,3 +1,5 @@
+//! Request pins: the AppViewX provider against wiremock and the documented answers.
+//!
 //! Pins every AppViewX request dashshare makes, and how many, and runs the documented answers
 //! (tests/fixtures/appviewx, each naming its helpcenter.appviewx.com page or appviewx.txt section)
 //! through the provider.

@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox and servers on wiremock (`check --deep`).
+//!
 //! `check --deep`: the read-only probe of a server. Against the sandbox every vendor's answers are
 //! understood and nothing is written; against a server that renamed its keys it says which
 //! answer it did not understand, with the keys it saw, and exits 1.

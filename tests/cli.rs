@@ -1,3 +1,5 @@
+//! Flags and exit codes only: usage, config and profile errors of the binary, no server.
+//!
 //! The binary as users and scripts drive it: hermetic (empty environment, temporary HOME), exit
 //! codes from the contract, and Sisense scenarios against the sandbox.
 

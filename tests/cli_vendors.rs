@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox, vendor by vendor (ECI, Vizzly, AppViewX, mindzie).
+//!
 //! ECI, Vizzly, AppViewX and mindzie through the binary against the sandbox: capability errors
 //! before any request, the everyone rule said plainly, vendor codes with the contract's exit codes,
 //! links and embeds, and no credential in any output.

@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox, its stdout or stderr closed.
+//!
 //! A closed stderr (`dashshare -v apply f.csv 2>&1 | head -3`) must never panic the run (exit 101)
 //! nor cut it between a write and its journal entry: diagnostics are dropped, the work goes on.
 

@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox, under a pseudo-terminal.
+//!
 //! `apply --prune` on a terminal shows the shares it will remove and asks first; `--yes` skips the
 //! question. The terminal is a pseudo-terminal from util-linux `script`, fed the answer on stdin.
 

@@ -1,3 +1,5 @@
+//! Conformance: each scenario once, run on every vendor whose capabilities allow it.
+//!
 //! The same scenarios, written once, run through the real binary against every vendor (in the
 //! sandbox) whose capabilities allow them: a grant keeps what was there, an idempotent re-grant
 //! writes nothing, a revoke removes only its principal, an unknown principal changes nothing, a

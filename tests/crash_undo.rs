@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox, killed mid-run, then `undo`.
+//!
 //! A run killed (kill -9) in the middle of an apply, against a server that answers each write
 //! well after committing it: the journal's intents still tell `undo` every dashboard that may
 //! have changed, and `undo` puts back every one that did.

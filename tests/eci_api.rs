@@ -1,3 +1,5 @@
+//! Request pins: the ECI provider against wiremock and the SDK's answers.
+//!
 //! Pins every ECI (EnergyCAP v3) request dashshare makes, and how many. The answers are written
 //! from EnergyCAP's own SDK models (EnergyCapSdk 8.2309.4878, `models/*_response_py3.py`) and the
 //! fixtures in `tests/fixtures/eci/`; filters follow developer.energycap.com's Filters page (every

@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox's ECI emulator alone.
+//!
 //! ECI end to end: the binary against the ECI emulator, which answers as EnergyCAP's SDK models
 //! do and refuses (400) any filter value that is not single-quoted — so every run here that
 //! succeeds also proves that no look-up sent an unquoted value.

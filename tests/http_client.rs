@@ -1,3 +1,5 @@
+//! Client: the shared HTTP client against wiremock, for no vendor in particular.
+//!
 //! The shared client's retry rules, independent of any vendor.
 
 mod common;

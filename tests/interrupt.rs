@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox, sent SIGINT or SIGTERM mid-run.
+//!
 //! SIGINT and SIGTERM in the middle of an apply, through the real binary against a slow sandbox:
 //! the writes under way finish and are journaled, the summary names the run to undo, the rows not
 //! done (and only those) go to --failed-out, the exit code is the signal's, and `undo` puts back

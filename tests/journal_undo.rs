@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox (`history`, `undo`).
+//!
 //! The journal, `history` and `undo`, through the binary against the sandbox.
 
 mod common;

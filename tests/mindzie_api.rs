@@ -1,3 +1,5 @@
+//! Request pins: the mindzie provider against wiremock and the client's answers.
+//!
 //! Pins every mindzie request dashshare makes (links and embeds), and how many, and reads the
 //! answers of mindzie's own client and pages (tests/fixtures/mindzie) through the provider.
 //! Routes: the key check, the listing and `…/url` follow the official client (mindzie-api 2.0.0,

@@ -1,3 +1,5 @@
+//! Properties: proptests of the pure plan (`model::plan`), no I/O.
+//!
 //! Properties of the pure plan: what users rely on when dashshare rewrites a whole share list.
 
 use dashshare::model::{

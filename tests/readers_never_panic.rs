@@ -1,3 +1,5 @@
+//! Properties: proptests of the readers of user and crash input over arbitrary bytes.
+//!
 //! The readers of what a user or a crash can hand dashshare (apply files in CSV and YAML, the
 //! config, the journal) over arbitrary bytes and over near-valid files: each returns rows,
 //! problems or an error, never panics, and holds memory in proportion to its input. The same

@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox, several runs on one journal.
+//!
 //! Runs that share a journal take turns (issue 11, "no lost update between runs"): `grant`,
 //! `revoke`, `apply` and `undo` hold an exclusive lock beside the journal from before their first
 //! read until they end; a second run waits with `--wait`, or exits 2 naming the holder.

@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox, every vendor's main job and the emulators' edges.
+//!
 //! The real binary against the embedded sandbox: every vendor's main job, the printed config,
 //! fault injection (nothing lost), and the emulators' own sharp edges.
 

@@ -1,3 +1,5 @@
+//! End to end: the binary against a wiremock server that echoes secrets back.
+//!
 //! A server may echo a secret back in any encoding: whatever reaches stdout, stderr or the log
 //! passes one filter that knows every secret the run loaded (issue 11).
 

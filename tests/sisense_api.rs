@@ -1,3 +1,5 @@
+//! Request pins: the Sisense provider against wiremock and the SDK's answers.
+//!
 //! Pins every Sisense request dashshare makes (method, path, query, headers, body) and how many.
 //! Shares are read and written on `/api/shares/dashboard/{oid}?adminAccess=true` with
 //! `{"sharesTo": [...]}` and published with `adminAccess=true`, as Sisense's own SDK does

@@ -1,3 +1,5 @@
+//! Emulator fidelity: a vendor's own example program run against the sandbox.
+//!
 //! The Python example of shared/vendor-docs/sisense.txt, run against the sandbox: a check that
 //! the emulator behaves like the real server, not like dashshare. It needs python3 with `requests`
 //! (`.ci/run` installs it).

@@ -1,3 +1,5 @@
+//! End to end: the binary against a wiremock server sending terminal control characters.
+//!
 //! Vendor text reaches the terminal with its control characters written out: a dashboard title
 //! or an error message cannot clear the screen, move the cursor or reverse the text.
 

@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox whose tokens expire mid-run.
+//!
 //! Sessions that expire in the middle of a bulk run are renewed, once for all the requests that
 //! found them expired, and the run carries on: only credentials the server refuses end it (issue 11).
 

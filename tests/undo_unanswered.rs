@@ -1,3 +1,5 @@
+//! End to end: the binary against the sandbox (write-ahead journal, `undo`).
+//!
 //! The write-ahead journal through the binary: a write's intent is journaled before it and its
 //! outcome after; `undo` settles a write left without an outcome by reading the server, and
 //! `undo --dry-run` shows that plan without writing or journaling.

@@ -1,3 +1,5 @@
+//! Request pins: the Vizzly provider against wiremock and the documented answers.
+//!
 //! Pins every Vizzly request dashshare makes, and how many. The request follows vizzly.txt
 //! (docs.vizzly.co/sharing) with the keys of Vizzly's own `RawDashboardPermission` type
 //! (`@vizzly/dashboard` 0.4.16); the answers in tests/fixtures/vizzly name their sources.

@@ -22,23 +22,7 @@ use crate::links::{DashboardUrls, Link, LinkSettings};
 use crate::model::{Access, Principal, ShareKey, ShareSet};
 use crate::vendor::Vendor;
 
-/// A dashboard as the vendor identifies it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Dashboard {
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-}
-
-impl Dashboard {
-    /// As people know it: `Title (id)`, or the id alone when there is no other title.
-    pub fn shown(&self) -> String {
-        match &self.title {
-            Some(title) if title != &self.id => format!("{title} ({})", self.id),
-            _ => self.id.clone(),
-        }
-    }
-}
+pub use crate::model::Dashboard;
 
 /// One row of `dashboards`.
 #[derive(Debug, Clone, Serialize)]

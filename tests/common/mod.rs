@@ -1,3 +1,5 @@
+//! Helpers for every file here, no tests: the sandbox home, the hermetic binary, mocks.
+//!
 //! Helpers shared by the integration tests: vendor profiles pointed at a mock server, the Sisense
 //! login mock, a hermetic way to run the binary, and the binary against an in-process sandbox.
 #![allow(dead_code)]
