@@ -130,6 +130,11 @@ struct GroupLists<'a> {
     read_write_user_groups: Vec<&'a str>,
 }
 
+pub static CONSTRUCTORS: super::Constructors = super::Constructors {
+    share: |profile, options| Ok(Box::new(AppViewX::new(profile, options)?)),
+    links: None,
+};
+
 impl AppViewX {
     pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
         let (Some(username), Some(password)) = (&profile.username, &profile.password) else {

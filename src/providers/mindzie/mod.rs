@@ -52,6 +52,11 @@ pub struct Mindzie {
     listing: OnceCell<Result<Vec<(String, String)>>>,
 }
 
+pub static CONSTRUCTORS: super::Constructors = super::Constructors {
+    share: |profile, options| Ok(Box::new(Mindzie::new(profile, options)?)),
+    links: Some(|profile, options| Ok(Box::new(Mindzie::new(profile, options)?))),
+};
+
 impl Mindzie {
     pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
         let (Some(token), Some(tenant), Some(project)) =
