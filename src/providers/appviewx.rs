@@ -145,10 +145,13 @@ impl AppViewX {
         };
         let gateway = Gateway {
             source: profile
-                .gwsource
-                .clone()
-                .unwrap_or_else(|| DEFAULT_GWSOURCE.to_string()),
-            key: profile.gwkey.clone().filter(|key| !key.trim().is_empty()),
+                .setting("gwsource")
+                .unwrap_or(DEFAULT_GWSOURCE)
+                .to_string(),
+            key: profile
+                .setting("gwkey")
+                .filter(|key| !key.trim().is_empty())
+                .map(str::to_string),
         };
         let http = HttpClient::new(profile.url.clone(), options)?;
         http.register_secret(password);
