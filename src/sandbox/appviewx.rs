@@ -21,6 +21,24 @@ use super::Shared;
 use super::world::AppViewXShares;
 use crate::vendor::Vendor;
 
+pub(super) static EMULATOR: super::Emulator = super::Emulator {
+    router,
+    secret,
+    profile_keys,
+};
+
+fn secret(world: &super::World) -> super::Secret {
+    super::Secret {
+        key: "password",
+        var: "SANDBOX_AVX_PASSWORD",
+        value: world.appviewx.account.password.clone(),
+    }
+}
+
+fn profile_keys(world: &super::World) -> String {
+    format!("username = \"{}\"\n", world.appviewx.account.username)
+}
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(

@@ -18,6 +18,24 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::world::EciDashboard;
 
+pub(super) static EMULATOR: super::Emulator = super::Emulator {
+    router,
+    secret,
+    profile_keys,
+};
+
+fn secret(world: &super::World) -> super::Secret {
+    super::Secret {
+        key: "api_key",
+        var: "SANDBOX_ECI_API_KEY",
+        value: world.eci.api_key.clone(),
+    }
+}
+
+fn profile_keys(_world: &super::World) -> String {
+    String::new()
+}
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         // GetUsersV3: SDK `get_users`, url '/api/v3/user', answers [UserResponse].

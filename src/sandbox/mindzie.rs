@@ -23,6 +23,27 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::world::World;
 
+pub(super) static EMULATOR: super::Emulator = super::Emulator {
+    router,
+    secret,
+    profile_keys,
+};
+
+fn secret(world: &super::World) -> super::Secret {
+    super::Secret {
+        key: "token",
+        var: "SANDBOX_MINDZIE_TOKEN",
+        value: world.mindzie.token.clone(),
+    }
+}
+
+fn profile_keys(world: &super::World) -> String {
+    format!(
+        "tenant_id = \"{}\"\nproject_id = \"{}\"\n",
+        world.mindzie.tenant_id, world.mindzie.project_id
+    )
+}
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         // The client's ProjectController.ping; current docs, project/management.

@@ -20,6 +20,24 @@ use super::Shared;
 use super::world::{SisenseDashboard, World};
 use crate::vendor::Vendor;
 
+pub(super) static EMULATOR: super::Emulator = super::Emulator {
+    router,
+    secret,
+    profile_keys,
+};
+
+fn secret(world: &super::World) -> super::Secret {
+    super::Secret {
+        key: "password",
+        var: "SANDBOX_SISENSE_PASSWORD",
+        value: world.sisense.admin.password.clone(),
+    }
+}
+
+fn profile_keys(world: &super::World) -> String {
+    format!("username = \"{}\"\n", world.sisense.admin.username)
+}
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v1/users", get(users))

@@ -15,6 +15,24 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::world::VizzlyPermission;
 
+pub(super) static EMULATOR: super::Emulator = super::Emulator {
+    router,
+    secret,
+    profile_keys,
+};
+
+fn secret(world: &super::World) -> super::Secret {
+    super::Secret {
+        key: "api_key",
+        var: "SANDBOX_VIZZLY_API_KEY",
+        value: world.vizzly.api_key.clone(),
+    }
+}
+
+fn profile_keys(_world: &super::World) -> String {
+    String::new()
+}
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(
