@@ -103,3 +103,38 @@ async fn permissions(
     }
     Json(json!({"success": true})).into_response()
 }
+
+/// What this emulator holds: its part of the sandbox `World`.
+pub mod world {
+    use std::collections::BTreeSet;
+
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    #[serde(default)]
+    pub struct VizzlyWorld {
+        pub api_key: String,
+        pub permissions: BTreeSet<VizzlyPermission>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+    pub struct VizzlyPermission {
+        pub dashboard_id: String,
+        pub scope: String,
+        pub user_reference: String,
+    }
+
+    impl VizzlyWorld {
+        /// The sample data `World::seeded` starts from.
+        pub fn seeded() -> Self {
+            VizzlyWorld {
+                api_key: "vizzly_project_api_key_sandbox:::key".into(),
+                permissions: BTreeSet::from([VizzlyPermission {
+                    dashboard_id: "dsh_0f3a".into(),
+                    scope: "read".into(),
+                    user_reference: "customer-1".into(),
+                }]),
+            }
+        }
+    }
+}
