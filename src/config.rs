@@ -25,14 +25,18 @@ pub struct Profile {
     pub password: Option<SecretString>,
     pub api_key: Option<SecretString>,
     pub token: Option<SecretString>,
-    pub tenant_id: Option<String>,
-    pub project_id: Option<String>,
-    pub gwsource: Option<String>,
-    /// AppViewX multi-tenant installs: the `gwkey` query parameter sent on every call.
-    pub gwkey: Option<String>,
+    /// The vendor's own keys (`vendor::Description::profile_keys`), read by its provider.
+    pub settings: BTreeMap<String, String>,
     /// Requests per second to this server.
     pub rate_limit: Option<u32>,
     pub timeout: Option<Duration>,
+}
+
+impl Profile {
+    /// The value of one of the vendor's own profile keys.
+    pub fn setting(&self, key: &str) -> Option<&str> {
+        self.settings.get(key).map(String::as_str)
+    }
 }
 
 /// How the command line asked for a profile.
@@ -55,8 +59,9 @@ struct ConfigFile {
     profiles: BTreeMap<String, ProfileEntry>,
 }
 
+/// A profile as written. Keys beyond the common ones land in `settings`, where the vendor's
+/// description decides which it takes (`check_keys`).
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ProfileEntry {
     vendor: String,
     url: Option<String>,
@@ -67,17 +72,30 @@ struct ProfileEntry {
     api_key_file: Option<PathBuf>,
     token_env: Option<String>,
     token_file: Option<PathBuf>,
-    tenant_id: Option<String>,
-    project_id: Option<String>,
-    gwsource: Option<String>,
-    gwkey: Option<String>,
     rate_limit: Option<u32>,
     timeout: Option<u64>,
     // Present only to be refused with a helpful message; the values are never read.
     password: Option<toml::Value>,
     api_key: Option<toml::Value>,
     token: Option<toml::Value>,
+    #[serde(flatten)]
+    settings: BTreeMap<String, toml::Value>,
 }
+
+/// The keys every profile may hold, whatever its vendor.
+const COMMON_KEYS: &[&str] = &[
+    "vendor",
+    "url",
+    "username",
+    "password_env",
+    "password_file",
+    "api_key_env",
+    "api_key_file",
+    "token_env",
+    "token_file",
+    "rate_limit",
+    "timeout",
+];
 
 /// Resolves the profile a command runs against.
 pub fn load_profile(selection: &Selection, env: EnvLookup) -> Result<Profile> {
@@ -126,6 +144,7 @@ pub fn profile_from_config(
         ))
     })?;
     let file = parse_config(text, path)?;
+    check_keys(&file, text, path)?;
     let (name, entry) = choose_profile(&file, requested, path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     resolve_entry(name, entry, base, env)
@@ -193,6 +212,60 @@ fn parse_config(text: &str, path: &Path) -> Result<ConfigFile> {
             err.message().trim()
         ))
     })
+}
+
+/// Refuses, in every profile, a key that is neither common nor one of its vendor's own, naming
+/// the key and its line (never the line itself, which may hold a secret).
+fn check_keys(file: &ConfigFile, text: &str, path: &Path) -> Result<()> {
+    for (name, entry) in &file.profiles {
+        // A profile whose vendor is unknown is refused when it is chosen, with that message.
+        let Ok(vendor) = entry.vendor.parse::<Vendor>() else {
+            continue;
+        };
+        let own = vendor.description().profile_keys;
+        for (key, value) in &entry.settings {
+            let position = key_line(text, name, key)
+                .map(|line| format!(" (line {line})"))
+                .unwrap_or_default();
+            if !own.iter().any(|known| known.name == key) {
+                let takes: Vec<&str> = COMMON_KEYS
+                    .iter()
+                    .copied()
+                    .chain(own.iter().map(|known| known.name))
+                    .collect();
+                return Err(Error::invalid(format!(
+                    "config file {}{position}: unknown key `{key}` in profile '{name}'; {vendor} profiles take: {}",
+                    path.display(),
+                    takes.join(", ")
+                )));
+            }
+            if !value.is_str() {
+                return Err(Error::invalid(format!(
+                    "config file {}{position}: `{key}` in profile '{name}' must be a string, like {key} = \"…\"",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The line where `key` of profile `profile` is written, if the file says it plainly.
+fn key_line(text: &str, profile: &str, key: &str) -> Option<usize> {
+    let root = toml::de::DeTable::parse(text).ok()?;
+    let (_, profiles) = entry_of(root.get_ref(), "profiles")?;
+    let (_, entry) = entry_of(profiles.get_ref().as_table()?, profile)?;
+    let (name, _) = entry_of(entry.get_ref().as_table()?, key)?;
+    Some(text.get(..name.span().start)?.matches('\n').count() + 1)
+}
+
+type DeEntry<'t, 'i> = (
+    &'t toml::Spanned<std::borrow::Cow<'i, str>>,
+    &'t toml::Spanned<toml::de::DeValue<'i>>,
+);
+
+fn entry_of<'t, 'i>(table: &'t toml::de::DeTable<'i>, wanted: &str) -> Option<DeEntry<'t, 'i>> {
+    table.iter().find(|(name, _)| name.get_ref() == wanted)
 }
 
 /// Whether `name` may name a profile: letters, digits, `_`, `.` and `-`. Profile names end up in
@@ -283,10 +356,11 @@ fn resolve_entry(name: &str, entry: &ProfileEntry, base: &Path, env: EnvLookup) 
         password: source("password", &entry.password_env, &entry.password_file)?,
         api_key: source("api_key", &entry.api_key_env, &entry.api_key_file)?,
         token: source("token", &entry.token_env, &entry.token_file)?,
-        tenant_id: entry.tenant_id.clone(),
-        project_id: entry.project_id.clone(),
-        gwsource: entry.gwsource.clone(),
-        gwkey: entry.gwkey.clone(),
+        settings: entry
+            .settings
+            .iter()
+            .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_string())))
+            .collect(),
         rate_limit: entry.rate_limit,
         timeout: entry.timeout.map(Duration::from_secs),
     };
@@ -321,10 +395,15 @@ fn profile_from_env(vendor: Vendor, url: Option<&str>, env: EnvLookup) -> Result
         password: secret("DASHSHARE_PASSWORD"),
         api_key: secret("DASHSHARE_API_KEY"),
         token: secret("DASHSHARE_TOKEN"),
-        tenant_id: var("DASHSHARE_TENANT_ID"),
-        project_id: var("DASHSHARE_PROJECT_ID"),
-        gwsource: var("DASHSHARE_GWSOURCE"),
-        gwkey: var("DASHSHARE_GWKEY"),
+        settings: vendor
+            .description()
+            .profile_keys
+            .iter()
+            .filter_map(|key| {
+                let value = var(&format!("DASHSHARE_{}", key.name.to_uppercase()))?;
+                Some((key.name.to_string(), value))
+            })
+            .collect(),
         rate_limit: None,
         timeout: None,
     };
@@ -366,29 +445,26 @@ fn require_credentials(profile: &Profile, how: impl Fn(&str) -> String) -> Resul
             }
         }
         CredentialKind::ApiKey if profile.api_key.is_none() => return Err(missing("api_key")),
-        CredentialKind::Token => {
-            if profile.token.is_none() {
-                return Err(missing("token"));
-            }
-            for (key, value) in [
-                ("tenant_id", &profile.tenant_id),
-                ("project_id", &profile.project_id),
-            ] {
-                if value.is_none() {
-                    return Err(Error::invalid(format!(
-                        "{} profile '{}' has no {key}; {}",
-                        profile.vendor,
-                        profile.name,
-                        if profile.name == ENV_PROFILE {
-                            format!("set DASHSHARE_{}", key.to_uppercase())
-                        } else {
-                            format!("add `{key} = \"…\"` (a GUID) to the profile")
-                        }
-                    )));
-                }
-            }
-        }
+        CredentialKind::Token if profile.token.is_none() => return Err(missing("token")),
         _ => {}
+    }
+    let description = profile.vendor.description();
+    if let Some(key) = description
+        .profile_keys
+        .iter()
+        .find(|key| key.required && profile.setting(key.name).is_none())
+    {
+        return Err(Error::invalid(format!(
+            "{} profile '{}' has no {}; {}",
+            profile.vendor,
+            profile.name,
+            key.name,
+            if profile.name == ENV_PROFILE {
+                format!("set DASHSHARE_{}", key.name.to_uppercase())
+            } else {
+                format!("add `{} = \"…\"` ({}) to the profile", key.name, key.shape)
+            }
+        )));
     }
     Ok(())
 }
@@ -698,6 +774,42 @@ password_env = "SISENSE_PASSWORD"
 
         let err = load_profile(&selection, &env_of(&[("DASHSHARE_USERNAME", "u")])).unwrap_err();
         assert!(err.to_string().contains("DASHSHARE_PASSWORD"), "{err}");
+    }
+
+    #[test]
+    fn a_vendor_reads_its_own_keys_and_refuses_another_vendors() {
+        let text = |vendor: &str| {
+            format!(
+                "[profiles.p]\nvendor = \"{vendor}\"\nurl = \"https://x\"\nusername = \"u\"\npassword_env = \"P\"\ngwkey = \"k\"\n"
+            )
+        };
+        let env = env_of(&[("P", "x")]);
+        let (_dir, path) = write_config(&text("sisense"));
+        let err = load_profile(&select(&path, None), &env).unwrap_err();
+        assert!(
+            err.to_string().contains("`gwkey`") && err.to_string().contains("line 6"),
+            "{err}"
+        );
+        assert_eq!(err.exit_code(), crate::error::ExitCode::BadInput);
+        let (_dir, path) = write_config(&text("appviewx"));
+        let profile = load_profile(&select(&path, None), &env).unwrap();
+        assert_eq!(profile.setting("gwkey"), Some("k"));
+    }
+
+    #[test]
+    fn env_only_mode_reads_the_vendor_keys() {
+        let selection = Selection {
+            vendor: Some(Vendor::Mindzie),
+            url: Some("https://mindzie.example.com".into()),
+            ..Selection::default()
+        };
+        let mut vars = vec![("DASHSHARE_TOKEN", "t"), ("DASHSHARE_TENANT_ID", "a")];
+        let err = load_profile(&selection, &env_of(&vars)).unwrap_err();
+        assert!(err.to_string().contains("DASHSHARE_PROJECT_ID"), "{err}");
+        vars.push(("DASHSHARE_PROJECT_ID", "b"));
+        let profile = load_profile(&selection, &env_of(&vars)).unwrap();
+        assert_eq!(profile.setting("tenant_id"), Some("a"));
+        assert_eq!(profile.setting("project_id"), Some("b"));
     }
 
     #[test]

@@ -30,34 +30,8 @@ impl Vendor {
         Vendor::Mindzie,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Vendor::Sisense => "sisense",
-            Vendor::Eci => "eci",
-            Vendor::Vizzly => "vizzly",
-            Vendor::Appviewx => "appviewx",
-            Vendor::Mindzie => "mindzie",
-        }
-    }
-
-    /// Where the vendor's public API lives, for vendors that have one address for everybody.
-    pub fn default_url(self) -> Option<&'static str> {
-        match self {
-            Vendor::Vizzly => Some("https://api.vizzly.co"),
-            _ => None,
-        }
-    }
-
-    /// Which credentials a profile of this vendor must provide.
-    pub fn credentials(self) -> CredentialKind {
-        match self {
-            Vendor::Sisense | Vendor::Appviewx => CredentialKind::UsernamePassword,
-            Vendor::Eci | Vendor::Vizzly => CredentialKind::ApiKey,
-            Vendor::Mindzie => CredentialKind::Token,
-        }
-    }
-
-    pub fn capabilities(self) -> &'static Capabilities {
+    /// Everything dashshare knows about the vendor, as data.
+    pub fn description(self) -> &'static Description {
         match self {
             Vendor::Sisense => &SISENSE,
             Vendor::Eci => &ECI,
@@ -65,6 +39,24 @@ impl Vendor {
             Vendor::Appviewx => &APPVIEWX,
             Vendor::Mindzie => &MINDZIE,
         }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.description().name
+    }
+
+    /// Where the vendor's public API lives, for vendors that have one address for everybody.
+    pub fn default_url(self) -> Option<&'static str> {
+        self.description().default_url
+    }
+
+    /// Which credentials a profile of this vendor must provide.
+    pub fn credentials(self) -> CredentialKind {
+        self.description().credentials
+    }
+
+    pub fn capabilities(self) -> &'static Capabilities {
+        &self.description().capabilities
     }
 
     /// Fails unless this version of dashshare ships a provider for the vendor.
@@ -157,6 +149,28 @@ impl FromStr for Vendor {
     }
 }
 
+/// One vendor's facts: what a profile of it holds and what it can do. The provider that speaks
+/// the vendor's API reads the profile keys named here (see `providers::connect`).
+#[derive(Debug)]
+pub struct Description {
+    pub name: &'static str,
+    pub credentials: CredentialKind,
+    /// Where the vendor's public API lives, for vendors that have one address for everybody.
+    pub default_url: Option<&'static str>,
+    /// The profile keys only this vendor takes, beside the common ones.
+    pub profile_keys: &'static [ProfileKey],
+    pub capabilities: Capabilities,
+}
+
+/// A vendor-specific profile key, also settable as `DASHSHARE_<KEY>` for `--vendor` runs.
+#[derive(Debug)]
+pub struct ProfileKey {
+    pub name: &'static str,
+    pub required: bool,
+    /// What the value looks like, for the message when a required key is missing.
+    pub shape: &'static str,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
@@ -217,89 +231,141 @@ impl Capabilities {
 const BOTH: &[Access] = &[Access::View, Access::Edit];
 const VIEW: &[Access] = &[Access::View];
 
-static SISENSE: Capabilities = Capabilities {
-    available: true,
-    user: BOTH,
-    group: BOTH,
-    everyone: false,
-    list: Support::Yes,
-    dashboards: true,
-    revoke: Support::Yes,
-    publish: true,
-    links: false,
-    replace: true,
-    replace_only: false,
-    everyone_alone: false,
-    scoped_revoke: false,
-    access_names: &[],
+static SISENSE: Description = Description {
+    name: "sisense",
+    credentials: CredentialKind::UsernamePassword,
+    default_url: None,
+    profile_keys: &[],
+    capabilities: Capabilities {
+        available: true,
+        user: BOTH,
+        group: BOTH,
+        everyone: false,
+        list: Support::Yes,
+        dashboards: true,
+        revoke: Support::Yes,
+        publish: true,
+        links: false,
+        replace: true,
+        replace_only: false,
+        everyone_alone: false,
+        scoped_revoke: false,
+        access_names: &[],
+    },
 };
 
-static ECI: Capabilities = Capabilities {
-    available: true,
-    user: VIEW,
-    group: VIEW,
-    everyone: true,
-    list: Support::Yes,
-    dashboards: true,
-    revoke: Support::Yes,
-    publish: false,
-    links: false,
-    replace: true,
-    replace_only: false,
-    everyone_alone: true,
-    scoped_revoke: false,
-    access_names: &[],
+static ECI: Description = Description {
+    name: "eci",
+    credentials: CredentialKind::ApiKey,
+    default_url: None,
+    profile_keys: &[],
+    capabilities: Capabilities {
+        available: true,
+        user: VIEW,
+        group: VIEW,
+        everyone: true,
+        list: Support::Yes,
+        dashboards: true,
+        revoke: Support::Yes,
+        publish: false,
+        links: false,
+        replace: true,
+        replace_only: false,
+        everyone_alone: true,
+        scoped_revoke: false,
+        access_names: &[],
+    },
 };
 
-static VIZZLY: Capabilities = Capabilities {
-    available: true,
-    user: BOTH,
-    group: &[],
-    everyone: false,
-    list: Support::No,
-    dashboards: false,
-    revoke: Support::Yes,
-    publish: false,
-    links: false,
-    replace: false,
-    replace_only: false,
-    everyone_alone: false,
-    scoped_revoke: true,
-    access_names: &[(Access::View, "read"), (Access::Edit, "read_write")],
+static VIZZLY: Description = Description {
+    name: "vizzly",
+    credentials: CredentialKind::ApiKey,
+    default_url: Some("https://api.vizzly.co"),
+    profile_keys: &[],
+    capabilities: Capabilities {
+        available: true,
+        user: BOTH,
+        group: &[],
+        everyone: false,
+        list: Support::No,
+        dashboards: false,
+        revoke: Support::Yes,
+        publish: false,
+        links: false,
+        replace: false,
+        replace_only: false,
+        everyone_alone: false,
+        scoped_revoke: true,
+        access_names: &[(Access::View, "read"), (Access::Edit, "read_write")],
+    },
 };
 
-static APPVIEWX: Capabilities = Capabilities {
-    available: true,
-    user: &[],
-    group: BOTH,
-    everyone: false,
-    list: Support::No,
-    dashboards: false,
-    revoke: Support::ReplaceOnly,
-    publish: false,
-    links: false,
-    replace: true,
-    replace_only: true,
-    everyone_alone: false,
-    scoped_revoke: false,
-    access_names: &[(Access::View, "read"), (Access::Edit, "read-write")],
+static APPVIEWX: Description = Description {
+    name: "appviewx",
+    credentials: CredentialKind::UsernamePassword,
+    default_url: None,
+    profile_keys: &[
+        ProfileKey {
+            name: "gwsource",
+            required: false,
+            shape: "web or external",
+        },
+        ProfileKey {
+            name: "gwkey",
+            required: false,
+            shape: "the tenant key",
+        },
+    ],
+    capabilities: Capabilities {
+        available: true,
+        user: &[],
+        group: BOTH,
+        everyone: false,
+        list: Support::No,
+        dashboards: false,
+        revoke: Support::ReplaceOnly,
+        publish: false,
+        links: false,
+        replace: true,
+        replace_only: true,
+        everyone_alone: false,
+        scoped_revoke: false,
+        access_names: &[(Access::View, "read"), (Access::Edit, "read-write")],
+    },
 };
 
-static MINDZIE: Capabilities = Capabilities {
-    available: true,
-    user: &[],
-    group: &[],
-    everyone: false,
-    list: Support::LinksOnly,
-    dashboards: true,
-    revoke: Support::LinksOnly,
-    publish: false,
-    links: true,
-    replace: false,
-    replace_only: false,
-    everyone_alone: false,
-    scoped_revoke: false,
-    access_names: &[],
+static MINDZIE: Description = Description {
+    name: "mindzie",
+    credentials: CredentialKind::Token,
+    default_url: None,
+    profile_keys: &[
+        ProfileKey {
+            name: "tenant_id",
+            required: true,
+            shape: "a GUID",
+        },
+        ProfileKey {
+            name: "project_id",
+            required: true,
+            shape: "a GUID",
+        },
+    ],
+    capabilities: Capabilities {
+        available: true,
+        user: &[],
+        group: &[],
+        everyone: false,
+        list: Support::LinksOnly,
+        dashboards: true,
+        revoke: Support::LinksOnly,
+        publish: false,
+        links: true,
+        replace: false,
+        replace_only: false,
+        everyone_alone: false,
+        scoped_revoke: false,
+        access_names: &[],
+    },
 };
 
 fn vendors_where(test: impl Fn(&Capabilities) -> bool) -> String {

@@ -333,7 +333,7 @@ async fn the_profile_gwsource_is_used() {
         .mount(&server)
         .await;
     let mut profile = appviewx_profile(&server);
-    profile.gwsource = Some("web".into());
+    profile.settings.insert("gwsource".into(), "web".into());
     let provider = providers::connect(&profile, &fast_options()).unwrap();
     let identity = provider.check().await.unwrap();
     assert_eq!(identity.user, AVX_USER);
@@ -595,7 +595,7 @@ async fn the_profile_gwkey_goes_on_every_call() {
         .mount(&server)
         .await;
     let mut profile = appviewx_profile(&server);
-    profile.gwkey = Some(GWKEY.into());
+    profile.settings.insert("gwkey".into(), GWKEY.into());
     let provider = providers::connect(&profile, &fast_options()).unwrap();
     change_shares(
         provider.as_ref(),

@@ -282,10 +282,7 @@ mod tests {
             password: None,
             api_key: None,
             token: None,
-            tenant_id: None,
-            project_id: None,
-            gwsource: None,
-            gwkey: None,
+            settings: Default::default(),
             rate_limit: None,
             timeout: None,
         }

@@ -130,6 +130,11 @@ struct GroupLists<'a> {
     read_write_user_groups: Vec<&'a str>,
 }
 
+pub static CONSTRUCTORS: super::Constructors = super::Constructors {
+    share: |profile, options| Ok(Box::new(AppViewX::new(profile, options)?)),
+    links: None,
+};
+
 impl AppViewX {
     pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
         let (Some(username), Some(password)) = (&profile.username, &profile.password) else {
@@ -140,10 +145,13 @@ impl AppViewX {
         };
         let gateway = Gateway {
             source: profile
-                .gwsource
-                .clone()
-                .unwrap_or_else(|| DEFAULT_GWSOURCE.to_string()),
-            key: profile.gwkey.clone().filter(|key| !key.trim().is_empty()),
+                .setting("gwsource")
+                .unwrap_or(DEFAULT_GWSOURCE)
+                .to_string(),
+            key: profile
+                .setting("gwkey")
+                .filter(|key| !key.trim().is_empty())
+                .map(str::to_string),
         };
         let http = HttpClient::new(profile.url.clone(), options)?;
         http.register_secret(password);

@@ -184,12 +184,34 @@ pub trait LinkProvider: ShareProvider {
     async fn urls(&self, dashboard: &Dashboard, include_public: bool) -> Result<DashboardUrls>;
 }
 
+/// How a vendor's provider is built from a profile. Each provider exports one, and `constructors`
+/// is the table of them.
+pub struct Constructors {
+    pub share: Constructor<dyn ShareProvider>,
+    /// For vendors with public links and embeds (mindzie).
+    pub links: Option<Constructor<dyn LinkProvider>>,
+}
+
+pub type Constructor<P> = fn(&Profile, &HttpOptions) -> Result<Box<P>>;
+
+/// The one place that maps a vendor to the code that speaks its API.
+fn constructors(vendor: Vendor) -> &'static Constructors {
+    match vendor {
+        Vendor::Sisense => &sisense::CONSTRUCTORS,
+        Vendor::Eci => &eci::CONSTRUCTORS,
+        Vendor::Vizzly => &vizzly::CONSTRUCTORS,
+        Vendor::Appviewx => &appviewx::CONSTRUCTORS,
+        Vendor::Mindzie => &mindzie::CONSTRUCTORS,
+    }
+}
+
 /// The link provider for a profile's vendor, or an error naming the vendors that have links.
 pub fn connect_links(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn LinkProvider>> {
-    match profile.vendor {
-        Vendor::Mindzie => Ok(Box::new(mindzie::Mindzie::new(profile, options)?)),
-        other => Err(Error::Unsupported(format!(
-            "{other} has no public share links or embeds; vendors that do: {}",
+    match constructors(profile.vendor).links {
+        Some(links) => links(profile, options),
+        None => Err(Error::Unsupported(format!(
+            "{} has no public share links or embeds; vendors that do: {}",
+            profile.vendor,
             Vendor::ALL
                 .into_iter()
                 .filter(|v| v.capabilities().links)
@@ -203,11 +225,5 @@ pub fn connect_links(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn
 /// The provider for a profile's vendor.
 pub fn connect(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn ShareProvider>> {
     profile.vendor.ensure_available()?;
-    match profile.vendor {
-        Vendor::Sisense => Ok(Box::new(sisense::Sisense::new(profile, options)?)),
-        Vendor::Eci => Ok(Box::new(eci::Eci::new(profile, options)?)),
-        Vendor::Vizzly => Ok(Box::new(vizzly::Vizzly::new(profile, options)?)),
-        Vendor::Appviewx => Ok(Box::new(appviewx::AppViewX::new(profile, options)?)),
-        Vendor::Mindzie => Ok(Box::new(mindzie::Mindzie::new(profile, options)?)),
-    }
+    (constructors(profile.vendor).share)(profile, options)
 }

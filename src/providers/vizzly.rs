@@ -65,6 +65,11 @@ pub struct Vizzly {
     session: Session,
 }
 
+pub static CONSTRUCTORS: super::Constructors = super::Constructors {
+    share: |profile, options| Ok(Box::new(Vizzly::new(profile, options)?)),
+    links: None,
+};
+
 impl Vizzly {
     pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
         let Some(key) = &profile.api_key else {

@@ -21,6 +21,24 @@ use super::Shared;
 use super::world::AppViewXShares;
 use crate::vendor::Vendor;
 
+pub(super) static EMULATOR: super::Emulator = super::Emulator {
+    router,
+    secret,
+    profile_keys,
+};
+
+fn secret(world: &super::World) -> super::Secret {
+    super::Secret {
+        key: "password",
+        var: "SANDBOX_AVX_PASSWORD",
+        value: world.appviewx.account.password.clone(),
+    }
+}
+
+fn profile_keys(world: &super::World) -> String {
+    format!("username = \"{}\"\n", world.appviewx.account.username)
+}
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(
@@ -242,4 +260,67 @@ async fn update(
     };
     world.appviewx.dashboards.insert(name, shares);
     answer(StatusCode::OK, None, None, json!("Success"))
+}
+
+/// What this emulator holds: its part of the sandbox `World`.
+pub mod world {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use serde::{Deserialize, Serialize};
+
+    use crate::sandbox::world::Account;
+
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    #[serde(default)]
+    pub struct AppViewXWorld {
+        pub account: Account,
+        /// Dashboard name → its group lists.
+        pub dashboards: BTreeMap<String, AppViewXShares>,
+        /// Dashboards the account may not share (answered ADC_DASH_0048).
+        pub locked: BTreeSet<String>,
+        pub groups: BTreeSet<String>,
+    }
+
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    #[serde(default, rename_all = "camelCase")]
+    pub struct AppViewXShares {
+        pub read_user_groups: Vec<String>,
+        pub read_write_user_groups: Vec<String>,
+    }
+
+    impl AppViewXWorld {
+        /// The sample data `World::seeded` starts from.
+        pub fn seeded() -> Self {
+            AppViewXWorld {
+                account: Account {
+                    username: "svc-dashshare".into(),
+                    password: "Avx&Sandbox+1".into(),
+                },
+                dashboards: BTreeMap::from([
+                    (
+                        "Ops Board".to_string(),
+                        AppViewXShares {
+                            read_user_groups: vec!["Auditors".into()],
+                            read_write_user_groups: vec!["NOC Team".into()],
+                        },
+                    ),
+                    ("Cert Expiry".to_string(), AppViewXShares::default()),
+                    ("Locked Board".to_string(), AppViewXShares::default()),
+                ]),
+                locked: BTreeSet::from(["Locked Board".to_string()]),
+                groups: ["Auditors", "NOC Team", "SRE", "PKI Admins", "Cert Owners"]
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+            }
+        }
+
+        /// Adds `count` dashboards shared with nobody, for load tests.
+        pub fn add_bulk_dashboards(&mut self, count: usize) {
+            for n in 0..count {
+                self.dashboards
+                    .insert(format!("Bulk {n:05}"), AppViewXShares::default());
+            }
+        }
+    }
 }

@@ -18,6 +18,24 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::world::EciDashboard;
 
+pub(super) static EMULATOR: super::Emulator = super::Emulator {
+    router,
+    secret,
+    profile_keys,
+};
+
+fn secret(world: &super::World) -> super::Secret {
+    super::Secret {
+        key: "api_key",
+        var: "SANDBOX_ECI_API_KEY",
+        value: world.eci.api_key.clone(),
+    }
+}
+
+fn profile_keys(_world: &super::World) -> String {
+    String::new()
+}
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         // GetUsersV3: SDK `get_users`, url '/api/v3/user', answers [UserResponse].
@@ -390,6 +408,116 @@ async fn write_share(
         }
     };
     Json(share_response(&shared, &updated)).into_response()
+}
+
+/// What this emulator holds: its part of the sandbox `World`.
+pub mod world {
+    use std::collections::BTreeSet;
+
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    #[serde(default)]
+    pub struct EciWorld {
+        pub api_key: String,
+        pub users: Vec<EciUser>,
+        pub groups: Vec<EciGroup>,
+        pub dashboards: Vec<EciDashboard>,
+    }
+
+    /// Named as EnergyCAP's UserResponse names them (EnergyCapSdk `models/user_response.py`); seeds
+    /// written with the earlier `systemUser…` names still load.
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct EciUser {
+        #[serde(alias = "systemUserId")]
+        pub user_id: i64,
+        #[serde(alias = "systemUserCode")]
+        pub user_code: String,
+        pub full_name: String,
+        pub email: String,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct EciGroup {
+        pub user_group_id: i64,
+        pub user_group_name: String,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct EciDashboard {
+        pub dashboard_id: i64,
+        /// The title, as DashboardResponse names it (EnergyCapSdk `models/dashboard_response.py`).
+        #[serde(alias = "dashboardDescription")]
+        pub dashboard_info: String,
+        #[serde(default)]
+        pub shared_user_ids: BTreeSet<i64>,
+        #[serde(default)]
+        pub shared_user_group_ids: BTreeSet<i64>,
+        #[serde(default)]
+        pub shared_with_everyone: bool,
+    }
+
+    impl EciWorld {
+        /// The sample data `World::seeded` starts from.
+        pub fn seeded() -> Self {
+            let eci_user = |id: i64, code: &str, name: &str, email: &str| EciUser {
+                user_id: id,
+                user_code: code.into(),
+                full_name: name.into(),
+                email: email.into(),
+            };
+            EciWorld {
+                api_key: "sandbox-eci-key".into(),
+                users: vec![
+                    eci_user(5, "BOB", "Bob Baker", "bob@example.com"),
+                    eci_user(11, "ALICE", "Alice Adams", "alice@example.com"),
+                    eci_user(12, "O'BRIEN", "Dan O'Brien", "dan.o'brien@example.com"),
+                ],
+                groups: vec![
+                    EciGroup {
+                        user_group_id: 3,
+                        user_group_name: "Facility Ops".into(),
+                    },
+                    EciGroup {
+                        user_group_id: 21,
+                        user_group_name: "Managers".into(),
+                    },
+                ],
+                dashboards: vec![
+                    EciDashboard {
+                        dashboard_id: 7,
+                        dashboard_info: "Energy Use".into(),
+                        shared_user_ids: BTreeSet::from([5]),
+                        shared_user_group_ids: BTreeSet::from([3]),
+                        shared_with_everyone: false,
+                    },
+                    EciDashboard {
+                        dashboard_id: 8,
+                        dashboard_info: "Water + Gas".into(),
+                        shared_user_ids: BTreeSet::new(),
+                        shared_user_group_ids: BTreeSet::new(),
+                        shared_with_everyone: false,
+                    },
+                ],
+            }
+        }
+
+        /// Adds `count` dashboards shared with nobody, for load tests.
+        pub fn add_bulk_dashboards(&mut self, count: usize) {
+            for n in 0..count {
+                self.dashboards.push(EciDashboard {
+                    dashboard_id: 100_000 + n as i64,
+                    dashboard_info: format!("Bulk {n:05}"),
+                    shared_user_ids: BTreeSet::new(),
+                    shared_user_group_ids: BTreeSet::new(),
+                    shared_with_everyone: false,
+                });
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,27 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::world::World;
 
+pub(super) static EMULATOR: super::Emulator = super::Emulator {
+    router,
+    secret,
+    profile_keys,
+};
+
+fn secret(world: &super::World) -> super::Secret {
+    super::Secret {
+        key: "token",
+        var: "SANDBOX_MINDZIE_TOKEN",
+        value: world.mindzie.token.clone(),
+    }
+}
+
+fn profile_keys(world: &super::World) -> String {
+    format!(
+        "tenant_id = \"{}\"\nproject_id = \"{}\"\n",
+        world.mindzie.tenant_id, world.mindzie.project_id
+    )
+}
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         // The client's ProjectController.ping; current docs, project/management.
@@ -356,4 +377,64 @@ async fn revoke_link(
     }
     world.mindzie.links.remove(&share);
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// What this emulator holds: its part of the sandbox `World`.
+pub mod world {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Serialize};
+    use serde_json::Value;
+
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    #[serde(default)]
+    pub struct MindzieWorld {
+        pub token: String,
+        pub tenant_id: String,
+        pub project_id: String,
+        pub dashboards: Vec<MindzieDashboard>,
+        /// Share id → the link, as the vendor answers it (with `accessControl`, which it never shows).
+        pub links: BTreeMap<String, Value>,
+        pub next_link: u64,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct MindzieDashboard {
+        pub dashboard_id: String,
+        pub name: String,
+    }
+
+    impl MindzieWorld {
+        /// The sample data `World::seeded` starts from.
+        pub fn seeded() -> Self {
+            MindzieWorld {
+                token: "mindzie-sandbox-token".into(),
+                tenant_id: "11111111-1111-4111-8111-111111111111".into(),
+                project_id: "22222222-2222-4222-8222-222222222222".into(),
+                dashboards: vec![
+                    MindzieDashboard {
+                        dashboard_id: "550e8400-e29b-41d4-a716-446655440000".into(),
+                        name: "Process Performance".into(),
+                    },
+                    MindzieDashboard {
+                        dashboard_id: "550e8400-e29b-41d4-a716-446655440001".into(),
+                        name: "Conformance Overview".into(),
+                    },
+                ],
+                links: BTreeMap::new(),
+                next_link: 1,
+            }
+        }
+
+        /// Adds `count` dashboards, for load tests.
+        pub fn add_bulk_dashboards(&mut self, count: usize) {
+            for n in 0..count {
+                self.dashboards.push(MindzieDashboard {
+                    dashboard_id: format!("00000000-0000-4000-8000-{n:012x}"),
+                    name: format!("Bulk {n:05}"),
+                });
+            }
+        }
+    }
 }

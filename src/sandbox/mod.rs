@@ -109,6 +109,34 @@ impl Shared {
     }
 }
 
+/// What one emulator brings: its routes, its secret and its lines of the printed config. Each
+/// emulator module exports one, and `emulator` is the table of them.
+pub(crate) struct Emulator {
+    pub router: fn(Arc<Shared>) -> Router,
+    /// The secret dashshare logs in with, as the world holds it now.
+    pub secret: fn(&World) -> Secret,
+    /// The profile's keys beyond vendor, url and the secret's source, one `key = "value"` a line.
+    pub profile_keys: fn(&World) -> String,
+}
+
+/// An emulator's secret: the config key that names its source, the environment variable (or
+/// file name) it is read from, and its value.
+pub(crate) struct Secret {
+    pub key: &'static str,
+    pub var: &'static str,
+    pub value: String,
+}
+
+fn emulator(vendor: Vendor) -> &'static Emulator {
+    match vendor {
+        Vendor::Sisense => &sisense::EMULATOR,
+        Vendor::Eci => &eci::EMULATOR,
+        Vendor::Vizzly => &vizzly::EMULATOR,
+        Vendor::Appviewx => &appviewx::EMULATOR,
+        Vendor::Mindzie => &mindzie::EMULATOR,
+    }
+}
+
 /// The running emulators.
 pub struct Sandbox {
     addresses: Vec<(Vendor, SocketAddr)>,
@@ -153,7 +181,7 @@ impl Sandbox {
             })?;
             let app = faults::wrap(
                 vendor,
-                router(vendor, shared.clone()),
+                (emulator(vendor).router)(shared.clone()),
                 shared.clone(),
                 options,
             );
@@ -222,14 +250,8 @@ impl Sandbox {
         Vendor::ALL
             .into_iter()
             .map(|vendor| {
-                let secret = match vendor {
-                    Vendor::Sisense => &world.sisense.admin.password,
-                    Vendor::Eci => &world.eci.api_key,
-                    Vendor::Vizzly => &world.vizzly.api_key,
-                    Vendor::Appviewx => &world.appviewx.account.password,
-                    Vendor::Mindzie => &world.mindzie.token,
-                };
-                (secret_source(vendor).1.to_string(), secret.clone())
+                let secret = (emulator(vendor).secret)(&world);
+                (secret.var.to_string(), secret.value)
             })
             .collect()
     }
@@ -237,43 +259,28 @@ impl Sandbox {
     /// A dashshare config with one profile per emulator. Secrets are read from the environment
     /// variables of `secrets()`, or, with `secrets_dir`, from files of the same names there.
     pub fn config_toml(&self, secrets_dir: Option<&std::path::Path>) -> String {
-        let source = |vendor: Vendor| {
-            let (key, var) = secret_source(vendor);
-            match secrets_dir {
-                None => format!("{key}_env = \"{var}\""),
-                Some(dir) => format!("{key}_file = {:?}", dir.join(var).display().to_string()),
-            }
-        };
         let world = self.shared.world();
-        let profile = |vendor: Vendor| {
-            format!(
-                "[profiles.{}]\nvendor = \"{vendor}\"\nurl = \"{}\"\n",
-                Self::profile_name(vendor),
-                self.url(vendor)
-            )
-        };
+        let profiles: Vec<String> = Vendor::ALL
+            .into_iter()
+            .map(|vendor| {
+                let emulator = emulator(vendor);
+                let Secret { key, var, .. } = (emulator.secret)(&world);
+                let source = match secrets_dir {
+                    None => format!("{key}_env = \"{var}\""),
+                    Some(dir) => format!("{key}_file = {:?}", dir.join(var).display().to_string()),
+                };
+                format!(
+                    "[profiles.{}]\nvendor = \"{vendor}\"\nurl = \"{}\"\n{}{source}\n",
+                    Self::profile_name(vendor),
+                    self.url(vendor),
+                    (emulator.profile_keys)(&world),
+                )
+            })
+            .collect();
         format!(
             "# dashshare sandbox: five emulated vendors on this machine\n\
-             default_profile = \"sandbox-sisense\"\n\n\
-             {}username = \"{}\"\n{}\n\n\
-             {}{}\n\n\
-             {}{}\n\n\
-             {}username = \"{}\"\n{}\n\n\
-             {}tenant_id = \"{}\"\nproject_id = \"{}\"\n{}\n",
-            profile(Vendor::Sisense),
-            world.sisense.admin.username,
-            source(Vendor::Sisense),
-            profile(Vendor::Eci),
-            source(Vendor::Eci),
-            profile(Vendor::Vizzly),
-            source(Vendor::Vizzly),
-            profile(Vendor::Appviewx),
-            world.appviewx.account.username,
-            source(Vendor::Appviewx),
-            profile(Vendor::Mindzie),
-            world.mindzie.tenant_id,
-            world.mindzie.project_id,
-            source(Vendor::Mindzie),
+             default_profile = \"sandbox-sisense\"\n\n{}",
+            profiles.join("\n")
         )
     }
 
@@ -284,27 +291,5 @@ impl Sandbox {
             let _ = server.await;
         }
         self.shared.world().clone()
-    }
-}
-
-/// Each emulator's secret: the config key that names its source, and the environment variable
-/// (or file name) it is read from.
-fn secret_source(vendor: Vendor) -> (&'static str, &'static str) {
-    match vendor {
-        Vendor::Sisense => ("password", "SANDBOX_SISENSE_PASSWORD"),
-        Vendor::Eci => ("api_key", "SANDBOX_ECI_API_KEY"),
-        Vendor::Vizzly => ("api_key", "SANDBOX_VIZZLY_API_KEY"),
-        Vendor::Appviewx => ("password", "SANDBOX_AVX_PASSWORD"),
-        Vendor::Mindzie => ("token", "SANDBOX_MINDZIE_TOKEN"),
-    }
-}
-
-fn router(vendor: Vendor, shared: Arc<Shared>) -> Router {
-    match vendor {
-        Vendor::Sisense => sisense::router(shared),
-        Vendor::Eci => eci::router(shared),
-        Vendor::Vizzly => vizzly::router(shared),
-        Vendor::Appviewx => appviewx::router(shared),
-        Vendor::Mindzie => mindzie::router(shared),
     }
 }

@@ -20,6 +20,24 @@ use super::Shared;
 use super::world::{SisenseDashboard, World};
 use crate::vendor::Vendor;
 
+pub(super) static EMULATOR: super::Emulator = super::Emulator {
+    router,
+    secret,
+    profile_keys,
+};
+
+fn secret(world: &super::World) -> super::Secret {
+    super::Secret {
+        key: "password",
+        var: "SANDBOX_SISENSE_PASSWORD",
+        value: world.sisense.admin.password.clone(),
+    }
+}
+
+fn profile_keys(world: &super::World) -> String {
+    format!("username = \"{}\"\n", world.sisense.admin.username)
+}
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v1/users", get(users))
@@ -413,4 +431,159 @@ async fn publish(
     }
     *world.sisense.published.entry(id).or_default() += 1;
     Json(json!({})).into_response()
+}
+
+/// What this emulator holds: its part of the sandbox `World`.
+pub mod world {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Serialize};
+    use serde_json::{Value, json};
+
+    use crate::sandbox::world::Account;
+
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    #[serde(default)]
+    pub struct SisenseWorld {
+        pub admin: Account,
+        pub users: Vec<SisenseUser>,
+        pub groups: Vec<SisenseGroup>,
+        pub dashboards: Vec<SisenseDashboard>,
+        /// How often each dashboard was published.
+        pub published: BTreeMap<String, u64>,
+        /// Plays a Sisense version that rejects the `adminAccess` query parameter (422).
+        pub reject_admin_access: bool,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct SisenseUser {
+        #[serde(rename = "_id")]
+        pub id: String,
+        pub email: String,
+        #[serde(rename = "userName")]
+        pub user_name: String,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct SisenseGroup {
+        #[serde(rename = "_id")]
+        pub id: String,
+        pub name: String,
+    }
+
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct SisenseDashboard {
+        pub oid: String,
+        pub title: String,
+        pub owner: String,
+        /// Kept as the vendor sends them: `{shareId, type, rule?, subscribe}`.
+        pub shares: Vec<Value>,
+    }
+
+    impl SisenseWorld {
+        /// The sample data `World::seeded` starts from.
+        pub fn seeded() -> Self {
+            let sisense_user = |id: &str, email: &str, name: &str| SisenseUser {
+                id: id.into(),
+                email: email.into(),
+                user_name: name.into(),
+            };
+            SisenseWorld {
+                admin: Account {
+                    username: "admin@sandbox.example".into(),
+                    password: "Sandbox+pass&1%".into(),
+                },
+                users: vec![
+                    sisense_user(
+                        "5f0000000000000000000001",
+                        "admin@sandbox.example",
+                        "admin@sandbox.example",
+                    ),
+                    sisense_user("5f0000000000000000000002", "alice@example.com", "alice"),
+                    sisense_user("5f0000000000000000000003", "bob@example.com", "bob"),
+                    sisense_user("5f0000000000000000000004", "carol+bi@example.com", "carol"),
+                    sisense_user(
+                        "5f0000000000000000000005",
+                        "dan.o'brien@example.com",
+                        "dan.obrien",
+                    ),
+                    sisense_user("5f0000000000000000000006", "erin@example.com", "erin"),
+                ],
+                groups: vec![
+                    SisenseGroup {
+                        id: "6a0000000000000000000001".into(),
+                        name: "Marketing".into(),
+                    },
+                    SisenseGroup {
+                        id: "6a0000000000000000000002".into(),
+                        name: "Sales Team EMEA".into(),
+                    },
+                    SisenseGroup {
+                        id: "6a0000000000000000000003".into(),
+                        name: "R&D + Ops".into(),
+                    },
+                ],
+                dashboards: vec![
+                    SisenseDashboard {
+                        oid: "5829b46bd009e91420000047".into(),
+                        title: "Sales KPIs".into(),
+                        owner: "5f0000000000000000000001".into(),
+                        shares: vec![
+                            json!({"shareId": "5f0000000000000000000001", "type": "user", "subscribe": true}),
+                            json!({"shareId": "5f0000000000000000000003", "type": "user", "rule": "edit", "subscribe": true}),
+                            json!({"shareId": "6a0000000000000000000001", "type": "group", "rule": "view", "subscribe": false}),
+                        ],
+                    },
+                    SisenseDashboard {
+                        oid: "5dc5c237832aeb53441186bb".into(),
+                        title: "Quarterly Review".into(),
+                        owner: "5f0000000000000000000001".into(),
+                        shares: vec![
+                            json!({"shareId": "5f0000000000000000000001", "type": "user", "subscribe": true}),
+                        ],
+                    },
+                    SisenseDashboard {
+                        oid: "5dc5c237832aeb53441186bc".into(),
+                        title: "Quarterly Review".into(),
+                        owner: "5f0000000000000000000001".into(),
+                        shares: vec![
+                            json!({"shareId": "5f0000000000000000000001", "type": "user", "subscribe": true}),
+                        ],
+                    },
+                    // Owned by alice, not by the admin dashshare logs in as, and not shared with it:
+                    // the usual case of a bulk-share service account (NOTES.md Corrections).
+                    SisenseDashboard {
+                        oid: "5e1d00000000000000000a01".into(),
+                        title: "Regional Margins".into(),
+                        owner: "5f0000000000000000000002".into(),
+                        shares: vec![
+                            json!({"shareId": "5f0000000000000000000002", "type": "user", "subscribe": true}),
+                            json!({"shareId": "5f0000000000000000000003", "type": "user", "rule": "view", "subscribe": false}),
+                            json!({"shareId": "6a0000000000000000000002", "type": "group", "rule": "edit", "subscribe": true}),
+                        ],
+                    },
+                ],
+                published: BTreeMap::new(),
+                reject_admin_access: false,
+            }
+        }
+
+        /// The user record of the account that logs in, if the world has one.
+        pub fn admin_user(&self) -> Option<&SisenseUser> {
+            self.users.iter().find(|u| u.email == self.admin.username)
+        }
+
+        /// Adds `count` dashboards owned by the admin and shared with nobody else, for load tests.
+        pub fn add_bulk_dashboards(&mut self, count: usize) {
+            let owner = self.admin_user().map(|u| u.id.clone()).unwrap_or_default();
+            for n in 0..count {
+                self.dashboards.push(SisenseDashboard {
+                    oid: format!("b{n:023x}"),
+                    title: format!("Bulk {n:05}"),
+                    owner: owner.clone(),
+                    shares: vec![json!({"shareId": owner, "type": "user", "subscribe": true})],
+                });
+            }
+        }
+    }
 }

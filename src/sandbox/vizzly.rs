@@ -15,6 +15,24 @@ use serde_json::{Value, json};
 use super::Shared;
 use super::world::VizzlyPermission;
 
+pub(super) static EMULATOR: super::Emulator = super::Emulator {
+    router,
+    secret,
+    profile_keys,
+};
+
+fn secret(world: &super::World) -> super::Secret {
+    super::Secret {
+        key: "api_key",
+        var: "SANDBOX_VIZZLY_API_KEY",
+        value: world.vizzly.api_key.clone(),
+    }
+}
+
+fn profile_keys(_world: &super::World) -> String {
+    String::new()
+}
+
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(
@@ -84,4 +102,39 @@ async fn permissions(
         }
     }
     Json(json!({"success": true})).into_response()
+}
+
+/// What this emulator holds: its part of the sandbox `World`.
+pub mod world {
+    use std::collections::BTreeSet;
+
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+    #[serde(default)]
+    pub struct VizzlyWorld {
+        pub api_key: String,
+        pub permissions: BTreeSet<VizzlyPermission>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+    pub struct VizzlyPermission {
+        pub dashboard_id: String,
+        pub scope: String,
+        pub user_reference: String,
+    }
+
+    impl VizzlyWorld {
+        /// The sample data `World::seeded` starts from.
+        pub fn seeded() -> Self {
+            VizzlyWorld {
+                api_key: "vizzly_project_api_key_sandbox:::key".into(),
+                permissions: BTreeSet::from([VizzlyPermission {
+                    dashboard_id: "dsh_0f3a".into(),
+                    scope: "read".into(),
+                    user_reference: "customer-1".into(),
+                }]),
+            }
+        }
+    }
 }

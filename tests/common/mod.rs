@@ -32,10 +32,7 @@ pub fn sisense_profile(server: &MockServer) -> Profile {
         password: Some(SecretString::from(PASSWORD)),
         api_key: None,
         token: None,
-        tenant_id: None,
-        project_id: None,
-        gwsource: None,
-        gwkey: None,
+        settings: Default::default(),
         rate_limit: None,
         timeout: None,
     }
@@ -52,10 +49,7 @@ pub fn eci_profile(server: &MockServer) -> Profile {
         password: None,
         api_key: Some(SecretString::from(ECI_KEY)),
         token: None,
-        tenant_id: None,
-        project_id: None,
-        gwsource: None,
-        gwkey: None,
+        settings: Default::default(),
         rate_limit: None,
         timeout: None,
     }
@@ -97,8 +91,10 @@ pub fn mindzie_profile(server: &MockServer) -> Profile {
         name: "mindzie-test".into(),
         api_key: None,
         token: Some(SecretString::from(MINDZIE_TOKEN)),
-        tenant_id: Some(TENANT.into()),
-        project_id: Some(PROJECT.into()),
+        settings: [("tenant_id", TENANT), ("project_id", PROJECT)]
+            .into_iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect(),
         ..eci_profile(server)
     }
 }

@@ -197,6 +197,11 @@ pub struct Eci {
     listing: OnceCell<Result<Vec<Listed>>>,
 }
 
+pub static CONSTRUCTORS: super::Constructors = super::Constructors {
+    share: |profile, options| Ok(Box::new(Eci::new(profile, options)?)),
+    links: None,
+};
+
 impl Eci {
     pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
         let Some(key) = &profile.api_key else {

@@ -52,11 +52,18 @@ pub struct Mindzie {
     listing: OnceCell<Result<Vec<(String, String)>>>,
 }
 
+pub static CONSTRUCTORS: super::Constructors = super::Constructors {
+    share: |profile, options| Ok(Box::new(Mindzie::new(profile, options)?)),
+    links: Some(|profile, options| Ok(Box::new(Mindzie::new(profile, options)?))),
+};
+
 impl Mindzie {
     pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
-        let (Some(token), Some(tenant), Some(project)) =
-            (&profile.token, &profile.tenant_id, &profile.project_id)
-        else {
+        let (Some(token), Some(tenant), Some(project)) = (
+            &profile.token,
+            profile.setting("tenant_id"),
+            profile.setting("project_id"),
+        ) else {
             return Err(Error::invalid(format!(
                 "mindzie profile '{}' needs token_env (or token_file), tenant_id and project_id",
                 profile.name
@@ -70,8 +77,8 @@ impl Mindzie {
         };
         Ok(Mindzie {
             session: Session::new(http, Box::new(FixedCredential(credential))),
-            tenant: tenant.clone(),
-            project: project.clone(),
+            tenant: tenant.to_string(),
+            project: project.to_string(),
             listing: OnceCell::new(),
         })
     }

@@ -110,6 +110,11 @@ impl Login for PasswordLogin {
     }
 }
 
+pub static CONSTRUCTORS: super::Constructors = super::Constructors {
+    share: |profile, options| Ok(Box::new(Sisense::new(profile, options)?)),
+    links: None,
+};
+
 impl Sisense {
     pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
         let (Some(username), Some(password)) = (&profile.username, &profile.password) else {
