@@ -198,26 +198,6 @@ const VENDOR_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "the --url error's example names a vendor",
     ),
     (
-        "config.rs",
-        "tenant_id",
-        "Profile carries mindzie's tenant; due to move into the provider (issue 12)",
-    ),
-    (
-        "config.rs",
-        "project_id",
-        "Profile carries mindzie's project; due to move into the provider (issue 12)",
-    ),
-    (
-        "config.rs",
-        "gwsource",
-        "Profile carries AppViewX's gwsource; due to move into the provider (issue 12)",
-    ),
-    (
-        "config.rs",
-        "gwkey",
-        "Profile carries AppViewX's gwkey; due to move into the provider (issue 12)",
-    ),
-    (
         "flow.rs",
         "vizzly",
         "revoke --access's refusal names the one vendor that has it; it could come from the vendor table",
