@@ -18,12 +18,11 @@ use crate::flow;
 use crate::interrupt::{Interrupt, Signal};
 use crate::journal::Journal;
 use crate::model::{
-    Access, Action, Change, Intent, Level, Mode, Plan, Principal, PrincipalKind, Share, ShareKey,
-    ShareSet,
+    Action, Change, Intent, Level, Mode, Plan, Principal, PrincipalKind, Share, ShareKey, ShareSet,
 };
-use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
+use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider};
 use crate::vendor::{Support, Vendor};
-use crate::write_ahead::{Pending, WriteAhead};
+use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -354,25 +353,8 @@ struct Ready {
     targets: Vec<usize>,
     dashboard: Dashboard,
     rows: Vec<RowResult>,
-    write: Write,
-}
-
-enum Write {
-    /// Read, planned, and written back whole (or not at all when nothing changes).
-    Merge { snapshot: Snapshot, plan: Plan },
-    /// Sent per access level to a vendor that cannot read (Vizzly).
-    Blind(Vec<(Access, Vec<ShareKey>)>),
-    /// The complete share set, to a vendor whose only write is a complete one (AppViewX).
-    Replace(ShareSet),
-}
-
-impl Write {
-    fn writes(&self) -> bool {
-        match self {
-            Write::Merge { plan, .. } => plan.changes_anything(),
-            Write::Blind(_) | Write::Replace(_) => true,
-        }
-    }
+    /// `None`: the plan changes nothing.
+    write: Option<flow::Write>,
 }
 
 impl Staged {
@@ -437,7 +419,7 @@ impl Work<'_> {
         site: usize,
         dashboard: &Dashboard,
         wanted: &[Wanted],
-    ) -> Result<(Vec<RowResult>, Write)> {
+    ) -> Result<(Vec<RowResult>, Option<flow::Write>)> {
         let provider = self.sites[site].provider.as_ref();
         let resolved = self.resolved(site, wanted)?;
         let asked = distinct_by_id(&resolved, wanted)?;
@@ -487,7 +469,16 @@ impl Work<'_> {
                     }
                 })
                 .collect();
-            return Ok((rows, Write::Merge { snapshot, plan }));
+            let write = plan.changes_anything().then(|| flow::Write {
+                dashboard: dashboard.clone(),
+                after: plan.after,
+                send: flow::Send::Merge {
+                    snapshot,
+                    reread: self.options.prune,
+                },
+                publish: true,
+            });
+            return Ok((rows, write));
         }
         // Without a read, a complete-set vendor takes the file's shares as the whole set.
         let blind_mode = if caps.replace_only {
@@ -517,16 +508,28 @@ impl Work<'_> {
                 key: r.key.clone(),
                 level: Level::Access(w.access),
             }));
-            return Ok((rows, Write::Replace(shares)));
+            return Ok((
+                rows,
+                Some(unread_write(dashboard, shares, flow::Send::Replace)),
+            ));
         }
-        let mut sends: Vec<(Access, Vec<ShareKey>)> = Vec::new();
+        // One send per access level.
+        let mut sends: Vec<(BlindChange, Vec<ShareKey>)> = Vec::new();
         for (r, w) in &asked {
-            match sends.iter_mut().find(|(access, _)| *access == w.access) {
+            let change = BlindChange::Grant(w.access);
+            match sends.iter_mut().find(|(sent, _)| *sent == change) {
                 Some((_, keys)) => keys.push(r.key.clone()),
-                None => sends.push((w.access, vec![r.key.clone()])),
+                None => sends.push((change, vec![r.key.clone()])),
             }
         }
-        Ok((rows, Write::Blind(sends)))
+        let all = ShareSet::new(asked.iter().map(|(r, w)| Share {
+            key: r.key.clone(),
+            level: Level::Access(w.access),
+        }));
+        Ok((
+            rows,
+            Some(unread_write(dashboard, all, flow::Send::Blind(sends))),
+        ))
     }
 
     /// The looked-up principals, in the order of `wanted`; fails naming every one not found.
@@ -598,7 +601,7 @@ impl Work<'_> {
             Staged::Ready(ready) => *ready,
         };
         if let Some(signal) = self.interrupt.stopped()
-            && ready.write.writes()
+            && ready.write.is_some()
         {
             let rows = failed_rows(wanted_of(self.sites, ready.site, &ready.targets));
             let error = Some(not_started(signal));
@@ -606,127 +609,52 @@ impl Work<'_> {
         }
         let site = ready.site;
         let provider = self.sites[site].provider.as_ref();
-        let written = match &ready.write {
-            write if !write.writes() => Ok(false),
-            _ if self.journal_failed.load(Ordering::Relaxed) => {
-                Err(Halted::before_any_write(Error::remote(
-                    "not written: an earlier write of this run could not be journaled, so `undo` \
-                     would not know this one; fix the journal and apply again",
-                )))
-            }
-            Write::Merge { snapshot, plan } => self
-                .write_merged(site, provider, snapshot, plan)
-                .await
-                .map(|()| true),
-            Write::Replace(shares) => self
-                .write_replaced(site, provider, &ready.dashboard, shares)
-                .await
-                .map(|()| true),
-            Write::Blind(sends) => self
-                .write_blind(site, provider, &ready.dashboard, sends)
-                .await
-                .map(|()| true),
-        };
         let mut result = self.result(site, &ready.targets, ready.dashboard, ready.rows, None);
-        match written {
-            Ok(true) => {}
-            Ok(false) => return result,
-            Err(halted) => {
-                result.rows = failed_rows(result.wanted(self.sites));
+        let Some(write) = &ready.write else {
+            return result;
+        };
+        let written = if self.journal_failed.load(Ordering::Relaxed) {
+            Err(Error::remote(
+                "not written: an earlier write of this run could not be journaled, so `undo` \
+                 would not know this one; fix the journal and apply again",
+            ))
+        } else {
+            let ahead = self.recorder.map(|recorder| WriteAhead {
+                journal: recorder.journal,
+                run_id: recorder.run_id,
+                command: recorder.command,
+            });
+            let profile = &self.sites[site].site.profile;
+            flow::write(
+                provider,
+                write,
+                ahead.as_ref().map(|ahead| (ahead, profile)),
+            )
+            .await
+            .map_err(|halted| {
+                if halted.unjournaled {
+                    self.journal_failed.store(true, Ordering::Relaxed);
+                }
                 result.written = halted.partial.is_some();
-                result.journaled = result.written && self.recorder.is_some();
-                result.error = Some(halted.error);
-                return result;
+                halted.error
+            })
+        };
+        result.journaled = self.recorder.is_some() && (written.is_ok() || result.written);
+        match written {
+            Ok(written) => {
+                result.written = true;
+                result.published = written.published;
+                if let Some(err) = written.publish_error {
+                    result.error = Some(err);
+                    result.failed_after_write = true;
+                }
             }
-        }
-        result.written = true;
-        result.journaled = self.recorder.is_some();
-        match flow::publish_written(provider, &result.dashboard).await {
-            Ok(published) => result.published = published,
-            Err(err) => {
-                result.error = Some(err);
-                result.failed_after_write = true;
+            Err(error) => {
+                result.rows = failed_rows(result.wanted(self.sites));
+                result.error = Some(error);
             }
         }
         result
-    }
-
-    /// Writes a read-and-planned dashboard. Under `--prune` every dashboard was read before the
-    /// first write, so it is read again: a dashboard whose shares changed since is left alone.
-    async fn write_merged(
-        &self,
-        site: usize,
-        provider: &dyn ShareProvider,
-        snapshot: &Snapshot,
-        plan: &Plan,
-    ) -> std::result::Result<(), Halted> {
-        let fresh;
-        let current = if self.options.prune {
-            fresh = provider
-                .read_shares(&snapshot.dashboard)
-                .await
-                .map_err(Halted::before_any_write)?;
-            if !fresh.shares.same_as(&snapshot.shares) {
-                return Err(Halted::before_any_write(Error::remote(
-                    "its shares changed after it was read, while the run read the other \
-                     dashboards; nothing was written to it: apply again",
-                )));
-            }
-            &fresh
-        } else {
-            snapshot
-        };
-        let pending = self.intent(
-            site,
-            &snapshot.dashboard,
-            Some(current.shares.clone()),
-            plan.after.clone(),
-        )?;
-        let written = provider.write_shares(current, &plan.after).await;
-        settle(pending, written.as_ref().err());
-        written.map_err(Halted::before_any_write)
-    }
-
-    /// Sends the complete share set to a vendor whose only write is a complete one.
-    async fn write_replaced(
-        &self,
-        site: usize,
-        provider: &dyn ShareProvider,
-        dashboard: &Dashboard,
-        shares: &ShareSet,
-    ) -> std::result::Result<(), Halted> {
-        let pending = self.intent(site, dashboard, None, shares.clone())?;
-        let written = provider.replace_shares(dashboard, shares).await;
-        settle(pending, written.as_ref().err());
-        written.map_err(Halted::before_any_write)
-    }
-
-    /// Sends each access level's keys in turn to a vendor that cannot read.
-    async fn write_blind(
-        &self,
-        site: usize,
-        provider: &dyn ShareProvider,
-        dashboard: &Dashboard,
-        sends: &[(Access, Vec<ShareKey>)],
-    ) -> std::result::Result<(), Halted> {
-        let all = ShareSet::new(sends.iter().flat_map(|(access, keys)| {
-            keys.iter().map(|key| Share {
-                key: key.clone(),
-                level: Level::Access(*access),
-            })
-        }));
-        let pending = self.intent(site, dashboard, None, all)?;
-        let sent = send_blind(provider, dashboard, sends).await;
-        match (&sent, pending) {
-            (Ok(()), Some(pending)) => pending.written(),
-            // What was sent before the failure is what is known to be there.
-            (Err(halted), Some(pending)) => match &halted.partial {
-                Some(partial) => pending.written_as(partial.clone()),
-                None => pending.failed(&halted.error),
-            },
-            (_, None) => {}
-        }
-        sent
     }
 
     /// The result of a dry run: the plan, nothing written.
@@ -745,81 +673,6 @@ impl Work<'_> {
             }
         }
     }
-
-    /// Journals the intent of a write about to be sent (`None`: the run keeps no journal). A run
-    /// whose journal fails starts no further write, since `undo` would not know it.
-    fn intent(
-        &self,
-        site: usize,
-        dashboard: &Dashboard,
-        before: Option<ShareSet>,
-        after: ShareSet,
-    ) -> std::result::Result<Option<Pending<'_>>, Halted> {
-        let Some(recorder) = self.recorder else {
-            return Ok(None);
-        };
-        let ahead = WriteAhead {
-            journal: recorder.journal,
-            run_id: recorder.run_id,
-            command: recorder.command,
-        };
-        ahead
-            .intent(&self.sites[site].site.profile, dashboard, before, after)
-            .map(Some)
-            .map_err(|err| {
-                self.journal_failed.store(true, Ordering::Relaxed);
-                Halted::before_any_write(err)
-            })
-    }
-}
-
-/// Journals a write's outcome, when its intent was journaled.
-fn settle(pending: Option<Pending<'_>>, error: Option<&Error>) {
-    match (pending, error) {
-        (Some(pending), None) => pending.written(),
-        (Some(pending), Some(error)) => pending.failed(error),
-        (None, _) => {}
-    }
-}
-
-/// A write that failed; `partial` is what had been sent before it did.
-struct Halted {
-    partial: Option<ShareSet>,
-    error: Error,
-}
-
-impl Halted {
-    fn before_any_write(error: Error) -> Self {
-        Halted {
-            partial: None,
-            error,
-        }
-    }
-}
-
-/// Sends each access level's keys in turn.
-async fn send_blind(
-    provider: &dyn ShareProvider,
-    dashboard: &Dashboard,
-    sends: &[(Access, Vec<ShareKey>)],
-) -> std::result::Result<(), Halted> {
-    let mut sent: Vec<Share> = Vec::new();
-    for (access, keys) in sends {
-        if let Err(error) = provider
-            .send_blind(dashboard, keys, BlindChange::Grant(*access))
-            .await
-        {
-            return Err(Halted {
-                partial: (!sent.is_empty()).then(|| ShareSet::new(sent)),
-                error,
-            });
-        }
-        sent.extend(keys.iter().map(|key| Share {
-            key: key.clone(),
-            level: Level::Access(*access),
-        }));
-    }
-    Ok(())
 }
 
 /// Each share the file asks for once, by the id it resolved to: two spellings (or an id and a
@@ -956,4 +809,14 @@ fn too_many_removals(staged: &[(usize, Staged)], removals: usize, limit: usize) 
          --max-removals if it is right",
         named.join(", ")
     ))
+}
+
+/// The write for a vendor that cannot read: what is sent is what is journaled as after.
+fn unread_write(dashboard: &Dashboard, after: ShareSet, send: flow::Send) -> flow::Write {
+    flow::Write {
+        dashboard: dashboard.clone(),
+        after,
+        send,
+        publish: true,
+    }
 }

@@ -18,7 +18,7 @@ pub mod admit;
 mod commit;
 mod prepare;
 
-pub use commit::{commit, publish_written};
+pub use commit::{Halted, Written, commit, publish_written, write};
 pub use prepare::{names_of_others, plan_shares, prepare, resolve_all};
 
 // Worded to hold both for a change made and for a dry run's plan.
@@ -112,16 +112,31 @@ pub struct Prepared {
     /// The report as it stands before the write.
     report: ShareReport,
     /// `None`: nothing to write (a dry run, or the plan changes nothing).
-    write: Option<PlannedWrite>,
-    publish: bool,
+    write: Option<Write>,
 }
 
-enum PlannedWrite {
-    /// The planned set written over the snapshot that was read.
-    Merge(Snapshot),
-    /// Sent as asked to a vendor that cannot read.
-    Blind(BlindChange, Vec<ShareKey>),
-    /// The complete set (`report.after`) to a vendor that cannot read.
+/// One dashboard's write, ready to send: what `commit` journals ahead, sends and publishes.
+#[derive(Debug)]
+pub struct Write {
+    /// Where a blind or complete set is sent, and what is published.
+    pub dashboard: Dashboard,
+    /// The set written; for a vendor that cannot read, what is sent.
+    pub after: ShareSet,
+    pub send: Send,
+    /// Publish after the write, on vendors with a publish step.
+    pub publish: bool,
+}
+
+/// How a write reaches the vendor.
+#[derive(Debug)]
+pub enum Send {
+    /// The planned set written over the snapshot that was read. With `reread`, the dashboard is
+    /// read again first and left alone if its shares changed since (apply --prune reads every
+    /// dashboard before the first write).
+    Merge { snapshot: Snapshot, reread: bool },
+    /// Sent as asked, in turn, to a vendor that cannot read.
+    Blind(Vec<(BlindChange, Vec<ShareKey>)>),
+    /// The complete set (`after`) to a vendor whose only write is a complete one.
     Replace,
 }
 

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::admit::admit;
 use super::{
-    PlannedWrite, Prepared, PrincipalResult, ShareReport, ShareRequest, blind_note, shown_name,
+    Prepared, PrincipalResult, Send, ShareReport, ShareRequest, Write, blind_note, shown_name,
 };
 use crate::error::{Error, Result};
 use crate::model::{
@@ -52,11 +52,18 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
             published: false,
             results: results(plan.outcomes, &resolved, &names),
             before: Some(snapshot.shares.clone()),
-            after: plan.after,
+            after: plan.after.clone(),
             publish_error: None,
         },
-        write: write.then_some(PlannedWrite::Merge(snapshot)),
-        publish: request.publish,
+        write: write.then(|| Write {
+            dashboard: snapshot.dashboard.clone(),
+            after: plan.after,
+            send: Send::Merge {
+                snapshot,
+                reread: false,
+            },
+            publish: request.publish,
+        }),
     })
 }
 
@@ -133,9 +140,15 @@ fn prepare_blind(
             note: Some(note),
         })
         .collect();
-    let write = match change {
-        Some(change) => PlannedWrite::Blind(change, keys),
-        None => PlannedWrite::Replace,
+    let write = Write {
+        dashboard: dashboard.clone(),
+        after: sent.clone(),
+        send: match change {
+            Some(change) => Send::Blind(vec![(change, keys)]),
+            None => Send::Replace,
+        },
+        // Blind vendors have no publish step.
+        publish: false,
     };
     Prepared {
         report: ShareReport {
@@ -149,7 +162,6 @@ fn prepare_blind(
             publish_error: None,
         },
         write: (!request.dry_run).then_some(write),
-        publish: false,
     }
 }
 
