@@ -470,7 +470,7 @@ impl Work<'_> {
                 })
                 .collect();
             let write = plan.changes_anything().then(|| flow::Write {
-                dashboard: dashboard.clone(),
+                dashboard: snapshot.dashboard.clone(),
                 after: plan.after,
                 send: flow::Send::Merge {
                     snapshot,

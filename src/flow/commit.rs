@@ -63,7 +63,7 @@ pub async fn write(
     journal: Option<(&WriteAhead<'_>, &Profile)>,
 ) -> std::result::Result<Written, Halted> {
     let fresh;
-    let (intent_dashboard, before) = match &write.send {
+    let before = match &write.send {
         Send::Merge { snapshot, reread } => {
             let current = if *reread {
                 fresh = provider
@@ -80,16 +80,16 @@ pub async fn write(
             } else {
                 snapshot
             };
-            (&snapshot.dashboard, Some(current))
+            Some(current)
         }
-        Send::Blind(_) | Send::Replace => (&write.dashboard, None),
+        Send::Blind(_) | Send::Replace => None,
     };
     let pending = match journal {
         Some((ahead, profile)) => Some(
             ahead
                 .intent(
                     profile,
-                    intent_dashboard,
+                    &write.dashboard,
                     before.map(|current| current.shares.clone()),
                     write.after.clone(),
                 )

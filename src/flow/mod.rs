@@ -118,7 +118,8 @@ pub struct Prepared {
 /// One dashboard's write, ready to send: what `commit` journals ahead, sends and publishes.
 #[derive(Debug)]
 pub struct Write {
-    /// Where a blind or complete set is sent, and what is published.
+    /// The dashboard as journaled; where a blind or complete set is sent, and what is
+    /// published.
     pub dashboard: Dashboard,
     /// The set written; for a vendor that cannot read, what is sent.
     pub after: ShareSet,
