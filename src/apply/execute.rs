@@ -540,12 +540,7 @@ impl Work<'_> {
         for w in wanted {
             match lookups.get(&w.principal) {
                 Some(Ok(Some(found))) => resolved.push(found.clone()),
-                Some(Ok(None)) => missing.push(format!(
-                    "{} '{}' (line {})",
-                    w.principal.kind(),
-                    w.principal.name(),
-                    w.line
-                )),
+                Some(Ok(None)) => missing.push((&w.principal, Some(w.line))),
                 Some(Err(err)) => return Err(err.clone()),
                 None => {
                     return Err(Error::remote(format!(
@@ -556,11 +551,10 @@ impl Work<'_> {
             }
         }
         if !missing.is_empty() {
-            return Err(Error::invalid(format!(
-                "not found on {}: {}; nothing was changed on this dashboard",
+            return Err(flow::not_found(
                 self.sites[site].provider.vendor(),
-                missing.join(", ")
-            )));
+                &missing,
+            ));
         }
         Ok(resolved)
     }

@@ -19,7 +19,7 @@ mod commit;
 mod prepare;
 
 pub use commit::{Halted, Written, commit, publish_written, write};
-pub use prepare::{names_of_others, plan_shares, prepare, resolve_all};
+pub use prepare::{names_of_others, not_found, plan_shares, prepare, resolve_all};
 
 // Worded to hold both for a change made and for a dry run's plan.
 /// Why a write-only vendor's result is what is sent, not what was found.

@@ -13,7 +13,7 @@ use crate::model::{
     Share, ShareKey, ShareSet,
 };
 use crate::providers::{self, BlindChange, Dashboard, Resolved, ShareProvider};
-use crate::vendor::Support;
+use crate::vendor::{Support, Vendor};
 
 /// How many principal look-ups run at once.
 const LOOKUP_CONCURRENCY: usize = 8;
@@ -247,27 +247,48 @@ pub async fn resolve_all(
     for (principal, answer) in unique.iter().zip(answers) {
         found.push((principal, answer?));
     }
-    let missing: Vec<String> = found
+    let missing: Vec<(&Principal, Option<u64>)> = found
         .iter()
         .filter(|(_, resolved)| resolved.is_none())
-        .map(|(principal, _)| format!("{} '{}'", principal.kind(), principal.name()))
+        .map(|(principal, _)| (*principal, None))
         .collect();
     if !missing.is_empty() {
-        return Err(Error::invalid(format!(
-            "not found on {}: {}; nothing was changed (check the spelling, or that the {} exists there)",
-            provider.vendor(),
-            missing.join(", "),
-            if missing.len() == 1 {
-                "principal"
-            } else {
-                "principals"
-            }
-        )));
+        return Err(not_found(provider.vendor(), &missing));
     }
     Ok(found
         .into_iter()
         .filter_map(|(_, resolved)| resolved)
         .collect())
+}
+
+/// The one report of principals a vendor does not know, each with the file line that named it,
+/// if a file did: a file's run goes on with its other dashboards, a command's change stops whole.
+pub fn not_found(vendor: Vendor, missing: &[(&Principal, Option<u64>)]) -> Error {
+    let named: Vec<String> = missing
+        .iter()
+        .map(|(principal, line)| match line {
+            Some(line) => format!("{} '{}' (line {line})", principal.kind(), principal.name()),
+            None => format!("{} '{}'", principal.kind(), principal.name()),
+        })
+        .collect();
+    let from_file = missing.iter().any(|(_, line)| line.is_some());
+    Error::invalid(if from_file {
+        format!(
+            "not found on {vendor}: {}; nothing was changed on this dashboard",
+            named.join(", ")
+        )
+    } else {
+        format!(
+            "not found on {vendor}: {}; nothing was changed (check the spelling, or that the {} \
+             exists there)",
+            named.join(", "),
+            if named.len() == 1 {
+                "principal"
+            } else {
+                "principals"
+            }
+        )
+    })
 }
 
 fn plan_error(err: PlanError, resolved: &[Resolved]) -> Error {
