@@ -8,19 +8,13 @@ use super::input::{self, Problem, Row};
 use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::flow::admit::admit;
-use crate::model::{Access, Change, Mode, Principal};
+use crate::model::{Change, Mode, Principal};
 use crate::vendor::Vendor;
 
 /// How many distinct problems are spelled out before the rest are only counted.
 const PROBLEMS_SHOWN: usize = 50;
 
-/// One share the file asks for on a dashboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Wanted {
-    pub principal: Principal,
-    pub access: Access,
-    pub line: u64,
-}
+pub use crate::flow::Wanted;
 
 /// A dashboard as the file names it (an id or `name:TITLE`) and what it should have.
 #[derive(Debug, Clone)]

@@ -9,19 +9,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget};
-use serde::Serialize;
 
 use super::desired::{Site, Wanted};
 use crate::confirm::{self, Confirmed, Removal};
 use crate::error::{Error, Result};
 use crate::flow;
+pub use crate::flow::{RowAction, RowResult};
 use crate::interrupt::{Interrupt, Signal};
 use crate::journal::Journal;
-use crate::model::{
-    Action, Change, Intent, Level, Mode, Plan, Principal, PrincipalKind, Share, ShareKey, ShareSet,
-};
-use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider};
-use crate::vendor::{Support, Vendor};
+use crate::model::{Level, Mode, Principal};
+use crate::providers::{Dashboard, Resolved, ShareProvider};
+use crate::vendor::Vendor;
 use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Clone, Copy)]
@@ -51,61 +49,6 @@ pub struct Stops<'a> {
 pub struct Connected {
     pub site: Site,
     pub provider: Box<dyn ShareProvider>,
-}
-
-/// What happens (or happened) to one share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RowAction {
-    Added,
-    Updated,
-    Unchanged,
-    Removed,
-    /// Sent to a vendor that cannot read shares: whether it changed anything is unknown.
-    Sent,
-    Failed,
-    /// Written, removed by another writer, and written again by `--verify`.
-    Repaired,
-}
-
-impl RowAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RowAction::Added => "added",
-            RowAction::Updated => "updated",
-            RowAction::Unchanged => "unchanged",
-            RowAction::Removed => "removed",
-            RowAction::Sent => "sent",
-            RowAction::Failed => "failed",
-            RowAction::Repaired => "repaired",
-        }
-    }
-
-    /// A difference between the server and the file that a read could see.
-    pub fn is_drift(self) -> bool {
-        matches!(
-            self,
-            RowAction::Added | RowAction::Updated | RowAction::Removed
-        )
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RowResult {
-    /// As the file names it, or the vendor's name for a share that `--prune` removes.
-    pub principal: String,
-    #[serde(rename = "type")]
-    pub kind: PrincipalKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub before: Option<Level>,
-    pub after: Option<Level>,
-    pub action: RowAction,
-    /// The file line that asked for it; none for a share that `--prune` removes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<&'static str>,
 }
 
 #[derive(Debug)]
@@ -422,114 +365,12 @@ impl Work<'_> {
     ) -> Result<(Vec<RowResult>, Option<flow::Write>)> {
         let provider = self.sites[site].provider.as_ref();
         let resolved = self.resolved(site, wanted)?;
-        let asked = distinct_by_id(&resolved, wanted)?;
-        let caps = provider.vendor().capabilities();
-        if caps.list == Support::Yes {
-            let snapshot = provider.read_shares(dashboard).await?;
-            let intents: Vec<Intent> = asked
-                .iter()
-                .map(|(r, w)| Intent {
-                    key: r.key.clone(),
-                    change: Change::Grant(w.access),
-                })
-                .collect();
-            let mode = if self.options.prune {
-                Mode::Replace
-            } else {
-                Mode::Merge
-            };
-            let plan = flow::plan_shares(provider, &snapshot.shares, &intents, mode, &resolved)?;
-            let names =
-                flow::names_of_others(provider, snapshot.names.clone(), &plan, &resolved).await;
-            if !self.options.prune {
-                refuse_removals(provider.vendor(), &plan, |key| {
-                    flow::shown_name(key, None, &names)
-                })?;
-            }
-            let by_key: HashMap<&ShareKey, &(&Resolved, &Wanted)> =
-                asked.iter().map(|pair| (&pair.0.key, pair)).collect();
-            let rows = plan
-                .outcomes
-                .iter()
-                .map(|outcome| {
-                    let asked_for = by_key.get(&outcome.key);
-                    RowResult {
-                        principal: flow::shown_name(
-                            &outcome.key,
-                            asked_for.map(|(r, _)| *r),
-                            &names,
-                        ),
-                        kind: outcome.key.kind,
-                        id: Some(outcome.key.id.clone()),
-                        before: outcome.before,
-                        after: outcome.after,
-                        action: row_action(outcome.action),
-                        line: asked_for.map(|(_, w)| w.line),
-                        note: outcome.note,
-                    }
-                })
-                .collect();
-            let write = plan.changes_anything().then(|| flow::Write {
-                dashboard: snapshot.dashboard.clone(),
-                after: plan.after,
-                send: flow::Send::Merge {
-                    snapshot,
-                    reread: self.options.prune,
-                },
-                publish: true,
-            });
-            return Ok((rows, write));
-        }
-        // Without a read, a complete-set vendor takes the file's shares as the whole set.
-        let blind_mode = if caps.replace_only {
+        let mode = if self.options.prune {
             Mode::Replace
         } else {
             Mode::Merge
         };
-        let rows = asked
-            .iter()
-            .map(|(r, w)| RowResult {
-                principal: r.principal.name().to_string(),
-                kind: r.key.kind,
-                id: Some(r.key.id.clone()),
-                before: None,
-                after: Some(Level::Access(w.access)),
-                action: RowAction::Sent,
-                line: Some(w.line),
-                note: Some(flow::blind_note(
-                    provider,
-                    Change::Grant(w.access),
-                    blind_mode,
-                )),
-            })
-            .collect();
-        if caps.replace_only {
-            let shares = ShareSet::new(asked.iter().map(|(r, w)| Share {
-                key: r.key.clone(),
-                level: Level::Access(w.access),
-            }));
-            return Ok((
-                rows,
-                Some(unread_write(dashboard, shares, flow::Send::Replace)),
-            ));
-        }
-        // One send per access level.
-        let mut sends: Vec<(BlindChange, Vec<ShareKey>)> = Vec::new();
-        for (r, w) in &asked {
-            let change = BlindChange::Grant(w.access);
-            match sends.iter_mut().find(|(sent, _)| *sent == change) {
-                Some((_, keys)) => keys.push(r.key.clone()),
-                None => sends.push((change, vec![r.key.clone()])),
-            }
-        }
-        let all = ShareSet::new(asked.iter().map(|(r, w)| Share {
-            key: r.key.clone(),
-            level: Level::Access(w.access),
-        }));
-        Ok((
-            rows,
-            Some(unread_write(dashboard, all, flow::Send::Blind(sends))),
-        ))
+        flow::prepare_asked(provider, dashboard, &resolved, wanted, mode).await
     }
 
     /// The looked-up principals, in the order of `wanted`; fails naming every one not found.
@@ -669,72 +510,6 @@ impl Work<'_> {
     }
 }
 
-/// Each share the file asks for once, by the id it resolved to: two spellings (or an id and a
-/// `name:`) of one principal at the same access are one share; at different accesses, a conflict.
-fn distinct_by_id<'a>(
-    resolved: &'a [Resolved],
-    wanted: &'a [Wanted],
-) -> Result<Vec<(&'a Resolved, &'a Wanted)>> {
-    let mut asked: Vec<(&Resolved, &Wanted)> = Vec::with_capacity(wanted.len());
-    let mut seen: HashMap<&ShareKey, usize> = HashMap::with_capacity(wanted.len());
-    for (r, w) in resolved.iter().zip(wanted) {
-        let Some(&first) = seen.get(&r.key) else {
-            seen.insert(&r.key, asked.len());
-            asked.push((r, w));
-            continue;
-        };
-        let (_, earlier) = asked[first];
-        if earlier.access != w.access {
-            return Err(Error::invalid(format!(
-                "{} (line {}) and {} (line {}) are the same {} ({}), asked for at {} and at {}: \
-                 list it once; nothing was changed on this dashboard",
-                earlier.principal,
-                earlier.line,
-                w.principal,
-                w.line,
-                r.key.kind,
-                r.key.id,
-                earlier.access,
-                w.access
-            )));
-        }
-    }
-    Ok(asked)
-}
-
-/// An additive apply never removes a share; a vendor rule that would (ECI drops its user and
-/// group lists for everyone) makes the dashboard fail instead, pointing at `--prune`.
-fn refuse_removals(
-    vendor: Vendor,
-    plan: &Plan,
-    name_of: impl Fn(&ShareKey) -> String,
-) -> Result<()> {
-    let removed: Vec<String> = plan
-        .outcomes
-        .iter()
-        .filter(|o| o.action == Action::Removed)
-        .map(|o| format!("{} '{}'", o.key.kind, name_of(&o.key)))
-        .collect();
-    if removed.is_empty() {
-        return Ok(());
-    }
-    Err(Error::invalid(format!(
-        "on {vendor}, sharing with everyone drops the dashboard's user and group shares ({}), and \
-         apply without --prune never removes a share; nothing was changed on this dashboard. Apply \
-         with --prune if that is intended",
-        removed.join(", ")
-    )))
-}
-
-fn row_action(action: Action) -> RowAction {
-    match action {
-        Action::Added => RowAction::Added,
-        Action::Updated => RowAction::Updated,
-        Action::Unchanged | Action::Absent => RowAction::Unchanged,
-        Action::Removed => RowAction::Removed,
-    }
-}
-
 fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<RowResult> {
     wanted
         .map(|w| RowResult {
@@ -803,14 +578,4 @@ fn too_many_removals(staged: &[(usize, Staged)], removals: usize, limit: usize) 
          --max-removals if it is right",
         named.join(", ")
     ))
-}
-
-/// The write for a vendor that cannot read: what is sent is what is journaled as after.
-fn unread_write(dashboard: &Dashboard, after: ShareSet, send: flow::Send) -> flow::Write {
-    flow::Write {
-        dashboard: dashboard.clone(),
-        after,
-        send,
-        publish: true,
-    }
 }

@@ -15,9 +15,11 @@ use crate::model::{
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
 
 pub mod admit;
+mod asked;
 mod commit;
 mod prepare;
 
+pub use asked::{RowAction, RowResult, Wanted, prepare_asked};
 pub use commit::{Halted, Written, commit, publish_written, write};
 pub use prepare::{names_of_others, not_found, plan_shares, prepare, resolve_all};
 
