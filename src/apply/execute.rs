@@ -4,20 +4,20 @@
 //! dashboard.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::desired::{Site, Wanted};
+use super::lookups::{Lookups, Unit, resolve_dashboards, resolve_principals};
 use crate::confirm::{self, Confirmed, Removal};
 use crate::error::{Error, Result};
 use crate::flow;
 pub use crate::flow::{RowAction, RowResult};
 use crate::interrupt::{Interrupt, Signal};
 use crate::journal::Journal;
-use crate::model::{Level, Mode, Principal};
+use crate::model::{Level, Mode};
 use crate::providers::{Dashboard, Resolved, ShareProvider};
 use crate::vendor::Vendor;
 use crate::write_ahead::WriteAhead;
@@ -94,15 +94,6 @@ pub struct Report {
     /// Shares the run removes (or, in a dry run, would remove).
     pub removals: usize,
 }
-
-/// One dashboard to work on: the file's targets that turned out to name it.
-struct Unit {
-    site: usize,
-    dashboard: Result<Dashboard>,
-    targets: Vec<usize>,
-}
-
-type Lookups<'s> = HashMap<&'s Principal, Result<Option<Resolved>>>;
 
 /// Carries the file out with no signal handling and no question (library callers, benchmarks).
 pub async fn execute(
@@ -224,65 +215,6 @@ pub async fn execute_until(
         dashboards,
         removals,
     })
-}
-
-/// Each distinct principal of each profile, looked up once; a profile's principals go to its
-/// provider together, so that a vendor can look many up in one request.
-async fn resolve_principals(sites: &[Connected], width: usize) -> Vec<Lookups<'_>> {
-    futures::future::join_all(sites.iter().map(|connected| async move {
-        let distinct: Vec<&Principal> = connected
-            .site
-            .targets
-            .iter()
-            .flat_map(|t| &t.wanted)
-            .map(|w| &w.principal)
-            .collect::<BTreeSet<&Principal>>()
-            .into_iter()
-            .collect();
-        let asked: Vec<Principal> = distinct.iter().map(|p| (*p).clone()).collect();
-        let answers = connected.provider.resolve_principals(&asked, width).await;
-        // One answer per principal, in order; a principal a provider left unanswered is absent
-        // from the look-ups, so its rows fail as never looked up.
-        distinct.into_iter().zip(answers).collect::<Lookups>()
-    }))
-    .await
-}
-
-/// Every target's dashboard; targets that name the same dashboard (by id and by title) become one
-/// unit, so that it is read and written once.
-async fn resolve_dashboards(sites: &[Connected], width: usize) -> Vec<Unit> {
-    let references: Vec<(usize, usize)> = sites
-        .iter()
-        .enumerate()
-        .flat_map(|(site, c)| (0..c.site.targets.len()).map(move |target| (site, target)))
-        .collect();
-    let mut found: Vec<(usize, usize, Result<Dashboard>)> = futures::stream::iter(references)
-        .map(|(site, target)| async move {
-            let reference = &sites[site].site.targets[target].dashboard;
-            let dashboard = sites[site].provider.resolve_dashboard(reference).await;
-            (site, target, dashboard)
-        })
-        .buffer_unordered(width)
-        .collect()
-        .await;
-    found.sort_by_key(|(site, target, _)| (*site, *target));
-    let mut units: Vec<Unit> = Vec::new();
-    let mut by_id: HashMap<(usize, String), usize> = HashMap::new();
-    for (site, target, dashboard) in found {
-        if let Ok(resolved) = &dashboard {
-            if let Some(&at) = by_id.get(&(site, resolved.id.clone())) {
-                units[at].targets.push(target);
-                continue;
-            }
-            by_id.insert((site, resolved.id.clone()), units.len());
-        }
-        units.push(Unit {
-            site,
-            dashboard,
-            targets: vec![target],
-        });
-    }
-    units
 }
 
 /// A dashboard planned and ready to write, or failed before any write.
