@@ -7,19 +7,14 @@ use std::path::Path;
 use super::input::{self, Problem, Row};
 use crate::config::Profile;
 use crate::error::{Error, Result};
-use crate::model::{Access, Principal};
-use crate::vendor::{Support, Vendor};
+use crate::flow::admit::admit;
+use crate::model::{Change, Mode, Principal};
+use crate::vendor::Vendor;
 
 /// How many distinct problems are spelled out before the rest are only counted.
 const PROBLEMS_SHOWN: usize = 50;
 
-/// One share the file asks for on a dashboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Wanted {
-    pub principal: Principal,
-    pub access: Access,
-    pub line: u64,
-}
+pub use crate::flow::Wanted;
 
 /// A dashboard as the file names it (an id or `name:TITLE`) and what it should have.
 #[derive(Debug, Clone)]
@@ -172,23 +167,15 @@ impl Gathering<'_> {
 
 /// What the vendor cannot do for this row, before any request.
 fn check_row(vendor: Vendor, row: &Row, prune: bool) -> std::result::Result<(), String> {
-    let caps = vendor.capabilities();
-    vendor
-        .ensure_principal(row.principal.kind(), Some(row.access))
-        .map_err(|err| format!("{}: {err}", row.principal))?;
-    if caps.replace_only && !prune {
-        return Err(format!(
-            "{vendor} can only set a dashboard's complete group lists, and cannot read them: use \
-             --prune, so that the file states each dashboard's complete set"
-        ));
-    }
-    if prune && !caps.replace_only && caps.list != Support::Yes {
-        return Err(format!(
-            "{vendor} cannot read a dashboard's shares, so --prune cannot know what to remove; \
-             apply its rows without --prune"
-        ));
-    }
-    Ok(())
+    let mode = if prune { Mode::Replace } else { Mode::Merge };
+    admit(
+        vendor,
+        &[row.principal.kind()],
+        None,
+        Change::Grant(row.access),
+        mode,
+    )
+    .map_err(|refusal| refusal.for_file(vendor, &row.principal))
 }
 
 /// Sorts a target's shares, merges repeats, and reports what cannot stand together.

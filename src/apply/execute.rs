@@ -4,26 +4,23 @@
 //! dashboard.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget};
-use serde::Serialize;
 
 use super::desired::{Site, Wanted};
+use super::lookups::{Lookups, Unit, resolve_dashboards, resolve_principals};
 use crate::confirm::{self, Confirmed, Removal};
 use crate::error::{Error, Result};
 use crate::flow;
+pub use crate::flow::{RowAction, RowResult};
 use crate::interrupt::{Interrupt, Signal};
 use crate::journal::Journal;
-use crate::model::{
-    Access, Action, Change, Intent, Level, Mode, Plan, Principal, PrincipalKind, Share, ShareKey,
-    ShareSet,
-};
-use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
-use crate::vendor::{Support, Vendor};
-use crate::write_ahead::{Pending, WriteAhead};
+use crate::model::{Level, Mode};
+use crate::providers::{Dashboard, Resolved, ShareProvider};
+use crate::vendor::Vendor;
+use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -52,61 +49,6 @@ pub struct Stops<'a> {
 pub struct Connected {
     pub site: Site,
     pub provider: Box<dyn ShareProvider>,
-}
-
-/// What happens (or happened) to one share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RowAction {
-    Added,
-    Updated,
-    Unchanged,
-    Removed,
-    /// Sent to a vendor that cannot read shares: whether it changed anything is unknown.
-    Sent,
-    Failed,
-    /// Written, removed by another writer, and written again by `--verify`.
-    Repaired,
-}
-
-impl RowAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RowAction::Added => "added",
-            RowAction::Updated => "updated",
-            RowAction::Unchanged => "unchanged",
-            RowAction::Removed => "removed",
-            RowAction::Sent => "sent",
-            RowAction::Failed => "failed",
-            RowAction::Repaired => "repaired",
-        }
-    }
-
-    /// A difference between the server and the file that a read could see.
-    pub fn is_drift(self) -> bool {
-        matches!(
-            self,
-            RowAction::Added | RowAction::Updated | RowAction::Removed
-        )
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RowResult {
-    /// As the file names it, or the vendor's name for a share that `--prune` removes.
-    pub principal: String,
-    #[serde(rename = "type")]
-    pub kind: PrincipalKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub before: Option<Level>,
-    pub after: Option<Level>,
-    pub action: RowAction,
-    /// The file line that asked for it; none for a share that `--prune` removes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<&'static str>,
 }
 
 #[derive(Debug)]
@@ -152,15 +94,6 @@ pub struct Report {
     /// Shares the run removes (or, in a dry run, would remove).
     pub removals: usize,
 }
-
-/// One dashboard to work on: the file's targets that turned out to name it.
-struct Unit {
-    site: usize,
-    dashboard: Result<Dashboard>,
-    targets: Vec<usize>,
-}
-
-type Lookups<'s> = HashMap<&'s Principal, Result<Option<Resolved>>>;
 
 /// Carries the file out with no signal handling and no question (library callers, benchmarks).
 pub async fn execute(
@@ -284,65 +217,6 @@ pub async fn execute_until(
     })
 }
 
-/// Each distinct principal of each profile, looked up once; a profile's principals go to its
-/// provider together, so that a vendor can look many up in one request.
-async fn resolve_principals(sites: &[Connected], width: usize) -> Vec<Lookups<'_>> {
-    futures::future::join_all(sites.iter().map(|connected| async move {
-        let distinct: Vec<&Principal> = connected
-            .site
-            .targets
-            .iter()
-            .flat_map(|t| &t.wanted)
-            .map(|w| &w.principal)
-            .collect::<BTreeSet<&Principal>>()
-            .into_iter()
-            .collect();
-        let asked: Vec<Principal> = distinct.iter().map(|p| (*p).clone()).collect();
-        let answers = connected.provider.resolve_principals(&asked, width).await;
-        // One answer per principal, in order; a principal a provider left unanswered is absent
-        // from the look-ups, so its rows fail as never looked up.
-        distinct.into_iter().zip(answers).collect::<Lookups>()
-    }))
-    .await
-}
-
-/// Every target's dashboard; targets that name the same dashboard (by id and by title) become one
-/// unit, so that it is read and written once.
-async fn resolve_dashboards(sites: &[Connected], width: usize) -> Vec<Unit> {
-    let references: Vec<(usize, usize)> = sites
-        .iter()
-        .enumerate()
-        .flat_map(|(site, c)| (0..c.site.targets.len()).map(move |target| (site, target)))
-        .collect();
-    let mut found: Vec<(usize, usize, Result<Dashboard>)> = futures::stream::iter(references)
-        .map(|(site, target)| async move {
-            let reference = &sites[site].site.targets[target].dashboard;
-            let dashboard = sites[site].provider.resolve_dashboard(reference).await;
-            (site, target, dashboard)
-        })
-        .buffer_unordered(width)
-        .collect()
-        .await;
-    found.sort_by_key(|(site, target, _)| (*site, *target));
-    let mut units: Vec<Unit> = Vec::new();
-    let mut by_id: HashMap<(usize, String), usize> = HashMap::new();
-    for (site, target, dashboard) in found {
-        if let Ok(resolved) = &dashboard {
-            if let Some(&at) = by_id.get(&(site, resolved.id.clone())) {
-                units[at].targets.push(target);
-                continue;
-            }
-            by_id.insert((site, resolved.id.clone()), units.len());
-        }
-        units.push(Unit {
-            site,
-            dashboard,
-            targets: vec![target],
-        });
-    }
-    units
-}
-
 /// A dashboard planned and ready to write, or failed before any write.
 enum Staged {
     Ready(Box<Ready>),
@@ -354,25 +228,8 @@ struct Ready {
     targets: Vec<usize>,
     dashboard: Dashboard,
     rows: Vec<RowResult>,
-    write: Write,
-}
-
-enum Write {
-    /// Read, planned, and written back whole (or not at all when nothing changes).
-    Merge { snapshot: Snapshot, plan: Plan },
-    /// Sent per access level to a vendor that cannot read (Vizzly).
-    Blind(Vec<(Access, Vec<ShareKey>)>),
-    /// The complete share set, to a vendor whose only write is a complete one (AppViewX).
-    Replace(ShareSet),
-}
-
-impl Write {
-    fn writes(&self) -> bool {
-        match self {
-            Write::Merge { plan, .. } => plan.changes_anything(),
-            Write::Blind(_) | Write::Replace(_) => true,
-        }
-    }
+    /// `None`: the plan changes nothing.
+    write: Option<flow::Write>,
 }
 
 impl Staged {
@@ -437,96 +294,15 @@ impl Work<'_> {
         site: usize,
         dashboard: &Dashboard,
         wanted: &[Wanted],
-    ) -> Result<(Vec<RowResult>, Write)> {
+    ) -> Result<(Vec<RowResult>, Option<flow::Write>)> {
         let provider = self.sites[site].provider.as_ref();
         let resolved = self.resolved(site, wanted)?;
-        let asked = distinct_by_id(&resolved, wanted)?;
-        let caps = provider.vendor().capabilities();
-        if caps.list == Support::Yes {
-            let snapshot = provider.read_shares(dashboard).await?;
-            let intents: Vec<Intent> = asked
-                .iter()
-                .map(|(r, w)| Intent {
-                    key: r.key.clone(),
-                    change: Change::Grant(w.access),
-                })
-                .collect();
-            let mode = if self.options.prune {
-                Mode::Replace
-            } else {
-                Mode::Merge
-            };
-            let plan = flow::plan_shares(provider, &snapshot.shares, &intents, mode, &resolved)?;
-            let names =
-                flow::names_of_others(provider, snapshot.names.clone(), &plan, &resolved).await;
-            if !self.options.prune {
-                refuse_removals(provider.vendor(), &plan, |key| {
-                    flow::shown_name(key, None, &names)
-                })?;
-            }
-            let by_key: HashMap<&ShareKey, &(&Resolved, &Wanted)> =
-                asked.iter().map(|pair| (&pair.0.key, pair)).collect();
-            let rows = plan
-                .outcomes
-                .iter()
-                .map(|outcome| {
-                    let asked_for = by_key.get(&outcome.key);
-                    RowResult {
-                        principal: flow::shown_name(
-                            &outcome.key,
-                            asked_for.map(|(r, _)| *r),
-                            &names,
-                        ),
-                        kind: outcome.key.kind,
-                        id: Some(outcome.key.id.clone()),
-                        before: outcome.before,
-                        after: outcome.after,
-                        action: row_action(outcome.action),
-                        line: asked_for.map(|(_, w)| w.line),
-                        note: outcome.note,
-                    }
-                })
-                .collect();
-            return Ok((rows, Write::Merge { snapshot, plan }));
-        }
-        // Without a read, a complete-set vendor takes the file's shares as the whole set.
-        let blind_mode = if caps.replace_only {
+        let mode = if self.options.prune {
             Mode::Replace
         } else {
             Mode::Merge
         };
-        let rows = asked
-            .iter()
-            .map(|(r, w)| RowResult {
-                principal: r.principal.name().to_string(),
-                kind: r.key.kind,
-                id: Some(r.key.id.clone()),
-                before: None,
-                after: Some(Level::Access(w.access)),
-                action: RowAction::Sent,
-                line: Some(w.line),
-                note: Some(flow::blind_note(
-                    provider,
-                    Change::Grant(w.access),
-                    blind_mode,
-                )),
-            })
-            .collect();
-        if caps.replace_only {
-            let shares = ShareSet::new(asked.iter().map(|(r, w)| Share {
-                key: r.key.clone(),
-                level: Level::Access(w.access),
-            }));
-            return Ok((rows, Write::Replace(shares)));
-        }
-        let mut sends: Vec<(Access, Vec<ShareKey>)> = Vec::new();
-        for (r, w) in &asked {
-            match sends.iter_mut().find(|(access, _)| *access == w.access) {
-                Some((_, keys)) => keys.push(r.key.clone()),
-                None => sends.push((w.access, vec![r.key.clone()])),
-            }
-        }
-        Ok((rows, Write::Blind(sends)))
+        flow::prepare_asked(provider, dashboard, &resolved, wanted, mode).await
     }
 
     /// The looked-up principals, in the order of `wanted`; fails naming every one not found.
@@ -537,12 +313,7 @@ impl Work<'_> {
         for w in wanted {
             match lookups.get(&w.principal) {
                 Some(Ok(Some(found))) => resolved.push(found.clone()),
-                Some(Ok(None)) => missing.push(format!(
-                    "{} '{}' (line {})",
-                    w.principal.kind(),
-                    w.principal.name(),
-                    w.line
-                )),
+                Some(Ok(None)) => missing.push((&w.principal, Some(w.line))),
                 Some(Err(err)) => return Err(err.clone()),
                 None => {
                     return Err(Error::remote(format!(
@@ -553,11 +324,10 @@ impl Work<'_> {
             }
         }
         if !missing.is_empty() {
-            return Err(Error::invalid(format!(
-                "not found on {}: {}; nothing was changed on this dashboard",
+            return Err(flow::not_found(
                 self.sites[site].provider.vendor(),
-                missing.join(", ")
-            )));
+                &missing,
+            ));
         }
         Ok(resolved)
     }
@@ -598,7 +368,7 @@ impl Work<'_> {
             Staged::Ready(ready) => *ready,
         };
         if let Some(signal) = self.interrupt.stopped()
-            && ready.write.writes()
+            && ready.write.is_some()
         {
             let rows = failed_rows(wanted_of(self.sites, ready.site, &ready.targets));
             let error = Some(not_started(signal));
@@ -606,127 +376,52 @@ impl Work<'_> {
         }
         let site = ready.site;
         let provider = self.sites[site].provider.as_ref();
-        let written = match &ready.write {
-            write if !write.writes() => Ok(false),
-            _ if self.journal_failed.load(Ordering::Relaxed) => {
-                Err(Halted::before_any_write(Error::remote(
-                    "not written: an earlier write of this run could not be journaled, so `undo` \
-                     would not know this one; fix the journal and apply again",
-                )))
-            }
-            Write::Merge { snapshot, plan } => self
-                .write_merged(site, provider, snapshot, plan)
-                .await
-                .map(|()| true),
-            Write::Replace(shares) => self
-                .write_replaced(site, provider, &ready.dashboard, shares)
-                .await
-                .map(|()| true),
-            Write::Blind(sends) => self
-                .write_blind(site, provider, &ready.dashboard, sends)
-                .await
-                .map(|()| true),
-        };
         let mut result = self.result(site, &ready.targets, ready.dashboard, ready.rows, None);
-        match written {
-            Ok(true) => {}
-            Ok(false) => return result,
-            Err(halted) => {
-                result.rows = failed_rows(result.wanted(self.sites));
+        let Some(write) = &ready.write else {
+            return result;
+        };
+        let written = if self.journal_failed.load(Ordering::Relaxed) {
+            Err(Error::remote(
+                "not written: an earlier write of this run could not be journaled, so `undo` \
+                 would not know this one; fix the journal and apply again",
+            ))
+        } else {
+            let ahead = self.recorder.map(|recorder| WriteAhead {
+                journal: recorder.journal,
+                run_id: recorder.run_id,
+                command: recorder.command,
+            });
+            let profile = &self.sites[site].site.profile;
+            flow::write(
+                provider,
+                write,
+                ahead.as_ref().map(|ahead| (ahead, profile)),
+            )
+            .await
+            .map_err(|halted| {
+                if halted.unjournaled {
+                    self.journal_failed.store(true, Ordering::Relaxed);
+                }
                 result.written = halted.partial.is_some();
-                result.journaled = result.written && self.recorder.is_some();
-                result.error = Some(halted.error);
-                return result;
+                halted.error
+            })
+        };
+        result.journaled = self.recorder.is_some() && (written.is_ok() || result.written);
+        match written {
+            Ok(written) => {
+                result.written = true;
+                result.published = written.published;
+                if let Some(err) = written.publish_error {
+                    result.error = Some(err);
+                    result.failed_after_write = true;
+                }
             }
-        }
-        result.written = true;
-        result.journaled = self.recorder.is_some();
-        match flow::publish_written(provider, &result.dashboard).await {
-            Ok(published) => result.published = published,
-            Err(err) => {
-                result.error = Some(err);
-                result.failed_after_write = true;
+            Err(error) => {
+                result.rows = failed_rows(result.wanted(self.sites));
+                result.error = Some(error);
             }
         }
         result
-    }
-
-    /// Writes a read-and-planned dashboard. Under `--prune` every dashboard was read before the
-    /// first write, so it is read again: a dashboard whose shares changed since is left alone.
-    async fn write_merged(
-        &self,
-        site: usize,
-        provider: &dyn ShareProvider,
-        snapshot: &Snapshot,
-        plan: &Plan,
-    ) -> std::result::Result<(), Halted> {
-        let fresh;
-        let current = if self.options.prune {
-            fresh = provider
-                .read_shares(&snapshot.dashboard)
-                .await
-                .map_err(Halted::before_any_write)?;
-            if !fresh.shares.same_as(&snapshot.shares) {
-                return Err(Halted::before_any_write(Error::remote(
-                    "its shares changed after it was read, while the run read the other \
-                     dashboards; nothing was written to it: apply again",
-                )));
-            }
-            &fresh
-        } else {
-            snapshot
-        };
-        let pending = self.intent(
-            site,
-            &snapshot.dashboard,
-            Some(current.shares.clone()),
-            plan.after.clone(),
-        )?;
-        let written = provider.write_shares(current, &plan.after).await;
-        settle(pending, written.as_ref().err());
-        written.map_err(Halted::before_any_write)
-    }
-
-    /// Sends the complete share set to a vendor whose only write is a complete one.
-    async fn write_replaced(
-        &self,
-        site: usize,
-        provider: &dyn ShareProvider,
-        dashboard: &Dashboard,
-        shares: &ShareSet,
-    ) -> std::result::Result<(), Halted> {
-        let pending = self.intent(site, dashboard, None, shares.clone())?;
-        let written = provider.replace_shares(dashboard, shares).await;
-        settle(pending, written.as_ref().err());
-        written.map_err(Halted::before_any_write)
-    }
-
-    /// Sends each access level's keys in turn to a vendor that cannot read.
-    async fn write_blind(
-        &self,
-        site: usize,
-        provider: &dyn ShareProvider,
-        dashboard: &Dashboard,
-        sends: &[(Access, Vec<ShareKey>)],
-    ) -> std::result::Result<(), Halted> {
-        let all = ShareSet::new(sends.iter().flat_map(|(access, keys)| {
-            keys.iter().map(|key| Share {
-                key: key.clone(),
-                level: Level::Access(*access),
-            })
-        }));
-        let pending = self.intent(site, dashboard, None, all)?;
-        let sent = send_blind(provider, dashboard, sends).await;
-        match (&sent, pending) {
-            (Ok(()), Some(pending)) => pending.written(),
-            // What was sent before the failure is what is known to be there.
-            (Err(halted), Some(pending)) => match &halted.partial {
-                Some(partial) => pending.written_as(partial.clone()),
-                None => pending.failed(&halted.error),
-            },
-            (_, None) => {}
-        }
-        sent
     }
 
     /// The result of a dry run: the plan, nothing written.
@@ -744,147 +439,6 @@ impl Work<'_> {
                 )
             }
         }
-    }
-
-    /// Journals the intent of a write about to be sent (`None`: the run keeps no journal). A run
-    /// whose journal fails starts no further write, since `undo` would not know it.
-    fn intent(
-        &self,
-        site: usize,
-        dashboard: &Dashboard,
-        before: Option<ShareSet>,
-        after: ShareSet,
-    ) -> std::result::Result<Option<Pending<'_>>, Halted> {
-        let Some(recorder) = self.recorder else {
-            return Ok(None);
-        };
-        let ahead = WriteAhead {
-            journal: recorder.journal,
-            run_id: recorder.run_id,
-            command: recorder.command,
-        };
-        ahead
-            .intent(&self.sites[site].site.profile, dashboard, before, after)
-            .map(Some)
-            .map_err(|err| {
-                self.journal_failed.store(true, Ordering::Relaxed);
-                Halted::before_any_write(err)
-            })
-    }
-}
-
-/// Journals a write's outcome, when its intent was journaled.
-fn settle(pending: Option<Pending<'_>>, error: Option<&Error>) {
-    match (pending, error) {
-        (Some(pending), None) => pending.written(),
-        (Some(pending), Some(error)) => pending.failed(error),
-        (None, _) => {}
-    }
-}
-
-/// A write that failed; `partial` is what had been sent before it did.
-struct Halted {
-    partial: Option<ShareSet>,
-    error: Error,
-}
-
-impl Halted {
-    fn before_any_write(error: Error) -> Self {
-        Halted {
-            partial: None,
-            error,
-        }
-    }
-}
-
-/// Sends each access level's keys in turn.
-async fn send_blind(
-    provider: &dyn ShareProvider,
-    dashboard: &Dashboard,
-    sends: &[(Access, Vec<ShareKey>)],
-) -> std::result::Result<(), Halted> {
-    let mut sent: Vec<Share> = Vec::new();
-    for (access, keys) in sends {
-        if let Err(error) = provider
-            .send_blind(dashboard, keys, BlindChange::Grant(*access))
-            .await
-        {
-            return Err(Halted {
-                partial: (!sent.is_empty()).then(|| ShareSet::new(sent)),
-                error,
-            });
-        }
-        sent.extend(keys.iter().map(|key| Share {
-            key: key.clone(),
-            level: Level::Access(*access),
-        }));
-    }
-    Ok(())
-}
-
-/// Each share the file asks for once, by the id it resolved to: two spellings (or an id and a
-/// `name:`) of one principal at the same access are one share; at different accesses, a conflict.
-fn distinct_by_id<'a>(
-    resolved: &'a [Resolved],
-    wanted: &'a [Wanted],
-) -> Result<Vec<(&'a Resolved, &'a Wanted)>> {
-    let mut asked: Vec<(&Resolved, &Wanted)> = Vec::with_capacity(wanted.len());
-    let mut seen: HashMap<&ShareKey, usize> = HashMap::with_capacity(wanted.len());
-    for (r, w) in resolved.iter().zip(wanted) {
-        let Some(&first) = seen.get(&r.key) else {
-            seen.insert(&r.key, asked.len());
-            asked.push((r, w));
-            continue;
-        };
-        let (_, earlier) = asked[first];
-        if earlier.access != w.access {
-            return Err(Error::invalid(format!(
-                "{} (line {}) and {} (line {}) are the same {} ({}), asked for at {} and at {}: \
-                 list it once; nothing was changed on this dashboard",
-                earlier.principal,
-                earlier.line,
-                w.principal,
-                w.line,
-                r.key.kind,
-                r.key.id,
-                earlier.access,
-                w.access
-            )));
-        }
-    }
-    Ok(asked)
-}
-
-/// An additive apply never removes a share; a vendor rule that would (ECI drops its user and
-/// group lists for everyone) makes the dashboard fail instead, pointing at `--prune`.
-fn refuse_removals(
-    vendor: Vendor,
-    plan: &Plan,
-    name_of: impl Fn(&ShareKey) -> String,
-) -> Result<()> {
-    let removed: Vec<String> = plan
-        .outcomes
-        .iter()
-        .filter(|o| o.action == Action::Removed)
-        .map(|o| format!("{} '{}'", o.key.kind, name_of(&o.key)))
-        .collect();
-    if removed.is_empty() {
-        return Ok(());
-    }
-    Err(Error::invalid(format!(
-        "on {vendor}, sharing with everyone drops the dashboard's user and group shares ({}), and \
-         apply without --prune never removes a share; nothing was changed on this dashboard. Apply \
-         with --prune if that is intended",
-        removed.join(", ")
-    )))
-}
-
-fn row_action(action: Action) -> RowAction {
-    match action {
-        Action::Added => RowAction::Added,
-        Action::Updated => RowAction::Updated,
-        Action::Unchanged | Action::Absent => RowAction::Unchanged,
-        Action::Removed => RowAction::Removed,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod execute;
 pub mod input;
 pub mod interrupted;
 mod lf_lines;
+mod lookups;
 pub mod verify;
 
 pub use input::{FAILED_ROWS_MARK, formula_safe};

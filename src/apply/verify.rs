@@ -205,35 +205,32 @@ async fn repair(
         ))));
     }
     // Journaled ahead under the run's id, like the run's first write.
-    let pending = match recorder {
-        Some(recorder) => Some(
-            WriteAhead {
-                journal: recorder.journal,
-                run_id: recorder.run_id,
-                command: recorder.command,
-            }
-            .intent(
-                &sites[dashboard.site].site.profile,
-                &dashboard.dashboard,
-                Some(snapshot.shares.clone()),
-                plan.after.clone(),
-            )
-            .map_err(before_write)?,
-        ),
-        None => None,
+    let ahead = recorder.map(|recorder| WriteAhead {
+        journal: recorder.journal,
+        run_id: recorder.run_id,
+        command: recorder.command,
+    });
+    let profile = &sites[dashboard.site].site.profile;
+    let again = flow::Write {
+        dashboard: dashboard.dashboard.clone(),
+        after: plan.after,
+        send: flow::Send::Merge {
+            snapshot: snapshot.clone(),
+            reread: false,
+        },
+        publish: true,
     };
-    let written = provider.write_shares(snapshot, &plan.after).await;
-    if let Some(pending) = pending {
-        match &written {
-            Ok(()) => pending.written(),
-            Err(err) => pending.failed(err),
-        }
+    let written = flow::write(
+        provider,
+        &again,
+        ahead.as_ref().map(|ahead| (ahead, profile)),
+    )
+    .await
+    .map_err(|halted| before_write(halted.error))?;
+    match written.publish_error {
+        Some(err) => Err((err, true)),
+        None => Ok(()),
     }
-    written.map_err(before_write)?;
-    flow::publish_written(provider, &snapshot.dashboard)
-        .await
-        .map(drop)
-        .map_err(|err| (err, true))
 }
 
 /// The shares the file asked for on this dashboard, as the run planned them.

@@ -14,6 +14,7 @@ use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
 use crate::config::Profile;
 use crate::confirm::{self, Removal};
 use crate::error::{Error, Result};
+use crate::flow::{self, Send, Write};
 use crate::interrupt::Interrupt;
 use crate::journal::{self, Entry, EntryKind};
 use crate::model::{ShareKey, ShareSet};
@@ -356,21 +357,19 @@ async fn restore(
             removing: removing(&snapshot, before, &names),
         });
     };
-    let pending = ahead.intent(
-        profile,
-        &entry.dashboard,
-        Some(snapshot.shares.clone()),
-        before.clone(),
-    )?;
-    let written = provider.write_shares(&snapshot, before).await;
-    match &written {
-        Ok(()) => pending.written(),
-        Err(err) => pending.failed(err),
-    }
-    written?;
-    let publish_error = crate::flow::publish_written(provider.as_ref(), &snapshot.dashboard)
+    let restore = Write {
+        dashboard: entry.dashboard.clone(),
+        after: before.clone(),
+        send: Send::Merge {
+            snapshot,
+            reread: false,
+        },
+        publish: true,
+    };
+    let publish_error = flow::write(provider.as_ref(), &restore, Some((ahead, profile)))
         .await
-        .err();
+        .map_err(|halted| halted.error)?
+        .publish_error;
     Ok(Restore::Written { publish_error })
 }
 

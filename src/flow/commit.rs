@@ -1,0 +1,187 @@
+//! The second half of a change: the intent journaled ahead, the write, its outcome journaled,
+//! then the publish. Every writer (grant, revoke, apply, undo) sends through `write`.
+
+use super::{Prepared, Send, ShareReport, Write};
+use crate::config::Profile;
+use crate::error::{Error, Result};
+use crate::model::{Level, Share, ShareKey, ShareSet};
+use crate::providers::{BlindChange, Dashboard, ShareProvider};
+use crate::write_ahead::{Pending, WriteAhead};
+
+/// Journals the intent (with `journal`), writes, journals the outcome, then publishes. An error
+/// means nothing was written, or the write itself failed.
+pub async fn commit(
+    provider: &dyn ShareProvider,
+    prepared: Prepared,
+    journal: Option<(&WriteAhead<'_>, &Profile)>,
+) -> Result<ShareReport> {
+    let Prepared { mut report, write } = prepared;
+    let Some(write) = write else {
+        return Ok(report);
+    };
+    let written = self::write(provider, &write, journal)
+        .await
+        .map_err(|halted| halted.error)?;
+    report.written = true;
+    report.published = written.published;
+    report.publish_error = written.publish_error;
+    Ok(report)
+}
+
+/// A write made: whether the dashboard was then published, or why publishing failed (the
+/// write stands, and is journaled).
+#[derive(Debug)]
+pub struct Written {
+    pub published: bool,
+    pub publish_error: Option<Error>,
+}
+
+/// A write that failed; `partial` is what had been sent before it did.
+#[derive(Debug)]
+pub struct Halted {
+    pub partial: Option<ShareSet>,
+    pub error: Error,
+    /// The intent could not be journaled, so nothing was sent: a run should start no further
+    /// write, since `undo` would not know it.
+    pub unjournaled: bool,
+}
+
+impl Halted {
+    fn before_any_write(error: Error) -> Self {
+        Halted {
+            partial: None,
+            error,
+            unjournaled: false,
+        }
+    }
+}
+
+/// Sends one dashboard's write, journaled ahead and after with `journal`, then publishes.
+pub async fn write(
+    provider: &dyn ShareProvider,
+    write: &Write,
+    journal: Option<(&WriteAhead<'_>, &Profile)>,
+) -> std::result::Result<Written, Halted> {
+    let fresh;
+    let before = match &write.send {
+        Send::Merge { snapshot, reread } => {
+            let current = if *reread {
+                fresh = provider
+                    .read_shares(&snapshot.dashboard)
+                    .await
+                    .map_err(Halted::before_any_write)?;
+                if !fresh.shares.same_as(&snapshot.shares) {
+                    return Err(Halted::before_any_write(Error::remote(
+                        "its shares changed after it was read, while the run read the other \
+                         dashboards; nothing was written to it: apply again",
+                    )));
+                }
+                &fresh
+            } else {
+                snapshot
+            };
+            Some(current)
+        }
+        Send::Blind(_) | Send::Replace => None,
+    };
+    let pending = match journal {
+        Some((ahead, profile)) => Some(
+            ahead
+                .intent(
+                    profile,
+                    &write.dashboard,
+                    before.map(|current| current.shares.clone()),
+                    write.after.clone(),
+                )
+                .map_err(|error| Halted {
+                    partial: None,
+                    error,
+                    unjournaled: true,
+                })?,
+        ),
+        None => None,
+    };
+    let sent = match &write.send {
+        // Over what was read last: the re-read, if there was one.
+        Send::Merge { snapshot, .. } => provider
+            .write_shares(before.unwrap_or(snapshot), &write.after)
+            .await
+            .map_err(Halted::before_any_write),
+        Send::Blind(sends) => send_blind(provider, &write.dashboard, sends).await,
+        Send::Replace => provider
+            .replace_shares(&write.dashboard, &write.after)
+            .await
+            .map_err(Halted::before_any_write),
+    };
+    settle(pending, &sent);
+    sent?;
+    let mut written = Written {
+        published: false,
+        publish_error: None,
+    };
+    if write.publish {
+        match publish_written(provider, &write.dashboard).await {
+            Ok(published) => written.published = published,
+            Err(err) => written.publish_error = Some(err),
+        }
+    }
+    Ok(written)
+}
+
+/// Journals a write's outcome, when its intent was journaled; what was sent before a failure is
+/// what is known to be there.
+fn settle(pending: Option<Pending<'_>>, sent: &std::result::Result<(), Halted>) {
+    let Some(pending) = pending else {
+        return;
+    };
+    match sent {
+        Ok(()) => pending.written(),
+        Err(Halted {
+            partial: Some(partial),
+            ..
+        }) => pending.written_as(partial.clone()),
+        Err(halted) => pending.failed(&halted.error),
+    }
+}
+
+/// Sends each batch in turn; a grant's keys are known to be there once its batch is answered.
+async fn send_blind(
+    provider: &dyn ShareProvider,
+    dashboard: &Dashboard,
+    sends: &[(BlindChange, Vec<ShareKey>)],
+) -> std::result::Result<(), Halted> {
+    let mut sent: Vec<Share> = Vec::new();
+    for (change, keys) in sends {
+        if let Err(error) = provider.send_blind(dashboard, keys, *change).await {
+            return Err(Halted {
+                partial: (!sent.is_empty()).then(|| ShareSet::new(sent)),
+                error,
+                unjournaled: false,
+            });
+        }
+        if let BlindChange::Grant(access) = change {
+            sent.extend(keys.iter().map(|key| Share {
+                key: key.clone(),
+                level: Level::Access(*access),
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Publishes a dashboard whose shares were just written, on vendors with a publish step:
+/// whether it was published (`false`: the vendor has no such step). The error says how to finish
+/// the job, since the write itself stands.
+pub async fn publish_written(provider: &dyn ShareProvider, dashboard: &Dashboard) -> Result<bool> {
+    if !provider.vendor().capabilities().publish {
+        return Ok(false);
+    }
+    provider.publish(dashboard).await.map_err(|err| {
+        err.and_then_say(format!(
+            "the shares were written but the dashboard was not published: run \
+             `dashshare publish {}` (as its owner) once the cause is fixed",
+            dashboard.id
+        ))
+    })?;
+    Ok(true)
+}
