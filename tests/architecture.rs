@@ -198,7 +198,7 @@ const VENDOR_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "the --url error's example names a vendor",
     ),
     (
-        "flow.rs",
+        "flow/admit.rs",
         "vizzly",
         "revoke --access's refusal names the one vendor that has it; it could come from the vendor table",
     ),
