@@ -462,13 +462,18 @@ mod tests {
         assert_eq!(journal.entries().unwrap().len(), 1);
         // The next append starts on a line of its own, so the journal stays readable.
         journal.append(&[entry("r3", "d3")]).unwrap();
-        let runs: Vec<String> = journal
+        let runs = run_ids(&journal);
+        assert_eq!(runs, ["r1", "r3"]);
+    }
+
+    /// The run id of every entry the journal reads back, in order.
+    fn run_ids(journal: &Journal) -> Vec<String> {
+        journal
             .entries()
             .unwrap_or_else(|err| panic!("{err}"))
             .into_iter()
             .map(|e| e.run_id)
-            .collect();
-        assert_eq!(runs, ["r1", "r3"]);
+            .collect()
     }
 
     #[test]
@@ -482,12 +487,7 @@ mod tests {
         let cut = line.find('é').unwrap() + 1;
         std::fs::write(&path, &line.as_bytes()[..cut]).unwrap();
         journal.append(&[entry("r2", "d2")]).unwrap();
-        let runs: Vec<String> = journal
-            .entries()
-            .unwrap_or_else(|err| panic!("{err}"))
-            .into_iter()
-            .map(|e| e.run_id)
-            .collect();
+        let runs = run_ids(&journal);
         assert_eq!(runs, ["r2"]);
     }
 

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -36,17 +36,9 @@ fn bulk_shares(world: &World) -> Vec<Vec<Value>> {
         .collect()
 }
 
-/// `dashshare -p sandbox-sisense ARGS…` as a child process, with the hermetic environment of
-/// `SandboxHome::run`, so that it can be killed.
+/// `dashshare -p sandbox-sisense ARGS…` as a child process, so that it can be killed.
 fn spawn(home: &SandboxHome, args: &[&str]) -> Child {
-    let mut command = home.process(env!("CARGO_BIN_EXE_dashshare"));
-    command
-        .args(["-p", "sandbox-sisense"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    command.spawn().unwrap()
+    home.spawn_sisense(args, false)
 }
 
 fn journal_lines(home: &SandboxHome) -> usize {

@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::Duration;
 
 use common::*;
@@ -50,16 +50,9 @@ fn write_file(home: &SandboxHome) -> String {
     path.to_str().unwrap().to_string()
 }
 
-/// The binary in the background, with the hermetic environment of `common::dashshare`.
+/// The binary in the background, its output captured.
 fn spawn(home: &SandboxHome, args: &[&str]) -> Child {
-    let mut command = home.process(env!("CARGO_BIN_EXE_dashshare"));
-    command
-        .args(["-p", "sandbox-sisense"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command.spawn().unwrap()
+    home.spawn_sisense(args, true)
 }
 
 fn send(child: &Child, signal: &str) {

@@ -265,6 +265,26 @@ impl SandboxHome {
         command
     }
 
+    /// `dashshare -p sandbox-sisense ARGS…` started in the background (to signal or kill it), its
+    /// output captured when `capture`, else dropped.
+    pub fn spawn_sisense(&self, args: &[&str], capture: bool) -> std::process::Child {
+        let output = || {
+            if capture {
+                std::process::Stdio::piped()
+            } else {
+                std::process::Stdio::null()
+            }
+        };
+        self.process(env!("CARGO_BIN_EXE_dashshare"))
+            .args(["-p", "sandbox-sisense"])
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(output())
+            .stderr(output())
+            .spawn()
+            .unwrap()
+    }
+
     pub fn world(&self) -> dashshare::sandbox::World {
         self.sandbox.world()
     }
