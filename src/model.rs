@@ -310,7 +310,15 @@ pub enum Action {
     Updated,
     Unchanged,
     Removed,
+    /// A revoke of a share that was not there.
     Absent,
+    /// Sent to a vendor that cannot read shares (an apply file's row): whether it changed
+    /// anything is unknown.
+    Sent,
+    /// Not made: the dashboard failed before or during its write.
+    Failed,
+    /// Written, removed by another writer, and written again by `apply --verify`.
+    Repaired,
 }
 
 impl Action {
@@ -321,9 +329,13 @@ impl Action {
             Action::Unchanged => "unchanged",
             Action::Removed => "removed",
             Action::Absent => "absent",
+            Action::Sent => "sent",
+            Action::Failed => "failed",
+            Action::Repaired => "repaired",
         }
     }
 
+    /// A change to the share set that a read could see (what `diff` calls drift).
     pub fn is_change(self) -> bool {
         matches!(self, Action::Added | Action::Updated | Action::Removed)
     }

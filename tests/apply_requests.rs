@@ -8,8 +8,9 @@ mod common;
 
 use common::*;
 use dashshare::apply::desired::{Site, Target, Wanted};
-use dashshare::apply::execute::{self, Connected, Options, RowAction};
-use dashshare::model::{Access, Principal};
+use dashshare::apply::execute::{self, Connected, Options};
+
+use dashshare::model::{Access, Action, Principal};
 use dashshare::providers;
 use indicatif::ProgressBar;
 use serde_json::{Value, json};
@@ -174,7 +175,7 @@ async fn each_principal_is_looked_up_once_and_each_dashboard_read_written_and_pu
     let report = execute::execute(&sites, &options(false), None, &ProgressBar::hidden())
         .await
         .unwrap();
-    let actions: Vec<Vec<RowAction>> = report
+    let actions: Vec<Vec<Action>> = report
         .dashboards
         .iter()
         .map(|d| d.rows.iter().map(|r| r.action).collect())
@@ -182,9 +183,9 @@ async fn each_principal_is_looked_up_once_and_each_dashboard_read_written_and_pu
     assert_eq!(
         actions,
         vec![
-            vec![RowAction::Added, RowAction::Added],
-            vec![RowAction::Unchanged, RowAction::Added],
-            vec![RowAction::Unchanged],
+            vec![Action::Added, Action::Added],
+            vec![Action::Unchanged, Action::Added],
+            vec![Action::Unchanged],
         ]
     );
     assert_eq!(
@@ -215,7 +216,7 @@ async fn prune_writes_the_listed_set_and_keeps_the_owner() {
     let removed: Vec<&str> = report.dashboards[0]
         .rows
         .iter()
-        .filter(|r| r.action == RowAction::Removed)
+        .filter(|r| r.action == Action::Removed)
         .map(|r| r.id.as_deref().unwrap())
         .collect();
     assert_eq!(removed, vec!["bob1", "grp1"]);
@@ -273,7 +274,7 @@ async fn a_failed_write_stops_only_its_own_dashboard() {
         .unwrap();
     let d2 = &report.dashboards[0];
     assert!(d2.error.is_some() && !d2.written);
-    assert_eq!(d2.rows[0].action, RowAction::Failed);
+    assert_eq!(d2.rows[0].action, Action::Failed);
     let d1 = &report.dashboards[1];
     assert!(d1.error.is_none() && d1.written && d1.published);
 }
@@ -349,5 +350,5 @@ async fn a_refused_publish_leaves_the_dashboard_written_and_says_so() {
             .to_string()
             .contains("dashshare publish d1")
     );
-    assert_eq!(d1.rows[0].action, RowAction::Added);
+    assert_eq!(d1.rows[0].action, Action::Added);
 }

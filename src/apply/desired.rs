@@ -7,14 +7,20 @@ use std::path::Path;
 use super::input::{self, Problem, Row};
 use crate::config::Profile;
 use crate::error::{Error, Result};
-use crate::flow::admit::admit;
-use crate::model::{Change, Mode, Principal};
+use crate::flow::admit::{admit, admit_together};
+use crate::model::{Access, Change, Mode, Principal, PrincipalKind};
 use crate::vendor::Vendor;
 
 /// How many distinct problems are spelled out before the rest are only counted.
 const PROBLEMS_SHOWN: usize = 50;
 
-pub use crate::flow::Wanted;
+/// One share a file asks for on a dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub principal: Principal,
+    pub access: Access,
+    pub line: u64,
+}
 
 /// A dashboard as the file names it (an id or `name:TITLE`) and what it should have.
 #[derive(Debug, Clone)]
@@ -200,21 +206,18 @@ fn settle(vendor: Vendor, target: &mut Target, problems: &mut Vec<Problem>) {
         true
     });
     problems.extend(conflicts);
-    let everyone = target
-        .wanted
-        .iter()
-        .find(|w| w.principal == Principal::Everyone);
-    if let Some(everyone) = everyone
-        && vendor.capabilities().everyone_alone
-        && target.wanted.len() > 1
-    {
+    let kinds: Vec<PrincipalKind> = target.wanted.iter().map(|w| w.principal.kind()).collect();
+    // The access does not matter to which principals can stand together.
+    if let Err(refusal) = admit_together(vendor, &kinds, Change::Grant(Access::View)) {
+        let first = &target.wanted[0];
+        let everyone = target
+            .wanted
+            .iter()
+            .find(|w| w.principal == Principal::Everyone)
+            .unwrap_or(first);
         problems.push(Problem::at(
             everyone.line,
-            format!(
-                "{vendor} shares a dashboard either with everyone or with users and groups, never \
-                 both: dashboard '{}' lists both",
-                target.dashboard
-            ),
+            refusal.for_file(vendor, &target.dashboard),
         ));
     }
 }

@@ -7,18 +7,18 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
-use indicatif::{ProgressBar, ProgressDrawTarget};
+use indicatif::ProgressBar;
 
 use super::desired::{Site, Wanted};
-use super::lookups::{Lookups, Unit, resolve_dashboards, resolve_principals};
-use crate::confirm::{self, Confirmed, Removal};
+use super::guard;
+use super::lookups::{Lookups, Unit, looked_up, resolve_dashboards, resolve_principals};
 use crate::error::{Error, Result};
 use crate::flow;
-pub use crate::flow::{RowAction, RowResult};
+use crate::flow::{Ask, Asked, ShareResult};
 use crate::interrupt::{Interrupt, Signal};
 use crate::journal::Journal;
-use crate::model::{Level, Mode};
-use crate::providers::{Dashboard, Resolved, ShareProvider};
+use crate::model::{Action, Change, Level, Mode};
+use crate::providers::{Dashboard, ShareProvider};
 use crate::vendor::Vendor;
 use crate::write_ahead::WriteAhead;
 
@@ -58,7 +58,7 @@ pub struct DashboardResult {
     pub dashboard: Dashboard,
     pub written: bool,
     pub published: bool,
-    pub rows: Vec<RowResult>,
+    pub rows: Vec<ShareResult>,
     pub error: Option<Error>,
     /// The error came after the shares were written in full (the publish, or the journal): the
     /// file's rows are in place, so applying them again would change nothing.
@@ -146,25 +146,25 @@ pub async fn execute_until(
             .buffer_unordered(width)
             .collect()
             .await;
-        let removals: usize = staged.iter().map(|(_, s)| s.removals()).sum();
-        if removals > options.max_removals {
-            return Err(too_many_removals(&staged, removals, options.max_removals));
-        }
-        let removing = removal_list(&staged);
-        if !removing.is_empty() && !stops.yes && stops.interrupt.stopped().is_none() {
-            // The bar would draw over the question.
-            let drawn = !progress.is_hidden();
-            progress.set_draw_target(ProgressDrawTarget::hidden());
-            match confirm::on_terminal(removing, stops.yes, stops.interrupt).await? {
-                // Confirmed, or no terminal to ask on (the --max-removals guard above holds).
-                Confirmed::Yes => {}
-                // A signal ended the question: the writes below see it, and none starts.
-                Confirmed::Interrupted => {}
-            }
-            if drawn {
-                progress.set_draw_target(ProgressDrawTarget::stderr());
-            }
-        }
+        let plans: Vec<guard::Planned> = staged
+            .iter()
+            .filter_map(|(_, staged)| match staged {
+                Staged::Ready(ready) => Some(guard::Planned {
+                    dashboard: &ready.dashboard,
+                    rows: &ready.rows,
+                }),
+                Staged::Failed(_) => None,
+            })
+            .collect();
+        guard::guard(
+            &plans,
+            options.max_removals,
+            stops.yes,
+            stops.interrupt,
+            progress,
+        )
+        .await?;
+        drop(plans);
         progress.set_position(0);
         progress.set_message("writing");
         futures::stream::iter(staged)
@@ -209,7 +209,7 @@ pub async fn execute_until(
     let removals = dashboards
         .iter()
         .flat_map(|d| &d.rows)
-        .filter(|row| row.action == RowAction::Removed)
+        .filter(|row| row.action == Action::Removed)
         .count();
     Ok(Report {
         dashboards,
@@ -227,22 +227,9 @@ struct Ready {
     site: usize,
     targets: Vec<usize>,
     dashboard: Dashboard,
-    rows: Vec<RowResult>,
+    rows: Vec<ShareResult>,
     /// `None`: the plan changes nothing.
     write: Option<flow::Write>,
-}
-
-impl Staged {
-    fn removals(&self) -> usize {
-        match self {
-            Staged::Ready(ready) => ready
-                .rows
-                .iter()
-                .filter(|row| row.action == RowAction::Removed)
-                .count(),
-            Staged::Failed(_) => 0,
-        }
-    }
 }
 
 struct Work<'a> {
@@ -294,42 +281,35 @@ impl Work<'_> {
         site: usize,
         dashboard: &Dashboard,
         wanted: &[Wanted],
-    ) -> Result<(Vec<RowResult>, Option<flow::Write>)> {
+    ) -> Result<(Vec<ShareResult>, Option<flow::Write>)> {
         let provider = self.sites[site].provider.as_ref();
-        let resolved = self.resolved(site, wanted)?;
-        let mode = if self.options.prune {
-            Mode::Replace
-        } else {
-            Mode::Merge
+        let resolved = looked_up(&self.lookups[site], provider.vendor(), wanted)?;
+        let prune = self.options.prune;
+        let ask = Ask {
+            dashboard,
+            asked: resolved
+                .iter()
+                .zip(wanted)
+                .map(|(resolved, w)| Asked {
+                    resolved,
+                    change: Change::Grant(w.access),
+                    line: Some(w.line),
+                })
+                .collect(),
+            mode: if prune { Mode::Replace } else { Mode::Merge },
+            revoke_scope: None,
+            additive: !prune,
+            reread: prune,
+            publish: true,
         };
-        flow::prepare_asked(provider, dashboard, &resolved, wanted, mode).await
-    }
-
-    /// The looked-up principals, in the order of `wanted`; fails naming every one not found.
-    fn resolved(&self, site: usize, wanted: &[Wanted]) -> Result<Vec<Resolved>> {
-        let lookups = &self.lookups[site];
-        let mut resolved = Vec::with_capacity(wanted.len());
-        let mut missing = Vec::new();
-        for w in wanted {
-            match lookups.get(&w.principal) {
-                Some(Ok(Some(found))) => resolved.push(found.clone()),
-                Some(Ok(None)) => missing.push((&w.principal, Some(w.line))),
-                Some(Err(err)) => return Err(err.clone()),
-                None => {
-                    return Err(Error::remote(format!(
-                        "{} was never looked up",
-                        w.principal
-                    )));
-                }
+        let mut planned = flow::plan(provider, &ask).await?;
+        if planned.before.is_none() {
+            // A file states what to send; at a vendor that cannot read, no change is seen.
+            for row in &mut planned.results {
+                row.action = Action::Sent;
             }
         }
-        if !missing.is_empty() {
-            return Err(flow::not_found(
-                self.sites[site].provider.vendor(),
-                &missing,
-            ));
-        }
-        Ok(resolved)
+        Ok((planned.results, planned.write))
     }
 
     fn failed(&self, unit: &Unit, dashboard: Dashboard, err: Error) -> Staged {
@@ -342,7 +322,7 @@ impl Work<'_> {
         site: usize,
         targets: &[usize],
         dashboard: Dashboard,
-        rows: Vec<RowResult>,
+        rows: Vec<ShareResult>,
         error: Option<Error>,
     ) -> DashboardResult {
         let profile = &self.sites[site].site.profile;
@@ -442,15 +422,15 @@ impl Work<'_> {
     }
 }
 
-fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<RowResult> {
+fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<ShareResult> {
     wanted
-        .map(|w| RowResult {
+        .map(|w| ShareResult {
             principal: w.principal.name().to_string(),
             kind: w.principal.kind(),
             id: None,
             before: None,
             after: Some(Level::Access(w.access)),
-            action: RowAction::Failed,
+            action: Action::Failed,
             line: Some(w.line),
             note: None,
         })
@@ -463,51 +443,4 @@ fn not_started(signal: Signal) -> Error {
         signal,
         message: format!("not started: the run was interrupted by {}", signal.name()),
     }
-}
-
-/// Every share the staged plans remove, for the question before the first write.
-fn removal_list(staged: &[(usize, Staged)]) -> Vec<Removal> {
-    staged
-        .iter()
-        .filter_map(|(_, s)| match s {
-            Staged::Ready(ready) => Some(ready),
-            Staged::Failed(_) => None,
-        })
-        .flat_map(|ready| {
-            let dashboard = ready.dashboard.shown();
-            ready
-                .rows
-                .iter()
-                .filter(|row| row.action == RowAction::Removed)
-                .map(move |row| Removal {
-                    dashboard: dashboard.clone(),
-                    principal: row.principal.clone(),
-                    kind: row.kind,
-                    level: row.before,
-                })
-        })
-        .collect()
-}
-
-fn too_many_removals(staged: &[(usize, Staged)], removals: usize, limit: usize) -> Error {
-    let mut heaviest: Vec<(usize, String)> = staged
-        .iter()
-        .filter_map(|(_, s)| match s {
-            Staged::Ready(ready) => Some((s.removals(), ready.dashboard.id.clone())),
-            Staged::Failed(_) => None,
-        })
-        .filter(|(removals, _)| *removals > 0)
-        .collect();
-    heaviest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let named: Vec<String> = heaviest
-        .iter()
-        .take(5)
-        .map(|(n, id)| format!("{id} ({n})"))
-        .collect();
-    Error::invalid(format!(
-        "--prune would remove {removals} shares, more than --max-removals {limit}; nothing was \
-         changed. Most from: {}. Check the plan with `dashshare diff FILE --prune`, then raise \
-         --max-removals if it is right",
-        named.join(", ")
-    ))
 }

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::path::Path;
 
+use clap::ValueEnum;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -85,16 +86,20 @@ fn cannot_read(path: &Path, err: impl fmt::Display) -> Error {
     Error::invalid(format!("cannot read {}: {err}", path.display()))
 }
 
-/// `view` or `edit`, any case; empty means the default, view (as for `grant`).
+/// An access level as `--access` reads it (any case here); empty means the default, view (as
+/// for `grant`).
 fn access(text: &str) -> std::result::Result<Access, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "" | "view" => Ok(Access::View),
-        "edit" => Ok(Access::Edit),
-        _ => Err(format!(
-            "unknown access '{}': write view or edit",
-            text.trim()
-        )),
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Access::View);
     }
+    <Access as ValueEnum>::from_str(text, true).map_err(|_| {
+        let names: Vec<&str> = Access::value_variants()
+            .iter()
+            .map(|a| a.as_str())
+            .collect();
+        format!("unknown access '{text}': write {}", names.join(" or "))
+    })
 }
 
 /// The first line of every failed-rows file (a comment, which `apply` skips): what tells one

@@ -5,10 +5,13 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures::StreamExt;
 
+use super::desired::Wanted;
 use super::execute::Connected;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::flow;
 use crate::model::Principal;
 use crate::providers::{Dashboard, Resolved};
+use crate::vendor::Vendor;
 
 /// One dashboard to work on: the file's targets that turned out to name it.
 pub(super) struct Unit {
@@ -76,4 +79,31 @@ pub(super) async fn resolve_dashboards(sites: &[Connected], width: usize) -> Vec
         });
     }
     units
+}
+
+/// The looked-up principals, in the order of `wanted`; fails naming every one not found.
+pub(super) fn looked_up(
+    lookups: &Lookups<'_>,
+    vendor: Vendor,
+    wanted: &[Wanted],
+) -> Result<Vec<Resolved>> {
+    let mut resolved = Vec::with_capacity(wanted.len());
+    let mut missing = Vec::new();
+    for w in wanted {
+        match lookups.get(&w.principal) {
+            Some(Ok(Some(found))) => resolved.push(found.clone()),
+            Some(Ok(None)) => missing.push((&w.principal, Some(w.line))),
+            Some(Err(err)) => return Err(err.clone()),
+            None => {
+                return Err(Error::remote(format!(
+                    "{} was never looked up",
+                    w.principal
+                )));
+            }
+        }
+    }
+    if !missing.is_empty() {
+        return Err(flow::not_found(vendor, &missing));
+    }
+    Ok(resolved)
 }

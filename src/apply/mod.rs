@@ -2,6 +2,7 @@
 
 pub mod desired;
 pub mod execute;
+mod guard;
 pub mod input;
 pub mod interrupted;
 mod lf_lines;

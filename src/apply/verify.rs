@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use super::execute::{Connected, DashboardResult, Recorder, Report, RowAction};
+use super::execute::{Connected, DashboardResult, Recorder, Report};
 use crate::error::Error;
 use crate::flow;
 use crate::model::{Action, Change, Intent, Level, Mode, ShareKey};
@@ -84,7 +84,7 @@ pub async fn verify(
             match check {
                 Check::Holds => {}
                 Check::Repaired(keys) => {
-                    mark(dashboard, &keys, RowAction::Repaired);
+                    mark(dashboard, &keys, Action::Repaired);
                     pending.push(index);
                 }
                 Check::Failed {
@@ -92,7 +92,7 @@ pub async fn verify(
                     after_write,
                     missing,
                 } => {
-                    mark(dashboard, &missing, RowAction::Failed);
+                    mark(dashboard, &missing, Action::Failed);
                     dashboard.error = Some(error);
                     dashboard.failed_after_write = after_write;
                 }
@@ -236,8 +236,7 @@ async fn repair(
 /// The shares the file asked for on this dashboard, as the run planned them.
 fn wanted(dashboard: &DashboardResult) -> impl Iterator<Item = (ShareKey, Level)> + '_ {
     dashboard.rows.iter().filter_map(|row| {
-        let asked =
-            row.line.is_some() && !matches!(row.action, RowAction::Failed | RowAction::Removed);
+        let asked = row.line.is_some() && !matches!(row.action, Action::Failed | Action::Removed);
         match (asked, &row.id, row.after) {
             (true, Some(id), Some(level)) => Some((ShareKey::new(row.kind, id.clone()), level)),
             _ => None,
@@ -245,7 +244,7 @@ fn wanted(dashboard: &DashboardResult) -> impl Iterator<Item = (ShareKey, Level)
     })
 }
 
-fn mark(dashboard: &mut DashboardResult, keys: &[ShareKey], action: RowAction) {
+fn mark(dashboard: &mut DashboardResult, keys: &[ShareKey], action: Action) {
     for row in &mut dashboard.rows {
         let named = row
             .id
@@ -253,7 +252,7 @@ fn mark(dashboard: &mut DashboardResult, keys: &[ShareKey], action: RowAction) {
             .is_some_and(|id| keys.iter().any(|k| k.kind == row.kind && &k.id == id));
         if named {
             row.action = action;
-            if action == RowAction::Repaired {
+            if action == Action::Repaired {
                 row.note = Some(REPAIRED);
             }
         }

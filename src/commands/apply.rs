@@ -10,18 +10,17 @@ use serde::Serialize;
 
 use crate::apply::FAILED_ROWS_MARK;
 use crate::apply::desired::{self, Desired};
-use crate::apply::execute::{
-    self, Connected, DashboardResult, Options, Recorder, Report, RowAction, RowResult, Stops,
-};
+use crate::apply::execute::{self, Connected, DashboardResult, Options, Recorder, Report, Stops};
 use crate::apply::input::CSV_COLUMNS;
 use crate::apply::interrupted;
 use crate::apply::verify;
 use crate::cli::{ApplyArgs, DiffArgs, GlobalArgs, OutputFormat, PlanArgs};
 use crate::config::ENV_PROFILE;
 use crate::error::{Error, Result};
+use crate::flow::ShareResult;
 use crate::interrupt::Interrupt;
 use crate::journal;
-use crate::model::Level;
+use crate::model::{Action, Level};
 use crate::output;
 use crate::vendor::{Support, Vendor};
 
@@ -121,7 +120,7 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         OutputFormat::Json => print_json(&report, &options, None)?,
         OutputFormat::Table => output::print_text(&render(&report, &options, None))?,
     }
-    let blind = count(&report, |row| row.action == RowAction::Sent);
+    let blind = count(&report, |row| row.action == Action::Sent);
     if blind > 0 && !global.quiet {
         crate::output::print_diagnostic(&format!(
             "note: {blind} rows are on vendors that cannot read their shares; they cannot be \
@@ -129,7 +128,7 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         ));
     }
     failures(&report, Redo::Diff)?;
-    let drift = count(&report, |row| row.action.is_drift());
+    let drift = count(&report, |row| row.action.is_change());
     if args.exit_code && drift > 0 {
         return Err(Error::Drift(format!(
             "{drift} shares differ from {}",
@@ -201,7 +200,7 @@ fn progress_bar(global: &GlobalArgs) -> ProgressBar {
     bar
 }
 
-fn count(report: &Report, test: impl Fn(&RowResult) -> bool) -> usize {
+fn count(report: &Report, test: impl Fn(&ShareResult) -> bool) -> usize {
     report
         .dashboards
         .iter()
@@ -410,15 +409,16 @@ struct Summary {
 }
 
 impl Summary {
-    fn add(&mut self, action: RowAction) {
+    fn add(&mut self, action: Action) {
         let slot = match action {
-            RowAction::Added => &mut self.added,
-            RowAction::Updated => &mut self.updated,
-            RowAction::Unchanged => &mut self.unchanged,
-            RowAction::Removed => &mut self.removed,
-            RowAction::Sent => &mut self.sent,
-            RowAction::Failed => &mut self.failed,
-            RowAction::Repaired => &mut self.repaired,
+            Action::Added => &mut self.added,
+            Action::Updated => &mut self.updated,
+            // A file only grants, so nothing it asks for is absent: what is there is unchanged.
+            Action::Unchanged | Action::Absent => &mut self.unchanged,
+            Action::Removed => &mut self.removed,
+            Action::Sent => &mut self.sent,
+            Action::Failed => &mut self.failed,
+            Action::Repaired => &mut self.repaired,
         };
         *slot += 1;
     }
@@ -458,7 +458,7 @@ struct JsonRow<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     title: Option<&'a str>,
     #[serde(flatten)]
-    row: &'a RowResult,
+    row: &'a ShareResult,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -498,7 +498,7 @@ fn print_json(report: &Report, options: &Options, run_id: Option<&str>) -> Resul
                 dashboard: &d.dashboard.id,
                 title: d.dashboard.title.as_deref(),
                 row,
-                error: (row.action == RowAction::Failed)
+                error: (row.action == Action::Failed)
                     .then(|| d.error.as_ref().map(ToString::to_string))
                     .flatten(),
             })
@@ -538,7 +538,7 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
         .flat_map(|d| {
             d.rows
                 .iter()
-                .filter(|row| row.action != RowAction::Unchanged)
+                .filter(|row| row.action != Action::Unchanged)
                 .map(move |row| {
                     vec![
                         d.profile.clone(),
@@ -602,7 +602,7 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
         text.push_str(&format!("note: {note}\n"));
     }
     // Only runs that repaired anything (with --verify) show the column.
-    let repaired = count(report, |row| row.action == RowAction::Repaired) > 0;
+    let repaired = count(report, |row| row.action == Action::Repaired) > 0;
     let rows = summaries(report).into_iter().map(|s| {
         let mut row: Vec<String> = [
             s.vendor,
@@ -640,13 +640,13 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
 }
 
 fn outcome(report: &Report, options: &Options, run_id: Option<&str>) -> String {
-    let count = |action: RowAction| count(report, |row| row.action == action);
+    let count = |action: Action| count(report, |row| row.action == action);
     if options.dry_run {
         return format!(
             "Plan: {} to add, {} to update, {} to remove. Nothing was written.",
-            count(RowAction::Added),
-            count(RowAction::Updated),
-            count(RowAction::Removed)
+            count(Action::Added),
+            count(Action::Updated),
+            count(Action::Removed)
         );
     }
     let written = report.dashboards.iter().filter(|d| d.written).count();

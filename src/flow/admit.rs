@@ -23,6 +23,8 @@ pub enum Refusal {
     Principal(Error),
     /// A complete share set at a vendor that can neither replace one nor read one.
     NoComplete,
+    /// Everyone together with users or groups, at a vendor whose everyone share stands alone.
+    EveryoneAlone,
 }
 
 /// Whether `vendor` can make `change` for principals of `kinds`; `mode` says whether the change
@@ -39,7 +41,26 @@ pub fn admit(
     for &kind in kinds {
         admit_principal(vendor, kind, access, change)?;
     }
-    admit_mode(vendor, mode)
+    admit_mode(vendor, mode)?;
+    admit_together(vendor, kinds, change)
+}
+
+/// Whether the principals of one dashboard's grant can stand together: a vendor whose everyone
+/// share stands alone takes everyone, or users and groups, never both.
+pub fn admit_together(
+    vendor: Vendor,
+    kinds: &[PrincipalKind],
+    change: Change,
+) -> Result<(), Refusal> {
+    let everyone = kinds.contains(&PrincipalKind::Everyone);
+    if vendor.capabilities().everyone_alone
+        && everyone
+        && kinds.len() > 1
+        && matches!(change, Change::Grant(_))
+    {
+        return Err(Refusal::EveryoneAlone);
+    }
+    Ok(())
 }
 
 /// What does not depend on the principal: the change itself.
@@ -127,13 +148,22 @@ impl Refusal {
             Refusal::NoComplete => format!(
                 "{vendor} cannot replace a whole share set (grant --replace); see `dashshare vendors`"
             ),
+            Refusal::EveryoneAlone => format!(
+                "{vendor} shares a dashboard either with everyone or with users and groups, never \
+                 both; grant --everyone on its own"
+            ),
         })
     }
 
-    /// Worded for a row of an `apply` file, whose remedies are `--prune` or leaving it out.
-    pub fn for_file(self, vendor: Vendor, principal: &impl std::fmt::Display) -> String {
+    /// Worded for an `apply` file, whose remedies are `--prune` or leaving a row out. `subject`
+    /// is the row's principal, or for a refusal of a dashboard's whole set, the dashboard.
+    pub fn for_file(self, vendor: Vendor, subject: &impl std::fmt::Display) -> String {
         match self {
-            Refusal::Principal(err) => format!("{principal}: {err}"),
+            Refusal::Principal(err) => format!("{subject}: {err}"),
+            Refusal::EveryoneAlone => format!(
+                "{vendor} shares a dashboard either with everyone or with users and groups, never \
+                 both: dashboard '{subject}' lists both"
+            ),
             Refusal::NeedsComplete | Refusal::RevokeNeedsComplete => format!(
                 "{vendor} can only set a dashboard's complete group lists, and cannot read them: use \
                  --prune, so that the file states each dashboard's complete set"

@@ -9,19 +9,17 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::model::{
-    Access, Action, Change, Level, Mode, Principal, PrincipalKind, ShareKey, ShareSet,
-};
+use crate::model::{Access, Action, Change, Mode, Principal, ShareKey, ShareSet};
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
 
 pub mod admit;
-mod asked;
 mod commit;
+mod plan;
 mod prepare;
 
-pub use asked::{RowAction, RowResult, Wanted, prepare_asked};
 pub use commit::{Halted, Written, commit, publish_written, write};
-pub use prepare::{names_of_others, not_found, plan_shares, prepare, resolve_all};
+pub use plan::{Ask, Asked, Planned, ShareResult, plan, plan_shares};
+pub use prepare::{not_found, prepare, resolve_all};
 
 // Worded to hold both for a change made and for a dry run's plan.
 /// Why a write-only vendor's result is what is sent, not what was found.
@@ -68,7 +66,7 @@ pub struct ShareReport {
     /// Whether the share set was written.
     pub written: bool,
     pub published: bool,
-    pub results: Vec<PrincipalResult>,
+    pub results: Vec<ShareResult>,
     /// The share set read before the write (`None` where the vendor cannot read it).
     #[serde(skip)]
     pub before: Option<ShareSet>,
@@ -78,20 +76,6 @@ pub struct ShareReport {
     /// Why the publish after a successful write failed: the write must still be journaled.
     #[serde(skip)]
     pub publish_error: Option<Error>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PrincipalResult {
-    /// As the user named it, or the vendor's name for a share dashshare removed on its own account.
-    pub principal: String,
-    #[serde(rename = "type")]
-    pub kind: PrincipalKind,
-    pub id: String,
-    pub before: Option<Level>,
-    pub after: Option<Level>,
-    pub action: Action,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<&'static str>,
 }
 
 impl ShareReport {

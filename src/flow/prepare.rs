@@ -1,19 +1,13 @@
-//! The first half of a change: checks, look-ups, the read (or, where the vendor cannot read,
-//! the change as it will be sent) and the plan. Nothing is written here.
-
-use std::collections::{HashMap, HashSet};
+//! The first half of a grant or revoke: the capability check, the dashboard and every principal
+//! looked up, then the one plan every command shares (`plan`). Nothing is written here.
 
 use super::admit::admit;
-use super::{
-    Prepared, PrincipalResult, Send, ShareReport, ShareRequest, Write, blind_note, shown_name,
-};
+use super::plan::{Ask, Asked, plan};
+use super::{Prepared, ShareReport, ShareRequest};
 use crate::error::{Error, Result};
-use crate::model::{
-    self, Action, Change, Intent, Level, Mode, Outcome, Plan, PlanError, Principal, PrincipalKind,
-    Share, ShareKey, ShareSet,
-};
-use crate::providers::{self, BlindChange, Dashboard, Resolved, ShareProvider};
-use crate::vendor::{Support, Vendor};
+use crate::model::{Principal, PrincipalKind};
+use crate::providers::{Resolved, ShareProvider};
+use crate::vendor::Vendor;
 
 /// How many principal look-ups run at once.
 const LOOKUP_CONCURRENCY: usize = 8;
@@ -23,169 +17,36 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
     check_capabilities(provider, request)?;
     let dashboard = provider.resolve_dashboard(&request.dashboard).await?;
     let resolved = resolve_all(provider, &request.principals).await?;
-    if provider.vendor().capabilities().list != Support::Yes {
-        return Ok(prepare_blind(provider, request, dashboard, &resolved));
-    }
-    let snapshot = provider.read_shares(&dashboard).await?;
-
-    let intents: Vec<Intent> = resolved
-        .iter()
-        .map(|r| Intent {
-            key: r.key.clone(),
-            change: request.change,
-        })
-        .collect();
-    let plan = plan_shares(
-        provider,
-        &snapshot.shares,
-        &intents,
-        request.mode,
-        &resolved,
-    )?;
-    let names = names_of_others(provider, snapshot.names.clone(), &plan, &resolved).await;
-    let write = plan.changes_anything() && !request.dry_run;
+    let ask = Ask {
+        dashboard: &dashboard,
+        asked: resolved
+            .iter()
+            .map(|resolved| Asked {
+                resolved,
+                change: request.change,
+                line: None,
+            })
+            .collect(),
+        mode: request.mode,
+        revoke_scope: request.revoke_scope,
+        additive: false,
+        reread: false,
+        publish: request.publish,
+    };
+    let planned = plan(provider, &ask).await?;
     Ok(Prepared {
         report: ShareReport {
-            dashboard: snapshot.dashboard.clone(),
+            dashboard: planned.dashboard,
             dry_run: request.dry_run,
             written: false,
             published: false,
-            results: results(plan.outcomes, &resolved, &names),
-            before: Some(snapshot.shares.clone()),
-            after: plan.after.clone(),
+            results: planned.results,
+            before: planned.before,
+            after: planned.after,
             publish_error: None,
         },
-        write: write.then(|| Write {
-            dashboard: snapshot.dashboard.clone(),
-            after: plan.after,
-            send: Send::Merge {
-                snapshot,
-                reread: false,
-            },
-            publish: request.publish,
-        }),
+        write: planned.write.filter(|_| !request.dry_run),
     })
-}
-
-/// The plan for `intents` against `current`, with the vendor's own rules applied.
-pub fn plan_shares(
-    provider: &dyn ShareProvider,
-    current: &ShareSet,
-    intents: &[Intent],
-    mode: Mode,
-    resolved: &[Resolved],
-) -> Result<Plan> {
-    let plan = model::plan(current, intents, mode).map_err(|err| plan_error(err, resolved))?;
-    Ok(if provider.vendor().capabilities().everyone_alone {
-        model::everyone_stands_alone(plan)
-    } else {
-        plan
-    })
-}
-
-/// Readable names for the shares in `plan` that no named principal stands for (named ones show
-/// as the user wrote them).
-pub async fn names_of_others(
-    provider: &dyn ShareProvider,
-    known: HashMap<ShareKey, String>,
-    plan: &Plan,
-    resolved: &[Resolved],
-) -> HashMap<ShareKey, String> {
-    let named: HashSet<&ShareKey> = resolved.iter().map(|r| &r.key).collect();
-    let others = plan
-        .outcomes
-        .iter()
-        .map(|o| &o.key)
-        .filter(|key| !named.contains(key));
-    providers::names_for(provider, known, others).await
-}
-
-/// For vendors that cannot read shares: what was asked is sent in one call, and reported as sent.
-fn prepare_blind(
-    provider: &dyn ShareProvider,
-    request: &ShareRequest,
-    dashboard: Dashboard,
-    resolved: &[Resolved],
-) -> Prepared {
-    let (change, action, level) = match (request.change, request.mode) {
-        (Change::Grant(access), Mode::Replace) => {
-            (None, Action::Added, Some(Level::Access(access)))
-        }
-        (Change::Grant(access), Mode::Merge) => (
-            Some(BlindChange::Grant(access)),
-            Action::Added,
-            Some(Level::Access(access)),
-        ),
-        (Change::Revoke, _) => (
-            Some(BlindChange::Revoke(request.revoke_scope)),
-            Action::Removed,
-            None,
-        ),
-    };
-    let note = blind_note(provider, request.change, request.mode);
-    let keys: Vec<ShareKey> = resolved.iter().map(|r| r.key.clone()).collect();
-    let sent = ShareSet::new(keys.iter().filter_map(|key| {
-        level.map(|level| Share {
-            key: key.clone(),
-            level,
-        })
-    }));
-    let outcomes = keys
-        .iter()
-        .map(|key| Outcome {
-            key: key.clone(),
-            before: None,
-            after: level,
-            action,
-            note: Some(note),
-        })
-        .collect();
-    let write = Write {
-        dashboard: dashboard.clone(),
-        after: sent.clone(),
-        send: match change {
-            Some(change) => Send::Blind(vec![(change, keys)]),
-            None => Send::Replace,
-        },
-        // Blind vendors have no publish step.
-        publish: false,
-    };
-    Prepared {
-        report: ShareReport {
-            dashboard,
-            dry_run: request.dry_run,
-            written: false,
-            published: false,
-            results: results(outcomes, resolved, &HashMap::new()),
-            before: None,
-            after: sent,
-            publish_error: None,
-        },
-        write: (!request.dry_run).then_some(write),
-    }
-}
-
-fn results(
-    outcomes: Vec<Outcome>,
-    resolved: &[Resolved],
-    names: &HashMap<ShareKey, String>,
-) -> Vec<PrincipalResult> {
-    let by_key: HashMap<&ShareKey, &Resolved> = resolved.iter().map(|r| (&r.key, r)).collect();
-    outcomes
-        .into_iter()
-        .map(|outcome| {
-            let principal = shown_name(&outcome.key, by_key.get(&outcome.key).copied(), names);
-            PrincipalResult {
-                principal,
-                kind: outcome.key.kind,
-                id: outcome.key.id,
-                before: outcome.before,
-                after: outcome.after,
-                action: outcome.action,
-                note: outcome.note,
-            }
-        })
-        .collect()
 }
 
 /// Refuses, before any request, what the vendor cannot do.
@@ -204,19 +65,7 @@ fn check_capabilities(provider: &dyn ShareProvider, request: &ShareRequest) -> R
         request.change,
         request.mode,
     )
-    .map_err(|refusal| refusal.for_command(vendor))?;
-    let everyone = request.principals.contains(&Principal::Everyone);
-    if vendor.capabilities().everyone_alone
-        && everyone
-        && request.principals.len() > 1
-        && matches!(request.change, Change::Grant(_))
-    {
-        return Err(Error::invalid(format!(
-            "{vendor} shares a dashboard either with everyone or with users and groups, never both; \
-             grant --everyone on its own"
-        )));
-    }
-    Ok(())
+    .map_err(|refusal| refusal.for_command(vendor))
 }
 
 /// Resolves every principal; if any is unknown, fails naming all of them. A look-up that failed
@@ -289,27 +138,4 @@ pub fn not_found(vendor: Vendor, missing: &[(&Principal, Option<u64>)]) -> Error
             }
         )
     })
-}
-
-fn plan_error(err: PlanError, resolved: &[Resolved]) -> Error {
-    let (PlanError::OwnerRevoke(key) | PlanError::Conflict(key)) = &err;
-    let named: Vec<String> = resolved
-        .iter()
-        .filter(|r| &r.key == key)
-        .map(|r| r.principal.to_string())
-        .collect();
-    let who = if named.is_empty() {
-        key.id.clone()
-    } else {
-        named.join(" and ")
-    };
-    match err {
-        PlanError::OwnerRevoke(_) => Error::invalid(format!(
-            "{who} owns the dashboard; the owner's share cannot be revoked. Nothing was changed"
-        )),
-        PlanError::Conflict(_) => Error::invalid(format!(
-            "{who} is asked for twice with different changes (they name the same {}); name it once",
-            key.kind
-        )),
-    }
 }
