@@ -26,17 +26,46 @@ use crate::write_ahead::WriteAhead;
 struct Outcome {
     profile: String,
     dashboard: String,
-    /// `restored`, `unchanged` (already as before the run, or never written), `refused`,
-    /// `unpublished`, `not started` (a signal came first), or in a dry run `would restore`.
-    result: &'static str,
+    result: Settled,
     detail: String,
     /// In a plan: the shares putting the dashboard back removes, for the question on a terminal.
     #[serde(skip)]
     removing: Vec<Removal>,
 }
 
-/// The result of a dashboard a signal kept from starting.
-const NOT_STARTED: &str = "not started";
+/// What became of one dashboard of the run: undo's results are per dashboard, not per share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+enum Settled {
+    #[serde(rename = "restored")]
+    Restored,
+    /// Already as before the run, or never written.
+    #[serde(rename = "unchanged")]
+    Unchanged,
+    #[serde(rename = "refused")]
+    Refused,
+    /// Put back, but the publish after it failed.
+    #[serde(rename = "unpublished")]
+    Unpublished,
+    /// A signal came first.
+    #[serde(rename = "not started")]
+    NotStarted,
+    /// A dry run's plan.
+    #[serde(rename = "would restore")]
+    WouldRestore,
+}
+
+impl Settled {
+    fn as_str(self) -> &'static str {
+        match self {
+            Settled::Restored => "restored",
+            Settled::Unchanged => "unchanged",
+            Settled::Refused => "refused",
+            Settled::Unpublished => "unpublished",
+            Settled::NotStarted => "not started",
+            Settled::WouldRestore => "would restore",
+        }
+    }
+}
 
 /// Dashboards put back at once.
 const CONCURRENCY: usize = 8;
@@ -106,7 +135,7 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
                 vec![
                     o.dashboard.clone(),
                     o.profile.clone(),
-                    o.result.to_string(),
+                    o.result.as_str().to_string(),
                     o.detail.clone(),
                 ]
             });
@@ -119,7 +148,10 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
         }
     }
     if let Some(signal) = interrupt.stopped() {
-        let idle = outcomes.iter().filter(|o| o.result == NOT_STARTED).count();
+        let idle = outcomes
+            .iter()
+            .filter(|o| o.result == Settled::NotStarted)
+            .count();
         return Err(Interrupt::error(
             signal,
             format!(
@@ -132,7 +164,12 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     }
     let failed = outcomes
         .iter()
-        .filter(|o| !matches!(o.result, "restored" | "unchanged" | "would restore"))
+        .filter(|o| {
+            !matches!(
+                o.result,
+                Settled::Restored | Settled::Unchanged | Settled::WouldRestore
+            )
+        })
         .count();
     if failed > 0 {
         let would = if args.dry_run {
@@ -164,7 +201,7 @@ async fn undo_all(
                     Some(signal) => Outcome {
                         profile: target.first.profile.clone(),
                         dashboard: target.first.dashboard.id.clone(),
-                        result: NOT_STARTED,
+                        result: Settled::NotStarted,
                         detail: format!("interrupted by {}", signal.name()),
                         removing: Vec::new(),
                     },
@@ -252,7 +289,7 @@ async fn undo_one(
     target: &Target,
     how: &How<'_>,
 ) -> Outcome {
-    let outcome = |result: &'static str, detail: String| Outcome {
+    let outcome = |result: Settled, detail: String| Outcome {
         profile: target.first.profile.clone(),
         dashboard: target.first.dashboard.id.clone(),
         result,
@@ -261,21 +298,24 @@ async fn undo_one(
     };
     match restore(connection, target, how).await {
         Ok(Restore::Unchanged) if target.written.is_none() => outcome(
-            "unchanged",
+            Settled::Unchanged,
             "never written: the run's write did not reach the server".into(),
         ),
-        Ok(Restore::Unchanged) => outcome("unchanged", "already as before the run".into()),
+        Ok(Restore::Unchanged) => outcome(Settled::Unchanged, "already as before the run".into()),
         Ok(Restore::Planned { removing }) => Outcome {
             removing,
-            ..outcome("would restore", restore_detail(target, "would be put"))
+            ..outcome(
+                Settled::WouldRestore,
+                restore_detail(target, "would be put"),
+            )
         },
         Ok(Restore::Written {
             publish_error: None,
-        }) => outcome("restored", restore_detail(target, "put")),
+        }) => outcome(Settled::Restored, restore_detail(target, "put")),
         Ok(Restore::Written {
             publish_error: Some(err),
-        }) => outcome("unpublished", format!("put back: {err}")),
-        Err(err) => outcome("refused", err.to_string()),
+        }) => outcome(Settled::Unpublished, format!("put back: {err}")),
+        Err(err) => outcome(Settled::Refused, err.to_string()),
     }
 }
 
