@@ -38,9 +38,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
-    /// Profile of the config file to use (default: $DASHSHARE_PROFILE, then default_profile)
-    #[arg(short = 'p', long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
+    /// Profile of the config file to use (default: $DASHSHARE_PROFILE, then default_profile);
+    /// `export` takes it more than once
+    #[arg(short = 'p', long, global = true, value_name = "NAME", action = clap::ArgAction::Append)]
+    pub profile: Vec<String>,
 
     /// Use no config file: talk to this vendor, with credentials from DASHSHARE_* variables
     #[arg(long, global = true, value_enum)]
@@ -95,6 +96,8 @@ pub enum Command {
     List(ListArgs),
     /// List the dashboards the profile can see
     Dashboards(DashboardsArgs),
+    /// Write every dashboard's current shares as an apply file (-p more than once: several profiles)
+    Export(ExportArgs),
     /// Republish a dashboard, making its written shares visible (Sisense; grant and revoke do this themselves)
     Publish(PublishArgs),
     /// Public share links of a dashboard (mindzie)
@@ -354,6 +357,34 @@ pub struct DashboardsArgs {
     pub all: bool,
 }
 
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  dashshare export -p prod-sisense --out shares.yaml\n  \
+dashshare export -p prod-sisense -p eci --format csv > shares.csv\n  \
+dashshare diff shares.yaml --prune --exit-code   # right after an export: exit 0"
+)]
+pub struct ExportArgs {
+    /// Only dashboards whose title contains this text (ignoring case)
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// The apply file format [default: from --out's ending, else yaml]
+    #[arg(long, value_enum)]
+    pub format: Option<FileFormat>,
+    /// Write to this file (created new, mode 0600) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Dashboards read at once
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
+/// The formats of an apply file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FileFormat {
+    Yaml,
+    Csv,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum LinkCommand {
     /// Create a public link; prints its share id, public URL and embed URL
@@ -531,7 +562,7 @@ mod tests {
             Cli::try_parse_from(["dashshare", "list", "d1", "-o", "json", "-p", "prod", "-vv"])
                 .unwrap();
         assert_eq!(cli.global.output, OutputFormat::Json);
-        assert_eq!(cli.global.profile.as_deref(), Some("prod"));
+        assert_eq!(cli.global.profile, ["prod"]);
         assert_eq!(cli.global.verbose, 2);
     }
 }

@@ -182,6 +182,8 @@ pub fn read_csv(
                 ),
             )),
             Some(column) => columns[column] = Some(index),
+            // For people reading an exported file; it changes nothing.
+            None if header.eq_ignore_ascii_case(super::exported::TITLE_COLUMN) => {}
             None => problems.push(Problem::at(
                 header_line,
                 format!(

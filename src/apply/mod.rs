@@ -2,6 +2,7 @@
 
 pub mod desired;
 pub mod execute;
+pub mod exported;
 mod guard;
 pub mod input;
 pub mod interrupted;

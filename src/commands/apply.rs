@@ -1,11 +1,9 @@
 //! `apply FILE` and `diff FILE`: gather the file, connect each profile, plan (and for `apply`,
 //! write), then report per share and per vendor. `diff` is `apply --dry-run` with an exit code.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use crate::apply::FAILED_ROWS_MARK;
@@ -179,25 +177,10 @@ async fn run(
     recorder: Option<&Recorder<'_>>,
     stops: &Stops<'_>,
 ) -> Result<Report> {
-    let progress = progress_bar(global);
+    let progress = super::progress_bar(global);
     let report = execute::execute_until(sites, options, recorder, &progress, stops).await;
     progress.finish_and_clear();
     report
-}
-
-/// A bar on stderr for people watching a terminal; hidden for scripts, CI, `-q` and `-o json`.
-fn progress_bar(global: &GlobalArgs) -> ProgressBar {
-    if global.quiet || global.output == OutputFormat::Json || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} dashboards ({eta})")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
 }
 
 fn count(report: &Report, test: impl Fn(&ShareResult) -> bool) -> usize {

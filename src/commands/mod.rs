@@ -7,6 +7,7 @@ mod completions;
 mod dashboards;
 mod demo;
 mod embed;
+mod export;
 mod history;
 mod link;
 mod list;
@@ -16,9 +17,12 @@ mod share;
 mod undo;
 mod vendors;
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
-use crate::cli::{Cli, Command, GlobalArgs, PrincipalArgs};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::{Cli, Command, GlobalArgs, OutputFormat, PrincipalArgs};
 use crate::config::{self, Profile, Selection};
 use crate::error::Result;
 use crate::http::HttpOptions;
@@ -34,6 +38,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Revoke(args) => share::revoke(global, args).await,
         Command::List(args) => list::run(global, args).await,
         Command::Dashboards(args) => dashboards::run(global, args).await,
+        Command::Export(args) => export::run(global, args).await,
         Command::Publish(args) => publish::run(global, args).await,
         Command::Link(command) => link::run(global, command).await,
         Command::Embed(args) => embed::run(global, args).await,
@@ -65,7 +70,7 @@ pub(crate) fn connect_named(
 ) -> Result<(Profile, Box<dyn ShareProvider>)> {
     let mut named = global.clone();
     if profile != config::ENV_PROFILE {
-        named.profile = Some(profile.to_string());
+        named.profile = vec![profile.to_string()];
         named.vendor = None;
         named.url = None;
     }
@@ -126,7 +131,7 @@ pub(crate) fn load_profile(global: &GlobalArgs, named: Option<&str>) -> Result<P
     let selection = match named {
         None => Selection {
             config: global.config.clone(),
-            profile: global.profile.clone(),
+            profile: one_profile(global)?,
             vendor: global.vendor,
             url: global.url.clone(),
         },
@@ -144,6 +149,34 @@ pub(crate) fn load_profile(global: &GlobalArgs, named: Option<&str>) -> Result<P
         },
     };
     config::load_profile(&selection, &|name| std::env::var(name).ok())
+}
+
+/// The one profile `-p` names, for every command but `export`, which takes several.
+fn one_profile(global: &GlobalArgs) -> Result<Option<String>> {
+    match global.profile.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.clone())),
+        several => Err(crate::error::Error::invalid(format!(
+            "-p/--profile is given {} times ({}), but this command works on one profile: give              one (`export` takes several)",
+            several.len(),
+            several.join(", ")
+        ))),
+    }
+}
+
+/// A bar on stderr for people watching a terminal; hidden for scripts, CI, `-q` and `-o json`.
+pub(crate) fn progress_bar(global: &GlobalArgs) -> ProgressBar {
+    if global.quiet || global.output == OutputFormat::Json || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} dashboards ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
 }
 
 pub(crate) fn warn_if_insecure(global: &GlobalArgs) {

@@ -111,6 +111,13 @@ pub trait ShareProvider: Send + Sync {
             .await
     }
 
+    /// Every dashboard the account can see (narrowed by title, as `dashboards` is), each with
+    /// its shares, where the vendor's listing carries them: one request instead of a read per
+    /// dashboard. `None`: it does not, and each dashboard is read on its own.
+    async fn listed_shares(&self, _search: Option<&str>) -> Result<Option<Vec<Snapshot>>> {
+        Ok(None)
+    }
+
     async fn read_shares(&self, _dashboard: &Dashboard) -> Result<Snapshot> {
         Err(self.unsupported("has no API to read a dashboard's shares"))
     }

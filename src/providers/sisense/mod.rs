@@ -457,30 +457,36 @@ impl ShareProvider for Sisense {
             &format!("reading the shares of dashboard '{id}'"),
         )?;
         let body: Value = reply.json()?;
-        // Writing back a list we did not read would delete every share on the dashboard.
-        let Some(entries) = shape::field(&body, &["sharesTo"]).and_then(Value::as_array) else {
-            return Err(shape::not_understood(&reply.target, &["sharesTo"], &body));
-        };
-        // pysisense reads `shareId` and `type` of every entry: one without them is not understood.
-        if let Some(entry) = entries.iter().find(|entry| {
-            shape::id(entry, &["shareId"]).is_none() || shape::text(entry, &["type"]).is_none()
-        }) {
-            return Err(shape::not_understood(
-                &reply.target,
-                &["sharesTo[].shareId", "sharesTo[].type"],
-                entry,
-            ));
+        snapshot_of(&reply.target, dashboard, &body, "sharesTo")
+    }
+
+    async fn listed_shares(&self, search: Option<&str>) -> Result<Option<Vec<Snapshot>>> {
+        if self.admin_listing_refused.load(Ordering::Relaxed) {
+            return Ok(None);
         }
-        let owner = wire::owner_id(shape::field(&body, &["owner"]));
-        Ok(Snapshot {
-            dashboard: Dashboard {
-                id: dashboard.id.clone(),
-                title: shape::text(&body, TITLE_KEYS).or_else(|| dashboard.title.clone()),
-            },
-            shares: wire::share_set(entries, owner.as_deref()),
-            names: wire::entry_names(entries),
-            raw: Value::Array(entries.clone()),
-        })
+        // pysisense `migration/dashboards.py` reads each row's `shares` from this listing.
+        let Some((target, body)) = self
+            .admin_listing(&[("fields", "oid,title,owner,shares")])
+            .await?
+        else {
+            self.admin_listing_refused.store(true, Ordering::Relaxed);
+            return Ok(None);
+        };
+        let wanted: Vec<String> = narrowed(Self::summaries(&target, &body)?, search)
+            .into_iter()
+            .map(|summary| summary.id)
+            .collect();
+        let rows = shape::require_items(&target, &body, LIST_WRAPPERS)?;
+        let mut snapshots = Vec::with_capacity(wanted.len());
+        for row in rows {
+            let id = shape::require_id(&target, row, DASHBOARD_ID_KEYS)?;
+            if !wanted.contains(&id) {
+                continue;
+            }
+            let dashboard = Dashboard { id, title: None };
+            snapshots.push(snapshot_of(&target, &dashboard, row, "shares")?);
+        }
+        Ok(Some(snapshots))
     }
 
     async fn write_shares(&self, before: &Snapshot, after: &ShareSet) -> Result<()> {
@@ -538,6 +544,40 @@ impl ShareProvider for Sisense {
             .await;
         named.into_iter().flatten().collect()
     }
+}
+
+/// A dashboard's shares from an answer that holds them under `entries_key` (the shares route's
+/// `sharesTo`, the admin listing's `shares`) with its `owner`.
+fn snapshot_of(
+    target: &str,
+    dashboard: &Dashboard,
+    body: &Value,
+    entries_key: &str,
+) -> Result<Snapshot> {
+    // Writing back a list we did not read would delete every share on the dashboard.
+    let Some(entries) = shape::field(body, &[entries_key]).and_then(Value::as_array) else {
+        return Err(shape::not_understood(target, &[entries_key], body));
+    };
+    // pysisense reads `shareId` and `type` of every entry: one without them is not understood.
+    if let Some(entry) = entries.iter().find(|entry| {
+        shape::id(entry, &["shareId"]).is_none() || shape::text(entry, &["type"]).is_none()
+    }) {
+        let (id, kind) = (
+            format!("{entries_key}[].shareId"),
+            format!("{entries_key}[].type"),
+        );
+        return Err(shape::not_understood(target, &[&id, &kind], entry));
+    }
+    let owner = wire::owner_id(shape::field(body, &["owner"]));
+    Ok(Snapshot {
+        dashboard: Dashboard {
+            id: dashboard.id.clone(),
+            title: shape::text(body, TITLE_KEYS).or_else(|| dashboard.title.clone()),
+        },
+        shares: wire::share_set(entries, owner.as_deref()),
+        names: wire::entry_names(entries),
+        raw: Value::Array(entries.clone()),
+    })
 }
 
 fn is_refusal(status: StatusCode) -> bool {
