@@ -1,4 +1,4 @@
-//! Conformance: each scenario once, run on every vendor whose capabilities allow it.
+//! End to end: the binary against the sandbox, each scenario once on every vendor that can.
 //!
 //! The same scenarios, written once, run through the real binary against every vendor (in the
 //! sandbox) whose capabilities allow them: a grant keeps what was there, an idempotent re-grant
