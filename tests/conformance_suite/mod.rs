@@ -95,8 +95,10 @@ pub enum Ran {
     Skipped(&'static str),
 }
 
-/// Every scenario, in order; returns what each did.
-pub async fn run_all(provider: &dyn ShareProvider, bench: &Bench) -> Vec<(&'static str, Ran)> {
+/// Every scenario, in order; returns what each did. The read-only ones run first; then each
+/// principal the vendor shares with (a user, a group) goes through grant, re-grant, upgrade and
+/// revoke in turn.
+pub async fn run_all(provider: &dyn ShareProvider, bench: &Bench) -> Vec<(String, Ran)> {
     let dashboard = provider
         .resolve_dashboard(&bench.cast.dashboard)
         .await
@@ -105,28 +107,50 @@ pub async fn run_all(provider: &dyn ShareProvider, bench: &Bench) -> Vec<(&'stat
     let at_start = read(provider, &dashboard).await;
     let part_at_start = bench.part(vendor);
     let mut ran = vec![
-        ("check", check(provider).await),
-        ("list", list(provider, bench, &dashboard).await),
+        ("check".to_string(), check(provider).await),
+        ("list".to_string(), list(provider, bench, &dashboard).await),
         (
-            "unknown principal",
+            "unknown principal".to_string(),
             unknown_principal(provider, bench).await,
         ),
-        ("not understood", not_understood(bench, vendor).await),
-        ("grant", grant(provider, bench, &dashboard).await),
-        ("re-grant", regrant(provider, bench, &dashboard).await),
-        ("upgrade", upgrade(provider, bench, &dashboard).await),
+        (
+            "not understood".to_string(),
+            not_understood(bench, vendor).await,
+        ),
     ];
-    ran.push((
-        "revoke",
-        revoke(
-            provider,
-            bench,
-            &dashboard,
-            at_start.as_ref(),
-            &part_at_start,
-        )
-        .await,
-    ));
+    let grantees = grantees(provider, &bench.cast);
+    if grantees.is_empty() {
+        ran.push((
+            "grant, re-grant, upgrade, revoke".to_string(),
+            Ran::Skipped("the vendor shares with no users or groups"),
+        ));
+    }
+    for grantee in &grantees {
+        let kind = grantee.principal.kind();
+        let story = [
+            ("grant", grant(provider, bench, &dashboard, grantee).await),
+            (
+                "re-grant",
+                regrant(provider, bench, &dashboard, grantee).await,
+            ),
+            (
+                "upgrade",
+                upgrade(provider, bench, &dashboard, grantee).await,
+            ),
+            (
+                "revoke",
+                revoke(
+                    provider,
+                    bench,
+                    &dashboard,
+                    grantee,
+                    (at_start.as_ref(), &part_at_start),
+                )
+                .await,
+            ),
+        ];
+        ran.extend(story.map(|(name, outcome)| (format!("{name} ({kind})"), outcome)));
+    }
     for (name, outcome) in &ran {
         if let Ran::Skipped(why) = outcome {
             eprintln!("{vendor}: {name} skipped: {why}");
@@ -160,19 +184,28 @@ fn way(caps: &Capabilities) -> Way {
     }
 }
 
-/// The principal the suite shares with (a user where the vendor shares with users), and the
-/// access levels the vendor has for it.
-fn principal(provider: &dyn ShareProvider, cast: &Cast) -> Option<(Principal, &'static [Access])> {
+/// A principal the suite shares with, and the access levels the vendor has for its kind.
+pub struct Grantee {
+    pub principal: Principal,
+    pub levels: &'static [Access],
+}
+
+/// The cast's user and group, each where the vendor shares with its kind.
+fn grantees(provider: &dyn ShareProvider, cast: &Cast) -> Vec<Grantee> {
     let caps = provider.vendor().capabilities();
-    match (&cast.user, &cast.group) {
-        (Some(user), _) if !caps.user.is_empty() => {
-            Some((Principal::User(user.clone()), caps.user))
-        }
-        (_, Some(group)) if !caps.group.is_empty() => {
-            Some((Principal::Group(group.clone()), caps.group))
-        }
-        _ => None,
-    }
+    let user = cast.user.clone().map(|user| Grantee {
+        principal: Principal::User(user),
+        levels: caps.user,
+    });
+    let group = cast.group.clone().map(|group| Grantee {
+        principal: Principal::Group(group),
+        levels: caps.group,
+    });
+    [user, group]
+        .into_iter()
+        .flatten()
+        .filter(|grantee| !grantee.levels.is_empty())
+        .collect()
 }
 
 async fn key_of(provider: &dyn ShareProvider, principal: &Principal) -> ShareKey {
@@ -286,27 +319,29 @@ pub async fn list(provider: &dyn ShareProvider, bench: &Bench, dashboard: &Dashb
 pub async fn unknown_principal(provider: &dyn ShareProvider, bench: &Bench) -> Ran {
     let vendor = provider.vendor();
     let caps = vendor.capabilities();
-    let unknown = if !caps.user.is_empty() {
-        Principal::User("nobody.conformance@example.invalid".into())
-    } else if !caps.group.is_empty() {
-        Principal::Group("Nobody Conformance Group".into())
-    } else {
-        return Ran::Skipped("the vendor shares with no users or groups");
-    };
-    let asked = bench.requests(vendor);
-    match provider.resolve_principal(&unknown).await {
-        Ok(None) => {}
-        Ok(Some(resolved)) => {
-            assert_eq!(resolved.key.id, unknown.name(), "{vendor} made up an id");
-            assert_eq!(
-                bench.requests(vendor),
-                asked,
-                "{vendor} found {unknown} on the server"
-            );
+    let unknowns = [
+        (!caps.user.is_empty())
+            .then(|| Principal::User("nobody.conformance@example.invalid".into())),
+        (!caps.group.is_empty()).then(|| Principal::Group("Nobody Conformance Group".into())),
+    ];
+    let mut ran = Ran::Skipped("the vendor shares with no users or groups");
+    for unknown in unknowns.into_iter().flatten() {
+        let asked = bench.requests(vendor);
+        match provider.resolve_principal(&unknown).await {
+            Ok(None) => {}
+            Ok(Some(resolved)) => {
+                assert_eq!(resolved.key.id, unknown.name(), "{vendor} made up an id");
+                assert_eq!(
+                    bench.requests(vendor),
+                    asked,
+                    "{vendor} found {unknown} on the server"
+                );
+            }
+            Err(err) => panic!("{vendor}: an unknown {unknown} is not an error: {err}"),
         }
-        Err(err) => panic!("{vendor}: an unknown {unknown} is not an error: {err}"),
+        ran = Ran::Yes;
     }
-    Ran::Yes
+    ran
 }
 
 /// Answers of a shape the provider does not know fail with `NotUnderstood` (never "not found",
@@ -336,7 +371,9 @@ pub async fn not_understood(bench: &Bench, vendor: Vendor) -> Ran {
     if sequence {
         let attempt = async {
             let dashboard = provider.resolve_dashboard(&bench.cast.dashboard).await?;
-            if let Some((principal, levels)) = principal(provider, &bench.cast) {
+            if let Some(Grantee { principal, levels }) =
+                grantees(provider, &bench.cast).into_iter().next()
+            {
                 let resolved = provider.resolve_principal(&principal).await?;
                 let key = resolved.map_or_else(
                     || ShareKey::new(principal.kind(), principal.name()),
@@ -361,12 +398,15 @@ pub async fn not_understood(bench: &Bench, vendor: Vendor) -> Ran {
 }
 
 /// A grant adds the principal at the lowest level and keeps every other share.
-pub async fn grant(provider: &dyn ShareProvider, bench: &Bench, dashboard: &Dashboard) -> Ran {
-    let Some((principal, levels)) = principal(provider, &bench.cast) else {
-        return Ran::Skipped("the vendor shares with no users or groups");
-    };
+pub async fn grant(
+    provider: &dyn ShareProvider,
+    bench: &Bench,
+    dashboard: &Dashboard,
+    grantee: &Grantee,
+) -> Ran {
+    let Grantee { principal, levels } = grantee;
     let vendor = provider.vendor();
-    let key = key_of(provider, &principal).await;
+    let key = key_of(provider, principal).await;
     let before = read(provider, dashboard).await;
     let part = bench.part(vendor);
     change(provider, dashboard, &key, Some(levels[0]))
@@ -396,12 +436,15 @@ pub async fn grant(provider: &dyn ShareProvider, bench: &Bench, dashboard: &Dash
 
 /// Granting again what is granted changes nothing: a reader reads it back at its level, so the
 /// plan is empty; a vendor that cannot read is sent it again and holds the same.
-pub async fn regrant(provider: &dyn ShareProvider, bench: &Bench, dashboard: &Dashboard) -> Ran {
-    let Some((principal, levels)) = principal(provider, &bench.cast) else {
-        return Ran::Skipped("the vendor shares with no users or groups");
-    };
+pub async fn regrant(
+    provider: &dyn ShareProvider,
+    bench: &Bench,
+    dashboard: &Dashboard,
+    grantee: &Grantee,
+) -> Ran {
+    let Grantee { principal, levels } = grantee;
     let vendor = provider.vendor();
-    let key = key_of(provider, &principal).await;
+    let key = key_of(provider, principal).await;
     if let Some(current) = read(provider, dashboard).await {
         let intent = Intent {
             key,
@@ -424,15 +467,18 @@ pub async fn regrant(provider: &dyn ShareProvider, bench: &Bench, dashboard: &Da
 }
 
 /// Granting edit to a viewer raises its level and adds no second share.
-pub async fn upgrade(provider: &dyn ShareProvider, bench: &Bench, dashboard: &Dashboard) -> Ran {
-    let Some((principal, levels)) = principal(provider, &bench.cast) else {
-        return Ran::Skipped("the vendor shares with no users or groups");
-    };
+pub async fn upgrade(
+    provider: &dyn ShareProvider,
+    bench: &Bench,
+    dashboard: &Dashboard,
+    grantee: &Grantee,
+) -> Ran {
+    let Grantee { principal, levels } = grantee;
     if !levels.contains(&Access::Edit) {
         return Ran::Skipped("the vendor's shares are view-only");
     }
     let vendor = provider.vendor();
-    let key = key_of(provider, &principal).await;
+    let key = key_of(provider, principal).await;
     let before = read(provider, dashboard).await;
     let part = bench.part(vendor);
     change(provider, dashboard, &key, Some(Access::Edit))
@@ -460,17 +506,15 @@ pub async fn revoke(
     provider: &dyn ShareProvider,
     bench: &Bench,
     dashboard: &Dashboard,
-    at_start: Option<&ShareSet>,
-    part_at_start: &Value,
+    grantee: &Grantee,
+    (at_start, part_at_start): (Option<&ShareSet>, &Value),
 ) -> Ran {
-    let Some((principal, _)) = principal(provider, &bench.cast) else {
-        return Ran::Skipped("the vendor shares with no users or groups");
-    };
+    let principal = &grantee.principal;
     let vendor = provider.vendor();
     if vendor.capabilities().revoke != Support::Yes {
         return Ran::Skipped("the vendor revokes only by replacing the whole set");
     }
-    let key = key_of(provider, &principal).await;
+    let key = key_of(provider, principal).await;
     change(provider, dashboard, &key, None)
         .await
         .expect("the revoke");
