@@ -251,20 +251,6 @@ async fn dashboards_that_hold_their_shares_are_read_back_once_and_blind_vendors_
     assert_eq!((reads, writes), (2, 1), "{eci:?}");
 }
 
-#[test]
-fn verify_is_refused_with_dry_run() {
-    let home = tempfile::tempdir().unwrap();
-    let refused = dashshare(home.path())
-        .args(["apply", "shares.csv", "--verify", "--dry-run"])
-        .assert()
-        .code(2);
-    assert!(
-        printed(&refused).contains("--dry-run"),
-        "{}",
-        printed(&refused)
-    );
-}
-
 /// A run whose journal shows another writer's change between two of its writes to a dashboard
 /// (what a `--verify` repair records) is not undone over that change unless `--force`.
 #[tokio::test(flavor = "multi_thread")]

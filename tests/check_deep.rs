@@ -162,13 +162,3 @@ async fn a_refused_key_stops_the_probe_with_the_auth_exit_code() {
     assert!(shown.contains("401"), "{shown}");
     assert!(!shown.contains(ECI_KEY), "{shown}");
 }
-
-#[test]
-fn probe_flags_need_deep() {
-    let home = tempfile::TempDir::new().unwrap();
-    dashshare(home.path())
-        .args(["--vendor", "eci", "--url", "http://127.0.0.1:9"])
-        .args(["check", "--user", "alice"])
-        .assert()
-        .code(2);
-}

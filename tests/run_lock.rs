@@ -258,17 +258,3 @@ async fn with_wait_a_run_goes_ahead_once_the_holder_ends() {
         .shared_user_ids;
     assert!(shared.contains(&11), "{shared:?}");
 }
-
-#[test]
-fn wait_takes_a_duration_and_names_a_bad_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let refused = common::dashshare(dir.path())
-        .args(["grant", "8", "--user", "ALICE", "--wait", "soon"])
-        .assert()
-        .code(2);
-    let message = printed(&refused);
-    assert!(
-        message.contains("--wait") && message.contains("soon"),
-        "{message}"
-    );
-}

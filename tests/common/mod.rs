@@ -341,3 +341,33 @@ pub fn fixture_json(vendor: &str, name: &str) -> Value {
 /// them: prefixes for `SandboxHome::count`.
 pub const SHARES_READ: &str = "GET /api/shares/dashboard/";
 pub const SHARES_WRITE: &str = "POST /api/shares/dashboard/";
+
+/// The share ids of the first Sisense dashboard, in the emulator's order.
+pub fn sisense_share_ids(world: &dashshare::sandbox::World) -> Vec<String> {
+    world.sisense.dashboards[0]
+        .shares
+        .iter()
+        .filter_map(|s| s["shareId"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// A Sisense token from the emulator, logged in as the world's admin.
+pub async fn sisense_token(
+    client: &reqwest::Client,
+    url: &str,
+    world: &dashshare::sandbox::World,
+) -> String {
+    let answer: Value = client
+        .post(format!("{url}/api/v1/authentication/login"))
+        .form(&[
+            ("username", world.sisense.admin.username.as_str()),
+            ("password", world.sisense.admin.password.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["access_token"].as_str().unwrap().to_string()
+}

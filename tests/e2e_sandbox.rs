@@ -1,30 +1,23 @@
-//! End to end: the binary against the sandbox, every vendor's main job and the emulators' edges.
+//! End to end: the binary against the sandbox, every vendor's main job and the printed config.
 //!
 //! The real binary against the embedded sandbox: every vendor's main job, the printed config,
-//! fault injection (nothing lost), and the emulators' own sharp edges.
+//! fault injection (nothing lost), the `sandbox` command's state, and Sisense's admin cases. The
+//! emulators spoken to directly, without the binary, are in `sandbox_fidelity.rs`.
 
 use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::assert::Assert;
-use common::{MINDZIE_DASHBOARD, SISENSE_DASHBOARD, SandboxHome};
+use common::{MINDZIE_DASHBOARD, SISENSE_DASHBOARD, SandboxHome, sisense_share_ids, sisense_token};
 use dashshare::sandbox::{Sandbox, SandboxOptions, World};
 use predicates::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tempfile::TempDir;
 
 mod common;
 
 fn stdout(assert: &Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
-}
-
-fn sisense_share_ids(world: &World) -> Vec<String> {
-    world.sisense.dashboards[0]
-        .shares
-        .iter()
-        .filter_map(|s| s["shareId"].as_str().map(str::to_string))
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -348,102 +341,6 @@ async fn faults_slow_the_run_but_lose_nothing() {
     assert_eq!(eci.shared_user_group_ids.len(), 2);
 }
 
-// ---- the emulators' own sharp edges, spoken to directly ----
-
-async fn sisense_token(client: &reqwest::Client, url: &str, world: &World) -> String {
-    let answer: Value = client
-        .post(format!("{url}/api/v1/authentication/login"))
-        .form(&[
-            ("username", world.sisense.admin.username.as_str()),
-            ("password", world.sisense.admin.password.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["access_token"].as_str().unwrap().to_string()
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sisense_patch_replaces_and_refuses_duplicates_and_unknown_ids() {
-    let sandbox = Sandbox::start(World::seeded(), &SandboxOptions::default())
-        .await
-        .unwrap();
-    let url = sandbox.url(dashshare::vendor::Vendor::Sisense);
-    let client = reqwest::Client::new();
-    let token = sisense_token(&client, &url, &sandbox.world()).await;
-    let patch = |shares: Value| {
-        client
-            .patch(format!("{url}/api/v1/dashboards/{SISENSE_DASHBOARD}"))
-            .bearer_auth(&token)
-            .json(&json!({ "shares": shares }))
-            .send()
-    };
-    let owner = json!({"shareId": "5f0000000000000000000001", "type": "user", "subscribe": true});
-    assert_eq!(patch(json!([owner, owner])).await.unwrap().status(), 400);
-    assert_eq!(
-        patch(json!([{"shareId": "", "type": "user", "rule": "view"}]))
-            .await
-            .unwrap()
-            .status(),
-        400
-    );
-    assert_eq!(patch(json!([owner])).await.unwrap().status(), 200);
-    assert_eq!(
-        sisense_share_ids(&sandbox.world()).len(),
-        1,
-        "PATCH replaces the whole list"
-    );
-    let unauthorised = client
-        .get(format!("{url}/api/v1/users"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unauthorised.status(), 401);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn eci_refuses_lists_beside_everyone_and_bad_keys() {
-    let sandbox = Sandbox::start(World::seeded(), &SandboxOptions::default())
-        .await
-        .unwrap();
-    let url = sandbox.url(dashshare::vendor::Vendor::Eci);
-    let client = reqwest::Client::new();
-    let put = |key: &str, body: Value| {
-        client
-            .put(format!("{url}/api/v3/dashboard/7/share"))
-            .header("ECI-ApiKey", key)
-            .json(&body)
-            .send()
-    };
-    let key = sandbox.world().eci.api_key;
-    let mixed = json!({"sharedUserGroupIds": [], "sharedUserIds": [5], "sharedWithEveryone": true});
-    assert_eq!(put(&key, mixed.clone()).await.unwrap().status(), 400);
-    assert_eq!(put("wrong", mixed).await.unwrap().status(), 401);
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sessions_die_after_their_uses() {
-    let options = SandboxOptions {
-        token_ttl: Some(1),
-        ..SandboxOptions::default()
-    };
-    let sandbox = Sandbox::start(World::seeded(), &options).await.unwrap();
-    let url = sandbox.url(dashshare::vendor::Vendor::Sisense);
-    let client = reqwest::Client::new();
-    let token = sisense_token(&client, &url, &sandbox.world()).await;
-    let get = || {
-        client
-            .get(format!("{url}/api/v1/users"))
-            .bearer_auth(&token)
-            .send()
-    };
-    assert_eq!(get().await.unwrap().status(), 200);
-    assert_eq!(get().await.unwrap().status(), 401);
-}
-
 #[test]
 fn the_sandbox_command_keeps_its_state_across_restarts() {
     let dir = TempDir::new().unwrap();
@@ -486,52 +383,6 @@ fn the_sandbox_command_keeps_its_state_across_restarts() {
             .unwrap()
             .contains("[profiles.sandbox-mindzie]")
     );
-}
-
-#[test]
-fn write_config_never_replaces_a_config_it_did_not_write() {
-    let dir = TempDir::new().unwrap();
-    let mine = dir.path().join("config.toml");
-    std::fs::write(&mine, "[profiles.prod]\nvendor = \"sisense\"\n").unwrap();
-    assert_cmd::Command::cargo_bin("dashshare")
-        .unwrap()
-        .args(["sandbox", "--write-config"])
-        .arg(&mine)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("not a config the sandbox wrote"));
-    assert!(
-        std::fs::read_to_string(&mine)
-            .unwrap()
-            .starts_with("[profiles.prod]")
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn appviewx_calls_without_gwsource_are_refused() {
-    let sandbox = Sandbox::start(World::seeded(), &SandboxOptions::default())
-        .await
-        .unwrap();
-    let url = sandbox.url(dashshare::vendor::Vendor::Appviewx);
-    let client = reqwest::Client::new();
-    for (method, path) in [
-        (reqwest::Method::POST, "/avxapi/login"),
-        (reqwest::Method::POST, "/avxapi/usergroup-search"),
-        (
-            reqwest::Method::PUT,
-            "/avxapi/dashboard-share-usergroupdetails-update?name=Ops%20Board",
-        ),
-    ] {
-        let answer = client
-            .request(method, format!("{url}{path}"))
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 400, "{path}");
-        let body: Value = answer.json().await.unwrap();
-        assert_eq!(body["appStatusCode"], "ADC_GW_0001", "{path}");
-    }
 }
 
 /// Regional Margins: owned by alice, shared with bob and a group, not with the admin.

@@ -1,0 +1,340 @@
+//! End to end: the binary against the sandbox's Sisense emulator.
+//!
+//! Sisense through the real binary against the sandbox: a grant keeps every share and writes and
+//! publishes once, the request count of a grant, unknown users, revokes, titles, dry runs, secrets
+//! at the highest verbosity, logins and token renewal, env-only mode, JSON output, lists.
+
+mod common;
+
+use assert_cmd::assert::Assert;
+use common::*;
+use dashshare::sandbox::SandboxOptions;
+use dashshare::vendor::Vendor;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn stdout_json(assert: &Assert) -> Value {
+    serde_json::from_slice(&assert.get_output().stdout).expect("stdout is one JSON document")
+}
+
+const P: &str = "sandbox-sisense";
+const D: &str = SISENSE_DASHBOARD;
+
+fn shares(home: &SandboxHome) -> Vec<Value> {
+    home.world().sisense.dashboards[0].shares.clone()
+}
+
+fn published(home: &SandboxHome) -> u64 {
+    home.world().sisense.published.get(D).copied().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grant_keeps_every_share_writes_once_and_publishes_once() {
+    let home = SandboxHome::start().await;
+    let before = shares(&home);
+    home.run(P, &["grant", D, "--user", "alice@example.com"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("alice@example.com"))
+        .stdout(predicate::str::contains("added"));
+    let after = shares(&home);
+    assert_eq!(&after[..3], &before[..], "existing shares changed");
+    assert_eq!(after[3]["shareId"], "5f0000000000000000000002");
+    assert_eq!(after[3]["rule"], "view");
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 1);
+    assert_eq!(published(&home), 1);
+
+    // Again: nothing written, nothing published, and the output says so.
+    home.run(P, &["grant", D, "--user", "alice@example.com"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("unchanged"))
+        .stdout(predicate::str::contains("nothing to change"));
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 1);
+    assert_eq!(published(&home), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_users_take_seven_requests() {
+    let home = SandboxHome::start().await;
+    home.run(
+        P,
+        &[
+            "grant",
+            D,
+            "--user",
+            "alice@example.com",
+            "--user",
+            "carol+bi@example.com",
+            "--user",
+            "erin@example.com",
+            "--access",
+            "edit",
+        ],
+    )
+    .await
+    .success();
+    let requests = home.sandbox.requests(Vendor::Sisense);
+    assert_eq!(requests.len(), 7, "{requests:#?}");
+    assert_eq!(shares(&home).len(), 6);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_user_exits_2_naming_it_with_nothing_written() {
+    let home = SandboxHome::start().await;
+    home.run(
+        P,
+        &[
+            "grant",
+            D,
+            "--user",
+            "alice@example.com",
+            "--user",
+            "ghost@example.com",
+        ],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("ghost@example.com"));
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
+    assert_eq!(home.count(Vendor::Sisense, "POST /api/v1/dashboards"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revoke_removes_only_that_share_and_republishes() {
+    let home = SandboxHome::start().await;
+    home.run(P, &["revoke", D, "--user", "bob@example.com"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("removed"));
+    let after = shares(&home);
+    assert_eq!(after.len(), 2);
+    assert!(
+        after
+            .iter()
+            .all(|share| share["shareId"] != "5f0000000000000000000003")
+    );
+    assert_eq!(published(&home), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revoking_the_owner_is_refused() {
+    let home = SandboxHome::start().await;
+    home.run(P, &["revoke", D, "--user", "admin@sandbox.example"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("owns the dashboard"));
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn titles_resolve_and_an_ambiguous_one_lists_both_ids() {
+    let home = SandboxHome::start().await;
+    home.run(
+        P,
+        &[
+            "grant",
+            "name:Sales KPIs",
+            "--group",
+            "Marketing",
+            "--access",
+            "edit",
+        ],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("updated"));
+    home.run(
+        P,
+        &[
+            "grant",
+            "name:Quarterly Review",
+            "--user",
+            "alice@example.com",
+        ],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("5dc5c237832aeb53441186bb"))
+    .stderr(predicate::str::contains("5dc5c237832aeb53441186bc"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_writes_nothing() {
+    let home = SandboxHome::start().await;
+    home.run(P, &["grant", D, "--user", "alice@example.com", "--dry-run"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("added"))
+        .stdout(predicate::str::contains("dry run"));
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
+    assert_eq!(published(&home), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_secret_appears_at_the_highest_verbosity() {
+    let home = SandboxHome::with(SandboxOptions {
+        token_ttl: Some(2),
+        ..SandboxOptions::default()
+    })
+    .await;
+    let assert = home
+        .run(P, &["-vvv", "grant", D, "--user", "alice@example.com"])
+        .await
+        .success();
+    let text = printed(&assert);
+    assert!(
+        text.contains("/api/shares/dashboard/"),
+        "-vvv shows requests: {text}"
+    );
+    let password = home.world().sisense.admin.password;
+    let encoded: String = url::form_urlencoded::byte_serialize(password.as_bytes()).collect();
+    for secret in [password.as_str(), encoded.as_str()] {
+        assert!(!text.contains(secret), "{secret} leaked:\n{text}");
+    }
+    assert!(
+        !predicate::str::is_match("sisense-[0-9a-f]{32}")
+            .unwrap()
+            .eval(&text),
+        "a token leaked:\n{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_password_exits_3() {
+    let home = SandboxHome::start().await;
+    let assert = home
+        .run_with(
+            P,
+            &[("SANDBOX_SISENSE_PASSWORD", "wrong+password&x")],
+            &["-vvv", "check"],
+        )
+        .await
+        .code(3);
+    assert!(!printed(&assert).contains("wrong+password"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_token_leads_to_one_new_login() {
+    let home = SandboxHome::with(SandboxOptions {
+        token_ttl: Some(2),
+        ..SandboxOptions::default()
+    })
+    .await;
+    home.run(P, &["grant", D, "--user", "alice@example.com"])
+        .await
+        .success();
+    assert_eq!(
+        home.count(Vendor::Sisense, "POST /api/v1/authentication/login"),
+        2
+    );
+    assert_eq!(shares(&home).len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn env_only_mode_needs_no_config_file() {
+    let home = SandboxHome::start().await;
+    let world = home.world();
+    let mut cmd = dashshare(home.home.path());
+    cmd.env("DASHSHARE_USERNAME", &world.sisense.admin.username)
+        .env("DASHSHARE_PASSWORD", &world.sisense.admin.password)
+        .args([
+            "--vendor",
+            "sisense",
+            "--url",
+            &home.sandbox.url(Vendor::Sisense),
+            "check",
+        ]);
+    tokio::task::spawn_blocking(move || cmd.assert())
+        .await
+        .unwrap()
+        .success()
+        .stdout(predicate::str::contains("ok:"))
+        .stdout(predicate::str::contains("admin@sandbox.example"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_output_is_one_document_with_actions() {
+    let home = SandboxHome::start().await;
+    let assert = home
+        .run(
+            P,
+            &[
+                "-o",
+                "json",
+                "grant",
+                D,
+                "--user",
+                "alice@example.com",
+                "--user",
+                "bob@example.com",
+            ],
+        )
+        .await
+        .success();
+    let json = stdout_json(&assert);
+    assert_eq!(json["vendor"], "sisense");
+    assert_eq!(json["dashboard"]["id"], D);
+    assert_eq!(json["results"][0]["action"], "added");
+    assert_eq!(json["results"][1]["action"], "updated");
+    assert_eq!(json["results"][1]["before"], "edit");
+    assert_eq!(json["results"][1]["after"], "view");
+    assert_eq!(json["published"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_shows_emails_and_group_names() {
+    let home = SandboxHome::start().await;
+    let json = stdout_json(&home.run(P, &["-o", "json", "list", D]).await.success());
+    let names: Vec<&str> = json["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|share| share["principal"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["admin@sandbox.example", "bob@example.com", "Marketing"]
+    );
+    assert_eq!(json["shares"][0]["access"], "owner");
+    home.run(P, &["list", D])
+        .await
+        .success()
+        .stdout(predicate::str::contains("Marketing"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dashboards_search_filters_titles() {
+    let home = SandboxHome::start().await;
+    home.run(P, &["dashboards", "--search", "quarterly"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("5dc5c237832aeb53441186bb"))
+        .stdout(predicate::str::contains("5dc5c237832aeb53441186bc"))
+        .stdout(predicate::str::contains("Sales KPIs").not());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn publish_republishes_without_writing() {
+    let home = SandboxHome::start().await;
+    home.run(P, &["publish", D])
+        .await
+        .success()
+        .stdout(predicate::str::contains("published"));
+    assert_eq!(published(&home), 1);
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_principal_can_be_named_by_its_sisense_id() {
+    let home = SandboxHome::start().await;
+    home.run(P, &["grant", D, "--user", "5f0000000000000000000006"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("added"));
+    assert!(
+        shares(&home)
+            .iter()
+            .any(|share| share["shareId"] == "5f0000000000000000000006")
+    );
+}
