@@ -262,6 +262,37 @@ fn every_test_file_says_first_what_kind_of_test_belongs_in_it() {
     );
 }
 
+/// Where each kind lives, by file name: a newcomer finds the request pins of a vendor, or the
+/// end-to-end runs, without opening files.
+#[test]
+fn every_test_file_is_named_for_its_kind() {
+    let named = |kind: &str, name: &str| match kind {
+        "Flags and exit codes only" => name == "cli.rs",
+        "Request pins" => name.ends_with("_api.rs"),
+        "Conformance" => name == "conformance.rs",
+        "End to end" => name.starts_with("e2e_"),
+        _ => true,
+    };
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let misnamed: Vec<String> = fs::read_dir(&tests)
+        .expect("tests/")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+        .filter_map(|path| {
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            let first = text.lines().next().unwrap_or_default();
+            let kind = first.strip_prefix("//! ")?.split(':').next()?.to_string();
+            let name = path.file_name()?.to_str()?.to_string();
+            (!named(&kind, &name)).then(|| format!("{name} ({kind})"))
+        })
+        .collect();
+    assert!(
+        misnamed.is_empty(),
+        "name these for their kind (cli.rs, <vendor>_api.rs, conformance.rs, e2e_*.rs): \
+         {misnamed:#?}"
+    );
+}
+
 // The checker checked: each kind of breach is caught, and what is not code is not taken for it.
 
 fn rules_for_examples() -> Rules {

@@ -1,4 +1,4 @@
-//! KIND: End to end: `export` through the real binary against the sandbox, and the round trip
+//! End to end: `export` through the real binary against the sandbox, and the round trip
 //! `export` → `diff --prune --exit-code` → `apply --prune` that must find nothing to change.
 
 mod common;
