@@ -170,6 +170,7 @@ async fn main() {
         dry_run: false,
         max_removals: 20,
         concurrency: args.concurrency,
+        keep_plan: false,
     };
 
     let started = Instant::now();
@@ -345,6 +346,7 @@ async fn plan_large_file(dir: &Path, rows: usize, concurrency: usize) -> bool {
         dry_run: true,
         max_removals: usize::MAX,
         concurrency,
+        keep_plan: false,
     };
     let report = execute::execute(&sites, &options, None, &ProgressBar::hidden())
         .await

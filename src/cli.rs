@@ -267,7 +267,12 @@ are journaled, the summary names the run to undo, the rows not done go to --fail
 )]
 pub struct ApplyArgs {
     /// YAML (.yaml, .yml) or CSV (.csv) file of the shares dashboards should have
-    pub file: PathBuf,
+    #[arg(required_unless_present = "saved_plan")]
+    pub file: Option<PathBuf>,
+    /// Carry out exactly the writes of a plan saved by `diff FILE --out PLAN`, nothing else; a
+    /// dashboard whose shares changed since the plan is refused, with nothing written to it
+    #[arg(long = "plan", value_name = "PLAN", conflicts_with_all = ["file", "dry_run", "prune", "verify", "failed_out"])]
+    pub saved_plan: Option<PathBuf>,
     /// Read and plan everything, print the plan, write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -309,6 +314,9 @@ pub struct DiffArgs {
     /// Exit 4 when the servers differ from the file (for cron and CI alerts)
     #[arg(long)]
     pub exit_code: bool,
+    /// Save the exact plan (the shares read, the writes intended) as JSON, for `apply --plan`
+    #[arg(long, value_name = "PLAN")]
+    pub out: Option<PathBuf>,
 }
 
 /// What `apply` and `diff` share.

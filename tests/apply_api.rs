@@ -40,6 +40,7 @@ fn options(prune: bool) -> Options {
         dry_run: false,
         max_removals: 20,
         concurrency: 4,
+        keep_plan: false,
     }
 }
 

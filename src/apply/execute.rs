@@ -12,6 +12,8 @@ use indicatif::ProgressBar;
 use super::desired::{Site, Wanted};
 use super::guard;
 use super::lookups::{Lookups, Unit, looked_up, resolve_dashboards, resolve_principals};
+use super::results::wanted_of;
+pub use super::results::{DashboardResult, Report};
 use crate::error::{Error, Result};
 use crate::flow;
 use crate::flow::{Ask, Asked, ShareResult};
@@ -19,7 +21,6 @@ use crate::interrupt::{Interrupt, Signal};
 use crate::journal::Journal;
 use crate::model::{Action, Change, Level, Mode};
 use crate::providers::{Dashboard, ShareProvider};
-use crate::vendor::Vendor;
 use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +29,8 @@ pub struct Options {
     pub dry_run: bool,
     pub max_removals: usize,
     pub concurrency: usize,
+    /// In a dry run, keep each dashboard's planned write (`diff --out`).
+    pub keep_plan: bool,
 }
 
 /// Where each write is journaled, ahead of it and after its answer.
@@ -49,50 +52,6 @@ pub struct Stops<'a> {
 pub struct Connected {
     pub site: Site,
     pub provider: Box<dyn ShareProvider>,
-}
-
-#[derive(Debug)]
-pub struct DashboardResult {
-    pub profile: String,
-    pub vendor: Vendor,
-    pub dashboard: Dashboard,
-    pub written: bool,
-    pub published: bool,
-    pub rows: Vec<ShareResult>,
-    pub error: Option<Error>,
-    /// The error came after the shares were written in full (the publish, or the journal): the
-    /// file's rows are in place, so applying them again would change nothing.
-    pub failed_after_write: bool,
-    /// The write is in the journal.
-    pub journaled: bool,
-    /// The site and its targets (the file's entries) this dashboard came from.
-    pub site: usize,
-    pub targets: Vec<usize>,
-}
-
-impl DashboardResult {
-    /// What the file asked for on this dashboard.
-    pub fn wanted<'s>(&self, sites: &'s [Connected]) -> impl Iterator<Item = &'s Wanted> {
-        wanted_of(sites, self.site, &self.targets)
-    }
-}
-
-fn wanted_of<'s>(
-    sites: &'s [Connected],
-    site: usize,
-    targets: &[usize],
-) -> impl Iterator<Item = &'s Wanted> {
-    let targets = targets.to_vec();
-    targets
-        .into_iter()
-        .flat_map(move |t| sites[site].site.targets[t].wanted.iter())
-}
-
-#[derive(Debug)]
-pub struct Report {
-    pub dashboards: Vec<DashboardResult>,
-    /// Shares the run removes (or, in a dry run, would remove).
-    pub removals: usize,
 }
 
 /// Carries the file out with no signal handling and no question (library callers, benchmarks).
@@ -336,6 +295,7 @@ impl Work<'_> {
             error,
             failed_after_write: false,
             journaled: false,
+            planned: None,
             site,
             targets: targets.to_vec(),
         }
@@ -410,13 +370,17 @@ impl Work<'_> {
             Staged::Failed(result) => result,
             Staged::Ready(ready) => {
                 let ready = *ready;
-                self.result(
+                let mut result = self.result(
                     ready.site,
                     &ready.targets,
                     ready.dashboard,
                     ready.rows,
                     None,
-                )
+                );
+                if self.options.keep_plan {
+                    result.planned = ready.write.map(Box::new);
+                }
+                result
             }
         }
     }

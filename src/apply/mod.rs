@@ -8,6 +8,8 @@ pub mod input;
 pub mod interrupted;
 mod lf_lines;
 mod lookups;
+mod results;
+pub mod saved_plan;
 pub mod verify;
 
 pub use input::{FAILED_ROWS_MARK, formula_safe};

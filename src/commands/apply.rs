@@ -11,6 +11,7 @@ use crate::apply::desired::{self, Desired};
 use crate::apply::execute::{self, Connected, DashboardResult, Options, Recorder, Report, Stops};
 use crate::apply::input::CSV_COLUMNS;
 use crate::apply::interrupted;
+use crate::apply::saved_plan::SavedPlan;
 use crate::apply::verify;
 use crate::cli::{ApplyArgs, DiffArgs, GlobalArgs, OutputFormat, PlanArgs};
 use crate::config::ENV_PROFILE;
@@ -23,10 +24,16 @@ use crate::output;
 use crate::vendor::{Support, Vendor};
 
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
+    let file = match (&args.file, &args.saved_plan) {
+        (_, Some(plan)) => return super::apply_plan::run(global, args, plan).await,
+        (Some(file), None) => file.as_path(),
+        // clap requires one of the two.
+        (None, None) => return Err(Error::invalid("name the file to apply, or --plan PLAN")),
+    };
     let run_id = journal::new_run_id();
     let command = format!(
         "apply {}{}",
-        args.file.display(),
+        file.display(),
         if args.plan.prune { " --prune" } else { "" }
     );
     let (journal, _lock) = if args.dry_run {
@@ -40,7 +47,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     // run's; unless it is this run's input (`apply failed.csv --failed-out failed.csv`).
     if let Some(path) = &args.failed_out {
         may_replace(path, args.force)?;
-        if !same_file(path, &args.file) {
+        if !same_file(path, file) {
             write_failed_rows(path, &[], None).map_err(|err| Error::invalid(err.to_string()))?;
         }
     }
@@ -49,8 +56,9 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         dry_run: args.dry_run,
         max_removals: args.max_removals,
         concurrency: usize::from(args.plan.concurrency),
+        keep_plan: false,
     };
-    let sites = connect(global, &args.file, &args.plan)?;
+    let sites = connect(global, file, &args.plan)?;
     let recorder = journal.as_ref().map(|journal| Recorder {
         journal,
         run_id: &run_id,
@@ -107,6 +115,7 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         dry_run: true,
         max_removals: usize::MAX,
         concurrency: usize::from(args.plan.concurrency),
+        keep_plan: args.out.is_some(),
     };
     let sites = connect(global, &args.file, &args.plan)?;
     let stops = Stops {
@@ -125,7 +134,21 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
              compared and do not count as drift"
         ));
     }
+    // A plan with a dashboard that could not be planned would carry out part of the file.
     failures(&report, Redo::Diff)?;
+    if let Some(path) = &args.out {
+        let plan = SavedPlan::of(&report, &sites, &args.file, args.plan.prune);
+        plan.save(path)?;
+        if !global.quiet {
+            crate::output::print_diagnostic(&format!(
+                "plan saved to {}: {} dashboards to write; carry it out with `dashshare apply \
+                 --plan {}`",
+                path.display(),
+                plan.dashboards.len(),
+                path.display()
+            ));
+        }
+    }
     let drift = count(&report, |row| row.action.is_change());
     if args.exit_code && drift > 0 {
         return Err(Error::Drift(format!(

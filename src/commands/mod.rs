@@ -2,6 +2,7 @@
 //! profile and building its provider.
 
 mod apply;
+mod apply_plan;
 mod check;
 mod completions;
 mod dashboards;

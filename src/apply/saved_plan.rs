@@ -1,0 +1,226 @@
+//! A saved plan (`diff FILE --out plan.json`): per dashboard, the shares read and the write
+//! intended, with the server each profile named. `apply --plan` carries out exactly those writes,
+//! and refuses a dashboard whose shares changed since, the way Terraform refuses a stale plan.
+//! It holds profile names and server URLs, never a secret.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::execute::{Connected, Report};
+use crate::error::{Error, Result};
+use crate::flow::{self, Send};
+use crate::model::{Access, ShareKey, ShareSet};
+use crate::providers::{BlindChange, Dashboard};
+use crate::vendor::Vendor;
+
+/// What marks a file as a dashshare plan, and the version of its shape.
+const KIND: &str = "dashshare-plan";
+const SCHEMA_VERSION: u32 = 1;
+/// A plan is a few hundred bytes per dashboard; a larger file is not one.
+const MAX_PLAN_FILE: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub kind: String,
+    pub schema_version: u32,
+    /// When the shares were read (RFC 3339).
+    pub made_at: String,
+    /// The file the plan was made from, for people.
+    pub source: String,
+    pub prune: bool,
+    /// Each profile's server, as the plan read it: a plan is refused against another.
+    pub servers: BTreeMap<String, Server>,
+    pub dashboards: Vec<PlannedWrite>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Server {
+    pub vendor: Vendor,
+    pub url: String,
+}
+
+/// One dashboard's write, as planned.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlannedWrite {
+    pub profile: String,
+    pub dashboard: Dashboard,
+    /// The shares read when the plan was made; `None` where the vendor cannot read them.
+    pub before: Option<ShareSet>,
+    /// The shares the write leaves (for a vendor that cannot read: what is sent).
+    pub after: ShareSet,
+    pub send: PlannedSend,
+    pub publish: bool,
+}
+
+/// How the write reaches the vendor (see `flow::Send`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlannedSend {
+    /// The whole list written over a fresh read that must still equal `before`.
+    Merge,
+    /// Sent as asked, in turn, to a vendor that cannot read.
+    Blind(Vec<BlindSend>),
+    /// The complete set, to a vendor whose only write is a complete one.
+    Replace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlindSend {
+    /// `grant` or `revoke`.
+    pub change: String,
+    /// The access granted, or the one level revoked (none: every level).
+    pub access: Option<Access>,
+    pub keys: Vec<ShareKey>,
+}
+
+impl BlindSend {
+    fn of(change: BlindChange, keys: &[ShareKey]) -> BlindSend {
+        let (change, access) = match change {
+            BlindChange::Grant(access) => ("grant", Some(access)),
+            BlindChange::Revoke(access) => ("revoke", access),
+        };
+        BlindSend {
+            change: change.into(),
+            access,
+            keys: keys.to_vec(),
+        }
+    }
+
+    pub fn change(&self) -> Result<BlindChange> {
+        match (self.change.as_str(), self.access) {
+            ("grant", Some(access)) => Ok(BlindChange::Grant(access)),
+            ("revoke", access) => Ok(BlindChange::Revoke(access)),
+            (other, _) => Err(Error::invalid(format!(
+                "the plan has a send '{other}' dashshare does not know: make the plan again with \
+                 `dashshare diff FILE --out PLAN`"
+            ))),
+        }
+    }
+}
+
+impl SavedPlan {
+    /// The writes a dry run planned (`Options::keep_plan`), with each profile's server.
+    pub fn of(report: &Report, sites: &[Connected], source: &Path, prune: bool) -> SavedPlan {
+        let servers = sites
+            .iter()
+            .map(|connected| {
+                let profile = &connected.site.profile;
+                let server = Server {
+                    vendor: profile.vendor,
+                    url: profile.url.to_string(),
+                };
+                (profile.name.clone(), server)
+            })
+            .collect();
+        let dashboards = report
+            .dashboards
+            .iter()
+            .filter_map(|result| {
+                let write = result.planned.as_ref()?;
+                Some(PlannedWrite {
+                    profile: result.profile.clone(),
+                    dashboard: write.dashboard.clone(),
+                    before: match &write.send {
+                        Send::Merge { snapshot, .. } => Some(snapshot.shares.clone()),
+                        Send::Blind(_) | Send::Replace => None,
+                    },
+                    after: write.after.clone(),
+                    send: match &write.send {
+                        Send::Merge { .. } => PlannedSend::Merge,
+                        Send::Blind(sends) => PlannedSend::Blind(
+                            sends
+                                .iter()
+                                .map(|(change, keys)| BlindSend::of(*change, keys))
+                                .collect(),
+                        ),
+                        Send::Replace => PlannedSend::Replace,
+                    },
+                    publish: write.publish,
+                })
+            })
+            .collect();
+        SavedPlan {
+            kind: KIND.into(),
+            schema_version: SCHEMA_VERSION,
+            made_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            source: source.display().to_string(),
+            prune,
+            servers,
+            dashboards,
+        }
+    }
+
+    /// Written beside its place and renamed over it, readable by its owner only (it names people).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let failed = |err: &dyn std::fmt::Display| {
+            Error::invalid(format!(
+                "cannot write the plan to {}: {err}",
+                path.display()
+            ))
+        };
+        let text = serde_json::to_string_pretty(self).map_err(|err| failed(&err))?;
+        let folder = match path.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => folder,
+            _ => Path::new("."),
+        };
+        let mut file = tempfile::NamedTempFile::new_in(folder).map_err(|err| failed(&err))?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|err| failed(&err))?;
+        file.as_file().sync_all().map_err(|err| failed(&err))?;
+        file.persist(path).map(drop).map_err(|err| failed(&err))
+    }
+
+    pub fn load(path: &Path) -> Result<SavedPlan> {
+        let bytes = crate::capped::read(path, MAX_PLAN_FILE).map_err(|err| {
+            Error::invalid(format!("cannot read the plan {}: {err}", path.display()))
+        })?;
+        let not_a_plan = |why: String| {
+            Error::invalid(format!(
+                "{} is not a plan dashshare can carry out ({why}): make one with `dashshare diff \
+                 FILE --out PLAN`",
+                path.display()
+            ))
+        };
+        let plan: SavedPlan =
+            serde_json::from_slice(&bytes).map_err(|err| not_a_plan(err.to_string()))?;
+        if plan.kind != KIND {
+            return Err(not_a_plan(format!("its kind is '{}'", plan.kind)));
+        }
+        if plan.schema_version != SCHEMA_VERSION {
+            return Err(not_a_plan(format!(
+                "schema_version {}, this dashshare reads {SCHEMA_VERSION}",
+                plan.schema_version
+            )));
+        }
+        Ok(plan)
+    }
+}
+
+impl PlannedWrite {
+    /// The write, over `fresh` shares read just now, which must equal those planned over.
+    pub fn write(&self, fresh: Option<crate::providers::Snapshot>) -> Result<flow::Write> {
+        let send = match (&self.send, fresh) {
+            (PlannedSend::Merge, Some(snapshot)) => Send::Merge {
+                snapshot,
+                reread: false,
+            },
+            (PlannedSend::Merge, None) => {
+                return Err(Error::remote("the plan needs a read of the shares first"));
+            }
+            (PlannedSend::Blind(sends), _) => Send::Blind(
+                sends
+                    .iter()
+                    .map(|send| Ok((send.change()?, send.keys.clone())))
+                    .collect::<Result<_>>()?,
+            ),
+            (PlannedSend::Replace, _) => Send::Replace,
+        };
+        Ok(flow::Write {
+            dashboard: self.dashboard.clone(),
+            after: self.after.clone(),
+            send,
+            publish: self.publish,
+        })
+    }
+}

@@ -1,0 +1,188 @@
+//! `apply --plan PLAN`: exactly the writes a saved plan (`diff FILE --out PLAN`) holds, nothing
+//! else. Each dashboard is read again first; one whose shares are no longer those the plan was
+//! made over is refused with nothing written, the way Terraform refuses a stale plan. A plan
+//! made for another server is refused whole, before any request.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::apply::saved_plan::{PlannedWrite, SavedPlan};
+use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
+use crate::config::Profile;
+use crate::error::{Error, Result};
+use crate::flow;
+use crate::interrupt::Interrupt;
+use crate::journal;
+use crate::output;
+use crate::providers::ShareProvider;
+use crate::write_ahead::WriteAhead;
+
+#[derive(Debug, Serialize)]
+struct Outcome {
+    profile: String,
+    dashboard: String,
+    /// `written`, `refused` (changed since the plan), `failed`, or `not started` (a signal).
+    result: &'static str,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    run_id: Option<&'a str>,
+    plan: String,
+    dashboards: &'a [Outcome],
+}
+
+pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<()> {
+    let plan = SavedPlan::load(path)?;
+    let connections = connect(global, &plan)?;
+    let run_id = journal::new_run_id();
+    let command = format!("apply --plan {}", path.display());
+    let journal = super::writable_journal(global)?;
+    let _lock = super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
+    let interrupt = Interrupt::listen()?;
+    let ahead = WriteAhead {
+        journal: &journal,
+        run_id: &run_id,
+        command: &command,
+    };
+    let width = usize::from(args.plan.concurrency);
+    let outcomes: Vec<Outcome> = futures::stream::iter(&plan.dashboards)
+        .map(|planned| {
+            let (profile, provider) = &connections[&planned.profile];
+            let (ahead, interrupt) = (&ahead, &interrupt);
+            async move {
+                let (result, detail) = match interrupt.stopped() {
+                    Some(signal) => ("not started", format!("interrupted by {}", signal.name())),
+                    None => carry_out(provider.as_ref(), profile, planned, ahead).await,
+                };
+                Outcome {
+                    profile: planned.profile.clone(),
+                    dashboard: planned.dashboard.id.clone(),
+                    result,
+                    detail,
+                }
+            }
+        })
+        .buffered(width.max(1))
+        .collect()
+        .await;
+    let written = outcomes.iter().filter(|o| o.result == "written").count();
+    let run = (written > 0).then_some(run_id.as_str());
+    match global.output {
+        OutputFormat::Json => output::print_json(&JsonReport {
+            run_id: run,
+            plan: path.display().to_string(),
+            dashboards: &outcomes,
+        })?,
+        OutputFormat::Table => output::print_text(&render(&outcomes, run))?,
+    }
+    if let Some(signal) = interrupt.stopped() {
+        return Err(Interrupt::error(
+            signal,
+            "the dashboards under way finished and were journaled; apply the plan again for the \
+             rest (those written are refused as changed)",
+        ));
+    }
+    let missed = outcomes.len() - written;
+    if missed > 0 {
+        return Err(Error::remote(format!(
+            "{missed} of {} dashboards of the plan were not written; make the plan again with \
+             `dashshare diff FILE --out PLAN` and review it",
+            outcomes.len()
+        )));
+    }
+    Ok(())
+}
+
+type Connection = (Profile, Box<dyn ShareProvider>);
+
+/// One provider per profile of the plan, each checked to reach the server the plan was made on.
+fn connect(global: &GlobalArgs, plan: &SavedPlan) -> Result<HashMap<String, Connection>> {
+    super::warn_if_insecure(global);
+    let mut connections = HashMap::new();
+    for planned in &plan.dashboards {
+        if connections.contains_key(&planned.profile) {
+            continue;
+        }
+        let (profile, provider) = super::connect_named(global, &planned.profile)?;
+        let server = plan.servers.get(&planned.profile).ok_or_else(|| {
+            Error::invalid(format!(
+                "the plan names no server for profile '{}': make the plan again",
+                planned.profile
+            ))
+        })?;
+        if profile.vendor != server.vendor || profile.url.as_str() != server.url {
+            return Err(Error::invalid(format!(
+                "the plan was made on {} ({}), but profile '{}' now reaches {} ({}): a plan is \
+                 carried out only on the server it was made on; nothing was changed",
+                server.url, server.vendor, profile.name, profile.url, profile.vendor
+            )));
+        }
+        connections.insert(planned.profile.clone(), (profile, provider));
+    }
+    Ok(connections)
+}
+
+/// Reads the dashboard again (where the vendor can), refuses it if it changed since the plan,
+/// and otherwise makes the planned write, journaled ahead.
+async fn carry_out(
+    provider: &dyn ShareProvider,
+    profile: &Profile,
+    planned: &PlannedWrite,
+    ahead: &WriteAhead<'_>,
+) -> (&'static str, String) {
+    let fresh = match &planned.before {
+        None => None,
+        Some(before) => match provider.read_shares(&planned.dashboard).await {
+            Ok(fresh) if fresh.shares.same_as(before) => Some(fresh),
+            Ok(_) => {
+                return (
+                    "refused",
+                    "changed since the plan: nothing was written to it".into(),
+                );
+            }
+            Err(err) => return ("failed", err.to_string()),
+        },
+    };
+    let write = match planned.write(fresh) {
+        Ok(write) => write,
+        Err(err) => return ("failed", err.to_string()),
+    };
+    match flow::write(provider, &write, Some((ahead, profile))).await {
+        Ok(written) => match written.publish_error {
+            Some(err) => ("failed", err.to_string()),
+            None => ("written", String::new()),
+        },
+        Err(halted) => ("failed", halted.error.to_string()),
+    }
+}
+
+fn render(outcomes: &[Outcome], run_id: Option<&str>) -> String {
+    let rows = outcomes.iter().map(|o| {
+        vec![
+            o.profile.clone(),
+            o.dashboard.clone(),
+            o.result.to_string(),
+            o.detail.clone(),
+        ]
+    });
+    let table = output::table(&["profile", "dashboard", "result", "detail"], rows);
+    let count = |result: &str| outcomes.iter().filter(|o| o.result == result).count();
+    let mut summary = format!(
+        "{} of {} dashboards written, {} refused (changed since the plan), {} failed",
+        count("written"),
+        outcomes.len(),
+        count("refused"),
+        count("failed")
+    );
+    if let Some(run_id) = run_id {
+        summary.push_str(&format!(
+            "; run {run_id} (undo with `dashshare undo {run_id}`)"
+        ));
+    }
+    format!("{table}\n\n{summary}")
+}

@@ -1,0 +1,180 @@
+//! End to end: saved plans through the binary against the sandbox: `diff FILE --out PLAN` saves
+//! exactly the writes, `apply --plan PLAN` makes exactly those, and refuses a dashboard that
+//! changed since (nothing written to it) and a plan for another server (nothing at all).
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use dashshare::sandbox::{SandboxOptions, World};
+use dashshare::vendor::Vendor;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn bulk(n: usize) -> String {
+    format!("b{n:023x}")
+}
+
+/// A sandbox with three bulk dashboards, and a file sharing the first two with alice.
+async fn start() -> (SandboxHome, PathBuf) {
+    let mut world = World::seeded();
+    world.add_bulk_dashboards(3);
+    let home = SandboxHome::with_world(world, SandboxOptions::default()).await;
+    let file = home.home.path().join("shares.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "dashboard,principal,access\n{},user:alice@example.com,view\n{},user:alice@example.com,edit\n",
+            bulk(0),
+            bulk(1)
+        ),
+    )
+    .unwrap();
+    (home, file)
+}
+
+fn plan_path(home: &SandboxHome) -> PathBuf {
+    home.home.path().join("plan.json")
+}
+
+async fn save_plan(home: &SandboxHome, file: &std::path::Path) -> PathBuf {
+    let plan = plan_path(home);
+    home.run(
+        "sandbox-sisense",
+        &[
+            "diff",
+            file.to_str().unwrap(),
+            "--out",
+            plan.to_str().unwrap(),
+        ],
+    )
+    .await
+    .success()
+    .stderr(predicate::str::contains("2 dashboards to write"));
+    plan
+}
+
+fn shares_of(home: &SandboxHome, oid: &str) -> usize {
+    home.world()
+        .sisense
+        .dashboards
+        .iter()
+        .find(|d| d.oid == oid)
+        .map_or(0, |d| d.shares.len())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_plan_is_carried_out_exactly_and_once() {
+    let (home, file) = start().await;
+    let plan = save_plan(&home, &file).await;
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["kind"], "dashshare-plan");
+    assert_eq!(json["dashboards"].as_array().unwrap().len(), 2);
+    assert!(json["servers"]["sandbox-sisense"]["url"].is_string());
+    // Profile names and server URLs, never a secret.
+    for (_, secret) in home.sandbox.secrets() {
+        assert!(!text.contains(&secret), "the plan holds a secret");
+    }
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0, "diff wrote");
+
+    let plan_arg = plan.to_str().unwrap();
+    home.run("sandbox-sisense", &["apply", "--plan", plan_arg])
+        .await
+        .success()
+        .stdout(predicate::str::contains("2 of 2 dashboards written"));
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 2);
+    assert_eq!(shares_of(&home, &bulk(0)), 2);
+    assert_eq!(shares_of(&home, &bulk(1)), 2);
+    assert_eq!(shares_of(&home, &bulk(2)), 1, "a dashboard not in the plan");
+
+    // The same plan again is stale everywhere: refused, nothing written.
+    home.run("sandbox-sisense", &["apply", "--plan", plan_arg])
+        .await
+        .code(1)
+        .stdout(predicate::str::contains("changed since the plan"));
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dashboard_changed_since_the_plan_is_refused_and_the_rest_is_written() {
+    let (home, file) = start().await;
+    let plan = save_plan(&home, &file).await;
+    home.run(
+        "sandbox-sisense",
+        &["grant", &bulk(1), "--user", "bob@example.com"],
+    )
+    .await
+    .success();
+    let writes = home.count(Vendor::Sisense, SHARES_WRITE);
+    let applied = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "apply", "--plan", plan.to_str().unwrap()],
+        )
+        .await
+        .code(1);
+    let json: Value = serde_json::from_slice(&applied.get_output().stdout).unwrap();
+    let results: Vec<(&str, &str)> = json["dashboards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["dashboard"].as_str().unwrap(),
+                d["result"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        results,
+        [(bulk(0).as_str(), "written"), (bulk(1).as_str(), "refused")]
+    );
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), writes + 1);
+    // bob's share stays, and alice was not added over it.
+    assert_eq!(shares_of(&home, &bulk(1)), 2);
+    let run_id = json["run_id"].as_str().unwrap().to_string();
+    home.run("sandbox-sisense", &["undo", &run_id, "--yes"])
+        .await
+        .success();
+    assert_eq!(shares_of(&home, &bulk(0)), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_for_another_server_is_refused_before_any_request() {
+    let (home, file) = start().await;
+    let plan = save_plan(&home, &file).await;
+    let mut json: Value = serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
+    json["servers"]["sandbox-sisense"]["url"] = "https://bi.example.com/".into();
+    std::fs::write(&plan, json.to_string()).unwrap();
+    let before = home.sandbox.requests(Vendor::Sisense).len();
+    home.run(
+        "sandbox-sisense",
+        &["apply", "--plan", plan.to_str().unwrap()],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("https://bi.example.com/"));
+    assert_eq!(home.sandbox.requests(Vendor::Sisense).len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_goes_alone_and_a_file_that_is_no_plan_is_named() {
+    let (home, file) = start().await;
+    let plan = save_plan(&home, &file).await;
+    home.run(
+        "sandbox-sisense",
+        &["apply", "--plan", plan.to_str().unwrap(), "--prune"],
+    )
+    .await
+    .code(2);
+    home.run("sandbox-sisense", &["apply"]).await.code(2);
+    home.run(
+        "sandbox-sisense",
+        &["apply", "--plan", file.to_str().unwrap()],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("is not a plan"));
+}
