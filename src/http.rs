@@ -195,6 +195,8 @@ enum Attempt {
         message: String,
         retry: bool,
         unreachable: bool,
+        /// The transport error beneath, when there is one.
+        cause: Option<crate::error::Source>,
     },
 }
 
@@ -271,7 +273,7 @@ impl HttpClient {
         // A server that could not be reached after the whole retry budget fails everything still
         // queued for it at once: a bulk run against a dead server ends in seconds, not minutes.
         if let Some(cause) = self.unreachable.get() {
-            return Err(Error::Remote(format!("{target} was not sent: {cause}")));
+            return Err(Error::remote(format!("{target} was not sent: {cause}")));
         }
         let outcome = self.send_with_retries(request, &target, idempotent).await;
         outcome.or_else(|attempt| {
@@ -315,6 +317,7 @@ impl HttpClient {
                     message: format!("{target}: the request body cannot be sent twice"),
                     retry: false,
                     unreachable: false,
+                    cause: None,
                 }),
             }
         };
@@ -376,7 +379,7 @@ impl HttpClient {
             Ok(response) => response,
             Err(err) => {
                 note(None);
-                return Err(transport_failure(target, &err, idempotent));
+                return Err(transport_failure(target, err, idempotent));
             }
         };
         let status = response.status();
@@ -394,11 +397,12 @@ impl HttpClient {
                     ),
                     retry: false,
                     unreachable: false,
+                    cause: None,
                 });
             }
             Err(err) => {
                 note(Some(status));
-                return Err(transport_failure(target, &err, idempotent));
+                return Err(transport_failure(target, err, idempotent));
             }
         };
         note(Some(status));
@@ -453,7 +457,10 @@ async fn read_capped(
 fn final_answer(attempt: Attempt) -> Result<Reply> {
     match attempt {
         Attempt::Busy { reply, .. } => Ok(reply),
-        Attempt::Transport { message, .. } => Err(Error::Remote(message)),
+        Attempt::Transport { message, cause, .. } => Err(Error::Remote {
+            message,
+            source: cause,
+        }),
     }
 }
 
@@ -467,7 +474,8 @@ fn is_busy(status: StatusCode, idempotent: bool) -> bool {
     }
 }
 
-fn transport_failure(target: &str, err: &reqwest::Error, idempotent: bool) -> Attempt {
+fn transport_failure(target: &str, failure: reqwest::Error, idempotent: bool) -> Attempt {
+    let err = &failure;
     // A failed connection never reached the server, so any request may be sent again, unless the
     // failure is one that trying again cannot cure (a bad certificate, an unknown host).
     let retry = if err.is_connect() {
@@ -494,6 +502,7 @@ fn transport_failure(target: &str, err: &reqwest::Error, idempotent: bool) -> At
         message,
         retry,
         unreachable: err.is_connect(),
+        cause: Some(std::sync::Arc::new(failure)),
     }
 }
 

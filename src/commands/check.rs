@@ -109,10 +109,10 @@ impl Prober {
                 let culprit = matches!(err, Error::NotUnderstood(_))
                     .then(|| culprit(&exchanges, &err.to_string()));
                 let note = match &err {
-                    Error::Unsupported(message) => format!("skipped: {message}"),
+                    Error::NotSupported(message) => format!("skipped: {message}"),
                     other => other.to_string(),
                 };
-                if !matches!(err, Error::Unsupported(_)) {
+                if !matches!(err, Error::NotSupported(_)) {
                     self.failures.push(err);
                 }
                 (None, Some(note), culprit)

@@ -180,7 +180,7 @@ pub(crate) fn principals(args: &PrincipalArgs) -> Result<Vec<Principal>> {
                 &flag[2..]
             )));
         }
-        crate::model::check_reference(&flag[2..], name).map_err(crate::error::Error::Invalid)?;
+        crate::model::check_reference(&flag[2..], name).map_err(crate::error::Error::invalid)?;
         Ok(name.to_string())
     };
     let mut principals = Vec::new();

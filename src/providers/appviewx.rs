@@ -371,7 +371,7 @@ impl ShareProvider for AppViewX {
                 principal: principal.clone(),
                 key: ShareKey::new(PrincipalKind::Group, found),
             })),
-            _ => Err(Error::Unsupported(format!(
+            _ => Err(Error::NotSupported(format!(
                 "appviewx dashboards are shared with user groups only, not with {}",
                 principal.kind()
             ))),

@@ -402,7 +402,7 @@ impl Mindzie {
         let d = &dashboard.id;
         Err(match (share_id, found) {
             (None, false) => self.no_such_dashboard(dashboard, &answer),
-            (None, true) => Error::Unsupported(format!(
+            (None, true) => Error::NotSupported(format!(
                 "this mindzie server does not offer public links (the share-link routes of the \
                  older API answered 404: {}, while dashboard '{d}' exists); nothing was changed",
                 reply.target

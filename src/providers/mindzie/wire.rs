@@ -144,7 +144,7 @@ pub fn urls(target: &str, body: &Value, include_public: bool) -> Result<Dashboar
         ));
     }
     if include_public && nested.is_none() {
-        return Err(Error::Unsupported(format!(
+        return Err(Error::NotSupported(format!(
             "this mindzie server does not offer public links: its answer to {target} is the \
              current API's ({}), which has no public URLs, only the signed-in `url` and \
              `embedUrl`; `dashshare embed` without --public gives the latter; nothing was changed",

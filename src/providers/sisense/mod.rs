@@ -368,7 +368,7 @@ impl ShareProvider for Sisense {
             self.admin_listing(&[("fields", "oid,title,owner")])
                 .await?
                 .ok_or_else(|| {
-                    Error::Remote(
+                    Error::PermissionDenied(
                         "Sisense refused the list of every dashboard (GET /api/v1/dashboards/admin): \
                          `dashboards --all` needs an admin account; `dashboards` lists this \
                          account's own and those shared with it"
@@ -426,7 +426,7 @@ impl ShareProvider for Sisense {
             Principal::User(name) => (PrincipalKind::User, self.find_user(name).await?),
             Principal::Group(name) => (PrincipalKind::Group, self.find_group(name).await?),
             Principal::Everyone => {
-                return Err(Error::Unsupported(
+                return Err(Error::NotSupported(
                     "sisense dashboards cannot be shared with everyone".into(),
                 ));
             }
