@@ -131,10 +131,13 @@ pub(crate) fn load_profile(global: &GlobalArgs, named: Option<&str>) -> Result<P
             url: global.url.clone(),
         },
         Some(name) if global.vendor.is_some() => {
-            return Err(crate::error::Error::invalid(format!(
-                "it names profile '{name}', but --vendor/--url work without a config file; leave \
-                 the profile out, or choose the config with --config"
-            )));
+            return Err(crate::error::Error::invalid_about(
+                crate::error::Subject::new(crate::error::Thing::Profile, name),
+                format!(
+                    "it names profile '{name}', but --vendor/--url work without a config file; \
+                     leave the profile out, or choose the config with --config"
+                ),
+            ));
         }
         Some(name) => Selection {
             config: global.config.clone(),
