@@ -13,7 +13,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::model::{Dashboard, ShareSet};
 use crate::vendor::Vendor;
 
@@ -294,10 +294,14 @@ impl Journal {
             .filter(|entry| entry.run_id == run_id)
             .collect();
         if entries.is_empty() {
-            return Err(Error::invalid(format!(
-                "the journal {} has no run '{run_id}'; `dashshare history` lists the runs",
-                self.path.display()
-            )));
+            return Err(Error::not_found(
+                Thing::Run,
+                run_id,
+                format!(
+                    "the journal {} has no run '{run_id}'; `dashshare history` lists the runs",
+                    self.path.display()
+                ),
+            ));
         }
         Ok(entries)
     }
@@ -439,12 +443,13 @@ mod tests {
         assert_eq!(runs[0].dashboards, 2);
         let r1 = journal.run("r1").unwrap();
         assert_eq!(r1[1].after.len(), 2);
+        let unknown = journal.run("nope").unwrap_err();
+        assert!(unknown.to_string().contains("'nope'"), "{unknown}");
         assert!(
-            journal
-                .run("nope")
-                .unwrap_err()
-                .to_string()
-                .contains("'nope'")
+            unknown
+                .about()
+                .is_some_and(|about| about.is(Thing::Run, "nope")),
+            "{unknown:?}"
         );
     }
 

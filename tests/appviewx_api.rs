@@ -246,7 +246,7 @@ async fn an_unknown_dashboard_shows_adc_dash_0045_and_exits_2() {
         "Dashboard not available for given name.",
     )
     .await;
-    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
         text.contains("ADC_DASH_0045") && text.contains("Dashboard not available"),
@@ -272,7 +272,7 @@ async fn no_permission_shows_adc_dash_0048_and_exits_1() {
         "Permission not available for dashboard.",
     )
     .await;
-    assert!(matches!(err, Error::Remote { .. }), "{err:?}");
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
     assert!(
         err.to_string().contains("ADC_DASH_0048") && err.to_string().contains("permission"),
         "{err}"
@@ -347,7 +347,7 @@ async fn a_success_status_with_an_error_code_is_still_an_error() {
         "Permission not available for dashboard.",
     )
     .await;
-    assert!(matches!(err, Error::Remote { .. }), "{err:?}");
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
     let _: Value = json!(null);
 }
 
@@ -478,7 +478,8 @@ async fn a_search_answer_without_its_list_is_not_understood() {
     assert!(err.to_string().contains("`data`"), "{err}");
 }
 
-/// Only a 404 means "no such group"; any other refusal of the search is a remote failure.
+/// Only a 404 means "no such group"; any other refusal of the search is a remote failure (a 403:
+/// the permission the account lacks, exit 1).
 #[tokio::test]
 async fn other_search_failures_stay_remote_failures() {
     let server = MockServer::start().await;
@@ -496,7 +497,7 @@ async fn other_search_failures_stay_remote_failures() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Remote { .. }), "{err:?}");
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
     assert!(err.to_string().contains("ADC_UG_0001"), "{err}");
 }
 
@@ -547,7 +548,7 @@ async fn the_documented_adc_dash_0045_answer_names_the_dashboard() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert!(
         err.to_string()
             .contains("ADC_DASH_0045: Dashboard not available for given name."),

@@ -494,7 +494,7 @@ async fn an_unknown_title_is_bad_input() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid { .. }) && err.to_string().contains("'Nope'"),
+        matches!(err, Error::NotFound { .. }) && err.to_string().contains("'Nope'"),
         "{err}"
     );
 }

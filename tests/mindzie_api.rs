@@ -213,7 +213,7 @@ async fn revoking_an_unknown_link_names_it() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid { .. })
+        matches!(err, Error::NotFound { .. })
             && err.to_string().contains("has no share link 'nope42'"),
         "{err}"
     );
@@ -415,7 +415,7 @@ async fn an_error_body_in_pascal_case_is_shown_with_an_unknown_dashboard() {
         .await
         .unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert!(
         message.contains(&format!("no dashboard '{DASH}'"))
             && message.contains("mindzie said: Dashboard not found"),
@@ -648,7 +648,7 @@ async fn a_404_on_a_link_route_for_an_unknown_dashboard_names_the_dashboard() {
         .create_link(&dashboard(), &LinkSettings::default())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert!(
         err.to_string().contains(&format!(
             "mindzie has no dashboard '{DASH}' in this project"

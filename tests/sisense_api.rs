@@ -450,7 +450,7 @@ async fn a_missing_dashboard_is_bad_input() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid { .. }) && err.to_string().contains("'nope'"),
+        matches!(err, Error::NotFound { .. }) && err.to_string().contains("'nope'"),
         "{err}"
     );
 }

@@ -179,7 +179,7 @@ pub trait LinkProvider: ShareProvider {
         share_id: &str,
         settings: &LinkSettings,
     ) -> Result<Link>;
-    /// Fails with `Error::Invalid` naming `share_id` when there is no such link.
+    /// Fails with `Error::NotFound` about `share_id` when there is no such link.
     async fn revoke_link(&self, dashboard: &Dashboard, share_id: &str) -> Result<()>;
     async fn urls(&self, dashboard: &Dashboard, include_public: bool) -> Result<DashboardUrls>;
 }

@@ -22,7 +22,7 @@ use super::answers::VendorErrors;
 use super::lookup::{dashboard_titled, narrowed};
 use super::{Dashboard, DashboardSummary, Identity, LinkProvider, Resolved, ShareProvider};
 use crate::config::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::links::{DashboardUrls, Link, LinkSettings, iso_utc};
 use crate::model::Principal;
@@ -360,10 +360,14 @@ impl Mindzie {
             .message(self.http(), reply)
             .map(|message| format!(" (mindzie said: {message})"))
             .unwrap_or_default();
-        Error::invalid(format!(
-            "mindzie has no dashboard '{}' in this project{said}; `dashshare dashboards` lists them",
-            dashboard.id
-        ))
+        Error::not_found(
+            Thing::Dashboard,
+            &dashboard.id,
+            format!(
+                "mindzie has no dashboard '{}' in this project{said}; `dashshare dashboards` lists them",
+                dashboard.id
+            ),
+        )
     }
 
     /// A 404 from a share-link route (mindzie.txt) means an unknown dashboard or link there, but
@@ -407,9 +411,13 @@ impl Mindzie {
                  older API answered 404: {}, while dashboard '{d}' exists); nothing was changed",
                 reply.target
             )),
-            (Some(id), true) => Error::invalid(format!(
-                "dashboard '{d}' has no share link '{id}'; `dashshare link list {d}` shows its links"
-            )),
+            (Some(id), true) => Error::not_found(
+                Thing::Link,
+                id,
+                format!(
+                    "dashboard '{d}' has no share link '{id}'; `dashshare link list {d}` shows its links"
+                ),
+            ),
             (Some(id), false) => Error::invalid(format!(
                 "mindzie has no dashboard '{d}' in this project, or this server does not offer \
                  public links (the share-link routes of the older API answered 404 for link \

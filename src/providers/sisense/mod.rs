@@ -18,7 +18,7 @@ use super::answers::{self, VendorErrors};
 use super::lookup::{self, dashboard_titled, narrowed};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::model::{Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::session::{Credential, Login, Session};
@@ -445,11 +445,15 @@ impl ShareProvider for Sisense {
             })
             .await?;
         if reply.status == StatusCode::NOT_FOUND {
-            return Err(Error::invalid(format!(
-                "sisense dashboard '{id}' does not exist or is not visible to this account; \
+            return Err(Error::not_found(
+                Thing::Dashboard,
+                id,
+                format!(
+                    "sisense dashboard '{id}' does not exist or is not visible to this account; \
                  `dashshare dashboards --all` lists every dashboard (admins), `dashshare \
                  dashboards` the ones this account owns or is shared"
-            )));
+                ),
+            ));
         }
         let reply = ERRORS.ensure_success(
             self.http(),
