@@ -46,9 +46,13 @@ pub enum Error {
     },
 
     /// The server answered, but not in a shape dashshare understands (a renamed or missing key).
-    /// Never reported as "not found": the thing may well exist. Nothing was changed.
-    #[error("{0}")]
-    NotUnderstood(String),
+    /// Never reported as "not found": the thing may well exist. Nothing was changed. `request`
+    /// is the request whose answer it was ("GET https://…"), when one is to blame.
+    #[error("{message}")]
+    NotUnderstood {
+        message: String,
+        request: Option<String>,
+    },
 
     /// `diff --exit-code`: the servers differ from the file. Not a failure, but cron must see it.
     #[error("{0}")]
@@ -154,6 +158,22 @@ impl Error {
         }
     }
 
+    /// An answer not understood, blamed on no one request.
+    pub fn not_understood(message: impl fmt::Display) -> Self {
+        Error::NotUnderstood {
+            message: message.to_string(),
+            request: None,
+        }
+    }
+
+    /// An answer to `request` ("METHOD URL") not understood.
+    pub fn not_understood_from(request: &str, message: impl fmt::Display) -> Self {
+        Error::NotUnderstood {
+            message: message.to_string(),
+            request: Some(request.to_string()),
+        }
+    }
+
     /// The thing this error is about, when it is about one.
     pub fn about(&self) -> Option<&Subject> {
         match self {
@@ -172,7 +192,7 @@ impl Error {
             | Error::NotSupported(message)
             | Error::Auth(message)
             | Error::Remote { message, .. }
-            | Error::NotUnderstood(message)
+            | Error::NotUnderstood { message, .. }
             | Error::Drift(message)
             | Error::Interrupted { message, .. } => message,
         };
@@ -188,7 +208,7 @@ impl Error {
             }
             // A 403 has always exited as a failed remote operation; CONTRACT.md keeps 3 for
             // refused credentials.
-            Error::PermissionDenied(_) | Error::Remote { .. } | Error::NotUnderstood(_) => {
+            Error::PermissionDenied(_) | Error::Remote { .. } | Error::NotUnderstood { .. } => {
                 ExitCode::RemoteFailure
             }
             Error::Auth(_) => ExitCode::AuthFailure,
@@ -213,7 +233,7 @@ impl Error {
             Error::NotSupported(_) => "not_supported",
             Error::Auth(_) => "auth",
             Error::Remote { .. } => "remote",
-            Error::NotUnderstood(_) => "not_understood",
+            Error::NotUnderstood { .. } => "not_understood",
             Error::Drift(_) => "drift",
             Error::Interrupted { .. } => "interrupted",
         }
@@ -262,7 +282,12 @@ mod tests {
                 "remote",
             ),
             (
-                Error::NotUnderstood("m".into()),
+                Error::not_understood("m"),
+                ExitCode::RemoteFailure,
+                "not_understood",
+            ),
+            (
+                Error::not_understood_from("GET https://x/", "m"),
                 ExitCode::RemoteFailure,
                 "not_understood",
             ),

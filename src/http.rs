@@ -141,13 +141,16 @@ impl Reply {
     /// error names the endpoint and the keys seen, never a value (the server may echo a secret).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         let body: serde_json::Value = serde_json::from_slice(&self.body).map_err(|_| {
-            Error::NotUnderstood(format!(
-                "the answer from {} (status {}) was not understood: it is not JSON ({} bytes); \
-                 nothing was changed",
-                self.target,
-                self.status,
-                self.body.len()
-            ))
+            Error::not_understood_from(
+                &self.target,
+                format!(
+                    "the answer from {} (status {}) was not understood: it is not JSON ({} \
+                     bytes); nothing was changed",
+                    self.target,
+                    self.status,
+                    self.body.len()
+                ),
+            )
         })?;
         T::deserialize(&body).map_err(|err| {
             // serde names a missing key plainly; other messages may quote the offending value.
@@ -156,8 +159,8 @@ impl Reply {
                 .strip_prefix("missing field `")
                 .and_then(|rest| rest.split('`').next())
                 .unwrap_or("fields of the expected types");
-            let target = format!("{} (status {})", self.target, self.status);
-            crate::shape::not_understood(&target, &[what], &body)
+            let shown = format!("{} (status {})", self.target, self.status);
+            Error::not_understood_from(&self.target, crate::shape::misread(&shown, &[what], &body))
         })
     }
 }

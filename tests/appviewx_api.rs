@@ -448,7 +448,7 @@ async fn search_rows_without_a_name_are_not_understood_and_nothing_is_written() 
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("usergroup-search"), "{text}");
     assert!(
@@ -474,7 +474,7 @@ async fn a_search_answer_without_its_list_is_not_understood() {
         .resolve_principal(&Principal::Group("UG1".into()))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(err.to_string().contains("`data`"), "{err}");
 }
 
@@ -640,7 +640,7 @@ async fn a_200_login_without_a_session_id_is_not_understood() {
         "message": null, "appStatusCode": null
     }))
     .await;
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
         text.contains("response.sessionId") && text.contains("authToken"),
@@ -665,6 +665,6 @@ async fn a_bare_404_from_the_group_search_is_not_taken_for_no_such_group() {
         .resolve_principal(&Principal::Group("NOC Team".into()))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert_eq!(err.exit_code(), dashshare::ExitCode::RemoteFailure);
 }

@@ -656,7 +656,7 @@ async fn user_rows_without_a_known_key_are_not_understood_rather_than_missing() 
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(text.contains("/api/v3/user"), "{text}");
     assert!(text.contains("`userId`"), "{text}");
     assert!(text.contains("systemUserCode, systemUserId"), "{text}");
@@ -671,7 +671,7 @@ async fn user_rows_without_a_known_key_are_not_understood_rather_than_missing() 
     .await
     .unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(
         text.contains("`email`") && text.contains("Users & Roles"),
         "{text}"
@@ -937,7 +937,7 @@ async fn a_listing_without_titles_or_ids_is_not_understood() {
         eci.dashboards(None, false).await.unwrap_err(),
     ] {
         let text = err.to_string();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
         assert!(
             text.contains("/api/v3/dashboard")
                 && text.contains("`dashboardInfo`")
@@ -960,7 +960,7 @@ async fn a_listing_without_titles_or_ids_is_not_understood() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::NotUnderstood(_)) && err.to_string().contains("`dashboardId`"),
+        matches!(err, Error::NotUnderstood { .. }) && err.to_string().contains("`dashboardId`"),
         "{err}"
     );
 }
@@ -1025,7 +1025,7 @@ async fn a_share_answer_missing_a_list_writes_nothing() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::NotUnderstood(_)) && err.to_string().contains("`sharedUsers`"),
+        matches!(err, Error::NotUnderstood { .. }) && err.to_string().contains("`sharedUsers`"),
         "{err}"
     );
 }

@@ -389,7 +389,7 @@ async fn a_url_answer_of_neither_shape_is_not_understood() {
         .await
         .unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert_eq!(err.exit_code(), ExitCode::RemoteFailure);
     assert!(
         message.contains("`embedUrl`") && message.contains("the keys dashboardId, links"),
@@ -481,7 +481,7 @@ async fn a_listing_whose_rows_have_no_known_id_is_not_understood_never_no_such_d
         .await
         .unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(
         message.contains("`dashboardId` or `id`")
             && message.contains("the keys DashboardKey, DashboardName"),
@@ -571,7 +571,7 @@ async fn a_create_answer_without_a_share_id_is_not_understood_and_may_have_made_
         .await
         .unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(
         message.contains("`shareId`") && message.contains("may have been created"),
         "{message}"

@@ -201,7 +201,7 @@ mod tests {
             Some("1".into())
         );
         let err = found.pick("b@x.com", "user", "x").unwrap_err();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err}");
         assert!(err.to_string().contains("systemUserId"), "{err}");
         let clean = candidates("GET x", &rows[..1], &["email"], &["userId"]);
         assert_eq!(clean.pick("b@x.com", "user", "x").unwrap(), None);

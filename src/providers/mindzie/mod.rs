@@ -258,13 +258,16 @@ impl LinkProvider for Mindzie {
         let body: Value = reply.json()?;
         wire::link(&body).ok_or_else(|| {
             // The link may well exist now: say so instead of "nothing was changed".
-            Error::NotUnderstood(format!(
-                "the answer from {} was not understood: dashshare looked for `shareId` and saw \
-                 {}; the link may have been created: `dashshare link list {}` shows it",
-                reply.target,
-                shape::keys_seen(&body),
-                dashboard.id
-            ))
+            Error::not_understood_from(
+                &reply.target,
+                format!(
+                    "the answer from {} was not understood: dashshare looked for `shareId` and \
+                     saw {}; the link may have been created: `dashshare link list {}` shows it",
+                    reply.target,
+                    shape::keys_seen(&body),
+                    dashboard.id
+                ),
+            )
         })
     }
 

@@ -187,11 +187,11 @@ mod tests {
     #[test]
     fn a_listing_row_without_an_id_or_a_title_is_not_understood() {
         let err = dashboard_rows("GET x", &json!({"Dashboards": [{"Name": "Sales"}]})).unwrap_err();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err}");
         assert!(err.to_string().contains("the keys Name"), "{err}");
         let untitled = json!({"Dashboards": [{"DashboardId": "d1", "DisplayName": "Sales"}]});
         let err = dashboard_rows("GET x", &untitled).unwrap_err();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err}");
         assert!(err.to_string().contains("DisplayName"), "{err}");
         let rows = dashboard_rows(
             "GET x",
