@@ -199,10 +199,11 @@ impl Journal {
             return Ok(());
         }
         let failed = |err: std::io::Error| {
-            Error::remote(format!(
+            let message = format!(
                 "the journal {} could not be written: {err}",
                 self.path.display()
-            ))
+            );
+            Error::remote_from(message, err)
         };
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(failed)?;
@@ -215,8 +216,9 @@ impl Journal {
             String::new()
         };
         for entry in entries {
-            let line = serde_json::to_string(entry)
-                .map_err(|err| Error::remote(format!("cannot record the journal entry: {err}")))?;
+            let line = serde_json::to_string(entry).map_err(|err| {
+                Error::remote_from(format!("cannot record the journal entry: {err}"), err)
+            })?;
             text.push_str(&line);
             text.push('\n');
         }
