@@ -116,7 +116,8 @@ pub fn load_profile(selection: &Selection, env: EnvLookup) -> Result<Profile> {
 
     let path = find_config(selection.config.as_deref(), env)?;
     let bytes = crate::capped::read(&path, MAX_CONFIG_FILE).map_err(|err| {
-        Error::invalid(format!("cannot read config file {}: {err}", path.display()))
+        let message = format!("cannot read config file {}: {err}", path.display());
+        Error::invalid_from(message, err)
     })?;
     let requested = selection
         .profile

@@ -12,12 +12,15 @@ pub type Source = Arc<dyn std::error::Error + Send + Sync>;
 /// What went wrong, in words a user can act on. Messages never contain a secret.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
-    /// Bad invocation, configuration or input: a malformed value, a missing setting. Nothing was
-    /// changed on any server. `about` names the thing at fault when the error is about one.
+    /// Bad invocation, configuration or input: a malformed value, a missing setting, a file that
+    /// cannot be read. Nothing was changed on any server. `about` names the thing at fault when
+    /// the error is about one.
     #[error("{message}")]
     Invalid {
         message: String,
         about: Option<Subject>,
+        #[source]
+        source: Option<Source>,
     },
 
     /// A dashboard, principal, profile, link or run that the user named does not exist (or is
@@ -120,6 +123,7 @@ impl Error {
         Error::Invalid {
             message: message.to_string(),
             about: None,
+            source: None,
         }
     }
 
@@ -128,6 +132,20 @@ impl Error {
         Error::Invalid {
             message: message.to_string(),
             about: Some(about),
+            source: None,
+        }
+    }
+
+    /// Bad input (a file that cannot be read, say) caused by `source`, whose words `message`
+    /// already carries.
+    pub fn invalid_from(
+        message: impl fmt::Display,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Invalid {
+            message: message.to_string(),
+            about: None,
+            source: Some(Arc::new(source)),
         }
     }
 
@@ -255,6 +273,11 @@ mod tests {
         let table = [
             (Error::invalid("m"), ExitCode::BadInput, "invalid"),
             (
+                Error::invalid_from("m", io()),
+                ExitCode::BadInput,
+                "invalid",
+            ),
+            (
                 Error::invalid_about(Subject::new(Thing::Profile, "p"), "m"),
                 ExitCode::BadInput,
                 "invalid",
@@ -330,7 +353,7 @@ mod tests {
     }
 
     #[test]
-    fn a_remote_failure_keeps_its_cause() {
+    fn a_failure_keeps_its_cause() {
         let err = Error::remote_from(
             "GET / failed: reset",
             std::io::Error::other("connection reset"),
@@ -340,5 +363,12 @@ mod tests {
             Some("connection reset")
         );
         assert!(Error::remote("m").source().is_none());
+        let err = Error::invalid_from("cannot read f: denied", std::io::Error::other("denied"));
+        assert_eq!(
+            err.source().map(ToString::to_string).as_deref(),
+            Some("denied")
+        );
+        assert_eq!(err.kind(), "invalid");
+        assert!(Error::invalid("m").source().is_none());
     }
 }

@@ -213,7 +213,8 @@ impl HttpClient {
             .connect_timeout(options.timeout.min(Duration::from_secs(10)));
         if let Some(path) = &options.ca_cert {
             let pem = std::fs::read(path).map_err(|err| {
-                Error::invalid(format!("cannot read --ca-cert {}: {err}", path.display()))
+                let message = format!("cannot read --ca-cert {}: {err}", path.display());
+                Error::invalid_from(message, err)
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
                 Error::invalid(format!(

@@ -181,11 +181,12 @@ impl Journal {
     /// Fails, before a run writes anything, when the journal could not take its entries.
     pub fn check_writable(&self) -> Result<()> {
         let refused = |err: std::io::Error| {
-            Error::invalid(format!(
+            let message = format!(
                 "cannot write the journal {}: {err}; nothing was changed (fix the folder, or pass \
                  --journal PATH)",
                 self.path.display()
-            ))
+            );
+            Error::invalid_from(message, err)
         };
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(refused)?;
@@ -234,10 +235,10 @@ impl Journal {
         match std::fs::read(&self.path) {
             Ok(bytes) => entries_in(&bytes, &self.path),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(err) => Err(Error::invalid(format!(
-                "cannot read the journal {}: {err}",
-                self.path.display()
-            ))),
+            Err(err) => {
+                let message = format!("cannot read the journal {}: {err}", self.path.display());
+                Err(Error::invalid_from(message, err))
+            }
         }
     }
 
