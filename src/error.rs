@@ -23,8 +23,8 @@ pub enum Error {
         source: Option<Source>,
     },
 
-    /// A dashboard, principal, profile, link or run that the user named does not exist (or is
-    /// not visible to the account). Bad input: nothing was changed.
+    /// A dashboard, profile, link or run that the user named does not exist (or is not visible
+    /// to the account). Bad input: nothing was changed.
     #[error("{message}")]
     NotFound { about: Subject, message: String },
 
@@ -75,8 +75,6 @@ pub enum Error {
 pub enum Thing {
     Profile,
     Dashboard,
-    /// A user or a group (one look-up may fail for several).
-    Principal,
     /// A public share link.
     Link,
     /// A run id of the journal.
