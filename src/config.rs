@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Subject, Thing};
 use crate::vendor::{CredentialKind, Vendor};
 
 /// The name under which `--vendor/--url` settings appear in messages.
@@ -116,7 +116,8 @@ pub fn load_profile(selection: &Selection, env: EnvLookup) -> Result<Profile> {
 
     let path = find_config(selection.config.as_deref(), env)?;
     let bytes = crate::capped::read(&path, MAX_CONFIG_FILE).map_err(|err| {
-        Error::invalid(format!("cannot read config file {}: {err}", path.display()))
+        let message = format!("cannot read config file {}: {err}", path.display());
+        Error::invalid_from(message, err)
     })?;
     let requested = selection
         .profile
@@ -233,17 +234,23 @@ fn check_keys(file: &ConfigFile, text: &str, path: &Path) -> Result<()> {
                     .copied()
                     .chain(own.iter().map(|known| known.name))
                     .collect();
-                return Err(Error::invalid(format!(
-                    "config file {}{position}: unknown key `{key}` in profile '{name}'; {vendor} profiles take: {}",
-                    path.display(),
-                    takes.join(", ")
-                )));
+                return Err(bad_profile(
+                    name,
+                    format!(
+                        "config file {}{position}: unknown key `{key}` in profile '{name}'; {vendor} profiles take: {}",
+                        path.display(),
+                        takes.join(", ")
+                    ),
+                ));
             }
             if !value.is_str() {
-                return Err(Error::invalid(format!(
-                    "config file {}{position}: `{key}` in profile '{name}' must be a string, like {key} = \"…\"",
-                    path.display()
-                )));
+                return Err(bad_profile(
+                    name,
+                    format!(
+                        "config file {}{position}: `{key}` in profile '{name}' must be a string, like {key} = \"…\"",
+                        path.display()
+                    ),
+                ));
             }
         }
     }
@@ -318,12 +325,21 @@ fn choose_profile<'f>(
         .get_key_value(name)
         .map(|(name, entry)| (name.as_str(), entry))
         .ok_or_else(|| {
-            Error::invalid(format!(
-                "profile '{name}' is not in {} ({})",
-                path.display(),
-                available()
-            ))
+            Error::not_found(
+                Thing::Profile,
+                name,
+                format!(
+                    "profile '{name}' is not in {} ({})",
+                    path.display(),
+                    available()
+                ),
+            )
         })
+}
+
+/// Bad input in the profile `name` (its message names it).
+fn bad_profile(name: &str, message: impl std::fmt::Display) -> Error {
+    Error::invalid_about(Subject::new(Thing::Profile, name), message)
 }
 
 fn resolve_entry(name: &str, entry: &ProfileEntry, base: &Path, env: EnvLookup) -> Result<Profile> {
@@ -333,16 +349,19 @@ fn resolve_entry(name: &str, entry: &ProfileEntry, base: &Path, env: EnvLookup) 
         ("token", entry.token.is_some()),
     ] {
         if present {
-            return Err(Error::invalid(format!(
-                "profile '{name}': secrets are never written in the config file; replace `{key} = …` with \
+            return Err(bad_profile(
+                name,
+                format!(
+                    "profile '{name}': secrets are never written in the config file; replace `{key} = …` with \
                  `{key}_env = \"VARIABLE\"` (read from the environment) or `{key}_file = \"/path/to/file\"`"
-            )));
+                ),
+            ));
         }
     }
     let vendor: Vendor = entry
         .vendor
         .parse()
-        .map_err(|err| Error::invalid(format!("profile '{name}': {err}")))?;
+        .map_err(|err| bad_profile(name, format!("profile '{name}': {err}")))?;
     vendor.ensure_available()?;
     let url = parse_url(name, vendor, entry.url.as_deref())?;
     let source = |secret: &str, var: &Option<String>, file: &Option<PathBuf>| {
@@ -368,14 +387,18 @@ fn resolve_entry(name: &str, entry: &ProfileEntry, base: &Path, env: EnvLookup) 
         .timeout
         .is_some_and(|timeout| timeout.is_zero() || timeout > Duration::from_secs(3600))
     {
-        return Err(Error::invalid(format!(
-            "profile '{name}': timeout must be between 1 and 3600 seconds"
-        )));
+        return Err(bad_profile(
+            name,
+            format!("profile '{name}': timeout must be between 1 and 3600 seconds"),
+        ));
     }
     if profile.rate_limit == Some(0) {
-        return Err(Error::invalid(format!(
-            "profile '{name}': rate_limit = 0 would never send a request; use a positive number of requests per second or remove it"
-        )));
+        return Err(bad_profile(
+            name,
+            format!(
+                "profile '{name}': rate_limit = 0 would never send a request; use a positive number of requests per second or remove it"
+            ),
+        ));
     }
     require_credentials(&profile, |secret| {
         format!("`{secret}_env = \"VARIABLE\"` or `{secret}_file = \"/path\"` to profile '{name}'")
@@ -419,26 +442,32 @@ fn profile_from_env(vendor: Vendor, url: Option<&str>, env: EnvLookup) -> Result
 /// Checks that the vendor's credentials are all there; `how` says how to supply a missing one.
 fn require_credentials(profile: &Profile, how: impl Fn(&str) -> String) -> Result<()> {
     let missing = |what: &str| {
-        Error::invalid(format!(
-            "{} profile '{}' has no {what}; add {}",
-            profile.vendor,
-            profile.name,
-            how(what)
-        ))
+        bad_profile(
+            &profile.name,
+            format!(
+                "{} profile '{}' has no {what}; add {}",
+                profile.vendor,
+                profile.name,
+                how(what)
+            ),
+        )
     };
     match profile.vendor.credentials() {
         CredentialKind::UsernamePassword => {
             if profile.username.is_none() {
-                return Err(Error::invalid(format!(
-                    "{} profile '{}' has no username; {}",
-                    profile.vendor,
-                    profile.name,
-                    if profile.name == ENV_PROFILE {
-                        "set DASHSHARE_USERNAME"
-                    } else {
-                        "add `username = \"…\"` to the profile"
-                    }
-                )));
+                return Err(bad_profile(
+                    &profile.name,
+                    format!(
+                        "{} profile '{}' has no username; {}",
+                        profile.vendor,
+                        profile.name,
+                        if profile.name == ENV_PROFILE {
+                            "set DASHSHARE_USERNAME"
+                        } else {
+                            "add `username = \"…\"` to the profile"
+                        }
+                    ),
+                ));
             }
             if profile.password.is_none() {
                 return Err(missing("password"));
@@ -454,31 +483,37 @@ fn require_credentials(profile: &Profile, how: impl Fn(&str) -> String) -> Resul
         .iter()
         .find(|key| key.required && profile.setting(key.name).is_none())
     {
-        return Err(Error::invalid(format!(
-            "{} profile '{}' has no {}; {}",
-            profile.vendor,
-            profile.name,
-            key.name,
-            if profile.name == ENV_PROFILE {
-                format!("set DASHSHARE_{}", key.name.to_uppercase())
-            } else {
-                format!("add `{} = \"…\"` ({}) to the profile", key.name, key.shape)
-            }
-        )));
+        return Err(bad_profile(
+            &profile.name,
+            format!(
+                "{} profile '{}' has no {}; {}",
+                profile.vendor,
+                profile.name,
+                key.name,
+                if profile.name == ENV_PROFILE {
+                    format!("set DASHSHARE_{}", key.name.to_uppercase())
+                } else {
+                    format!("add `{} = \"…\"` ({}) to the profile", key.name, key.shape)
+                }
+            ),
+        ));
     }
     Ok(())
 }
 
 fn parse_url(profile: &str, vendor: Vendor, url: Option<&str>) -> Result<Url> {
     let text = url.or(vendor.default_url()).ok_or_else(|| {
-        Error::invalid(if profile == ENV_PROFILE {
-            format!("--vendor {vendor} needs --url (the server's base address)")
-        } else {
-            format!("profile '{profile}' has no url; add `url = \"https://…\"`")
-        })
+        bad_profile(
+            profile,
+            if profile == ENV_PROFILE {
+                format!("--vendor {vendor} needs --url (the server's base address)")
+            } else {
+                format!("profile '{profile}' has no url; add `url = \"https://…\"`")
+            },
+        )
     })?;
     let url = Url::parse(text).map_err(|err| {
-        Error::invalid(format!(
+        bad_profile(profile, format!(
             "profile '{profile}': '{text}' is not a valid URL ({err}); write it like https://bi.example.com"
         ))
     })?;
@@ -490,15 +525,21 @@ fn parse_url(profile: &str, vendor: Vendor, url: Option<&str>) -> Result<Url> {
             "profile '{profile}' uses plain http:// ({url}); credentials travel unencrypted"
         ),
         other => {
-            return Err(Error::invalid(format!(
-                "profile '{profile}': URL scheme '{other}' is not supported; use https:// (or http:// on a trusted network)"
-            )));
+            return Err(bad_profile(
+                profile,
+                format!(
+                    "profile '{profile}': URL scheme '{other}' is not supported; use https:// (or http:// on a trusted network)"
+                ),
+            ));
         }
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid(format!(
-            "profile '{profile}': the URL must not carry credentials; use username and password_env instead"
-        )));
+        return Err(bad_profile(
+            profile,
+            format!(
+                "profile '{profile}': the URL must not carry credentials; use username and password_env instead"
+            ),
+        ));
     }
     Ok(url)
 }
@@ -521,31 +562,41 @@ fn read_secret(
     env: EnvLookup,
 ) -> Result<Option<SecretString>> {
     match (var, file) {
-        (Some(_), Some(_)) => Err(Error::invalid(format!(
-            "profile '{profile}': set either {secret}_env or {secret}_file, not both"
-        ))),
+        (Some(_), Some(_)) => Err(bad_profile(
+            profile,
+            format!("profile '{profile}': set either {secret}_env or {secret}_file, not both"),
+        )),
         (Some(var), None) => match env(var).filter(|value| !value.is_empty()) {
             Some(value) => Ok(Some(loaded_secret(value))),
-            None => Err(Error::invalid(format!(
-                "profile '{profile}': {secret}_env names the environment variable {var}, which is not set \
+            None => Err(bad_profile(
+                profile,
+                format!(
+                    "profile '{profile}': {secret}_env names the environment variable {var}, which is not set \
                  (or empty); export it, or use {secret}_file"
-            ))),
+                ),
+            )),
         },
         (None, Some(file)) => {
             let path = expand_path(file, base, env);
             let text = read_secret_file(&path).map_err(|why| {
-                Error::invalid(format!(
-                    "profile '{profile}': cannot read {secret}_file {}: {why}",
-                    path.display()
-                ))
+                bad_profile(
+                    profile,
+                    format!(
+                        "profile '{profile}': cannot read {secret}_file {}: {why}",
+                        path.display()
+                    ),
+                )
             })?;
             // Secret files usually end with a newline that is not part of the secret.
             let value = text.trim_end_matches(['\n', '\r']);
             if value.is_empty() {
-                return Err(Error::invalid(format!(
-                    "profile '{profile}': {secret}_file {} is empty",
-                    path.display()
-                )));
+                return Err(bad_profile(
+                    profile,
+                    format!(
+                        "profile '{profile}': {secret}_file {} is empty",
+                        path.display()
+                    ),
+                ));
             }
             Ok(Some(loaded_secret(value.to_string())))
         }

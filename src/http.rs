@@ -141,13 +141,16 @@ impl Reply {
     /// error names the endpoint and the keys seen, never a value (the server may echo a secret).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         let body: serde_json::Value = serde_json::from_slice(&self.body).map_err(|_| {
-            Error::NotUnderstood(format!(
-                "the answer from {} (status {}) was not understood: it is not JSON ({} bytes); \
-                 nothing was changed",
-                self.target,
-                self.status,
-                self.body.len()
-            ))
+            Error::not_understood_from(
+                &self.target,
+                format!(
+                    "the answer from {} (status {}) was not understood: it is not JSON ({} \
+                     bytes); nothing was changed",
+                    self.target,
+                    self.status,
+                    self.body.len()
+                ),
+            )
         })?;
         T::deserialize(&body).map_err(|err| {
             // serde names a missing key plainly; other messages may quote the offending value.
@@ -156,8 +159,8 @@ impl Reply {
                 .strip_prefix("missing field `")
                 .and_then(|rest| rest.split('`').next())
                 .unwrap_or("fields of the expected types");
-            let target = format!("{} (status {})", self.target, self.status);
-            crate::shape::not_understood(&target, &[what], &body)
+            let shown = format!("{} (status {})", self.target, self.status);
+            Error::not_understood_from(&self.target, crate::shape::misread(&shown, &[what], &body))
         })
     }
 }
@@ -195,6 +198,8 @@ enum Attempt {
         message: String,
         retry: bool,
         unreachable: bool,
+        /// The transport error beneath, when there is one.
+        cause: Option<crate::error::Source>,
     },
 }
 
@@ -208,7 +213,8 @@ impl HttpClient {
             .connect_timeout(options.timeout.min(Duration::from_secs(10)));
         if let Some(path) = &options.ca_cert {
             let pem = std::fs::read(path).map_err(|err| {
-                Error::invalid(format!("cannot read --ca-cert {}: {err}", path.display()))
+                let message = format!("cannot read --ca-cert {}: {err}", path.display());
+                Error::invalid_from(message, err)
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
                 Error::invalid(format!(
@@ -271,7 +277,7 @@ impl HttpClient {
         // A server that could not be reached after the whole retry budget fails everything still
         // queued for it at once: a bulk run against a dead server ends in seconds, not minutes.
         if let Some(cause) = self.unreachable.get() {
-            return Err(Error::Remote(format!("{target} was not sent: {cause}")));
+            return Err(Error::remote(format!("{target} was not sent: {cause}")));
         }
         let outcome = self.send_with_retries(request, &target, idempotent).await;
         outcome.or_else(|attempt| {
@@ -315,6 +321,7 @@ impl HttpClient {
                     message: format!("{target}: the request body cannot be sent twice"),
                     retry: false,
                     unreachable: false,
+                    cause: None,
                 }),
             }
         };
@@ -376,7 +383,7 @@ impl HttpClient {
             Ok(response) => response,
             Err(err) => {
                 note(None);
-                return Err(transport_failure(target, &err, idempotent));
+                return Err(transport_failure(target, err, idempotent));
             }
         };
         let status = response.status();
@@ -394,11 +401,12 @@ impl HttpClient {
                     ),
                     retry: false,
                     unreachable: false,
+                    cause: None,
                 });
             }
             Err(err) => {
                 note(Some(status));
-                return Err(transport_failure(target, &err, idempotent));
+                return Err(transport_failure(target, err, idempotent));
             }
         };
         note(Some(status));
@@ -453,7 +461,10 @@ async fn read_capped(
 fn final_answer(attempt: Attempt) -> Result<Reply> {
     match attempt {
         Attempt::Busy { reply, .. } => Ok(reply),
-        Attempt::Transport { message, .. } => Err(Error::Remote(message)),
+        Attempt::Transport { message, cause, .. } => Err(Error::Remote {
+            message,
+            source: cause,
+        }),
     }
 }
 
@@ -467,7 +478,8 @@ fn is_busy(status: StatusCode, idempotent: bool) -> bool {
     }
 }
 
-fn transport_failure(target: &str, err: &reqwest::Error, idempotent: bool) -> Attempt {
+fn transport_failure(target: &str, failure: reqwest::Error, idempotent: bool) -> Attempt {
+    let err = &failure;
     // A failed connection never reached the server, so any request may be sent again, unless the
     // failure is one that trying again cannot cure (a bad certificate, an unknown host).
     let retry = if err.is_connect() {
@@ -494,6 +506,7 @@ fn transport_failure(target: &str, err: &reqwest::Error, idempotent: bool) -> At
         message,
         retry,
         unreachable: err.is_connect(),
+        cause: Some(std::sync::Arc::new(failure)),
     }
 }
 

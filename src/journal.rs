@@ -13,7 +13,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::model::{Dashboard, ShareSet};
 use crate::vendor::Vendor;
 
@@ -181,11 +181,12 @@ impl Journal {
     /// Fails, before a run writes anything, when the journal could not take its entries.
     pub fn check_writable(&self) -> Result<()> {
         let refused = |err: std::io::Error| {
-            Error::invalid(format!(
+            let message = format!(
                 "cannot write the journal {}: {err}; nothing was changed (fix the folder, or pass \
                  --journal PATH)",
                 self.path.display()
-            ))
+            );
+            Error::invalid_from(message, err)
         };
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(refused)?;
@@ -199,10 +200,11 @@ impl Journal {
             return Ok(());
         }
         let failed = |err: std::io::Error| {
-            Error::remote(format!(
+            let message = format!(
                 "the journal {} could not be written: {err}",
                 self.path.display()
-            ))
+            );
+            Error::remote_from(message, err)
         };
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(failed)?;
@@ -215,8 +217,9 @@ impl Journal {
             String::new()
         };
         for entry in entries {
-            let line = serde_json::to_string(entry)
-                .map_err(|err| Error::remote(format!("cannot record the journal entry: {err}")))?;
+            let line = serde_json::to_string(entry).map_err(|err| {
+                Error::remote_from(format!("cannot record the journal entry: {err}"), err)
+            })?;
             text.push_str(&line);
             text.push('\n');
         }
@@ -232,10 +235,10 @@ impl Journal {
         match std::fs::read(&self.path) {
             Ok(bytes) => entries_in(&bytes, &self.path),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(err) => Err(Error::invalid(format!(
-                "cannot read the journal {}: {err}",
-                self.path.display()
-            ))),
+            Err(err) => {
+                let message = format!("cannot read the journal {}: {err}", self.path.display());
+                Err(Error::invalid_from(message, err))
+            }
         }
     }
 
@@ -294,10 +297,14 @@ impl Journal {
             .filter(|entry| entry.run_id == run_id)
             .collect();
         if entries.is_empty() {
-            return Err(Error::invalid(format!(
-                "the journal {} has no run '{run_id}'; `dashshare history` lists the runs",
-                self.path.display()
-            )));
+            return Err(Error::not_found(
+                Thing::Run,
+                run_id,
+                format!(
+                    "the journal {} has no run '{run_id}'; `dashshare history` lists the runs",
+                    self.path.display()
+                ),
+            ));
         }
         Ok(entries)
     }
@@ -439,12 +446,13 @@ mod tests {
         assert_eq!(runs[0].dashboards, 2);
         let r1 = journal.run("r1").unwrap();
         assert_eq!(r1[1].after.len(), 2);
+        let unknown = journal.run("nope").unwrap_err();
+        assert!(unknown.to_string().contains("'nope'"), "{unknown}");
         assert!(
-            journal
-                .run("nope")
-                .unwrap_err()
-                .to_string()
-                .contains("'nope'")
+            unknown
+                .about()
+                .is_some_and(|about| about.is(Thing::Run, "nope")),
+            "{unknown:?}"
         );
     }
 

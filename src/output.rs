@@ -75,9 +75,10 @@ fn write_stdout(text: &str) -> Result<()> {
     let text = crate::redact::scrub(text);
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{text}") {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::remote(format!("cannot write to stdout: {err}")))
-        }
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::remote_from(
+            format!("cannot write to stdout: {err}"),
+            err,
+        )),
         _ => Ok(()),
     }
 }

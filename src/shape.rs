@@ -93,11 +93,16 @@ pub fn require_items<'a>(
     })
 }
 
-/// The error for an answer that lacks what dashshare needs: which endpoint, what was looked for,
-/// and the keys that were there (never their values).
+/// The error for an answer to `target` ("METHOD URL") that lacks what dashshare needs.
 pub fn not_understood(target: &str, looked_for: &[&str], seen: &Value) -> Error {
-    Error::NotUnderstood(format!(
-        "the answer from {target} was not understood: dashshare looked for {} and saw {}; nothing \
+    Error::not_understood_from(target, misread(target, looked_for, seen))
+}
+
+/// What `not_understood` says: which answer (`shown`), what was looked for, and the keys that
+/// were there (never their values).
+pub fn misread(shown: &str, looked_for: &[&str], seen: &Value) -> String {
+    format!(
+        "the answer from {shown} was not understood: dashshare looked for {} and saw {}; nothing \
          was changed. This server may speak another version of the API: run `dashshare check \
          --deep` and include its output in a bug report",
         looked_for
@@ -106,7 +111,7 @@ pub fn not_understood(target: &str, looked_for: &[&str], seen: &Value) -> Error 
             .collect::<Vec<_>>()
             .join(" or "),
         keys_seen(seen)
-    ))
+    )
 }
 
 /// What an answer holds, by its keys alone: an object's keys, or those of an array's first item.
@@ -168,7 +173,7 @@ mod tests {
         )
         .unwrap_err();
         let message = err.to_string();
-        assert!(matches!(err, Error::NotUnderstood(_)));
+        assert!(matches!(err, Error::NotUnderstood { .. }));
         assert!(message.contains("GET https://x/api/v3/user"), "{message}");
         assert!(message.contains("`userId` or `systemUserID`"), "{message}");
         assert!(message.contains("the keys secretish, uid"), "{message}");

@@ -64,7 +64,7 @@ impl Vendor {
         if self.capabilities().available {
             return Ok(());
         }
-        Err(Error::Unsupported(format!(
+        Err(Error::NotSupported(format!(
             "the {self} provider has not landed in this version of dashshare; available now: {}",
             vendors_where(|caps| caps.available)
         )))
@@ -74,7 +74,7 @@ impl Vendor {
     pub fn ensure_principal(self, kind: PrincipalKind, access: Option<Access>) -> Result<()> {
         let caps = self.capabilities();
         if caps.links && caps.user.is_empty() && caps.group.is_empty() && !caps.everyone {
-            return Err(Error::Unsupported(format!(
+            return Err(Error::NotSupported(format!(
                 "{self} has no dashboard-level sharing with people (access is project-level); share a \
                  public link instead: `dashshare link create DASHBOARD` (see `dashshare link --help`)"
             )));
@@ -86,7 +86,7 @@ impl Vendor {
                 PrincipalKind::Group => "--group",
                 PrincipalKind::Everyone => "--everyone",
             };
-            return Err(Error::Unsupported(format!(
+            return Err(Error::NotSupported(format!(
                 "{self} dashboards cannot be shared with {kind} principals ({flag}); vendors that can: {}",
                 vendors_where(|caps| !caps.levels(kind).is_empty())
             )));
@@ -95,12 +95,12 @@ impl Vendor {
             && !levels.contains(&access)
         {
             if levels == [Access::View] {
-                return Err(Error::Unsupported(format!(
+                return Err(Error::NotSupported(format!(
                     "{self} shares are view-only: it has no '{access}' access; use --access view (the default)"
                 )));
             }
             let allowed: Vec<&str> = levels.iter().map(|level| level.as_str()).collect();
-            return Err(Error::Unsupported(format!(
+            return Err(Error::NotSupported(format!(
                 "{self} has no '{access}' access for {kind} shares; use --access {}",
                 allowed.join(" or --access ")
             )));
@@ -113,14 +113,14 @@ impl Vendor {
         match self.capabilities().list {
             Support::Yes => return Ok(()),
             Support::LinksOnly => {
-                return Err(Error::Unsupported(format!(
+                return Err(Error::NotSupported(format!(
                     "{self} has no dashboard-level shares with people (access is project-level); \
                      its public links are listed by `dashshare link list DASHBOARD`"
                 )));
             }
             Support::ReplaceOnly | Support::No => {}
         }
-        Err(Error::Unsupported(format!(
+        Err(Error::NotSupported(format!(
             "{self} has no API to read a dashboard's shares, so `list` cannot show them; vendors that can: {}",
             vendors_where(|caps| caps.list == Support::Yes)
         )))

@@ -190,7 +190,7 @@ async fn a_grant_without_replace_is_refused_before_any_request() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert!(matches!(err, Error::NotSupported(_)), "{err:?}");
     assert!(err.to_string().contains("--replace"), "{err}");
 }
 
@@ -216,7 +216,7 @@ async fn users_and_everyone_are_refused_before_any_request() {
         let err = change_shares(provider(&server).as_ref(), &asked)
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+        assert!(matches!(err, Error::NotSupported(_)), "{err:?}");
     }
 }
 
@@ -246,7 +246,7 @@ async fn an_unknown_dashboard_shows_adc_dash_0045_and_exits_2() {
         "Dashboard not available for given name.",
     )
     .await;
-    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
         text.contains("ADC_DASH_0045") && text.contains("Dashboard not available"),
@@ -259,7 +259,7 @@ async fn an_unknown_dashboard_shows_adc_dash_0045_and_exits_2() {
 async fn an_invalid_name_shows_adc_dash_0051_and_exits_2() {
     let err = update_failing_with(400, "ADC_DASH_0051", "Invalid dashboard name.").await;
     assert!(
-        matches!(err, Error::Invalid(_)) && err.to_string().contains("ADC_DASH_0051"),
+        matches!(err, Error::Invalid { .. }) && err.to_string().contains("ADC_DASH_0051"),
         "{err}"
     );
 }
@@ -272,7 +272,7 @@ async fn no_permission_shows_adc_dash_0048_and_exits_1() {
         "Permission not available for dashboard.",
     )
     .await;
-    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
     assert!(
         err.to_string().contains("ADC_DASH_0048") && err.to_string().contains("permission"),
         "{err}"
@@ -347,7 +347,7 @@ async fn a_success_status_with_an_error_code_is_still_an_error() {
         "Permission not available for dashboard.",
     )
     .await;
-    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
     let _: Value = json!(null);
 }
 
@@ -369,7 +369,7 @@ async fn groups_that_only_contain_the_name_are_not_the_group() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid(_)) && err.to_string().contains("'UG1'"),
+        matches!(err, Error::NotFound { .. }) && err.to_string().contains("'UG1'"),
         "{err}"
     );
 }
@@ -423,7 +423,7 @@ async fn a_404_from_the_search_is_no_such_group_and_nothing_is_written() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert!(err.to_string().contains("'Night Shift'"), "{err}");
 }
 
@@ -448,7 +448,7 @@ async fn search_rows_without_a_name_are_not_understood_and_nothing_is_written() 
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains("usergroup-search"), "{text}");
     assert!(
@@ -474,11 +474,12 @@ async fn a_search_answer_without_its_list_is_not_understood() {
         .resolve_principal(&Principal::Group("UG1".into()))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(err.to_string().contains("`data`"), "{err}");
 }
 
-/// Only a 404 means "no such group"; any other refusal of the search is a remote failure.
+/// Only a 404 means "no such group"; any other refusal of the search is a remote failure (a 403:
+/// the permission the account lacks, exit 1).
 #[tokio::test]
 async fn other_search_failures_stay_remote_failures() {
     let server = MockServer::start().await;
@@ -496,7 +497,7 @@ async fn other_search_failures_stay_remote_failures() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
     assert!(err.to_string().contains("ADC_UG_0001"), "{err}");
 }
 
@@ -547,7 +548,7 @@ async fn the_documented_adc_dash_0045_answer_names_the_dashboard() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert!(
         err.to_string()
             .contains("ADC_DASH_0045: Dashboard not available for given name."),
@@ -639,7 +640,7 @@ async fn a_200_login_without_a_session_id_is_not_understood() {
         "message": null, "appStatusCode": null
     }))
     .await;
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
         text.contains("response.sessionId") && text.contains("authToken"),
@@ -664,6 +665,6 @@ async fn a_bare_404_from_the_group_search_is_not_taken_for_no_such_group() {
         .resolve_principal(&Principal::Group("NOC Team".into()))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert_eq!(err.exit_code(), dashshare::ExitCode::RemoteFailure);
 }

@@ -207,7 +207,7 @@ async fn edit_access_is_refused_before_any_request() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert!(matches!(err, Error::NotSupported(_)), "{err:?}");
     assert!(err.to_string().contains("view-only"), "{err}");
 }
 
@@ -425,7 +425,7 @@ async fn an_unknown_user_is_named_and_nothing_is_read_or_written() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)) && err.to_string().contains("ghost@example.com"));
+    assert!(matches!(err, Error::NotFound { .. }) && err.to_string().contains("ghost@example.com"));
 }
 
 #[tokio::test]
@@ -441,7 +441,7 @@ async fn a_dashboard_id_must_be_a_number() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid(_)) && err.to_string().contains("'dsh_12'"),
+        matches!(err, Error::Invalid { .. }) && err.to_string().contains("'dsh_12'"),
         "{err}"
     );
 }
@@ -494,7 +494,7 @@ async fn an_unknown_title_is_bad_input() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid(_)) && err.to_string().contains("'Nope'"),
+        matches!(err, Error::NotFound { .. }) && err.to_string().contains("'Nope'"),
         "{err}"
     );
 }
@@ -578,7 +578,7 @@ async fn a_number_that_is_one_users_code_and_another_users_id_is_refused() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid(_)) && err.to_string().contains("ambiguous"),
+        matches!(err, Error::Invalid { .. }) && err.to_string().contains("ambiguous"),
         "{err}"
     );
 }
@@ -656,7 +656,7 @@ async fn user_rows_without_a_known_key_are_not_understood_rather_than_missing() 
         .await
         .unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(text.contains("/api/v3/user"), "{text}");
     assert!(text.contains("`userId`"), "{text}");
     assert!(text.contains("systemUserCode, systemUserId"), "{text}");
@@ -671,7 +671,7 @@ async fn user_rows_without_a_known_key_are_not_understood_rather_than_missing() 
     .await
     .unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(
         text.contains("`email`") && text.contains("Users & Roles"),
         "{text}"
@@ -842,7 +842,7 @@ async fn a_failed_look_up_fails_only_its_own_principals_and_shows_the_message() 
     assert_eq!(answers[0].as_ref().unwrap().as_ref().unwrap().key.id, "1");
     let err = answers[1].as_ref().unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(matches!(err, Error::Remote { .. }), "{err:?}");
     assert!(
         text.contains("400") && text.contains("is not valid") && text.contains("'B'"),
         "{text}"
@@ -937,7 +937,7 @@ async fn a_listing_without_titles_or_ids_is_not_understood() {
         eci.dashboards(None, false).await.unwrap_err(),
     ] {
         let text = err.to_string();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
         assert!(
             text.contains("/api/v3/dashboard")
                 && text.contains("`dashboardInfo`")
@@ -960,7 +960,7 @@ async fn a_listing_without_titles_or_ids_is_not_understood() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::NotUnderstood(_)) && err.to_string().contains("`dashboardId`"),
+        matches!(err, Error::NotUnderstood { .. }) && err.to_string().contains("`dashboardId`"),
         "{err}"
     );
 }
@@ -1025,7 +1025,7 @@ async fn a_share_answer_missing_a_list_writes_nothing() {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, Error::NotUnderstood(_)) && err.to_string().contains("`sharedUsers`"),
+        matches!(err, Error::NotUnderstood { .. }) && err.to_string().contains("`sharedUsers`"),
         "{err}"
     );
 }

@@ -37,7 +37,7 @@ async fn a_timed_out_non_idempotent_request_is_not_sent_again() {
     let http = client(&server.uri(), Duration::from_millis(300));
     let request = http.request(Method::POST, &["slow"]).build().unwrap();
     let err = http.execute(request, false).await.unwrap_err();
-    assert!(matches!(err, Error::Remote(_)));
+    assert!(matches!(err, Error::Remote { .. }));
     assert!(err.to_string().contains("not sent again"), "{err}");
 }
 
@@ -67,7 +67,7 @@ async fn a_refused_connection_is_retried_then_reported() {
     let request = http.request(Method::GET, &["users"]).build().unwrap();
     let err = http.execute(request, true).await.unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, Error::Remote(_)), "{message}");
+    assert!(matches!(err, Error::Remote { .. }), "{message}");
     assert!(message.contains("/users was not sent"), "{message}");
     assert!(
         message.contains("could not be reached earlier in this run"),

@@ -120,7 +120,7 @@ async fn a_timed_out_create_is_not_sent_twice() {
         .create_link(&dashboard(), &LinkSettings::default())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(matches!(err, Error::Remote { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -213,7 +213,8 @@ async fn revoking_an_unknown_link_names_it() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid(_)) && err.to_string().contains("has no share link 'nope42'"),
+        matches!(err, Error::NotFound { .. })
+            && err.to_string().contains("has no share link 'nope42'"),
         "{err}"
     );
 }
@@ -294,7 +295,7 @@ async fn check_does_not_fall_back_to_the_older_route_on_404() {
     mount_older_ping_never_called(&server).await;
     let err = provider(&server).check().await.unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(matches!(err, Error::Remote { .. }), "{err:?}");
     assert!(
         message.contains("tenant_id or project_id") && message.contains("dashboard/ping"),
         "{message}"
@@ -364,7 +365,7 @@ async fn a_public_embed_from_a_server_answering_flat_says_it_offers_no_public_li
         .urls(&dashboard(), true)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert!(matches!(err, Error::NotSupported(_)), "{err:?}");
     assert_eq!(err.exit_code(), ExitCode::BadInput);
     assert!(
         err.to_string().contains("does not offer public links"),
@@ -388,7 +389,7 @@ async fn a_url_answer_of_neither_shape_is_not_understood() {
         .await
         .unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert_eq!(err.exit_code(), ExitCode::RemoteFailure);
     assert!(
         message.contains("`embedUrl`") && message.contains("the keys dashboardId, links"),
@@ -414,7 +415,7 @@ async fn an_error_body_in_pascal_case_is_shown_with_an_unknown_dashboard() {
         .await
         .unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert!(
         message.contains(&format!("no dashboard '{DASH}'"))
             && message.contains("mindzie said: Dashboard not found"),
@@ -480,7 +481,7 @@ async fn a_listing_whose_rows_have_no_known_id_is_not_understood_never_no_such_d
         .await
         .unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(
         message.contains("`dashboardId` or `id`")
             && message.contains("the keys DashboardKey, DashboardName"),
@@ -570,7 +571,7 @@ async fn a_create_answer_without_a_share_id_is_not_understood_and_may_have_made_
         .await
         .unwrap_err();
     let message = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(
         message.contains("`shareId`") && message.contains("may have been created"),
         "{message}"
@@ -614,7 +615,7 @@ async fn a_404_on_the_link_routes_of_an_existing_dashboard_says_the_server_offer
         provider.list_links(&dashboard()).await.unwrap_err(),
     ] {
         let message = err.to_string();
-        assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+        assert!(matches!(err, Error::NotSupported(_)), "{err:?}");
         assert_eq!(err.exit_code(), ExitCode::BadInput);
         assert!(
             message.contains("this mindzie server does not offer public links")
@@ -647,7 +648,7 @@ async fn a_404_on_a_link_route_for_an_unknown_dashboard_names_the_dashboard() {
         .create_link(&dashboard(), &LinkSettings::default())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert!(
         err.to_string().contains(&format!(
             "mindzie has no dashboard '{DASH}' in this project"
@@ -716,6 +717,6 @@ async fn a_dashboard_id_that_is_no_guid_is_refused_before_any_request() {
         .mount(&server)
         .await;
     let err = provider(&server).resolve_dashboard("d1").await.unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
     assert!(err.to_string().contains("GUID"), "{err}");
 }

@@ -247,7 +247,7 @@ async fn unknown_user_is_named_and_nothing_is_read_or_written() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert!(err.to_string().contains("ghost@example.com"), "{err}");
     assert!(!err.to_string().contains("'a@example.com'"), "{err}");
 }
@@ -425,7 +425,7 @@ async fn an_ambiguous_title_lists_the_candidates() {
         .resolve_dashboard("name:Sales KPIs")
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)));
+    assert!(matches!(err, Error::Invalid { .. }));
     assert!(
         err.to_string().contains("d1") && err.to_string().contains("d7"),
         "{err}"
@@ -450,7 +450,7 @@ async fn a_missing_dashboard_is_bad_input() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Invalid(_)) && err.to_string().contains("'nope'"),
+        matches!(err, Error::NotFound { .. }) && err.to_string().contains("'nope'"),
         "{err}"
     );
 }
@@ -492,7 +492,7 @@ async fn busy_answers_past_the_retry_budget_fail_as_remote() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Remote(_)) && err.to_string().contains("503"),
+        matches!(err, Error::Remote { .. }) && err.to_string().contains("503"),
         "{err}"
     );
 }
@@ -599,7 +599,7 @@ async fn a_refused_publish_says_the_shares_were_written_and_how_to_publish() {
     assert!(report.written && !report.published);
     let err = report.publish_error.unwrap();
     let text = err.to_string();
-    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
     assert!(text.contains("only the owner can publish"), "{text}");
     assert!(
         text.contains("were written") && text.contains("dashshare publish d1"),
@@ -621,7 +621,7 @@ async fn a_dashboard_without_a_shares_list_is_never_written() {
     .await
     .unwrap_err();
     let text = err.to_string();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(
         text.contains("`sharesTo`") && text.contains("the keys oid, title"),
         "{text}"
@@ -686,7 +686,7 @@ async fn check_fails_when_the_session_cannot_read_its_user() {
         .mount(&server)
         .await;
     let err = provider(&server).check().await.unwrap_err();
-    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(matches!(err, Error::Remote { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -1006,7 +1006,7 @@ async fn a_403_is_remembered_only_when_the_plain_request_gets_past_it() {
     let provider = provider(&server);
     let err = provider.read_shares(&by_id("d0")).await.unwrap_err();
     assert!(
-        matches!(err, Error::Remote(_)) && err.to_string().contains("403"),
+        matches!(err, Error::PermissionDenied(_)) && err.to_string().contains("403"),
         "{err}"
     );
     provider.read_shares(&by_id("d1")).await.unwrap();
@@ -1138,7 +1138,7 @@ async fn a_share_entry_without_a_share_id_is_not_understood_and_nothing_is_writt
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(err.to_string().contains("sharesTo[].shareId"), "{err}");
 }
 
@@ -1247,7 +1247,7 @@ async fn a_listing_row_without_a_known_id_is_not_understood() {
         .resolve_dashboard("name:Regional Margins")
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(err.to_string().contains("`oid`"), "{err}");
 }
 
@@ -1294,7 +1294,7 @@ async fn user_and_group_fixtures_resolve_and_rows_without_ids_are_not_understood
         .resolve_principal(&Principal::User("bob@example.com".into()))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(err.to_string().contains("`_id`"), "{err}");
 }
 

@@ -161,7 +161,7 @@ async fn groups_and_everyone_are_refused_before_any_request() {
         )
         .await
         .unwrap_err();
-        assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+        assert!(matches!(err, Error::NotSupported(_)), "{err:?}");
     }
 }
 
@@ -190,7 +190,7 @@ async fn titles_and_replace_are_refused() {
     let err = change_shares(provider.as_ref(), &replace)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert!(matches!(err, Error::NotSupported(_)), "{err:?}");
 }
 
 #[tokio::test]
@@ -294,7 +294,7 @@ async fn an_error_answer_shows_its_reason() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Remote(_)), "{err:?}");
+    assert!(matches!(err, Error::Remote { .. }), "{err:?}");
     assert!(err.to_string().contains("Aborted"), "{err}");
 }
 
@@ -310,7 +310,7 @@ async fn the_every_user_reference_is_refused_before_any_request() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Unsupported(_)), "{err:?}");
+    assert!(matches!(err, Error::NotSupported(_)), "{err:?}");
     assert!(err.to_string().contains("every end user"), "{err}");
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::input::{self, Problem, Row};
 use crate::config::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::flow::admit::{admit, admit_together};
 use crate::model::{Access, Change, Mode, Principal, PrincipalKind};
 use crate::vendor::Vendor;
@@ -160,7 +160,14 @@ impl Gathering<'_> {
                 },
             ),
             Err(err) => Err(match profile {
-                Some(name) if err.to_string().contains(&format!("'{name}'")) => err.to_string(),
+                // An error about this very profile names it already.
+                Some(name)
+                    if err
+                        .about()
+                        .is_some_and(|about| about.is(Thing::Profile, name)) =>
+                {
+                    err.to_string()
+                }
                 Some(name) => format!("profile '{name}': {err}"),
                 None => format!("the row names no profile, and {err}"),
             }),
@@ -284,9 +291,11 @@ mod tests {
             "prod" | "sisense" => Ok(profile("prod", Vendor::Sisense)),
             other => match other.parse::<Vendor>() {
                 Ok(vendor) => Ok(profile(other, vendor)),
-                Err(_) => Err(Error::invalid(format!(
-                    "profile '{other}' is not in the config"
-                ))),
+                Err(_) => Err(Error::not_found(
+                    Thing::Profile,
+                    other,
+                    format!("profile '{other}' is not in the config"),
+                )),
             },
         }
     }
@@ -387,6 +396,35 @@ mod tests {
             "{err}"
         );
         assert_eq!(err.lines().count(), 2, "{err}");
+    }
+
+    /// Whether a row's message says which profile failed is decided by what the error is about,
+    /// not by its words.
+    #[test]
+    fn a_profile_error_is_prefixed_unless_it_is_about_that_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shares.csv");
+        std::fs::write(&path, "profile,dashboard,principal\nstaging,d1,user:a\n").unwrap();
+        let mut elsewhere =
+            |_: Option<&str>| Err(Error::invalid("profile 'staging' of another file is bad"));
+        let err = gather(&path, &mut elsewhere, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2: profile 'staging': profile 'staging' of another file is bad"),
+            "{err}"
+        );
+        let mut about = |_: Option<&str>| {
+            Err(Error::invalid_about(
+                crate::error::Subject::new(Thing::Profile, "staging"),
+                "profile 'staging' has no url",
+            ))
+        };
+        let err = gather(&path, &mut about, false).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2: profile 'staging' has no url"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -443,14 +443,26 @@ pub fn read_yaml(bytes: &[u8], sink: &mut dyn FnMut(Row), problems: &mut Vec<Pro
 fn yaml_problem(err: &serde_saphyr::Error) -> Problem {
     let text = err.to_string();
     let text = text.strip_prefix("error: ").unwrap_or(&text);
-    let layout = if text.contains("unknown field") || text.contains("missing field") {
-        "\n(each entry of `shares:` has dashboard, users and/or groups (or everyone: true), \
-         and optionally profile and access)"
-    } else if text.contains("alias replay limit") {
-        "\n(the aliases (*name) of this file repeat more values than an apply file needs: write \
-         the entries out, or use a CSV file)"
-    } else {
-        ""
+    const LAYOUT: &str = "\n(each entry of `shares:` has dashboard, users and/or groups (or \
+                          everyone: true), and optionally profile and access)";
+    const ALIASES: &str = "\n(the aliases (*name) of this file repeat more values than an apply \
+                           file needs: write the entries out, or use a CSV file)";
+    use serde_saphyr::Error as Yaml;
+    let layout = match err.without_snippet() {
+        Yaml::SerdeUnknownField { .. } | Yaml::SerdeMissingField { .. } => LAYOUT,
+        Yaml::AliasReplayLimitExceeded { .. } => ALIASES,
+        // An error met through an alias reaches us as serde-saphyr's own text only (it keeps
+        // no variant), so only here is that text read.
+        Yaml::AliasError { msg, .. } => {
+            if msg.contains("unknown field") || msg.contains("missing field") {
+                LAYOUT
+            } else if msg.contains("alias replay limit") {
+                ALIASES
+            } else {
+                ""
+            }
+        }
+        _ => "",
     };
     // The parser starts its text with "line L column C: " where it knows the place.
     let line = err.location().map(|at| at.line()).filter(|&line| line > 0);
@@ -543,6 +555,23 @@ mod tests {
         assert_eq!(rows[0].dashboard, "0x7");
         let users: Vec<String> = rows.iter().map(|r| r.principal.to_string()).collect();
         assert_eq!(users, ["user:007", "user:+5", "user:1_000", "user:12"]);
+    }
+
+    /// The layout hint follows the parser's error variant, wherever in the file it arises.
+    #[test]
+    fn a_misspelt_or_missing_key_gets_the_layout_hint() {
+        for text in [
+            "shares:\n  - dashbord: d1\n    users: [a]\n",
+            "shares:\n  - users: [a]\n",
+            "entries: []\n",
+            "shares:\n  - &e {dashboard: d1, users: [a], acces: view}\n  - *e\n",
+            "shares:\n  - {dashboard: &k acces, users: [a]}\n  - {dashboard: d2, users: [b], *k : view}\n",
+        ] {
+            let (_, problems) = rows_of("shares.yml", text);
+            assert_eq!(problems.len(), 1, "{text}: {problems:?}");
+            let shown = problems[0].to_string();
+            assert!(shown.contains("each entry of `shares:`"), "{text}: {shown}");
+        }
     }
 
     #[test]

@@ -106,13 +106,17 @@ impl Prober {
                 (Some(value), Some(note), None)
             }
             Err(err) => {
-                let culprit = matches!(err, Error::NotUnderstood(_))
-                    .then(|| culprit(&exchanges, &err.to_string()));
+                let culprit = match &err {
+                    Error::NotUnderstood { request, .. } => {
+                        Some(culprit(&exchanges, request.as_deref()))
+                    }
+                    _ => None,
+                };
                 let note = match &err {
-                    Error::Unsupported(message) => format!("skipped: {message}"),
+                    Error::NotSupported(message) => format!("skipped: {message}"),
                     other => other.to_string(),
                 };
-                if !matches!(err, Error::Unsupported(_)) {
+                if !matches!(err, Error::NotSupported(_)) {
                     self.failures.push(err);
                 }
                 (None, Some(note), culprit)
@@ -173,11 +177,11 @@ fn probe(step: &str, exchange: Exchange, understood: Option<bool>, note: Option<
     }
 }
 
-/// The request a not-understood message names (the last one, if it names none).
-fn culprit(exchanges: &[Exchange], message: &str) -> usize {
+/// The exchange whose answer was not understood (the last one, if the error blames none).
+fn culprit(exchanges: &[Exchange], request: Option<&str>) -> usize {
     exchanges
         .iter()
-        .rposition(|exchange| message.contains(&format!("{} {}", exchange.method, exchange.url)))
+        .rposition(|exchange| request == Some(&format!("{} {}", exchange.method, exchange.url)))
         .unwrap_or(exchanges.len().saturating_sub(1))
 }
 
@@ -230,7 +234,7 @@ async fn deep(global: &GlobalArgs, args: &CheckArgs) -> Result<()> {
         .filter(|p| p.understood == Some(false))
         .count();
     if misread > 0 {
-        return Err(Error::NotUnderstood(format!(
+        return Err(Error::not_understood(format!(
             "{misread} answer(s) from {} were not understood (the rows with UNDERSTOOD = no); \
              dashshare would refuse to write there. Include this output in a bug report",
             profile.vendor
@@ -330,4 +334,37 @@ fn render(report: &DeepReport) -> String {
             "some answers were NOT understood"
         }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn exchange(url: &str) -> Exchange {
+        Exchange {
+            method: "GET".into(),
+            url: url.into(),
+            status: Some(200),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// The probe marked not understood is the request the error blames, found by value.
+    #[test]
+    fn the_culprit_is_the_request_the_error_names() {
+        let exchanges = [
+            exchange("https://bi/api/users"),
+            exchange("https://bi/api/users?page=2"),
+            exchange("https://bi/api/groups"),
+        ];
+        assert_eq!(culprit(&exchanges, Some("GET https://bi/api/users")), 0);
+        assert_eq!(
+            culprit(&exchanges, Some("GET https://bi/api/users?page=2")),
+            1
+        );
+        assert_eq!(culprit(&exchanges, Some("POST https://bi/api/users")), 2);
+        assert_eq!(culprit(&exchanges, None), 2);
+        assert_eq!(culprit(&[], None), 0);
+    }
 }

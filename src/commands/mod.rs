@@ -137,10 +137,13 @@ pub(crate) fn load_profile(global: &GlobalArgs, named: Option<&str>) -> Result<P
             url: global.url.clone(),
         },
         Some(name) if global.vendor.is_some() => {
-            return Err(crate::error::Error::invalid(format!(
-                "it names profile '{name}', but --vendor/--url work without a config file; leave \
-                 the profile out, or choose the config with --config"
-            )));
+            return Err(crate::error::Error::invalid_about(
+                crate::error::Subject::new(crate::error::Thing::Profile, name),
+                format!(
+                    "it names profile '{name}', but --vendor/--url work without a config file; \
+                     leave the profile out, or choose the config with --config"
+                ),
+            ));
         }
         Some(name) => Selection {
             config: global.config.clone(),
@@ -214,7 +217,7 @@ pub(crate) fn principals(args: &PrincipalArgs) -> Result<Vec<Principal>> {
                 &flag[2..]
             )));
         }
-        crate::model::check_reference(&flag[2..], name).map_err(crate::error::Error::Invalid)?;
+        crate::model::check_reference(&flag[2..], name).map_err(crate::error::Error::invalid)?;
         Ok(name.to_string())
     };
     let mut principals = Vec::new();

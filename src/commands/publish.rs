@@ -18,7 +18,7 @@ pub async fn run(global: &GlobalArgs, args: &PublishArgs) -> Result<()> {
     let (_profile, provider) = super::connect(global)?;
     let vendor = provider.vendor();
     if !vendor.capabilities().publish {
-        return Err(Error::Unsupported(format!(
+        return Err(Error::NotSupported(format!(
             "{vendor} has no publish step: written shares take effect at once"
         )));
     }

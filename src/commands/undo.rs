@@ -347,7 +347,7 @@ async fn restore(
 ) -> Result<Restore> {
     let entry = &target.first;
     let (Some(before), Some(connection)) = (&entry.before, connection) else {
-        return Err(Error::Unsupported(format!(
+        return Err(Error::NotSupported(format!(
             "{} cannot read its shares, so what was there before the run is unknown",
             entry.vendor
         )));

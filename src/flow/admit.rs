@@ -119,7 +119,7 @@ fn admit_mode(vendor: Vendor, mode: Mode) -> Result<(), Refusal> {
 impl Refusal {
     /// Worded for `grant` and `revoke`, whose remedies are flags.
     pub fn for_command(self, vendor: Vendor) -> Error {
-        Error::Unsupported(match self {
+        Error::NotSupported(match self {
             Refusal::Principal(err) => return err,
             Refusal::NeedsComplete => format!(
                 "{vendor} can neither read a dashboard's shares nor add one group to them: its update \

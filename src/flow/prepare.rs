@@ -4,7 +4,7 @@
 use super::admit::admit;
 use super::plan::{Ask, Asked, plan};
 use super::{Prepared, ShareReport, ShareRequest};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::model::{Principal, PrincipalKind};
 use crate::providers::{Resolved, ShareProvider};
 use crate::vendor::Vendor;
@@ -121,7 +121,7 @@ pub fn not_found(vendor: Vendor, missing: &[(&Principal, Option<u64>)]) -> Error
         })
         .collect();
     let from_file = missing.iter().any(|(_, line)| line.is_some());
-    Error::invalid(if from_file {
+    let message = if from_file {
         format!(
             "not found on {vendor}: {}; nothing was changed on this dashboard",
             named.join(", ")
@@ -137,5 +137,6 @@ pub fn not_found(vendor: Vendor, missing: &[(&Principal, Option<u64>)]) -> Error
                 "principals"
             }
         )
-    })
+    };
+    Error::not_found(Thing::Principal, named.join(", "), message)
 }

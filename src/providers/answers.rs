@@ -58,8 +58,8 @@ impl VendorErrors {
         }
     }
 
-    /// An error for a non-success answer: 401 is an authentication failure (exit 3), anything
-    /// else a failed remote operation (exit 1).
+    /// An error for a non-success answer: 401 is an authentication failure (exit 3), 403 a
+    /// permission the account lacks, anything else a failed remote operation (both exit 1).
     pub fn failure(&self, http: &HttpClient, reply: &Reply, doing: &str) -> Error {
         let said = self
             .message(http, reply)
@@ -76,7 +76,7 @@ impl VendorErrors {
                     || "another address".to_string(),
                     |location| http.scrub(location),
                 );
-            return Error::Remote(format!(
+            return Error::remote(format!(
                 "{vendor} redirected to {location} while {doing} ({}); dashshare does not follow \
                  redirects: set the profile's url to the address the server wants",
                 reply.status.as_u16()
@@ -87,10 +87,10 @@ impl VendorErrors {
                 "{vendor} refused the credentials while {doing} (401){said}; {}",
                 self.unauthorized
             )),
-            StatusCode::FORBIDDEN => Error::Remote(format!(
+            StatusCode::FORBIDDEN => Error::PermissionDenied(format!(
                 "{vendor} denied permission while {doing} (403){said}; the account needs rights to this object"
             )),
-            status => Error::Remote(format!(
+            status => Error::remote(format!(
                 "{vendor} answered {} while {doing}{said}",
                 status.as_u16()
             )),

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::lookup::pick_unique;
 use super::{Dashboard, Identity, Resolved, ShareProvider};
 use crate::config::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::model::{Access, Level, Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::session::{Credential, Login, Session};
@@ -308,24 +308,35 @@ fn failure(http: &HttpClient, reply: &Reply, doing: &str, dashboard: &str) -> Er
         .map(|m| format!(" (AppViewX said {m})"))
         .unwrap_or_default();
     match app_status(reply).as_deref() {
-        Some("ADC_DASH_0045") => Error::invalid(format!(
-            "AppViewX has no dashboard named '{dashboard}'{vendor_said}; names are matched exactly, \
+        Some("ADC_DASH_0045") => Error::not_found(
+            Thing::Dashboard,
+            dashboard,
+            format!(
+                "AppViewX has no dashboard named '{dashboard}'{vendor_said}; names are matched exactly, \
              so check the spelling and case. Nothing was changed"
-        )),
+            ),
+        ),
         Some("ADC_DASH_0051") => Error::invalid(format!(
             "'{dashboard}' is not a valid AppViewX dashboard name{vendor_said}. Nothing was changed"
         )),
-        Some("ADC_DASH_0048") => Error::remote(format!(
+        Some("ADC_DASH_0048") => Error::PermissionDenied(format!(
             "the AppViewX account has no permission on dashboard '{dashboard}'{vendor_said}; ask an \
              AppViewX administrator to grant it. Nothing was changed"
         )),
         _ if reply.status == StatusCode::UNAUTHORIZED => Error::Auth(format!(
             "AppViewX refused the session while {doing} (401){vendor_said}; check the profile's credentials"
         )),
-        _ => Error::remote(format!(
-            "AppViewX answered {} while {doing}{vendor_said}",
-            reply.status.as_u16()
-        )),
+        _ => {
+            let message = format!(
+                "AppViewX answered {} while {doing}{vendor_said}",
+                reply.status.as_u16()
+            );
+            if reply.status == StatusCode::FORBIDDEN {
+                Error::PermissionDenied(message)
+            } else {
+                Error::remote(message)
+            }
+        }
     }
 }
 
@@ -371,7 +382,7 @@ impl ShareProvider for AppViewX {
                 principal: principal.clone(),
                 key: ShareKey::new(PrincipalKind::Group, found),
             })),
-            _ => Err(Error::Unsupported(format!(
+            _ => Err(Error::NotSupported(format!(
                 "appviewx dashboards are shared with user groups only, not with {}",
                 principal.kind()
             ))),

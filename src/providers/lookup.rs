@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::{Dashboard, DashboardSummary};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::shape;
 
 /// What one look-up answered: the (value, id) pairs of the rows dashshare understood, and the
@@ -116,9 +116,13 @@ pub fn dashboard_titled(
             id: only.clone(),
             title: Some(title.to_string()),
         }),
-        [] => Err(Error::invalid(format!(
-            "no {vendor} dashboard is titled '{title}'; `dashshare dashboards --search` lists the titles"
-        ))),
+        [] => Err(Error::not_found(
+            Thing::Dashboard,
+            title,
+            format!(
+                "no {vendor} dashboard is titled '{title}'; `dashshare dashboards --search` lists the titles"
+            ),
+        )),
         several => Err(Error::invalid(format!(
             "the title '{title}' matches {} dashboards: {}; pass one of these ids instead",
             several.len(),
@@ -197,7 +201,7 @@ mod tests {
             Some("1".into())
         );
         let err = found.pick("b@x.com", "user", "x").unwrap_err();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err}");
         assert!(err.to_string().contains("systemUserId"), "{err}");
         let clean = candidates("GET x", &rows[..1], &["email"], &["userId"]);
         assert_eq!(clean.pick("b@x.com", "user", "x").unwrap(), None);

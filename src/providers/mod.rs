@@ -83,7 +83,7 @@ pub trait ShareProvider: Send + Sync {
     /// Turns a dashboard argument (an id, or `name:TITLE`) into a dashboard; a title must match
     /// exactly one dashboard. A value that cannot be sent as written is refused first (exit 2).
     async fn resolve_dashboard(&self, reference: &str) -> Result<Dashboard> {
-        crate::model::check_reference("dashboard", reference).map_err(Error::Invalid)?;
+        crate::model::check_reference("dashboard", reference).map_err(Error::invalid)?;
         self.find_dashboard(reference).await
     }
 
@@ -154,7 +154,7 @@ pub trait ShareProvider: Send + Sync {
     }
 
     fn unsupported(&self, what: &str) -> Error {
-        Error::Unsupported(format!("{} {what}; see `dashshare vendors`", self.vendor()))
+        Error::NotSupported(format!("{} {what}; see `dashshare vendors`", self.vendor()))
     }
 }
 
@@ -186,7 +186,7 @@ pub trait LinkProvider: ShareProvider {
         share_id: &str,
         settings: &LinkSettings,
     ) -> Result<Link>;
-    /// Fails with `Error::Invalid` naming `share_id` when there is no such link.
+    /// Fails with `Error::NotFound` about `share_id` when there is no such link.
     async fn revoke_link(&self, dashboard: &Dashboard, share_id: &str) -> Result<()>;
     async fn urls(&self, dashboard: &Dashboard, include_public: bool) -> Result<DashboardUrls>;
 }
@@ -216,7 +216,7 @@ fn constructors(vendor: Vendor) -> &'static Constructors {
 pub fn connect_links(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn LinkProvider>> {
     match constructors(profile.vendor).links {
         Some(links) => links(profile, options),
-        None => Err(Error::Unsupported(format!(
+        None => Err(Error::NotSupported(format!(
             "{} has no public share links or embeds; vendors that do: {}",
             profile.vendor,
             Vendor::ALL

@@ -146,7 +146,7 @@ impl ShareProvider for Vizzly {
 
     async fn find_dashboard(&self, reference: &str) -> Result<Dashboard> {
         if reference.starts_with("name:") {
-            return Err(Error::Unsupported(
+            return Err(Error::NotSupported(
                 "vizzly has no API to find a dashboard by its title; pass the dashboard id (dsh_…)"
                     .into(),
             ));
@@ -165,7 +165,7 @@ impl ShareProvider for Vizzly {
         match principal {
             // `*` is every end user to Vizzly, which `--everyone` would be: not offered here.
             Principal::User(reference) if reference.trim() == EVERY_USER => {
-                Err(Error::Unsupported(
+                Err(Error::NotSupported(
                     "the Vizzly user reference '*' stands for every end user; dashshare does not \
                      share Vizzly dashboards with everyone (see `dashshare vendors`)"
                         .into(),
@@ -176,7 +176,7 @@ impl ShareProvider for Vizzly {
                 principal: principal.clone(),
                 key: ShareKey::new(PrincipalKind::User, reference.clone()),
             })),
-            _ => Err(Error::Unsupported(format!(
+            _ => Err(Error::NotSupported(format!(
                 "vizzly shares dashboards with user references only, not with {}",
                 principal.kind()
             ))),

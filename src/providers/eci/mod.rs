@@ -19,7 +19,7 @@ use super::answers::{self, VendorErrors};
 use super::lookup::{self, Candidates, dashboard_titled, narrowed};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::model::{Access, Level, Principal, PrincipalKind, Share, ShareKey, ShareSet};
 use crate::session::{Credential, FixedCredential, Session};
@@ -547,10 +547,14 @@ impl ShareProvider for Eci {
             .get(&["api", "v3", "dashboard", id, "share"], &[])
             .await?;
         if reply.status == StatusCode::NOT_FOUND {
-            return Err(Error::invalid(format!(
-                "eci dashboard '{id}' does not exist or is not visible to this API key; \
+            return Err(Error::not_found(
+                Thing::Dashboard,
+                id,
+                format!(
+                    "eci dashboard '{id}' does not exist or is not visible to this API key; \
                  `dashshare dashboards` lists the ones it can see"
-            )));
+                ),
+            ));
         }
         let reply = ERRORS.ensure_success(
             self.http(),

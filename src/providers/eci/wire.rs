@@ -180,7 +180,7 @@ mod tests {
             &json!({"sharedUserGroups": [], "sharedWithEveryone": false}),
         )
         .unwrap_err();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
         assert!(err.to_string().contains("`sharedUsers`"), "{err}");
         let answer = ShareAnswer::read(
             "GET x",
@@ -204,7 +204,7 @@ mod tests {
             &json!({"sharedUsers": null, "sharedUserGroups": [{"userGroupId": 3}], "sharedWithEveryone": false}),
         )
         .unwrap_err();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     }
 
     #[test]
@@ -214,7 +214,7 @@ mod tests {
             &json!({"sharedUsers": [{"systemUserId": 5}], "sharedUserGroups": [], "sharedWithEveryone": false}),
         )
         .unwrap_err();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err:?}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
         assert!(err.to_string().contains("systemUserId"), "{err}");
     }
 }

@@ -22,7 +22,7 @@ use super::answers::VendorErrors;
 use super::lookup::{dashboard_titled, narrowed};
 use super::{Dashboard, DashboardSummary, Identity, LinkProvider, Resolved, ShareProvider};
 use crate::config::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::links::{DashboardUrls, Link, LinkSettings, iso_utc};
 use crate::model::Principal;
@@ -258,13 +258,16 @@ impl LinkProvider for Mindzie {
         let body: Value = reply.json()?;
         wire::link(&body).ok_or_else(|| {
             // The link may well exist now: say so instead of "nothing was changed".
-            Error::NotUnderstood(format!(
-                "the answer from {} was not understood: dashshare looked for `shareId` and saw \
-                 {}; the link may have been created: `dashshare link list {}` shows it",
-                reply.target,
-                shape::keys_seen(&body),
-                dashboard.id
-            ))
+            Error::not_understood_from(
+                &reply.target,
+                format!(
+                    "the answer from {} was not understood: dashshare looked for `shareId` and \
+                     saw {}; the link may have been created: `dashshare link list {}` shows it",
+                    reply.target,
+                    shape::keys_seen(&body),
+                    dashboard.id
+                ),
+            )
         })
     }
 
@@ -360,10 +363,14 @@ impl Mindzie {
             .message(self.http(), reply)
             .map(|message| format!(" (mindzie said: {message})"))
             .unwrap_or_default();
-        Error::invalid(format!(
-            "mindzie has no dashboard '{}' in this project{said}; `dashshare dashboards` lists them",
-            dashboard.id
-        ))
+        Error::not_found(
+            Thing::Dashboard,
+            &dashboard.id,
+            format!(
+                "mindzie has no dashboard '{}' in this project{said}; `dashshare dashboards` lists them",
+                dashboard.id
+            ),
+        )
     }
 
     /// A 404 from a share-link route (mindzie.txt) means an unknown dashboard or link there, but
@@ -402,14 +409,18 @@ impl Mindzie {
         let d = &dashboard.id;
         Err(match (share_id, found) {
             (None, false) => self.no_such_dashboard(dashboard, &answer),
-            (None, true) => Error::Unsupported(format!(
+            (None, true) => Error::NotSupported(format!(
                 "this mindzie server does not offer public links (the share-link routes of the \
                  older API answered 404: {}, while dashboard '{d}' exists); nothing was changed",
                 reply.target
             )),
-            (Some(id), true) => Error::invalid(format!(
-                "dashboard '{d}' has no share link '{id}'; `dashshare link list {d}` shows its links"
-            )),
+            (Some(id), true) => Error::not_found(
+                Thing::Link,
+                id,
+                format!(
+                    "dashboard '{d}' has no share link '{id}'; `dashshare link list {d}` shows its links"
+                ),
+            ),
             (Some(id), false) => Error::invalid(format!(
                 "mindzie has no dashboard '{d}' in this project, or this server does not offer \
                  public links (the share-link routes of the older API answered 404 for link \

@@ -144,7 +144,7 @@ pub fn urls(target: &str, body: &Value, include_public: bool) -> Result<Dashboar
         ));
     }
     if include_public && nested.is_none() {
-        return Err(Error::Unsupported(format!(
+        return Err(Error::NotSupported(format!(
             "this mindzie server does not offer public links: its answer to {target} is the \
              current API's ({}), which has no public URLs, only the signed-in `url` and \
              `embedUrl`; `dashshare embed` without --public gives the latter; nothing was changed",
@@ -187,11 +187,11 @@ mod tests {
     #[test]
     fn a_listing_row_without_an_id_or_a_title_is_not_understood() {
         let err = dashboard_rows("GET x", &json!({"Dashboards": [{"Name": "Sales"}]})).unwrap_err();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err}");
         assert!(err.to_string().contains("the keys Name"), "{err}");
         let untitled = json!({"Dashboards": [{"DashboardId": "d1", "DisplayName": "Sales"}]});
         let err = dashboard_rows("GET x", &untitled).unwrap_err();
-        assert!(matches!(err, Error::NotUnderstood(_)), "{err}");
+        assert!(matches!(err, Error::NotUnderstood { .. }), "{err}");
         assert!(err.to_string().contains("DisplayName"), "{err}");
         let rows = dashboard_rows(
             "GET x",

@@ -18,7 +18,7 @@ use super::answers::{self, VendorErrors};
 use super::lookup::{self, dashboard_titled, narrowed};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::model::{Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::session::{Credential, Login, Session};
@@ -368,7 +368,7 @@ impl ShareProvider for Sisense {
             self.admin_listing(&[("fields", "oid,title,owner")])
                 .await?
                 .ok_or_else(|| {
-                    Error::Remote(
+                    Error::PermissionDenied(
                         "Sisense refused the list of every dashboard (GET /api/v1/dashboards/admin): \
                          `dashboards --all` needs an admin account; `dashboards` lists this \
                          account's own and those shared with it"
@@ -426,7 +426,7 @@ impl ShareProvider for Sisense {
             Principal::User(name) => (PrincipalKind::User, self.find_user(name).await?),
             Principal::Group(name) => (PrincipalKind::Group, self.find_group(name).await?),
             Principal::Everyone => {
-                return Err(Error::Unsupported(
+                return Err(Error::NotSupported(
                     "sisense dashboards cannot be shared with everyone".into(),
                 ));
             }
@@ -445,11 +445,15 @@ impl ShareProvider for Sisense {
             })
             .await?;
         if reply.status == StatusCode::NOT_FOUND {
-            return Err(Error::invalid(format!(
-                "sisense dashboard '{id}' does not exist or is not visible to this account; \
+            return Err(Error::not_found(
+                Thing::Dashboard,
+                id,
+                format!(
+                    "sisense dashboard '{id}' does not exist or is not visible to this account; \
                  `dashshare dashboards --all` lists every dashboard (admins), `dashshare \
                  dashboards` the ones this account owns or is shared"
-            )));
+                ),
+            ));
         }
         let reply = ERRORS.ensure_success(
             self.http(),
