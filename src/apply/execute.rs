@@ -179,7 +179,7 @@ pub async fn execute_until(
 /// A dashboard planned and ready to write, or failed before any write.
 enum Staged {
     Ready(Box<Ready>),
-    Failed(DashboardResult),
+    Failed(Box<DashboardResult>),
 }
 
 struct Ready {
@@ -273,7 +273,13 @@ impl Work<'_> {
 
     fn failed(&self, unit: &Unit, dashboard: Dashboard, err: Error) -> Staged {
         let rows = failed_rows(wanted_of(self.sites, unit.site, &unit.targets));
-        Staged::Failed(self.result(unit.site, &unit.targets, dashboard, rows, Some(err)))
+        Staged::Failed(Box::new(self.result(
+            unit.site,
+            &unit.targets,
+            dashboard,
+            rows,
+            Some(err),
+        )))
     }
 
     fn result(
@@ -304,7 +310,7 @@ impl Work<'_> {
     /// Makes the one write a ready dashboard needs, journaled ahead, and publishes.
     async fn write(&self, staged: Staged) -> DashboardResult {
         let ready = match staged {
-            Staged::Failed(result) => return result,
+            Staged::Failed(result) => return *result,
             Staged::Ready(ready) => *ready,
         };
         if let Some(signal) = self.interrupt.stopped()
@@ -367,7 +373,7 @@ impl Work<'_> {
     /// The result of a dry run: the plan, nothing written.
     fn unwritten(&self, staged: Staged) -> DashboardResult {
         match staged {
-            Staged::Failed(result) => result,
+            Staged::Failed(result) => *result,
             Staged::Ready(ready) => {
                 let ready = *ready;
                 let mut result = self.result(

@@ -294,7 +294,7 @@ pub async fn list(provider: &dyn ShareProvider, bench: &Bench, dashboard: &Dashb
         let asked = bench.requests(vendor);
         let refused = provider.read_shares(dashboard).await;
         assert!(
-            matches!(refused, Err(Error::Unsupported(_))),
+            matches!(refused, Err(Error::NotSupported(_))),
             "{vendor} cannot list shares, yet read_shares gave {refused:?}"
         );
         assert_eq!(bench.requests(vendor), asked, "{vendor} asked the server");
@@ -364,7 +364,7 @@ pub async fn not_understood(bench: &Bench, vendor: Vendor) -> Ran {
     if caps.dashboards {
         let listed = provider.dashboards(None, false).await;
         assert!(
-            matches!(listed, Err(Error::NotUnderstood(_))),
+            matches!(listed, Err(Error::NotUnderstood { .. })),
             "{vendor}: a garbled dashboard list gave {listed:?}"
         );
     }
@@ -385,7 +385,7 @@ pub async fn not_understood(bench: &Bench, vendor: Vendor) -> Ran {
         };
         let failed = attempt.await;
         assert!(
-            matches!(failed, Err(Error::NotUnderstood(_))),
+            matches!(failed, Err(Error::NotUnderstood { .. })),
             "{vendor}: a grant on garbled answers gave {failed:?}"
         );
     }
