@@ -113,6 +113,8 @@ pub enum Command {
     History,
     /// Put every dashboard of a run back as it was before the run (--dry-run shows the plan)
     Undo(UndoArgs),
+    /// Take back timed grants (grant --for/--until) whose time has passed, where still as granted
+    Expire(ExpireArgs),
     /// Show what each vendor supports
     Vendors,
     /// Log in (or call the API once) and report whether the profile works; --deep probes every read
@@ -202,6 +204,28 @@ pub struct GrantArgs {
     /// With --replace on a terminal: remove the other shares without asking first
     #[arg(short = 'y', long)]
     pub yes: bool,
+    #[command(flatten)]
+    pub lock: WaitArgs,
+    /// Grant for a time (30m, 8h, 7d): `dashshare expire`, run from cron, takes back what this
+    /// grant added or raised once it has passed
+    #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration, conflicts_with_all = ["until", "replace"])]
+    pub for_time: Option<Duration>,
+    /// Grant until a time: an RFC 3339 time, or a date (2026-12-31: through that day, UTC)
+    #[arg(long, value_name = "DATE", conflicts_with = "replace")]
+    pub until: Option<String>,
+}
+
+/// `expire`: take back what timed grants gave, once their time has passed.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Examples:\n  dashshare grant 5829 --user alice@example.com --for 7d\n  \
+dashshare expire --dry-run\n  \
+dashshare expire            # from cron, e.g. hourly"
+)]
+pub struct ExpireArgs {
+    /// Show what would be taken back, and why some are left; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub lock: WaitArgs,
 }

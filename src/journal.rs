@@ -41,6 +41,38 @@ pub struct Entry {
     /// Why a `Failed` write failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What else the write carries: a grant's expiry, or the expiry it settles.
+    #[serde(flatten)]
+    pub marks: Marks,
+}
+
+/// What a write carries besides the share sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marks {
+    /// Shares granted for a time (`grant --for/--until`): `expire` takes them back once it has
+    /// passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Expiry>,
+    /// On an `expire` write: the run whose expiry it carries out, so that it is done once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settles: Option<String>,
+}
+
+/// When a grant's shares end, and what each was before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expiry {
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub shares: Vec<Expiring>,
+}
+
+/// One share a grant gave for a time: the level it left, and the level it had before (`None`:
+/// it was not there, so expiring removes it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expiring {
+    pub key: crate::model::ShareKey,
+    pub granted: crate::model::Level,
+    pub before: Option<crate::model::Level>,
 }
 
 /// Where a write stood when its line was appended.
@@ -78,6 +110,7 @@ impl Entry {
             after,
             kind: EntryKind::Written,
             error: None,
+            marks: Marks::default(),
         }
     }
 
@@ -110,6 +143,30 @@ impl Entry {
             ..self.clone()
         }
     }
+}
+
+/// The timed grants (`grant --for/--until`) that no `expire` has taken back yet: written grants
+/// with an expiry and no written entry that settles them.
+pub fn pending_expiries(entries: &[Entry]) -> Vec<&Entry> {
+    let settled: std::collections::HashSet<(&str, &str, &str)> = entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Written)
+        .filter_map(|e| {
+            let grant = e.marks.settles.as_deref()?;
+            Some((grant, e.profile.as_str(), e.dashboard.id.as_str()))
+        })
+        .collect();
+    entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Written && e.marks.expires.is_some())
+        .filter(|e| {
+            !settled.contains(&(
+                e.run_id.as_str(),
+                e.profile.as_str(),
+                e.dashboard.id.as_str(),
+            ))
+        })
+        .collect()
 }
 
 /// One run, as `history` shows it.
@@ -390,6 +447,7 @@ mod tests {
             after: ShareSet::new([share("a"), share("b")]),
             kind: EntryKind::Written,
             error: None,
+            marks: Marks::default(),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use crate::config::Profile;
 use crate::error::{Error, Result};
-use crate::journal::{Entry, Journal};
+use crate::journal::{Entry, Journal, Marks};
 use crate::model::{Dashboard, ShareSet};
 
 /// Where a run journals its writes.
@@ -32,8 +32,12 @@ impl<'a> WriteAhead<'a> {
         dashboard: &Dashboard,
         before: Option<ShareSet>,
         after: ShareSet,
+        marks: &Marks,
     ) -> Result<Pending<'a>> {
-        let entry = Entry::new(self.run_id, self.command, profile, dashboard, before, after);
+        let entry = Entry {
+            marks: marks.clone(),
+            ..Entry::new(self.run_id, self.command, profile, dashboard, before, after)
+        };
         self.journal
             .append(std::slice::from_ref(&entry.clone().intent()))
             .map_err(|err| {

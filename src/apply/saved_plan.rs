@@ -221,6 +221,7 @@ impl PlannedWrite {
             after: self.after.clone(),
             send,
             publish: self.publish,
+            marks: Default::default(),
         })
     }
 }

@@ -219,6 +219,7 @@ async fn repair(
             reread: false,
         },
         publish: true,
+        marks: Default::default(),
     };
     let written = flow::write(
         provider,

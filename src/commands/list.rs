@@ -1,10 +1,14 @@
 //! `list`: who a dashboard is shared with, by readable name.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, ListArgs, OutputFormat};
+use crate::config::Profile;
 use crate::error::Result;
-use crate::model::{Level, PrincipalKind};
+use crate::journal;
+use crate::model::{Level, PrincipalKind, ShareKey};
 use crate::output;
 use crate::providers::{self, Dashboard, Snapshot};
 
@@ -21,10 +25,13 @@ struct ShareRow {
     kind: PrincipalKind,
     id: String,
     access: Level,
+    /// When a timed grant of this share ends (`grant --for/--until`), until `expire` runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<String>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
-    let (_profile, provider) = super::connect(global)?;
+    let (profile, provider) = super::connect(global)?;
     provider.vendor().ensure_can_list()?;
     let dashboard = provider.resolve_dashboard(&args.dashboard).await?;
     let Snapshot {
@@ -34,6 +41,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
         ..
     } = provider.read_shares(&dashboard).await?;
     let names = providers::names_for(provider.as_ref(), names, shares.iter().map(|s| &s.key)).await;
+    let expiries = expiries(global, &profile, &dashboard.id);
     let shares: Vec<ShareRow> = shares
         .iter()
         .map(|share| ShareRow {
@@ -44,21 +52,65 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
             kind: share.key.kind,
             id: share.key.id.clone(),
             access: share.level,
+            // Only while the share is still as the timed grant left it.
+            expires: expiries
+                .get(&share.key)
+                .filter(|(granted, _)| *granted == share.level)
+                .map(|(_, at)| at.clone()),
         })
         .collect();
     let listing = Listing { dashboard, shares };
     match global.output {
         OutputFormat::Json => output::print_json(&listing),
         OutputFormat::Table => {
+            let timed = listing.shares.iter().any(|row| row.expires.is_some());
             let rows = listing.shares.iter().map(|row| {
-                vec![
+                let mut cells = vec![
                     row.principal.clone(),
                     row.kind.to_string(),
                     row.access.to_string(),
                     row.id.clone(),
-                ]
+                ];
+                if timed {
+                    cells.push(row.expires.clone().unwrap_or_default());
+                }
+                cells
             });
-            output::print_text(&output::table(&["principal", "type", "access", "id"], rows))
+            let headers: &[&str] = if timed {
+                &["principal", "type", "access", "id", "expires"]
+            } else {
+                &["principal", "type", "access", "id"]
+            };
+            output::print_text(&output::table(headers, rows))
         }
     }
+}
+
+/// Each share of this dashboard a pending timed grant gave: the level it gave and when it ends.
+/// The journal only adds to what `list` shows: one that cannot be read shows no expiry.
+fn expiries(
+    global: &GlobalArgs,
+    profile: &Profile,
+    dashboard: &str,
+) -> HashMap<ShareKey, (Level, String)> {
+    let entries = match super::journal(global).and_then(|journal| journal.entries()) {
+        Ok(entries) => entries,
+        Err(err) => {
+            tracing::debug!("no expiries shown: {err}");
+            return HashMap::new();
+        }
+    };
+    let mut found = HashMap::new();
+    for entry in journal::pending_expiries(&entries) {
+        if entry.profile != profile.name || entry.dashboard.id != dashboard {
+            continue;
+        }
+        let Some(expiry) = &entry.marks.expires else {
+            continue;
+        };
+        for share in &expiry.shares {
+            found.insert(share.key.clone(), (share.granted, expiry.at.clone()));
+        }
+    }
+    found
 }

@@ -8,6 +8,7 @@ mod completions;
 mod dashboards;
 mod demo;
 mod embed;
+mod expire;
 mod export;
 mod history;
 mod link;
@@ -47,6 +48,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Diff(args) => apply::diff(global, args).await,
         Command::History => history::run(global),
         Command::Undo(args) => undo::run(global, args).await,
+        Command::Expire(args) => expire::run(global, args).await,
         Command::Vendors => vendors::run(global),
         Command::Check(args) => check::run(global, args).await,
         Command::Completions(args) => completions::run(args),

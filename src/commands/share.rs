@@ -1,10 +1,12 @@
 //! `grant` and `revoke`: one change to one dashboard's shares, through the common flow.
 
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs, WaitArgs};
 use crate::confirm::{self, Removal};
-use crate::error::Result;
+
+use crate::error::{Error, Result};
 use crate::flow::{self, ShareReport, ShareRequest};
 use crate::interrupt::Interrupt;
 use crate::journal;
@@ -27,7 +29,48 @@ pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
-    run(global, request, &args.lock, args.yes, "grant").await
+    let expires = expiry(args)?;
+    run(global, request, &args.lock, args.yes, "grant", expires).await
+}
+
+/// When a timed grant ends (`--for`, `--until`), as RFC 3339 UTC; it must lie ahead.
+fn expiry(args: &GrantArgs) -> Result<Option<String>> {
+    let now = Utc::now();
+    let at = match (&args.for_time, &args.until) {
+        (Some(length), _) => {
+            let length = chrono::Duration::from_std(*length).map_err(|_| {
+                Error::invalid("--for is too long: give a duration under a few hundred years")
+            })?;
+            now + length
+        }
+        (None, Some(until)) => until_time(until)?,
+        (None, None) => return Ok(None),
+    };
+    if at <= now {
+        return Err(Error::invalid(format!(
+            "--until {} has already passed: give a later time",
+            args.until.as_deref().unwrap_or_default()
+        )));
+    }
+    Ok(Some(at.to_rfc3339_opts(SecondsFormat::Secs, true)))
+}
+
+/// An RFC 3339 time, or a date meaning through that day, UTC.
+fn until_time(text: &str) -> Result<DateTime<Utc>> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    let next_day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.succ_opt())
+        .and_then(|date| date.and_hms_opt(0, 0, 0));
+    match next_day {
+        Some(midnight) => Ok(midnight.and_utc()),
+        None => Err(Error::invalid(format!(
+            "--until '{text}' is neither a date (2026-12-31) nor an RFC 3339 time \
+             (2026-12-31T18:00:00Z)"
+        ))),
+    }
 }
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
@@ -40,7 +83,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
     };
-    run(global, request, &args.lock, false, "revoke").await
+    run(global, request, &args.lock, false, "revoke", None).await
 }
 
 #[derive(Serialize)]
@@ -49,6 +92,9 @@ struct JsonReport<'a> {
     vendor: Vendor,
     #[serde(flatten)]
     report: &'a ShareReport,
+    /// When what this grant added or raised ends (`--for`, `--until`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<&'a str>,
 }
 
 async fn run(
@@ -57,6 +103,7 @@ async fn run(
     wait: &WaitArgs,
     yes: bool,
     verb: &str,
+    expires: Option<String>,
 ) -> Result<()> {
     let run_id = journal::new_run_id();
     let command = format!("{verb} {}", request.dashboard);
@@ -75,7 +122,20 @@ async fn run(
         Interrupt::listen()?
     };
     let (profile, provider) = super::connect(global)?;
-    let prepared = flow::prepare(provider.as_ref(), &request).await?;
+    if expires.is_some() {
+        // A share given for a time must be taken back later: the vendor has to be able to.
+        crate::flow::admit::admit(profile.vendor, &[], None, Change::Revoke, Mode::Merge).map_err(
+            |refusal| {
+                refusal
+                    .for_command(profile.vendor)
+                    .and_then_say("so a grant for a time could never be taken back")
+            },
+        )?;
+    }
+    let mut prepared = flow::prepare(provider.as_ref(), &request).await?;
+    if let Some(at) = &expires {
+        prepared.expire_at(at.clone());
+    }
     // `grant --replace` removes every share not named: a person at a terminal sees them first.
     let removals = if request.mode == Mode::Replace && !request.dry_run {
         removals(prepared.report())
@@ -102,8 +162,9 @@ async fn run(
             profile: &profile.name,
             vendor: profile.vendor,
             report: &report,
+            expires: expires.as_deref(),
         })?,
-        OutputFormat::Table => output::print_text(&render(&report))?,
+        OutputFormat::Table => output::print_text(&render(&report, expires.as_deref()))?,
     }
     match interrupt.stopped() {
         Some(signal) if report.written => Err(Interrupt::error(
@@ -137,7 +198,7 @@ fn removals(report: &ShareReport) -> Vec<Removal> {
         .collect()
 }
 
-fn render(report: &ShareReport) -> String {
+fn render(report: &ShareReport, expires: Option<&str>) -> String {
     let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
     let rows = report.results.iter().map(|r| {
         vec![
@@ -188,8 +249,15 @@ fn render(report: &ShareReport) -> String {
                 .map(|note| format!("note: {} ({}): {note}\n", r.principal, r.kind))
         })
         .collect();
+    let until = match expires {
+        Some(at) if report.results.iter().any(|r| r.action.is_change()) => format!(
+            "\nWhat this grant added or raised ends at {at}: `dashshare expire` (from cron) takes \
+             it back then; shares that were already there stay."
+        ),
+        _ => String::new(),
+    };
     format!(
-        "{table}\n\n{notes}Dashboard {dashboard}: {} — {outcome}",
+        "{table}\n\n{notes}Dashboard {dashboard}: {} — {outcome}{until}",
         counts.join(", ")
     )
 }

@@ -405,6 +405,7 @@ async fn restore(
             reread: false,
         },
         publish: true,
+        marks: Default::default(),
     };
     let publish_error = flow::write(provider.as_ref(), &restore, Some((ahead, profile)))
         .await

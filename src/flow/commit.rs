@@ -92,6 +92,7 @@ pub async fn write(
                     &write.dashboard,
                     before.map(|current| current.shares.clone()),
                     write.after.clone(),
+                    &write.marks,
                 )
                 .map_err(|error| Halted {
                     partial: None,

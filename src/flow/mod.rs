@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::journal::{Expiring, Expiry, Marks};
 use crate::model::{Access, Action, Change, Mode, Principal, ShareKey, ShareSet};
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
 
@@ -112,6 +113,8 @@ pub struct Write {
     pub send: Send,
     /// Publish after the write, on vendors with a publish step.
     pub publish: bool,
+    /// Journaled with the write: a grant's expiry, or the expiry the write settles.
+    pub marks: Marks,
 }
 
 /// How a write reaches the vendor.
@@ -131,6 +134,30 @@ impl Prepared {
     /// The change as planned, before anything is written.
     pub fn report(&self) -> &ShareReport {
         &self.report
+    }
+
+    /// Makes what this change adds or raises end at `at` (RFC 3339): journaled with the write,
+    /// for `expire`. A share that was already there as asked is not given for a time, so it never
+    /// expires.
+    pub fn expire_at(&mut self, at: String) {
+        let shares: Vec<Expiring> = self
+            .report
+            .results
+            .iter()
+            .filter(|r| matches!(r.action, Action::Added | Action::Updated))
+            .filter_map(|r| {
+                Some(Expiring {
+                    key: ShareKey::new(r.kind, r.id.clone()?),
+                    granted: r.after?,
+                    before: r.before,
+                })
+            })
+            .collect();
+        if let Some(write) = &mut self.write
+            && !shares.is_empty()
+        {
+            write.marks.expires = Some(Expiry { at, shares });
+        }
     }
 }
 

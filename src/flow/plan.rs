@@ -109,6 +109,7 @@ pub async fn plan(provider: &dyn ShareProvider, ask: &Ask<'_>) -> Result<Planned
             reread: ask.reread,
         },
         publish: ask.publish,
+        marks: Default::default(),
     });
     Ok(Planned {
         dashboard: snapshot.dashboard,
@@ -206,6 +207,7 @@ fn plan_blind(provider: &dyn ShareProvider, ask: &Ask<'_>, asked: &[Asked<'_>]) 
             send,
             // Blind vendors have no publish step.
             publish: false,
+            marks: Default::default(),
         }),
     }
 }

@@ -1,0 +1,393 @@
+//! `expire`: takes back what timed grants (`grant --for/--until`) gave, once their time has
+//! passed, and only where each share is still exactly as the grant left it; anything else is
+//! left, with the reason. Each expiry is carried out once: its write is journaled like any
+//! revoke (so `undo` works) and names the grant it settles.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cli::{ExpireArgs, GlobalArgs, OutputFormat};
+use crate::error::{Error, Result};
+use crate::flow::{self, Send, Write};
+use crate::journal::{self, Entry, Expiring, Marks};
+use crate::model::{Level, Share, ShareSet};
+use crate::output;
+use crate::providers::{self, BlindChange, ShareProvider};
+use crate::vendor::Support;
+use crate::write_ahead::WriteAhead;
+
+#[derive(Debug, Serialize)]
+struct Outcome {
+    profile: String,
+    dashboard: String,
+    principal: String,
+    /// `revoked`, `lowered` (back to the level before the grant), `sent` (a vendor that cannot
+    /// read: not verified), `left` (changed since the grant), `failed`; in a dry run `would …`.
+    result: String,
+    detail: String,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    run_id: Option<&'a str>,
+    dry_run: bool,
+    expired: &'a [Outcome],
+}
+
+pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
+    let journal = if args.dry_run {
+        super::journal(global)?
+    } else {
+        super::writable_journal(global)?
+    };
+    let run_id = journal::new_run_id();
+    let command = "expire".to_string();
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(super::lock_journal(&journal, &args.lock, &run_id, &command).await?)
+    };
+    let entries = journal.entries()?;
+    let due = due(&entries, Utc::now());
+    let ahead = WriteAhead {
+        journal: &journal,
+        run_id: &run_id,
+        command: &command,
+    };
+    let mut outcomes = Vec::new();
+    let mut written = false;
+    for grant in due {
+        let done = take_back(global, grant, (!args.dry_run).then_some(&ahead)).await;
+        written |= done.written;
+        outcomes.extend(done.outcomes);
+    }
+    let run = written.then_some(run_id.as_str());
+    match global.output {
+        OutputFormat::Json => output::print_json(&JsonReport {
+            run_id: run,
+            dry_run: args.dry_run,
+            expired: &outcomes,
+        })?,
+        OutputFormat::Table => output::print_text(&render(&outcomes, run))?,
+    }
+    let failed = outcomes.iter().filter(|o| o.result == "failed").count();
+    if failed > 0 {
+        return Err(Error::remote(format!(
+            "{failed} expired shares could not be taken back; `dashshare expire` tries again"
+        )));
+    }
+    Ok(())
+}
+
+/// The written grants whose time has passed and that no `expire` has settled yet.
+fn due(entries: &[Entry], now: DateTime<Utc>) -> Vec<&Entry> {
+    journal::pending_expiries(entries)
+        .into_iter()
+        .filter(|e| {
+            e.marks.expires.as_ref().is_some_and(|expiry| {
+                DateTime::parse_from_rfc3339(&expiry.at).is_ok_and(|at| at <= now)
+            })
+        })
+        .collect()
+}
+
+struct Done {
+    outcomes: Vec<Outcome>,
+    written: bool,
+}
+
+/// Reads the dashboard, takes back each expired share still as granted, and writes once.
+async fn take_back(global: &GlobalArgs, grant: &Entry, ahead: Option<&WriteAhead<'_>>) -> Done {
+    let expiring = grant
+        .marks
+        .expires
+        .as_ref()
+        .map_or(&[][..], |e| e.shares.as_slice());
+    let outcome = |principal: String, result: &str, detail: String| Outcome {
+        profile: grant.profile.clone(),
+        dashboard: grant.dashboard.id.clone(),
+        principal,
+        result: result.to_string(),
+        detail,
+    };
+    let all_failed = |err: Error| Done {
+        outcomes: expiring
+            .iter()
+            .map(|s| outcome(shown(&s.key), "failed", err.to_string()))
+            .collect(),
+        written: false,
+    };
+    let (profile, provider) = match super::connect_named(global, &grant.profile) {
+        Ok(connected) => connected,
+        Err(err) => return all_failed(err),
+    };
+    if profile.url.as_str() != grant.url {
+        return all_failed(Error::invalid(format!(
+            "granted on {}, but profile '{}' now reaches {}: left alone",
+            grant.url, profile.name, profile.url
+        )));
+    }
+    let planned = match plan(provider.as_ref(), grant, expiring).await {
+        Ok(planned) => planned,
+        Err(err) => return all_failed(err),
+    };
+    let dry = ahead.is_none();
+    let mut outcomes: Vec<Outcome> = planned
+        .steps
+        .iter()
+        .map(|step| {
+            let result = match (dry, step.result) {
+                (true, "revoked") => "would revoke",
+                (true, "lowered") => "would lower",
+                (true, "sent") => "would send",
+                (_, result) => result,
+            };
+            outcome(step.principal.clone(), result, step.detail.clone())
+        })
+        .collect();
+    let (Some(write), Some(ahead)) = (planned.write, ahead) else {
+        return Done {
+            outcomes,
+            written: false,
+        };
+    };
+    match flow::write(provider.as_ref(), &write, Some((ahead, &profile))).await {
+        Ok(written) => {
+            if let Some(err) = written.publish_error {
+                for o in outcomes.iter_mut() {
+                    o.detail = format!("{} {err}", o.detail).trim().to_string();
+                }
+            }
+            Done {
+                outcomes,
+                written: true,
+            }
+        }
+        Err(halted) => {
+            for o in outcomes.iter_mut().filter(|o| o.result != "left") {
+                o.result = "failed".into();
+                o.detail = halted.error.to_string();
+            }
+            Done {
+                outcomes,
+                written: halted.partial.is_some(),
+            }
+        }
+    }
+}
+
+struct Step {
+    principal: String,
+    /// `revoked`, `lowered`, `sent` or `left`.
+    result: &'static str,
+    detail: String,
+    /// Whether the write takes it back.
+    taken: bool,
+}
+
+struct Planned {
+    steps: Vec<Step>,
+    write: Option<Write>,
+}
+
+async fn plan(
+    provider: &dyn ShareProvider,
+    grant: &Entry,
+    expiring: &[Expiring],
+) -> Result<Planned> {
+    let marks = Marks {
+        expires: None,
+        settles: Some(grant.run_id.clone()),
+    };
+    let vendor = provider.vendor();
+    if vendor.capabilities().list != Support::Yes {
+        // Nothing to compare with: the revoke is sent as the vendor allows.
+        let mut sends: Vec<(BlindChange, Vec<crate::model::ShareKey>)> = Vec::new();
+        for share in expiring {
+            let scope = match share.granted {
+                Level::Access(access) if vendor.capabilities().scoped_revoke => Some(access),
+                _ => None,
+            };
+            let change = BlindChange::Revoke(scope);
+            match sends.iter_mut().find(|(sent, _)| *sent == change) {
+                Some((_, keys)) => keys.push(share.key.clone()),
+                None => sends.push((change, vec![share.key.clone()])),
+            }
+        }
+        let steps = expiring
+            .iter()
+            .map(|share| Step {
+                principal: shown(&share.key),
+                result: "sent",
+                detail: format!(
+                    "{vendor} cannot read its shares: the revoke could not be verified"
+                ),
+                taken: true,
+            })
+            .collect();
+        return Ok(Planned {
+            steps,
+            write: Some(Write {
+                dashboard: grant.dashboard.clone(),
+                after: ShareSet::default(),
+                send: Send::Blind(sends),
+                publish: false,
+                marks,
+            }),
+        });
+    }
+    let snapshot = provider.read_shares(&grant.dashboard).await?;
+    let names = providers::names_for(
+        provider,
+        snapshot.names.clone(),
+        expiring.iter().map(|share| &share.key),
+    )
+    .await;
+    let mut after: Vec<Share> = snapshot.shares.iter().cloned().collect();
+    let mut steps = Vec::new();
+    for share in expiring {
+        let name = names
+            .get(&share.key)
+            .cloned()
+            .unwrap_or_else(|| shown(&share.key));
+        let current = snapshot.shares.get(&share.key);
+        if current != Some(share.granted) {
+            let now = current.map_or("no share".to_string(), |level| level.to_string());
+            steps.push(Step {
+                principal: name,
+                result: "left",
+                detail: format!(
+                    "changed since the grant (granted {}, now {now}): left as it is",
+                    share.granted
+                ),
+                taken: false,
+            });
+            continue;
+        }
+        match share.before {
+            None => after.retain(|s| s.key != share.key),
+            Some(level) => {
+                for s in after.iter_mut().filter(|s| s.key == share.key) {
+                    s.level = level;
+                }
+            }
+        }
+        steps.push(Step {
+            principal: name,
+            result: if share.before.is_some() {
+                "lowered"
+            } else {
+                "revoked"
+            },
+            detail: match share.before {
+                Some(level) => format!("back to {level}, as before the grant"),
+                None => String::new(),
+            },
+            taken: true,
+        });
+    }
+    let changes = steps.iter().any(|s| s.taken);
+    Ok(Planned {
+        steps,
+        write: changes.then(|| Write {
+            dashboard: snapshot.dashboard.clone(),
+            after: ShareSet::new(after),
+            send: Send::Merge {
+                snapshot,
+                reread: false,
+            },
+            publish: true,
+            marks,
+        }),
+    })
+}
+
+/// A share's principal where no name is known: its kind and id.
+fn shown(key: &crate::model::ShareKey) -> String {
+    format!("{} {}", key.kind, key.id)
+}
+
+fn render(outcomes: &[Outcome], run_id: Option<&str>) -> String {
+    if outcomes.is_empty() {
+        return "Nothing has expired.".to_string();
+    }
+    let rows = outcomes.iter().map(|o| {
+        vec![
+            o.profile.clone(),
+            o.dashboard.clone(),
+            o.principal.clone(),
+            o.result.clone(),
+            o.detail.clone(),
+        ]
+    });
+    let table = output::table(
+        &["profile", "dashboard", "principal", "result", "detail"],
+        rows,
+    );
+    match run_id {
+        Some(run_id) => format!("{table}\n\nRun {run_id} (undo with `dashshare undo {run_id}`)"),
+        None => table,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{EntryKind, Expiry};
+    use crate::model::{Access, PrincipalKind, ShareKey};
+    use crate::providers::Dashboard;
+    use crate::vendor::Vendor;
+
+    fn grant(run: &str, at: &str) -> Entry {
+        Entry {
+            run_id: run.into(),
+            time: "2026-11-30T00:00:00Z".into(),
+            command: "grant d".into(),
+            profile: "p".into(),
+            vendor: Vendor::Sisense,
+            url: "https://bi.example.com/".into(),
+            dashboard: Dashboard {
+                id: "d".into(),
+                title: None,
+            },
+            before: Some(ShareSet::default()),
+            after: ShareSet::default(),
+            kind: EntryKind::Written,
+            error: None,
+            marks: Marks {
+                expires: Some(Expiry {
+                    at: at.into(),
+                    shares: vec![Expiring {
+                        key: ShareKey::new(PrincipalKind::User, "u1".to_string()),
+                        granted: Level::Access(Access::View),
+                        before: None,
+                    }],
+                }),
+                settles: None,
+            },
+        }
+    }
+
+    #[test]
+    fn only_passed_unsettled_written_grants_are_due() {
+        let now = DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let passed = grant("r1", "2026-11-30T12:00:00Z");
+        let ahead = grant("r2", "2026-12-02T00:00:00Z");
+        let mut unanswered = grant("r3", "2026-11-30T12:00:00Z");
+        unanswered.kind = EntryKind::Intent;
+        let settled = grant("r4", "2026-11-30T12:00:00Z");
+        let mut settling = grant("r5", "2026-11-30T12:00:00Z");
+        settling.marks = Marks {
+            expires: None,
+            settles: Some("r4".into()),
+        };
+        let entries = [passed, ahead, unanswered, settled, settling];
+        let due: Vec<&str> = due(&entries, now)
+            .iter()
+            .map(|e| e.run_id.as_str())
+            .collect();
+        assert_eq!(due, ["r1"]);
+    }
+}

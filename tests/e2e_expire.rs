@@ -1,0 +1,263 @@
+//! End to end: timed grants (`grant --for/--until`) and `expire` through the binary against the
+//! sandbox: exactly what the grant gave is taken back once, a share changed in between is left,
+//! and the vendor that cannot read is sent the revoke, unverified.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn sisense_level(home: &SandboxHome, email: &str) -> Option<String> {
+    let world = home.world();
+    let id = world
+        .sisense
+        .users
+        .iter()
+        .find(|u| u.email == email)?
+        .id
+        .clone();
+    let dashboard = world
+        .sisense
+        .dashboards
+        .iter()
+        .find(|d| d.oid == SISENSE_DASHBOARD)?;
+    dashboard
+        .shares
+        .iter()
+        .find(|s| s["shareId"] == id.as_str())
+        .map(|s| s["rule"].as_str().unwrap_or("owner").to_string())
+}
+
+async fn pause() {
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
+    let home = SandboxHome::start().await;
+    let before = home.world().sisense.dashboards[0].shares.len();
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--for",
+            "1s",
+        ],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("dashshare expire"));
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view")
+    );
+
+    // A grant whose time lies ahead is not due.
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "erin@example.com",
+            "--for",
+            "1h",
+        ],
+    )
+    .await
+    .success();
+    // `list` shows when each timed share ends.
+    let listed = home
+        .run("sandbox-sisense", &["-o", "json", "list", SISENSE_DASHBOARD])
+        .await
+        .success();
+    let listing: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
+    let expires_of = |name: &str| {
+        listing["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["principal"] == name)
+            .map(|s| s["expires"].clone())
+    };
+    assert!(expires_of("erin@example.com").unwrap().is_string(), "{listing}");
+    assert!(expires_of("alice@example.com").unwrap().is_string(), "{listing}");
+    pause().await;
+    home.run("sandbox-sisense", &["expire", "--dry-run"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("would revoke"));
+    assert!(
+        sisense_level(&home, "alice@example.com").is_some(),
+        "a dry run wrote"
+    );
+
+    let expired = home
+        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
+    assert_eq!(json["expired"].as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(json["expired"][0]["result"], "revoked", "{json}");
+    assert_eq!(
+        json["expired"][0]["principal"], "alice@example.com",
+        "{json}"
+    );
+    assert_eq!(sisense_level(&home, "alice@example.com"), None);
+    assert_eq!(
+        sisense_level(&home, "erin@example.com").as_deref(),
+        Some("view")
+    );
+    let dashboard = &home.world().sisense.dashboards;
+    let now = dashboard
+        .iter()
+        .find(|d| d.oid == SISENSE_DASHBOARD)
+        .unwrap()
+        .shares
+        .len();
+    assert_eq!(now, before + 1, "expire removed another share");
+
+    // Once: a later grant of the same share by hand is not taken back.
+    home.run(
+        "sandbox-sisense",
+        &["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"],
+    )
+    .await
+    .success();
+    home.run("sandbox-sisense", &["expire"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("Nothing has expired"));
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view")
+    );
+
+    // The expire was journaled like a revoke: undo puts the share back as it was then.
+    let run_id = json["run_id"].as_str().unwrap().to_string();
+    home.run(
+        "sandbox-sisense",
+        &["revoke", SISENSE_DASHBOARD, "--user", "alice@example.com"],
+    )
+    .await
+    .success();
+    home.run("sandbox-sisense", &["undo", &run_id, "--yes", "--force"])
+        .await
+        .success();
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_share_changed_since_the_grant_is_left_with_the_reason() {
+    let home = SandboxHome::start().await;
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--for",
+            "1s",
+        ],
+    )
+    .await
+    .success();
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--access",
+            "edit",
+        ],
+    )
+    .await
+    .success();
+    pause().await;
+    home.run("sandbox-sisense", &["expire"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("changed since the grant"));
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("edit")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vizzly_is_sent_the_revoke_and_told_it_is_unverified() {
+    let home = SandboxHome::start().await;
+    home.run(
+        "sandbox-vizzly",
+        &["grant", "dsh_0f3a", "--user", "timed-user", "--for", "1s"],
+    )
+    .await
+    .success();
+    let has = |home: &SandboxHome| {
+        home.world()
+            .vizzly
+            .permissions
+            .iter()
+            .any(|p| p.user_reference == "timed-user")
+    };
+    assert!(has(&home));
+    pause().await;
+    home.run("sandbox-vizzly", &["expire"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("could not be verified"));
+    assert!(!has(&home));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_time_that_passed_or_a_vendor_that_cannot_revoke_is_refused_first() {
+    let home = SandboxHome::start().await;
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--until",
+            "2020-01-01",
+        ],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("already passed"));
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--until",
+            "next week",
+        ],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("'next week'"));
+    home.run(
+        "sandbox-appviewx",
+        &["grant", "Ops", "--group", "UG1", "--for", "1d"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("could never be taken back"));
+    assert_eq!(sisense_level(&home, "alice@example.com"), None);
+}
