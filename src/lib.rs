@@ -16,6 +16,7 @@ pub mod logging;
 pub mod model;
 pub mod output;
 pub mod pacer;
+pub mod private_file;
 pub mod providers;
 pub mod redact;
 pub mod run_lock;

@@ -22,6 +22,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("shape", 2),
     ("links", 2),
     // 3 the process's edges: profiles, the terminal, signals, the question before removals.
+    ("private_file", 3),
     ("config", 3),
     ("output", 3),
     ("interrupt", 3),

@@ -74,7 +74,10 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
     .success();
     // `list` shows when each timed share ends.
     let listed = home
-        .run("sandbox-sisense", &["-o", "json", "list", SISENSE_DASHBOARD])
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "list", SISENSE_DASHBOARD],
+        )
         .await
         .success();
     let listing: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
@@ -86,8 +89,14 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
             .find(|s| s["principal"] == name)
             .map(|s| s["expires"].clone())
     };
-    assert!(expires_of("erin@example.com").unwrap().is_string(), "{listing}");
-    assert!(expires_of("alice@example.com").unwrap().is_string(), "{listing}");
+    assert!(
+        expires_of("erin@example.com").unwrap().is_string(),
+        "{listing}"
+    );
+    assert!(
+        expires_of("alice@example.com").unwrap().is_string(),
+        "{listing}"
+    );
     pause().await;
     home.run("sandbox-sisense", &["expire", "--dry-run"])
         .await

@@ -161,14 +161,7 @@ impl SavedPlan {
             ))
         };
         let text = serde_json::to_string_pretty(self).map_err(|err| failed(&err))?;
-        let folder = match path.parent() {
-            Some(folder) if !folder.as_os_str().is_empty() => folder,
-            _ => Path::new("."),
-        };
-        let mut file = tempfile::NamedTempFile::new_in(folder).map_err(|err| failed(&err))?;
-        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|err| failed(&err))?;
-        file.as_file().sync_all().map_err(|err| failed(&err))?;
-        file.persist(path).map(drop).map_err(|err| failed(&err))
+        crate::private_file::write(path, text.as_bytes()).map_err(|err| failed(&err))
     }
 
     pub fn load(path: &Path) -> Result<SavedPlan> {

@@ -1,7 +1,6 @@
 //! `apply FILE` and `diff FILE`: gather the file, connect each profile, plan (and for `apply`,
 //! write), then report per share and per vendor. `diff` is `apply --dry-run` with an exit code.
 
-use std::io::Write;
 use std::path::Path;
 
 use serde::Serialize;
@@ -337,44 +336,37 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
             path.display()
         ))
     };
-    // Written beside its place and renamed over it: a reader (or a crash) never sees half a file.
-    // The temporary file is readable by its owner only, as the rows name people.
-    let folder = match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(folder).map_err(|err| failed(&err))?;
-    writeln!(file, "{FAILED_ROWS_MARK}").map_err(|err| failed(&err))?;
-    let mut writer = csv::Writer::from_writer(file);
-    writer
-        .write_record(CSV_COLUMNS)
-        .map_err(|err| failed(&err))?;
-    let to_redo = report
-        .into_iter()
-        .flat_map(|r| &r.dashboards)
-        .filter(|d| d.error.is_some() && !d.failed_after_write);
-    for dashboard in to_redo {
-        let profile = if dashboard.profile == ENV_PROFILE {
-            ""
-        } else {
-            dashboard.profile.as_str()
-        };
-        for wanted in dashboard.wanted(sites) {
-            let principal = wanted.principal.to_string();
-            let cells = [
-                profile,
-                dashboard.dashboard.id.as_str(),
-                &principal,
-                wanted.access.as_str(),
-            ];
-            writer
-                .write_record(cells.map(|cell| crate::apply::formula_safe(cell).into_owned()))
-                .map_err(|err| failed(&err))?;
+    // Whole or not at all, readable by its owner only: the rows name people.
+    crate::private_file::write_with(path, |file| {
+        writeln!(file, "{FAILED_ROWS_MARK}")?;
+        let mut writer = csv::Writer::from_writer(file);
+        writer.write_record(CSV_COLUMNS)?;
+        let to_redo = report
+            .into_iter()
+            .flat_map(|r| &r.dashboards)
+            .filter(|d| d.error.is_some() && !d.failed_after_write);
+        for dashboard in to_redo {
+            let profile = if dashboard.profile == ENV_PROFILE {
+                ""
+            } else {
+                dashboard.profile.as_str()
+            };
+            for wanted in dashboard.wanted(sites) {
+                let principal = wanted.principal.to_string();
+                let cells = [
+                    profile,
+                    dashboard.dashboard.id.as_str(),
+                    &principal,
+                    wanted.access.as_str(),
+                ];
+                writer.write_record(
+                    cells.map(|cell| crate::apply::formula_safe(cell).into_owned()),
+                )?;
+            }
         }
-    }
-    let file = writer.into_inner().map_err(|err| failed(&err))?;
-    file.as_file().sync_all().map_err(|err| failed(&err))?;
-    file.persist(path).map(drop).map_err(|err| failed(&err))
+        writer.flush()
+    })
+    .map_err(|err| failed(&err))
 }
 
 fn note_unverifiable(global: &GlobalArgs, verified: &verify::Verified) {

@@ -247,19 +247,10 @@ fn exported(
     }
 }
 
-/// Written beside its place and renamed over it, readable by its owner only (it names people).
+/// Whole or not at all, readable by its owner only (it names people).
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    let failed = |err: &dyn std::fmt::Display| {
-        Error::invalid(format!("cannot write {}: {err}", path.display()))
-    };
-    let folder = match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::NamedTempFile::new_in(folder).map_err(|err| failed(&err))?;
-    std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|err| failed(&err))?;
-    file.as_file().sync_all().map_err(|err| failed(&err))?;
-    file.persist(path).map(drop).map_err(|err| failed(&err))
+    crate::private_file::write(path, text.as_bytes())
+        .map_err(|err| Error::invalid(format!("cannot write {}: {err}", path.display())))
 }
 
 fn note(global: &GlobalArgs, text: &str) {
