@@ -12,7 +12,7 @@ use crate::vendor::Vendor;
 #[command(
     name = "dashshare",
     version,
-    about = "Grant, revoke and list dashboard shares on Sisense, ECI, Vizzly, AppViewX and mindzieStudio",
+    about = "Grant, revoke and list dashboard shares on BI servers (`dashshare vendors` lists the vendors)",
     long_about = "Grant, revoke and list dashboard shares through each vendor's REST API: one safe, idempotent \
 command with the same words on every vendor. Existing shares are never lost, every principal is resolved \
 before anything is written, and granting what is already there changes nothing.",
@@ -121,7 +121,7 @@ pub enum Command {
     Check(CheckArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
-    /// Run local, stateful emulators of the five vendor APIs (stop with Ctrl-C)
+    /// Run local, stateful emulators of every vendor's API (stop with Ctrl-C)
     Sandbox(SandboxArgs),
     /// A short tour of every vendor against the embedded sandbox; no set-up needed
     Demo,
@@ -129,7 +129,7 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct SandboxArgs {
-    /// First of five consecutive ports (sisense, eci, vizzly, appviewx, mindzie) [default: free ports]
+    /// First of consecutive ports, one per vendor in `dashshare vendors` order [default: free ports]
     #[arg(long, value_name = "P", default_value_t = 0)]
     pub port: u16,
     /// Delay every answer by this many milliseconds

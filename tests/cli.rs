@@ -163,11 +163,12 @@ fn vendors_prints_the_matrix_and_its_json() {
         .success();
     let json = stdout_json(&assert);
     let vendors = json["vendors"].as_array().unwrap();
-    assert_eq!(vendors.len(), 5);
+    assert_eq!(vendors.len(), dashshare::vendor::Vendor::ALL.len());
     assert_eq!(vendors[0]["name"], "sisense");
     assert_eq!(vendors[0]["available"], true);
     assert_eq!(vendors[1]["everyone"], true);
-    let apply: Vec<&str> = vendors
+    // The vendors this test knows, in the table's order; a vendor added later needs no line here.
+    let apply: Vec<&str> = vendors[..5]
         .iter()
         .map(|v| v["apply"].as_str().unwrap())
         .collect();

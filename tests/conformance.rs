@@ -3,7 +3,7 @@
 //! Every provider runs the same scenarios over `&dyn ShareProvider` against its emulator in the
 //! sandbox: grant, re-grant unchanged, upgrade, revoke, list, unknown principal, an answer not
 //! understood, each as far as the vendor's capabilities allow. A new vendor joins with one line
-//! in `vendors!` below (and its arm in `conformance_suite/cast.rs`, which the compiler asks for).
+//! in `vendors!` below; the names its suite uses come from its emulator (`sandbox::Cast`).
 
 mod conformance_suite;
 

@@ -165,7 +165,7 @@ async fn tour(sandbox: &Sandbox) -> Result<()> {
     let shares = dir.join(SHARES_FILE);
     write(&shares, SHARES_CSV)?;
     let mut shown_file = false;
-    output::print_text("dashshare demo: five emulated vendors are running on 127.0.0.1.\n")?;
+    output::print_text("dashshare demo: every vendor's emulator is running on 127.0.0.1.\n")?;
     for (what, profile, args) in STEPS {
         let mut argv = vec!["dashshare".to_string()];
         if !profile.is_empty() {

@@ -7,6 +7,7 @@ use crate::cli::SandboxArgs;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::sandbox::{Sandbox, SandboxOptions, World};
+use crate::vendor::Vendor;
 
 /// The first line of every config the sandbox writes: only such files are overwritten.
 const CONFIG_MARK: &str = "# dashshare sandbox";
@@ -55,9 +56,10 @@ pub async fn run(args: &SandboxArgs) -> Result<()> {
             exports.join("\n")
         ))?,
     }
-    crate::output::print_diagnostic(
-        "sandbox running: sisense, eci, vizzly, appviewx and mindzie on 127.0.0.1; Ctrl-C stops it",
-    );
+    crate::output::print_diagnostic(&format!(
+        "sandbox running: {} on 127.0.0.1; Ctrl-C stops it",
+        emulators()
+    ));
     stopped().await?;
     let world = sandbox.stop().await;
     if let Some(path) = &args.state {
@@ -65,6 +67,17 @@ pub async fn run(args: &SandboxArgs) -> Result<()> {
         crate::output::print_diagnostic(&format!("state saved to {}", path.display()));
     }
     Ok(())
+}
+
+/// The emulators' vendors, as "a, b and c", from the vendor table so that a new vendor needs no
+/// change here.
+fn emulators() -> String {
+    let names: Vec<&str> = Vendor::ALL.iter().map(|vendor| vendor.as_str()).collect();
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// Waits for Ctrl-C, or SIGTERM (what `kill`, `timeout` and CI teardown send).

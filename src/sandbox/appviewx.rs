@@ -25,7 +25,30 @@ pub(super) static EMULATOR: super::Emulator = super::Emulator {
     router,
     secret,
     profile_keys,
+    cast,
 };
+
+/// A shared dashboard the account may share, and a group it is not shared with.
+fn cast(world: &super::World) -> Option<super::Cast> {
+    let appviewx = &world.appviewx;
+    let (name, shares) = appviewx.dashboards.iter().find(|(name, shares)| {
+        let shared =
+            !shares.read_user_groups.is_empty() || !shares.read_write_user_groups.is_empty();
+        shared && !appviewx.locked.contains(*name)
+    })?;
+    Some(super::Cast {
+        dashboard: name.clone(),
+        user: None,
+        group: appviewx
+            .groups
+            .iter()
+            .find(|group| {
+                !shares.read_user_groups.contains(group)
+                    && !shares.read_write_user_groups.contains(group)
+            })
+            .cloned(),
+    })
+}
 
 fn secret(world: &super::World) -> super::Secret {
     super::Secret {

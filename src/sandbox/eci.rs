@@ -22,7 +22,34 @@ pub(super) static EMULATOR: super::Emulator = super::Emulator {
     router,
     secret,
     profile_keys,
+    cast,
 };
+
+/// A shared dashboard, a user and a group it is not shared with.
+fn cast(world: &super::World) -> Option<super::Cast> {
+    let eci = &world.eci;
+    let dashboard = eci
+        .dashboards
+        .iter()
+        .find(|d| !d.shared_user_ids.is_empty())?;
+    Some(super::Cast {
+        dashboard: dashboard.dashboard_id.to_string(),
+        user: eci
+            .users
+            .iter()
+            .find(|user| !dashboard.shared_user_ids.contains(&user.user_id))
+            .map(|user| user.email.clone()),
+        group: eci
+            .groups
+            .iter()
+            .find(|group| {
+                !dashboard
+                    .shared_user_group_ids
+                    .contains(&group.user_group_id)
+            })
+            .map(|group| group.user_group_name.clone()),
+    })
+}
 
 fn secret(world: &super::World) -> super::Secret {
     super::Secret {

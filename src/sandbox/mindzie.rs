@@ -27,7 +27,17 @@ pub(super) static EMULATOR: super::Emulator = super::Emulator {
     router,
     secret,
     profile_keys,
+    cast,
 };
+
+/// The first dashboard; mindzie shares with people only through public links.
+fn cast(world: &super::World) -> Option<super::Cast> {
+    Some(super::Cast {
+        dashboard: world.mindzie.dashboards.first()?.dashboard_id.clone(),
+        user: None,
+        group: None,
+    })
+}
 
 fn secret(world: &super::World) -> super::Secret {
     super::Secret {

@@ -1,4 +1,4 @@
-//! Local, stateful emulators of the five vendor APIs on 127.0.0.1, one port each, for trying
+//! Local, stateful emulators of every vendor's API on 127.0.0.1, one port each, for trying
 //! dashshare, testing CI jobs and share files, end-to-end tests and benchmarks. They follow the
 //! vendors' documented behaviour, sharp edges included (see each module), and can inject faults:
 //! latency, random 503s, a request rate with 429s, sessions that die after N uses, and writes
@@ -18,17 +18,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
 use crate::vendor::Vendor;
-pub use world::World;
+use world::{AppViewXWorld, EciWorld, MindzieWorld, SisenseWorld, VizzlyWorld};
 
 /// How the emulators behave.
 #[derive(Debug, Clone, Default)]
 pub struct SandboxOptions {
-    /// The first of five consecutive ports (sisense, eci, vizzly, appviewx, mindzie); 0 picks free ones.
+    /// The first of consecutive ports, one per vendor in `Vendor::ALL`'s order; 0 picks free ones.
     pub port: u16,
     pub latency: Duration,
     /// The share of requests answered 503 before they are handled (0.0 to 1.0).
@@ -109,6 +110,43 @@ impl Shared {
     }
 }
 
+/// Everything the emulated vendors hold: users, groups, dashboards, shares and links, one part
+/// per emulator. It is what `--seed FILE` provides and what `--state FILE` keeps across restarts
+/// (the same JSON shape).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct World {
+    pub sisense: SisenseWorld,
+    pub eci: EciWorld,
+    pub vizzly: VizzlyWorld,
+    pub appviewx: AppViewXWorld,
+    pub mindzie: MindzieWorld,
+}
+
+impl World {
+    /// Sample data for every vendor, with the awkward cases real data has: names with spaces, `+`
+    /// and `'`, two Sisense dashboards with the same title, an owner entry without a rule, a Sisense
+    /// dashboard owned by someone other than the admin.
+    pub fn seeded() -> World {
+        World {
+            sisense: SisenseWorld::seeded(),
+            eci: EciWorld::seeded(),
+            vizzly: VizzlyWorld::seeded(),
+            appviewx: AppViewXWorld::seeded(),
+            mindzie: MindzieWorld::seeded(),
+        }
+    }
+
+    /// Adds `count` more dashboards to every vendor that has a dashboard list, for load tests.
+    /// Each Sisense one is owned by the admin and shared with nobody else.
+    pub fn add_bulk_dashboards(&mut self, count: usize) {
+        self.sisense.add_bulk_dashboards(count);
+        self.eci.add_bulk_dashboards(count);
+        self.appviewx.add_bulk_dashboards(count);
+        self.mindzie.add_bulk_dashboards(count);
+    }
+}
+
 /// What one emulator brings: its routes, its secret and its lines of the printed config. Each
 /// emulator module exports one, and `emulator` is the table of them.
 pub(crate) struct Emulator {
@@ -117,6 +155,27 @@ pub(crate) struct Emulator {
     pub secret: fn(&World) -> Secret,
     /// The profile's keys beyond vendor, url and the secret's source, one `key = "value"` a line.
     pub profile_keys: fn(&World) -> String,
+    /// The names the conformance suite works with, from this world.
+    pub cast: fn(&World) -> Option<Cast>,
+}
+
+/// The names a conformance run works with on one vendor, read from the emulator's world.
+#[derive(Debug, Clone)]
+pub struct Cast {
+    /// A dashboard that already has shares, and that the account may share.
+    pub dashboard: String,
+    /// A user the vendor knows who has no share of the dashboard yet.
+    pub user: Option<String>,
+    /// A group the vendor knows that has no share of the dashboard yet.
+    pub group: Option<String>,
+}
+
+impl Cast {
+    /// Taken from `world` as `vendor`'s emulator holds it; `None` when the world lacks one (a
+    /// world read from `--seed FILE` may).
+    pub fn of(vendor: Vendor, world: &World) -> Option<Cast> {
+        (emulator(vendor).cast)(world)
+    }
 }
 
 /// An emulator's secret: the config key that names its source, the environment variable (or
@@ -166,7 +225,10 @@ impl Sandbox {
             let port = match options.port {
                 0 => 0,
                 first => first.checked_add(offset as u16).ok_or_else(|| {
-                    Error::invalid(format!("--port {first} leaves no room for five ports"))
+                    Error::invalid(format!(
+                        "--port {first} leaves no room for {} ports",
+                        Vendor::ALL.len()
+                    ))
                 })?,
             };
             let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))

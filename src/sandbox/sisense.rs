@@ -24,7 +24,37 @@ pub(super) static EMULATOR: super::Emulator = super::Emulator {
     router,
     secret,
     profile_keys,
+    cast,
 };
+
+/// The admin's own shared dashboard (another owner's is a case of its own, e2e_sandbox.rs), a
+/// user and a group it is not shared with.
+fn cast(world: &super::World) -> Option<super::Cast> {
+    let sisense = &world.sisense;
+    let admin = sisense.admin_user().map(|user| user.id.as_str());
+    let dashboard = sisense
+        .dashboards
+        .iter()
+        .find(|d| Some(d.owner.as_str()) == admin && d.shares.len() > 1)?;
+    let shared: Vec<&str> = dashboard
+        .shares
+        .iter()
+        .filter_map(|share| share["shareId"].as_str())
+        .collect();
+    Some(super::Cast {
+        dashboard: dashboard.oid.clone(),
+        user: sisense
+            .users
+            .iter()
+            .find(|user| !shared.contains(&user.id.as_str()) && Some(user.id.as_str()) != admin)
+            .map(|user| user.email.clone()),
+        group: sisense
+            .groups
+            .iter()
+            .find(|group| !shared.contains(&group.id.as_str()))
+            .map(|group| group.name.clone()),
+    })
+}
 
 fn secret(world: &super::World) -> super::Secret {
     super::Secret {

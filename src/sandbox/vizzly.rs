@@ -19,7 +19,24 @@ pub(super) static EMULATOR: super::Emulator = super::Emulator {
     router,
     secret,
     profile_keys,
+    cast,
 };
+
+/// The first permission's dashboard, and a user reference without a permission.
+fn cast(world: &super::World) -> Option<super::Cast> {
+    let permissions = &world.vizzly.permissions;
+    let dashboard = permissions.first()?.dashboard_id.clone();
+    // Vizzly keeps no users: a reference is whatever the customer's identity logic issued, so
+    // any reference without a permission is a user the dashboard is not shared with.
+    let user = (1..)
+        .map(|n| format!("conformance-user-{n}"))
+        .find(|reference| !permissions.iter().any(|p| &p.user_reference == reference));
+    Some(super::Cast {
+        dashboard,
+        user,
+        group: None,
+    })
+}
 
 fn secret(world: &super::World) -> super::Secret {
     super::Secret {

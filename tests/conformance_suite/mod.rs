@@ -7,7 +7,6 @@
 //! one dashboard: nothing is changed until every read-only scenario has run, and on a vendor that
 //! can revoke the story ends with the dashboard's shares as they were.
 
-mod cast;
 mod garble;
 
 use std::path::Path;
@@ -21,7 +20,7 @@ use dashshare::sandbox::{Sandbox, SandboxOptions, World};
 use dashshare::vendor::{Capabilities, Support, Vendor};
 use serde_json::Value;
 
-pub use cast::Cast;
+pub use dashshare::sandbox::Cast;
 
 /// What a scenario needs beside the provider.
 pub struct Bench {
@@ -40,7 +39,7 @@ impl Bench {
         let sandbox = Sandbox::start(World::seeded(), &SandboxOptions::default())
             .await
             .expect("the sandbox starts");
-        let cast = Cast::of(vendor, &sandbox.world());
+        let cast = Cast::of(vendor, &sandbox.world()).expect("the seeded world has a cast");
         let proxy = garble::start(sandbox.url(vendor)).await;
         let provider = connect(&sandbox, vendor, None);
         let garbled = connect(&sandbox, vendor, Some(&proxy.url));
