@@ -471,17 +471,3 @@ mod refused_before_any_request {
         .await;
     }
 }
-
-#[test]
-fn every_vendor_is_in_the_suite() {
-    // A vendor that lands must join the scenarios above where its capabilities allow.
-    let covered = ["sisense", "eci", "vizzly", "appviewx", "mindzie"];
-    for vendor in Vendor::ALL {
-        if vendor.capabilities().available {
-            assert!(
-                covered.contains(&vendor.as_str()),
-                "{vendor} has no conformance run"
-            );
-        }
-    }
-}
