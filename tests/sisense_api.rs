@@ -1419,3 +1419,63 @@ async fn echoed_secrets_are_scrubbed_across_the_cut_and_in_redirects() {
         assert!(!message.contains(TOKEN), "{id}: {message}");
     }
 }
+
+/// `export`: the admin listing carries every dashboard's shares (pysisense `utils.py`
+/// `_dashboard_admin_record` reads `shares` from it), so one request reads them all; the owner's
+/// entry (no rule) stays the owner's.
+#[tokio::test]
+async fn export_reads_every_dashboards_shares_from_one_admin_listing_fixture() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .and(query_param("dashboardType", "owner"))
+        .and(query_param("fields", "oid,title,owner,shares"))
+        .and(header("authorization", BEARER))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture_json("sisense", "admin_dashboards.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let listed = provider(&server)
+        .listed_shares(Some("margins"))
+        .await
+        .unwrap()
+        .expect("an admin's listing carries the shares");
+    assert_eq!(listed.len(), 1);
+    let snapshot = &listed[0];
+    assert_eq!(snapshot.dashboard.id, "5e1d00000000000000000a01");
+    assert_eq!(
+        snapshot.dashboard.title.as_deref(),
+        Some("Regional Margins")
+    );
+    let owner = ShareKey::new(PrincipalKind::User, "5f0000000000000000000009");
+    let editor = ShareKey::new(PrincipalKind::User, "5f0000000000000000000003");
+    assert_eq!(snapshot.shares.get(&owner), Some(Level::Owner));
+    assert_eq!(
+        snapshot.shares.get(&editor),
+        Some(Level::Access(Access::Edit))
+    );
+    assert_eq!(snapshot.shares.len(), 2);
+}
+
+/// An account that is not an admin: no listing with shares, so `export` reads each dashboard.
+#[tokio::test]
+async fn export_without_admin_rights_has_no_listing_with_shares() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(fixture_json("sisense", "error.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    assert!(provider.listed_shares(None).await.unwrap().is_none());
+    // Remembered: the listing is not asked for again.
+    assert!(provider.listed_shares(None).await.unwrap().is_none());
+}
