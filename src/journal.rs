@@ -145,8 +145,9 @@ impl Entry {
     }
 }
 
-/// The timed grants (`grant --for/--until`) that no `expire` has taken back yet: written grants
-/// with an expiry and no written entry that settles them.
+/// The timed grants (`grant --for/--until`) that no `expire` has settled yet, each once (its last
+/// line). A grant whose write was never answered, or failed, counts too: the server may have
+/// made it, and `expire` reads the server before taking anything back.
 pub fn pending_expiries(entries: &[Entry]) -> Vec<&Entry> {
     let settled: std::collections::HashSet<(&str, &str, &str)> = entries
         .iter()
@@ -156,17 +157,48 @@ pub fn pending_expiries(entries: &[Entry]) -> Vec<&Entry> {
             Some((grant, e.profile.as_str(), e.dashboard.id.as_str()))
         })
         .collect();
-    entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::Written && e.marks.expires.is_some())
-        .filter(|e| {
-            !settled.contains(&(
-                e.run_id.as_str(),
-                e.profile.as_str(),
-                e.dashboard.id.as_str(),
-            ))
-        })
+    let mut last: HashMap<(&str, &str, &str), &Entry> = HashMap::new();
+    let mut order = Vec::new();
+    for entry in entries.iter().filter(|e| e.marks.expires.is_some()) {
+        let key = (
+            entry.run_id.as_str(),
+            entry.profile.as_str(),
+            entry.dashboard.id.as_str(),
+        );
+        if settled.contains(&key) {
+            continue;
+        }
+        if last.insert(key, entry).is_none() {
+            order.push(key);
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|key| last.get(&key).copied())
         .collect()
+}
+
+/// Whether a write after `grant` (another run's, on the same server and dashboard) changed the
+/// share `key`: then it is no longer the timed grant's to take back.
+pub fn changed_since<'e>(
+    entries: &'e [Entry],
+    grant: &Entry,
+    key: &crate::model::ShareKey,
+) -> Option<&'e Entry> {
+    let start = entries
+        .iter()
+        .position(|e| e.run_id == grant.run_id && e.dashboard.id == grant.dashboard.id)?;
+    entries[start..].iter().find(|e| {
+        e.run_id != grant.run_id
+            && e.url == grant.url
+            && e.dashboard.id == grant.dashboard.id
+            && e.kind != EntryKind::Failed
+            && match &e.before {
+                Some(before) => before.get(key) != e.after.get(key),
+                // A vendor that cannot read: what the write sent.
+                None => e.after.get(key).is_some(),
+            }
+    })
 }
 
 /// One run, as `history` shows it.

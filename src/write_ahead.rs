@@ -53,6 +53,31 @@ impl<'a> WriteAhead<'a> {
     }
 }
 
+impl WriteAhead<'_> {
+    /// A line for a dashboard settled without a write (an expiry whose shares all changed since
+    /// the grant): before and after are the shares read, so `undo` has nothing to put back.
+    pub fn unchanged(
+        &self,
+        profile: &Profile,
+        dashboard: &Dashboard,
+        shares: ShareSet,
+        marks: &Marks,
+    ) -> Result<()> {
+        let entry = Entry {
+            marks: marks.clone(),
+            ..Entry::new(
+                self.run_id,
+                self.command,
+                profile,
+                dashboard,
+                Some(shares.clone()),
+                shares,
+            )
+        };
+        self.journal.append(std::slice::from_ref(&entry))
+    }
+}
+
 impl Pending<'_> {
     /// The server confirmed the write.
     pub fn written(self) {

@@ -270,3 +270,64 @@ async fn a_time_that_passed_or_a_vendor_that_cannot_revoke_is_refused_first() {
     .stderr(predicate::str::contains("could never be taken back"));
     assert_eq!(sisense_level(&home, "alice@example.com"), None);
 }
+
+/// A share changed by another run after the timed grant is no longer the grant's, even when a
+/// later change set it back to the granted level; the expiry is settled once all the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_share_set_again_by_a_later_run_is_never_taken_back() {
+    let home = SandboxHome::start().await;
+    let grant = |access: &'static str, timed: bool| {
+        let mut args = vec![
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--access",
+            access,
+        ];
+        if timed {
+            args.extend(["--for", "1s"]);
+        }
+        args
+    };
+    home.run("sandbox-sisense", &grant("view", true))
+        .await
+        .success();
+    home.run("sandbox-sisense", &grant("edit", false))
+        .await
+        .success();
+    home.run("sandbox-sisense", &grant("view", false))
+        .await
+        .success();
+    pause().await;
+    home.run("sandbox-sisense", &["expire"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("changed since the grant by run"));
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view")
+    );
+    home.run("sandbox-sisense", &["expire"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("Nothing has expired"));
+}
+
+/// What a timed grant removes could not come back when it expires: ECI's everyone drops the
+/// user and group lists, so a timed everyone on a shared dashboard is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timed_grant_that_would_remove_shares_is_refused() {
+    let home = SandboxHome::start().await;
+    let before = home.world().eci.dashboards.clone();
+    home.run("sandbox-eci", &["grant", "7", "--everyone", "--for", "1h"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("could not give them back"));
+    let after = home.world().eci.dashboards;
+    assert_eq!(
+        format!("{before:?}"),
+        format!("{after:?}"),
+        "nothing is written"
+    );
+}

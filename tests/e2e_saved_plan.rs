@@ -178,3 +178,44 @@ async fn a_plan_goes_alone_and_a_file_that_is_no_plan_is_named() {
     .code(2)
     .stderr(predicate::str::contains("is not a plan"));
 }
+
+/// `apply --plan` keeps `apply --prune`'s guard: a plan removing more than --max-removals is
+/// refused before any request.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_that_removes_too_much_is_refused() {
+    let (home, _) = start().await;
+    let file = home.home.path().join("only-alice.csv");
+    std::fs::write(
+        &file,
+        format!("dashboard,principal\n{SISENSE_DASHBOARD},user:alice@example.com\n"),
+    )
+    .unwrap();
+    let plan = plan_path(&home);
+    home.run(
+        "sandbox-sisense",
+        &[
+            "diff",
+            file.to_str().unwrap(),
+            "--prune",
+            "--out",
+            plan.to_str().unwrap(),
+        ],
+    )
+    .await
+    .success();
+    let before = home.sandbox.requests(Vendor::Sisense).len();
+    home.run(
+        "sandbox-sisense",
+        &[
+            "apply",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--max-removals",
+            "0",
+        ],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("--max-removals 0"));
+    assert_eq!(home.sandbox.requests(Vendor::Sisense).len(), before);
+}

@@ -191,6 +191,18 @@ impl SavedPlan {
 }
 
 impl PlannedWrite {
+    /// The shares this write removes, as far as the plan knows (a vendor that cannot read
+    /// states its complete set, so what that removes is unknown).
+    pub fn removals(&self) -> usize {
+        self.before.as_ref().map_or(0, |before| {
+            before
+                .iter()
+                .filter(|share| share.level != crate::model::Level::Owner)
+                .filter(|share| self.after.get(&share.key).is_none())
+                .count()
+        })
+    }
+
     /// The write, over `fresh` shares read just now, which must equal those planned over.
     pub fn write(&self, fresh: Option<crate::providers::Snapshot>) -> Result<flow::Write> {
         let send = match (&self.send, fresh) {

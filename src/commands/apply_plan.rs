@@ -24,9 +24,13 @@ use crate::write_ahead::WriteAhead;
 struct Outcome {
     profile: String,
     dashboard: String,
-    /// `written`, `refused` (changed since the plan), `failed`, or `not started` (a signal).
+    /// `written`, `unpublished` (written, the publish failed), `refused` (changed since the
+    /// plan), `failed`, or `not started` (a signal).
     result: &'static str,
     detail: String,
+    /// A write (or part of one) reached the journal, so the run id undoes it.
+    #[serde(skip)]
+    journaled: bool,
 }
 
 #[derive(Serialize)]
@@ -38,6 +42,16 @@ struct JsonReport<'a> {
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<()> {
     let plan = SavedPlan::load(path)?;
+    // The same guard as `apply --prune FILE`: a plan made from a truncated file is refused.
+    let removals: usize = plan.dashboards.iter().map(PlannedWrite::removals).sum();
+    if removals > args.max_removals {
+        return Err(Error::invalid(format!(
+            "the plan removes {removals} shares, more than --max-removals {}; nothing was \
+             changed. Review it (`dashshare diff FILE --prune`), then raise --max-removals if it \
+             is right",
+            args.max_removals
+        )));
+    }
     let connections = connect(global, &plan)?;
     let run_id = journal::new_run_id();
     let command = format!("apply --plan {}", path.display());
@@ -55,8 +69,12 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
             let (profile, provider) = &connections[&planned.profile];
             let (ahead, interrupt) = (&ahead, &interrupt);
             async move {
-                let (result, detail) = match interrupt.stopped() {
-                    Some(signal) => ("not started", format!("interrupted by {}", signal.name())),
+                let (result, detail, journaled) = match interrupt.stopped() {
+                    Some(signal) => (
+                        "not started",
+                        format!("interrupted by {}", signal.name()),
+                        false,
+                    ),
                     None => carry_out(provider.as_ref(), profile, planned, ahead).await,
                 };
                 Outcome {
@@ -64,6 +82,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
                     dashboard: planned.dashboard.id.clone(),
                     result,
                     detail,
+                    journaled,
                 }
             }
         })
@@ -71,7 +90,10 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
         .collect()
         .await;
     let written = outcomes.iter().filter(|o| o.result == "written").count();
-    let run = (written > 0).then_some(run_id.as_str());
+    let run = outcomes
+        .iter()
+        .any(|o| o.journaled)
+        .then_some(run_id.as_str());
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
             run_id: run,
@@ -90,7 +112,8 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
     let missed = outcomes.len() - written;
     if missed > 0 {
         return Err(Error::remote(format!(
-            "{missed} of {} dashboards of the plan were not written; make the plan again with \
+            "{missed} of {} dashboards of the plan were not done (see the table): one written but \
+             not published needs `dashshare publish ID`; for the others make the plan again with \
              `dashshare diff FILE --out PLAN` and review it",
             outcomes.len()
         )));
@@ -128,13 +151,13 @@ fn connect(global: &GlobalArgs, plan: &SavedPlan) -> Result<HashMap<String, Conn
 }
 
 /// Reads the dashboard again (where the vendor can), refuses it if it changed since the plan,
-/// and otherwise makes the planned write, journaled ahead.
+/// and otherwise makes the planned write, journaled ahead: (result, detail, journaled).
 async fn carry_out(
     provider: &dyn ShareProvider,
     profile: &Profile,
     planned: &PlannedWrite,
     ahead: &WriteAhead<'_>,
-) -> (&'static str, String) {
+) -> (&'static str, String, bool) {
     let fresh = match &planned.before {
         None => None,
         Some(before) => match provider.read_shares(&planned.dashboard).await {
@@ -143,21 +166,22 @@ async fn carry_out(
                 return (
                     "refused",
                     "changed since the plan: nothing was written to it".into(),
+                    false,
                 );
             }
-            Err(err) => return ("failed", err.to_string()),
+            Err(err) => return ("failed", err.to_string(), false),
         },
     };
     let write = match planned.write(fresh) {
         Ok(write) => write,
-        Err(err) => return ("failed", err.to_string()),
+        Err(err) => return ("failed", err.to_string(), false),
     };
     match flow::write(provider, &write, Some((ahead, profile))).await {
         Ok(written) => match written.publish_error {
-            Some(err) => ("failed", err.to_string()),
-            None => ("written", String::new()),
+            Some(err) => ("unpublished", err.to_string(), true),
+            None => ("written", String::new(), true),
         },
-        Err(halted) => ("failed", halted.error.to_string()),
+        Err(halted) => ("failed", halted.error.to_string(), halted.partial.is_some()),
     }
 }
 
@@ -173,9 +197,11 @@ fn render(outcomes: &[Outcome], run_id: Option<&str>) -> String {
     let table = output::table(&["profile", "dashboard", "result", "detail"], rows);
     let count = |result: &str| outcomes.iter().filter(|o| o.result == result).count();
     let mut summary = format!(
-        "{} of {} dashboards written, {} refused (changed since the plan), {} failed",
+        "{} of {} dashboards written, {} written but not published, {} refused (changed since \
+         the plan), {} failed",
         count("written"),
         outcomes.len(),
+        count("unpublished"),
         count("refused"),
         count("failed")
     );

@@ -57,7 +57,7 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
     let mut outcomes = Vec::new();
     let mut written = false;
     for grant in due {
-        let done = take_back(global, grant, (!args.dry_run).then_some(&ahead)).await;
+        let done = take_back(global, &entries, grant, (!args.dry_run).then_some(&ahead)).await;
         written |= done.written;
         outcomes.extend(done.outcomes);
     }
@@ -97,7 +97,12 @@ struct Done {
 }
 
 /// Reads the dashboard, takes back each expired share still as granted, and writes once.
-async fn take_back(global: &GlobalArgs, grant: &Entry, ahead: Option<&WriteAhead<'_>>) -> Done {
+async fn take_back(
+    global: &GlobalArgs,
+    entries: &[Entry],
+    grant: &Entry,
+    ahead: Option<&WriteAhead<'_>>,
+) -> Done {
     let expiring = grant
         .marks
         .expires
@@ -127,7 +132,7 @@ async fn take_back(global: &GlobalArgs, grant: &Entry, ahead: Option<&WriteAhead
             grant.url, profile.name, profile.url
         )));
     }
-    let planned = match plan(provider.as_ref(), grant, expiring).await {
+    let planned = match plan(provider.as_ref(), entries, grant, expiring).await {
         Ok(planned) => planned,
         Err(err) => return all_failed(err),
     };
@@ -145,7 +150,27 @@ async fn take_back(global: &GlobalArgs, grant: &Entry, ahead: Option<&WriteAhead
             outcome(step.principal.clone(), result, step.detail.clone())
         })
         .collect();
-    let (Some(write), Some(ahead)) = (planned.write, ahead) else {
+    let Some(ahead) = ahead else {
+        return Done {
+            outcomes,
+            written: false,
+        };
+    };
+    let Some(write) = planned.write else {
+        // Everything changed since the grant: settled all the same, so that a later share at
+        // the granted level is never taken for this grant's.
+        if let Some(read) = planned.read {
+            let settles = Marks {
+                expires: None,
+                settles: Some(grant.run_id.clone()),
+            };
+            if let Err(err) = ahead.unchanged(&profile, &grant.dashboard, read, &settles) {
+                for o in outcomes.iter_mut() {
+                    o.result = "failed".into();
+                    o.detail = err.to_string();
+                }
+            }
+        }
         return Done {
             outcomes,
             written: false,
@@ -154,8 +179,10 @@ async fn take_back(global: &GlobalArgs, grant: &Entry, ahead: Option<&WriteAhead
     match flow::write(provider.as_ref(), &write, Some((ahead, &profile))).await {
         Ok(written) => {
             if let Some(err) = written.publish_error {
-                for o in outcomes.iter_mut() {
-                    o.detail = format!("{} {err}", o.detail).trim().to_string();
+                // Written and journaled, but not visible until published: cron must see it.
+                for o in outcomes.iter_mut().filter(|o| o.result != "left") {
+                    o.result = "failed".into();
+                    o.detail = err.to_string();
                 }
             }
             Done {
@@ -188,10 +215,13 @@ struct Step {
 struct Planned {
     steps: Vec<Step>,
     write: Option<Write>,
+    /// The shares read, where the vendor can read them.
+    read: Option<ShareSet>,
 }
 
 async fn plan(
     provider: &dyn ShareProvider,
+    entries: &[Entry],
     grant: &Entry,
     expiring: &[Expiring],
 ) -> Result<Planned> {
@@ -227,6 +257,7 @@ async fn plan(
             .collect();
         return Ok(Planned {
             steps,
+            read: None,
             write: Some(Write {
                 dashboard: grant.dashboard.clone(),
                 after: ShareSet::default(),
@@ -251,6 +282,18 @@ async fn plan(
             .cloned()
             .unwrap_or_else(|| shown(&share.key));
         let current = snapshot.shares.get(&share.key);
+        if let Some(later) = journal::changed_since(entries, grant, &share.key) {
+            steps.push(Step {
+                principal: name,
+                result: "left",
+                detail: format!(
+                    "changed since the grant by run {} ({}): left as it is",
+                    later.run_id, later.command
+                ),
+                taken: false,
+            });
+            continue;
+        }
         if current != Some(share.granted) {
             let now = current.map_or("no share".to_string(), |level| level.to_string());
             steps.push(Step {
@@ -287,8 +330,10 @@ async fn plan(
         });
     }
     let changes = steps.iter().any(|s| s.taken);
+    let read = snapshot.shares.clone();
     Ok(Planned {
         steps,
+        read: Some(read),
         write: changes.then(|| Write {
             dashboard: snapshot.dashboard.clone(),
             after: ShareSet::new(after),

@@ -102,7 +102,10 @@ fn expiries(
     };
     let mut found = HashMap::new();
     for entry in journal::pending_expiries(&entries) {
-        if entry.profile != profile.name || entry.dashboard.id != dashboard {
+        if entry.profile != profile.name
+            || entry.url != profile.url.as_str()
+            || entry.dashboard.id != dashboard
+        {
             continue;
         }
         let Some(expiry) = &entry.marks.expires else {

@@ -134,6 +134,22 @@ async fn run(
     }
     let mut prepared = flow::prepare(provider.as_ref(), &request).await?;
     if let Some(at) = &expires {
+        // What a timed grant removes (ECI's everyone drops the user and group lists) would not
+        // come back when it expires.
+        let removed: Vec<String> = prepared
+            .report()
+            .results
+            .iter()
+            .filter(|r| r.action == Action::Removed)
+            .map(|r| format!("{} '{}'", r.kind, r.principal))
+            .collect();
+        if !removed.is_empty() {
+            return Err(Error::invalid(format!(
+                "this grant would remove {} and an expiry could not give them back: grant it \
+                 without --for/--until, or change the shares so that nothing is removed",
+                removed.join(", ")
+            )));
+        }
         prepared.expire_at(at.clone());
     }
     // `grant --replace` removes every share not named: a person at a terminal sees them first.
@@ -250,6 +266,11 @@ fn render(report: &ShareReport, expires: Option<&str>) -> String {
         })
         .collect();
     let until = match expires {
+        Some(at) if report.before.is_none() => format!(
+            "\nThis grant ends at {at}: `dashshare expire` (from cron) sends the revoke then. This \
+             vendor cannot read its shares, so if a principal already had this access, the \
+             revoke takes that away too."
+        ),
         Some(at) if report.results.iter().any(|r| r.action.is_change()) => format!(
             "\nWhat this grant added or raised ends at {at}: `dashshare expire` (from cron) takes \
              it back then; shares that were already there stay."
