@@ -10,6 +10,7 @@ mod demo;
 mod embed;
 mod export;
 mod history;
+mod inventory;
 mod link;
 mod list;
 mod publish;
