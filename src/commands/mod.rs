@@ -14,6 +14,8 @@ mod inventory;
 mod link;
 mod list;
 mod publish;
+mod report;
+mod report_formats;
 mod sandbox;
 mod share;
 mod undo;
@@ -41,6 +43,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::List(args) => list::run(global, args).await,
         Command::Dashboards(args) => dashboards::run(global, args).await,
         Command::Export(args) => export::run(global, args).await,
+        Command::Report(args) => report::run(global, args).await,
         Command::Publish(args) => publish::run(global, args).await,
         Command::Link(command) => link::run(global, command).await,
         Command::Embed(args) => embed::run(global, args).await,
