@@ -51,7 +51,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub url: Option<String>,
 
-    /// Output format: human tables, or one JSON document on stdout
+    /// Output format: human tables, one JSON document on stdout, or (diff only) a Markdown
+    /// table for pull-request comments
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 
@@ -84,6 +85,7 @@ pub struct GlobalArgs {
 pub enum OutputFormat {
     Table,
     Json,
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]

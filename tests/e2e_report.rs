@@ -152,3 +152,42 @@ async fn a_report_format_that_contradicts_the_file_ending_is_refused() {
     .code(2);
     assert!(!file.exists());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diff_prints_the_plan_as_a_markdown_table_and_other_commands_refuse_markdown() {
+    let home = start().await;
+    let file = path(&home, "wanted.csv");
+    let sales = home.world().sisense.dashboards[1].oid.clone();
+    std::fs::write(
+        &file,
+        format!("dashboard,principal,access\n{sales},user:alice@example.com,edit\n"),
+    )
+    .unwrap();
+    let md = printed(
+        &home
+            .run(
+                "sandbox-sisense",
+                &["-o", "markdown", "diff", file.to_str().unwrap()],
+            )
+            .await
+            .success(),
+    );
+    assert!(
+        md.starts_with("### dashshare diff: 1 changes on 1 dashboards"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| profile | dashboard | principal | type | before | after | action |\n|---|"),
+        "{md}"
+    );
+    let row = md
+        .lines()
+        .find(|l| l.contains("alice@example.com"))
+        .unwrap();
+    assert!(row.contains("| - | edit | **added** |"), "{row}");
+    let refused = home
+        .run("sandbox-sisense", &["-o", "markdown", "list", &sales])
+        .await
+        .code(2);
+    assert!(printed(&refused).contains("-o markdown is for `diff` only"));
+}

@@ -49,7 +49,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
     let listing = Listing { dashboard, shares };
     match global.output {
         OutputFormat::Json => output::print_json(&listing),
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Markdown => {
             let rows = listing.shares.iter().map(|row| {
                 vec![
                     row.principal.clone(),

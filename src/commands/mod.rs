@@ -7,6 +7,7 @@ mod check;
 mod completions;
 mod dashboards;
 mod demo;
+mod diff_markdown;
 mod embed;
 mod export;
 mod history;
@@ -37,6 +38,13 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn run(cli: Cli) -> Result<()> {
     let global = &cli.global;
+    // Markdown is a plan for a pull-request comment; `report` has its own --format.
+    if global.output == OutputFormat::Markdown && !matches!(cli.command, Command::Diff(_)) {
+        return Err(crate::error::Error::invalid(
+            "-o markdown is for `diff` only (the plan as a pull-request comment); use -o table \
+             or -o json here (`report --format md` writes a Markdown report)",
+        ));
+    }
     match &cli.command {
         Command::Grant(args) => share::grant(global, args).await,
         Command::Revoke(args) => share::revoke(global, args).await,

@@ -103,7 +103,7 @@ async fn run(
             vendor: profile.vendor,
             report: &report,
         })?,
-        OutputFormat::Table => output::print_text(&render(&report))?,
+        OutputFormat::Table | OutputFormat::Markdown => output::print_text(&render(&report))?,
     }
     match interrupt.stopped() {
         Some(signal) if report.written => Err(Interrupt::error(
