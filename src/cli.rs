@@ -39,7 +39,7 @@ pub struct GlobalArgs {
     pub config: Option<PathBuf>,
 
     /// Profile of the config file to use (default: $DASHSHARE_PROFILE, then default_profile);
-    /// `export` takes it more than once
+    /// `export` and `report` take it more than once
     #[arg(short = 'p', long, global = true, value_name = "NAME", action = clap::ArgAction::Append)]
     pub profile: Vec<String>,
 
@@ -51,7 +51,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub url: Option<String>,
 
-    /// Output format: human tables, or one JSON document on stdout
+    /// Output format: human tables, one JSON document on stdout, or (diff only) a Markdown
+    /// table for pull-request comments
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 
@@ -84,6 +85,7 @@ pub struct GlobalArgs {
 pub enum OutputFormat {
     Table,
     Json,
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +100,8 @@ pub enum Command {
     Dashboards(DashboardsArgs),
     /// Write every dashboard's current shares as an apply file (-p more than once: several profiles)
     Export(ExportArgs),
+    /// Who can see what: a dashboards × principals matrix with flags (html, md or csv)
+    Report(ReportArgs),
     /// Republish a dashboard, making its written shares visible (Sisense; grant and revoke do this themselves)
     Publish(PublishArgs),
     /// Public share links of a dashboard (mindzie)
@@ -408,6 +412,44 @@ pub struct ExportArgs {
     /// Dashboards read at once
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_help = "Reads every dashboard's shares as `export` does (the owner's implicit share left out) and \
+writes a matrix of dashboards × principals with the access level, one group per profile, with counts per \
+dashboard and per principal. Flags: `everyone` (shared with everyone), `many-edits` (the principal has edit on \
+--many dashboards or more of that profile), `not-in-file` (with --against: no row of the apply file names the \
+share; a row matches by profile (or none), dashboard id or name:TITLE, and principal name ignoring case; access \
+is not compared, `diff` does that). HTML is one self-contained page (no network), sortable and filterable, \
+printable.\n\nExamples:\n  dashshare report -p prod-sisense -p eci --out access.html\n  \
+dashshare report -p prod-sisense --against shares.yaml --many 5   # Markdown on stdout\n  \
+dashshare report -p eci --format csv --out access.csv"
+)]
+pub struct ReportArgs {
+    /// html, md or csv [default: from --out's ending, else md]
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write to this file (mode 0600) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Flag the shares that no row of this apply file (YAML or CSV) names
+    #[arg(long, value_name = "FILE")]
+    pub against: Option<PathBuf>,
+    /// Flag principals with edit on this many dashboards or more
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub many: u64,
+    /// Dashboards read at once
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
+/// The formats of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Md,
+    Csv,
 }
 
 /// The formats of an apply file.

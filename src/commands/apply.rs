@@ -88,7 +88,9 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     let run_id = written.then_some(run_id.as_str());
     match global.output {
         OutputFormat::Json => print_json(&report, &options, run_id)?,
-        OutputFormat::Table => output::print_text(&render(&report, &options, run_id))?,
+        OutputFormat::Table | OutputFormat::Markdown => {
+            output::print_text(&render(&report, &options, run_id))?
+        }
     }
     if args.dry_run {
         warn_about_guard(global, &report, &options);
@@ -125,6 +127,7 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     match global.output {
         OutputFormat::Json => print_json(&report, &options, None)?,
         OutputFormat::Table => output::print_text(&render(&report, &options, None))?,
+        OutputFormat::Markdown => output::print_text(&super::diff_markdown::plan(&report))?,
     }
     let blind = count(&report, |row| row.action == Action::Sent);
     if blind > 0 && !global.quiet {

@@ -100,7 +100,9 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
             plan: path.display().to_string(),
             dashboards: &outcomes,
         })?,
-        OutputFormat::Table => output::print_text(&render(&outcomes, run))?,
+        OutputFormat::Table | OutputFormat::Markdown => {
+            output::print_text(&render(&outcomes, run))?
+        }
     }
     if let Some(signal) = interrupt.stopped() {
         return Err(Interrupt::error(

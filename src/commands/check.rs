@@ -42,7 +42,7 @@ pub async fn run(global: &GlobalArgs, args: &CheckArgs) -> Result<()> {
     };
     match global.output {
         OutputFormat::Json => output::print_json(&report),
-        OutputFormat::Table => output::print_text(&format!(
+        OutputFormat::Table | OutputFormat::Markdown => output::print_text(&format!(
             "ok: profile '{}' reaches {} at {} as {}{}",
             report.profile,
             report.vendor,
@@ -226,7 +226,7 @@ async fn deep(global: &GlobalArgs, args: &CheckArgs) -> Result<()> {
     };
     match global.output {
         OutputFormat::Json => output::print_json(&report)?,
-        OutputFormat::Table => output::print_text(&render(&report))?,
+        OutputFormat::Table | OutputFormat::Markdown => output::print_text(&render(&report))?,
     }
     let misread = prober
         .probes

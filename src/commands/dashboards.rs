@@ -19,7 +19,7 @@ pub async fn run(global: &GlobalArgs, args: &DashboardsArgs) -> Result<()> {
         .await?;
     match global.output {
         OutputFormat::Json => output::print_json(&Listing { dashboards }),
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Markdown => {
             let rows = dashboards.iter().map(|d| {
                 vec![
                     d.id.clone(),

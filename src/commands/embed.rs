@@ -41,7 +41,7 @@ pub async fn run(global: &GlobalArgs, args: &EmbedArgs) -> Result<()> {
             "url": src,
             "html": html,
         })),
-        OutputFormat::Table => output::print_text(&html),
+        OutputFormat::Table | OutputFormat::Markdown => output::print_text(&html),
     }
 }
 

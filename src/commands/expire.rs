@@ -68,7 +68,9 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
             dry_run: args.dry_run,
             expired: &outcomes,
         })?,
-        OutputFormat::Table => output::print_text(&render(&outcomes, run))?,
+        OutputFormat::Table | OutputFormat::Markdown => {
+            output::print_text(&render(&outcomes, run))?
+        }
     }
     let failed = outcomes.iter().filter(|o| o.result == "failed").count();
     if failed > 0 {

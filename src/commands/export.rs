@@ -3,20 +3,17 @@
 //! elsewhere the dashboards are read many at a time. Principals are named as `apply` looks them
 //! up (emails, user names, group names), each looked up once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
-use futures::StreamExt;
-use indicatif::ProgressBar;
-
+use super::inventory::{cannot_export, note, principal_names, read_all};
 use crate::apply::exported::{self, Exported};
 use crate::cli::{ExportArgs, FileFormat, GlobalArgs};
 use crate::config::{ENV_PROFILE, Profile};
 use crate::error::{Error, Result};
 use crate::model::{Level, Principal, PrincipalKind, ShareKey};
 use crate::output;
-use crate::providers::{self, Dashboard, ShareProvider, Snapshot};
-use crate::vendor::{Support, Vendor};
+use crate::providers::Snapshot;
 
 pub async fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<()> {
     let format = file_format(args)?;
@@ -47,7 +44,13 @@ pub async fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<()> {
             continue;
         }
         let provider = super::provider_for(global, &profile)?;
-        let read = read_all(provider.as_ref(), args, &progress).await?;
+        let read = read_all(
+            provider.as_ref(),
+            args.search.as_deref(),
+            args.concurrency,
+            &progress,
+        )
+        .await?;
         unread.extend(
             read.failed
                 .into_iter()
@@ -112,105 +115,6 @@ fn file_format(args: &ExportArgs) -> Result<FileFormat> {
     }
 }
 
-/// Why a vendor's shares cannot be exported, if they cannot.
-fn cannot_export(vendor: Vendor) -> Option<String> {
-    match vendor.capabilities().list {
-        Support::Yes => None,
-        Support::LinksOnly => Some(format!(
-            "{vendor} has no per-person shares, only public links (`dashshare link list`)"
-        )),
-        Support::No | Support::ReplaceOnly => {
-            Some(format!("{vendor} cannot read a dashboard's shares"))
-        }
-    }
-}
-
-/// The dashboards read, and those that could not be.
-struct Read {
-    snapshots: Vec<Snapshot>,
-    failed: Vec<(String, Error)>,
-}
-
-async fn read_all(
-    provider: &dyn ShareProvider,
-    args: &ExportArgs,
-    progress: &ProgressBar,
-) -> Result<Read> {
-    let search = args.search.as_deref();
-    if let Some(snapshots) = provider.listed_shares(search).await? {
-        return Ok(Read {
-            snapshots,
-            failed: Vec::new(),
-        });
-    }
-    // What this account can see: a Sisense account that is not an admin lists its own and those
-    // shared with it (the admin listing was refused above).
-    let listed = provider.dashboards(search, false).await?;
-    progress.inc_length(listed.len() as u64);
-    progress.set_message(format!("{}: reading", provider.vendor()));
-    let answers: Vec<(String, Result<Snapshot>)> = futures::stream::iter(listed)
-        .map(|summary| async move {
-            let dashboard = Dashboard {
-                id: summary.id.clone(),
-                title: Some(summary.title),
-            };
-            let read = provider.read_shares(&dashboard).await;
-            progress.inc(1);
-            (summary.id, read)
-        })
-        .buffered(usize::from(args.concurrency))
-        .collect()
-        .await;
-    let mut read = Read {
-        snapshots: Vec::with_capacity(answers.len()),
-        failed: Vec::new(),
-    };
-    for (id, answer) in answers {
-        match answer {
-            Ok(snapshot) => read.snapshots.push(snapshot),
-            Err(err) => read.failed.push((id, err)),
-        }
-    }
-    Ok(read)
-}
-
-/// How `apply` names each principal shared with: the vendor's email or user name, or group
-/// name, looked up once per principal for the whole export where the shares did not carry it.
-/// One the vendor cannot name is written as its id (which `apply` looks up too), with a warning.
-async fn principal_names(
-    provider: &dyn ShareProvider,
-    snapshots: &[Snapshot],
-    global: &GlobalArgs,
-) -> HashMap<ShareKey, String> {
-    let mut known = HashMap::new();
-    let mut keys: BTreeMap<&ShareKey, ()> = BTreeMap::new();
-    for snapshot in snapshots {
-        for share in snapshot.shares.iter() {
-            if share.key.kind != PrincipalKind::Everyone && share.level != Level::Owner {
-                keys.insert(&share.key, ());
-            }
-        }
-        known.extend(snapshot.names.clone());
-    }
-    let named = providers::names_for(provider, known, keys.keys().copied()).await;
-    let unnamed: Vec<String> = keys
-        .keys()
-        .filter(|key| !named.contains_key(**key))
-        .map(|key| format!("{} {}", key.kind, key.id))
-        .collect();
-    if !unnamed.is_empty() {
-        note(
-            global,
-            &format!(
-                "warning: {} gave no name for {}; written as ids",
-                provider.vendor(),
-                unnamed.join(", ")
-            ),
-        );
-    }
-    named
-}
-
 /// One dashboard's entry: every share but the owner's, by name.
 fn exported(
     snapshot: &Snapshot,
@@ -248,13 +152,7 @@ fn exported(
 }
 
 /// Whole or not at all, readable by its owner only (it names people).
-fn write_file(path: &Path, text: &str) -> Result<()> {
+pub(super) fn write_file(path: &Path, text: &str) -> Result<()> {
     crate::private_file::write(path, text.as_bytes())
         .map_err(|err| Error::invalid(format!("cannot write {}: {err}", path.display())))
-}
-
-fn note(global: &GlobalArgs, text: &str) {
-    if !global.quiet {
-        output::print_diagnostic(text);
-    }
 }

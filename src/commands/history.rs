@@ -15,11 +15,10 @@ pub fn run(global: &GlobalArgs) -> Result<()> {
             "journal": journal.path(),
             "runs": runs,
         })),
-        OutputFormat::Table if runs.is_empty() => output::print_text(&format!(
-            "no runs recorded yet in {}",
-            journal.path().display()
-        )),
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Markdown if runs.is_empty() => output::print_text(
+            &format!("no runs recorded yet in {}", journal.path().display()),
+        ),
+        OutputFormat::Table | OutputFormat::Markdown => {
             let rows = runs.iter().map(|run| {
                 vec![
                     run.run_id.clone(),

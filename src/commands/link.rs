@@ -34,7 +34,9 @@ pub async fn run(global: &GlobalArgs, command: &LinkCommand) -> Result<()> {
                     "dashboard": dashboard,
                     "links": links,
                 })),
-                OutputFormat::Table => output::print_text(&links_table(&links)),
+                OutputFormat::Table | OutputFormat::Markdown => {
+                    output::print_text(&links_table(&links))
+                }
             }
         }
         LinkCommand::Update(args) => {
@@ -88,7 +90,7 @@ pub async fn run(global: &GlobalArgs, command: &LinkCommand) -> Result<()> {
                     "share_id": args.share_id,
                     "revoked": true,
                 })),
-                OutputFormat::Table => {
+                OutputFormat::Table | OutputFormat::Markdown => {
                     output::print_text(&format!("revoked link {}", args.share_id))
                 }
             }
@@ -133,7 +135,7 @@ fn either(yes: bool, no: bool) -> Option<bool> {
 fn show_link(global: &GlobalArgs, link: &Link) -> Result<()> {
     match global.output {
         OutputFormat::Json => output::print_json(link),
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Markdown => {
             let line =
                 |label: &str, value: Option<&str>| format!("{label:<12}{}", value.unwrap_or("-"));
             let text = [

@@ -62,7 +62,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
     let listing = Listing { dashboard, shares };
     match global.output {
         OutputFormat::Json => output::print_json(&listing),
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Markdown => {
             let timed = listing.shares.iter().any(|row| row.expires.is_some());
             let rows = listing.shares.iter().map(|row| {
                 let mut cells = vec![

@@ -7,13 +7,17 @@ mod check;
 mod completions;
 mod dashboards;
 mod demo;
+mod diff_markdown;
 mod embed;
 mod expire;
 mod export;
 mod history;
+mod inventory;
 mod link;
 mod list;
 mod publish;
+mod report;
+mod report_formats;
 mod sandbox;
 mod share;
 mod undo;
@@ -35,12 +39,20 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub async fn run(cli: Cli) -> Result<()> {
     let global = &cli.global;
+    // Markdown is a plan for a pull-request comment; `report` has its own --format.
+    if global.output == OutputFormat::Markdown && !matches!(cli.command, Command::Diff(_)) {
+        return Err(crate::error::Error::invalid(
+            "-o markdown is for `diff` only (the plan as a pull-request comment); use -o table \
+             or -o json here (`report --format md` writes a Markdown report)",
+        ));
+    }
     match &cli.command {
         Command::Grant(args) => share::grant(global, args).await,
         Command::Revoke(args) => share::revoke(global, args).await,
         Command::List(args) => list::run(global, args).await,
         Command::Dashboards(args) => dashboards::run(global, args).await,
         Command::Export(args) => export::run(global, args).await,
+        Command::Report(args) => report::run(global, args).await,
         Command::Publish(args) => publish::run(global, args).await,
         Command::Link(command) => link::run(global, command).await,
         Command::Embed(args) => embed::run(global, args).await,

@@ -29,6 +29,8 @@ pub async fn run(global: &GlobalArgs, args: &PublishArgs) -> Result<()> {
             dashboard,
             published: true,
         }),
-        OutputFormat::Table => output::print_text(&format!("published dashboard {}", dashboard.id)),
+        OutputFormat::Table | OutputFormat::Markdown => {
+            output::print_text(&format!("published dashboard {}", dashboard.id))
+        }
     }
 }

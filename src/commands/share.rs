@@ -180,7 +180,9 @@ async fn run(
             report: &report,
             expires: expires.as_deref(),
         })?,
-        OutputFormat::Table => output::print_text(&render(&report, expires.as_deref()))?,
+        OutputFormat::Table | OutputFormat::Markdown => {
+            output::print_text(&render(&report, expires.as_deref()))?
+        }
     }
     match interrupt.stopped() {
         Some(signal) if report.written => Err(Interrupt::error(

@@ -130,7 +130,7 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
             "dry_run": args.dry_run,
             "results": outcomes,
         }))?,
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Markdown => {
             let rows = outcomes.iter().map(|o| {
                 vec![
                     o.dashboard.clone(),

@@ -30,7 +30,7 @@ pub fn run(global: &GlobalArgs) -> Result<()> {
                 .collect();
             output::print_json(&serde_json::json!({ "vendors": vendors }))
         }
-        OutputFormat::Table => output::print_text(&matrix()),
+        OutputFormat::Table | OutputFormat::Markdown => output::print_text(&matrix()),
     }
 }
 

@@ -1,0 +1,63 @@
+//! `diff -o markdown`: the plan as a Markdown table, to paste into a pull-request comment.
+
+use super::report_formats::escape_markdown;
+use crate::apply::execute::Report;
+use crate::model::{Action, Level};
+
+/// The changes (rows that stay as they are are left out), then the dashboards that could not be
+/// planned. Every value is escaped, so a title cannot break the table.
+pub fn plan(report: &Report) -> String {
+    let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
+    let mut rows = Vec::new();
+    for d in &report.dashboards {
+        for row in d.rows.iter().filter(|row| row.action != Action::Unchanged) {
+            let cells = [
+                escape_markdown(&d.profile),
+                escape_markdown(&d.dashboard.shown()),
+                escape_markdown(&row.principal),
+                row.kind.to_string(),
+                level(row.before),
+                level(row.after),
+                format!("**{}**", row.action.as_str()),
+            ];
+            rows.push(format!("| {} |", cells.join(" | ")));
+        }
+    }
+    let dashboards = report
+        .dashboards
+        .iter()
+        .filter(|d| d.rows.iter().any(|row| row.action != Action::Unchanged))
+        .count();
+    let mut text = if rows.is_empty() {
+        String::from("### dashshare diff: no changes\n\nThe servers match the file.\n")
+    } else {
+        format!(
+            "### dashshare diff: {} changes on {dashboards} dashboards\n\n\
+             | profile | dashboard | principal | type | before | after | action |\n\
+             |---|---|---|---|---|---|---|\n{}\n",
+            rows.len(),
+            rows.join("\n")
+        )
+    };
+    let failed: Vec<String> = report
+        .dashboards
+        .iter()
+        .filter_map(|d| {
+            d.error.as_ref().map(|err| {
+                format!(
+                    "- {} {}: {}",
+                    escape_markdown(&d.profile),
+                    escape_markdown(&d.dashboard.shown()),
+                    escape_markdown(&err.to_string())
+                )
+            })
+        })
+        .collect();
+    if !failed.is_empty() {
+        text.push_str(&format!(
+            "\n**Could not be planned:**\n\n{}\n",
+            failed.join("\n")
+        ));
+    }
+    text
+}

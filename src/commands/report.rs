@@ -1,0 +1,400 @@
+//! `report`: who can see what. Every dashboard's shares of the profiles (read as `export` reads
+//! them), as a matrix of dashboards × principals with the access level, grouped by profile, with
+//! counts and flags: shared with everyone, principals with edit on many dashboards, and shares in
+//! no apply file given with `--against`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use super::inventory::{cannot_export, note, principal_names, read_all};
+use super::report_formats;
+use crate::apply::input;
+use crate::cli::{GlobalArgs, OutputFormat, ReportArgs, ReportFormat};
+use crate::error::{Error, Result};
+use crate::model::{Access, Level, Principal, PrincipalKind};
+use crate::output;
+use crate::vendor::Vendor;
+
+/// What a report states, whatever its format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub groups: Vec<Group>,
+    /// `--many`: edit on this many dashboards or more flags a principal.
+    pub many: u64,
+    /// `--against` was given, so `Flag::NotInFile` means something.
+    pub against: Option<String>,
+    /// Profiles skipped, with why.
+    pub skipped: Vec<String>,
+}
+
+/// One profile's dashboards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub profile: String,
+    pub vendor: Vendor,
+    pub dashboards: Vec<DashboardRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DashboardRow {
+    pub id: String,
+    pub title: String,
+    pub shares: Vec<ShareCell>,
+}
+
+/// One share: the principal as `apply` names it, its access, and its flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareCell {
+    pub principal: Principal,
+    pub access: Access,
+    pub flags: Vec<Flag>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Flag {
+    /// Shared with everyone.
+    Everyone,
+    /// The principal has edit on `--many` dashboards or more of this profile.
+    ManyEdits,
+    /// No row of the `--against` file names this share.
+    NotInFile,
+}
+
+impl Flag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Everyone => "everyone",
+            Flag::ManyEdits => "many-edits",
+            Flag::NotInFile => "not-in-file",
+        }
+    }
+}
+
+/// A principal's column: its shares counted, edits apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalCount {
+    pub principal: Principal,
+    pub dashboards: usize,
+    pub edits: usize,
+}
+
+impl Group {
+    /// Every principal shared with in this group, by name, with its counts.
+    pub fn principals(&self) -> Vec<PrincipalCount> {
+        let mut counts: BTreeMap<&Principal, (usize, usize)> = BTreeMap::new();
+        for share in self.dashboards.iter().flat_map(|d| &d.shares) {
+            let count = counts.entry(&share.principal).or_default();
+            count.0 += 1;
+            if share.access == Access::Edit {
+                count.1 += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .map(|(principal, (dashboards, edits))| PrincipalCount {
+                principal: principal.clone(),
+                dashboards,
+                edits,
+            })
+            .collect()
+    }
+}
+
+pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
+    if global.output != OutputFormat::Table {
+        return Err(Error::invalid(
+            "report does not take -o/--output: choose its format with --format html|md|csv",
+        ));
+    }
+    let format = report_format(args)?;
+    let against = match &args.against {
+        Some(path) => Some(Against::read(path)?),
+        None => None,
+    };
+    let names: Vec<Option<&str>> = if global.profile.is_empty() {
+        vec![None]
+    } else {
+        global.profile.iter().map(|n| Some(n.as_str())).collect()
+    };
+    let progress = super::progress_bar(global);
+    let mut report = Report {
+        groups: Vec::new(),
+        many: args.many,
+        against: args.against.as_ref().map(|p| p.display().to_string()),
+        skipped: Vec::new(),
+    };
+    let mut unread = Vec::new();
+    for (n, name) in names.into_iter().enumerate() {
+        let profile = super::load_profile(global, name)?;
+        if n == 0 {
+            super::warn_if_insecure(global);
+        }
+        if let Some(why) = cannot_export(profile.vendor) {
+            note(global, &format!("{}: skipped: {why}", profile.name));
+            report.skipped.push(format!("{}: {why}", profile.name));
+            continue;
+        }
+        let provider = super::provider_for(global, &profile)?;
+        let read = read_all(provider.as_ref(), None, args.concurrency, &progress).await?;
+        unread.extend(
+            read.failed
+                .into_iter()
+                .map(|(id, err)| format!("{} {id}: {err}", profile.name)),
+        );
+        let named = principal_names(provider.as_ref(), &read.snapshots, global).await;
+        let dashboards = read
+            .snapshots
+            .iter()
+            .map(|snapshot| {
+                let mut shares: Vec<ShareCell> = snapshot
+                    .shares
+                    .iter()
+                    .filter_map(|share| {
+                        let Level::Access(access) = share.level else {
+                            return None;
+                        };
+                        let name = || named.get(&share.key).unwrap_or(&share.key.id).clone();
+                        let principal = match share.key.kind {
+                            PrincipalKind::User => Principal::User(name()),
+                            PrincipalKind::Group => Principal::Group(name()),
+                            PrincipalKind::Everyone => Principal::Everyone,
+                        };
+                        Some(ShareCell {
+                            principal,
+                            access,
+                            flags: Vec::new(),
+                        })
+                    })
+                    .collect();
+                shares.sort_by(|a, b| a.principal.cmp(&b.principal));
+                DashboardRow {
+                    id: snapshot.dashboard.id.clone(),
+                    title: snapshot.dashboard.title.clone().unwrap_or_default(),
+                    shares,
+                }
+            })
+            .collect();
+        report.groups.push(Group {
+            profile: profile.name.clone(),
+            vendor: profile.vendor,
+            dashboards,
+        });
+    }
+    progress.finish_and_clear();
+    flag(&mut report, against.as_ref());
+    let text = match format {
+        ReportFormat::Html => report_formats::html(&report),
+        ReportFormat::Md => report_formats::markdown(&report),
+        ReportFormat::Csv => report_formats::csv(&report)?,
+    };
+    match &args.out {
+        Some(path) => super::export::write_file(path, &text)?,
+        None => output::print_text(text.trim_end())?,
+    }
+    if unread.is_empty() {
+        return Ok(());
+    }
+    Err(Error::remote(format!(
+        "{} dashboards could not be read and are not in the report:\n  {}",
+        unread.len(),
+        unread.join("\n  ")
+    )))
+}
+
+/// Sets every share's flags.
+pub fn flag(report: &mut Report, against: Option<&Against>) {
+    let many = report.many;
+    for group in &mut report.groups {
+        let heavy: HashSet<Principal> = group
+            .principals()
+            .into_iter()
+            .filter(|count| count.edits as u64 >= many)
+            .map(|count| count.principal)
+            .collect();
+        for dashboard in &mut group.dashboards {
+            for share in &mut dashboard.shares {
+                share.flags.clear();
+                if share.principal == Principal::Everyone {
+                    share.flags.push(Flag::Everyone);
+                }
+                if share.access == Access::Edit && heavy.contains(&share.principal) {
+                    share.flags.push(Flag::ManyEdits);
+                }
+                if let Some(against) = against
+                    && !against.names(&group.profile, &dashboard.id, &dashboard.title, share)
+                {
+                    share.flags.push(Flag::NotInFile);
+                }
+            }
+        }
+    }
+}
+
+/// `--format`, else what `--out` ends in, else Markdown on stdout (ready for a comment); an
+/// ending that says otherwise is refused.
+fn report_format(args: &ReportArgs) -> Result<ReportFormat> {
+    let ending = args
+        .out
+        .as_deref()
+        .and_then(Path::extension)
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let by_ending = match ending.as_deref() {
+        Some("html" | "htm") => Some(ReportFormat::Html),
+        Some("md" | "markdown") => Some(ReportFormat::Md),
+        Some("csv") => Some(ReportFormat::Csv),
+        _ => None,
+    };
+    match (args.format, by_ending, &args.out) {
+        (Some(format), Some(ending), Some(path)) if format != ending => {
+            Err(Error::invalid(format!(
+                "--out {} ends in a different format than --format: make them agree",
+                path.display()
+            )))
+        }
+        (Some(format), _, _) => Ok(format),
+        (None, Some(ending), _) => Ok(ending),
+        (None, None, Some(path)) => Err(Error::invalid(format!(
+            "--out {}: end the name in .html, .md or .csv, or give --format",
+            path.display()
+        ))),
+        (None, None, None) => Ok(ReportFormat::Md),
+    }
+}
+
+/// The shares an apply file names, as written: a row matches a share when its profile is the
+/// share's (or it names none), its dashboard is the id or `name:` the exact title, and its
+/// principal is the same kind with the same name, ignoring case (emails). Access is not
+/// compared: a share at another access is in the file, and `diff` shows the difference.
+pub struct Against {
+    rows: Vec<input::Row>,
+}
+
+impl Against {
+    pub fn read(path: &Path) -> Result<Against> {
+        let mut rows = Vec::new();
+        let mut problems = Vec::new();
+        input::read(path, &mut |row| rows.push(row), &mut problems)?;
+        if !problems.is_empty() {
+            let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Err(Error::invalid(format!(
+                "--against {}: fix these and run again:\n  {}",
+                path.display(),
+                listed.join("\n  ")
+            )));
+        }
+        Ok(Against { rows })
+    }
+
+    #[cfg(test)]
+    pub fn of(rows: Vec<input::Row>) -> Against {
+        Against { rows }
+    }
+
+    fn names(&self, profile: &str, id: &str, title: &str, share: &ShareCell) -> bool {
+        self.rows.iter().any(|row| {
+            row.profile.as_deref().is_none_or(|p| p == profile)
+                && (row.dashboard == id || row.dashboard.strip_prefix("name:") == Some(title))
+                && same_principal(&row.principal, &share.principal)
+        })
+    }
+}
+
+fn same_principal(a: &Principal, b: &Principal) -> bool {
+    match (a, b) {
+        (Principal::User(a), Principal::User(b)) | (Principal::Group(a), Principal::Group(b)) => {
+            a.eq_ignore_ascii_case(b)
+        }
+        (Principal::Everyone, Principal::Everyone) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Report {
+        let cell = |principal: Principal, access| ShareCell {
+            principal,
+            access,
+            flags: Vec::new(),
+        };
+        Report {
+            groups: vec![Group {
+                profile: "prod".into(),
+                // Whichever vendor: the report does not depend on it.
+                vendor: *<Vendor as clap::ValueEnum>::value_variants()
+                    .first()
+                    .unwrap(),
+                dashboards: vec![
+                    DashboardRow {
+                        id: "1".into(),
+                        title: "<script>alert(1)</script> | sales".into(),
+                        shares: vec![
+                            cell(Principal::User("ann@x.com".into()), Access::Edit),
+                            cell(Principal::Everyone, Access::View),
+                        ],
+                    },
+                    DashboardRow {
+                        id: "2".into(),
+                        title: "Costs".into(),
+                        shares: vec![
+                            cell(Principal::User("ann@x.com".into()), Access::Edit),
+                            cell(Principal::Group("Ops".into()), Access::View),
+                        ],
+                    },
+                ],
+            }],
+            many: 2,
+            against: None,
+            skipped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn flags_everyone_many_edits_and_shares_missing_from_the_file() {
+        let mut report = sample();
+        let row = |dashboard: &str, principal| input::Row {
+            line: 1,
+            profile: None,
+            dashboard: dashboard.into(),
+            principal,
+            access: Access::View,
+        };
+        let against = Against::of(vec![
+            row("1", Principal::User("ANN@x.com".into())),
+            row("name:Costs", Principal::Group("Ops".into())),
+            row("2", Principal::User("bob@x.com".into())),
+        ]);
+        flag(&mut report, Some(&against));
+        let flags: Vec<Vec<Flag>> = report.groups[0]
+            .dashboards
+            .iter()
+            .flat_map(|d| d.shares.iter().map(|s| s.flags.clone()))
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                vec![Flag::ManyEdits],
+                vec![Flag::Everyone, Flag::NotInFile],
+                vec![Flag::ManyEdits, Flag::NotInFile],
+                vec![],
+            ]
+        );
+        report.many = 3;
+        flag(&mut report, None);
+        assert!(report.groups[0].dashboards[0].shares[0].flags.is_empty());
+    }
+
+    #[test]
+    fn counts_each_principal_once_per_dashboard() {
+        let counts = sample().groups[0].principals();
+        let ann = counts
+            .iter()
+            .find(|c| c.principal == Principal::User("ann@x.com".into()))
+            .unwrap();
+        assert_eq!((ann.dashboards, ann.edits), (2, 2));
+        assert_eq!(counts.len(), 3);
+    }
+}
