@@ -416,12 +416,15 @@ mod tests {
     }
 
     #[test]
-    fn only_passed_unsettled_written_grants_are_due() {
+    fn passed_unsettled_grants_are_due_once_answered_or_not() {
         let now = DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
+        let mut intent = grant("r1", "2026-11-30T12:00:00Z");
+        intent.kind = EntryKind::Intent;
         let passed = grant("r1", "2026-11-30T12:00:00Z");
         let ahead = grant("r2", "2026-12-02T00:00:00Z");
+        // The server may have made a write that was never answered: expire reads it first.
         let mut unanswered = grant("r3", "2026-11-30T12:00:00Z");
         unanswered.kind = EntryKind::Intent;
         let settled = grant("r4", "2026-11-30T12:00:00Z");
@@ -430,11 +433,11 @@ mod tests {
             expires: None,
             settles: Some("r4".into()),
         };
-        let entries = [passed, ahead, unanswered, settled, settling];
-        let due: Vec<&str> = due(&entries, now)
+        let entries = [intent, passed, ahead, unanswered, settled, settling];
+        let due: Vec<(&str, EntryKind)> = due(&entries, now)
             .iter()
-            .map(|e| e.run_id.as_str())
+            .map(|e| (e.run_id.as_str(), e.kind))
             .collect();
-        assert_eq!(due, ["r1"]);
+        assert_eq!(due, [("r1", EntryKind::Written), ("r3", EntryKind::Intent)]);
     }
 }
