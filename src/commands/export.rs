@@ -86,33 +86,20 @@ pub async fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<()> {
 /// `--format`, else what `--out` ends in, else YAML; an ending that says otherwise is refused
 /// rather than written in a format `apply` would not expect from the name.
 fn file_format(args: &ExportArgs) -> Result<FileFormat> {
-    let ending = args
-        .out
-        .as_deref()
-        .and_then(Path::extension)
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let by_ending = match ending.as_deref() {
-        Some("csv") => Some(FileFormat::Csv),
-        Some("yaml" | "yml") => Some(FileFormat::Yaml),
-        _ => None,
-    };
-    match (args.format, by_ending, &args.out) {
-        (Some(format), Some(ending), Some(path)) if format != ending => {
-            Err(Error::invalid(format!(
-                "--out {} ends in a different format than --format: `apply` picks the format by \
-                 the ending, so make them agree",
-                path.display()
-            )))
-        }
-        (Some(format), _, _) => Ok(format),
-        (None, Some(ending), _) => Ok(ending),
-        (None, None, Some(path)) => Err(Error::invalid(format!(
-            "--out {}: an apply file ends in .yaml, .yml or .csv (the ending picks the format)",
-            path.display()
-        ))),
-        (None, None, None) => Ok(FileFormat::Yaml),
-    }
+    super::out_format(
+        args.format,
+        args.out.as_deref(),
+        |ending| match ending {
+            "csv" => Some(FileFormat::Csv),
+            "yaml" | "yml" => Some(FileFormat::Yaml),
+            _ => None,
+        },
+        FileFormat::Yaml,
+        (
+            "`apply` picks the format by the ending, so make them agree",
+            "an apply file ends in .yaml, .yml or .csv (the ending picks the format)",
+        ),
+    )
 }
 
 /// One dashboard's entry: every share but the owner's, by name.

@@ -197,6 +197,38 @@ pub(crate) fn progress_bar(global: &GlobalArgs) -> ProgressBar {
     bar
 }
 
+/// A file format: `--format`, else what `--out` ends in (`by_ending` reads a lower-case ending),
+/// else `default`. An ending that says otherwise than `--format` is refused, and so is an `--out`
+/// whose ending names no format (`endings` says which do).
+pub(crate) fn out_format<F: Copy + PartialEq>(
+    format: Option<F>,
+    out: Option<&std::path::Path>,
+    by_ending: impl Fn(&str) -> Option<F>,
+    default: F,
+    (disagree, endings): (&str, &str),
+) -> Result<F> {
+    let ending = out
+        .and_then(std::path::Path::extension)
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let found = ending.as_deref().and_then(by_ending);
+    match (format, found, out) {
+        (Some(format), Some(ending), Some(path)) if format != ending => {
+            Err(crate::error::Error::invalid(format!(
+                "--out {} ends in a different format than --format: {disagree}",
+                path.display()
+            )))
+        }
+        (Some(format), _, _) => Ok(format),
+        (None, Some(ending), _) => Ok(ending),
+        (None, None, Some(path)) => Err(crate::error::Error::invalid(format!(
+            "--out {}: {endings}",
+            path.display()
+        ))),
+        (None, None, None) => Ok(default),
+    }
+}
+
 pub(crate) fn warn_if_insecure(global: &GlobalArgs) {
     if global.insecure {
         crate::output::print_diagnostic(

@@ -233,33 +233,21 @@ pub fn flag(report: &mut Report, against: Option<&Against>) {
 /// `--format`, else what `--out` ends in, else Markdown on stdout (ready for a comment); an
 /// ending that says otherwise is refused.
 fn report_format(args: &ReportArgs) -> Result<ReportFormat> {
-    let ending = args
-        .out
-        .as_deref()
-        .and_then(Path::extension)
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let by_ending = match ending.as_deref() {
-        Some("html" | "htm") => Some(ReportFormat::Html),
-        Some("md" | "markdown") => Some(ReportFormat::Md),
-        Some("csv") => Some(ReportFormat::Csv),
-        _ => None,
-    };
-    match (args.format, by_ending, &args.out) {
-        (Some(format), Some(ending), Some(path)) if format != ending => {
-            Err(Error::invalid(format!(
-                "--out {} ends in a different format than --format: make them agree",
-                path.display()
-            )))
-        }
-        (Some(format), _, _) => Ok(format),
-        (None, Some(ending), _) => Ok(ending),
-        (None, None, Some(path)) => Err(Error::invalid(format!(
-            "--out {}: end the name in .html, .md or .csv, or give --format",
-            path.display()
-        ))),
-        (None, None, None) => Ok(ReportFormat::Md),
-    }
+    super::out_format(
+        args.format,
+        args.out.as_deref(),
+        |ending| match ending {
+            "html" | "htm" => Some(ReportFormat::Html),
+            "md" | "markdown" => Some(ReportFormat::Md),
+            "csv" => Some(ReportFormat::Csv),
+            _ => None,
+        },
+        ReportFormat::Md,
+        (
+            "make them agree",
+            "end the name in .html, .md or .csv, or give --format",
+        ),
+    )
 }
 
 /// The shares an apply file names, as written: a row matches a share when its profile is the
