@@ -331,3 +331,30 @@ async fn a_timed_grant_that_would_remove_shares_is_refused() {
         "nothing is written"
     );
 }
+
+/// A timed grant that raised a share (view → edit) puts it back to the level it had.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_raised_share_goes_back_to_its_earlier_level() {
+    let home = SandboxHome::start().await;
+    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
+    home.run("sandbox-sisense", &alice).await.success();
+    home.run(
+        "sandbox-sisense",
+        &[&alice[..], &["--access", "edit", "--for", "1s"]].concat(),
+    )
+    .await
+    .success();
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("edit")
+    );
+    pause().await;
+    home.run("sandbox-sisense", &["expire"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("lowered"));
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view")
+    );
+}

@@ -3,16 +3,18 @@
 //! left, with the reason. Each expiry is carried out once: its write is journaled like any
 //! revoke (so `undo` works) and names the grant it settles.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cli::{ExpireArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, Result};
-use crate::flow::{self, Send, Write};
+use crate::flow::{self, Ask, Asked, Send, Write};
 use crate::journal::{self, Entry, Expiring, Marks};
-use crate::model::{Level, Share, ShareSet};
+use crate::model::{Change, Intent, Level, Mode, Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::output;
-use crate::providers::{self, BlindChange, ShareProvider};
+use crate::providers::{self, Resolved, ShareProvider};
 use crate::vendor::Support;
 use crate::write_ahead::WriteAhead;
 
@@ -210,8 +212,6 @@ struct Step {
     /// `revoked`, `lowered`, `sent` or `left`.
     result: &'static str,
     detail: String,
-    /// Whether the write takes it back.
-    taken: bool,
 }
 
 struct Planned {
@@ -233,19 +233,41 @@ async fn plan(
     };
     let vendor = provider.vendor();
     if vendor.capabilities().list != Support::Yes {
-        // Nothing to compare with: the revoke is sent as the vendor allows.
-        let mut sends: Vec<(BlindChange, Vec<crate::model::ShareKey>)> = Vec::new();
-        for share in expiring {
-            let scope = match share.granted {
-                Level::Access(access) if vendor.capabilities().scoped_revoke => Some(access),
-                _ => None,
-            };
-            let change = BlindChange::Revoke(scope);
-            match sends.iter_mut().find(|(sent, _)| *sent == change) {
-                Some((_, keys)) => keys.push(share.key.clone()),
-                None => sends.push((change, vec![share.key.clone()])),
-            }
-        }
+        // Nothing to compare with: the revoke is sent as the vendor allows, through the plan
+        // every command shares (it reads nothing here). One grant gives one access, so the
+        // revoke is narrowed to it where the vendor keeps one permission per level.
+        let resolved: Vec<Resolved> = expiring
+            .iter()
+            .map(|share| Resolved {
+                principal: principal_of(&share.key),
+                key: share.key.clone(),
+            })
+            .collect();
+        let levels: HashSet<Level> = expiring.iter().map(|share| share.granted).collect();
+        let revoke_scope = match levels.into_iter().collect::<Vec<_>>().as_slice() {
+            [Level::Access(access)] if vendor.capabilities().scoped_revoke => Some(*access),
+            _ => None,
+        };
+        let ask = Ask {
+            dashboard: &grant.dashboard,
+            asked: resolved
+                .iter()
+                .map(|resolved| Asked {
+                    resolved,
+                    change: Change::Revoke,
+                    line: None,
+                })
+                .collect(),
+            mode: Mode::Merge,
+            revoke_scope,
+            additive: false,
+            reread: false,
+            publish: false,
+        };
+        let write = flow::plan(provider, &ask)
+            .await?
+            .write
+            .map(|write| Write { marks, ..write });
         let steps = expiring
             .iter()
             .map(|share| Step {
@@ -254,19 +276,12 @@ async fn plan(
                 detail: format!(
                     "{vendor} cannot read its shares: the revoke could not be verified"
                 ),
-                taken: true,
             })
             .collect();
         return Ok(Planned {
             steps,
             read: None,
-            write: Some(Write {
-                dashboard: grant.dashboard.clone(),
-                after: ShareSet::default(),
-                send: Send::Blind(sends),
-                publish: false,
-                marks,
-            }),
+            write,
         });
     }
     let snapshot = provider.read_shares(&grant.dashboard).await?;
@@ -276,7 +291,7 @@ async fn plan(
         expiring.iter().map(|share| &share.key),
     )
     .await;
-    let mut after: Vec<Share> = snapshot.shares.iter().cloned().collect();
+    let mut intents = Vec::new();
     let mut steps = Vec::new();
     for share in expiring {
         let name = names
@@ -292,7 +307,6 @@ async fn plan(
                     "changed since the grant by run {} ({}): left as it is",
                     later.run_id, later.command
                 ),
-                taken: false,
             });
             continue;
         }
@@ -305,18 +319,26 @@ async fn plan(
                     "changed since the grant (granted {}, now {now}): left as it is",
                     share.granted
                 ),
-                taken: false,
             });
             continue;
         }
-        match share.before {
-            None => after.retain(|s| s.key != share.key),
-            Some(level) => {
-                for s in after.iter_mut().filter(|s| s.key == share.key) {
-                    s.level = level;
-                }
+        let change = match share.before {
+            None => Change::Revoke,
+            Some(Level::Access(access)) => Change::Grant(access),
+            // A level dashshare never writes (the owner's) cannot have been raised by a grant.
+            Some(other) => {
+                steps.push(Step {
+                    principal: name,
+                    result: "left",
+                    detail: format!("it was {other} before the grant, which dashshare never sets"),
+                });
+                continue;
             }
-        }
+        };
+        intents.push(Intent {
+            key: share.key.clone(),
+            change,
+        });
         steps.push(Step {
             principal: name,
             result: if share.before.is_some() {
@@ -328,17 +350,17 @@ async fn plan(
                 Some(level) => format!("back to {level}, as before the grant"),
                 None => String::new(),
             },
-            taken: true,
         });
     }
-    let changes = steps.iter().any(|s| s.taken);
+    // The same plan as any revoke or grant, with the vendor's own rules.
+    let plan = flow::plan_shares(provider, &snapshot.shares, &intents, Mode::Merge, &[])?;
     let read = snapshot.shares.clone();
     Ok(Planned {
         steps,
         read: Some(read),
-        write: changes.then(|| Write {
+        write: plan.changes_anything().then(|| Write {
             dashboard: snapshot.dashboard.clone(),
-            after: ShareSet::new(after),
+            after: plan.after,
             send: Send::Merge {
                 snapshot,
                 reread: false,
@@ -349,8 +371,17 @@ async fn plan(
     })
 }
 
+/// The principal a share key stands for, by id (a vendor that cannot read names none).
+fn principal_of(key: &ShareKey) -> Principal {
+    match key.kind {
+        PrincipalKind::User => Principal::User(key.id.clone()),
+        PrincipalKind::Group => Principal::Group(key.id.clone()),
+        PrincipalKind::Everyone => Principal::Everyone,
+    }
+}
+
 /// A share's principal where no name is known: its kind and id.
-fn shown(key: &crate::model::ShareKey) -> String {
+fn shown(key: &ShareKey) -> String {
     format!("{} {}", key.kind, key.id)
 }
 
