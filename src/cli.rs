@@ -17,8 +17,10 @@ use crate::vendor::Vendor;
 command with the same words on every vendor. Existing shares are never lost, every principal is resolved \
 before anything is written, and granting what is already there changes nothing.",
     after_help = "Configuration: --config PATH, $DASHSHARE_CONFIG, $XDG_CONFIG_HOME/dashshare/config.toml or \
-~/.config/dashshare/config.toml; choose a profile with -p/--profile or $DASHSHARE_PROFILE. Without a config file \
-use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, DASHSHARE_API_KEY, DASHSHARE_TOKEN.\n\
+~/.config/dashshare/config.toml (`dashshare config init` writes one); choose a profile with -p/--profile or \
+$DASHSHARE_PROFILE. Without a config file use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, \
+DASHSHARE_API_KEY, DASHSHARE_TOKEN. Every global option also reads the variable its help names; the command \
+line wins over it.\n\
 Exit codes: 0 done (also when nothing changed), 1 a remote operation failed (or some rows of an apply), 2 bad \
 invocation, configuration or input, or the journal in use by another run (nothing was changed), 3 authentication \
 failed, 4 `diff --exit-code` found drift, 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: what was being \
@@ -341,6 +343,9 @@ dashshare config show -p sisense")]
     Init(ConfigInitArgs),
     /// The resolved profile: each value and where it came from (file, env, flag, default);
     /// secrets only as "set (from $VAR)" or "not set"
+    #[command(after_help = "Examples:\n  dashshare config show\n  \
+dashshare config show -p prod -o json\n  \
+DASHSHARE_TIMEOUT=60 dashshare config show   # timeout 60, from env $DASHSHARE_TIMEOUT")]
     Show,
 }
 
@@ -357,6 +362,9 @@ pub struct ConfigInitArgs {
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// Name, vendor and URL of every profile; `*` marks the default
+    #[command(after_help = "Examples:\n  dashshare profile list\n  \
+dashshare profile list -o json\n  \
+dashshare check --all       # log in with each")]
     List,
 }
 

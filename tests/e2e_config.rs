@@ -475,3 +475,54 @@ async fn init_writes_the_named_vendors_to_the_given_path() {
         Vendor::Mindzie.as_str()
     )));
 }
+
+/// `common::dashshare` runs the binary with an empty environment, so no developer's setting of
+/// a flag's variable can change a test. Checked generically: this test runs itself again with
+/// every variable the command line reads (clap's `env`, and -v/-q's) set to a value the binary
+/// would refuse, and the binary must not see one.
+#[test]
+fn the_hermetic_command_keeps_every_flag_variable_out() {
+    const AGAIN: &str = "DASHSHARE_TEST_HERMETIC_AGAIN";
+    if std::env::var_os(AGAIN).is_none() {
+        let mut names: Vec<String> = <dashshare::cli::Cli as clap::CommandFactory>::command()
+            .get_arguments()
+            .filter_map(|arg| arg.get_env()?.to_str().map(str::to_string))
+            .collect();
+        assert!(names.len() >= 9, "the flags' variables: {names:?}");
+        names.extend(["DASHSHARE_VERBOSE".into(), "DASHSHARE_QUIET".into()]);
+        let mut rerun = std::process::Command::new(std::env::current_exe().unwrap());
+        rerun
+            .args([
+                "--exact",
+                "the_hermetic_command_keeps_every_flag_variable_out",
+            ])
+            .env(AGAIN, "1");
+        for name in &names {
+            rerun.env(name, "not-a-valid-value");
+        }
+        let output = rerun.output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("config.toml");
+    let path = path.to_str().unwrap();
+    dashshare(home.path())
+        .args(["config", "init", "--path", path])
+        .assert()
+        .success();
+    let listed = dashshare(home.path())
+        .args(["--config", path, "profile", "list"])
+        .assert()
+        .success();
+    assert!(
+        printed(&listed).starts_with("DEFAULT"),
+        "{}",
+        printed(&listed)
+    );
+}
