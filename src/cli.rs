@@ -17,8 +17,10 @@ use crate::vendor::Vendor;
 command with the same words on every vendor. Existing shares are never lost, every principal is resolved \
 before anything is written, and granting what is already there changes nothing.",
     after_help = "Configuration: --config PATH, $DASHSHARE_CONFIG, $XDG_CONFIG_HOME/dashshare/config.toml or \
-~/.config/dashshare/config.toml; choose a profile with -p/--profile or $DASHSHARE_PROFILE. Without a config file \
-use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, DASHSHARE_API_KEY, DASHSHARE_TOKEN.\n\
+~/.config/dashshare/config.toml (`dashshare config init` writes one); choose a profile with -p/--profile or \
+$DASHSHARE_PROFILE. Without a config file use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, \
+DASHSHARE_API_KEY, DASHSHARE_TOKEN. Every global option also reads the variable its help names; the command \
+line wins over it.\n\
 Exit codes: 0 done (also when nothing changed), 1 a remote operation failed (or some rows of an apply), 2 bad \
 invocation, configuration or input, or the journal in use by another run (nothing was changed), 3 authentication \
 failed, 4 `diff --exit-code` found drift, 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: what was being \
@@ -34,51 +36,96 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// Config file to read (default: $DASHSHARE_CONFIG, then the XDG config folder)
-    #[arg(long, global = true, value_name = "PATH")]
+    /// Config file to read (default: the XDG config folder; `dashshare config init` writes one)
+    #[arg(long, global = true, value_name = "PATH", env = "DASHSHARE_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// Profile of the config file to use (default: $DASHSHARE_PROFILE, then default_profile);
-    /// `export` and `report` take it more than once
-    #[arg(short = 'p', long, global = true, value_name = "NAME", action = clap::ArgAction::Append)]
+    /// Profile of the config file to use (default: default_profile); `export` and `report` take
+    /// it more than once (the environment variable names one)
+    #[arg(short = 'p', long, global = true, value_name = "NAME", action = clap::ArgAction::Append, env = "DASHSHARE_PROFILE")]
     pub profile: Vec<String>,
 
     /// Use no config file: talk to this vendor, with credentials from DASHSHARE_* variables
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, global = true, value_enum, env = "DASHSHARE_VENDOR")]
     pub vendor: Option<Vendor>,
 
     /// The server's base URL, with --vendor
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", env = "DASHSHARE_URL")]
     pub url: Option<String>,
 
     /// Output format: human tables, one JSON document on stdout, or (diff only) a Markdown
     /// table for pull-request comments
-    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table, env = "DASHSHARE_OUTPUT")]
     pub output: OutputFormat,
 
-    /// More detail on stderr: -v requests, -vv retries and decisions, -vvv headers (secrets redacted)
+    /// More detail on stderr: -v requests, -vv retries and decisions, -vvv headers (secrets
+    /// redacted) [env: DASHSHARE_VERBOSE=1, 2 or 3, when neither -v nor -q is given]
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
-    /// Print only errors on stderr
+    /// Print only errors on stderr [env: DASHSHARE_QUIET=1, when neither -v nor -q is given]
     #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Seconds to wait for each request [default: the profile's timeout, else 30]
-    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600), env = "DASHSHARE_TIMEOUT")]
     pub timeout: Option<u64>,
 
     /// Also trust the CA certificates in this PEM file
-    #[arg(long, global = true, value_name = "PEM")]
+    #[arg(long, global = true, value_name = "PEM", env = "DASHSHARE_CA_CERT")]
     pub ca_cert: Option<PathBuf>,
 
     /// Do not verify TLS certificates (dangerous: anyone on the path can read the credentials)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "DASHSHARE_INSECURE", value_parser = clap::builder::BoolishValueParser::new())]
     pub insecure: bool,
 
     /// Journal of writes [default: $XDG_STATE_HOME/dashshare/journal.jsonl]
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", env = "DASHSHARE_JOURNAL")]
     pub journal: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// Takes -v/-q from DASHSHARE_VERBOSE / DASHSHARE_QUIET when the command line gives neither.
+    /// clap's `env` cannot do it: a count takes no value, and `-v` on the command line would
+    /// clash with DASHSHARE_QUIET instead of winning over it.
+    pub fn noise_from_env(
+        &mut self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> std::result::Result<(), String> {
+        if self.verbose > 0 || self.quiet {
+            return Ok(());
+        }
+        let var = |name: &str| env(name).filter(|value| !value.trim().is_empty());
+        if let Some(value) = var("DASHSHARE_VERBOSE") {
+            self.verbose = match value.trim().parse::<u8>() {
+                Ok(count @ 0..=3) => count,
+                _ => {
+                    return Err(format!(
+                        "DASHSHARE_VERBOSE={value:?} is not a level; use 1, 2 or 3 (as -v, -vv, -vvv) or 0"
+                    ));
+                }
+            };
+        }
+        if let Some(value) = var("DASHSHARE_QUIET") {
+            let command = <Cli as clap::CommandFactory>::command();
+            let parsed = clap::builder::TypedValueParser::parse_ref(
+                &clap::builder::BoolishValueParser::new(),
+                &command,
+                None,
+                std::ffi::OsStr::new(value.trim()),
+            );
+            self.quiet = parsed.map_err(|_| {
+                format!("DASHSHARE_QUIET={value:?} is not a yes or no; use 1 or 0 (true/false, yes/no, on/off)")
+            })?;
+        }
+        if self.quiet && self.verbose > 0 {
+            return Err(
+                "DASHSHARE_VERBOSE and DASHSHARE_QUIET are both set; keep one (-q or -v on the command line wins over both)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,8 +168,15 @@ pub enum Command {
     Expire(ExpireArgs),
     /// Show what each vendor supports
     Vendors,
-    /// Log in (or call the API once) and report whether the profile works; --deep probes every read
+    /// Log in (or call the API once) and report whether the profile works; --deep probes every read,
+    /// --all checks every profile
     Check(CheckArgs),
+    /// Write a commented config file, or show a profile's values and where each came from
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// The profiles of the config file
+    #[command(subcommand)]
+    Profile(ProfileCommand),
     /// Print a shell completion script
     Completions(CompletionsArgs),
     /// Run local, stateful emulators of every vendor's API (stop with Ctrl-C)
@@ -262,8 +316,12 @@ any answer was not understood: paste its output into a bug report."
 )]
 pub struct CheckArgs {
     /// Probe every read endpoint dashshare uses, one row per request (read-only)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "all")]
     pub deep: bool,
+    /// Check every profile of the config file at once, one row each; exit with the worst failure's
+    /// code (3 authentication, 2 configuration, 1 server), 0 when all pass
+    #[arg(long)]
+    pub all: bool,
     /// With --deep: look this user up (as grant --user would)
     #[arg(long, value_name = "USER", requires = "deep")]
     pub user: Option<String>,
@@ -273,6 +331,41 @@ pub struct CheckArgs {
     /// With --deep: read this dashboard's shares (an id, or name:TITLE)
     #[arg(long, value_name = "DASHBOARD", requires = "deep")]
     pub dashboard: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a commented config file with one profile per VENDOR (none: all of them); secrets are
+    /// named by environment variables (*_env), never written. Refuses to replace a file.
+    #[command(after_help = "Examples:\n  dashshare config init sisense\n  \
+dashshare config init sisense eci --path ./dashshare.toml\n  \
+dashshare config show -p sisense")]
+    Init(ConfigInitArgs),
+    /// The resolved profile: each value and where it came from (file, env, flag, default);
+    /// secrets only as "set (from $VAR)" or "not set"
+    #[command(after_help = "Examples:\n  dashshare config show\n  \
+dashshare config show -p prod -o json\n  \
+DASHSHARE_TIMEOUT=60 dashshare config show   # timeout 60, from env $DASHSHARE_TIMEOUT")]
+    Show,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigInitArgs {
+    /// Vendors to write a profile for, the first being the default [default: every vendor]
+    #[arg(value_enum, value_name = "VENDOR")]
+    pub vendors: Vec<Vendor>,
+    /// Where to write [default: --config, $DASHSHARE_CONFIG, else the XDG config path]
+    #[arg(long, value_name = "FILE")]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Name, vendor and URL of every profile; `*` marks the default
+    #[command(after_help = "Examples:\n  dashshare profile list\n  \
+dashshare profile list -o json\n  \
+dashshare check --all       # log in with each")]
+    List,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -638,5 +731,41 @@ mod tests {
         assert_eq!(cli.global.output, OutputFormat::Json);
         assert_eq!(cli.global.profile, ["prod"]);
         assert_eq!(cli.global.verbose, 2);
+    }
+
+    #[test]
+    fn verbose_and_quiet_come_from_the_environment_unless_given() {
+        let parse = |args: &[&str], vars: &[(&str, &str)]| {
+            let mut cli = Cli::try_parse_from(args).unwrap();
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let env =
+                move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            cli.global.noise_from_env(&env).map(|()| cli.global)
+        };
+        let global = parse(&["dashshare", "vendors"], &[("DASHSHARE_VERBOSE", "2")]).unwrap();
+        assert_eq!((global.verbose, global.quiet), (2, false));
+        let global = parse(&["dashshare", "vendors"], &[("DASHSHARE_QUIET", "yes")]).unwrap();
+        assert_eq!((global.verbose, global.quiet), (0, true));
+        let global = parse(&["dashshare", "-v", "vendors"], &[("DASHSHARE_QUIET", "1")]).unwrap();
+        assert_eq!((global.verbose, global.quiet), (1, false), "the flag wins");
+        let global = parse(
+            &["dashshare", "-q", "vendors"],
+            &[("DASHSHARE_VERBOSE", "3")],
+        )
+        .unwrap();
+        assert_eq!((global.verbose, global.quiet), (0, true), "the flag wins");
+        let global = parse(&["dashshare", "vendors"], &[("DASHSHARE_QUIET", "off")]).unwrap();
+        assert!(!global.quiet);
+        for bad in [
+            &[("DASHSHARE_VERBOSE", "loud")][..],
+            &[("DASHSHARE_QUIET", "maybe")],
+            &[("DASHSHARE_VERBOSE", "1"), ("DASHSHARE_QUIET", "1")],
+        ] {
+            let err = parse(&["dashshare", "vendors"], bad).unwrap_err();
+            assert!(err.contains(bad[0].0), "{err}");
+        }
     }
 }

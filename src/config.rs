@@ -12,6 +12,12 @@ use url::Url;
 use crate::error::{Error, Result, Subject, Thing};
 use crate::vendor::{CredentialKind, Vendor};
 
+mod sources;
+mod template;
+
+pub use sources::{Listed, Listing, Origins, Shown, ShownValue, list_profiles, show_profile};
+pub use template::init_text;
+
 /// The name under which `--vendor/--url` settings appear in messages.
 pub const ENV_PROFILE: &str = "(environment)";
 
@@ -163,9 +169,26 @@ pub fn config_candidates(env: EnvLookup) -> Vec<PathBuf> {
     candidates
 }
 
+/// Where `config init` writes when no path is given: the file `find_config` reads first.
+pub fn default_config_path(env: EnvLookup) -> Option<PathBuf> {
+    env("DASHSHARE_CONFIG")
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| config_candidates(env).into_iter().next())
+}
+
 fn find_config(explicit: Option<&Path>, env: EnvLookup) -> Result<PathBuf> {
+    // clap fills --config from $DASHSHARE_CONFIG: the message names what the user set.
+    let from_env = |path: &Path| env("DASHSHARE_CONFIG").is_some_and(|var| Path::new(&var) == path);
     let named = explicit
-        .map(|path| (path.to_path_buf(), "--config"))
+        .map(|path| {
+            let source = if from_env(path) {
+                "$DASHSHARE_CONFIG"
+            } else {
+                "--config"
+            };
+            (path.to_path_buf(), source)
+        })
         .or_else(|| {
             env("DASHSHARE_CONFIG")
                 .filter(|path| !path.is_empty())
@@ -176,7 +199,8 @@ fn find_config(explicit: Option<&Path>, env: EnvLookup) -> Result<PathBuf> {
             return Ok(path);
         }
         return Err(Error::invalid(format!(
-            "config file {} (from {source}) does not exist; create it (see examples/config.toml) or point {source} at an existing file",
+            "config file {} (from {source}) does not exist; create it with `dashshare config init --path {}` or point {source} at an existing file",
+            path.display(),
             path.display()
         )));
     }
@@ -186,7 +210,7 @@ fn find_config(explicit: Option<&Path>, env: EnvLookup) -> Result<PathBuf> {
     }
     let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
     Err(Error::invalid(format!(
-        "no config file found (looked in: {}); create one (see examples/config.toml), pass --config PATH, \
+        "no config file found (looked in: {}); create one with `dashshare config init [VENDOR]...`, pass --config PATH, \
          or use --vendor and --url with DASHSHARE_* environment variables",
         if looked.is_empty() {
             "nowhere: neither $XDG_CONFIG_HOME nor $HOME is set".to_string()

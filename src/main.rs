@@ -3,7 +3,12 @@ use clap::Parser;
 use dashshare::cli::Cli;
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    forget_empty_settings();
+    let mut cli = Cli::parse();
+    if let Err(message) = cli.global.noise_from_env(&|name| std::env::var(name).ok()) {
+        dashshare::output::print_diagnostic(&format!("error: {message}"));
+        return std::process::ExitCode::from(dashshare::ExitCode::BadInput as u8);
+    }
     dashshare::logging::init(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -23,5 +28,23 @@ fn main() -> std::process::ExitCode {
             dashshare::output::print_diagnostic(&format!("error: {err}"));
             std::process::ExitCode::from(err.exit_code() as u8)
         }
+    }
+}
+
+/// A DASHSHARE_* variable set to "" (a CI template's missing value) means "not set", as it did
+/// before clap read the flags' variables; clap would refuse an empty --config or --timeout.
+fn forget_empty_settings() {
+    let empty: Vec<std::ffi::OsString> = std::env::vars_os()
+        .filter(|(name, value)| {
+            name.to_str()
+                .is_some_and(|name| name.starts_with("DASHSHARE_"))
+                && value.is_empty()
+        })
+        .map(|(name, _)| name)
+        .collect();
+    for name in empty {
+        // SAFETY: called first thing in `main`, before the runtime or any other thread exists,
+        // so no other thread can be reading the environment.
+        unsafe { std::env::remove_var(name) };
     }
 }

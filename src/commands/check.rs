@@ -27,6 +27,9 @@ struct CheckReport<'a> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &CheckArgs) -> Result<()> {
+    if args.all {
+        return super::check_all::run(global).await;
+    }
     if args.deep {
         return deep(global, args).await;
     }

@@ -4,7 +4,9 @@
 mod apply;
 mod apply_plan;
 mod check;
+mod check_all;
 mod completions;
+mod configure;
 mod dashboards;
 mod demo;
 mod diff_markdown;
@@ -15,6 +17,7 @@ mod history;
 mod inventory;
 mod link;
 mod list;
+mod profiles;
 mod publish;
 mod report;
 mod report_formats;
@@ -63,6 +66,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Expire(args) => expire::run(global, args).await,
         Command::Vendors => vendors::run(global),
         Command::Check(args) => check::run(global, args).await,
+        Command::Config(command) => configure::run(global, command),
+        Command::Profile(command) => profiles::run(global, command),
         Command::Completions(args) => completions::run(args),
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Demo => demo::run().await,
