@@ -11,8 +11,10 @@ RUN apt-get update \
     && rustup target add "$(uname -m)-unknown-linux-musl"
 WORKDIR /src
 COPY . .
-# The build machine's own architecture (x86_64 or aarch64): musl-gcc compiles for it only.
+# The build machine's own architecture (x86_64 or aarch64): musl-gcc compiles for it only, and
+# is named for the cc crate, which would look for aarch64-linux-musl-gcc on arm64.
 RUN target="$(uname -m)-unknown-linux-musl" \
+    && export "CC_$(uname -m)_unknown_linux_musl=musl-gcc" \
     && cargo build --locked --release --target "$target" \
     && cp "target/$target/release/dashshare" /dashshare \
     && mkdir /state

@@ -32,6 +32,11 @@ if ! command -v musl-gcc >/dev/null 2>&1; then
   fi
 fi
 
+# For some musl targets (aarch64) the cc crate looks for <arch>-linux-musl-gcc, which musl-tools
+# does not ship; its musl-gcc compiles for this machine's own architecture, the target's here.
+cc_var="CC_${target//-/_}"
+export "$cc_var=${!cc_var:-musl-gcc}"
+
 echo "== cargo build --locked --release --target $target"
 cargo build --locked --release --target "$target"
 [ -x "$bin" ] || fail "no binary at $bin"
