@@ -164,7 +164,7 @@ async fn main() {
     .unwrap();
     let file = dir.path().join("shares.csv");
     write_csv(&file, args.dashboards);
-    let journal = Journal::locate(Some(&dir.path().join("journal.jsonl")), &|_| None).unwrap();
+    let journal = Journal::locate(Some(&dir.path().join("journal.jsonl"))).unwrap();
     let options = Options {
         prune: false,
         dry_run: false,

@@ -234,33 +234,20 @@ pub fn now() -> String {
 }
 
 impl Journal {
-    /// `--journal PATH`, else `$XDG_STATE_HOME/dashshare/journal.jsonl`, else
-    /// `~/.local/state/dashshare/journal.jsonl`.
-    pub fn locate(
-        explicit: Option<&Path>,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Journal> {
-        if let Some(path) = explicit {
-            return Ok(Journal {
-                path: path.to_path_buf(),
-            });
-        }
-        let base = env("XDG_STATE_HOME")
-            .filter(|dir| !dir.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| {
-                env("HOME")
-                    .filter(|dir| !dir.is_empty())
-                    .map(|home| PathBuf::from(home).join(".local/state"))
-            })
-            .ok_or_else(|| {
-                Error::invalid(
-                    "cannot place the journal: neither $XDG_STATE_HOME nor $HOME is set; pass --journal PATH",
-                )
-            })?;
-        Ok(Journal {
-            path: base.join("dashshare/journal.jsonl"),
-        })
+    /// `--journal PATH`, else the state folder's (`paths.rs`):
+    /// `$XDG_STATE_HOME/dashshare/journal.jsonl`, else `~/.local/state/dashshare/journal.jsonl`.
+    pub fn locate(explicit: Option<&Path>) -> Result<Journal> {
+        let path = match explicit {
+            Some(path) => path.to_path_buf(),
+            None => crate::paths::Folders::of_this_user()
+                .map(|folders| folders.journal())
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "cannot place the journal: no home folder was found (is $HOME set?); pass --journal PATH",
+                    )
+                })?,
+        };
+        Ok(Journal { path })
     }
 
     pub fn path(&self) -> &Path {
@@ -496,7 +483,7 @@ mod tests {
     #[test]
     fn a_run_with_an_unanswered_intent_is_listed_as_interrupted() {
         let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::locate(Some(&dir.path().join("journal.jsonl")), &|_| None).unwrap();
+        let journal = Journal::locate(Some(&dir.path().join("journal.jsonl"))).unwrap();
         let answered = entry("r1", "d1");
         let failed = entry("r1", "d2");
         journal
@@ -524,8 +511,7 @@ mod tests {
     #[test]
     fn entries_round_trip_and_group_into_runs() {
         let dir = tempfile::tempdir().unwrap();
-        let journal =
-            Journal::locate(Some(&dir.path().join("j/journal.jsonl")), &|_| None).unwrap();
+        let journal = Journal::locate(Some(&dir.path().join("j/journal.jsonl"))).unwrap();
         assert!(journal.entries().unwrap().is_empty());
         journal
             .append(&[entry("r1", "d1"), entry("r1", "d2")])
@@ -551,7 +537,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         std::fs::write(&path, "{not json}\n").unwrap();
-        let journal = Journal::locate(Some(&path), &|_| None).unwrap();
+        let journal = Journal::locate(Some(&path)).unwrap();
         let err = journal.entries().unwrap_err();
         assert!(err.to_string().contains("line 1"), "{err}");
 
@@ -578,7 +564,7 @@ mod tests {
     fn a_line_torn_inside_a_character_is_skipped_like_any_unfinished_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
-        let journal = Journal::locate(Some(&path), &|_| None).unwrap();
+        let journal = Journal::locate(Some(&path)).unwrap();
         let mut titled = entry("r1", "d1");
         titled.dashboard.title = Some("Café".into());
         let line = serde_json::to_string(&titled).unwrap();
@@ -587,20 +573,5 @@ mod tests {
         journal.append(&[entry("r2", "d2")]).unwrap();
         let runs = run_ids(&journal);
         assert_eq!(runs, ["r2"]);
-    }
-
-    #[test]
-    fn the_journal_lives_in_the_xdg_state_folder() {
-        let journal = Journal::locate(None, &|name| {
-            (name == "XDG_STATE_HOME").then(|| "/state".into())
-        })
-        .unwrap();
-        assert_eq!(journal.path(), Path::new("/state/dashshare/journal.jsonl"));
-        let journal =
-            Journal::locate(None, &|name| (name == "HOME").then(|| "/home/u".into())).unwrap();
-        assert_eq!(
-            journal.path(),
-            Path::new("/home/u/.local/state/dashshare/journal.jsonl")
-        );
     }
 }

@@ -16,6 +16,7 @@ pub mod logging;
 pub mod model;
 pub mod output;
 pub mod pacer;
+pub mod paths;
 pub mod private_file;
 pub mod providers;
 pub mod redact;

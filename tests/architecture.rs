@@ -21,8 +21,9 @@ const FLOORS: &[(&str, u8)] = &[
     ("vendor", 2),
     ("shape", 2),
     ("links", 2),
-    // 3 the process's edges: profiles, the terminal, signals, the question before removals.
+    // 3 the process's edges: profiles, default folders, the terminal, signals, the question before removals.
     ("private_file", 3),
+    ("paths", 3),
     ("config", 3),
     ("output", 3),
     ("interrupt", 3),

@@ -29,6 +29,71 @@ fn no_config_file_exits_2_and_says_where_it_looked() {
         .stderr(predicate::str::contains("xdg-config/dashshare/config.toml"));
 }
 
+// ---- default folders: XDG, else beside HOME (paths.rs); a user's files never move ----
+
+#[test]
+fn without_xdg_folders_the_config_is_looked_for_under_home() {
+    let home = TempDir::new().unwrap();
+    let beside_home = home.path().join(".config/dashshare/config.toml");
+    dashshare(home.path())
+        .env_remove("XDG_CONFIG_HOME")
+        .args(["list", "d1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "looked in: {})",
+            beside_home.display()
+        )));
+}
+
+#[test]
+fn a_config_beside_home_is_still_found_when_xdg_config_home_is_set() {
+    let home = TempDir::new().unwrap();
+    let beside_home = home.path().join(".config/dashshare/config.toml");
+    std::fs::create_dir_all(beside_home.parent().unwrap()).unwrap();
+    // A key no profile takes: the refusal names the file that was read.
+    std::fs::write(
+        &beside_home,
+        "[profiles.p]\nvendor = \"sisense\"\nurl = \"https://bi.example.com\"\ncolour = \"red\"\n",
+    )
+    .unwrap();
+    dashshare(home.path())
+        .args(["list", "d1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(beside_home.display().to_string()))
+        .stderr(predicate::str::contains("colour"));
+}
+
+#[test]
+fn the_journal_lives_in_xdg_state_home_else_under_home() {
+    let home = TempDir::new().unwrap();
+    let journal_of = |assert: Assert| stdout_json(&assert)["journal"].clone();
+    let in_xdg = dashshare(home.path())
+        .args(["history", "-o", "json"])
+        .assert()
+        .success();
+    assert_eq!(
+        journal_of(in_xdg),
+        home.path()
+            .join("xdg-state/dashshare/journal.jsonl")
+            .display()
+            .to_string()
+    );
+    let under_home = dashshare(home.path())
+        .env_remove("XDG_STATE_HOME")
+        .args(["history", "-o", "json"])
+        .assert()
+        .success();
+    assert_eq!(
+        journal_of(under_home),
+        home.path()
+            .join(".local/state/dashshare/journal.jsonl")
+            .display()
+            .to_string()
+    );
+}
+
 #[test]
 fn an_inline_password_is_refused_and_not_echoed() {
     let home = TempDir::new().unwrap();

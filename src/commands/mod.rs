@@ -109,7 +109,7 @@ pub(crate) fn provider_for(
 
 /// The journal named by `--journal`, or the default one.
 pub(crate) fn journal(global: &GlobalArgs) -> Result<crate::journal::Journal> {
-    crate::journal::Journal::locate(global.journal.as_deref(), &|name| std::env::var(name).ok())
+    crate::journal::Journal::locate(global.journal.as_deref())
 }
 
 /// The journal, for a command about to write: one that cannot take entries stops it before any

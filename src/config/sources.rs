@@ -113,7 +113,7 @@ fn show_file_profile(selection: &Selection, origin: Origins, env: EnvLookup) -> 
         let needed = needs(vendor, secret);
         let value = match (var, secret_file) {
             (Some(var), _) => secret_from_env(secret, var, env),
-            (None, Some(file)) => secret_from_file(secret, &expand_path(file, base, env)),
+            (None, Some(file)) => secret_from_file(secret, &expand_path(file, base)),
             (None, None) if needed => shown(secret, "not set", &from_file),
             (None, None) => continue,
         };
