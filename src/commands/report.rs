@@ -349,6 +349,7 @@ pub(crate) mod tests {
             dashboard: dashboard.into(),
             principal,
             access: Access::View,
+            expires: None,
         };
         let against = Against::of(vec![
             row("1", Principal::User("ANN@x.com".into())),
