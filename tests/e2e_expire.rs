@@ -452,3 +452,62 @@ async fn an_apply_file_with_an_expiry_that_cannot_be_kept_is_refused_whole() {
         .stderr(predicate::str::contains("line 2: "))
         .stderr(predicate::str::contains("could never be taken back"));
 }
+
+/// A grant whose shares were partly taken back and partly left is settled by the one write: the
+/// left share is not reported again by the next `expire`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_share_left_once_is_not_reconsidered() {
+    let home = SandboxHome::start().await;
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--user",
+            "erin@example.com",
+            "--for",
+            "1s",
+        ],
+    )
+    .await
+    .success();
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--access",
+            "edit",
+        ],
+    )
+    .await
+    .success();
+    pause().await;
+    let expired = home
+        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
+    let result_of = |name: &str| {
+        json["expired"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["principal"] == name)
+            .map(|o| o["result"].clone())
+    };
+    assert_eq!(result_of("alice@example.com").unwrap(), "left", "{json}");
+    assert_eq!(result_of("erin@example.com").unwrap(), "revoked", "{json}");
+    home.run("sandbox-sisense", &["expire"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("Nothing has expired"));
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("edit")
+    );
+}
