@@ -127,7 +127,7 @@ impl Gathering<'_> {
             Ok(at) => at.map(timed::rfc3339),
             Err(message) => {
                 self.problems
-                    .push(Problem::at(row.line, format!("expires: {message}")));
+                    .push(Problem::at(row.line, format!("expires {message}")));
                 return;
             }
         };
@@ -434,6 +434,47 @@ mod tests {
         ] {
             assert!(err.contains(expected), "missing «{expected}» in {err}");
         }
+    }
+
+    /// A time that has passed, one principal given two ends, and a dashboard's timed shares that
+    /// end apart are each refused at their line; shares with no end stand beside timed ones.
+    #[test]
+    fn expiries_that_cannot_be_kept_are_refused_with_their_lines() {
+        let err = gather_text(
+            "dashboard,principal,expires\n\
+             d1,user:a,2020-01-01\n\
+             d2,user:b,1d\n\
+             d2,user:b,2d\n\
+             d3,user:c,1d\n\
+             d3,user:d,2099-12-31\n\
+             d3,user:e,\n",
+            false,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("has 3 problems;"), "{err}");
+        assert!(
+            err.contains("line 2: expires 2020-01-02T00:00:00Z has already passed"),
+            "{err}"
+        );
+        assert!(err.contains("line 4: user:b is asked for until"), "{err}");
+        assert!(
+            err.contains(
+                "line 6: user:d expires at 2100-01-01T00:00:00Z here, but user:c on line 5"
+            ),
+            "{err}"
+        );
+        let desired = gather_text(
+            "dashboard,principal,expires\nd1,user:a,1d\nd1,user:b,\n",
+            false,
+        )
+        .unwrap();
+        let ends: Vec<bool> = desired.sites[0].targets[0]
+            .wanted
+            .iter()
+            .map(|w| w.expires.is_some())
+            .collect();
+        assert_eq!(ends, [true, false]);
     }
 
     #[test]

@@ -38,7 +38,7 @@ impl Ends {
             Ends::After(length) => chrono::Duration::from_std(length)
                 .ok()
                 .and_then(|length| start.checked_add_signed(length))
-                .ok_or("too long: give a duration under a few hundred years")?,
+                .ok_or("is too long: give a duration under a few hundred years")?,
             Ends::At(at) => at,
         };
         if at <= start {
