@@ -117,7 +117,7 @@ pub enum Command {
     History,
     /// Put every dashboard of a run back as it was before the run (--dry-run shows the plan)
     Undo(UndoArgs),
-    /// Take back timed grants (grant --for/--until) whose time has passed, where still as granted
+    /// Take back timed grants (grant --for/--until, an apply file's expires) whose time has passed, where still as granted
     Expire(ExpireArgs),
     /// Show what each vendor supports
     Vendors,
