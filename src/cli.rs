@@ -164,7 +164,7 @@ pub enum Command {
     History,
     /// Put every dashboard of a run back as it was before the run (--dry-run shows the plan)
     Undo(UndoArgs),
-    /// Take back timed grants (grant --for/--until) whose time has passed, where still as granted
+    /// Take back timed grants (grant --for/--until, an apply file's expires) whose time has passed, where still as granted
     Expire(ExpireArgs),
     /// Show what each vendor supports
     Vendors,
@@ -377,8 +377,9 @@ pub struct ListArgs {
 #[derive(Debug, Clone, Args)]
 #[command(
     after_help = "The file is YAML (.yaml/.yml: `shares:` entries with profile, dashboard, users, groups, \
-everyone, access) or CSV (.csv: columns profile,dashboard,principal,access; principal is user:NAME, group:NAME or \
-everyone). A row without a profile uses the one chosen by -p/--profile, default_profile or --vendor/--url. Every \
+everyone, access, expires) or CSV (.csv: columns profile,dashboard,principal,access and optionally expires; \
+principal is user:NAME, group:NAME or everyone). expires gives a share for a time, as grant --for/--until: a \
+duration from the run's start (7d) or a date or RFC 3339 time; `dashshare expire` takes it back. A row without a profile uses the one chosen by -p/--profile, default_profile or --vendor/--url. Every \
 row is checked before any request; each principal is looked up once per profile, and each dashboard is read once \
 and written at most once. With --prune on a terminal, the shares it would remove are shown and confirmed first \
 (--yes skips the question). SIGINT or SIGTERM (Ctrl-C) starts no more dashboards: those being written finish and \

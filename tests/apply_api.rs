@@ -22,6 +22,7 @@ fn wanted(email: &str, access: Access, line: u64) -> Wanted {
         principal: Principal::User(email.into()),
         access,
         line,
+        expires: None,
     }
 }
 

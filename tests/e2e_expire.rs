@@ -358,3 +358,156 @@ async fn a_raised_share_goes_back_to_its_earlier_level() {
         Some("view")
     );
 }
+
+/// An apply file's `expires` gives a share for a time as `grant --for` does: `diff` shows when it
+/// ends, and `expire` takes back exactly the timed share, not the one given with no end.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_apply_file_gives_one_share_for_a_time_and_expire_takes_back_only_it() {
+    let home = SandboxHome::start().await;
+    let file = home.home.path().join("timed.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "dashboard,principal,access,expires\n\
+             {SISENSE_DASHBOARD},user:alice@example.com,view,1s\n\
+             {SISENSE_DASHBOARD},user:erin@example.com,view,\n"
+        ),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let diff = home
+        .run("sandbox-sisense", &["-o", "json", "diff", file])
+        .await
+        .success();
+    let plan: Value = serde_json::from_slice(&diff.get_output().stdout).unwrap();
+    let expires_of = |name: &str| {
+        plan["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["principal"] == name)
+            .map(|r| r["expires"].clone())
+    };
+    assert!(
+        expires_of("alice@example.com").unwrap().is_string(),
+        "{plan}"
+    );
+    assert!(expires_of("erin@example.com").unwrap().is_null(), "{plan}");
+    home.run("sandbox-sisense", &["apply", file])
+        .await
+        .success()
+        .stdout(predicate::str::contains("EXPIRES"));
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view")
+    );
+    pause().await;
+    let expired = home
+        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
+    assert_eq!(json["expired"].as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(
+        json["expired"][0]["principal"], "alice@example.com",
+        "{json}"
+    );
+    assert_eq!(json["expired"][0]["result"], "revoked", "{json}");
+    assert_eq!(sisense_level(&home, "alice@example.com"), None);
+    assert_eq!(
+        sisense_level(&home, "erin@example.com").as_deref(),
+        Some("view")
+    );
+}
+
+/// An apply file's timed rows follow `grant --for`'s rules: a vendor that cannot revoke is
+/// refused, and one dashboard's timed shares end together.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_apply_file_with_an_expiry_that_cannot_be_kept_is_refused_whole() {
+    let home = SandboxHome::start().await;
+    let file = home.home.path().join("timed.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            "shares:\n  - dashboard: {SISENSE_DASHBOARD}\n    users: [alice@example.com]\n    \
+             expires: 1h\n  - dashboard: {SISENSE_DASHBOARD}\n    users: [erin@example.com]\n    \
+             expires: 2099-12-31\n"
+        ),
+    )
+    .unwrap();
+    home.run("sandbox-sisense", &["apply", file.to_str().unwrap()])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains(
+            "line 6: user:erin@example.com expires at",
+        ))
+        .stderr(predicate::str::contains("must end together"));
+    assert_eq!(sisense_level(&home, "alice@example.com"), None);
+
+    let file = home.home.path().join("avx.csv");
+    std::fs::write(&file, "dashboard,principal,expires\nOps,group:UG1,1d\n").unwrap();
+    home.run("sandbox-appviewx", &["apply", file.to_str().unwrap()])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("line 2: "))
+        .stderr(predicate::str::contains("could never be taken back"));
+}
+
+/// A grant whose shares were partly taken back and partly left is settled by the one write: the
+/// left share is not reported again by the next `expire`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_share_left_once_is_not_reconsidered() {
+    let home = SandboxHome::start().await;
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--user",
+            "erin@example.com",
+            "--for",
+            "1s",
+        ],
+    )
+    .await
+    .success();
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--access",
+            "edit",
+        ],
+    )
+    .await
+    .success();
+    pause().await;
+    let expired = home
+        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
+    let result_of = |name: &str| {
+        json["expired"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["principal"] == name)
+            .map(|o| o["result"].clone())
+    };
+    assert_eq!(result_of("alice@example.com").unwrap(), "left", "{json}");
+    assert_eq!(result_of("erin@example.com").unwrap(), "revoked", "{json}");
+    home.run("sandbox-sisense", &["expire"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("Nothing has expired"));
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("edit")
+    );
+}

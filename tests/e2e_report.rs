@@ -1,5 +1,6 @@
 //! End to end: `report` through the real binary against the sandbox in HTML, Markdown and CSV
-//! (one offline page, escaped titles, the everyone and --against flags), and `diff -o markdown`.
+//! (one offline page, escaped titles, the everyone and --against flags, when timed shares end),
+//! and `diff -o markdown`.
 
 mod common;
 
@@ -123,7 +124,7 @@ async fn markdown_and_csv_flag_shares_missing_from_the_apply_file() {
             .success(),
     );
     assert!(
-        report.starts_with("profile,vendor,dashboard,title,principal,type,access,flags\n"),
+        report.starts_with("profile,vendor,dashboard,title,principal,type,access,flags,expires\n"),
         "{report}"
     );
     let flagged: Vec<&str> = report
@@ -190,4 +191,56 @@ async fn diff_prints_the_plan_as_a_markdown_table_and_other_commands_refuse_mark
         .await
         .code(2);
     assert!(printed(&refused).contains("-o markdown is for `diff` only"));
+}
+
+/// A share given for a time shows when it ends, in every format; one given with no end does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_format_shows_when_a_timed_share_ends() {
+    let home = start().await;
+    let grant = |user: &'static str, timed: bool| {
+        let mut args = vec!["grant", SISENSE_DASHBOARD, "--user", user];
+        if timed {
+            args.extend(["--until", "2099-12-31"]);
+        }
+        args
+    };
+    home.run("sandbox-sisense", &grant("alice@example.com", true))
+        .await
+        .success();
+    home.run("sandbox-sisense", &grant("erin@example.com", false))
+        .await
+        .success();
+    let report = |format: &'static str| {
+        let home = &home;
+        async move {
+            printed(
+                &home
+                    .run("sandbox-sisense", &["report", "--format", format])
+                    .await
+                    .success(),
+            )
+        }
+    };
+    let at = "2100-01-01T00:00:00Z";
+    let csv = report("csv").await;
+    let line_of = |name: &str| {
+        csv.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        line_of("alice@example.com").ends_with(&format!(",{at}")),
+        "{csv}"
+    );
+    assert!(line_of("erin@example.com").ends_with(','), "{csv}");
+    let md = report("md").await;
+    assert_eq!(md.matches(&format!("view until {at}")).count(), 1, "{md}");
+    let html = report("html").await;
+    assert_eq!(
+        html.matches(&format!("<span class=\"expires\">until {at}</span>"))
+            .count(),
+        1,
+        "{html}"
+    );
 }

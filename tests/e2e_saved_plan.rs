@@ -219,3 +219,42 @@ async fn a_plan_that_removes_too_much_is_refused() {
     .stderr(predicate::str::contains("--max-removals 0"));
     assert_eq!(home.sandbox.requests(Vendor::Sisense).len(), before);
 }
+
+/// A saved plan carries the file's `expires`: the write it makes is journaled as timed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_plan_keeps_the_expiry_of_the_file() {
+    let (home, _) = start().await;
+    let file = home.home.path().join("timed.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "dashboard,principal,expires\n{},user:alice@example.com,2099-12-31\n",
+            bulk(0)
+        ),
+    )
+    .unwrap();
+    let plan = plan_path(&home);
+    let plan = plan.to_str().unwrap();
+    home.run(
+        "sandbox-sisense",
+        &["diff", file.to_str().unwrap(), "--out", plan],
+    )
+    .await
+    .success();
+    home.run("sandbox-sisense", &["apply", "--plan", plan])
+        .await
+        .success();
+    let listed = home
+        .run("sandbox-sisense", &["-o", "json", "list", &bulk(0)])
+        .await
+        .success();
+    let listing: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
+    let alice = listing["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["principal"] == "alice@example.com")
+        .cloned()
+        .unwrap();
+    assert_eq!(alice["expires"], "2100-01-01T00:00:00Z", "{listing}");
+}

@@ -8,6 +8,7 @@ use super::input::{self, Problem, Row};
 use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
 use crate::flow::admit::{admit, admit_together};
+use crate::flow::timed;
 use crate::model::{Access, Change, Mode, Principal, PrincipalKind};
 use crate::vendor::Vendor;
 
@@ -20,6 +21,8 @@ pub struct Wanted {
     pub principal: Principal,
     pub access: Access,
     pub line: u64,
+    /// When the share ends (RFC 3339, UTC), for a share given for a time.
+    pub expires: Option<String>,
 }
 
 /// A dashboard as the file names it (an id or `name:TITLE`) and what it should have.
@@ -63,6 +66,8 @@ pub fn gather(path: &Path, load_profile: ProfileLoader, prune: bool) -> Result<D
         targets: HashMap::new(),
         problems: Vec::new(),
         rows: 0,
+        // A duration in `expires` counts from here, once for the whole file.
+        start: chrono::Utc::now(),
     };
     let mut problems = Vec::new();
     input::read(path, &mut |row| gathering.add(row), &mut problems)?;
@@ -100,6 +105,7 @@ struct Gathering<'a> {
     targets: HashMap<usize, HashMap<String, usize>>,
     problems: Vec<Problem>,
     rows: usize,
+    start: chrono::DateTime<chrono::Utc>,
 }
 
 impl Gathering<'_> {
@@ -117,10 +123,19 @@ impl Gathering<'_> {
             self.problems.push(Problem::at(row.line, message));
             return;
         }
+        let expires = match row.expires.map(|ends| ends.at(self.start)).transpose() {
+            Ok(at) => at.map(timed::rfc3339),
+            Err(message) => {
+                self.problems
+                    .push(Problem::at(row.line, format!("expires {message}")));
+                return;
+            }
+        };
         let wanted = Wanted {
             principal: row.principal,
             access: row.access,
             line: row.line,
+            expires,
         };
         let site_targets = &mut self.sites[site].targets;
         let index = self.targets.entry(site).or_default();
@@ -181,6 +196,14 @@ impl Gathering<'_> {
 /// What the vendor cannot do for this row, before any request.
 fn check_row(vendor: Vendor, row: &Row, prune: bool) -> std::result::Result<(), String> {
     let mode = if prune { Mode::Replace } else { Mode::Merge };
+    if row.expires.is_some() {
+        timed::admit_timed(vendor).map_err(|refusal| {
+            refusal
+                .for_command(vendor)
+                .and_then_say(timed::NEVER_TAKEN_BACK)
+                .to_string()
+        })?;
+    }
     admit(
         vendor,
         &[row.principal.kind()],
@@ -209,9 +232,32 @@ fn settle(vendor: Vendor, target: &mut Target, problems: &mut Vec<Problem>) {
                     later.principal, later.access, first.access, first.line, target.dashboard
                 ),
             ));
+        } else if later.expires != first.expires {
+            conflicts.push(Problem::at(
+                later.line,
+                format!(
+                    "{} is asked for until {} here and until {} on line {} for dashboard '{}': \
+                     name it once",
+                    later.principal,
+                    later.expires.as_deref().unwrap_or("no end"),
+                    first.expires.as_deref().unwrap_or("no end"),
+                    first.line,
+                    target.dashboard
+                ),
+            ));
         }
         true
     });
+    // The journal keeps one end per dashboard write, so one dashboard's timed shares end together.
+    let mut ends = target
+        .wanted
+        .iter()
+        .filter_map(|w| Some((w, w.expires.as_deref()?)));
+    if let Some((first, at)) = ends.next()
+        && let Some((other, other_at)) = ends.find(|(_, other_at)| other_at != &at)
+    {
+        conflicts_of_ends(target, first, at, other, other_at, problems);
+    }
     problems.extend(conflicts);
     let kinds: Vec<PrincipalKind> = target.wanted.iter().map(|w| w.principal.kind()).collect();
     // The access does not matter to which principals can stand together.
@@ -227,6 +273,30 @@ fn settle(vendor: Vendor, target: &mut Target, problems: &mut Vec<Problem>) {
             refusal.for_file(vendor, &target.dashboard),
         ));
     }
+}
+
+/// Two different ends asked for on one dashboard.
+fn conflicts_of_ends(
+    target: &Target,
+    first: &Wanted,
+    at: &str,
+    other: &Wanted,
+    other_at: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let (early, late) = if first.line <= other.line {
+        ((first, at), (other, other_at))
+    } else {
+        ((other, other_at), (first, at))
+    };
+    problems.push(Problem::at(
+        late.0.line,
+        format!(
+            "{} expires at {} here, but {} on line {} at {}: the shares given for a time on \
+             dashboard '{}' must end together; give them one expires, or apply them in two files",
+            late.0.principal, late.1, early.0.principal, early.0.line, early.1, target.dashboard
+        ),
+    ));
 }
 
 /// One error naming every problem; a message repeated on many lines is shown once, with a count.
@@ -364,6 +434,47 @@ mod tests {
         ] {
             assert!(err.contains(expected), "missing «{expected}» in {err}");
         }
+    }
+
+    /// A time that has passed, one principal given two ends, and a dashboard's timed shares that
+    /// end apart are each refused at their line; shares with no end stand beside timed ones.
+    #[test]
+    fn expiries_that_cannot_be_kept_are_refused_with_their_lines() {
+        let err = gather_text(
+            "dashboard,principal,expires\n\
+             d1,user:a,2020-01-01\n\
+             d2,user:b,1d\n\
+             d2,user:b,2d\n\
+             d3,user:c,1d\n\
+             d3,user:d,2099-12-31\n\
+             d3,user:e,\n",
+            false,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("has 3 problems;"), "{err}");
+        assert!(
+            err.contains("line 2: expires 2020-01-02T00:00:00Z has already passed"),
+            "{err}"
+        );
+        assert!(err.contains("line 4: user:b is asked for until"), "{err}");
+        assert!(
+            err.contains(
+                "line 6: user:d expires at 2100-01-01T00:00:00Z here, but user:c on line 5"
+            ),
+            "{err}"
+        );
+        let desired = gather_text(
+            "dashboard,principal,expires\nd1,user:a,1d\nd1,user:b,\n",
+            false,
+        )
+        .unwrap();
+        let ends: Vec<bool> = desired.sites[0].targets[0]
+            .wanted
+            .iter()
+            .map(|w| w.expires.is_some())
+            .collect();
+        assert_eq!(ends, [true, false]);
     }
 
     #[test]

@@ -262,6 +262,7 @@ impl Work<'_> {
             publish: true,
         };
         let mut planned = flow::plan(provider, &ask).await?;
+        timed(&mut planned, wanted)?;
         if planned.before.is_none() {
             // A file states what to send; at a vendor that cannot read, no change is seen.
             for row in &mut planned.results {
@@ -392,6 +393,38 @@ impl Work<'_> {
     }
 }
 
+/// Marks the shares the file gives for a time (`expires`), on their rows and on the write, with
+/// the rules of `grant --for`: nothing the write removes could come back when they end.
+fn timed(planned: &mut flow::Planned, wanted: &[Wanted]) -> Result<()> {
+    // `gather` gives one dashboard's timed shares one end.
+    let Some(at) = wanted.iter().find_map(|w| w.expires.clone()) else {
+        return Ok(());
+    };
+    let ends: std::collections::HashMap<u64, &str> = wanted
+        .iter()
+        .filter_map(|w| Some((w.line, w.expires.as_deref()?)))
+        .collect();
+    let end_of = |row: &ShareResult| row.line.and_then(|line| ends.get(&line).copied());
+    if let Some(removed) = flow::timed::removed_by(&planned.results) {
+        return Err(Error::invalid(format!(
+            "this dashboard's shares given for a time (expires) would go with removing \
+             {removed}, and their expiry could not give them back: leave expires out for it, or \
+             change the file so that nothing is removed"
+        )));
+    }
+    if let Some(write) = &mut planned.write {
+        write.marks.expires = flow::timed::expiry(at, &planned.results, |r| end_of(r).is_some());
+    }
+    let blind = planned.before.is_none();
+    for row in &mut planned.results {
+        row.expires = end_of(row).map(str::to_string);
+        if blind && row.expires.is_some() {
+            row.note = Some(flow::timed::BLIND_TIMED);
+        }
+    }
+    Ok(())
+}
+
 fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<ShareResult> {
     wanted
         .map(|w| ShareResult {
@@ -403,6 +436,7 @@ fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<ShareResult>
             action: Action::Failed,
             line: Some(w.line),
             note: None,
+            expires: w.expires.clone(),
         })
         .collect()
 }

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::{Error, Result};
+use crate::flow::timed::Ends;
 use crate::model::{Access, Principal};
 
 /// One share the file asks for.
@@ -23,6 +24,8 @@ pub struct Row {
     pub dashboard: String,
     pub principal: Principal,
     pub access: Access,
+    /// `expires`: the share is given for a time, as `grant --for/--until` gives it.
+    pub expires: Option<Ends>,
 }
 
 /// Something wrong with the file, at a line where one is known.
@@ -52,6 +55,19 @@ impl fmt::Display for Problem {
 
 /// The CSV columns, in the order `--failed-out` writes them.
 pub const CSV_COLUMNS: [&str; 4] = ["profile", "dashboard", "principal", "access"];
+
+/// The optional CSV column (and YAML key) that gives shares for a time. Not in `CSV_COLUMNS`, so
+/// the files dashshare writes keep their columns.
+pub const EXPIRES_COLUMN: &str = "expires";
+
+/// An `expires` value: empty means no end.
+fn expires(text: &str) -> std::result::Result<Option<Ends>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Ends::parse(text).map(Some)
+}
 
 /// The largest apply file read, about a million rows: a larger one is refused with its size
 /// rather than read (or, for YAML, held) whole.
@@ -167,10 +183,11 @@ pub fn read_csv(
     let header_line = line_read(&reader, Some(&headers));
     let mut headers = headers;
     headers.trim();
-    let mut columns = [None; 4];
+    let mut columns = [None; 5];
     for (index, header) in headers.iter().enumerate() {
         match CSV_COLUMNS
             .iter()
+            .chain([&EXPIRES_COLUMN])
             .position(|c| c.eq_ignore_ascii_case(header))
         {
             // A second column of the same name would silently win over the first.
@@ -187,19 +204,19 @@ pub fn read_csv(
             None => problems.push(Problem::at(
                 header_line,
                 format!(
-                    "unknown column '{header}': the columns are {}",
+                    "unknown column '{header}': the columns are {}, {EXPIRES_COLUMN}",
                     CSV_COLUMNS.join(", ")
                 ),
             )),
         }
     }
-    let [profile, dashboard, principal, access_column] = columns;
+    let [profile, dashboard, principal, access_column, expires_column] = columns;
     let (Some(dashboard), Some(principal)) = (dashboard, principal) else {
         problems.push(Problem::at(
             header_line,
             format!(
-                "the header must name the columns dashboard and principal (and may name profile \
-                 and access), as in: {}",
+                "the header must name the columns dashboard and principal (and may name profile, \
+                 access and {EXPIRES_COLUMN}), as in: {}",
                 CSV_COLUMNS.join(",")
             ),
         ));
@@ -231,16 +248,22 @@ pub fn read_csv(
         let dashboard_text = field(Some(dashboard));
         let principal = field(Some(principal)).parse::<Principal>();
         let access = access(field(access_column));
-        let (principal, access) = match (dashboard_text.is_empty(), principal, access) {
-            (false, Ok(principal), Ok(access)) => (principal, access),
-            (empty, principal, access) => {
-                let empty =
-                    empty.then(|| "the dashboard is empty: write an id or name:TITLE".into());
-                let found = empty.into_iter().chain(principal.err()).chain(access.err());
-                problems.extend(found.map(|message| Problem::at(line, message)));
-                continue;
-            }
-        };
+        let expires = expires(field(expires_column));
+        let (principal, access, expires) =
+            match (dashboard_text.is_empty(), principal, access, expires) {
+                (false, Ok(principal), Ok(access), Ok(expires)) => (principal, access, expires),
+                (empty, principal, access, expires) => {
+                    let empty =
+                        empty.then(|| "the dashboard is empty: write an id or name:TITLE".into());
+                    let found = empty
+                        .into_iter()
+                        .chain(principal.err())
+                        .chain(access.err())
+                        .chain(expires.err());
+                    problems.extend(found.map(|message| Problem::at(line, message)));
+                    continue;
+                }
+            };
         let profile = field(profile);
         sink(Row {
             line,
@@ -248,6 +271,7 @@ pub fn read_csv(
             dashboard: dashboard_text.to_string(),
             principal,
             access,
+            expires,
         });
     }
     Ok(())
@@ -304,6 +328,8 @@ struct YamlEntry {
     groups: Vec<Spanned<Option<Text>>>,
     everyone: Option<Spanned<bool>>,
     access: Option<Spanned<Option<Text>>>,
+    /// For every principal of the entry.
+    expires: Option<Spanned<Option<Text>>>,
 }
 
 /// A YAML value read as a string, exactly as written: `dashboard: 7` is the dashboard "7", and
@@ -387,6 +413,12 @@ pub fn read_yaml(bytes: &[u8], sink: &mut dyn FnMut(Row), problems: &mut Vec<Pro
                 .map_err(|m| entry_problems.push(Problem::at(line_of(text), m)))
                 .ok(),
         };
+        let expires = match &entry.expires {
+            None => Some(None),
+            Some(text) => expires(text_of(text))
+                .map_err(|m| entry_problems.push(Problem::at(line_of(text), m)))
+                .ok(),
+        };
         let mut principals = Vec::new();
         for (user, named) in [(true, &entry.users), (false, &entry.groups)] {
             for name in named {
@@ -419,7 +451,8 @@ pub fn read_yaml(bytes: &[u8], sink: &mut dyn FnMut(Row), problems: &mut Vec<Pro
                 ),
             ));
         }
-        let (Some(access), true) = (access, entry_problems.is_empty()) else {
+        let (Some(access), Some(expires), true) = (access, expires, entry_problems.is_empty())
+        else {
             problems.extend(entry_problems);
             continue;
         };
@@ -434,6 +467,7 @@ pub fn read_yaml(bytes: &[u8], sink: &mut dyn FnMut(Row), problems: &mut Vec<Pro
                 dashboard: dashboard.clone(),
                 principal,
                 access,
+                expires,
             });
         }
     }
@@ -444,7 +478,7 @@ fn yaml_problem(err: &serde_saphyr::Error) -> Problem {
     let text = err.to_string();
     let text = text.strip_prefix("error: ").unwrap_or(&text);
     const LAYOUT: &str = "\n(each entry of `shares:` has dashboard, users and/or groups (or \
-                          everyone: true), and optionally profile and access)";
+                          everyone: true), and optionally profile, access and expires)";
     const ALIASES: &str = "\n(the aliases (*name) of this file repeat more values than an apply \
                            file needs: write the entries out, or use a CSV file)";
     use serde_saphyr::Error as Yaml;
@@ -724,6 +758,58 @@ mod tests {
         assert!(shown[0].contains("unknown column 'dashbord'"), "{shown:?}");
         assert!(
             shown[1].contains("must name the columns dashboard and principal"),
+            "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn expires_is_read_per_csv_row_and_per_yaml_entry() {
+        let (rows, problems) = rows_of(
+            "t.csv",
+            "dashboard,principal,Expires\nd1,user:a@example.com,7d\nd1,user:b@example.com,\n\
+             d1,user:c@example.com,2026-12-31\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let ends: Vec<Option<Ends>> = rows.iter().map(|r| r.expires).collect();
+        assert_eq!(
+            ends[0],
+            Some(Ends::After(std::time::Duration::from_secs(7 * 86400)))
+        );
+        assert_eq!(ends[1], None);
+        assert!(matches!(ends[2], Some(Ends::At(_))), "{ends:?}");
+        let (rows, problems) = rows_of(
+            "t.yaml",
+            "shares:\n  - dashboard: d1\n    users: [a, b]\n    expires: 8h\n  - dashboard: d2\n    users: [c]\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let ends: Vec<bool> = rows.iter().map(|r| r.expires.is_some()).collect();
+        assert_eq!(ends, [true, true, false]);
+    }
+
+    /// A bad `expires` names its line, the value and the forms that are accepted.
+    #[test]
+    fn a_bad_expires_names_the_line_the_value_and_the_forms() {
+        let (rows, problems) = rows_of(
+            "t.csv",
+            "dashboard,principal,expires\nd1,user:a@example.com,7d\nd1,user:b@example.com,soon\n",
+        );
+        assert_eq!(rows.len(), 1);
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [format!(
+                "line 3: 'soon' is not an expiry: write {}",
+                crate::flow::timed::FORMS
+            )]
+        );
+        let (rows, problems) = rows_of(
+            "t.yaml",
+            "shares:\n  - dashboard: d1\n    users: [a]\n    expires: next week\n",
+        );
+        assert!(rows.is_empty());
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(
+            shown[0].starts_with("line 4: 'next week' is not an expiry: write a duration"),
             "{shown:?}"
         );
     }

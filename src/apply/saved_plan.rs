@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::execute::{Connected, Report};
 use crate::error::{Error, Result};
 use crate::flow::{self, Send};
+use crate::journal::{Expiry, Marks};
 use crate::model::{Access, ShareKey, ShareSet};
 use crate::providers::{BlindChange, Dashboard};
 use crate::vendor::Vendor;
@@ -52,6 +53,9 @@ pub struct PlannedWrite {
     pub after: ShareSet,
     pub send: PlannedSend,
     pub publish: bool,
+    /// The shares the file gives for a time (`expires`), journaled with the write as planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Expiry>,
 }
 
 /// How the write reaches the vendor (see `flow::Send`).
@@ -138,6 +142,7 @@ impl SavedPlan {
                         Send::Replace => PlannedSend::Replace,
                     },
                     publish: write.publish,
+                    expires: write.marks.expires.clone(),
                 })
             })
             .collect();
@@ -221,12 +226,25 @@ impl PlannedWrite {
             ),
             (PlannedSend::Replace, _) => Send::Replace,
         };
+        if let Some(expiry) = &self.expires
+            && chrono::DateTime::parse_from_rfc3339(&expiry.at)
+                .is_ok_and(|at| at <= chrono::Utc::now())
+        {
+            return Err(Error::invalid(format!(
+                "the plan gives shares of {} until {}, which has passed: make the plan again with \
+                 `dashshare diff FILE --out PLAN`",
+                self.dashboard.id, expiry.at
+            )));
+        }
         Ok(flow::Write {
             dashboard: self.dashboard.clone(),
             after: self.after.clone(),
             send,
             publish: self.publish,
-            marks: Default::default(),
+            marks: Marks {
+                expires: self.expires.clone(),
+                settles: None,
+            },
         })
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::apply::FAILED_ROWS_MARK;
 use crate::apply::desired::{self, Desired};
 use crate::apply::execute::{self, Connected, DashboardResult, Options, Recorder, Report, Stops};
-use crate::apply::input::CSV_COLUMNS;
+use crate::apply::input::{CSV_COLUMNS, EXPIRES_COLUMN};
 use crate::apply::interrupted;
 use crate::apply::saved_plan::SavedPlan;
 use crate::apply::verify;
@@ -343,11 +343,21 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
     crate::private_file::write_with(path, |file| {
         writeln!(file, "{FAILED_ROWS_MARK}")?;
         let mut writer = csv::Writer::from_writer(file);
-        writer.write_record(CSV_COLUMNS)?;
-        let to_redo = report
+        let to_redo: Vec<&DashboardResult> = report
             .into_iter()
             .flat_map(|r| &r.dashboards)
-            .filter(|d| d.error.is_some() && !d.failed_after_write);
+            .filter(|d| d.error.is_some() && !d.failed_after_write)
+            .collect();
+        // A retry keeps each timed share's end (as a time, not the file's duration); files with
+        // none keep their four columns.
+        let timed = to_redo
+            .iter()
+            .any(|d| d.wanted(sites).any(|w| w.expires.is_some()));
+        let mut header = CSV_COLUMNS.to_vec();
+        if timed {
+            header.push(EXPIRES_COLUMN);
+        }
+        writer.write_record(&header)?;
         for dashboard in to_redo {
             let profile = if dashboard.profile == ENV_PROFILE {
                 ""
@@ -356,14 +366,19 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
             };
             for wanted in dashboard.wanted(sites) {
                 let principal = wanted.principal.to_string();
-                let cells = [
+                let mut cells = vec![
                     profile,
                     dashboard.dashboard.id.as_str(),
                     &principal,
                     wanted.access.as_str(),
                 ];
+                if timed {
+                    cells.push(wanted.expires.as_deref().unwrap_or_default());
+                }
                 writer.write_record(
-                    cells.map(|cell| crate::apply::formula_safe(cell).into_owned()),
+                    cells
+                        .into_iter()
+                        .map(|cell| crate::apply::formula_safe(cell).into_owned()),
                 )?;
             }
         }
@@ -533,6 +548,11 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
     let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
     let dashboard_name = |d: &DashboardResult| d.dashboard.shown();
     let mut text = String::new();
+    // Only files that give shares for a time (`expires`) show when they end.
+    let timed = report
+        .dashboards
+        .iter()
+        .any(|d| d.rows.iter().any(|row| row.expires.is_some()));
     let changed: Vec<Vec<String>> = report
         .dashboards
         .iter()
@@ -541,7 +561,7 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
                 .iter()
                 .filter(|row| row.action != Action::Unchanged)
                 .map(move |row| {
-                    vec![
+                    let mut cells = vec![
                         d.profile.clone(),
                         dashboard_name(d),
                         row.principal.clone(),
@@ -549,23 +569,28 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
                         level(row.before),
                         level(row.after),
                         row.action.as_str().to_string(),
-                    ]
+                    ];
+                    if timed {
+                        cells.push(row.expires.clone().unwrap_or_default());
+                    }
+                    cells
                 })
         })
         .collect();
     if !changed.is_empty() {
-        text.push_str(&output::table(
-            &[
-                "profile",
-                "dashboard",
-                "principal",
-                "type",
-                "before",
-                "after",
-                "action",
-            ],
-            changed,
-        ));
+        let mut headers = vec![
+            "profile",
+            "dashboard",
+            "principal",
+            "type",
+            "before",
+            "after",
+            "action",
+        ];
+        if timed {
+            headers.push("expires");
+        }
+        text.push_str(&output::table(&headers, changed));
         text.push_str("\n\n");
     }
     // Those a signal kept from starting are counted, not listed one by one.

@@ -8,10 +8,15 @@ use crate::model::{Action, Level};
 /// planned. Every value is escaped, so a title cannot break the table.
 pub fn plan(report: &Report) -> String {
     let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
+    // Only files that give shares for a time (`expires`) get the column.
+    let timed = report
+        .dashboards
+        .iter()
+        .any(|d| d.rows.iter().any(|row| row.expires.is_some()));
     let mut rows = Vec::new();
     for d in &report.dashboards {
         for row in d.rows.iter().filter(|row| row.action != Action::Unchanged) {
-            let cells = [
+            let mut cells = vec![
                 escape_markdown(&d.profile),
                 escape_markdown(&d.dashboard.shown()),
                 escape_markdown(&row.principal),
@@ -20,6 +25,9 @@ pub fn plan(report: &Report) -> String {
                 level(row.after),
                 format!("**{}**", row.action.as_str()),
             ];
+            if timed {
+                cells.push(escape_markdown(row.expires.as_deref().unwrap_or_default()));
+            }
             rows.push(format!("| {} |", cells.join(" | ")));
         }
     }
@@ -31,10 +39,15 @@ pub fn plan(report: &Report) -> String {
     let mut text = if rows.is_empty() {
         String::from("### dashshare diff: no changes\n\nThe servers match the file.\n")
     } else {
+        let (expires, rule) = if timed {
+            (" expires |", "---|")
+        } else {
+            ("", "")
+        };
         format!(
             "### dashshare diff: {} changes on {dashboards} dashboards\n\n\
-             | profile | dashboard | principal | type | before | after | action |\n\
-             |---|---|---|---|---|---|---|\n{}\n",
+             | profile | dashboard | principal | type | before | after | action |{expires}\n\
+             |---|---|---|---|---|---|---|{rule}\n{}\n",
             rows.len(),
             rows.join("\n")
         )

@@ -1,7 +1,7 @@
-//! `expire`: takes back what timed grants (`grant --for/--until`) gave, once their time has
-//! passed, and only where each share is still exactly as the grant left it; anything else is
-//! left, with the reason. Each expiry is carried out once: its write is journaled like any
-//! revoke (so `undo` works) and names the grant it settles.
+//! `expire`: takes back what timed grants (`grant --for/--until`, an apply file's `expires`)
+//! gave, once their time has passed, and only where each share is still exactly as the grant left
+//! it; anything else is left, with the reason. Each expiry is carried out once: its write is
+//! journaled like any revoke (so `undo` works) and names the grant it settles.
 
 use std::collections::HashSet;
 

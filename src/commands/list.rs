@@ -1,14 +1,11 @@
 //! `list`: who a dashboard is shared with, by readable name.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
+use super::expiries::Expiries;
 use crate::cli::{GlobalArgs, ListArgs, OutputFormat};
-use crate::config::Profile;
 use crate::error::Result;
-use crate::journal;
-use crate::model::{Level, PrincipalKind, ShareKey};
+use crate::model::{Level, PrincipalKind};
 use crate::output;
 use crate::providers::{self, Dashboard, Snapshot};
 
@@ -41,7 +38,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
         ..
     } = provider.read_shares(&dashboard).await?;
     let names = providers::names_for(provider.as_ref(), names, shares.iter().map(|s| &s.key)).await;
-    let expiries = expiries(global, &profile, &dashboard.id);
+    let expiries = Expiries::load(global);
     let shares: Vec<ShareRow> = shares
         .iter()
         .map(|share| ShareRow {
@@ -53,10 +50,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
             id: share.key.id.clone(),
             access: share.level,
             // Only while the share is still as the timed grant left it.
-            expires: expiries
-                .get(&share.key)
-                .filter(|(granted, _)| *granted == share.level)
-                .map(|(_, at)| at.clone()),
+            expires: expiries.of_share(&profile, &dashboard.id, &share.key, share.level),
         })
         .collect();
     let listing = Listing { dashboard, shares };
@@ -84,36 +78,4 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
             output::print_text(&output::table(headers, rows))
         }
     }
-}
-
-/// Each share of this dashboard a pending timed grant gave: the level it gave and when it ends.
-/// The journal only adds to what `list` shows: one that cannot be read shows no expiry.
-fn expiries(
-    global: &GlobalArgs,
-    profile: &Profile,
-    dashboard: &str,
-) -> HashMap<ShareKey, (Level, String)> {
-    let entries = match super::journal(global).and_then(|journal| journal.entries()) {
-        Ok(entries) => entries,
-        Err(err) => {
-            tracing::debug!("no expiries shown: {err}");
-            return HashMap::new();
-        }
-    };
-    let mut found = HashMap::new();
-    for entry in journal::pending_expiries(&entries) {
-        if entry.profile != profile.name
-            || entry.url != profile.url.as_str()
-            || entry.dashboard.id != dashboard
-        {
-            continue;
-        }
-        let Some(expiry) = &entry.marks.expires else {
-            continue;
-        };
-        for share in &expiry.shares {
-            found.insert(share.key.clone(), (share.granted, expiry.at.clone()));
-        }
-    }
-    found
 }

@@ -12,6 +12,7 @@ mod demo;
 mod diff_markdown;
 mod embed;
 mod expire;
+mod expiries;
 mod export;
 mod history;
 mod inventory;

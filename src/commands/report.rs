@@ -1,11 +1,12 @@
 //! `report`: who can see what. Every dashboard's shares of the profiles (read as `export` reads
 //! them), as a matrix of dashboards × principals with the access level, grouped by profile, with
 //! counts and flags: shared with everyone, principals with edit on many dashboards, and shares in
-//! no apply file given with `--against`.
+//! no apply file given with `--against`; and when each share given for a time ends.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
+use super::expiries::Expiries;
 use super::inventory::{cannot_export, note, principal_names, read_all};
 use super::report_formats;
 use crate::apply::input;
@@ -48,6 +49,8 @@ pub struct ShareCell {
     pub principal: Principal,
     pub access: Access,
     pub flags: Vec<Flag>,
+    /// When a timed grant of this share ends (RFC 3339), while it is as the grant left it.
+    pub expires: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -124,6 +127,7 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
         skipped: Vec::new(),
     };
     let mut unread = Vec::new();
+    let expiries = Expiries::load(global);
     for (n, name) in names.into_iter().enumerate() {
         let profile = super::load_profile(global, name)?;
         if n == 0 {
@@ -163,6 +167,12 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
                             principal,
                             access,
                             flags: Vec::new(),
+                            expires: expiries.of_share(
+                                &profile,
+                                &snapshot.dashboard.id,
+                                &share.key,
+                                share.level,
+                            ),
                         })
                     })
                     .collect();
@@ -307,6 +317,7 @@ pub(crate) mod tests {
             principal,
             access,
             flags: Vec::new(),
+            expires: None,
         };
         Report {
             groups: vec![Group {
@@ -329,7 +340,10 @@ pub(crate) mod tests {
                         title: "Costs".into(),
                         shares: vec![
                             cell(Principal::User("ann@x.com".into()), Access::Edit),
-                            cell(Principal::Group("Ops".into()), Access::View),
+                            ShareCell {
+                                expires: Some("2026-12-31T18:00:00Z".into()),
+                                ..cell(Principal::Group("Ops".into()), Access::View)
+                            },
                         ],
                     },
                 ],
@@ -349,6 +363,7 @@ pub(crate) mod tests {
             dashboard: dashboard.into(),
             principal,
             access: Access::View,
+            expires: None,
         };
         let against = Against::of(vec![
             row("1", Principal::User("ANN@x.com".into())),

@@ -1,6 +1,7 @@
 //! A `report` written out: one self-contained HTML page (no external asset, a few lines of inline
 //! script to sort and filter, printable), Markdown for a pull-request comment, or CSV with one
-//! row per share. Titles and names are user data: every value is escaped for its format.
+//! row per share. Titles and names are user data: every value is escaped for its format. A share
+//! given for a time shows when it ends, next to its access.
 
 use super::report::{DashboardRow, Flag, Group, Report};
 use crate::apply::input::formula_safe;
@@ -78,7 +79,7 @@ h1{font-size:1.4em}table{border-collapse:collapse;font-size:13px}\
 th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}\
 thead th{background:#f0f0f0;cursor:pointer;position:sticky;top:0}\
 tr.group th{background:#dde6f3;text-align:left;cursor:default}\
-td.edit{background:#fde2c8}td.view{background:#e3f1e3}\
+td.edit{background:#fde2c8}td.view{background:#e3f1e3}.expires{color:#555;font-size:11px}\
 .flag{color:#a00;font-weight:bold}td.not-in-file{outline:2px dashed #a00}\
 #filter{margin:0 0 1em;padding:4px;width:24em}\
 @media print{#filter,.hint{display:none}body{margin:0}thead th{position:static}\
@@ -171,8 +172,11 @@ fn html_row(group: &Group, dashboard: &DashboardRow, columns: &[Principal]) -> S
                 } else {
                     format!(" <span class=\"flag\">{}</span>", flags_text(&share.flags))
                 };
+                let until = share.expires.as_deref().map_or(String::new(), |at| {
+                    format!(" <span class=\"expires\">until {}</span>", escape_html(at))
+                });
                 row.push_str(&format!(
-                    "<td class=\"{}\">{}{flags}</td>",
+                    "<td class=\"{}\">{}{flags}{until}</td>",
                     classes.join(" "),
                     share.access
                 ));
@@ -242,10 +246,14 @@ pub fn markdown(report: &Report) -> String {
             ];
             cells.extend(principals.iter().map(|c| {
                 access_of(dashboard, &c.principal).map_or(String::new(), |share| {
-                    if share.flags.is_empty() {
+                    let access = if share.flags.is_empty() {
                         share.access.to_string()
                     } else {
                         format!("**{}** ({})", share.access, flags_text(&share.flags))
+                    };
+                    match &share.expires {
+                        Some(at) => format!("{access} until {}", escape_markdown(at)),
+                        None => access,
                     }
                 })
             }));
@@ -273,7 +281,8 @@ pub fn markdown(report: &Report) -> String {
 }
 
 /// One row per share (a dashboard with none gets one row with an empty principal, so that it
-/// is counted): profile, vendor, dashboard, title, principal, type, access, flags.
+/// is counted): profile, vendor, dashboard, title, principal, type, access, flags, expires (when
+/// a share given for a time ends).
 pub fn csv(report: &Report) -> Result<String> {
     let failed =
         |err: &dyn std::fmt::Display| Error::remote(format!("cannot write the CSV: {err}"));
@@ -288,6 +297,7 @@ pub fn csv(report: &Report) -> Result<String> {
             "type",
             "access",
             "flags",
+            "expires",
         ])
         .map_err(|e| failed(&e))?;
     for group in &report.groups {
@@ -300,7 +310,7 @@ pub fn csv(report: &Report) -> Result<String> {
             ];
             if dashboard.shares.is_empty() {
                 let mut record = fixed.to_vec();
-                record.extend([String::new(), String::new(), String::new(), String::new()]);
+                record.extend(std::iter::repeat_n(String::new(), 5));
                 writer.write_record(&record).map_err(|e| failed(&e))?;
             }
             for share in &dashboard.shares {
@@ -314,6 +324,7 @@ pub fn csv(report: &Report) -> Result<String> {
                     share.principal.kind().to_string(),
                     share.access.to_string(),
                     flags_text(&share.flags),
+                    formula_safe(share.expires.as_deref().unwrap_or_default()).into_owned(),
                 ]);
                 writer.write_record(&record).map_err(|e| failed(&e))?;
             }
@@ -352,6 +363,7 @@ mod tests {
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(!page.contains("http://") && !page.contains("https://"));
         assert!(page.contains("@media print"));
+        assert!(page.contains("view <span class=\"expires\">until 2026-12-31T18:00:00Z</span>"));
     }
 
     #[test]
@@ -372,13 +384,20 @@ mod tests {
         let vendor = report.groups[0].vendor;
         assert!(
             csv.contains(&format!(
-                "prod,{vendor},1,<script>alert(1)</script> | sales,,everyone,view,everyone\n"
+                "prod,{vendor},1,<script>alert(1)</script> | sales,,everyone,view,everyone,\n"
             )),
             "{csv}"
         );
         assert!(
             csv.contains(&format!(
-                "prod,{vendor},2,Costs,ann@x.com,user,edit,many-edits\n"
+                "prod,{vendor},2,Costs,ann@x.com,user,edit,many-edits,\n"
+            )),
+            "{csv}"
+        );
+        assert!(md.contains("| view until 2026-12-31T18:00:00Z |"), "{md}");
+        assert!(
+            csv.contains(&format!(
+                "prod,{vendor},2,Costs,Ops,group,view,,2026-12-31T18:00:00Z\n"
             )),
             "{csv}"
         );

@@ -1,12 +1,13 @@
 //! `grant` and `revoke`: one change to one dashboard's shares, through the common flow.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::Utc;
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs, WaitArgs};
 use crate::confirm::{self, Removal};
 
 use crate::error::{Error, Result};
+use crate::flow::timed::{self, Ends};
 use crate::flow::{self, ShareReport, ShareRequest};
 use crate::interrupt::Interrupt;
 use crate::journal;
@@ -35,42 +36,22 @@ pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
 
 /// When a timed grant ends (`--for`, `--until`), as RFC 3339 UTC; it must lie ahead.
 fn expiry(args: &GrantArgs) -> Result<Option<String>> {
-    let now = Utc::now();
-    let at = match (&args.for_time, &args.until) {
-        (Some(length), _) => {
-            let length = chrono::Duration::from_std(*length).map_err(|_| {
-                Error::invalid("--for is too long: give a duration under a few hundred years")
-            })?;
-            now + length
+    let ends = match (&args.for_time, &args.until) {
+        (Some(length), _) => Ends::After(*length),
+        (None, Some(until)) => {
+            Ends::At(timed::until(until).map_err(|m| Error::invalid(format!("--until {m}")))?)
         }
-        (None, Some(until)) => until_time(until)?,
         (None, None) => return Ok(None),
     };
-    if at <= now {
-        return Err(Error::invalid(format!(
-            "--until {} has already passed: give a later time",
-            args.until.as_deref().unwrap_or_default()
-        )));
-    }
-    Ok(Some(at.to_rfc3339_opts(SecondsFormat::Secs, true)))
-}
-
-/// An RFC 3339 time, or a date meaning through that day, UTC.
-fn until_time(text: &str) -> Result<DateTime<Utc>> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    let next_day = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|date| date.succ_opt())
-        .and_then(|date| date.and_hms_opt(0, 0, 0));
-    match next_day {
-        Some(midnight) => Ok(midnight.and_utc()),
-        None => Err(Error::invalid(format!(
-            "--until '{text}' is neither a date (2026-12-31) nor an RFC 3339 time \
-             (2026-12-31T18:00:00Z)"
-        ))),
-    }
+    let flag = if args.for_time.is_some() {
+        "--for"
+    } else {
+        "--until"
+    };
+    let at = ends
+        .at(Utc::now())
+        .map_err(|m| Error::invalid(format!("{flag} {m}")))?;
+    Ok(Some(timed::rfc3339(at)))
 }
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
@@ -124,30 +105,20 @@ async fn run(
     let (profile, provider) = super::connect(global)?;
     if expires.is_some() {
         // A share given for a time must be taken back later: the vendor has to be able to.
-        crate::flow::admit::admit(profile.vendor, &[], None, Change::Revoke, Mode::Merge).map_err(
-            |refusal| {
-                refusal
-                    .for_command(profile.vendor)
-                    .and_then_say("so a grant for a time could never be taken back")
-            },
-        )?;
+        timed::admit_timed(profile.vendor).map_err(|refusal| {
+            refusal
+                .for_command(profile.vendor)
+                .and_then_say(timed::NEVER_TAKEN_BACK)
+        })?;
     }
     let mut prepared = flow::prepare(provider.as_ref(), &request).await?;
     if let Some(at) = &expires {
         // What a timed grant removes (ECI's everyone drops the user and group lists) would not
         // come back when it expires.
-        let removed: Vec<String> = prepared
-            .report()
-            .results
-            .iter()
-            .filter(|r| r.action == Action::Removed)
-            .map(|r| format!("{} '{}'", r.kind, r.principal))
-            .collect();
-        if !removed.is_empty() {
+        if let Some(removed) = timed::removed_by(&prepared.report().results) {
             return Err(Error::invalid(format!(
-                "this grant would remove {} and an expiry could not give them back: grant it \
-                 without --for/--until, or change the shares so that nothing is removed",
-                removed.join(", ")
+                "this grant would remove {removed} and an expiry could not give them back: grant \
+                 it without --for/--until, or change the shares so that nothing is removed"
             )));
         }
         prepared.expire_at(at.clone());
@@ -268,11 +239,7 @@ fn render(report: &ShareReport, expires: Option<&str>) -> String {
         })
         .collect();
     let until = match expires {
-        Some(at) if report.before.is_none() => format!(
-            "\nThis grant ends at {at}: `dashshare expire` (from cron) sends the revoke then. This \
-             vendor cannot read its shares, so if a principal already had this access, the \
-             revoke takes that away too."
-        ),
+        Some(at) if report.before.is_none() => format!("\n{}", timed::blind_warning(at)),
         Some(at) if report.results.iter().any(|r| r.action.is_change()) => format!(
             "\nWhat this grant added or raised ends at {at}: `dashshare expire` (from cron) takes \
              it back then; shares that were already there stay."

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::journal::{Expiring, Expiry, Marks};
+use crate::journal::Marks;
 use crate::model::{Access, Action, Change, Mode, Principal, ShareKey, ShareSet};
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
 
@@ -17,6 +17,7 @@ pub mod admit;
 mod commit;
 mod plan;
 mod prepare;
+pub mod timed;
 
 pub use commit::{Halted, Written, commit, publish_written, write};
 pub use plan::{Ask, Asked, Planned, ShareResult, plan, plan_shares};
@@ -140,23 +141,8 @@ impl Prepared {
     /// for `expire`. A share that was already there as asked is not given for a time, so it never
     /// expires.
     pub fn expire_at(&mut self, at: String) {
-        let shares: Vec<Expiring> = self
-            .report
-            .results
-            .iter()
-            .filter(|r| matches!(r.action, Action::Added | Action::Updated))
-            .filter_map(|r| {
-                Some(Expiring {
-                    key: ShareKey::new(r.kind, r.id.clone()?),
-                    granted: r.after?,
-                    before: r.before,
-                })
-            })
-            .collect();
-        if let Some(write) = &mut self.write
-            && !shares.is_empty()
-        {
-            write.marks.expires = Some(Expiry { at, shares });
+        if let Some(write) = &mut self.write {
+            write.marks.expires = timed::expiry(at, &self.report.results, |_| true);
         }
     }
 }

@@ -61,6 +61,9 @@ pub struct ShareResult {
     /// Why the action is not the obvious one, when a vendor rule decided it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'static str>,
+    /// When a share given for a time ends (an apply file's `expires`), RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
 }
 
 /// One dashboard planned: what is there, what will be, and the write that makes it so.
@@ -231,6 +234,7 @@ fn results(
                 action: outcome.action,
                 line: asked_for.and_then(|a| a.line),
                 note: outcome.note,
+                expires: None,
             }
         })
         .collect()
