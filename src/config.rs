@@ -163,6 +163,22 @@ pub fn config_candidates(env: EnvLookup) -> Vec<PathBuf> {
     candidates
 }
 
+/// The profile names of the config file `env` points at ($DASHSHARE_CONFIG, else the XDG
+/// path), for shell completion: no file, or one that does not parse, has none.
+pub fn profile_names(env: EnvLookup) -> Vec<String> {
+    let Ok(path) = find_config(None, env) else {
+        return Vec::new();
+    };
+    let Ok(bytes) = crate::capped::read(&path, MAX_CONFIG_FILE) else {
+        return Vec::new();
+    };
+    std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| parse_config(text, &path).ok())
+        .map(|file| file.profiles.into_keys().collect())
+        .unwrap_or_default()
+}
+
 fn find_config(explicit: Option<&Path>, env: EnvLookup) -> Result<PathBuf> {
     let named = explicit
         .map(|path| (path.to_path_buf(), "--config"))
@@ -329,8 +345,9 @@ fn choose_profile<'f>(
                 Thing::Profile,
                 name,
                 format!(
-                    "profile '{name}' is not in {} ({})",
+                    "profile '{name}' is not in {}{} ({})",
                     path.display(),
+                    crate::suggest::did_you_mean(name, file.profiles.keys().map(String::as_str)),
                     available()
                 ),
             )

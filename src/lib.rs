@@ -16,6 +16,7 @@ pub mod logging;
 pub mod model;
 pub mod output;
 pub mod pacer;
+pub mod pager;
 pub mod private_file;
 pub mod providers;
 pub mod redact;
@@ -24,6 +25,8 @@ pub mod sandbox;
 pub mod session;
 pub mod shape;
 pub mod signal;
+pub mod suggest;
+pub mod usage;
 pub mod vendor;
 pub mod write_ahead;
 

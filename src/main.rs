@@ -1,9 +1,10 @@
-use clap::Parser;
-
-use dashshare::cli::Cli;
-
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    // A shell asking for completions (the script of `dashshare completions SHELL`) is answered
+    // here, and the process ends.
+    clap_complete::CompleteEnv::with_factory(dashshare::usage::command)
+        .var(dashshare::commands::completions::COMPLETE_VAR)
+        .complete();
+    let cli = dashshare::usage::parse();
     dashshare::logging::init(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

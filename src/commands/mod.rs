@@ -4,7 +4,7 @@
 mod apply;
 mod apply_plan;
 mod check;
-mod completions;
+pub mod completions;
 mod dashboards;
 mod demo;
 mod diff_markdown;
@@ -15,6 +15,7 @@ mod history;
 mod inventory;
 mod link;
 mod list;
+mod man;
 mod publish;
 mod report;
 mod report_formats;
@@ -64,6 +65,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Vendors => vendors::run(global),
         Command::Check(args) => check::run(global, args).await,
         Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Demo => demo::run().await,
     }
@@ -180,6 +182,17 @@ fn one_profile(global: &GlobalArgs) -> Result<Option<String>> {
             several.join(", ")
         ))),
     }
+}
+
+/// A long listing (a table for people) on stdout: through $PAGER when stdout is a terminal.
+pub(crate) fn print_listing(global: &GlobalArgs, text: &str) -> Result<()> {
+    let pager = crate::pager::choose(
+        std::io::stdout().is_terminal(),
+        global.output != OutputFormat::Json,
+        global.no_pager,
+        &|name| std::env::var(name).ok(),
+    );
+    crate::pager::print(text, pager.as_deref())
 }
 
 /// A bar on stderr for people watching a terminal; hidden for scripts, CI, `-q` and `-o json`.
