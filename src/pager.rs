@@ -86,6 +86,16 @@ mod tests {
         assert_eq!(choose(true, true, true, &env(&[])), None);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_pager_that_quits_at_once_or_cannot_start_is_no_error() {
+        // `true` reads nothing: the write meets a closed pipe, as when `q` ends less early.
+        let long = "a row of a long listing\n".repeat(20_000);
+        assert!(print(&long, Some(&["true".to_string()])).is_ok());
+        let missing = ["dashshare-no-such-pager".to_string()];
+        assert!(print("", Some(&missing)).is_ok());
+    }
+
     #[test]
     fn the_environment_names_the_pager_or_turns_it_off() {
         let pager = [("PAGER", "more")];
