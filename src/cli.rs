@@ -8,10 +8,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::model::Access;
 use crate::vendor::Vendor;
 
+/// `--version`: the package version, the git commit and the build date (build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("DASHSHARE_COMMIT"),
+    " ",
+    env!("DASHSHARE_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "dashshare",
-    version,
+    version = VERSION,
     about = "Grant, revoke and list dashboard shares on BI servers (`dashshare vendors` lists the vendors)",
     long_about = "Grant, revoke and list dashboard shares through each vendor's REST API: one safe, idempotent \
 command with the same words on every vendor. Existing shares are never lost, every principal is resolved \
@@ -42,7 +52,8 @@ pub struct GlobalArgs {
 
     /// Profile of the config file to use (default: default_profile); `export` and `report` take
     /// it more than once (the environment variable names one)
-    #[arg(short = 'p', long, global = true, value_name = "NAME", action = clap::ArgAction::Append, env = "DASHSHARE_PROFILE")]
+    #[arg(short = 'p', long, global = true, value_name = "NAME", action = clap::ArgAction::Append,
+        env = "DASHSHARE_PROFILE", add = clap_complete::ArgValueCompleter::new(complete_profile))]
     pub profile: Vec<String>,
 
     /// Use no config file: talk to this vendor, with credentials from DASHSHARE_* variables
@@ -82,6 +93,21 @@ pub struct GlobalArgs {
     /// Journal of writes [default: $XDG_STATE_HOME/dashshare/journal.jsonl]
     #[arg(long, global = true, value_name = "PATH", env = "DASHSHARE_JOURNAL")]
     pub journal: Option<PathBuf>,
+
+    /// Print long listings straight to the terminal, not through $PAGER (also: DASHSHARE_PAGER=cat)
+    #[arg(long, global = true)]
+    pub no_pager: bool,
+}
+
+/// Shell completion of `-p`: the profiles of the config file that $DASHSHARE_CONFIG or the XDG
+/// path names (a `--config` earlier on the line being completed is not seen).
+fn complete_profile(typed: &std::ffi::OsStr) -> Vec<clap_complete::CompletionCandidate> {
+    let typed = typed.to_string_lossy();
+    crate::config::profile_names(&|name| std::env::var(name).ok())
+        .into_iter()
+        .filter(|name| name.starts_with(typed.as_ref()))
+        .map(clap_complete::CompletionCandidate::new)
+        .collect()
 }
 
 impl GlobalArgs {
@@ -177,8 +203,10 @@ pub enum Command {
     /// The profiles of the config file
     #[command(subcommand)]
     Profile(ProfileCommand),
-    /// Print a shell completion script
+    /// Print a shell completion script (it completes profile names for -p too)
     Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout, or one page per command with --out DIR
+    Man(ManArgs),
     /// Run local, stateful emulators of every vendor's API (stop with Ctrl-C)
     Sandbox(SandboxArgs),
     /// A short tour of every vendor against the embedded sandbox; no set-up needed
@@ -275,11 +303,6 @@ pub struct GrantArgs {
 
 /// `expire`: take back what timed grants gave, once their time has passed.
 #[derive(Debug, Clone, Args)]
-#[command(
-    after_help = "Examples:\n  dashshare grant 5829 --user alice@example.com --for 7d\n  \
-dashshare expire --dry-run\n  \
-dashshare expire            # from cron, e.g. hourly"
-)]
 pub struct ExpireArgs {
     /// Show what would be taken back, and why some are left; write nothing
     #[arg(long)]
@@ -337,15 +360,9 @@ pub struct CheckArgs {
 pub enum ConfigCommand {
     /// Write a commented config file with one profile per VENDOR (none: all of them); secrets are
     /// named by environment variables (*_env), never written. Refuses to replace a file.
-    #[command(after_help = "Examples:\n  dashshare config init sisense\n  \
-dashshare config init sisense eci --path ./dashshare.toml\n  \
-dashshare config show -p sisense")]
     Init(ConfigInitArgs),
     /// The resolved profile: each value and where it came from (file, env, flag, default);
     /// secrets only as "set (from $VAR)" or "not set"
-    #[command(after_help = "Examples:\n  dashshare config show\n  \
-dashshare config show -p prod -o json\n  \
-DASHSHARE_TIMEOUT=60 dashshare config show   # timeout 60, from env $DASHSHARE_TIMEOUT")]
     Show,
 }
 
@@ -362,9 +379,6 @@ pub struct ConfigInitArgs {
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// Name, vendor and URL of every profile; `*` marks the default
-    #[command(after_help = "Examples:\n  dashshare profile list\n  \
-dashshare profile list -o json\n  \
-dashshare check --all       # log in with each")]
     List,
 }
 
@@ -488,11 +502,6 @@ pub struct DashboardsArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(
-    after_help = "Examples:\n  dashshare export -p prod-sisense --out shares.yaml\n  \
-dashshare export -p prod-sisense -p eci --format csv > shares.csv\n  \
-dashshare diff shares.yaml --prune --exit-code   # right after an export: exit 0"
-)]
 pub struct ExportArgs {
     /// Only dashboards whose title contains this text (ignoring case)
     #[arg(long, value_name = "TEXT")]
@@ -516,9 +525,7 @@ dashboard and per principal. Flags: `everyone` (shared with everyone), `many-edi
 --many dashboards or more of that profile), `not-in-file` (with --against: no row of the apply file names the \
 share; a row matches by profile (or none), dashboard id or name:TITLE, and principal name ignoring case; access \
 is not compared, `diff` does that). HTML is one self-contained page (no network), sortable and filterable, \
-printable.\n\nExamples:\n  dashshare report -p prod-sisense -p eci --out access.html\n  \
-dashshare report -p prod-sisense --against shares.yaml --many 5   # Markdown on stdout\n  \
-dashshare report -p eci --format csv --out access.csv"
+printable."
 )]
 pub struct ReportArgs {
     /// html, md or csv [default: from --out's ending, else md]
@@ -700,6 +707,13 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// Write dashshare.1 and one page per command (dashshare-grant.1, …) into this folder
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -172,6 +172,22 @@ pub fn default_config_path(env: EnvLookup) -> Option<PathBuf> {
         .or_else(|| config_candidates().into_iter().next())
 }
 
+/// The profile names of the config file `env` points at ($DASHSHARE_CONFIG, else the XDG
+/// path), for shell completion: no file, or one that does not parse, has none.
+pub fn profile_names(env: EnvLookup) -> Vec<String> {
+    let Ok(path) = find_config(None, env) else {
+        return Vec::new();
+    };
+    let Ok(bytes) = crate::capped::read(&path, MAX_CONFIG_FILE) else {
+        return Vec::new();
+    };
+    std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| parse_config(text, &path).ok())
+        .map(|file| file.profiles.into_keys().collect())
+        .unwrap_or_default()
+}
+
 fn find_config(explicit: Option<&Path>, env: EnvLookup) -> Result<PathBuf> {
     // clap fills --config from $DASHSHARE_CONFIG: the message names what the user set.
     let from_env = |path: &Path| env("DASHSHARE_CONFIG").is_some_and(|var| Path::new(&var) == path);
@@ -348,8 +364,9 @@ fn choose_profile<'f>(
                 Thing::Profile,
                 name,
                 format!(
-                    "profile '{name}' is not in {} ({})",
+                    "profile '{name}' is not in {}{} ({})",
                     path.display(),
+                    crate::suggest::did_you_mean(name, file.profiles.keys().map(String::as_str)),
                     available()
                 ),
             )

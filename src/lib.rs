@@ -17,6 +17,7 @@ pub mod model;
 pub mod output;
 pub mod pacer;
 pub mod paths;
+pub mod pager;
 pub mod private_file;
 pub mod providers;
 pub mod redact;
@@ -25,6 +26,8 @@ pub mod sandbox;
 pub mod session;
 pub mod shape;
 pub mod signal;
+pub mod suggest;
+pub mod usage;
 pub mod vendor;
 pub mod write_ahead;
 

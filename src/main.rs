@@ -1,10 +1,11 @@
-use clap::Parser;
-
-use dashshare::cli::Cli;
-
 fn main() -> std::process::ExitCode {
     forget_empty_settings();
-    let mut cli = Cli::parse();
+    // A shell asking for completions (the script of `dashshare completions SHELL`) is answered
+    // here, and the process ends.
+    clap_complete::CompleteEnv::with_factory(dashshare::usage::command)
+        .var(dashshare::commands::completions::COMPLETE_VAR)
+        .complete();
+    let mut cli = dashshare::usage::parse();
     if let Err(message) = cli.global.noise_from_env(&|name| std::env::var(name).ok()) {
         dashshare::output::print_diagnostic(&format!("error: {message}"));
         return std::process::ExitCode::from(dashshare::ExitCode::BadInput as u8);

@@ -27,7 +27,7 @@ pub async fn run(global: &GlobalArgs, args: &DashboardsArgs) -> Result<()> {
                     d.owner.clone().unwrap_or_default(),
                 ]
             });
-            output::print_text(&output::table(&["id", "title", "owner"], rows))
+            super::print_listing(global, &output::table(&["id", "title", "owner"], rows))
         }
     }
 }

@@ -28,10 +28,13 @@ pub fn run(global: &GlobalArgs) -> Result<()> {
                     run.dashboards.to_string(),
                 ]
             });
-            output::print_text(&output::table(
-                &["run id", "time", "command", "profiles", "dashboards"],
-                rows,
-            ))
+            super::print_listing(
+                global,
+                &output::table(
+                    &["run id", "time", "command", "profiles", "dashboards"],
+                    rows,
+                ),
+            )
         }
     }
 }

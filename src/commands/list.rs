@@ -75,7 +75,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
             } else {
                 &["principal", "type", "access", "id"]
             };
-            output::print_text(&output::table(headers, rows))
+            super::print_listing(global, &output::table(headers, rows))
         }
     }
 }

@@ -5,7 +5,7 @@ mod apply;
 mod apply_plan;
 mod check;
 mod check_all;
-mod completions;
+pub mod completions;
 mod configure;
 mod dashboards;
 mod demo;
@@ -18,6 +18,7 @@ mod history;
 mod inventory;
 mod link;
 mod list;
+mod man;
 mod profiles;
 mod publish;
 mod report;
@@ -70,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Config(command) => configure::run(global, command),
         Command::Profile(command) => profiles::run(global, command),
         Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Demo => demo::run().await,
     }
@@ -186,6 +188,17 @@ fn one_profile(global: &GlobalArgs) -> Result<Option<String>> {
             several.join(", ")
         ))),
     }
+}
+
+/// A long listing (a table for people) on stdout: through $PAGER when stdout is a terminal.
+pub(crate) fn print_listing(global: &GlobalArgs, text: &str) -> Result<()> {
+    let pager = crate::pager::choose(
+        std::io::stdout().is_terminal(),
+        global.output != OutputFormat::Json,
+        global.no_pager,
+        &|name| std::env::var(name).ok(),
+    );
+    crate::pager::print(text, pager.as_deref())
 }
 
 /// A bar on stderr for people watching a terminal; hidden for scripts, CI, `-q` and `-o json`.

@@ -112,6 +112,9 @@ pub async fn resolve_all(
 
 /// The one report of principals a vendor does not know, each with the file line that named it,
 /// if a file did: a file's run goes on with its other dashboards, a command's change stops whole.
+/// No "did you mean" here, unlike profiles and titles: vendors look principals up with a
+/// server-side filter on the exact name, so no list of near names is at hand, and listing every
+/// user just to suggest one would cost a request (and a page of users) per failed look-up.
 pub fn not_found(vendor: Vendor, missing: &[(&Principal, Option<u64>)]) -> Error {
     let named: Vec<String> = missing
         .iter()

@@ -106,10 +106,11 @@ pub fn dashboard_titled(
     title: &str,
     vendor: &str,
 ) -> Result<Dashboard> {
+    let candidates: Vec<(String, String)> = candidates.into_iter().collect();
     let ids: Vec<String> = candidates
-        .into_iter()
+        .iter()
         .filter(|(_, candidate)| candidate == title)
-        .map(|(id, _)| id)
+        .map(|(id, _)| id.clone())
         .collect();
     match ids.as_slice() {
         [only] => Ok(Dashboard {
@@ -120,7 +121,9 @@ pub fn dashboard_titled(
             Thing::Dashboard,
             title,
             format!(
-                "no {vendor} dashboard is titled '{title}'; `dashshare dashboards --search` lists the titles"
+                "no {vendor} dashboard is titled '{title}'{}; `dashshare dashboards --search` lists \
+                 the titles",
+                crate::suggest::did_you_mean(title, candidates.iter().map(|(_, t)| t.as_str()))
             ),
         )),
         several => Err(Error::invalid(format!(

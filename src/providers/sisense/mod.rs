@@ -445,15 +445,7 @@ impl ShareProvider for Sisense {
             })
             .await?;
         if reply.status == StatusCode::NOT_FOUND {
-            return Err(Error::not_found(
-                Thing::Dashboard,
-                id,
-                format!(
-                    "sisense dashboard '{id}' does not exist or is not visible to this account; \
-                 `dashshare dashboards --all` lists every dashboard (admins), `dashshare \
-                 dashboards` the ones this account owns or is shared"
-                ),
-            ));
+            return Err(no_such_dashboard(id));
         }
         let reply = ERRORS.ensure_success(
             self.http(),
@@ -526,6 +518,9 @@ impl ShareProvider for Sisense {
                     .query(&query)
             })
             .await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Err(no_such_dashboard(id));
+        }
         if !reply.is_success() {
             return Err(ERRORS
                 .failure(self.http(), &reply, &format!("publishing dashboard '{id}'"))
@@ -621,4 +616,17 @@ fn error_message(body: &Value) -> Option<String> {
         [only] => format!("{reason}: {only}"),
         [first, rest @ ..] => format!("{reason}: {first} (+{} more)", rest.len()),
     })
+}
+
+/// A 404 about dashboard `id`: the same "does not exist" (exit 2) whether a read or a publish met it.
+fn no_such_dashboard(id: &str) -> Error {
+    Error::not_found(
+        Thing::Dashboard,
+        id,
+        format!(
+            "sisense dashboard '{id}' does not exist or is not visible to this account; \
+             `dashshare dashboards --all` lists every dashboard (admins), `dashshare \
+             dashboards` the ones this account owns or is shared"
+        ),
+    )
 }
