@@ -56,6 +56,11 @@ pub struct GlobalArgs {
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 
+    /// With -o json: print what this jq expression selects from the JSON document, one result
+    /// a line, strings raw (like gh's --jq), e.g. --jq '.shares[].principal'
+    #[arg(long, global = true, value_name = "EXPR")]
+    pub jq: Option<String>,
+
     /// More detail on stderr: -v requests, -vv retries and decisions, -vvv headers (secrets redacted)
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
