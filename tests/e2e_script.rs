@@ -122,11 +122,20 @@ async fn every_command_with_json_output_carries_the_schema_version() {
     assert_eq!(document(&assert)["schema_version"], 1);
 }
 
+/// A run that fails: profile, environment, arguments, exit code, error kind.
+type Failing<'a> = (
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    &'a [&'a str],
+    i32,
+    &'a str,
+);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn errors_under_json_are_one_document_on_stdout_and_a_line_on_stderr() {
     let home = SandboxHome::start().await;
     let s = "sandbox-sisense";
-    let cases: [(&str, &[(&str, &str)], &[&str], i32, &str); 4] = [
+    let cases: [Failing; 4] = [
         (s, &[], &["list", "no-such-dashboard"], 2, "not_found"),
         (
             "sandbox-eci",
@@ -254,4 +263,60 @@ async fn jq_selects_from_the_document_one_result_a_line() {
     .await
     .code(2)
     .stdout(predicate::str::is_empty());
+}
+
+/// `dashshare -p sandbox-sisense ARGS…` with `input` on stdin.
+async fn with_stdin(home: &SandboxHome, args: &[&str], input: &str) -> assert_cmd::assert::Assert {
+    let mut command = home.process(env!("CARGO_BIN_EXE_dashshare"));
+    command.args(["-p", "sandbox-sisense"]).args(args);
+    let mut command = assert_cmd::Command::from_std(command);
+    command.write_stdin(input.to_string());
+    tokio::task::spawn_blocking(move || command.assert())
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_and_diff_read_the_file_from_stdin_with_its_format() {
+    let home = SandboxHome::start().await;
+    let csv = format!(
+        "profile,dashboard,principal,access\nsandbox-sisense,{SISENSE_DASHBOARD},user:alice@example.com,view\n"
+    );
+    let plan = document(
+        &with_stdin(&home, &["-o", "json", "diff", "-", "--format", "csv"], &csv)
+            .await
+            .success(),
+    );
+    assert_eq!(plan["results"][0]["action"], "added", "{plan}");
+    let before = home.world().sisense.dashboards[0].shares.len();
+    let applied = document(
+        &with_stdin(
+            &home,
+            &["-o", "json", "apply", "-", "--format", "yaml"],
+            APPLY_FILE,
+        )
+        .await
+        .success(),
+    );
+    assert_eq!(applied["results"][0]["action"], "added", "{applied}");
+    assert_eq!(home.world().sisense.dashboards[0].shares.len(), before + 1);
+    with_stdin(
+        &home,
+        &["diff", "-", "--format", "yaml", "--exit-code"],
+        APPLY_FILE,
+    )
+    .await
+    .success();
+
+    // stdin has no ending: its format must be said; its problems are named at their line.
+    with_stdin(&home, &["diff", "-"], APPLY_FILE)
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("--format yaml or --format csv"));
+    let broken = format!("{APPLY_FILE}    acess: edit\n");
+    with_stdin(&home, &["apply", "-", "--format", "yaml"], &broken)
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("<stdin> has 1 problem"))
+        .stderr(predicate::str::contains("line 6: unknown field `acess`"));
 }
