@@ -105,7 +105,7 @@ fn connect(sandbox: &Sandbox, dir: &Path, file: &Path) -> Vec<Connected> {
             .map(|(_, value)| value.clone())
     };
     let desired = desired::gather(
-        file,
+        dashshare::apply::input::Source::file(file),
         &mut |name| {
             let selection = Selection {
                 config: Some(config.clone()),

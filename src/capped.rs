@@ -27,6 +27,15 @@ pub fn read(path: &Path, cap: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// `reader` (stdin, say), failing like `open`'s reader once more than `cap` bytes come through.
+pub fn limit<R: Read>(reader: R, cap: u64) -> Capped<R> {
+    Capped {
+        inner: reader,
+        cap,
+        left: cap,
+    }
+}
+
 /// A reader that fails once more than its cap has come through, rather than stop quietly: a
 /// file cut short would read as a shorter, valid one.
 pub struct Capped<R> {

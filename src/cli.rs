@@ -69,6 +69,11 @@ pub struct GlobalArgs {
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table, env = "DASHSHARE_OUTPUT")]
     pub output: OutputFormat,
 
+    /// With -o json: print what this jq expression selects from the JSON document, one result
+    /// a line, strings raw (like gh's --jq), e.g. --jq '.shares[].principal'
+    #[arg(long, global = true, value_name = "EXPR")]
+    pub jq: Option<String>,
+
     /// More detail on stderr: -v requests, -vv retries and decisions, -vvv headers (secrets
     /// redacted) [env: DASHSHARE_VERBOSE=1, 2 or 3, when neither -v nor -q is given]
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
@@ -402,12 +407,13 @@ are journaled, the summary names the run to undo, the rows not done go to --fail
 --failed-out), 2 bad file or invocation (nothing was changed), 3 authentication failed, 130/143 interrupted."
 )]
 pub struct ApplyArgs {
-    /// YAML (.yaml, .yml) or CSV (.csv) file of the shares dashboards should have
+    /// YAML (.yaml, .yml) or CSV (.csv) file of the shares dashboards should have; - reads it
+    /// from stdin (with --format)
     #[arg(required_unless_present = "saved_plan")]
     pub file: Option<PathBuf>,
     /// Carry out exactly the writes of a plan saved by `diff FILE --out PLAN`, nothing else; a
     /// dashboard whose shares changed since the plan is refused, with nothing written to it
-    #[arg(long = "plan", value_name = "PLAN", conflicts_with_all = ["file", "dry_run", "prune", "verify", "failed_out"])]
+    #[arg(long = "plan", value_name = "PLAN", conflicts_with_all = ["file", "dry_run", "prune", "verify", "failed_out", "format"])]
     pub saved_plan: Option<PathBuf>,
     /// Read and plan everything, print the plan, write nothing
     #[arg(long)]
@@ -443,7 +449,8 @@ every dashboard once and writing nothing. Exit codes: 0 in sync (or drift withou
 failed. Vendors that cannot read their shares (vizzly, appviewx) cannot be compared: their rows show as `sent`."
 )]
 pub struct DiffArgs {
-    /// YAML (.yaml, .yml) or CSV (.csv) file of the shares dashboards should have
+    /// YAML (.yaml, .yml) or CSV (.csv) file of the shares dashboards should have; - reads it
+    /// from stdin (with --format)
     pub file: PathBuf,
     #[command(flatten)]
     pub plan: PlanArgs,
@@ -458,6 +465,9 @@ pub struct DiffArgs {
 /// What `apply` and `diff` share.
 #[derive(Debug, Clone, Args)]
 pub struct PlanArgs {
+    /// The file's format: needed for - (stdin); for a path it overrides the ending
+    #[arg(long, value_enum)]
+    pub format: Option<FileFormat>,
     /// Make the file authoritative for the dashboards it names: remove their other shares (never the owner)
     #[arg(long)]
     pub prune: bool,

@@ -1,7 +1,11 @@
 //! Rendering for stdout: aligned plain tables for people, one JSON document for programs. What
 //! is written here and to stderr is first rid of every secret (`redact`).
 
+pub mod jq;
+
 use std::io::Write;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use comfy_table::{Table, presets};
 use serde::Serialize;
@@ -26,12 +30,80 @@ pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> S
         .join("\n")
 }
 
+/// The version of the `-o json` contract, in every document (README, "Scripting").
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// `--jq`'s expression, set once before the command runs.
+static JSON_FILTER: OnceLock<String> = OnceLock::new();
+
+/// Whether this process printed its JSON document: an error after it (apply's report, then
+/// exit 1) prints no second one.
+static JSON_PRINTED: AtomicBool = AtomicBool::new(false);
+
+/// Filters every JSON document of this process through `expr` (`--jq`), once it compiles.
+pub fn set_json_filter(expr: &str) -> Result<()> {
+    jq::check(expr)?;
+    let _ = JSON_FILTER.set(expr.to_string());
+    Ok(())
+}
+
+/// A command's JSON document, with `schema_version` first among its fields.
+#[derive(Serialize)]
+struct Versioned<'a, T: Serialize + ?Sized> {
+    schema_version: u32,
+    #[serde(flatten)]
+    document: &'a T,
+}
+
+/// Prints the command's one JSON document, which must be an object (a list goes under a key).
 pub fn print_json(value: &impl Serialize) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
+    JSON_PRINTED.store(true, Ordering::Relaxed);
+    let document = Versioned {
+        schema_version: SCHEMA_VERSION,
+        document: value,
+    };
+    let text = serde_json::to_string_pretty(&document)
         .map_err(|err| Error::remote(format!("cannot render JSON output: {err}")))?;
-    // JSON is for programs, and escapes control characters itself: written as rendered, since
-    // `terminal_safe`'s escapes are no JSON escapes.
-    write_stdout(&text)
+    match JSON_FILTER.get() {
+        // The filter's input is the document as printed: secrets are scrubbed from its output
+        // by `write_stdout`, whatever the filter made of them.
+        // Raw strings are vendor text, kept from driving the terminal like every table cell.
+        Some(expr) => match jq::run(expr, &text)? {
+            lines if lines.is_empty() => Ok(()),
+            lines => print_text(&lines.join("\n")),
+        },
+        // JSON is for programs, and escapes control characters itself: written as rendered,
+        // since `terminal_safe`'s escapes are no JSON escapes.
+        None => write_stdout(&text),
+    }
+}
+
+/// Under `-o json`, a failed command's one document on stdout (its words scrubbed like every
+/// output), unless it already printed its report (which its exit code then qualifies) or
+/// `--jq` asked for results an error document is not (the error is on stderr, like `gh`).
+pub fn print_json_error(err: &Error) {
+    #[derive(Serialize)]
+    struct Failure<'a> {
+        exit_code: u8,
+        kind: &'a str,
+        message: String,
+    }
+    #[derive(Serialize)]
+    struct Failed<'a> {
+        error: Failure<'a>,
+    }
+    if JSON_PRINTED.load(Ordering::Relaxed) || JSON_FILTER.get().is_some() {
+        return;
+    }
+    let failed = Failed {
+        error: Failure {
+            exit_code: err.exit_code() as u8,
+            kind: err.kind(),
+            message: err.to_string(),
+        },
+    };
+    // Nothing more can be said if stdout fails too: the line on stderr stands.
+    let _ = print_json(&failed);
 }
 
 /// Prints a diagnostic line to stderr. A closed or failing stderr (`… 2>&1 | head -1`) is not

@@ -191,3 +191,19 @@ async fn an_undo_on_a_terminal_shows_what_it_removes_and_asks() {
         "the undo kept what was there before the run"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_from_stdin_on_a_terminal_needs_yes_to_prune() {
+    let (home, file) = home_and_file().await;
+    let typed = std::fs::read_to_string(&file).unwrap();
+    // The question would be read from the stdin that carries the file: refused before reading.
+    let output = on_terminal(&home, &["apply", "-", "--format", "csv", "--prune"], &typed).await;
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("add --yes"), "{shown}");
+    assert!(alice_has_it(&home), "alice was removed without a yes");
+    assert_eq!(
+        home.count(dashshare::vendor::Vendor::Sisense, SHARES_WRITE),
+        0
+    );
+}

@@ -2,7 +2,6 @@
 //! against each profile's vendor before any request. A file with any problem is refused whole.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use super::input::{self, Problem, Row};
 use crate::config::Profile;
@@ -56,8 +55,8 @@ impl Desired {
 /// Loads a profile by the name a row gives, or the command line's choice for `None`.
 pub type ProfileLoader<'a> = &'a mut dyn FnMut(Option<&str>) -> Result<Profile>;
 
-/// Reads `path` and checks every row; fails naming every problem at once.
-pub fn gather(path: &Path, load_profile: ProfileLoader, prune: bool) -> Result<Desired> {
+/// Reads the file and checks every row; fails naming every problem at once.
+pub fn gather(source: input::Source, load_profile: ProfileLoader, prune: bool) -> Result<Desired> {
     let mut gathering = Gathering {
         load_profile,
         prune,
@@ -70,7 +69,7 @@ pub fn gather(path: &Path, load_profile: ProfileLoader, prune: bool) -> Result<D
         start: chrono::Utc::now(),
     };
     let mut problems = Vec::new();
-    input::read(path, &mut |row| gathering.add(row), &mut problems)?;
+    input::read_from(source, &mut |row| gathering.add(row), &mut problems)?;
     let Gathering {
         mut sites,
         problems: row_problems,
@@ -84,12 +83,12 @@ pub fn gather(path: &Path, load_profile: ProfileLoader, prune: bool) -> Result<D
         }
     }
     if !problems.is_empty() {
-        return Err(refusal(path, problems));
+        return Err(refusal(&source.name(), problems));
     }
     if rows == 0 {
         return Err(Error::invalid(format!(
             "{} lists no shares; nothing to apply",
-            path.display()
+            source.name()
         )));
     }
     Ok(Desired { sites, rows })
@@ -300,7 +299,7 @@ fn conflicts_of_ends(
 }
 
 /// One error naming every problem; a message repeated on many lines is shown once, with a count.
-fn refusal(path: &Path, problems: Vec<Problem>) -> Error {
+fn refusal(name: &str, problems: Vec<Problem>) -> Error {
     let total = problems.len();
     let mut distinct: Vec<(Problem, usize)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -315,8 +314,7 @@ fn refusal(path: &Path, problems: Vec<Problem>) -> Error {
     }
     distinct.sort_by_key(|(problem, _)| problem.line);
     let mut text = format!(
-        "{} has {total} problem{}; nothing was changed:",
-        path.display(),
+        "{name} has {total} problem{}; nothing was changed:",
         if total == 1 { "" } else { "s" }
     );
     for (problem, more) in distinct.iter().take(PROBLEMS_SHOWN) {
@@ -374,7 +372,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shares.csv");
         std::fs::write(&path, text).unwrap();
-        gather(&path, &mut loader, prune)
+        gather(input::Source::file(&path), &mut loader, prune)
     }
 
     #[test]
@@ -518,7 +516,7 @@ mod tests {
         std::fs::write(&path, "profile,dashboard,principal\nstaging,d1,user:a\n").unwrap();
         let mut elsewhere =
             |_: Option<&str>| Err(Error::invalid("profile 'staging' of another file is bad"));
-        let err = gather(&path, &mut elsewhere, false)
+        let err = gather(input::Source::file(&path), &mut elsewhere, false)
             .unwrap_err()
             .to_string();
         assert!(
@@ -531,7 +529,9 @@ mod tests {
                 "profile 'staging' has no url",
             ))
         };
-        let err = gather(&path, &mut about, false).unwrap_err().to_string();
+        let err = gather(input::Source::file(&path), &mut about, false)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("line 2: profile 'staging' has no url"),
             "{err}"

@@ -73,33 +73,104 @@ fn expires(text: &str) -> std::result::Result<Option<Ends>, String> {
 /// rather than read (or, for YAML, held) whole.
 pub const MAX_FILE: u64 = 64 * 1024 * 1024;
 
-/// Reads `path`, handing each well-formed row to `sink` and pushing every problem to `problems`.
-/// Fails only when the file cannot be read at all.
-pub fn read(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>) -> Result<()> {
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match extension.as_deref() {
-        Some("csv") => {
-            let file = crate::capped::open(path, MAX_FILE).map_err(|err| cannot_read(path, err))?;
-            read_csv(file, sink, problems).map_err(|err| cannot_read(path, err))
+/// The formats of an apply file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Csv,
+}
+
+/// Where an apply file comes from: a path, or `-` for stdin, and its format when given
+/// (`--format`), which overrides a path's ending and is needed for stdin.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    pub path: &'a Path,
+    pub format: Option<Format>,
+}
+
+impl<'a> Source<'a> {
+    /// A file whose ending picks the format.
+    pub fn file(path: &'a Path) -> Self {
+        Source { path, format: None }
+    }
+
+    pub fn is_stdin(&self) -> bool {
+        self.path == Path::new("-")
+    }
+
+    /// How messages name it: the path, or `<stdin>`.
+    pub fn name(&self) -> String {
+        if self.is_stdin() {
+            "<stdin>".to_string()
+        } else {
+            self.path.display().to_string()
         }
-        Some("yaml" | "yml") => {
-            let bytes =
-                crate::capped::read(path, MAX_FILE).map_err(|err| cannot_read(path, err))?;
-            read_yaml(&bytes, sink, problems);
-            Ok(())
+    }
+
+    fn format(&self) -> Result<Format> {
+        if let Some(format) = self.format {
+            return Ok(format);
         }
-        _ => Err(Error::invalid(format!(
-            "{}: an apply file must end in .yaml, .yml or .csv (the ending picks the format)",
-            path.display()
-        ))),
+        if self.is_stdin() {
+            return Err(Error::invalid(
+                "- reads the apply file from stdin, which has no ending to tell its format: add \
+                 --format yaml or --format csv",
+            ));
+        }
+        let extension = self
+            .path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("csv") => Ok(Format::Csv),
+            Some("yaml" | "yml") => Ok(Format::Yaml),
+            _ => Err(Error::invalid(format!(
+                "{}: an apply file must end in .yaml, .yml or .csv (the ending picks the \
+                 format), or say its format with --format yaml|csv",
+                self.path.display()
+            ))),
+        }
     }
 }
 
-fn cannot_read(path: &Path, err: impl fmt::Display) -> Error {
-    Error::invalid(format!("cannot read {}: {err}", path.display()))
+/// Reads `path`, handing each well-formed row to `sink` and pushing every problem to `problems`.
+/// Fails only when the file cannot be read at all.
+pub fn read(path: &Path, sink: &mut dyn FnMut(Row), problems: &mut Vec<Problem>) -> Result<()> {
+    read_from(Source::file(path), sink, problems)
+}
+
+/// Like `read`, from a file or stdin, capped alike.
+pub fn read_from(
+    source: Source,
+    sink: &mut dyn FnMut(Row),
+    problems: &mut Vec<Problem>,
+) -> Result<()> {
+    let format = source.format()?;
+    let cannot_read = |err: std::io::Error| cannot_read(&source.name(), err);
+    let stdin = || crate::capped::limit(std::io::stdin().lock(), MAX_FILE);
+    match format {
+        Format::Csv if source.is_stdin() => read_csv(stdin(), sink, problems).map_err(cannot_read),
+        Format::Csv => {
+            let file = crate::capped::open(source.path, MAX_FILE).map_err(cannot_read)?;
+            read_csv(file, sink, problems).map_err(cannot_read)
+        }
+        Format::Yaml => {
+            let bytes = if source.is_stdin() {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut stdin(), &mut bytes).map_err(cannot_read)?;
+                bytes
+            } else {
+                crate::capped::read(source.path, MAX_FILE).map_err(cannot_read)?
+            };
+            read_yaml(&bytes, sink, problems);
+            Ok(())
+        }
+    }
+}
+
+fn cannot_read(name: &str, err: impl fmt::Display) -> Error {
+    Error::invalid(format!("cannot read {name}: {err}"))
 }
 
 /// An access level as `--access` reads it (any case here); empty means the default, view (as

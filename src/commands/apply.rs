@@ -8,11 +8,11 @@ use serde::Serialize;
 use crate::apply::FAILED_ROWS_MARK;
 use crate::apply::desired::{self, Desired};
 use crate::apply::execute::{self, Connected, DashboardResult, Options, Recorder, Report, Stops};
-use crate::apply::input::{CSV_COLUMNS, EXPIRES_COLUMN};
+use crate::apply::input::{self, CSV_COLUMNS, EXPIRES_COLUMN};
 use crate::apply::interrupted;
 use crate::apply::saved_plan::SavedPlan;
 use crate::apply::verify;
-use crate::cli::{ApplyArgs, DiffArgs, GlobalArgs, OutputFormat, PlanArgs};
+use crate::cli::{ApplyArgs, DiffArgs, FileFormat, GlobalArgs, OutputFormat, PlanArgs};
 use crate::config::ENV_PROFILE;
 use crate::error::{Error, Result};
 use crate::flow::ShareResult;
@@ -29,6 +29,15 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         // clap requires one of the two.
         (None, None) => return Err(Error::invalid("name the file to apply, or --plan PLAN")),
     };
+    if file == Path::new("-") && args.plan.prune && !args.dry_run && !args.yes {
+        // The question before removals is read from stdin, which carries the file here.
+        if crate::confirm::can_ask() {
+            return Err(Error::invalid(
+                "apply - --prune would ask before removing shares, but stdin carries the file: \
+                 check the removals with `dashshare diff - --prune`, then add --yes",
+            ));
+        }
+    }
     let run_id = journal::new_run_id();
     let command = format!(
         "apply {}{}",
@@ -155,7 +164,7 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     if args.exit_code && drift > 0 {
         return Err(Error::Drift(format!(
             "{drift} shares differ from {}",
-            args.file.display()
+            input::Source::file(&args.file).name()
         )));
     }
     Ok(())
@@ -178,10 +187,18 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Gathers the file and connects a provider for each of its profiles; no request is made.
+/// Gathers the file (`-`: stdin) and connects a provider for each of its profiles; no request
+/// is made.
 fn connect(global: &GlobalArgs, file: &Path, plan: &PlanArgs) -> Result<Vec<Connected>> {
+    let source = input::Source {
+        path: file,
+        format: plan.format.map(|format| match format {
+            FileFormat::Yaml => input::Format::Yaml,
+            FileFormat::Csv => input::Format::Csv,
+        }),
+    };
     let Desired { sites, .. } = desired::gather(
-        file,
+        source,
         &mut |name| super::load_profile(global, name),
         plan.prune,
     )?;

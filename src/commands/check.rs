@@ -77,7 +77,6 @@ struct Probe {
 
 #[derive(Serialize)]
 struct DeepReport<'a> {
-    schema_version: u32,
     profile: &'a str,
     vendor: Vendor,
     url: &'a str,
@@ -220,7 +219,6 @@ async fn deep(global: &GlobalArgs, args: &CheckArgs) -> Result<()> {
     }
     let understood = prober.probes.iter().all(|p| p.understood != Some(false));
     let report = DeepReport {
-        schema_version: 1,
         profile: &profile.name,
         vendor: profile.vendor,
         url: profile.url.as_str(),

@@ -73,6 +73,8 @@ struct JsonReport<'a> {
     vendor: Vendor,
     #[serde(flatten)]
     report: &'a ShareReport,
+    /// The journal's name for this change, for `undo`; null when nothing was written.
+    run_id: Option<&'a str>,
     /// When what this grant added or raised ends (`--for`, `--until`).
     #[serde(skip_serializing_if = "Option::is_none")]
     expires: Option<&'a str>,
@@ -144,15 +146,17 @@ async fn run(
     if let Some(err) = report.publish_error.take() {
         return Err(err);
     }
+    let written_run = report.written.then_some(run_id.as_str());
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
             profile: &profile.name,
             vendor: profile.vendor,
             report: &report,
+            run_id: written_run,
             expires: expires.as_deref(),
         })?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            output::print_text(&render(&report, expires.as_deref()))?
+            output::print_text(&render(&report, written_run, expires.as_deref()))?
         }
     }
     match interrupt.stopped() {
@@ -187,7 +191,7 @@ fn removals(report: &ShareReport) -> Vec<Removal> {
         .collect()
 }
 
-fn render(report: &ShareReport, expires: Option<&str>) -> String {
+fn render(report: &ShareReport, run_id: Option<&str>, expires: Option<&str>) -> String {
     let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
     let rows = report.results.iter().map(|r| {
         vec![
@@ -246,8 +250,11 @@ fn render(report: &ShareReport, expires: Option<&str>) -> String {
         ),
         _ => String::new(),
     };
+    let run = run_id
+        .map(|id| format!("\nrun {id} (`dashshare undo {id}` puts the dashboard back)"))
+        .unwrap_or_default();
     format!(
-        "{table}\n\n{notes}Dashboard {dashboard}: {} — {outcome}{until}",
+        "{table}\n\n{notes}Dashboard {dashboard}: {} — {outcome}{run}{until}",
         counts.join(", ")
     )
 }
