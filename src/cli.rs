@@ -64,6 +64,11 @@ pub struct GlobalArgs {
     #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
+    /// Also append the log to this file, with timestamps and without colour, created readable
+    /// by you only; at the -v level, at least -v's (secrets redacted)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+
     /// Seconds to wait for each request [default: the profile's timeout, else 30]
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: Option<u64>,

@@ -24,6 +24,7 @@ pub mod sandbox;
 pub mod session;
 pub mod shape;
 pub mod signal;
+pub mod terminal;
 pub mod vendor;
 pub mod write_ahead;
 

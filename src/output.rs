@@ -34,11 +34,12 @@ pub fn print_json(value: &impl Serialize) -> Result<()> {
     write_stdout(&text)
 }
 
-/// Prints a diagnostic line to stderr. A closed or failing stderr (`… 2>&1 | head -1`) is not
-/// worth a panic in the middle of a run: the line is dropped and the command carries on.
+/// Prints a diagnostic line to stderr, with a progress bar lifted out of its way. A closed or
+/// failing stderr (`… 2>&1 | head -1`) is not worth a panic in the middle of a run: the line is
+/// dropped and the command carries on.
 pub fn print_diagnostic(text: &str) {
     let text = crate::redact::scrub(text);
-    let _ = writeln!(std::io::stderr().lock(), "{}", terminal_safe(&text));
+    crate::terminal::write_stderr(format!("{}\n", terminal_safe(&text)).as_bytes());
 }
 
 /// `text` with every character that could drive a terminal (escape sequences, carriage returns,
