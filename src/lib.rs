@@ -26,6 +26,7 @@ pub mod shape;
 pub mod signal;
 pub mod terminal;
 pub mod vendor;
+pub mod wording;
 pub mod write_ahead;
 
 pub use error::{Error, ExitCode, Result};

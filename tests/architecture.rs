@@ -17,6 +17,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("capped", 1),
     ("logging", 1),
     ("terminal", 1),
+    ("wording", 1),
     // 2 vocabulary: values and pure functions, no I/O.
     ("model", 2),
     ("vendor", 2),

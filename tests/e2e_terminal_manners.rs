@@ -139,3 +139,25 @@ async fn a_log_file_that_cannot_be_opened_stops_the_run_before_it_starts() {
     );
     assert_eq!(home.count(dashshare::vendor::Vendor::Sisense, "POST"), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn summaries_give_the_elapsed_time_and_count_one_in_the_singular() {
+    let home = SandboxHome::start().await;
+    let took = r"in \d+(ms|\.\ds)";
+    let grant = home
+        .run(P, &["grant", D, "--user", "alice@example.com"])
+        .await
+        .success();
+    let shown = printed(&grant);
+    let written = regex::Regex::new(&format!("1 added — written and published {took}")).unwrap();
+    assert!(written.is_match(&shown), "{shown}");
+
+    let history = home.run(P, &["-o", "json", "history"]).await.success();
+    let runs: serde_json::Value = serde_json::from_slice(&history.get_output().stdout).unwrap();
+    let run_id = runs["runs"][0]["run_id"].as_str().unwrap();
+    let undo = home.run(P, &["undo", "--yes", run_id]).await.success();
+    let shown = printed(&undo);
+    let put_back = regex::Regex::new(&format!("1 of 1 dashboard put back {took}")).unwrap();
+    assert!(put_back.is_match(&shown), "{shown}");
+    assert!(!shown.contains('\u{1b}'), "piped output is plain: {shown}");
+}

@@ -276,7 +276,7 @@ async fn probe_reads(prober: &mut Prober, provider: &dyn ShareProvider, args: &C
         .step(
             "list dashboards",
             provider.dashboards(None, false),
-            |found| format!("{} dashboards", found.len()),
+            |found| crate::wording::plural(found.len(), "dashboard"),
         )
         .await;
     if let Some(reference) = &args.dashboard {
@@ -286,7 +286,7 @@ async fn probe_reads(prober: &mut Prober, provider: &dyn ShareProvider, args: &C
         };
         prober
             .step(&format!("read shares of {reference}"), read, |snapshot| {
-                format!("{} shares", snapshot.shares.len())
+                crate::wording::plural(snapshot.shares.len(), "share")
             })
             .await;
     }

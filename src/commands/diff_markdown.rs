@@ -32,10 +32,11 @@ pub fn plan(report: &Report) -> String {
         String::from("### dashshare diff: no changes\n\nThe servers match the file.\n")
     } else {
         format!(
-            "### dashshare diff: {} changes on {dashboards} dashboards\n\n\
+            "### dashshare diff: {} on {}\n\n\
              | profile | dashboard | principal | type | before | after | action |\n\
              |---|---|---|---|---|---|---|\n{}\n",
-            rows.len(),
+            crate::wording::plural(rows.len(), "change"),
+            crate::wording::plural(dashboards, "dashboard"),
             rows.join("\n")
         )
     };

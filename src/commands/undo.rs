@@ -71,6 +71,7 @@ impl Settled {
 const CONCURRENCY: usize = 8;
 
 pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
+    let started = std::time::Instant::now();
     let journal = if args.dry_run {
         super::journal(global)?
     } else {
@@ -143,7 +144,15 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
             if args.dry_run {
                 output::print_text(&format!("{table}\n\ndry run: nothing was written"))?;
             } else {
-                output::print_text(&table)?;
+                let restored = outcomes
+                    .iter()
+                    .filter(|o| o.result == Settled::Restored)
+                    .count();
+                output::print_text(&format!(
+                    "{table}\n\n{restored} of {} put back in {}",
+                    crate::wording::plural(outcomes.len(), "dashboard"),
+                    crate::wording::elapsed(started.elapsed())
+                ))?;
             }
         }
     }
@@ -155,9 +164,9 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
         return Err(Interrupt::error(
             signal,
             format!(
-                "{idle} of {} dashboards not started; those put back are journaled as run \
-                 {undo_run}. Run `dashshare undo {}` again to put back the rest",
-                outcomes.len(),
+                "{idle} of {} not started; those put back are journaled as run {undo_run}. Run \
+                 `dashshare undo {}` again to put back the rest",
+                crate::wording::plural(outcomes.len(), "dashboard"),
                 args.run_id
             ),
         ));
@@ -178,8 +187,8 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
             "were not"
         };
         return Err(Error::remote(format!(
-            "{failed} of {} dashboards of run {} {would} fully put back (see above)",
-            outcomes.len(),
+            "{failed} of {} of run {} {would} fully put back (see above)",
+            crate::wording::plural(outcomes.len(), "dashboard"),
             args.run_id
         )));
     }
