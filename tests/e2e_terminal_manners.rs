@@ -1,11 +1,62 @@
-//! End to end: what a run writes besides its answer: logs that obey NO_COLOR and RUST_LOG, the
-//! `--log-file`, and output with no escape codes when no terminal reads it.
+//! End to end: what a run writes besides its answer: colour on a terminal only (a pseudo-terminal
+//! from util-linux `script`) and never under NO_COLOR or TERM=dumb, RUST_LOG, the `--log-file`,
+//! and the summaries' elapsed time and plurals.
 
 mod common;
 use common::*;
 
 const P: &str = "sandbox-sisense";
 const D: &str = SISENSE_DASHBOARD;
+
+/// `dashshare -v -p sandbox-sisense ARGS…` on a terminal, with `env` set; what the terminal showed.
+async fn on_terminal(home: &SandboxHome, env: &[(&str, &str)], args: &[&str]) -> String {
+    let line = std::iter::once(env!("CARGO_BIN_EXE_dashshare"))
+        .chain(["-v", "-p", P])
+        .chain(args.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut command = home.process("script");
+    command
+        .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+        .env("PATH", "/usr/bin:/bin")
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = command
+        .spawn()
+        .expect("these tests need util-linux `script` for a terminal");
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn colour_on_a_terminal_unless_no_color_or_a_dumb_terminal() {
+    let home = SandboxHome::start().await;
+    let grant = ["grant", D, "--user", "alice@example.com"];
+    let shown = on_terminal(&home, &[("TERM", "xterm")], &grant).await;
+    assert!(shown.contains("\u{1b}[32madded\u{1b}[0m"), "{shown:?}");
+    assert!(shown.contains("\u{1b}[32m INFO"), "coloured log: {shown:?}");
+
+    let revoke = ["revoke", D, "--user", "alice@example.com"];
+    let shown = on_terminal(&home, &[("TERM", "xterm"), ("NO_COLOR", "1")], &revoke).await;
+    assert!(
+        shown.contains("INFO") && shown.contains("removed"),
+        "{shown:?}"
+    );
+    assert!(!shown.contains('\u{1b}'), "NO_COLOR: {shown:?}");
+
+    let shown = on_terminal(&home, &[("TERM", "dumb")], &grant).await;
+    assert!(
+        shown.contains("INFO") && shown.contains("added"),
+        "{shown:?}"
+    );
+    assert!(!shown.contains('\u{1b}'), "TERM=dumb: {shown:?}");
+}
 
 fn stderr(assert: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&assert.get_output().stderr).into_owned()
@@ -160,4 +211,27 @@ async fn summaries_give_the_elapsed_time_and_count_one_in_the_singular() {
     let put_back = regex::Regex::new(&format!("1 of 1 dashboard put back {took}")).unwrap();
     assert!(put_back.is_match(&shown), "{shown}");
     assert!(!shown.contains('\u{1b}'), "piped output is plain: {shown}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undo_shows_a_bar_that_log_lines_lift_out_of_the_way() {
+    let home = SandboxHome::start().await;
+    home.run(P, &["grant", D, "--user", "alice@example.com"])
+        .await
+        .success();
+    let history = home.run(P, &["-o", "json", "history"]).await.success();
+    let runs: serde_json::Value = serde_json::from_slice(&history.get_output().stdout).unwrap();
+    let run_id = runs["runs"][0]["run_id"].as_str().unwrap();
+    let shown = on_terminal(&home, &[("TERM", "xterm")], &["undo", "--yes", run_id]).await;
+    assert!(shown.contains("putting back ["), "{shown:?}");
+    assert!(shown.contains("/1 dashboards"), "{shown:?}");
+    assert!(!shown.contains("0/0"), "{shown:?}");
+    // What stays on screen of each line is what follows its last carriage return.
+    for line in shown.lines() {
+        let visible = line.rsplit('\r').next().unwrap_or_default();
+        assert!(
+            !(visible.contains("INFO") && visible.contains("dashboards (")),
+            "a log line shares the bar's line: {line:?}"
+        );
+    }
 }

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use futures::StreamExt;
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
@@ -118,12 +119,18 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
             force: args.force,
             ahead: None,
         };
-        let planned = undo_all(&targets, &connections, &plan, &interrupt).await;
+        let hidden = ProgressBar::hidden();
+        let planned = undo_all(&targets, &connections, &plan, &interrupt, &hidden).await;
         let removals = planned.into_iter().flat_map(|o| o.removing).collect();
         // A signal while the question is open leaves every dashboard below not started.
         confirm::on_terminal(removals, false, &interrupt).await?;
     }
-    let outcomes = undo_all(&targets, &connections, &how, &interrupt).await;
+    // Shown only now: a bar must not draw over the question.
+    let progress = super::progress_bar(global);
+    crate::terminal::grow(&progress, targets.len() as u64);
+    progress.set_message("putting back");
+    let outcomes = undo_all(&targets, &connections, &how, &interrupt, &progress).await;
+    progress.finish_and_clear();
     match global.output {
         OutputFormat::Json => output::print_json(&serde_json::json!({
             "undone_run": args.run_id,
@@ -201,6 +208,7 @@ async fn undo_all(
     connections: &HashMap<String, Result<Connection>>,
     how: &How<'_>,
     interrupt: &Interrupt,
+    progress: &ProgressBar,
 ) -> Vec<Outcome> {
     futures::stream::iter(targets)
         .map(|target| {
@@ -214,7 +222,11 @@ async fn undo_all(
                         detail: format!("interrupted by {}", signal.name()),
                         removing: Vec::new(),
                     },
-                    None => undo_one(connection, target, how).await,
+                    None => {
+                        let outcome = undo_one(connection, target, how).await;
+                        progress.inc(1);
+                        outcome
+                    }
                 }
             }
         })
