@@ -56,7 +56,8 @@ pub struct GlobalArgs {
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
 
-    /// More detail on stderr: -v requests, -vv retries and decisions, -vvv headers (secrets redacted)
+    /// More detail on stderr: -v requests, -vv retries and decisions, -vvv headers (secrets
+    /// redacted); RUST_LOG, when set, replaces these levels
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
