@@ -28,10 +28,7 @@ pub struct LogOptions<'a> {
 /// Starts logging. Fails, before anything is done, when `--log-file` cannot be opened.
 pub fn init(options: &LogOptions) -> Result<()> {
     let file = options.log_file.map(open_log_file).transpose()?;
-    let rust_log = options
-        .rust_log
-        .as_deref()
-        .filter(|value| !value.is_empty());
+    let rust_log = readable(options.rust_log.as_deref());
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(|| ScrubbedLine::to(Destination::Stderr))
         // By default a failed write is reported with eprintln!, which panics on a closed stderr
@@ -76,22 +73,30 @@ fn directive(verbose: u8) -> &'static str {
     }
 }
 
-/// `RUST_LOG`'s filter when it is set and reads, else `directive`'s. One that does not read is
-/// said once on stderr, and `-v` applies.
-fn filter(rust_log: Option<&str>, directive: &str) -> EnvFilter {
-    if let Some(value) = rust_log {
-        match EnvFilter::try_new(value) {
-            Ok(filter) => return filter,
-            Err(err) => crate::terminal::write_stderr(
+/// `RUST_LOG` when it is set and reads as a filter. One that does not is said on stderr, and
+/// `-v` applies.
+fn readable(rust_log: Option<&str>) -> Option<&str> {
+    let value = rust_log.filter(|value| !value.is_empty())?;
+    match EnvFilter::try_new(value) {
+        Ok(_) => Some(value),
+        Err(err) => {
+            crate::terminal::write_stderr(
                 crate::redact::scrub(&format!(
                     "warning: RUST_LOG={value} is not a log filter ({err}); -v applies instead \
                      (e.g. RUST_LOG=dashshare=debug)\n"
                 ))
                 .as_bytes(),
-            ),
+            );
+            None
         }
     }
-    EnvFilter::new(directive)
+}
+
+/// `RUST_LOG`'s filter (already read by `readable`), else `directive`'s.
+fn filter(rust_log: Option<&str>, directive: &str) -> EnvFilter {
+    rust_log
+        .and_then(|value| EnvFilter::try_new(value).ok())
+        .unwrap_or_else(|| EnvFilter::new(directive))
 }
 
 /// dashshare's own events at any level, anyone else's at warning and error only.
