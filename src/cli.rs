@@ -75,13 +75,19 @@ pub struct GlobalArgs {
     pub jq: Option<String>,
 
     /// More detail on stderr: -v requests, -vv retries and decisions, -vvv headers (secrets
-    /// redacted) [env: DASHSHARE_VERBOSE=1, 2 or 3, when neither -v nor -q is given]
+    /// redacted); RUST_LOG, when set, replaces these levels [env: DASHSHARE_VERBOSE=1, 2 or 3,
+    /// when neither -v nor -q is given]
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
     /// Print only errors on stderr [env: DASHSHARE_QUIET=1, when neither -v nor -q is given]
     #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Also append the log to this file, with timestamps and without colour, created readable
+    /// by you only; at the -v level, at least -v's (secrets redacted)
+    #[arg(long, global = true, value_name = "PATH", env = "DASHSHARE_LOG_FILE")]
+    pub log_file: Option<PathBuf>,
 
     /// Seconds to wait for each request [default: the profile's timeout, else 30]
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600), env = "DASHSHARE_TIMEOUT")]

@@ -28,7 +28,9 @@ pub mod shape;
 pub mod signal;
 pub mod suggest;
 pub mod usage;
+pub mod terminal;
 pub mod vendor;
+pub mod wording;
 pub mod write_ahead;
 
 pub use error::{Error, ExitCode, Result};

@@ -15,7 +15,15 @@ fn main() -> std::process::ExitCode {
     if let Err(message) = cli.global.noise_from_env(&|name| std::env::var(name).ok()) {
         return fail(&dashshare::Error::invalid(message), json);
     }
-    dashshare::logging::init(cli.global.verbose, cli.global.quiet);
+    let logging = dashshare::logging::LogOptions {
+        verbose: cli.global.verbose,
+        quiet: cli.global.quiet,
+        log_file: cli.global.log_file.as_deref(),
+        rust_log: std::env::var("RUST_LOG").ok(),
+    };
+    if let Err(err) = dashshare::logging::init(&logging) {
+        return fail(&err, json);
+    }
     if let Err(err) = use_jq(&cli) {
         return fail(&err, json);
     }

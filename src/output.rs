@@ -106,11 +106,12 @@ pub fn print_json_error(err: &Error) {
     let _ = print_json(&failed);
 }
 
-/// Prints a diagnostic line to stderr. A closed or failing stderr (`… 2>&1 | head -1`) is not
-/// worth a panic in the middle of a run: the line is dropped and the command carries on.
+/// Prints a diagnostic line to stderr, with a progress bar lifted out of its way. A closed or
+/// failing stderr (`… 2>&1 | head -1`) is not worth a panic in the middle of a run: the line is
+/// dropped and the command carries on.
 pub fn print_diagnostic(text: &str) {
     let text = crate::redact::scrub(text);
-    let _ = writeln!(std::io::stderr().lock(), "{}", terminal_safe(&text));
+    crate::terminal::write_stderr(format!("{}\n", terminal_safe(&text)).as_bytes());
 }
 
 /// `text` with every character that could drive a terminal (escape sequences, carriage returns,
@@ -138,8 +139,49 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Prints to stdout; a closed pipe (`dashshare list … | head`) is not an error worth a panic.
+/// On a terminal that takes colour, tables' ACTION column is coloured (`colour_actions`).
 pub fn print_text(text: &str) -> Result<()> {
-    write_stdout(&terminal_safe(text))
+    let text = crate::redact::scrub(text);
+    // Coloured after `terminal_safe`, so that only our own escape codes reach the terminal.
+    let safe = terminal_safe(&text);
+    if crate::terminal::colour_for(&std::io::stdout()) {
+        write_stdout(&colour_actions(&safe))
+    } else {
+        write_stdout(&safe)
+    }
+}
+
+/// `text` with the last word of each row of a table whose header ends in ACTION coloured:
+/// added green, removed red, updated yellow; any other action, and all other text, as it was.
+/// A table runs from its header to the next empty line.
+pub fn colour_actions(text: &str) -> String {
+    use anstyle::AnsiColor;
+    let mut coloured = String::with_capacity(text.len());
+    let mut in_table = false;
+    for line in text.split_inclusive('\n') {
+        let row = line.trim_end_matches('\n');
+        let header = row.split_whitespace().next_back() == Some("ACTION")
+            && !row.chars().any(char::is_lowercase);
+        if header || row.is_empty() {
+            in_table = header;
+        } else if in_table {
+            let action = row.rsplit(' ').next().unwrap_or_default();
+            let colour = match action {
+                "added" => Some(AnsiColor::Green),
+                "removed" => Some(AnsiColor::Red),
+                "updated" => Some(AnsiColor::Yellow),
+                _ => None,
+            };
+            if let Some(colour) = colour {
+                let style = colour.on_default();
+                let (before, newline) = (&row[..row.len() - action.len()], &line[row.len()..]);
+                coloured.push_str(&format!("{before}{style}{action}{style:#}{newline}"));
+                continue;
+            }
+        }
+        coloured.push_str(line);
+    }
+    coloured
 }
 
 /// Every line for stdout passes here, through the secret filter.
@@ -158,6 +200,27 @@ fn write_stdout(text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_action_column_of_a_table_is_coloured() {
+        let text = "PRINCIPAL  ACTION\nalice      added\nbob        removed\ncarol      updated\n\
+                    dave       unchanged\n\nDashboard 'd': 1 added\nnote: added";
+        let green = anstyle::AnsiColor::Green.on_default();
+        let red = anstyle::AnsiColor::Red.on_default();
+        let yellow = anstyle::AnsiColor::Yellow.on_default();
+        assert_eq!(
+            colour_actions(text),
+            format!(
+                "PRINCIPAL  ACTION\nalice      {green}added{green:#}\nbob        {red}removed{red:#}\n\
+                 carol      {yellow}updated{yellow:#}\ndave       unchanged\n\n\
+                 Dashboard 'd': 1 added\nnote: added"
+            )
+        );
+        assert_eq!(
+            colour_actions("NAME  TITLE\nx     added"),
+            "NAME  TITLE\nx     added"
+        );
+    }
 
     #[test]
     fn terminal_controls_in_vendor_text_are_written_out() {

@@ -125,7 +125,11 @@ pub fn keys_seen(value: &Value) -> String {
         }
         Value::Array(items) => match items.first() {
             None => "an empty list".into(),
-            Some(first) => format!("a list of {} items with {}", items.len(), keys_seen(first)),
+            Some(first) => format!(
+                "a list of {} with {}",
+                crate::wording::plural(items.len(), "item"),
+                keys_seen(first)
+            ),
         },
         Value::String(_) => "a string".into(),
         Value::Number(_) => "a number".into(),
@@ -188,7 +192,7 @@ mod tests {
         assert!(err.to_string().contains("the keys other"), "{err}");
         assert_eq!(
             keys_seen(&json!([{"b": 1, "a": 2}])),
-            "a list of 1 items with the keys a, b"
+            "a list of 1 item with the keys a, b"
         );
     }
 }

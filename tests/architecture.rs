@@ -16,6 +16,8 @@ const FLOORS: &[(&str, u8)] = &[
     ("redact", 1),
     ("capped", 1),
     ("logging", 1),
+    ("terminal", 1),
+    ("wording", 1),
     // 2 vocabulary: values and pure functions, no I/O.
     ("model", 2),
     ("vendor", 2),

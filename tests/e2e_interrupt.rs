@@ -151,7 +151,8 @@ async fn an_apply_stopped_by(signal: &str, status: i32) {
         .unwrap_or_else(|| panic!("no undo command in:\n{stdout}"))
         .to_string();
     assert!(stdout.contains(&format!("Run {run_id}: {} dashboards written", done.len())));
-    assert!(stdout.contains(&format!("not started: {} dashboards", not_done.len())));
+    let idle = dashshare::wording::plural(not_done.len(), "dashboard");
+    assert!(stdout.contains(&format!("not started: {idle}")));
     assert!(
         stderr.contains(&format!(
             "{} of {DASHBOARDS} dashboards not started",

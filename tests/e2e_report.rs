@@ -174,7 +174,7 @@ async fn diff_prints_the_plan_as_a_markdown_table_and_other_commands_refuse_mark
             .success(),
     );
     assert!(
-        md.starts_with("### dashshare diff: 1 changes on 1 dashboards"),
+        md.starts_with("### dashshare diff: 1 change on 1 dashboard\n"),
         "{md}"
     );
     assert!(

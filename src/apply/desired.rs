@@ -314,14 +314,17 @@ fn refusal(name: &str, problems: Vec<Problem>) -> Error {
     }
     distinct.sort_by_key(|(problem, _)| problem.line);
     let mut text = format!(
-        "{name} has {total} problem{}; nothing was changed:",
-        if total == 1 { "" } else { "s" }
+        "{name} has {}; nothing was changed:",
+        crate::wording::plural(total, "problem")
     );
     for (problem, more) in distinct.iter().take(PROBLEMS_SHOWN) {
         text.push_str("\n  ");
         text.push_str(&problem.to_string());
         if *more > 0 {
-            text.push_str(&format!(" (and {more} more lines like it)"));
+            text.push_str(&format!(
+                " (and {} like it)",
+                crate::wording::plural(*more, "more line")
+            ));
         }
     }
     if distinct.len() > PROBLEMS_SHOWN {

@@ -80,7 +80,7 @@ pub async fn execute_until(
     let width = options.concurrency.max(1);
     let lookups = resolve_principals(sites, width).await;
     let units = resolve_dashboards(sites, width).await;
-    progress.set_length(units.len() as u64);
+    crate::terminal::grow(progress, units.len() as u64);
 
     let work = Work {
         sites,

@@ -82,9 +82,10 @@ fn too_many_removals(plans: &[Planned<'_>], removals: usize, limit: usize) -> Er
         .map(|(n, id)| format!("{id} ({n})"))
         .collect();
     Error::invalid(format!(
-        "--prune would remove {removals} shares, more than --max-removals {limit}; nothing was \
-         changed. Most from: {}. Check the plan with `dashshare diff FILE --prune`, then raise \
-         --max-removals if it is right",
+        "--prune would remove {}, more than --max-removals {limit}; nothing was changed. Most \
+         from: {}. Check the plan with `dashshare diff FILE --prune`, then raise --max-removals \
+         if it is right",
+        crate::wording::plural(removals, "share"),
         named.join(", ")
     ))
 }

@@ -35,7 +35,10 @@ pub fn ending(
     } else {
         format!("{written} written ({journaled} journaled)")
     };
-    let mut message = format!("{idle} of {total} dashboards not started");
+    let mut message = format!(
+        "{idle} of {} not started",
+        crate::wording::plural(total, "dashboard")
+    );
     if failed > 0 {
         message.push_str(&format!(", {failed} failed"));
     }

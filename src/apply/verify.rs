@@ -152,8 +152,8 @@ async fn check(
     if !may_repair {
         return failed(
             Error::remote(format!(
-                "--verify wrote it again {ROUNDS} times, and another writer removed {} of its shares \
-                 each time ({}); apply the file again once the other writer is done",
+                "--verify wrote it again {ROUNDS} times, and another writer removed {} of its \
+                 shares each time ({}); apply the file again once the other writer is done",
                 keys.len(),
                 shown(dashboard, &keys)
             )),

@@ -2,6 +2,7 @@
 //! write), then report per share and per vendor. `diff` is `apply --dry-run` with an exit code.
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -23,6 +24,7 @@ use crate::output;
 use crate::vendor::{Support, Vendor};
 
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
+    let started = std::time::Instant::now();
     let file = match (&args.file, &args.saved_plan) {
         (_, Some(plan)) => return super::apply_plan::run(global, args, plan).await,
         (Some(file), None) => file.as_path(),
@@ -98,7 +100,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     match global.output {
         OutputFormat::Json => print_json(&report, &options, run_id)?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            output::print_text(&render(&report, &options, run_id))?
+            output::print_text(&render(&report, &options, run_id, started.elapsed()))?
         }
     }
     if args.dry_run {
@@ -120,6 +122,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
 }
 
 pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
+    let started = std::time::Instant::now();
     let options = Options {
         prune: args.plan.prune,
         dry_run: true,
@@ -135,14 +138,18 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     let report = run(global, &sites, &options, None, &stops).await?;
     match global.output {
         OutputFormat::Json => print_json(&report, &options, None)?,
-        OutputFormat::Table => output::print_text(&render(&report, &options, None))?,
+        OutputFormat::Table => {
+            output::print_text(&render(&report, &options, None, started.elapsed()))?
+        }
         OutputFormat::Markdown => output::print_text(&super::diff_markdown::plan(&report))?,
     }
     let blind = count(&report, |row| row.action == Action::Sent);
     if blind > 0 && !global.quiet {
         crate::output::print_diagnostic(&format!(
-            "note: {blind} rows are on vendors that cannot read their shares; they cannot be \
-             compared and do not count as drift"
+            "note: {} {} on vendors that cannot read their shares; they cannot be compared and \
+             do not count as drift",
+            crate::wording::plural(blind, "row"),
+            crate::wording::is_are(blind)
         ));
     }
     // A plan with a dashboard that could not be planned would carry out part of the file.
@@ -152,10 +159,9 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         plan.save(path)?;
         if !global.quiet {
             crate::output::print_diagnostic(&format!(
-                "plan saved to {}: {} dashboards to write; carry it out with `dashshare apply \
-                 --plan {}`",
+                "plan saved to {}: {} to write; carry it out with `dashshare apply --plan {}`",
                 path.display(),
-                plan.dashboards.len(),
+                crate::wording::plural(plan.dashboards.len(), "dashboard"),
                 path.display()
             ));
         }
@@ -163,7 +169,11 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     let drift = count(&report, |row| row.action.is_change());
     if args.exit_code && drift > 0 {
         return Err(Error::Drift(format!(
-            "{drift} shares differ from {}",
+            "{} from {}",
+            match drift {
+                1 => "1 share differs".to_string(),
+                _ => format!("{drift} shares differ"),
+            },
             input::Source::file(&args.file).name()
         )));
     }
@@ -258,11 +268,16 @@ fn failures(report: &Report, redo: Redo) -> Result<()> {
     let planned_only = matches!(redo, Redo::Diff | Redo::Apply { dry_run: true, .. });
     let mut message = if planned_only {
         format!(
-            "{} of {total} dashboards could not be planned",
-            failed.len()
+            "{} of {} could not be planned",
+            failed.len(),
+            crate::wording::plural(total, "dashboard")
         )
     } else {
-        format!("{} of {total} dashboards failed", failed.len())
+        format!(
+            "{} of {} failed",
+            failed.len(),
+            crate::wording::plural(total, "dashboard")
+        )
     };
     if !planned_only && failed.len() < total {
         message.push_str("; the others were done");
@@ -419,9 +434,10 @@ fn note_unverifiable(global: &GlobalArgs, verified: &verify::Verified) {
 fn warn_about_guard(global: &GlobalArgs, report: &Report, options: &Options) {
     if options.prune && report.removals > options.max_removals && !global.quiet {
         crate::output::print_diagnostic(&format!(
-            "warning: this plan removes {} shares, more than --max-removals {}: apply would refuse \
-             it unless --max-removals is raised",
-            report.removals, options.max_removals
+            "warning: this plan removes {}, more than --max-removals {}: apply would refuse it \
+             unless --max-removals is raised",
+            crate::wording::plural(report.removals, "share"),
+            options.max_removals
         ));
     }
 }
@@ -561,7 +577,8 @@ fn print_json(report: &Report, options: &Options, run_id: Option<&str>) -> Resul
 }
 
 /// The changed and failed shares, the failures' reasons, a summary per vendor, and the outcome.
-fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
+/// The report of a run that took `took`.
+fn render(report: &Report, options: &Options, run_id: Option<&str>, took: Duration) -> String {
     let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
     let dashboard_name = |d: &DashboardResult| d.dashboard.shown();
     let mut text = String::new();
@@ -631,7 +648,8 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
     }
     if idle > 0 {
         text.push_str(&format!(
-            "not started: {idle} dashboards (the run was interrupted)\n"
+            "not started: {} (the run was interrupted)\n",
+            crate::wording::plural(idle, "dashboard")
         ));
     }
     let mut notes: Vec<&str> = report
@@ -678,11 +696,11 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>) -> String {
     }
     text.push_str(&output::table(&headers, rows));
     text.push_str("\n\n");
-    text.push_str(&outcome(report, options, run_id));
+    text.push_str(&outcome(report, options, run_id, took));
     text
 }
 
-fn outcome(report: &Report, options: &Options, run_id: Option<&str>) -> String {
+fn outcome(report: &Report, options: &Options, run_id: Option<&str>, took: Duration) -> String {
     let count = |action: Action| count(report, |row| row.action == action);
     if options.dry_run {
         return format!(
@@ -697,11 +715,14 @@ fn outcome(report: &Report, options: &Options, run_id: Option<&str>) -> String {
     let failed = report.dashboards.iter().any(|d| d.error.is_some());
     match run_id {
         Some(run_id) => {
-            let mut line = format!("Run {run_id}: {written} dashboards written");
+            let mut line = format!(
+                "Run {run_id}: {} written",
+                crate::wording::plural(written, "dashboard")
+            );
             if published > 0 {
                 line.push_str(&format!(" ({published} published)"));
             }
-            line.push('.');
+            line.push_str(&format!(" in {}.", crate::wording::elapsed(took)));
             // `undo` can put back only what the journal holds with the state before it.
             let undoable = report
                 .dashboards

@@ -41,14 +41,15 @@ struct JsonReport<'a> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<()> {
+    let started = std::time::Instant::now();
     let plan = SavedPlan::load(path)?;
     // The same guard as `apply --prune FILE`: a plan made from a truncated file is refused.
     let removals: usize = plan.dashboards.iter().map(PlannedWrite::removals).sum();
     if removals > args.max_removals {
         return Err(Error::invalid(format!(
-            "the plan removes {removals} shares, more than --max-removals {}; nothing was \
-             changed. Review it (`dashshare diff FILE --prune`), then raise --max-removals if it \
-             is right",
+            "the plan removes {}, more than --max-removals {}; nothing was changed. Review it \
+             (`dashshare diff FILE --prune`), then raise --max-removals if it is right",
+            crate::wording::plural(removals, "share"),
             args.max_removals
         )));
     }
@@ -101,7 +102,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
             dashboards: &outcomes,
         })?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            output::print_text(&render(&outcomes, run))?
+            output::print_text(&render(&outcomes, run, started.elapsed()))?
         }
     }
     if let Some(signal) = interrupt.stopped() {
@@ -114,10 +115,11 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
     let missed = outcomes.len() - written;
     if missed > 0 {
         return Err(Error::remote(format!(
-            "{missed} of {} dashboards of the plan were not done (see the table): one written but \
-             not published needs `dashshare publish ID`; for the others make the plan again with \
+            "{missed} of {} of the plan {} not done (see the table): one written but not \
+             published needs `dashshare publish ID`; for the others make the plan again with \
              `dashshare diff FILE --out PLAN` and review it",
-            outcomes.len()
+            crate::wording::plural(outcomes.len(), "dashboard"),
+            if missed == 1 { "was" } else { "were" }
         )));
     }
     Ok(())
@@ -187,7 +189,7 @@ async fn carry_out(
     }
 }
 
-fn render(outcomes: &[Outcome], run_id: Option<&str>) -> String {
+fn render(outcomes: &[Outcome], run_id: Option<&str>, took: std::time::Duration) -> String {
     let rows = outcomes.iter().map(|o| {
         vec![
             o.profile.clone(),
@@ -199,13 +201,14 @@ fn render(outcomes: &[Outcome], run_id: Option<&str>) -> String {
     let table = output::table(&["profile", "dashboard", "result", "detail"], rows);
     let count = |result: &str| outcomes.iter().filter(|o| o.result == result).count();
     let mut summary = format!(
-        "{} of {} dashboards written, {} written but not published, {} refused (changed since \
-         the plan), {} failed",
+        "{} of {} written, {} written but not published, {} refused (changed since the \
+         plan), {} failed in {}",
         count("written"),
-        outcomes.len(),
+        crate::wording::plural(outcomes.len(), "dashboard"),
         count("unpublished"),
         count("refused"),
-        count("failed")
+        count("failed"),
+        crate::wording::elapsed(took)
     );
     if let Some(run_id) = run_id {
         summary.push_str(&format!(

@@ -277,7 +277,7 @@ async fn probe_reads(prober: &mut Prober, provider: &dyn ShareProvider, args: &C
         .step(
             "list dashboards",
             provider.dashboards(None, false),
-            |found| format!("{} dashboards", found.len()),
+            |found| crate::wording::plural(found.len(), "dashboard"),
         )
         .await;
     if let Some(reference) = &args.dashboard {
@@ -287,7 +287,7 @@ async fn probe_reads(prober: &mut Prober, provider: &dyn ShareProvider, args: &C
         };
         prober
             .step(&format!("read shares of {reference}"), read, |snapshot| {
-                format!("{} shares", snapshot.shares.len())
+                crate::wording::plural(snapshot.shares.len(), "share")
             })
             .await;
     }

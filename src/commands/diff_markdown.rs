@@ -45,10 +45,11 @@ pub fn plan(report: &Report) -> String {
             ("", "")
         };
         format!(
-            "### dashshare diff: {} changes on {dashboards} dashboards\n\n\
+            "### dashshare diff: {} on {}\n\n\
              | profile | dashboard | principal | type | before | after | action |{expires}\n\
              |---|---|---|---|---|---|---|{rule}\n{}\n",
-            rows.len(),
+            crate::wording::plural(rows.len(), "change"),
+            crate::wording::plural(dashboards, "dashboard"),
             rows.join("\n")
         )
     };

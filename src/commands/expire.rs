@@ -37,6 +37,7 @@ struct JsonReport<'a> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
+    let started = std::time::Instant::now();
     let journal = if args.dry_run {
         super::journal(global)?
     } else {
@@ -71,13 +72,14 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
             expired: &outcomes,
         })?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            output::print_text(&render(&outcomes, run))?
+            output::print_text(&render(&outcomes, run, started.elapsed()))?
         }
     }
     let failed = outcomes.iter().filter(|o| o.result == "failed").count();
     if failed > 0 {
         return Err(Error::remote(format!(
-            "{failed} expired shares could not be taken back; `dashshare expire` tries again"
+            "{} could not be taken back; `dashshare expire` tries again",
+            crate::wording::plural(failed, "expired share")
         )));
     }
     Ok(())
@@ -385,7 +387,7 @@ fn shown(key: &ShareKey) -> String {
     format!("{} {}", key.kind, key.id)
 }
 
-fn render(outcomes: &[Outcome], run_id: Option<&str>) -> String {
+fn render(outcomes: &[Outcome], run_id: Option<&str>, took: std::time::Duration) -> String {
     if outcomes.is_empty() {
         return "Nothing has expired.".to_string();
     }
@@ -403,7 +405,10 @@ fn render(outcomes: &[Outcome], run_id: Option<&str>) -> String {
         rows,
     );
     match run_id {
-        Some(run_id) => format!("{table}\n\nRun {run_id} (undo with `dashshare undo {run_id}`)"),
+        Some(run_id) => format!(
+            "{table}\n\nRun {run_id} done in {} (undo with `dashshare undo {run_id}`)",
+            crate::wording::elapsed(took)
+        ),
         None => table,
     }
 }

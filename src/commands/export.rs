@@ -77,8 +77,9 @@ pub async fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<()> {
         return Ok(());
     }
     Err(Error::remote(format!(
-        "{} dashboards could not be read and are not in the file:\n  {}",
-        unread.len(),
+        "{} could not be read and {} not in the file:\n  {}",
+        crate::wording::plural(unread.len(), "dashboard"),
+        crate::wording::is_are(unread.len()),
         unread.join("\n  ")
     )))
 }

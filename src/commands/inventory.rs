@@ -49,7 +49,7 @@ pub(crate) async fn read_all(
     // What this account can see: a Sisense account that is not an admin lists its own and those
     // shared with it (the admin listing was refused above).
     let listed = provider.dashboards(search, false).await?;
-    progress.inc_length(listed.len() as u64);
+    crate::terminal::grow(progress, listed.len() as u64);
     progress.set_message(format!("{}: reading", provider.vendor()));
     let answers: Vec<(String, Result<Snapshot>)> = futures::stream::iter(listed)
         .map(|summary| async move {

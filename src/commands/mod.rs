@@ -31,7 +31,7 @@ mod vendors;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::cli::{Cli, Command, GlobalArgs, OutputFormat, PrincipalArgs};
 use crate::config::{self, Profile, Selection};
@@ -201,19 +201,12 @@ pub(crate) fn print_listing(global: &GlobalArgs, text: &str) -> Result<()> {
     crate::pager::print(text, pager.as_deref())
 }
 
-/// A bar on stderr for people watching a terminal; hidden for scripts, CI, `-q` and `-o json`.
+/// A bar over dashboards on stderr for people watching a terminal; hidden for scripts, CI, `-q`
+/// and `-o json`. `terminal::grow` gives it its total.
 pub(crate) fn progress_bar(global: &GlobalArgs) -> ProgressBar {
-    if global.quiet || global.output == OutputFormat::Json || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} dashboards ({eta})")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
+    let shown =
+        !global.quiet && global.output != OutputFormat::Json && std::io::stderr().is_terminal();
+    crate::terminal::progress_bar(shown, "dashboards")
 }
 
 /// A file format: `--format`, else what `--out` ends in (`by_ending` reads a lower-case ending),

@@ -205,8 +205,9 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
         return Ok(());
     }
     Err(Error::remote(format!(
-        "{} dashboards could not be read and are not in the report:\n  {}",
-        unread.len(),
+        "{} could not be read and {} not in the report:\n  {}",
+        crate::wording::plural(unread.len(), "dashboard"),
+        crate::wording::is_are(unread.len()),
         unread.join("\n  ")
     )))
 }

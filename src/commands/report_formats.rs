@@ -126,18 +126,19 @@ pub fn html(report: &Report) -> String {
             .filter(|c| &c.principal == principal)
             .fold((0, 0), |(d, e), c| (d + c.dashboards, e + c.edits));
         page.push_str(&format!(
-            "<th title=\"{dashboards} dashboards, edit on {edits}\">{} ({dashboards})</th>",
+            "<th title=\"{}, edit on {edits}\">{} ({dashboards})</th>",
+            crate::wording::plural(dashboards, "dashboard"),
             escape_html(&principal_label(principal))
         ));
     }
     page.push_str("</tr>\n</thead>\n");
     for group in &report.groups {
         page.push_str(&format!(
-            "<tbody>\n<tr class=\"group\"><th colspan=\"{}\">{} ({}): {} dashboards</th></tr>\n",
+            "<tbody>\n<tr class=\"group\"><th colspan=\"{}\">{} ({}): {}</th></tr>\n",
             columns.len() + 4,
             escape_html(&group.profile),
             group.vendor,
-            group.dashboards.len()
+            crate::wording::plural(group.dashboards.len(), "dashboard")
         ));
         for dashboard in &group.dashboards {
             page.push_str(&html_row(group, dashboard, &columns));
@@ -197,9 +198,11 @@ fn summary(report: &Report) -> String {
         .map(|d| d.shares.len())
         .sum();
     let mut text = format!(
-        "{dashboards} dashboards, {shares} shares (owners not counted). Flags: everyone = shared \
-         with everyone; many-edits = the principal has edit on {} dashboards or more",
-        report.many
+        "{}, {} (owners not counted). Flags: everyone = shared with everyone; many-edits = the \
+         principal has edit on {} or more",
+        crate::wording::plural(dashboards, "dashboard"),
+        crate::wording::plural(shares, "share"),
+        crate::wording::plural(report.many, "dashboard")
     );
     match &report.against {
         Some(file) => text.push_str(&format!(
@@ -219,10 +222,10 @@ pub fn markdown(report: &Report) -> String {
     for group in &report.groups {
         let principals = group.principals();
         text.push_str(&format!(
-            "\n### {} ({}): {} dashboards\n\n",
+            "\n### {} ({}): {}\n\n",
             escape_markdown(&group.profile),
             group.vendor,
-            group.dashboards.len()
+            crate::wording::plural(group.dashboards.len(), "dashboard")
         ));
         let mut header = vec![
             "dashboard".to_string(),

@@ -88,6 +88,7 @@ async fn run(
     verb: &str,
     expires: Option<String>,
 ) -> Result<()> {
+    let started = std::time::Instant::now();
     let run_id = journal::new_run_id();
     let command = format!("{verb} {}", request.dashboard);
     let (journal, _lock) = if request.dry_run {
@@ -156,7 +157,7 @@ async fn run(
             expires: expires.as_deref(),
         })?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            output::print_text(&render(&report, written_run, expires.as_deref()))?
+            output::print_text(&render(&report, written_run, expires.as_deref(), started.elapsed()))?
         }
     }
     match interrupt.stopped() {
@@ -191,7 +192,12 @@ fn removals(report: &ShareReport) -> Vec<Removal> {
         .collect()
 }
 
-fn render(report: &ShareReport, run_id: Option<&str>, expires: Option<&str>) -> String {
+fn render(
+    report: &ShareReport,
+    run_id: Option<&str>,
+    expires: Option<&str>,
+    took: std::time::Duration,
+) -> String {
     let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
     let rows = report.results.iter().map(|r| {
         vec![
@@ -228,9 +234,9 @@ fn render(report: &ShareReport, run_id: Option<&str>, expires: Option<&str>) -> 
     } else if report.dry_run {
         "dry run: nothing to change".to_string()
     } else if report.published {
-        "written and published".to_string()
+        format!("written and published in {}", crate::wording::elapsed(took))
     } else if report.written {
-        "written".to_string()
+        format!("written in {}", crate::wording::elapsed(took))
     } else {
         "nothing to change".to_string()
     };

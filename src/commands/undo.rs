@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use futures::StreamExt;
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
@@ -71,6 +72,7 @@ impl Settled {
 const CONCURRENCY: usize = 8;
 
 pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
+    let started = std::time::Instant::now();
     let journal = if args.dry_run {
         super::journal(global)?
     } else {
@@ -117,12 +119,18 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
             force: args.force,
             ahead: None,
         };
-        let planned = undo_all(&targets, &connections, &plan, &interrupt).await;
+        let hidden = ProgressBar::hidden();
+        let planned = undo_all(&targets, &connections, &plan, &interrupt, &hidden).await;
         let removals = planned.into_iter().flat_map(|o| o.removing).collect();
         // A signal while the question is open leaves every dashboard below not started.
         confirm::on_terminal(removals, false, &interrupt).await?;
     }
-    let outcomes = undo_all(&targets, &connections, &how, &interrupt).await;
+    // Shown only now: a bar must not draw over the question.
+    let progress = super::progress_bar(global);
+    crate::terminal::grow(&progress, targets.len() as u64);
+    progress.set_message("putting back");
+    let outcomes = undo_all(&targets, &connections, &how, &interrupt, &progress).await;
+    progress.finish_and_clear();
     match global.output {
         OutputFormat::Json => output::print_json(&serde_json::json!({
             "undone_run": args.run_id,
@@ -143,7 +151,15 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
             if args.dry_run {
                 output::print_text(&format!("{table}\n\ndry run: nothing was written"))?;
             } else {
-                output::print_text(&table)?;
+                let restored = outcomes
+                    .iter()
+                    .filter(|o| o.result == Settled::Restored)
+                    .count();
+                output::print_text(&format!(
+                    "{table}\n\n{restored} of {} put back in {}",
+                    crate::wording::plural(outcomes.len(), "dashboard"),
+                    crate::wording::elapsed(started.elapsed())
+                ))?;
             }
         }
     }
@@ -155,9 +171,9 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
         return Err(Interrupt::error(
             signal,
             format!(
-                "{idle} of {} dashboards not started; those put back are journaled as run \
-                 {undo_run}. Run `dashshare undo {}` again to put back the rest",
-                outcomes.len(),
+                "{idle} of {} not started; those put back are journaled as run {undo_run}. Run \
+                 `dashshare undo {}` again to put back the rest",
+                crate::wording::plural(outcomes.len(), "dashboard"),
                 args.run_id
             ),
         ));
@@ -178,8 +194,8 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
             "were not"
         };
         return Err(Error::remote(format!(
-            "{failed} of {} dashboards of run {} {would} fully put back (see above)",
-            outcomes.len(),
+            "{failed} of {} of run {} {would} fully put back (see above)",
+            crate::wording::plural(outcomes.len(), "dashboard"),
             args.run_id
         )));
     }
@@ -192,6 +208,7 @@ async fn undo_all(
     connections: &HashMap<String, Result<Connection>>,
     how: &How<'_>,
     interrupt: &Interrupt,
+    progress: &ProgressBar,
 ) -> Vec<Outcome> {
     futures::stream::iter(targets)
         .map(|target| {
@@ -205,7 +222,11 @@ async fn undo_all(
                         detail: format!("interrupted by {}", signal.name()),
                         removing: Vec::new(),
                     },
-                    None => undo_one(connection, target, how).await,
+                    None => {
+                        let outcome = undo_one(connection, target, how).await;
+                        progress.inc(1);
+                        outcome
+                    }
                 }
             }
         })
