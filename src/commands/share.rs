@@ -156,9 +156,12 @@ async fn run(
             run_id: written_run,
             expires: expires.as_deref(),
         })?,
-        OutputFormat::Table | OutputFormat::Markdown => {
-            output::print_text(&render(&report, written_run, expires.as_deref(), started.elapsed()))?
-        }
+        OutputFormat::Table | OutputFormat::Markdown => output::print_text(&render(
+            &report,
+            written_run,
+            expires.as_deref(),
+            started.elapsed(),
+        ))?,
     }
     match interrupt.stopped() {
         Some(signal) if report.written => Err(Interrupt::error(
