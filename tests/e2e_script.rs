@@ -12,6 +12,11 @@ use serde_json::Value;
 /// The one JSON document a run printed on stdout.
 fn document(assert: &assert_cmd::assert::Assert) -> Value {
     let stdout = &assert.get_output().stdout;
+    // serde_json keeps the last of two equal keys: count them in the text.
+    let versions = String::from_utf8_lossy(stdout)
+        .matches("\"schema_version\"")
+        .count();
+    assert_eq!(versions, 1, "schema_version once: {}", printed(assert));
     serde_json::from_slice(stdout).unwrap_or_else(|err| {
         panic!(
             "stdout is not one JSON document ({err}): {}",
@@ -39,6 +44,8 @@ async fn every_command_with_json_output_carries_the_schema_version() {
     // In order: a link is created before it is listed, updated and revoked.
     let steps: Vec<(&str, Vec<String>)> = vec![
         (s, vec!["vendors".into()]),
+        (s, vec!["config".into(), "show".into()]),
+        (s, vec!["profile".into(), "list".into()]),
         (s, vec!["check".into()]),
         (s, vec!["check".into(), "--deep".into()]),
         (s, vec!["dashboards".into()]),
@@ -118,6 +125,17 @@ async fn every_command_with_json_output_carries_the_schema_version() {
     let assert = home
         .run(s, &["-o", "json", "undo", &runs[2], "--yes"])
         .await
+        .success();
+    assert_eq!(document(&assert)["schema_version"], 1);
+
+    // `check --all` takes no -p: every profile of the config.
+    let mut all = dashshare(home.home.path());
+    all.env("DASHSHARE_CONFIG", home.home.path().join("config.toml"))
+        .envs(home.sandbox.secrets())
+        .args(["-o", "json", "check", "--all"]);
+    let assert = tokio::task::spawn_blocking(move || all.assert())
+        .await
+        .unwrap()
         .success();
     assert_eq!(document(&assert)["schema_version"], 1);
 }

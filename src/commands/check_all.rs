@@ -36,7 +36,6 @@ struct RowError {
 
 #[derive(Serialize)]
 struct AllReport<'a> {
-    schema_version: u32,
     ok: bool,
     profiles: &'a [Row],
 }
@@ -104,7 +103,6 @@ pub async fn run(global: &GlobalArgs) -> Result<()> {
         .collect();
     match global.output {
         OutputFormat::Json => output::print_json(&AllReport {
-            schema_version: 1,
             ok: worst.is_none(),
             profiles: &rows,
         })?,

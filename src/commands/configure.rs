@@ -20,7 +20,6 @@ pub fn run(global: &GlobalArgs, command: &ConfigCommand) -> Result<()> {
 
 #[derive(Serialize)]
 struct Written<'a> {
-    schema_version: u32,
     path: &'a Path,
     profiles: Vec<&'static str>,
     default_profile: &'static str,
@@ -63,7 +62,6 @@ fn init(global: &GlobalArgs, args: &ConfigInitArgs) -> Result<()> {
         }
     })?;
     let written = Written {
-        schema_version: 1,
         path: &path,
         profiles: vendors.iter().map(|vendor| vendor.as_str()).collect(),
         default_profile: vendors[0].as_str(),
@@ -101,7 +99,6 @@ fn create_parent(path: &Path) -> Result<()> {
 
 #[derive(Serialize)]
 struct ShowReport<'a> {
-    schema_version: u32,
     profile: &'a str,
     config_file: Option<&'a PathBuf>,
     values: &'a [config::ShownValue],
@@ -125,7 +122,6 @@ fn show(global: &GlobalArgs) -> Result<()> {
     )?;
     match global.output {
         OutputFormat::Json => output::print_json(&ShowReport {
-            schema_version: 1,
             profile: &shown.profile,
             config_file: shown.config_file.as_ref(),
             values: &shown.values,

@@ -9,7 +9,6 @@ use crate::output;
 
 #[derive(Serialize)]
 struct ListReport<'a> {
-    schema_version: u32,
     #[serde(flatten)]
     listing: &'a config::Listing,
 }
@@ -24,10 +23,7 @@ fn list(global: &GlobalArgs) -> Result<()> {
     let env = |name: &str| std::env::var(name).ok();
     let listing = config::list_profiles(global.config.as_deref(), &env)?;
     match global.output {
-        OutputFormat::Json => output::print_json(&ListReport {
-            schema_version: 1,
-            listing: &listing,
-        }),
+        OutputFormat::Json => output::print_json(&ListReport { listing: &listing }),
         OutputFormat::Table | OutputFormat::Markdown => output::print_text(&output::table(
             &["default", "name", "vendor", "url"],
             listing.profiles.iter().map(|profile| {
