@@ -35,6 +35,15 @@ async fn pause() {
     tokio::time::sleep(Duration::from_millis(1300)).await;
 }
 
+/// The `expires` of `name`'s row in a JSON list of rows (list's shares, diff's results).
+fn expires_in(rows: &Value, name: &str) -> Option<Value> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["principal"] == name)
+        .map(|row| row["expires"].clone())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
     let home = SandboxHome::start().await;
@@ -81,14 +90,7 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
         .await
         .success();
     let listing: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
-    let expires_of = |name: &str| {
-        listing["shares"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["principal"] == name)
-            .map(|s| s["expires"].clone())
-    };
+    let expires_of = |name: &str| expires_in(&listing["shares"], name);
     assert!(
         expires_of("erin@example.com").unwrap().is_string(),
         "{listing}"
@@ -380,14 +382,7 @@ async fn an_apply_file_gives_one_share_for_a_time_and_expire_takes_back_only_it(
         .await
         .success();
     let plan: Value = serde_json::from_slice(&diff.get_output().stdout).unwrap();
-    let expires_of = |name: &str| {
-        plan["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["principal"] == name)
-            .map(|r| r["expires"].clone())
-    };
+    let expires_of = |name: &str| expires_in(&plan["results"], name);
     assert!(
         expires_of("alice@example.com").unwrap().is_string(),
         "{plan}"
