@@ -27,7 +27,8 @@ pub const VERSION: &str = concat!(
 command with the same words on every vendor. Existing shares are never lost, every principal is resolved \
 before anything is written, and granting what is already there changes nothing.",
     after_help = "Configuration: --config PATH, $DASHSHARE_CONFIG, $XDG_CONFIG_HOME/dashshare/config.toml or \
-~/.config/dashshare/config.toml (`dashshare config init` writes one); choose a profile with -p/--profile or \
+~/.config/dashshare/config.toml (on Windows %APPDATA%\\dashshare\\config.toml; `dashshare config init` writes \
+one); choose a profile with -p/--profile or \
 $DASHSHARE_PROFILE. Without a config file use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, \
 DASHSHARE_API_KEY, DASHSHARE_TOKEN. Every global option also reads the variable its help names; the command \
 line wins over it.\n\
@@ -101,7 +102,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "DASHSHARE_INSECURE", value_parser = clap::builder::BoolishValueParser::new())]
     pub insecure: bool,
 
-    /// Journal of writes [default: $XDG_STATE_HOME/dashshare/journal.jsonl]
+    /// Journal of writes [default: $XDG_STATE_HOME/dashshare/journal.jsonl, else
+    /// ~/.local/state/dashshare/journal.jsonl; on Windows %APPDATA%\dashshare\journal.jsonl]
     #[arg(long, global = true, value_name = "PATH", env = "DASHSHARE_JOURNAL")]
     pub journal: Option<PathBuf>,
 

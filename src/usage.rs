@@ -220,8 +220,12 @@ const PAGED: &[&str] = &["dashboards", "list", "history"];
 /// The global flags `command` (a top-level command) ignores: hidden from its help.
 fn ignored(command: &str) -> Vec<&'static str> {
     let mut hidden: Vec<&str> = match command {
-        "completions" | "man" => [CONNECTION, &["output", "verbose", "quiet", "journal"]].concat(),
-        "demo" | "sandbox" => [CONNECTION, &["output", "journal"]].concat(),
+        "completions" | "man" => [
+            CONNECTION,
+            &["output", "jq", "verbose", "quiet", "log_file", "journal"],
+        ]
+        .concat(),
+        "demo" | "sandbox" => [CONNECTION, &["output", "jq", "journal"]].concat(),
         "vendors" => [CONNECTION, &["journal"]].concat(),
         "history" => CONNECTION.to_vec(),
         _ => Vec::new(),
