@@ -65,17 +65,30 @@ pub fn print_json(value: &impl Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(&document)
         .map_err(|err| Error::remote(format!("cannot render JSON output: {err}")))?;
     match JSON_FILTER.get() {
-        // The filter's input is the document as printed: secrets are scrubbed from its output
-        // by `write_stdout`, whatever the filter made of them.
-        // Raw strings are vendor text, kept from driving the terminal like every table cell.
-        Some(expr) => match jq::run(expr, &text)? {
-            lines if lines.is_empty() => Ok(()),
-            lines => print_text(&lines.join("\n")),
-        },
+        Some(expr) => {
+            match filtered(expr, &text) {
+                Ok(lines) if lines.is_empty() => Ok(()),
+                // Raw strings are vendor text, kept from driving the terminal like every cell.
+                Ok(lines) => print_text(&lines.join("\n")),
+                // The command's work is done (a write, maybe, and its run id): the whole
+                // document, with the command's own exit code, rather than a claim that nothing
+                // happened.
+                Err(err) => {
+                    print_diagnostic(&format!("warning: {err}; the whole document follows"));
+                    write_stdout(&text)
+                }
+            }
+        }
         // JSON is for programs, and escapes control characters itself: written as rendered,
         // since `terminal_safe`'s escapes are no JSON escapes.
         None => write_stdout(&text),
     }
+}
+
+/// The lines `--jq`'s `expr` makes of `document`, scrubbed first: a filter can reshape a secret
+/// (`ascii_downcase`, `@base64`) past any scrubbing of its results.
+fn filtered(expr: &str, document: &str) -> Result<Vec<String>> {
+    jq::run(expr, &crate::redact::scrub(document))
 }
 
 /// Under `-o json`, a failed command's one document on stdout (its words scrubbed like every
@@ -200,6 +213,27 @@ fn write_stdout(text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filter_never_sees_a_secret_it_could_reshape() {
+        crate::redact::register("Hunter2-jq-Secret");
+        let document = r#"{"error": {"message": "login echoed Hunter2-jq-Secret"}}"#;
+        for expr in [
+            ".error.message | ascii_downcase",
+            ".error.message | @base64",
+            ".error.message | explode | map(. + 1) | implode",
+        ] {
+            let lines = filtered(expr, document).unwrap().join("\n");
+            let reshaped = [
+                "hunter2-jq-secret".to_string(),
+                "SHVudGVyMi1qcS1TZWNyZXQ".to_string(),
+                "Ivoufs3.kr.Tfdsfu".to_string(),
+            ];
+            for form in &reshaped {
+                assert!(!lines.contains(form.as_str()), "{expr}: {lines}");
+            }
+        }
+    }
 
     #[test]
     fn only_the_action_column_of_a_table_is_coloured() {

@@ -273,6 +273,26 @@ async fn jq_selects_from_the_document_one_result_a_line() {
         .await
         .code(2)
         .stderr(predicate::str::contains("add -o json"));
+    // A filter that fails on the document of a grant that wrote: the whole document (with the
+    // run id that undo needs) and the command's own exit code, not "nothing was changed".
+    let assert = home
+        .run(
+            s,
+            &[
+                "-o",
+                "json",
+                "--jq",
+                ".run_id.x",
+                "grant",
+                SISENSE_DASHBOARD,
+                "--user",
+                "alice@example.com",
+            ],
+        )
+        .await
+        .success()
+        .stderr(predicate::str::contains("warning: --jq '.run_id.x'"));
+    assert!(document(&assert)["run_id"].is_string());
     // An error under --jq stays on stderr: stdout carries only what the filter selects.
     home.run(
         s,
