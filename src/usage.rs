@@ -302,7 +302,31 @@ pub fn parse_from(
 ) -> Result<Cli, clap::Error> {
     let mut command = command();
     let matches = command.try_get_matches_from_mut(args)?;
-    Cli::from_arg_matches(&matches).map_err(|err| err.format(&mut command))
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|err| err.format(&mut command))?;
+    prefer_the_command_line(&mut cli, &matches);
+    Ok(cli)
+}
+
+/// `--config`/`-p` and `--vendor`/`--url` each choose a server. When one pair is on the command
+/// line, the other pair's environment variables (a CI job's `DASHSHARE_CONFIG`) give way to it:
+/// the command line wins over the environment, as everywhere else.
+fn prefer_the_command_line(cli: &mut Cli, matches: &clap::ArgMatches) {
+    let typed = |id: &str| {
+        matches!(
+            matches.value_source(id),
+            Some(clap::parser::ValueSource::CommandLine)
+        )
+    };
+    let global = &mut cli.global;
+    if typed("config") || typed("profile") {
+        if !typed("vendor") && !typed("url") {
+            global.vendor = None;
+            global.url = None;
+        }
+    } else if typed("vendor") || typed("url") {
+        global.config = None;
+        global.profile.clear();
+    }
 }
 
 #[cfg(test)]

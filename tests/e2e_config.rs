@@ -429,6 +429,25 @@ async fn every_kind_of_global_flag_comes_from_its_variable() {
         shown.contains("env $DASHSHARE_VENDOR") && shown.contains("env $DASHSHARE_URL"),
         "{shown}"
     );
+
+    // The command line wins over the other pair's variables: --config/-p over a job's
+    // DASHSHARE_VENDOR/DASHSHARE_URL, and --vendor/--url over its DASHSHARE_CONFIG.
+    let config = home.join("sandbox.toml");
+    std::fs::write(&config, sandbox.sandbox.config_toml(None)).unwrap();
+    let config = config.to_str().unwrap();
+    let mut both = bare.clone();
+    both.extend(sandbox.sandbox.secrets());
+    let by_profile = ["--config", config, "-p", "sandbox-eci", "check"];
+    run_in(home, &both, &by_profile).await.success();
+    both.push(("DASHSHARE_CONFIG".to_string(), config.to_string()));
+    let url = sandbox.sandbox.url(Vendor::Eci);
+    let by_vendor = ["check", "--vendor", "eci", "--url", url.as_str()];
+    let checked = run_in(home, &both, &by_vendor).await.success();
+    assert!(
+        printed(&checked).contains("(environment)"),
+        "{}",
+        printed(&checked)
+    );
 }
 
 /// The secret of the sandbox profile whose secret is a `key` (api_key, password, token) and
