@@ -50,8 +50,9 @@ fn main() -> std::process::ExitCode {
 fn forget_empty_settings() {
     let empty: Vec<std::ffi::OsString> = std::env::vars_os()
         .filter(|(name, value)| {
+            // An empty DASHSHARE_PAGER means "no pager", as an empty PAGER does.
             name.to_str()
-                .is_some_and(|name| name.starts_with("DASHSHARE_"))
+                .is_some_and(|name| name.starts_with("DASHSHARE_") && name != "DASHSHARE_PAGER")
                 && value.is_empty()
         })
         .map(|(name, _)| name)

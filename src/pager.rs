@@ -38,6 +38,15 @@ pub fn print(text: &str, pager: Option<&[String]>) -> Result<()> {
     let Some((program, args)) = pager.and_then(|words| words.split_first()) else {
         return crate::output::print_text(text);
     };
+    // Ctrl-C in the pager (less aborts a search with it) reaches the whole process group:
+    // dashshare must outlive it and wait for the pager, as git does, or the shell's prompt and
+    // the pager fight over the terminal. Catching SIGINT (and doing nothing) is how tokio
+    // ignores it; the listing is all read by then, so nothing is left to interrupt. Set before the
+    // pager starts, which may send it at once.
+    #[cfg(unix)]
+    let _caught = tokio::runtime::Handle::try_current().ok().and_then(|_| {
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
+    });
     let spawned = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())

@@ -240,3 +240,31 @@ async fn undo_shows_a_bar_that_log_lines_lift_out_of_the_way() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_in_the_pager_leaves_dashshare_waiting_for_it_and_an_empty_pager_is_none() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = SandboxHome::start().await;
+    home.run(P, &["grant", D, "--user", "alice@example.com"])
+        .await
+        .success();
+    // A pager that sends SIGINT to its process group (Ctrl-C at a terminal), as less sees it.
+    let pager = home.home.path().join("pager.sh");
+    std::fs::write(
+        &pager,
+        "#!/bin/sh\ntrap '' INT\nkill -INT 0\ncat > /dev/null\necho PAGER-DONE\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&pager, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pager = pager.to_str().unwrap();
+    // bash runs the one command in its own place (dash would wait, and die of the SIGINT).
+    let env = [("SHELL", "/bin/bash"), ("DASHSHARE_PAGER", pager)];
+    let shown = on_terminal(&home, &env, &["history"]).await;
+    assert!(shown.contains("PAGER-DONE"), "{shown:?}");
+
+    // DASHSHARE_PAGER set to nothing: no pager, even with PAGER set.
+    let env = [("DASHSHARE_PAGER", ""), ("PAGER", pager)];
+    let shown = on_terminal(&home, &env, &["history"]).await;
+    assert!(!shown.contains("PAGER-DONE"), "{shown:?}");
+    assert!(shown.contains(D), "{shown:?}");
+}
