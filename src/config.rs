@@ -121,10 +121,7 @@ pub fn load_profile(selection: &Selection, env: EnvLookup) -> Result<Profile> {
     }
 
     let path = find_config(selection.config.as_deref(), env)?;
-    let bytes = crate::capped::read(&path, MAX_CONFIG_FILE).map_err(|err| {
-        let message = format!("cannot read config file {}: {err}", path.display());
-        Error::invalid_from(message, err)
-    })?;
+    let bytes = read_config_bytes(&path)?;
     let requested = selection
         .profile
         .clone()
@@ -135,6 +132,34 @@ pub fn load_profile(selection: &Selection, env: EnvLookup) -> Result<Profile> {
 /// The largest config file read; a real one is a few hundred bytes per profile.
 pub const MAX_CONFIG_FILE: u64 = 1024 * 1024;
 
+/// The bytes of the config file at `path`, read with the size cap.
+fn read_config_bytes(path: &Path) -> Result<Vec<u8>> {
+    crate::capped::read(path, MAX_CONFIG_FILE).map_err(|err| {
+        let message = format!("cannot read config file {}: {err}", path.display());
+        Error::invalid_from(message, err)
+    })
+}
+
+/// `bytes`, of the config file `path`, as text; invalid UTF-8 is refused naming its line.
+fn config_text<'b>(bytes: &'b [u8], path: &Path) -> Result<&'b str> {
+    std::str::from_utf8(bytes).map_err(|err| {
+        let before = bytes.get(..err.valid_up_to()).unwrap_or_default();
+        let line = before.iter().filter(|&&byte| byte == b'\n').count() + 1;
+        Error::invalid(format!(
+            "config file {} (line {line}) is not valid UTF-8: save it as UTF-8",
+            path.display()
+        ))
+    })
+}
+
+/// The config file at `path`, read, checked as UTF-8 and parsed: its text and its contents.
+fn read_config(path: &Path) -> Result<(String, ConfigFile)> {
+    let bytes = read_config_bytes(path)?;
+    let text = config_text(&bytes, path)?.to_string();
+    let file = parse_config(&text, path)?;
+    Ok((text, file))
+}
+
 /// The profile `requested` (or the default) of the config file `path`, which holds `bytes`.
 pub fn profile_from_config(
     bytes: &[u8],
@@ -142,14 +167,7 @@ pub fn profile_from_config(
     requested: Option<&str>,
     env: EnvLookup,
 ) -> Result<Profile> {
-    let text = std::str::from_utf8(bytes).map_err(|err| {
-        let before = bytes.get(..err.valid_up_to()).unwrap_or_default();
-        let line = before.iter().filter(|&&byte| byte == b'\n').count() + 1;
-        Error::invalid(format!(
-            "config file {} (line {line}) is not valid UTF-8: save it as UTF-8",
-            path.display()
-        ))
-    })?;
+    let text = config_text(bytes, path)?;
     let file = parse_config(text, path)?;
     check_keys(&file, text, path)?;
     let (name, entry) = choose_profile(&file, requested, path)?;
@@ -175,16 +193,9 @@ pub fn default_config_path(env: EnvLookup) -> Option<PathBuf> {
 /// The profile names of the config file `env` points at ($DASHSHARE_CONFIG, else the XDG
 /// path), for shell completion: no file, or one that does not parse, has none.
 pub fn profile_names(env: EnvLookup) -> Vec<String> {
-    let Ok(path) = find_config(None, env) else {
-        return Vec::new();
-    };
-    let Ok(bytes) = crate::capped::read(&path, MAX_CONFIG_FILE) else {
-        return Vec::new();
-    };
-    std::str::from_utf8(&bytes)
-        .ok()
-        .and_then(|text| parse_config(text, &path).ok())
-        .map(|file| file.profiles.into_keys().collect())
+    find_config(None, env)
+        .and_then(|path| read_config(&path))
+        .map(|(_, file)| file.profiles.into_keys().collect())
         .unwrap_or_default()
 }
 

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{
-    ConfigFile, ENV_PROFILE, EnvLookup, MAX_CONFIG_FILE, Selection, check_keys, choose_profile,
-    expand_path, find_config, parse_config,
+    ENV_PROFILE, EnvLookup, Selection, check_keys, choose_profile, expand_path, find_config,
+    read_config,
 };
 use crate::error::{Error, Result};
 use crate::vendor::{CredentialKind, Vendor};
@@ -75,7 +75,7 @@ fn show_file_profile(selection: &Selection, origin: Origins, env: EnvLookup) -> 
         ));
     }
     let (path, path_source) = located(selection, origin, env)?;
-    let (text, file) = read(&path)?;
+    let (text, file) = read_config(&path)?;
     check_keys(&file, &text, &path)?;
     let requested = selection.profile.clone();
     let (name, entry) = choose_profile(&file, requested.as_deref(), &path)?;
@@ -198,7 +198,7 @@ pub struct Listed {
 /// Every profile of the config file `config` (or the one found as usual), in name order.
 pub fn list_profiles(config: Option<&Path>, env: EnvLookup) -> Result<Listing> {
     let path = find_config(config, env)?;
-    let (_, file) = read(&path)?;
+    let (_, file) = read_config(&path)?;
     let default = file
         .default_profile
         .clone()
@@ -233,21 +233,6 @@ fn located(selection: &Selection, origin: Origins, env: EnvLookup) -> Result<(Pa
         "default".to_string()
     };
     Ok((path, source))
-}
-
-fn read(path: &Path) -> Result<(String, ConfigFile)> {
-    let bytes = crate::capped::read(path, MAX_CONFIG_FILE).map_err(|err| {
-        let message = format!("cannot read config file {}: {err}", path.display());
-        Error::invalid_from(message, err)
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        Error::invalid(format!(
-            "config file {} is not valid UTF-8: save it as UTF-8",
-            path.display()
-        ))
-    })?;
-    let file = parse_config(&text, path)?;
-    Ok((text, file))
 }
 
 /// Whether the vendor logs in with this secret.
