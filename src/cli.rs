@@ -306,7 +306,8 @@ pub struct GrantArgs {
     #[command(flatten)]
     pub lock: WaitArgs,
     /// Grant for a time (30m, 8h, 7d): `dashshare expire`, run from cron, takes back what this
-    /// grant added or raised once it has passed
+    /// grant added or raised once it has passed; a share an earlier timed grant gave takes this
+    /// end instead. Without --for/--until, such a share is kept with no end
     #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration, conflicts_with_all = ["until", "replace"])]
     pub for_time: Option<Duration>,
     /// Grant until a time: an RFC 3339 time, or a date (2026-12-31: through that day, UTC)
@@ -405,8 +406,10 @@ pub struct ListArgs {
 #[command(
     after_help = "The file is YAML (.yaml/.yml: `shares:` entries with profile, dashboard, users, groups, \
 everyone, access, expires) or CSV (.csv: columns profile,dashboard,principal,access and optionally expires; \
-principal is user:NAME, group:NAME or everyone). expires gives a share for a time, as grant --for/--until: a \
-duration from the run's start (7d) or a date or RFC 3339 time; `dashshare expire` takes it back. A row without a profile uses the one chosen by -p/--profile, default_profile or --vendor/--url. Every \
+principal is user:NAME, group:NAME or everyone). expires gives a share for a time, as grant --until: a date \
+(2026-12-31, through that day, UTC) or an RFC 3339 time, never a duration (a file is applied again and again); \
+`dashshare expire` takes it back. Taking expires off a row keeps the share with no end, and a new expires moves \
+the end, even where the share is already there. A row without a profile uses the one chosen by -p/--profile, default_profile or --vendor/--url. Every \
 row is checked before any request; each principal is looked up once per profile, and each dashboard is read once \
 and written at most once. With --prune on a terminal, the shares it would remove are shown and confirmed first \
 (--yes skips the question). SIGINT or SIGTERM (Ctrl-C) starts no more dashboards: those being written finish and \

@@ -56,6 +56,17 @@ pub struct Marks {
     /// On an `expire` write: the run whose expiry it carries out, so that it is done once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settles: Option<String>,
+    /// Shares the run asked for with no end that an earlier timed grant had given one, left as
+    /// they were: that end no longer holds, so `expire` leaves them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keeps: Vec<crate::model::ShareKey>,
+}
+
+impl Marks {
+    /// Nothing besides the share sets: a line with these marks says nothing a write does not.
+    pub fn is_empty(&self) -> bool {
+        self.expires.is_none() && self.settles.is_none() && self.keeps.is_empty()
+    }
 }
 
 /// When a grant's shares end, and what each was before it.
@@ -89,6 +100,23 @@ pub enum EntryKind {
 }
 
 impl Entry {
+    /// Whether this line decides the share `key` anew: it changed it, asked for it with no end
+    /// (`keeps`), or gave it an end (`expires`). An earlier timed grant's end no longer holds then.
+    pub fn touches(&self, key: &crate::model::ShareKey) -> bool {
+        let changed = match &self.before {
+            Some(before) => before.get(key) != self.after.get(key),
+            // A vendor that cannot read: what the write sent.
+            None => self.after.get(key).is_some(),
+        };
+        changed
+            || self.marks.keeps.contains(key)
+            || self
+                .marks
+                .expires
+                .as_ref()
+                .is_some_and(|expiry| expiry.shares.iter().any(|share| &share.key == key))
+    }
+
     /// A write just made to `dashboard` on `profile`'s server.
     pub fn new(
         run_id: &str,
@@ -178,8 +206,10 @@ pub fn pending_expiries(entries: &[Entry]) -> Vec<&Entry> {
         .collect()
 }
 
-/// Whether a write after `grant` (another run's, on the same server and dashboard) changed the
-/// share `key`: then it is no longer the timed grant's to take back.
+/// Whether a line after `grant` (another run's, on the same server and dashboard) decided the
+/// share `key` anew (`Entry::touches`): then it is no longer the timed grant's to take back. An
+/// `expire` that settles this very grant does not count: one that never heard back leaves the
+/// grant pending, and the next `expire` reads the server again.
 pub fn changed_since<'e>(
     entries: &'e [Entry],
     grant: &Entry,
@@ -193,11 +223,8 @@ pub fn changed_since<'e>(
             && e.url == grant.url
             && e.dashboard.id == grant.dashboard.id
             && e.kind != EntryKind::Failed
-            && match &e.before {
-                Some(before) => before.get(key) != e.after.get(key),
-                // A vendor that cannot read: what the write sent.
-                None => e.after.get(key).is_some(),
-            }
+            && e.marks.settles.as_deref() != Some(grant.run_id.as_str())
+            && e.touches(key)
     })
 }
 

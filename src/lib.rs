@@ -25,6 +25,7 @@ pub mod run_lock;
 pub mod sandbox;
 pub mod session;
 pub mod shape;
+pub mod share_ends;
 pub mod signal;
 pub mod suggest;
 pub mod terminal;

@@ -35,6 +35,7 @@ const FLOORS: &[(&str, u8)] = &[
     // 4 records: the journal and what keeps it whole. They never talk to a server.
     ("journal", 4),
     ("write_ahead", 4),
+    ("share_ends", 4),
     ("run_lock", 4),
     // 5 transport: one HTTP client, pacing, sessions.
     ("pacer", 5),

@@ -35,6 +35,21 @@ async fn pause() {
     tokio::time::sleep(Duration::from_millis(1300)).await;
 }
 
+/// An end a second or two ahead, as an apply file writes it (a file takes no duration).
+fn soon() -> String {
+    let at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Waits until `at` (RFC 3339) has passed.
+async fn wait_past(at: &str) {
+    let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+    let left = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(left + Duration::from_millis(300)).await;
+}
+
 /// The `expires` of `name`'s row in a JSON list of rows (list's shares, diff's results).
 fn expires_in(rows: &Value, name: &str) -> Option<Value> {
     rows.as_array()
@@ -367,11 +382,12 @@ async fn a_raised_share_goes_back_to_its_earlier_level() {
 async fn an_apply_file_gives_one_share_for_a_time_and_expire_takes_back_only_it() {
     let home = SandboxHome::start().await;
     let file = home.home.path().join("timed.csv");
+    let at = soon();
     std::fs::write(
         &file,
         format!(
             "dashboard,principal,access,expires\n\
-             {SISENSE_DASHBOARD},user:alice@example.com,view,1s\n\
+             {SISENSE_DASHBOARD},user:alice@example.com,view,{at}\n\
              {SISENSE_DASHBOARD},user:erin@example.com,view,\n"
         ),
     )
@@ -396,7 +412,7 @@ async fn an_apply_file_gives_one_share_for_a_time_and_expire_takes_back_only_it(
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("view")
     );
-    pause().await;
+    wait_past(&at).await;
     let expired = home
         .run("sandbox-sisense", &["-o", "json", "expire"])
         .await
@@ -425,7 +441,7 @@ async fn an_apply_file_with_an_expiry_that_cannot_be_kept_is_refused_whole() {
         &file,
         format!(
             "shares:\n  - dashboard: {SISENSE_DASHBOARD}\n    users: [alice@example.com]\n    \
-             expires: 1h\n  - dashboard: {SISENSE_DASHBOARD}\n    users: [erin@example.com]\n    \
+             expires: 2098-12-31\n  - dashboard: {SISENSE_DASHBOARD}\n    users: [erin@example.com]\n    \
              expires: 2099-12-31\n"
         ),
     )
@@ -440,12 +456,185 @@ async fn an_apply_file_with_an_expiry_that_cannot_be_kept_is_refused_whole() {
     assert_eq!(sisense_level(&home, "alice@example.com"), None);
 
     let file = home.home.path().join("avx.csv");
-    std::fs::write(&file, "dashboard,principal,expires\nOps,group:UG1,1d\n").unwrap();
+    std::fs::write(
+        &file,
+        "dashboard,principal,expires\nOps,group:UG1,2099-12-31\n",
+    )
+    .unwrap();
     home.run("sandbox-appviewx", &["apply", file.to_str().unwrap()])
         .await
         .code(2)
         .stderr(predicate::str::contains("line 2: "))
         .stderr(predicate::str::contains("could never be taken back"));
+
+    // A file is applied again and again: a duration would have no fixed start.
+    let file = home.home.path().join("duration.csv");
+    std::fs::write(
+        &file,
+        format!("dashboard,principal,expires\n{SISENSE_DASHBOARD},user:alice@example.com,7d\n"),
+    )
+    .unwrap();
+    home.run("sandbox-sisense", &["apply", file.to_str().unwrap()])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("line 2: '7d' is a duration"))
+        .stderr(predicate::str::contains("2026-12-31"));
+    assert_eq!(sisense_level(&home, "alice@example.com"), None);
+}
+
+/// Writes a file asking alice for view on the Sisense dashboard, until `expires` (none: empty).
+fn alice_until(home: &SandboxHome, expires: &str) -> String {
+    let file = home.home.path().join("alice.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "dashboard,principal,access,expires\n{SISENSE_DASHBOARD},user:alice@example.com,view,{expires}\n"
+        ),
+    )
+    .unwrap();
+    file.to_str().unwrap().to_string()
+}
+
+/// The single outcome of an `expire` run, as JSON.
+async fn expire_once(home: &SandboxHome) -> Value {
+    let expired = home
+        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
+    assert_eq!(json["expired"].as_array().unwrap().len(), 1, "{json}");
+    json["expired"][0].clone()
+}
+
+/// Taking `expires` off a row cancels the end: the share is already there, so nothing is
+/// written, but the journal learns that the file wants it with no end, and `expire` leaves it.
+#[tokio::test(flavor = "multi_thread")]
+async fn taking_expires_off_a_row_keeps_the_share() {
+    let home = SandboxHome::start().await;
+    let at = soon();
+    let file = alice_until(&home, &at);
+    home.run("sandbox-sisense", &["apply", &file])
+        .await
+        .success();
+    let file = alice_until(&home, "");
+    home.run("sandbox-sisense", &["apply", &file])
+        .await
+        .success()
+        .stdout(predicate::str::contains("asked for with none, it is kept"));
+    let listed = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "list", SISENSE_DASHBOARD],
+        )
+        .await
+        .success();
+    let listing: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
+    assert!(
+        expires_in(&listing["shares"], "alice@example.com").is_none_or(|v| v.is_null()),
+        "{listing}"
+    );
+    wait_past(&at).await;
+    let outcome = expire_once(&home).await;
+    assert_eq!(outcome["result"], "left", "{outcome}");
+    let detail = outcome["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("asked for with no end since the grant"),
+        "{detail}"
+    );
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view")
+    );
+    // Applying the file again writes nothing and records nothing more.
+    home.run("sandbox-sisense", &["apply", &file])
+        .await
+        .success()
+        .stdout(predicate::str::contains("kept").not());
+}
+
+/// A later `expires` on a share that is already there moves its end: `expire` leaves it at the
+/// first end, and `list` shows the new one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_later_expires_moves_the_end() {
+    let home = SandboxHome::start().await;
+    let at = soon();
+    home.run("sandbox-sisense", &["apply", &alice_until(&home, &at)])
+        .await
+        .success();
+    home.run(
+        "sandbox-sisense",
+        &["apply", &alice_until(&home, "2099-12-31")],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("2100-01-01T00:00:00Z"))
+    .stdout(predicate::str::contains("the end asked for now holds"));
+    wait_past(&at).await;
+    let outcome = expire_once(&home).await;
+    assert_eq!(outcome["result"], "left", "{outcome}");
+    let detail = outcome["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("given another end since the grant"),
+        "{detail}"
+    );
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view")
+    );
+    let listed = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "list", SISENSE_DASHBOARD],
+        )
+        .await
+        .success();
+    let listing: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
+    assert_eq!(
+        expires_in(&listing["shares"], "alice@example.com").unwrap(),
+        "2100-01-01T00:00:00Z",
+        "{listing}"
+    );
+}
+
+/// A shorter `expires` brings the end forward: `expire` takes the share back at the new end.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_earlier_expires_brings_the_end_forward() {
+    let home = SandboxHome::start().await;
+    home.run(
+        "sandbox-sisense",
+        &["apply", &alice_until(&home, "2099-12-31")],
+    )
+    .await
+    .success();
+    let at = soon();
+    home.run("sandbox-sisense", &["apply", &alice_until(&home, &at)])
+        .await
+        .success();
+    wait_past(&at).await;
+    let outcome = expire_once(&home).await;
+    assert_eq!(outcome["result"], "revoked", "{outcome}");
+    assert_eq!(sisense_level(&home, "alice@example.com"), None);
+}
+
+/// `grant` with no end on a share given for a time keeps it, as the file does.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plain_grant_of_a_timed_share_keeps_it() {
+    let home = SandboxHome::start().await;
+    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
+    home.run("sandbox-sisense", &[&alice[..], &["--for", "1s"]].concat())
+        .await
+        .success();
+    home.run("sandbox-sisense", &alice)
+        .await
+        .success()
+        .stdout(predicate::str::contains("it is kept"));
+    pause().await;
+    let outcome = expire_once(&home).await;
+    assert_eq!(outcome["result"], "left", "{outcome}");
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view")
+    );
 }
 
 /// A grant whose shares were partly taken back and partly left is settled by the one write: the

@@ -65,7 +65,7 @@ pub fn gather(source: input::Source, load_profile: ProfileLoader, prune: bool) -
         targets: HashMap::new(),
         problems: Vec::new(),
         rows: 0,
-        // A duration in `expires` counts from here, once for the whole file.
+        // An `expires` must lie ahead of this, the same moment for the whole file.
         start: chrono::Utc::now(),
     };
     let mut problems = Vec::new();
@@ -444,9 +444,9 @@ mod tests {
         let err = gather_text(
             "dashboard,principal,expires\n\
              d1,user:a,2020-01-01\n\
-             d2,user:b,1d\n\
-             d2,user:b,2d\n\
-             d3,user:c,1d\n\
+             d2,user:b,2098-01-01\n\
+             d2,user:b,2098-01-02\n\
+             d3,user:c,2098-01-01\n\
              d3,user:d,2099-12-31\n\
              d3,user:e,\n",
             false,
@@ -466,7 +466,7 @@ mod tests {
             "{err}"
         );
         let desired = gather_text(
-            "dashboard,principal,expires\nd1,user:a,1d\nd1,user:b,\n",
+            "dashboard,principal,expires\nd1,user:a,2098-01-01\nd1,user:b,\n",
             false,
         )
         .unwrap();

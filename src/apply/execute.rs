@@ -18,9 +18,10 @@ use crate::error::{Error, Result};
 use crate::flow;
 use crate::flow::{Ask, Asked, ShareResult};
 use crate::interrupt::{Interrupt, Signal};
-use crate::journal::Journal;
-use crate::model::{Action, Change, Level, Mode};
+use crate::journal::{Journal, Marks};
+use crate::model::{Action, Change, Level, Mode, ShareSet};
 use crate::providers::{Dashboard, ShareProvider};
+use crate::share_ends::{DashboardEnds, ShareEnds};
 use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Clone, Copy)]
@@ -65,17 +66,20 @@ pub async fn execute(
         interrupt: &Interrupt::none(),
         yes: true,
     };
-    execute_until(sites, options, recorder, progress, &stops).await
+    let ends = ShareEnds::default();
+    execute_until(sites, options, recorder, progress, &stops, &ends).await
 }
 
 /// Carries the file out until `stops` says otherwise: once a signal comes, no dashboard starts
 /// (those already writing finish and are journaled), and the rest are reported not started.
+/// `ends` are the ends earlier timed grants gave shares, which the file's rows ask for anew.
 pub async fn execute_until(
     sites: &[Connected],
     options: &Options,
     recorder: Option<&Recorder<'_>>,
     progress: &ProgressBar,
     stops: &Stops<'_>,
+    ends: &ShareEnds,
 ) -> Result<Report> {
     let width = options.concurrency.max(1);
     let lookups = resolve_principals(sites, width).await;
@@ -89,6 +93,7 @@ pub async fn execute_until(
         recorder,
         journal_failed: AtomicBool::new(false),
         interrupt: stops.interrupt,
+        ends,
     };
     let mut results: Vec<(usize, DashboardResult)> = if options.prune && !options.dry_run {
         // The removal guard needs every plan before the first write.
@@ -176,6 +181,14 @@ pub async fn execute_until(
     })
 }
 
+/// A dashboard's rows, its write (`None`: nothing to change), and what the journal must learn
+/// without a write.
+type Plan = (
+    Vec<ShareResult>,
+    Option<flow::Write>,
+    Option<(ShareSet, Marks)>,
+);
+
 /// A dashboard planned and ready to write, or failed before any write.
 enum Staged {
     Ready(Box<Ready>),
@@ -189,6 +202,9 @@ struct Ready {
     rows: Vec<ShareResult>,
     /// `None`: the plan changes nothing.
     write: Option<flow::Write>,
+    /// With no write: what the journal must still learn about the rows' ends, and the shares
+    /// read, for a line of its own.
+    unwritten: Option<(ShareSet, Marks)>,
 }
 
 struct Work<'a> {
@@ -200,6 +216,7 @@ struct Work<'a> {
     /// know it.
     journal_failed: AtomicBool,
     interrupt: &'a Interrupt,
+    ends: &'a ShareEnds,
 }
 
 impl Work<'_> {
@@ -224,23 +241,19 @@ impl Work<'_> {
             return self.failed(unit, dashboard, not_started(signal));
         }
         match self.plan(unit.site, &dashboard, &wanted).await {
-            Ok((rows, write)) => Staged::Ready(Box::new(Ready {
+            Ok((rows, write, unwritten)) => Staged::Ready(Box::new(Ready {
                 site: unit.site,
                 targets: unit.targets.clone(),
                 dashboard,
                 rows,
                 write,
+                unwritten,
             })),
             Err(err) => self.failed(unit, dashboard, err),
         }
     }
 
-    async fn plan(
-        &self,
-        site: usize,
-        dashboard: &Dashboard,
-        wanted: &[Wanted],
-    ) -> Result<(Vec<ShareResult>, Option<flow::Write>)> {
+    async fn plan(&self, site: usize, dashboard: &Dashboard, wanted: &[Wanted]) -> Result<Plan> {
         let provider = self.sites[site].provider.as_ref();
         let resolved = looked_up(&self.lookups[site], provider.vendor(), wanted)?;
         let prune = self.options.prune;
@@ -262,14 +275,24 @@ impl Work<'_> {
             publish: true,
         };
         let mut planned = flow::plan(provider, &ask).await?;
-        timed(&mut planned, wanted)?;
+        let url = self.sites[site].site.profile.url.as_str();
+        let earlier = self.ends.of_dashboard(url, &planned.dashboard.id);
+        let marks = timed(&mut planned, wanted, earlier)?;
         if planned.before.is_none() {
             // A file states what to send; at a vendor that cannot read, no change is seen.
             for row in &mut planned.results {
                 row.action = Action::Sent;
             }
         }
-        Ok((planned.results, planned.write))
+        let unwritten = match (&mut planned.write, planned.before) {
+            (Some(write), _) => {
+                write.marks = marks;
+                None
+            }
+            (None, Some(read)) if !marks.is_empty() => Some((read, marks)),
+            (None, _) => None,
+        };
+        Ok((planned.results, planned.write, unwritten))
     }
 
     fn failed(&self, unit: &Unit, dashboard: Dashboard, err: Error) -> Staged {
@@ -325,6 +348,7 @@ impl Work<'_> {
         let provider = self.sites[site].provider.as_ref();
         let mut result = self.result(site, &ready.targets, ready.dashboard, ready.rows, None);
         let Some(write) = &ready.write else {
+            self.remember(site, &mut result, ready.unwritten);
             return result;
         };
         let written = if self.journal_failed.load(Ordering::Relaxed) {
@@ -371,6 +395,33 @@ impl Work<'_> {
         result
     }
 
+    /// Journals what a dashboard with nothing to write asks of its shares' ends (a share kept
+    /// with no end, or given a new one). Unjournaled, the earlier end would still hold, so the
+    /// dashboard fails.
+    fn remember(
+        &self,
+        site: usize,
+        result: &mut DashboardResult,
+        unwritten: Option<(ShareSet, Marks)>,
+    ) {
+        let (Some(recorder), Some((read, marks))) = (self.recorder, unwritten) else {
+            return;
+        };
+        let ahead = WriteAhead {
+            journal: recorder.journal,
+            run_id: recorder.run_id,
+            command: recorder.command,
+        };
+        let profile = &self.sites[site].site.profile;
+        if let Err(err) = ahead.unchanged(profile, &result.dashboard, read, &marks) {
+            result.rows = failed_rows(result.wanted(self.sites));
+            result.error = Some(err.and_then_say(
+                "the shares are as the file asks, but the ends earlier timed grants gave them \
+                 still hold: fix the journal and apply again",
+            ));
+        }
+    }
+
     /// The result of a dry run: the plan, nothing written.
     fn unwritten(&self, staged: Staged) -> DashboardResult {
         match staged {
@@ -393,36 +444,42 @@ impl Work<'_> {
     }
 }
 
-/// Marks the shares the file gives for a time (`expires`), on their rows and on the write, with
-/// the rules of `grant --for`: nothing the write removes could come back when they end.
-fn timed(planned: &mut flow::Planned, wanted: &[Wanted]) -> Result<()> {
+/// Marks the shares the file gives for a time (`expires`), and the ends it asks anew of shares
+/// earlier timed grants gave one (`flow::timed::mark_ends`), with the rules of `grant --for`:
+/// nothing the write removes could come back when they end. The marks go with the write.
+fn timed(
+    planned: &mut flow::Planned,
+    wanted: &[Wanted],
+    earlier: Option<&DashboardEnds>,
+) -> Result<Marks> {
     // `gather` gives one dashboard's timed shares one end.
-    let Some(at) = wanted.iter().find_map(|w| w.expires.clone()) else {
-        return Ok(());
-    };
-    let ends: std::collections::HashMap<u64, &str> = wanted
-        .iter()
-        .filter_map(|w| Some((w.line, w.expires.as_deref()?)))
-        .collect();
-    let end_of = |row: &ShareResult| row.line.and_then(|line| ends.get(&line).copied());
-    if let Some(removed) = flow::timed::removed_by(&planned.results) {
+    let at = wanted.iter().find_map(|w| w.expires.clone());
+    if at.is_some()
+        && let Some(removed) = flow::timed::removed_by(&planned.results)
+    {
         return Err(Error::invalid(format!(
             "this dashboard's shares given for a time (expires) would go with removing \
              {removed}, and their expiry could not give them back: leave expires out for it, or \
              change the file so that nothing is removed"
         )));
     }
-    if let Some(write) = &mut planned.write {
-        write.marks.expires = flow::timed::expiry(at, &planned.results, |r| end_of(r).is_some());
-    }
-    let blind = planned.before.is_none();
-    for row in &mut planned.results {
-        row.expires = end_of(row).map(str::to_string);
-        if blind && row.expires.is_some() {
+    let timed_lines: std::collections::HashSet<u64> = wanted
+        .iter()
+        .filter(|w| w.expires.is_some())
+        .map(|w| w.line)
+        .collect();
+    let marks = flow::timed::mark_ends(
+        &mut planned.results,
+        at.as_deref(),
+        |row| row.line.is_some_and(|line| timed_lines.contains(&line)),
+        earlier,
+    );
+    if planned.before.is_none() {
+        for row in planned.results.iter_mut().filter(|r| r.expires.is_some()) {
             row.note = Some(flow::timed::BLIND_TIMED);
         }
     }
-    Ok(())
+    Ok(marks)
 }
 
 fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<ShareResult> {

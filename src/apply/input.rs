@@ -60,14 +60,26 @@ pub const CSV_COLUMNS: [&str; 4] = ["profile", "dashboard", "principal", "access
 /// the files dashshare writes keep their columns.
 pub const EXPIRES_COLUMN: &str = "expires";
 
-/// An `expires` value: empty means no end.
+/// An `expires` value: empty means no end. Only a date or a time: a file is applied again and
+/// again, so a length would have no fixed start, and each run would move the end.
 fn expires(text: &str) -> std::result::Result<Option<Ends>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    Ends::parse(text).map(Some)
+    match Ends::parse(text) {
+        Ok(Ends::After(_)) => Err(format!(
+            "'{text}' is a duration, which has no fixed start in a file applied again and again: \
+             write the end as {FILE_FORMS} (`grant --for {text}` takes a duration)"
+        )),
+        Ok(at) => Ok(Some(at)),
+        Err(_) => Err(format!("'{text}' is not an expiry: write {FILE_FORMS}")),
+    }
 }
+
+/// The forms an end takes in a file.
+pub const FILE_FORMS: &str =
+    "a date (2026-12-31: through that day, UTC) or an RFC 3339 time (2026-12-31T18:00:00Z)";
 
 /// The largest apply file read, about a million rows: a larger one is refused with its size
 /// rather than read (or, for YAML, held) whole.
@@ -837,20 +849,17 @@ mod tests {
     fn expires_is_read_per_csv_row_and_per_yaml_entry() {
         let (rows, problems) = rows_of(
             "t.csv",
-            "dashboard,principal,Expires\nd1,user:a@example.com,7d\nd1,user:b@example.com,\n\
-             d1,user:c@example.com,2026-12-31\n",
+            "dashboard,principal,Expires\nd1,user:a@example.com,2026-12-31T18:00:00Z\n\
+             d1,user:b@example.com,\nd1,user:c@example.com,2026-12-31\n",
         );
         assert!(problems.is_empty(), "{problems:?}");
         let ends: Vec<Option<Ends>> = rows.iter().map(|r| r.expires).collect();
-        assert_eq!(
-            ends[0],
-            Some(Ends::After(std::time::Duration::from_secs(7 * 86400)))
-        );
+        assert!(matches!(ends[0], Some(Ends::At(_))), "{ends:?}");
         assert_eq!(ends[1], None);
         assert!(matches!(ends[2], Some(Ends::At(_))), "{ends:?}");
         let (rows, problems) = rows_of(
             "t.yaml",
-            "shares:\n  - dashboard: d1\n    users: [a, b]\n    expires: 8h\n  - dashboard: d2\n    users: [c]\n",
+            "shares:\n  - dashboard: d1\n    users: [a, b]\n    expires: 2026-12-31\n  - dashboard: d2\n    users: [c]\n",
         );
         assert!(problems.is_empty(), "{problems:?}");
         let ends: Vec<bool> = rows.iter().map(|r| r.expires.is_some()).collect();
@@ -862,15 +871,14 @@ mod tests {
     fn a_bad_expires_names_the_line_the_value_and_the_forms() {
         let (rows, problems) = rows_of(
             "t.csv",
-            "dashboard,principal,expires\nd1,user:a@example.com,7d\nd1,user:b@example.com,soon\n",
+            "dashboard,principal,expires\nd1,user:a@example.com,2026-12-31\nd1,user:b@example.com,soon\n",
         );
         assert_eq!(rows.len(), 1);
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
             [format!(
-                "line 3: 'soon' is not an expiry: write {}",
-                crate::flow::timed::FORMS
+                "line 3: 'soon' is not an expiry: write {FILE_FORMS}"
             )]
         );
         let (rows, problems) = rows_of(
@@ -880,9 +888,28 @@ mod tests {
         assert!(rows.is_empty());
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
         assert!(
-            shown[0].starts_with("line 4: 'next week' is not an expiry: write a duration"),
+            shown[0].starts_with("line 4: 'next week' is not an expiry: write a date"),
             "{shown:?}"
         );
+    }
+
+    /// A file is applied again and again: a duration would move the end each time, and give
+    /// the share again after it ended.
+    #[test]
+    fn a_duration_in_a_file_is_refused_pointing_at_a_date() {
+        let (rows, problems) = rows_of(
+            "t.csv",
+            "dashboard,principal,expires\nd1,user:a@example.com,7d\n",
+        );
+        assert!(rows.is_empty());
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].starts_with("line 2: '7d' is a duration"),
+            "{shown:?}"
+        );
+        assert!(shown[0].contains(FILE_FORMS), "{shown:?}");
+        assert!(shown[0].contains("`grant --for 7d`"), "{shown:?}");
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub struct PlannedWrite {
     /// The shares the file gives for a time (`expires`), journaled with the write as planned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<Expiry>,
+    /// The shares the file asks for with no end that earlier timed grants gave one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keeps: Vec<ShareKey>,
 }
 
 /// How the write reaches the vendor (see `flow::Send`).
@@ -143,6 +146,7 @@ impl SavedPlan {
                     },
                     publish: write.publish,
                     expires: write.marks.expires.clone(),
+                    keeps: write.marks.keeps.clone(),
                 })
             })
             .collect();
@@ -244,6 +248,7 @@ impl PlannedWrite {
             marks: Marks {
                 expires: self.expires.clone(),
                 settles: None,
+                keeps: self.keeps.clone(),
             },
         })
     }

@@ -21,6 +21,7 @@ use crate::interrupt::Interrupt;
 use crate::journal;
 use crate::model::{Action, Level};
 use crate::output;
+use crate::share_ends::ShareEnds;
 use crate::vendor::{Support, Vendor};
 
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
@@ -84,7 +85,9 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         interrupt: &interrupt,
         yes: args.yes,
     };
-    let mut report = run(global, &sites, &options, recorder.as_ref(), &stops).await?;
+    // Read under the lock, so that two runs at once never both decide an end.
+    let ends = earlier_ends(global, journal.as_ref());
+    let mut report = run(global, &sites, &options, recorder.as_ref(), &stops, &ends).await?;
     // An interrupted run ends now: reading everything back is no part of stopping.
     if args.verify && interrupt.stopped().is_none() {
         let verified =
@@ -135,7 +138,8 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         interrupt: &Interrupt::none(),
         yes: true,
     };
-    let report = run(global, &sites, &options, None, &stops).await?;
+    let ends = earlier_ends(global, None);
+    let report = run(global, &sites, &options, None, &stops, &ends).await?;
     match global.output {
         OutputFormat::Json => print_json(&report, &options, None)?,
         OutputFormat::Table => {
@@ -222,15 +226,27 @@ fn connect(global: &GlobalArgs, file: &Path, plan: &PlanArgs) -> Result<Vec<Conn
         .collect()
 }
 
+/// The ends earlier timed grants gave shares, from the run's journal; a dry run's is the
+/// default one, where there is one.
+fn earlier_ends(global: &GlobalArgs, journal: Option<&journal::Journal>) -> ShareEnds {
+    match journal {
+        Some(journal) => super::expiries::earlier_ends(journal),
+        None => super::journal(global)
+            .map(|journal| super::expiries::earlier_ends(&journal))
+            .unwrap_or_default(),
+    }
+}
+
 async fn run(
     global: &GlobalArgs,
     sites: &[Connected],
     options: &Options,
     recorder: Option<&Recorder<'_>>,
     stops: &Stops<'_>,
+    ends: &ShareEnds,
 ) -> Result<Report> {
     let progress = super::progress_bar(global);
-    let report = execute::execute_until(sites, options, recorder, &progress, stops).await;
+    let report = execute::execute_until(sites, options, recorder, &progress, stops, ends).await;
     progress.finish_and_clear();
     report
 }
@@ -380,8 +396,7 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
             .flat_map(|r| &r.dashboards)
             .filter(|d| d.error.is_some() && !d.failed_after_write)
             .collect();
-        // A retry keeps each timed share's end (as a time, not the file's duration); files with
-        // none keep their four columns.
+        // A retry keeps each timed share's end; files with none keep their four columns.
         let timed = to_redo
             .iter()
             .any(|d| d.wanted(sites).any(|w| w.expires.is_some()));
@@ -593,7 +608,9 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>, took: Durati
         .flat_map(|d| {
             d.rows
                 .iter()
-                .filter(|row| row.action != Action::Unchanged)
+                .filter(|row| {
+                    row.action != Action::Unchanged || crate::flow::timed::end_changed(row)
+                })
                 .map(move |row| {
                     let mut cells = vec![
                         d.profile.clone(),

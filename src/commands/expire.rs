@@ -167,8 +167,8 @@ async fn take_back(
         // the granted level is never taken for this grant's.
         if let Some(read) = planned.read {
             let settles = Marks {
-                expires: None,
                 settles: Some(grant.run_id.clone()),
+                ..Marks::default()
             };
             if let Err(err) = ahead.unchanged(&profile, &grant.dashboard, read, &settles) {
                 for o in outcomes.iter_mut() {
@@ -230,8 +230,8 @@ async fn plan(
     expiring: &[Expiring],
 ) -> Result<Planned> {
     let marks = Marks {
-        expires: None,
         settles: Some(grant.run_id.clone()),
+        ..Marks::default()
     };
     let vendor = provider.vendor();
     if vendor.capabilities().list != Support::Yes {
@@ -306,8 +306,10 @@ async fn plan(
                 principal: name,
                 result: "left",
                 detail: format!(
-                    "changed since the grant by run {} ({}): left as it is",
-                    later.run_id, later.command
+                    "{} by run {} ({}): left as it is",
+                    decided(later, &share.key),
+                    later.run_id,
+                    later.command
                 ),
             });
             continue;
@@ -371,6 +373,24 @@ async fn plan(
             marks,
         }),
     })
+}
+
+/// What a later run did to a share that makes it no longer a timed grant's to take back.
+fn decided(later: &Entry, key: &ShareKey) -> &'static str {
+    let given_an_end = later
+        .marks
+        .expires
+        .as_ref()
+        .is_some_and(|expiry| expiry.shares.iter().any(|share| &share.key == key));
+    let unchanged = later
+        .before
+        .as_ref()
+        .is_some_and(|before| before.get(key) == later.after.get(key));
+    match (unchanged, given_an_end) {
+        (true, true) => "given another end since the grant",
+        (true, false) if later.marks.keeps.contains(key) => "asked for with no end since the grant",
+        _ => "changed since the grant",
+    }
 }
 
 /// The principal a share key stands for, by id (a vendor that cannot read names none).
@@ -446,7 +466,7 @@ mod tests {
                         before: None,
                     }],
                 }),
-                settles: None,
+                ..Marks::default()
             },
         }
     }
@@ -466,8 +486,8 @@ mod tests {
         let settled = grant("r4", "2026-11-30T12:00:00Z");
         let mut settling = grant("r5", "2026-11-30T12:00:00Z");
         settling.marks = Marks {
-            expires: None,
             settles: Some("r4".into()),
+            ..Marks::default()
         };
         let entries = [intent, passed, ahead, unanswered, settled, settling];
         let due: Vec<(&str, EntryKind)> = due(&entries, now)

@@ -1,55 +1,28 @@
-//! When shares given for a time end, as `list` and `report` show them: the pending timed grants
-//! of the journal, matched to a share by server, profile, dashboard and principal.
-
-use std::collections::HashMap;
+//! When shares given for a time end, as `list` and `report` show them, from this machine's
+//! journal.
 
 use crate::cli::GlobalArgs;
 use crate::config::Profile;
-use crate::journal::{self, Entry};
+use crate::journal::Journal;
 use crate::model::{Level, ShareKey};
+use crate::share_ends::ShareEnds;
 
-/// Where a share lies: profile, server, dashboard.
-type Place = (String, String, String);
-
-/// Each timed share of a dashboard: the level it was given and when it ends.
-type Timed = HashMap<ShareKey, (Level, String)>;
-
-/// The journal's pending expiries. The journal only adds to what is shown: one that cannot be
-/// read shows no expiry.
+/// The journal's share ends. The journal only adds to what is shown: one that cannot be read
+/// shows no expiry.
 pub struct Expiries {
-    pending: HashMap<Place, Timed>,
+    ends: ShareEnds,
 }
 
 impl Expiries {
     pub fn load(global: &GlobalArgs) -> Expiries {
-        match super::journal(global).and_then(|journal| journal.entries()) {
-            Ok(entries) => Expiries::of(&entries),
+        let ends = match super::journal(global).and_then(|journal| journal.entries()) {
+            Ok(entries) => ShareEnds::of(&entries),
             Err(err) => {
                 tracing::debug!("no expiries shown: {err}");
-                Expiries {
-                    pending: HashMap::new(),
-                }
+                ShareEnds::default()
             }
-        }
-    }
-
-    fn of(entries: &[Entry]) -> Expiries {
-        let mut pending: HashMap<Place, Timed> = HashMap::new();
-        for entry in journal::pending_expiries(entries) {
-            let Some(expiry) = &entry.marks.expires else {
-                continue;
-            };
-            let place = (
-                entry.profile.clone(),
-                entry.url.clone(),
-                entry.dashboard.id.clone(),
-            );
-            let shares = pending.entry(place).or_default();
-            for share in &expiry.shares {
-                shares.insert(share.key.clone(), (share.granted, expiry.at.clone()));
-            }
-        }
-        Expiries { pending }
+        };
+        Expiries { ends }
     }
 
     /// When the share `key` of `dashboard` ends, while it is still at the level the timed grant
@@ -61,15 +34,21 @@ impl Expiries {
         key: &ShareKey,
         level: Level,
     ) -> Option<String> {
-        let place = (
-            profile.name.clone(),
-            profile.url.to_string(),
-            dashboard.to_string(),
-        );
-        self.pending
-            .get(&place)?
-            .get(key)
-            .filter(|(granted, _)| *granted == level)
-            .map(|(_, at)| at.clone())
+        self.ends
+            .of_share(profile.url.as_str(), dashboard, key, level)
+            .map(|end| end.at.clone())
+    }
+}
+
+/// The ends earlier timed grants gave shares, for a run that asks for shares anew (`grant`,
+/// `apply`, `diff`). A journal that cannot be read gives none, said: `expire` cannot read it
+/// either, so it takes nothing back until it is mended.
+pub fn earlier_ends(journal: &Journal) -> ShareEnds {
+    match journal.entries() {
+        Ok(entries) => ShareEnds::of(&entries),
+        Err(err) => {
+            tracing::warn!("the ends of earlier timed grants are unknown: {err}");
+            ShareEnds::default()
+        }
     }
 }

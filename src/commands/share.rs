@@ -115,7 +115,7 @@ async fn run(
         })?;
     }
     let mut prepared = flow::prepare(provider.as_ref(), &request).await?;
-    if let Some(at) = &expires {
+    if expires.is_some() {
         // What a timed grant removes (ECI's everyone drops the user and group lists) would not
         // come back when it expires.
         if let Some(removed) = timed::removed_by(&prepared.report().results) {
@@ -124,7 +124,16 @@ async fn run(
                  it without --for/--until, or change the shares so that nothing is removed"
             )));
         }
-        prepared.expire_at(at.clone());
+    }
+    if matches!(request.change, Change::Grant(_)) {
+        // Read under the lock: a grant asks each share it names for its end anew (none, or
+        // `expires`), over what earlier timed grants gave.
+        let earlier = super::expiries::earlier_ends(&journal);
+        let dashboard = &prepared.report().dashboard.id;
+        prepared.mark_ends(
+            expires.as_deref(),
+            earlier.of_dashboard(profile.url.as_str(), dashboard),
+        );
     }
     // `grant --replace` removes every share not named: a person at a terminal sees them first.
     let removals = if request.mode == Mode::Replace && !request.dry_run {
@@ -251,11 +260,12 @@ fn render(
                 .map(|note| format!("note: {} ({}): {note}\n", r.principal, r.kind))
         })
         .collect();
+    let timed = report.results.iter().any(|r| r.expires.is_some());
     let until = match expires {
         Some(at) if report.before.is_none() => format!("\n{}", timed::blind_warning(at)),
-        Some(at) if report.results.iter().any(|r| r.action.is_change()) => format!(
-            "\nWhat this grant added or raised ends at {at}: `dashshare expire` (from cron) takes \
-             it back then; shares that were already there stay."
+        Some(at) if timed => format!(
+            "\nWhat this grant gave for a time ends at {at}: `dashshare expire` (from cron) takes \
+             it back then; shares that were already there with no end stay."
         ),
         _ => String::new(),
     };

@@ -15,8 +15,18 @@ pub async fn commit(
     prepared: Prepared,
     journal: Option<(&WriteAhead<'_>, &Profile)>,
 ) -> Result<ShareReport> {
-    let Prepared { mut report, write } = prepared;
+    let Prepared {
+        mut report,
+        write,
+        unwritten_marks,
+    } = prepared;
     let Some(write) = write else {
+        // Nothing to write, but the journal must learn what the change asked of the ends.
+        if let (Some((ahead, profile)), Some(shares)) = (journal, &report.before)
+            && !unwritten_marks.is_empty()
+        {
+            ahead.unchanged(profile, &report.dashboard, shares.clone(), &unwritten_marks)?;
+        }
         return Ok(report);
     };
     let written = self::write(provider, &write, journal)

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::journal::Marks;
 use crate::model::{Access, Action, Change, Mode, Principal, ShareKey, ShareSet};
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
+use crate::share_ends::DashboardEnds;
 
 pub mod admit;
 mod commit;
@@ -101,6 +102,9 @@ pub struct Prepared {
     report: ShareReport,
     /// `None`: nothing to write (a dry run, or the plan changes nothing).
     write: Option<Write>,
+    /// With nothing to write: what the journal must still learn about the shares' ends (a share
+    /// kept with no end, or given a new one), on a line of its own.
+    unwritten_marks: Marks,
 }
 
 /// One dashboard's write, ready to send: what `commit` journals ahead, sends and publishes.
@@ -137,12 +141,18 @@ impl Prepared {
         &self.report
     }
 
-    /// Makes what this change adds or raises end at `at` (RFC 3339): journaled with the write,
-    /// for `expire`. A share that was already there as asked is not given for a time, so it never
-    /// expires.
-    pub fn expire_at(&mut self, at: String) {
-        if let Some(write) = &mut self.write {
-            write.marks.expires = timed::expiry(at, &self.report.results, |_| true);
+    /// Gives the shares this change asks for the end asked for (`at`; `None`: no end), over the
+    /// ends earlier timed grants gave them (`earlier`), as `timed::mark_ends` says: journaled
+    /// with the write, or on a line of its own when nothing is written, for `expire`.
+    pub fn mark_ends(&mut self, at: Option<&str>, earlier: Option<&DashboardEnds>) {
+        let marks = timed::mark_ends(&mut self.report.results, at, |_| true, earlier);
+        match &mut self.write {
+            Some(write) => {
+                write.marks.expires = marks.expires;
+                write.marks.keeps = marks.keeps;
+            }
+            None if !self.report.dry_run => self.unwritten_marks = marks,
+            None => {}
         }
     }
 }

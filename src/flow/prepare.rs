@@ -46,6 +46,7 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
             publish_error: None,
         },
         write: planned.write.filter(|_| !request.dry_run),
+        unwritten_marks: Default::default(),
     })
 }
 

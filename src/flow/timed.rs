@@ -5,8 +5,9 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use super::ShareResult;
 use super::admit::{Refusal, admit};
-use crate::journal::{Expiring, Expiry};
+use crate::journal::{Expiring, Expiry, Marks};
 use crate::model::{Action, Change, Mode, ShareKey};
+use crate::share_ends::DashboardEnds;
 use crate::vendor::Vendor;
 
 /// The forms an end is written in, for messages.
@@ -93,26 +94,90 @@ pub fn removed_by(results: &[ShareResult]) -> Option<String> {
     (!removed.is_empty()).then(|| removed.join(", "))
 }
 
-/// What a change gives for a time, ending at `at`: each share it adds or raises that `timed`
-/// picks. A share already there as asked is not given for a time, so it never expires. `None`:
-/// nothing is.
-pub fn expiry(
-    at: String,
-    results: &[ShareResult],
+/// A share asked for with no end, that an earlier timed grant gave one: kept, with no end.
+pub const KEPT: &str = "an earlier grant gave it an end; asked for with none, it is kept and \
+                        `dashshare expire` leaves it";
+
+/// A share already there, asked for with another end than an earlier timed grant gave it.
+pub const MOVED: &str = "an earlier grant gave it another end; the end asked for now holds";
+
+/// Whether a row changes nothing on the server but the end of its share (kept with none, or
+/// moved): shown beside the changes, since the journal records it.
+pub fn end_changed(row: &ShareResult) -> bool {
+    row.action == Action::Unchanged && matches!(row.note, Some(KEPT | MOVED))
+}
+
+/// A share asked for with an end that was already there with none: it is not given for a time.
+pub const ALREADY_THERE: &str = "already there with no end, so it is not given for a time and \
+                                 does not expire";
+
+/// What a change asks of the ends of the shares it names, as journal marks, and each row's end
+/// (`expires`) as it will hold. `timed` picks the rows asked for until `at` (all of a change's
+/// timed rows share one end); `earlier` are the dashboard's ends from earlier timed grants.
+///
+/// - A share the change adds or raises for a time ends at `at`. Raised from the level an earlier
+///   timed grant gave, it goes back to the level before that grant.
+/// - A share already there at the level an earlier timed grant gave it takes the end asked for:
+///   none (`keeps`: the earlier end no longer holds) or a new one.
+/// - A share that was already there with no end is not given for a time, so it never expires.
+pub fn mark_ends(
+    results: &mut [ShareResult],
+    at: Option<&str>,
     timed: impl Fn(&ShareResult) -> bool,
-) -> Option<Expiry> {
-    let shares: Vec<Expiring> = results
-        .iter()
-        .filter(|r| matches!(r.action, Action::Added | Action::Updated) && timed(r))
-        .filter_map(|r| {
-            Some(Expiring {
-                key: ShareKey::new(r.kind, r.id.clone()?),
-                granted: r.after?,
-                before: r.before,
-            })
-        })
-        .collect();
-    (!shares.is_empty()).then_some(Expiry { at, shares })
+    earlier: Option<&DashboardEnds>,
+) -> Marks {
+    let mut shares = Vec::new();
+    let mut keeps = Vec::new();
+    for row in results.iter_mut() {
+        let Some(id) = row.id.clone() else {
+            continue;
+        };
+        let key = ShareKey::new(row.kind, id);
+        let at = at.filter(|_| timed(row));
+        // The end that holds on the share as it is now.
+        let holding = earlier
+            .and_then(|ends| ends.get(&key))
+            .filter(|end| row.before == Some(end.granted));
+        match (row.action, at, holding) {
+            (Action::Added | Action::Updated, Some(at), _) => {
+                if let Some(granted) = row.after {
+                    shares.push(Expiring {
+                        key,
+                        granted,
+                        before: holding.map_or(row.before, |end| end.before),
+                    });
+                    row.expires = Some(at.to_string());
+                }
+            }
+            (Action::Unchanged, Some(at), Some(end)) => {
+                if end.at != at {
+                    shares.push(Expiring {
+                        key,
+                        granted: end.granted,
+                        before: end.before,
+                    });
+                    row.note.get_or_insert(MOVED);
+                }
+                row.expires = Some(at.to_string());
+            }
+            (Action::Unchanged, Some(_), None) => {
+                row.note.get_or_insert(ALREADY_THERE);
+            }
+            (Action::Unchanged, None, Some(_)) => {
+                keeps.push(key);
+                row.note.get_or_insert(KEPT);
+            }
+            _ => {}
+        }
+    }
+    Marks {
+        expires: at.filter(|_| !shares.is_empty()).map(|at| Expiry {
+            at: at.to_string(),
+            shares,
+        }),
+        settles: None,
+        keeps,
+    }
 }
 
 /// The note on a share an apply file gives for a time at a vendor that cannot read its shares.
@@ -133,6 +198,109 @@ pub fn blind_warning(at: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Access, Level, PrincipalKind};
+    use crate::share_ends::End;
+
+    const VIEW: Level = Level::Access(Access::View);
+    const EDIT: Level = Level::Access(Access::Edit);
+
+    fn row(id: &str, before: Option<Level>, after: Option<Level>, action: Action) -> ShareResult {
+        ShareResult {
+            principal: id.into(),
+            kind: PrincipalKind::User,
+            id: Some(id.into()),
+            before,
+            after,
+            action,
+            line: None,
+            note: None,
+            expires: None,
+        }
+    }
+
+    fn key(id: &str) -> ShareKey {
+        ShareKey::new(PrincipalKind::User, id.to_string())
+    }
+
+    /// alice and bob were given view until December by run r1 (bob had nothing before, alice
+    /// nothing either); carol has view with no end.
+    fn earlier() -> DashboardEnds {
+        let end = |before| End {
+            at: "2026-12-01T00:00:00Z".into(),
+            granted: VIEW,
+            before,
+            run_id: "r1".into(),
+        };
+        [(key("alice"), end(None)), (key("bob"), end(None))].into()
+    }
+
+    #[test]
+    fn asked_again_with_no_end_a_timed_share_is_kept() {
+        let mut rows = [
+            row("alice", Some(VIEW), Some(VIEW), Action::Unchanged),
+            row("carol", Some(VIEW), Some(VIEW), Action::Unchanged),
+            row("dave", None, Some(VIEW), Action::Added),
+        ];
+        let marks = mark_ends(&mut rows, None, |_| true, Some(&earlier()));
+        assert_eq!(marks.keeps, [key("alice")]);
+        assert_eq!(marks.expires, None);
+        assert_eq!(rows[0].note, Some(KEPT));
+        assert_eq!(rows[1].note, None);
+        assert!(rows.iter().all(|r| r.expires.is_none()));
+    }
+
+    #[test]
+    fn a_new_end_moves_an_earlier_one_and_a_share_without_one_never_expires() {
+        let at = "2027-01-01T00:00:00Z";
+        let mut rows = [
+            row("alice", Some(VIEW), Some(VIEW), Action::Unchanged),
+            // Raised from the level a timed grant gave: back to the level before that grant.
+            row("bob", Some(VIEW), Some(EDIT), Action::Updated),
+            row("carol", Some(VIEW), Some(VIEW), Action::Unchanged),
+            row("dave", None, Some(VIEW), Action::Added),
+        ];
+        let marks = mark_ends(&mut rows, Some(at), |_| true, Some(&earlier()));
+        let expiry = marks.expires.unwrap();
+        assert_eq!(expiry.at, at);
+        let given: Vec<(&str, Level, Option<Level>)> = expiry
+            .shares
+            .iter()
+            .map(|s| (s.key.id.as_str(), s.granted, s.before))
+            .collect();
+        assert_eq!(
+            given,
+            [
+                ("alice", VIEW, None),
+                ("bob", EDIT, None),
+                ("dave", VIEW, None)
+            ]
+        );
+        assert!(marks.keeps.is_empty());
+        let ends: Vec<Option<&str>> = rows.iter().map(|r| r.expires.as_deref()).collect();
+        assert_eq!(ends, [Some(at), Some(at), None, Some(at)]);
+        assert_eq!(rows[0].note, Some(MOVED));
+        assert_eq!(rows[2].note, Some(ALREADY_THERE));
+        let shown: Vec<bool> = rows.iter().map(end_changed).collect();
+        assert_eq!(shown, [true, false, false, false]);
+    }
+
+    #[test]
+    fn the_same_end_again_marks_nothing() {
+        let at = "2026-12-01T00:00:00Z";
+        let mut rows = [row("alice", Some(VIEW), Some(VIEW), Action::Unchanged)];
+        let marks = mark_ends(&mut rows, Some(at), |_| true, Some(&earlier()));
+        assert!(marks.is_empty(), "{marks:?}");
+        assert_eq!(rows[0].expires.as_deref(), Some(at));
+    }
+
+    #[test]
+    fn an_end_that_no_longer_matches_the_level_is_not_the_share_s() {
+        // alice's timed view was raised to edit by hand since: her edit has no end.
+        let mut rows = [row("alice", Some(EDIT), Some(EDIT), Action::Unchanged)];
+        let marks = mark_ends(&mut rows, None, |_| true, Some(&earlier()));
+        assert!(marks.is_empty(), "{marks:?}");
+        assert_eq!(rows[0].note, None);
+    }
 
     #[test]
     fn an_end_is_a_duration_a_date_or_a_time_and_lies_ahead() {

@@ -1,0 +1,227 @@
+//! When each share given for a time ends, as the journal tells it: the end the last timed grant
+//! gave it, while no later line decided the share anew (changed it, kept it with no end, or gave
+//! it another end) and no `expire` settled it. `list` and `report` show these ends; `grant` and
+//! `apply` read them to keep a share with no end, or move its end, when they ask for it again.
+
+use std::collections::HashMap;
+
+use crate::journal::{Entry, EntryKind};
+use crate::model::{Level, ShareKey};
+
+/// One share's end: when, the level the grant gave, the level before it, and the grant's run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct End {
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub granted: Level,
+    pub before: Option<Level>,
+    pub run_id: String,
+}
+
+/// A dashboard's shares that have an end, by share.
+pub type DashboardEnds = HashMap<ShareKey, End>;
+
+/// Where a share lies: the server's URL and the dashboard's id.
+type Place = (String, String);
+
+#[derive(Debug, Default)]
+pub struct ShareEnds {
+    ends: HashMap<Place, DashboardEnds>,
+}
+
+impl ShareEnds {
+    /// Reads the journal's lines in order.
+    pub fn of(entries: &[Entry]) -> ShareEnds {
+        let mut ends: HashMap<Place, DashboardEnds> = HashMap::new();
+        for entry in entries.iter().filter(|e| e.kind != EntryKind::Failed) {
+            let place = (entry.url.clone(), entry.dashboard.id.clone());
+            let settles = entry.marks.settles.as_deref();
+            if let Some(shares) = ends.get_mut(&place) {
+                shares.retain(|key, end| {
+                    if settles == Some(end.run_id.as_str()) {
+                        // An `expire` that never heard back leaves the end for the next one.
+                        return entry.kind != EntryKind::Written;
+                    }
+                    end.run_id == entry.run_id || !entry.touches(key)
+                });
+            }
+            if let Some(expiry) = &entry.marks.expires {
+                let shares = ends.entry(place).or_default();
+                for share in &expiry.shares {
+                    shares.insert(
+                        share.key.clone(),
+                        End {
+                            at: expiry.at.clone(),
+                            granted: share.granted,
+                            before: share.before,
+                            run_id: entry.run_id.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        ShareEnds { ends }
+    }
+
+    /// The shares of `dashboard` on the server at `url` that have an end.
+    pub fn of_dashboard(&self, url: &str, dashboard: &str) -> Option<&DashboardEnds> {
+        self.ends
+            .get(&(url.to_string(), dashboard.to_string()))
+            .filter(|shares| !shares.is_empty())
+    }
+
+    /// When the share `key` ends, while it is still at the level its timed grant gave (`level`).
+    pub fn of_share(
+        &self,
+        url: &str,
+        dashboard: &str,
+        key: &ShareKey,
+        level: Level,
+    ) -> Option<&End> {
+        self.of_dashboard(url, dashboard)?
+            .get(key)
+            .filter(|end| end.granted == level)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{Expiring, Expiry, Marks};
+    use crate::model::{Access, Dashboard, PrincipalKind, Share, ShareSet};
+    use crate::vendor::Vendor;
+
+    const URL: &str = "https://bi.example.com/";
+
+    fn alice() -> ShareKey {
+        ShareKey::new(PrincipalKind::User, "alice".to_string())
+    }
+
+    fn view() -> Level {
+        Level::Access(Access::View)
+    }
+
+    fn with_alice() -> ShareSet {
+        ShareSet::new([Share {
+            key: alice(),
+            level: view(),
+        }])
+    }
+
+    fn line(run: &str, before: ShareSet, after: ShareSet, marks: Marks) -> Entry {
+        Entry {
+            run_id: run.into(),
+            time: "2026-11-30T00:00:00Z".into(),
+            command: "apply shares.yaml".into(),
+            profile: "p".into(),
+            vendor: Vendor::Sisense,
+            url: URL.into(),
+            dashboard: Dashboard {
+                id: "d".into(),
+                title: None,
+            },
+            before: Some(before),
+            after,
+            kind: EntryKind::Written,
+            error: None,
+            marks,
+        }
+    }
+
+    fn timed(at: &str) -> Marks {
+        Marks {
+            expires: Some(Expiry {
+                at: at.into(),
+                shares: vec![Expiring {
+                    key: alice(),
+                    granted: view(),
+                    before: None,
+                }],
+            }),
+            ..Marks::default()
+        }
+    }
+
+    fn end_of_alice(entries: &[Entry]) -> Option<String> {
+        ShareEnds::of(entries)
+            .of_share(URL, "d", &alice(), view())
+            .map(|end| end.at.clone())
+    }
+
+    #[test]
+    fn a_timed_grant_ends_until_a_later_line_decides_the_share_anew() {
+        let granted = line(
+            "r1",
+            ShareSet::default(),
+            with_alice(),
+            timed("2026-12-01T00:00:00Z"),
+        );
+        assert_eq!(
+            end_of_alice(std::slice::from_ref(&granted)).as_deref(),
+            Some("2026-12-01T00:00:00Z")
+        );
+
+        // Asked for again with no end: nothing written, but the end no longer holds.
+        let kept = line(
+            "r2",
+            with_alice(),
+            with_alice(),
+            Marks {
+                keeps: vec![alice()],
+                ..Marks::default()
+            },
+        );
+        assert_eq!(end_of_alice(&[granted.clone(), kept]), None);
+
+        // Asked for again with another end: that end holds.
+        let moved = line(
+            "r3",
+            with_alice(),
+            with_alice(),
+            timed("2027-01-01T00:00:00Z"),
+        );
+        assert_eq!(
+            end_of_alice(&[granted.clone(), moved]).as_deref(),
+            Some("2027-01-01T00:00:00Z")
+        );
+
+        // Another run's unrelated line leaves it.
+        let other = line("r4", with_alice(), with_alice(), Marks::default());
+        assert!(end_of_alice(&[granted.clone(), other]).is_some());
+
+        // Revoked by hand: gone.
+        let revoked = line("r5", with_alice(), ShareSet::default(), Marks::default());
+        assert_eq!(end_of_alice(&[granted, revoked]), None);
+    }
+
+    #[test]
+    fn only_an_answered_expire_settles_an_end() {
+        let granted = line(
+            "r1",
+            ShareSet::default(),
+            with_alice(),
+            timed("2026-12-01T00:00:00Z"),
+        );
+        let settling = |kind| Entry {
+            kind,
+            ..line(
+                "r2",
+                with_alice(),
+                ShareSet::default(),
+                Marks {
+                    settles: Some("r1".into()),
+                    ..Marks::default()
+                },
+            )
+        };
+        assert!(end_of_alice(&[granted.clone(), settling(EntryKind::Intent)]).is_some());
+        assert_eq!(
+            end_of_alice(&[
+                granted,
+                settling(EntryKind::Intent),
+                settling(EntryKind::Written)
+            ]),
+            None
+        );
+    }
+}
