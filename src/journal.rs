@@ -497,6 +497,54 @@ mod tests {
         }
     }
 
+    /// A grant of b (run g), then what later lines did to b.
+    #[test]
+    fn a_later_line_that_decides_a_share_anew_makes_it_no_longer_the_grant_s() {
+        let b = ShareKey::new(PrincipalKind::User, "b");
+        let grant = entry("g", "d1");
+        let unchanged = |run: &str, marks: Marks| Entry {
+            before: Some(grant.after.clone()),
+            marks,
+            ..entry(run, "d1")
+        };
+        let since = |later: Entry| {
+            changed_since(&[grant.clone(), later], &grant, &b).map(|e| e.run_id.clone())
+        };
+        // Another dashboard's write, and a line that leaves b as it is, do not count.
+        assert_eq!(since(entry("w", "d2")), None);
+        assert_eq!(since(unchanged("u", Marks::default())), None);
+        // Kept with no end, or given another end: no longer the grant's.
+        let kept = Marks {
+            keeps: vec![b.clone()],
+            ..Marks::default()
+        };
+        assert_eq!(since(unchanged("k", kept)).as_deref(), Some("k"));
+        let moved = Marks {
+            expires: Some(Expiry {
+                at: "2099-01-01T00:00:00Z".into(),
+                shares: vec![Expiring {
+                    key: b.clone(),
+                    granted: Level::Access(Access::View),
+                    before: None,
+                }],
+            }),
+            ..Marks::default()
+        };
+        assert_eq!(since(unchanged("m", moved)).as_deref(), Some("m"));
+        // An `expire` of this very grant that never heard back: the next one tries again.
+        let taking_back = Entry {
+            before: Some(grant.after.clone()),
+            after: grant.before.clone().unwrap(),
+            kind: EntryKind::Intent,
+            marks: Marks {
+                settles: Some("g".into()),
+                ..Marks::default()
+            },
+            ..entry("x", "d1")
+        };
+        assert_eq!(since(taking_back), None);
+    }
+
     #[test]
     fn a_line_from_before_write_ahead_reads_as_a_written_write() {
         let mut old = serde_json::to_value(entry("r1", "d1")).unwrap();
