@@ -33,10 +33,15 @@ impl ShareEnds {
     /// Reads the journal's lines in order.
     pub fn of(entries: &[Entry]) -> ShareEnds {
         let mut ends: HashMap<Place, DashboardEnds> = HashMap::new();
-        for entry in entries.iter().filter(|e| e.kind != EntryKind::Failed) {
+        for entry in entries {
             let place = (entry.url.clone(), entry.dashboard.id.clone());
             let settles = entry.marks.settles.as_deref();
-            if let Some(shares) = ends.get_mut(&place) {
+            // A failed write decides nothing, but a timed grant that failed may still have been
+            // made (a timeout cannot tell): its end holds, as `expire` reads it.
+            if let Some(shares) = ends
+                .get_mut(&place)
+                .filter(|_| entry.kind != EntryKind::Failed)
+            {
                 shares.retain(|key, end| {
                     if settles == Some(end.run_id.as_str()) {
                         // An `expire` that never heard back leaves the end for the next one.
@@ -192,6 +197,28 @@ mod tests {
         // Revoked by hand: gone.
         let revoked = line("r5", with_alice(), ShareSet::default(), Marks::default());
         assert_eq!(end_of_alice(&[granted, revoked]), None);
+    }
+
+    #[test]
+    fn a_failed_timed_grant_may_have_been_made_but_a_failed_write_decides_nothing() {
+        let failed = |entry: Entry| Entry {
+            kind: EntryKind::Failed,
+            ..entry
+        };
+        let granted = failed(line(
+            "r1",
+            ShareSet::default(),
+            with_alice(),
+            timed("2026-12-01T00:00:00Z"),
+        ));
+        assert!(end_of_alice(std::slice::from_ref(&granted)).is_some());
+        let revoking = failed(line(
+            "r2",
+            with_alice(),
+            ShareSet::default(),
+            Marks::default(),
+        ));
+        assert!(end_of_alice(&[granted, revoking]).is_some());
     }
 
     #[test]
