@@ -517,6 +517,15 @@ async fn taking_expires_off_a_row_keeps_the_share() {
         .await
         .success();
     let file = alice_until(&home, "");
+    // The plan for a pull request says so, though nothing is written to the server.
+    home.run("sandbox-sisense", &["-o", "markdown", "diff", &file])
+        .await
+        .success()
+        .stdout(predicate::str::contains("no changes"))
+        .stdout(predicate::str::contains("**Ends decided anew**"))
+        .stdout(predicate::str::contains(
+            "alice@example.com (user): kept with no end",
+        ));
     home.run("sandbox-sisense", &["apply", &file])
         .await
         .success()

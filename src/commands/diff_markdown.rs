@@ -53,6 +53,36 @@ pub fn plan(report: &Report) -> String {
             rows.join("\n")
         )
     };
+    // Shares the server already has as asked, whose end the file decides anew: the journal
+    // records it, and `expire` follows it.
+    let ends: Vec<String> = report
+        .dashboards
+        .iter()
+        .flat_map(|d| {
+            d.rows
+                .iter()
+                .filter(|row| crate::flow::timed::end_changed(row))
+                .map(move |row| {
+                    let end = match &row.expires {
+                        Some(at) => format!("ends at {}", escape_markdown(at)),
+                        None => "kept with no end".to_string(),
+                    };
+                    format!(
+                        "- {} {}: {} ({}): {end}",
+                        escape_markdown(&d.profile),
+                        escape_markdown(&d.dashboard.shown()),
+                        escape_markdown(&row.principal),
+                        row.kind
+                    )
+                })
+        })
+        .collect();
+    if !ends.is_empty() {
+        text.push_str(&format!(
+            "\n**Ends decided anew** (already shared as asked; nothing is written to the server):\n\n{}\n",
+            ends.join("\n")
+        ));
+    }
     let failed: Vec<String> = report
         .dashboards
         .iter()
