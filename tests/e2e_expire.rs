@@ -50,6 +50,19 @@ async fn wait_past(at: &str) {
     tokio::time::sleep(left + Duration::from_millis(300)).await;
 }
 
+/// The shares `list -o json` shows on the Sisense dashboard.
+async fn listed_shares(home: &SandboxHome) -> Value {
+    let listed = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "list", SISENSE_DASHBOARD],
+        )
+        .await
+        .success();
+    let listing: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
+    listing["shares"].clone()
+}
+
 /// The `expires` of `name`'s row in a JSON list of rows (list's shares, diff's results).
 fn expires_in(rows: &Value, name: &str) -> Option<Value> {
     rows.as_array()
@@ -97,15 +110,8 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
     .await
     .success();
     // `list` shows when each timed share ends.
-    let listed = home
-        .run(
-            "sandbox-sisense",
-            &["-o", "json", "list", SISENSE_DASHBOARD],
-        )
-        .await
-        .success();
-    let listing: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
-    let expires_of = |name: &str| expires_in(&listing["shares"], name);
+    let listing = listed_shares(&home).await;
+    let expires_of = |name: &str| expires_in(&listing, name);
     assert!(
         expires_of("erin@example.com").unwrap().is_string(),
         "{listing}"
@@ -468,13 +474,7 @@ async fn an_apply_file_with_an_expiry_that_cannot_be_kept_is_refused_whole() {
         .stderr(predicate::str::contains("could never be taken back"));
 
     // A file is applied again and again: a duration would have no fixed start.
-    let file = home.home.path().join("duration.csv");
-    std::fs::write(
-        &file,
-        format!("dashboard,principal,expires\n{SISENSE_DASHBOARD},user:alice@example.com,7d\n"),
-    )
-    .unwrap();
-    home.run("sandbox-sisense", &["apply", file.to_str().unwrap()])
+    home.run("sandbox-sisense", &["apply", &alice_until(&home, "7d")])
         .await
         .code(2)
         .stderr(predicate::str::contains("line 2: '7d' is a duration"))
@@ -506,6 +506,23 @@ async fn expire_once(home: &SandboxHome) -> Value {
     json["expired"][0].clone()
 }
 
+/// The end `list` shows for alice's share (null: none).
+async fn alice_listed_end(home: &SandboxHome) -> Value {
+    expires_in(&listed_shares(home).await, "alice@example.com").unwrap_or(Value::Null)
+}
+
+/// Runs `expire`, which must leave alice's share at view, saying `why`.
+async fn expire_leaves_alice(home: &SandboxHome, why: &str) {
+    let outcome = expire_once(home).await;
+    assert_eq!(outcome["result"], "left", "{outcome}");
+    let detail = outcome["detail"].as_str().unwrap();
+    assert!(detail.contains(why), "{detail}");
+    assert_eq!(
+        sisense_level(home, "alice@example.com").as_deref(),
+        Some("view")
+    );
+}
+
 /// Taking `expires` off a row cancels the end: the share is already there, so nothing is
 /// written, but the journal learns that the file wants it with no end, and `expire` leaves it.
 #[tokio::test(flavor = "multi_thread")]
@@ -530,30 +547,9 @@ async fn taking_expires_off_a_row_keeps_the_share() {
         .await
         .success()
         .stdout(predicate::str::contains("asked for with none, it is kept"));
-    let listed = home
-        .run(
-            "sandbox-sisense",
-            &["-o", "json", "list", SISENSE_DASHBOARD],
-        )
-        .await
-        .success();
-    let listing: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
-    assert!(
-        expires_in(&listing["shares"], "alice@example.com").is_none_or(|v| v.is_null()),
-        "{listing}"
-    );
+    assert_eq!(alice_listed_end(&home).await, Value::Null);
     wait_past(&at).await;
-    let outcome = expire_once(&home).await;
-    assert_eq!(outcome["result"], "left", "{outcome}");
-    let detail = outcome["detail"].as_str().unwrap();
-    assert!(
-        detail.contains("asked for with no end since the grant"),
-        "{detail}"
-    );
-    assert_eq!(
-        sisense_level(&home, "alice@example.com").as_deref(),
-        Some("view")
-    );
+    expire_leaves_alice(&home, "asked for with no end since the grant").await;
     // Applying the file again writes nothing and records nothing more.
     home.run("sandbox-sisense", &["apply", &file])
         .await
@@ -579,30 +575,8 @@ async fn a_later_expires_moves_the_end() {
     .stdout(predicate::str::contains("2100-01-01T00:00:00Z"))
     .stdout(predicate::str::contains("the end asked for now holds"));
     wait_past(&at).await;
-    let outcome = expire_once(&home).await;
-    assert_eq!(outcome["result"], "left", "{outcome}");
-    let detail = outcome["detail"].as_str().unwrap();
-    assert!(
-        detail.contains("given another end since the grant"),
-        "{detail}"
-    );
-    assert_eq!(
-        sisense_level(&home, "alice@example.com").as_deref(),
-        Some("view")
-    );
-    let listed = home
-        .run(
-            "sandbox-sisense",
-            &["-o", "json", "list", SISENSE_DASHBOARD],
-        )
-        .await
-        .success();
-    let listing: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
-    assert_eq!(
-        expires_in(&listing["shares"], "alice@example.com").unwrap(),
-        "2100-01-01T00:00:00Z",
-        "{listing}"
-    );
+    expire_leaves_alice(&home, "given another end since the grant").await;
+    assert_eq!(alice_listed_end(&home).await, "2100-01-01T00:00:00Z");
 }
 
 /// A shorter `expires` brings the end forward: `expire` takes the share back at the new end.
@@ -638,12 +612,7 @@ async fn a_plain_grant_of_a_timed_share_keeps_it() {
         .success()
         .stdout(predicate::str::contains("it is kept"));
     pause().await;
-    let outcome = expire_once(&home).await;
-    assert_eq!(outcome["result"], "left", "{outcome}");
-    assert_eq!(
-        sisense_level(&home, "alice@example.com").as_deref(),
-        Some("view")
-    );
+    expire_leaves_alice(&home, "asked for with no end since the grant").await;
 }
 
 /// A grant whose shares were partly taken back and partly left is settled by the one write: the
