@@ -695,3 +695,59 @@ async fn a_share_left_once_is_not_reconsidered() {
         Some("edit")
     );
 }
+
+/// Whether the Vizzly sandbox holds a permission for `user`.
+fn vizzly_has(home: &SandboxHome, user: &str) -> bool {
+    home.world()
+        .vizzly
+        .permissions
+        .iter()
+        .any(|p| p.user_reference == user)
+}
+
+/// At a vendor that cannot read its shares, asking again for a timed share decides its end anew
+/// too: with no end it is kept, with a later end it stays until then. `expire` must not send the
+/// revoke of the first grant over either.
+#[tokio::test(flavor = "multi_thread")]
+async fn vizzly_keeps_a_timed_share_asked_for_again() {
+    let home = SandboxHome::start().await;
+    let grant = |user: &'static str| ["grant", "dsh_0f3a", "--user", user];
+    for user in ["kept-user", "moved-user"] {
+        home.run(
+            "sandbox-vizzly",
+            &[&grant(user)[..], &["--for", "1s"]].concat(),
+        )
+        .await
+        .success();
+    }
+    // Kept with no end; moved a day ahead.
+    home.run("sandbox-vizzly", &grant("kept-user"))
+        .await
+        .success();
+    home.run(
+        "sandbox-vizzly",
+        &[&grant("moved-user")[..], &["--for", "1d"]].concat(),
+    )
+    .await
+    .success();
+    pause().await;
+    let expired = home
+        .run("sandbox-vizzly", &["-o", "json", "expire"])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
+    assert!(vizzly_has(&home, "kept-user"), "{json}");
+    assert!(vizzly_has(&home, "moved-user"), "{json}");
+    let results: Vec<&str> = json["expired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["left", "left"], "{json}");
+    // Settled: the next `expire` has nothing to say about them.
+    home.run("sandbox-vizzly", &["expire"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("Nothing has expired"));
+}
