@@ -745,6 +745,20 @@ async fn vizzly_keeps_a_timed_share_asked_for_again() {
         .map(|o| o["result"].as_str().unwrap())
         .collect();
     assert_eq!(results, ["left", "left"], "{json}");
+    let details: Vec<&str> = json["expired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        details[0].starts_with("sent again with no end since the grant"),
+        "{json}"
+    );
+    assert!(
+        details[1].starts_with("sent again with another end since the grant"),
+        "{json}"
+    );
     // Settled: the next `expire` has nothing to say about them.
     home.run("sandbox-vizzly", &["expire"])
         .await

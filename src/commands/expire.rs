@@ -405,9 +405,15 @@ fn decided(later: &Entry, key: &ShareKey) -> &'static str {
         .before
         .as_ref()
         .is_some_and(|before| before.get(key) == later.after.get(key));
-    match (unchanged, given_an_end) {
-        (true, true) => "given another end since the grant",
-        (true, false) if later.marks.keeps.contains(key) => "asked for with no end since the grant",
+    // A vendor that cannot read: the later run sent the share again.
+    let sent_again = later.before.is_none() && later.after.get(key).is_some();
+    match (unchanged, sent_again, given_an_end) {
+        (true, _, true) => "given another end since the grant",
+        (true, _, false) if later.marks.keeps.contains(key) => {
+            "asked for with no end since the grant"
+        }
+        (_, true, true) => "sent again with another end since the grant",
+        (_, true, false) => "sent again with no end since the grant",
         _ => "changed since the grant",
     }
 }
