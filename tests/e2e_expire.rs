@@ -765,3 +765,39 @@ async fn vizzly_keeps_a_timed_share_asked_for_again() {
         .success()
         .stdout(predicate::str::contains("Nothing has expired"));
 }
+
+/// A journal damaged in the middle cannot say which shares have an end. A grant of a share
+/// already there is refused then, rather than succeed without journaling the keep: once the
+/// journal was mended, `expire` would take back the share the grant asked to keep. A grant
+/// that adds a share writes, and its write decides the share anew: it goes ahead.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grant_that_cannot_read_the_journal_does_not_keep_a_share_silently() {
+    let home = SandboxHome::start().await;
+    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
+    home.run("sandbox-sisense", &[&alice[..], &["--for", "2s"]].concat())
+        .await
+        .success();
+    let path = home.home.path().join("xdg-state/dashshare/journal.jsonl");
+    let sound = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("not a journal line\n{sound}")).unwrap();
+    home.run("sandbox-sisense", &alice)
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("damaged"))
+        .stderr(predicate::str::contains("mend the journal"));
+    // The same from a file: the dashboard fails, naming the journal.
+    home.run("sandbox-sisense", &["apply", &alice_until(&home, "")])
+        .await
+        .code(1)
+        .stdout(predicate::str::contains("mend the journal"));
+    home.run(
+        "sandbox-sisense",
+        &["grant", SISENSE_DASHBOARD, "--user", "erin@example.com"],
+    )
+    .await
+    .success();
+    assert_eq!(
+        sisense_level(&home, "erin@example.com").as_deref(),
+        Some("view")
+    );
+}

@@ -41,14 +41,15 @@ impl Expiries {
 }
 
 /// The ends earlier timed grants gave shares, for a run that asks for shares anew (`grant`,
-/// `apply`, `diff`). A journal that cannot be read gives none, said: `expire` cannot read it
-/// either, so it takes nothing back until it is mended.
+/// `apply`, `diff`). A journal that cannot be read gives none, marked unknown: a run whose
+/// shares depend on them refuses them (`flow::timed::needs_ends`), since once the journal is
+/// mended `expire` would take back what the run asked to keep.
 pub fn earlier_ends(journal: &Journal) -> ShareEnds {
     match journal.entries() {
         Ok(entries) => ShareEnds::of(&entries),
         Err(err) => {
             tracing::warn!("the ends of earlier timed grants are unknown: {err}");
-            ShareEnds::default()
+            ShareEnds::unread(err.to_string())
         }
     }
 }
