@@ -517,6 +517,12 @@ async fn taking_expires_off_a_row_keeps_the_share() {
         .await
         .success();
     let file = alice_until(&home, "");
+    // The plan a pull request shows has the end taken off, though no share changes.
+    home.run("sandbox-sisense", &["-o", "markdown", "diff", &file])
+        .await
+        .success()
+        .stdout(predicate::str::contains("alice@example.com"))
+        .stdout(predicate::str::contains("unchanged, end taken off"));
     home.run("sandbox-sisense", &["apply", &file])
         .await
         .success()
@@ -569,6 +575,14 @@ async fn a_later_expires_moves_the_end() {
     .success()
     .stdout(predicate::str::contains("2100-01-01T00:00:00Z"))
     .stdout(predicate::str::contains("the end asked for now holds"));
+    // A diff with yet another end shows the move, as a change to review.
+    home.run(
+        "sandbox-sisense",
+        &["-o", "markdown", "diff", &alice_until(&home, "2099-06-30")],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("unchanged, end moved"));
     wait_past(&at).await;
     let outcome = expire_once(&home).await;
     assert_eq!(outcome["result"], "left", "{outcome}");

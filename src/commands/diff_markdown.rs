@@ -2,7 +2,15 @@
 
 use super::report_formats::escape_markdown;
 use crate::apply::execute::Report;
+use crate::flow::ShareResult;
+use crate::flow::timed::{KEPT, end_changed};
 use crate::model::{Action, Level};
+
+/// Whether a row is shown: it changes the server's shares, or only its share's end (kept with no
+/// end, or given another), which the journal records and a reviewer must see too.
+fn shown(row: &ShareResult) -> bool {
+    row.action != Action::Unchanged || end_changed(row)
+}
 
 /// The changes (rows that stay as they are are left out), then the dashboards that could not be
 /// planned. Every value is escaped, so a title cannot break the table.
@@ -15,7 +23,12 @@ pub fn plan(report: &Report) -> String {
         .any(|d| d.rows.iter().any(|row| row.expires.is_some()));
     let mut rows = Vec::new();
     for d in &report.dashboards {
-        for row in d.rows.iter().filter(|row| row.action != Action::Unchanged) {
+        for row in d.rows.iter().filter(|row| shown(row)) {
+            let action = match (end_changed(row), row.note) {
+                (true, Some(KEPT)) => "unchanged, end taken off".to_string(),
+                (true, _) => "unchanged, end moved".to_string(),
+                (false, _) => row.action.as_str().to_string(),
+            };
             let mut cells = vec![
                 escape_markdown(&d.profile),
                 escape_markdown(&d.dashboard.shown()),
@@ -23,7 +36,7 @@ pub fn plan(report: &Report) -> String {
                 row.kind.to_string(),
                 level(row.before),
                 level(row.after),
-                format!("**{}**", row.action.as_str()),
+                format!("**{action}**"),
             ];
             if timed {
                 cells.push(escape_markdown(row.expires.as_deref().unwrap_or_default()));
@@ -34,7 +47,7 @@ pub fn plan(report: &Report) -> String {
     let dashboards = report
         .dashboards
         .iter()
-        .filter(|d| d.rows.iter().any(|row| row.action != Action::Unchanged))
+        .filter(|d| d.rows.iter().any(shown))
         .count();
     let mut text = if rows.is_empty() {
         String::from("### dashshare diff: no changes\n\nThe servers match the file.\n")
