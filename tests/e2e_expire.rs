@@ -523,6 +523,18 @@ async fn taking_expires_off_a_row_keeps_the_share() {
         .success()
         .stdout(predicate::str::contains("alice@example.com"))
         .stdout(predicate::str::contains("unchanged, end taken off"));
+    // A saved plan carries writes only: it says the end taken off is not in it.
+    let plan = home.home.path().join("plan.json");
+    home.run(
+        "sandbox-sisense",
+        &["-q", "diff", &file, "--out", plan.to_str().unwrap()],
+    )
+    .await
+    .success()
+    .stderr(predicate::str::contains(
+        "1 share whose end the file takes off",
+    ))
+    .stderr(predicate::str::contains("`apply --plan` does not"));
     home.run("sandbox-sisense", &["apply", &file])
         .await
         .success()
