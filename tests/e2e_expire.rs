@@ -827,3 +827,16 @@ async fn a_grant_that_cannot_read_the_journal_does_not_keep_a_share_silently() {
         Some("view")
     );
 }
+
+/// A damaged journal that never gave an end has no end to lose: a grant of a share already
+/// there goes ahead.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_journal_with_no_timed_grant_does_not_stop_a_grant() {
+    let home = SandboxHome::start().await;
+    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
+    home.run("sandbox-sisense", &alice).await.success();
+    let path = home.home.path().join("xdg-state/dashshare/journal.jsonl");
+    let sound = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("not a journal line\n{sound}")).unwrap();
+    home.run("sandbox-sisense", &alice).await.success();
+}

@@ -47,9 +47,23 @@ impl Expiries {
 pub fn earlier_ends(journal: &Journal) -> ShareEnds {
     match journal.entries() {
         Ok(entries) => ShareEnds::of(&entries),
+        // No line ever gave an end: there is none to know, whatever else is damaged.
+        Err(err) if !mentions_an_end(journal) => {
+            tracing::warn!("{err}; no timed grant is journaled in it");
+            ShareEnds::default()
+        }
         Err(err) => {
             tracing::warn!("the ends of earlier timed grants are unknown: {err}");
             ShareEnds::unread(err.to_string())
         }
     }
+}
+
+/// Whether the journal's bytes name an end anywhere (`"expires"`, the key of a timed grant's
+/// line). Unreadable: assumed so.
+fn mentions_an_end(journal: &Journal) -> bool {
+    const KEY: &[u8] = b"\"expires\"";
+    std::fs::read(journal.path()).map_or(true, |bytes| {
+        bytes.windows(KEY.len()).any(|window| window == KEY)
+    })
 }
