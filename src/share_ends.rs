@@ -27,6 +27,9 @@ type Place = (String, String);
 #[derive(Debug, Default)]
 pub struct ShareEnds {
     ends: HashMap<Place, DashboardEnds>,
+    /// Why the journal could not be read, when it could not: the ends are unknown then, not
+    /// absent.
+    unread: Option<String>,
 }
 
 impl ShareEnds {
@@ -65,7 +68,20 @@ impl ShareEnds {
                 }
             }
         }
-        ShareEnds { ends }
+        ShareEnds { ends, unread: None }
+    }
+
+    /// The ends of a journal that could not be read (`why`): none known, and said so.
+    pub fn unread(why: String) -> ShareEnds {
+        ShareEnds {
+            ends: HashMap::new(),
+            unread: Some(why),
+        }
+    }
+
+    /// Why the ends are unknown, when they are: the journal could not be read.
+    pub fn unknown(&self) -> Option<&str> {
+        self.unread.as_deref()
     }
 
     /// The shares of `dashboard` on the server at `url` that have an end.

@@ -76,6 +76,24 @@ impl WriteAhead<'_> {
         };
         self.journal.append(std::slice::from_ref(&entry))
     }
+
+    /// A line for a dashboard of a vendor that cannot read its shares, settled without a write
+    /// (an expiry whose shares were all asked for anew since the grant): nothing read, nothing
+    /// sent, so it decides no share.
+    pub fn unsent(&self, profile: &Profile, dashboard: &Dashboard, marks: &Marks) -> Result<()> {
+        let entry = Entry {
+            marks: marks.clone(),
+            ..Entry::new(
+                self.run_id,
+                self.command,
+                profile,
+                dashboard,
+                None,
+                ShareSet::default(),
+            )
+        };
+        self.journal.append(std::slice::from_ref(&entry))
+    }
 }
 
 impl Pending<'_> {

@@ -543,6 +543,18 @@ async fn taking_expires_off_a_row_keeps_the_share() {
         .stdout(predicate::str::contains(
             "alice@example.com (user): kept with no end",
         ));
+    // A saved plan carries writes only: it says the end taken off is not in it.
+    let plan = home.home.path().join("plan.json");
+    home.run(
+        "sandbox-sisense",
+        &["-q", "diff", &file, "--out", plan.to_str().unwrap()],
+    )
+    .await
+    .success()
+    .stderr(predicate::str::contains(
+        "1 share whose end the file takes off",
+    ))
+    .stderr(predicate::str::contains("`apply --plan` does not"));
     home.run("sandbox-sisense", &["apply", &file])
         .await
         .success()
@@ -574,6 +586,16 @@ async fn a_later_expires_moves_the_end() {
     .success()
     .stdout(predicate::str::contains("2100-01-01T00:00:00Z"))
     .stdout(predicate::str::contains("the end asked for now holds"));
+    // A diff with yet another end shows the move, as a change to review.
+    home.run(
+        "sandbox-sisense",
+        &["-o", "markdown", "diff", &alice_until(&home, "2099-06-30")],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains(
+        "alice@example.com (user): ends at 2099-07-01T00:00:00Z",
+    ));
     wait_past(&at).await;
     expire_leaves_alice(&home, "given another end since the grant").await;
     assert_eq!(alice_listed_end(&home).await, "2100-01-01T00:00:00Z");
@@ -672,4 +694,123 @@ async fn a_share_left_once_is_not_reconsidered() {
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("edit")
     );
+}
+
+/// Whether the Vizzly sandbox holds a permission for `user`.
+fn vizzly_has(home: &SandboxHome, user: &str) -> bool {
+    home.world()
+        .vizzly
+        .permissions
+        .iter()
+        .any(|p| p.user_reference == user)
+}
+
+/// At a vendor that cannot read its shares, asking again for a timed share decides its end anew
+/// too: with no end it is kept, with a later end it stays until then. `expire` must not send the
+/// revoke of the first grant over either.
+#[tokio::test(flavor = "multi_thread")]
+async fn vizzly_keeps_a_timed_share_asked_for_again() {
+    let home = SandboxHome::start().await;
+    let grant = |user: &'static str| ["grant", "dsh_0f3a", "--user", user];
+    for user in ["kept-user", "moved-user"] {
+        home.run(
+            "sandbox-vizzly",
+            &[&grant(user)[..], &["--for", "1s"]].concat(),
+        )
+        .await
+        .success();
+    }
+    // Kept with no end; moved a day ahead.
+    home.run("sandbox-vizzly", &grant("kept-user"))
+        .await
+        .success();
+    home.run(
+        "sandbox-vizzly",
+        &[&grant("moved-user")[..], &["--for", "1d"]].concat(),
+    )
+    .await
+    .success();
+    pause().await;
+    let expired = home
+        .run("sandbox-vizzly", &["-o", "json", "expire"])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
+    assert!(vizzly_has(&home, "kept-user"), "{json}");
+    assert!(vizzly_has(&home, "moved-user"), "{json}");
+    let results: Vec<&str> = json["expired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["left", "left"], "{json}");
+    let details: Vec<&str> = json["expired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        details[0].starts_with("sent again with no end since the grant"),
+        "{json}"
+    );
+    assert!(
+        details[1].starts_with("sent again with another end since the grant"),
+        "{json}"
+    );
+    // Settled: the next `expire` has nothing to say about them.
+    home.run("sandbox-vizzly", &["expire"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("Nothing has expired"));
+}
+
+/// A journal damaged in the middle cannot say which shares have an end. A grant of a share
+/// already there is refused then, rather than succeed without journaling the keep: once the
+/// journal was mended, `expire` would take back the share the grant asked to keep. A grant
+/// that adds a share writes, and its write decides the share anew: it goes ahead.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grant_that_cannot_read_the_journal_does_not_keep_a_share_silently() {
+    let home = SandboxHome::start().await;
+    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
+    home.run("sandbox-sisense", &[&alice[..], &["--for", "2s"]].concat())
+        .await
+        .success();
+    let path = home.home.path().join("xdg-state/dashshare/journal.jsonl");
+    let sound = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("not a journal line\n{sound}")).unwrap();
+    home.run("sandbox-sisense", &alice)
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("damaged"))
+        .stderr(predicate::str::contains("mend the journal"));
+    // The same from a file: the dashboard fails, naming the journal.
+    home.run("sandbox-sisense", &["apply", &alice_until(&home, "")])
+        .await
+        .code(1)
+        .stdout(predicate::str::contains("mend the journal"));
+    home.run(
+        "sandbox-sisense",
+        &["grant", SISENSE_DASHBOARD, "--user", "erin@example.com"],
+    )
+    .await
+    .success();
+    assert_eq!(
+        sisense_level(&home, "erin@example.com").as_deref(),
+        Some("view")
+    );
+}
+
+/// A damaged journal that never gave an end has no end to lose: a grant of a share already
+/// there goes ahead.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_journal_with_no_timed_grant_does_not_stop_a_grant() {
+    let home = SandboxHome::start().await;
+    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
+    home.run("sandbox-sisense", &alice).await.success();
+    let path = home.home.path().join("xdg-state/dashshare/journal.jsonl");
+    let sound = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("not a journal line\n{sound}")).unwrap();
+    home.run("sandbox-sisense", &alice).await.success();
 }

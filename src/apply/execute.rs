@@ -275,6 +275,19 @@ impl Work<'_> {
             publish: true,
         };
         let mut planned = flow::plan(provider, &ask).await?;
+        if let Some(why) = self.ends.unknown()
+            && !self.options.dry_run
+        {
+            let timed: std::collections::HashSet<u64> = wanted
+                .iter()
+                .filter(|w| w.expires.is_some())
+                .map(|w| w.line)
+                .collect();
+            let timed_row = |row: &ShareResult| row.line.is_some_and(|line| timed.contains(&line));
+            if planned.before.is_some() && flow::timed::needs_ends(&planned.results, timed_row) {
+                return Err(Error::invalid(flow::timed::ends_unknown(why)));
+            }
+        }
         let url = self.sites[site].site.profile.url.as_str();
         let earlier = self.ends.of_dashboard(url, &planned.dashboard.id);
         let marks = timed(&mut planned, wanted, earlier)?;

@@ -161,6 +161,26 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     if let Some(path) = &args.out {
         let plan = SavedPlan::of(&report, &sites, &args.file, args.plan.prune);
         plan.save(path)?;
+        // A plan carries writes: an end taken off or moved where nothing is written is not in
+        // it, and `apply --plan` would leave the earlier end in force. Said even with --quiet.
+        let left_out = report
+            .dashboards
+            .iter()
+            .filter(|d| d.planned.is_none())
+            .flat_map(|d| &d.rows)
+            .filter(|row| crate::flow::timed::end_changed(row))
+            .count();
+        if left_out > 0 {
+            crate::output::print_diagnostic(&format!(
+                "warning: {} whose end the file takes off or moves, on dashboards with nothing \
+                 to write, {} not in the plan: `dashshare apply {}` records {}, `apply --plan` \
+                 does not, and their earlier end still holds",
+                crate::wording::plural(left_out, "share"),
+                crate::wording::is_are(left_out),
+                args.file.display(),
+                if left_out == 1 { "it" } else { "them" }
+            ));
+        }
         if !global.quiet {
             crate::output::print_diagnostic(&format!(
                 "plan saved to {}: {} to write; carry it out with `dashshare apply --plan {}`",

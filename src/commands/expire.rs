@@ -165,16 +165,18 @@ async fn take_back(
     let Some(write) = planned.write else {
         // Everything changed since the grant: settled all the same, so that a later share at
         // the granted level is never taken for this grant's.
-        if let Some(read) = planned.read {
-            let settles = Marks {
-                settles: Some(grant.run_id.clone()),
-                ..Marks::default()
-            };
-            if let Err(err) = ahead.unchanged(&profile, &grant.dashboard, read, &settles) {
-                for o in outcomes.iter_mut() {
-                    o.result = "failed".into();
-                    o.detail = err.to_string();
-                }
+        let settles = Marks {
+            settles: Some(grant.run_id.clone()),
+            ..Marks::default()
+        };
+        let settled = match planned.read {
+            Some(read) => ahead.unchanged(&profile, &grant.dashboard, read, &settles),
+            None => ahead.unsent(&profile, &grant.dashboard, &settles),
+        };
+        if let Err(err) = settled {
+            for o in outcomes.iter_mut() {
+                o.result = "failed".into();
+                o.detail = err.to_string();
             }
         }
         return Done {
@@ -237,15 +239,32 @@ async fn plan(
     if vendor.capabilities().list != Support::Yes {
         // Nothing to compare with: the revoke is sent as the vendor allows, through the plan
         // every command shares (it reads nothing here). One grant gives one access, so the
-        // revoke is narrowed to it where the vendor keeps one permission per level.
-        let resolved: Vec<Resolved> = expiring
+        // revoke is narrowed to it where the vendor keeps one permission per level. A share a
+        // later run asked for anew (sent again, kept, or given another end) is left, as where
+        // the shares can be read.
+        let mut steps = Vec::new();
+        let mut sent = Vec::new();
+        for share in expiring {
+            match journal::changed_since(entries, grant, &share.key) {
+                Some(later) => steps.push(left_by(later, shown(&share.key), &share.key)),
+                None => sent.push(share),
+            }
+        }
+        if sent.is_empty() {
+            return Ok(Planned {
+                steps,
+                read: None,
+                write: None,
+            });
+        }
+        let resolved: Vec<Resolved> = sent
             .iter()
             .map(|share| Resolved {
                 principal: principal_of(&share.key),
                 key: share.key.clone(),
             })
             .collect();
-        let levels: HashSet<Level> = expiring.iter().map(|share| share.granted).collect();
+        let levels: HashSet<Level> = sent.iter().map(|share| share.granted).collect();
         let revoke_scope = match levels.into_iter().collect::<Vec<_>>().as_slice() {
             [Level::Access(access)] if vendor.capabilities().scoped_revoke => Some(*access),
             _ => None,
@@ -270,16 +289,11 @@ async fn plan(
             .await?
             .write
             .map(|write| Write { marks, ..write });
-        let steps = expiring
-            .iter()
-            .map(|share| Step {
-                principal: shown(&share.key),
-                result: "sent",
-                detail: format!(
-                    "{vendor} cannot read its shares: the revoke could not be verified"
-                ),
-            })
-            .collect();
+        steps.extend(sent.iter().map(|share| Step {
+            principal: shown(&share.key),
+            result: "sent",
+            detail: format!("{vendor} cannot read its shares: the revoke could not be verified"),
+        }));
         return Ok(Planned {
             steps,
             read: None,
@@ -302,16 +316,7 @@ async fn plan(
             .unwrap_or_else(|| shown(&share.key));
         let current = snapshot.shares.get(&share.key);
         if let Some(later) = journal::changed_since(entries, grant, &share.key) {
-            steps.push(Step {
-                principal: name,
-                result: "left",
-                detail: format!(
-                    "{} by run {} ({}): left as it is",
-                    decided(later, &share.key),
-                    later.run_id,
-                    later.command
-                ),
-            });
+            steps.push(left_by(later, name, &share.key));
             continue;
         }
         if current != Some(share.granted) {
@@ -375,6 +380,20 @@ async fn plan(
     })
 }
 
+/// The step for a share a later run decided anew: left, with what that run did.
+fn left_by(later: &Entry, principal: String, key: &ShareKey) -> Step {
+    Step {
+        principal,
+        result: "left",
+        detail: format!(
+            "{} by run {} ({}): left as it is",
+            decided(later, key),
+            later.run_id,
+            later.command
+        ),
+    }
+}
+
 /// What a later run did to a share that makes it no longer a timed grant's to take back.
 fn decided(later: &Entry, key: &ShareKey) -> &'static str {
     let given_an_end = later
@@ -386,9 +405,15 @@ fn decided(later: &Entry, key: &ShareKey) -> &'static str {
         .before
         .as_ref()
         .is_some_and(|before| before.get(key) == later.after.get(key));
-    match (unchanged, given_an_end) {
-        (true, true) => "given another end since the grant",
-        (true, false) if later.marks.keeps.contains(key) => "asked for with no end since the grant",
+    // A vendor that cannot read: the later run sent the share again.
+    let sent_again = later.before.is_none() && later.after.get(key).is_some();
+    match (unchanged, sent_again, given_an_end) {
+        (true, _, true) => "given another end since the grant",
+        (true, _, false) if later.marks.keeps.contains(key) => {
+            "asked for with no end since the grant"
+        }
+        (_, true, true) => "sent again with another end since the grant",
+        (_, true, false) => "sent again with no end since the grant",
         _ => "changed since the grant",
     }
 }

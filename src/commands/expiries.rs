@@ -41,14 +41,29 @@ impl Expiries {
 }
 
 /// The ends earlier timed grants gave shares, for a run that asks for shares anew (`grant`,
-/// `apply`, `diff`). A journal that cannot be read gives none, said: `expire` cannot read it
-/// either, so it takes nothing back until it is mended.
+/// `apply`, `diff`). A journal that cannot be read gives none, marked unknown: a run whose
+/// shares depend on them refuses them (`flow::timed::needs_ends`), since once the journal is
+/// mended `expire` would take back what the run asked to keep.
 pub fn earlier_ends(journal: &Journal) -> ShareEnds {
     match journal.entries() {
         Ok(entries) => ShareEnds::of(&entries),
-        Err(err) => {
-            tracing::warn!("the ends of earlier timed grants are unknown: {err}");
+        // No line ever gave an end: there is none to know, whatever else is damaged.
+        Err(err) if !mentions_an_end(journal) => {
+            tracing::warn!("{err}; no timed grant is journaled in it");
             ShareEnds::default()
         }
+        Err(err) => {
+            tracing::warn!("the ends of earlier timed grants are unknown: {err}");
+            ShareEnds::unread(err.to_string())
+        }
     }
+}
+
+/// Whether the journal's bytes name an end anywhere (`"expires"`, the key of a timed grant's
+/// line). Unreadable: assumed so.
+fn mentions_an_end(journal: &Journal) -> bool {
+    const KEY: &[u8] = b"\"expires\"";
+    std::fs::read(journal.path()).map_or(true, |bytes| {
+        bytes.windows(KEY.len()).any(|window| window == KEY)
+    })
 }

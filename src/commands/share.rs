@@ -129,6 +129,12 @@ async fn run(
         // Read under the lock: a grant asks each share it names for its end anew (none, or
         // `expires`), over what earlier timed grants gave.
         let earlier = super::expiries::earlier_ends(&journal);
+        if let Some(why) = earlier.unknown()
+            && !request.dry_run
+            && timed::needs_ends(&prepared.report().results, |_| expires.is_some())
+        {
+            return Err(Error::invalid(timed::ends_unknown(why)));
+        }
         let dashboard = &prepared.report().dashboard.id;
         prepared.mark_ends(
             expires.as_deref(),

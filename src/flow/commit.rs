@@ -25,7 +25,14 @@ pub async fn commit(
         if let (Some((ahead, profile)), Some(shares)) = (journal, &report.before)
             && !unwritten_marks.is_empty()
         {
-            ahead.unchanged(profile, &report.dashboard, shares.clone(), &unwritten_marks)?;
+            ahead
+                .unchanged(profile, &report.dashboard, shares.clone(), &unwritten_marks)
+                .map_err(|err| {
+                    err.and_then_say(
+                        "the shares are as asked, but the ends earlier timed grants gave them \
+                         still hold: fix the journal and run the command again",
+                    )
+                })?;
         }
         return Ok(report);
     };

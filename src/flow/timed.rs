@@ -107,6 +107,26 @@ pub fn end_changed(row: &ShareResult) -> bool {
     row.action == Action::Unchanged && matches!(row.note, Some(KEPT | MOVED))
 }
 
+/// Whether the rows of a change depend on the ends earlier timed grants gave: a share already
+/// there (kept with no end, or given a new one), or one raised for a time (it goes back to the
+/// level before an earlier timed grant). A share added, or changed with no end, does not: its
+/// write decides it anew whatever the journal said.
+pub fn needs_ends(results: &[ShareResult], timed: impl Fn(&ShareResult) -> bool) -> bool {
+    results.iter().any(|row| {
+        row.id.is_some()
+            && (row.action == Action::Unchanged || (row.action == Action::Updated && timed(row)))
+    })
+}
+
+/// Why a run that asks for shares already there refuses a journal it cannot read.
+pub fn ends_unknown(why: &str) -> String {
+    format!(
+        "{why}; the ends earlier timed grants gave these shares are unknown, and once the journal \
+         is mended `dashshare expire` would take back a share asked for again here: mend the \
+         journal and run again"
+    )
+}
+
 /// A share asked for with an end that was already there with none: it is not given for a time.
 pub const ALREADY_THERE: &str = "already there with no end, so it is not given for a time and \
                                  does not expire";
@@ -282,6 +302,17 @@ mod tests {
         assert_eq!(rows[2].note, Some(ALREADY_THERE));
         let shown: Vec<bool> = rows.iter().map(end_changed).collect();
         assert_eq!(shown, [true, false, false, false]);
+    }
+
+    #[test]
+    fn a_share_already_there_or_raised_for_a_time_needs_the_journal_s_ends() {
+        let added = row("dave", None, Some(VIEW), Action::Added);
+        let raised = row("bob", Some(VIEW), Some(EDIT), Action::Updated);
+        let there = row("alice", Some(VIEW), Some(VIEW), Action::Unchanged);
+        assert!(!needs_ends(std::slice::from_ref(&added), |_| true));
+        assert!(!needs_ends(std::slice::from_ref(&raised), |_| false));
+        assert!(needs_ends(std::slice::from_ref(&raised), |_| true));
+        assert!(needs_ends(&[added, there], |_| false));
     }
 
     #[test]
