@@ -382,6 +382,33 @@ async fn a_raised_share_goes_back_to_its_earlier_level() {
     );
 }
 
+/// A grant for a time that lowered a share (edit → view) gives the higher level back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lowered_share_is_raised_back_to_its_earlier_level() {
+    let home = SandboxHome::start().await;
+    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
+    home.run(
+        "sandbox-sisense",
+        &[&alice[..], &["--access", "edit"]].concat(),
+    )
+    .await
+    .success();
+    home.run("sandbox-sisense", &[&alice[..], &["--for", "1s"]].concat())
+        .await
+        .success();
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view")
+    );
+    pause().await;
+    let outcome = expire_once(&home).await;
+    assert_eq!(outcome["result"], "raised", "{outcome}");
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("edit")
+    );
+}
+
 /// An apply file's `expires` gives a share for a time as `grant --for` does: `diff` shows when it
 /// ends, and `expire` takes back exactly the timed share, not the one given with no end.
 #[tokio::test(flavor = "multi_thread")]

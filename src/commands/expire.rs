@@ -23,8 +23,9 @@ struct Outcome {
     profile: String,
     dashboard: String,
     principal: String,
-    /// `revoked`, `lowered` (back to the level before the grant), `sent` (a vendor that cannot
-    /// read: not verified), `left` (changed since the grant), `failed`; in a dry run `would …`.
+    /// `revoked`, `lowered` or `raised` (back to the level before the grant), `sent` (a vendor
+    /// that cannot read: not verified), `left` (changed since the grant), `failed`; in a dry run
+    /// `would …`.
     result: String,
     detail: String,
 }
@@ -150,6 +151,7 @@ async fn take_back(
             let result = match (dry, step.result) {
                 (true, "revoked") => "would revoke",
                 (true, "lowered") => "would lower",
+                (true, "raised") => "would raise",
                 (true, "sent") => "would send",
                 (_, result) => result,
             };
@@ -213,7 +215,7 @@ async fn take_back(
 
 struct Step {
     principal: String,
-    /// `revoked`, `lowered`, `sent` or `left`.
+    /// `revoked`, `lowered`, `raised`, `sent` or `left`.
     result: &'static str,
     detail: String,
 }
@@ -350,10 +352,13 @@ async fn plan(
         });
         steps.push(Step {
             principal: name,
-            result: if share.before.is_some() {
-                "lowered"
-            } else {
-                "revoked"
+            result: match (share.before, share.granted) {
+                (None, _) => "revoked",
+                // A grant for a time that lowered a share (edit → view) gives it back.
+                (Some(Level::Access(before)), Level::Access(granted)) if before > granted => {
+                    "raised"
+                }
+                (Some(_), _) => "lowered",
             },
             detail: match share.before {
                 Some(level) => format!("back to {level}, as before the grant"),

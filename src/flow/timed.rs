@@ -98,6 +98,10 @@ pub fn removed_by(results: &[ShareResult]) -> Option<String> {
 pub const KEPT: &str = "an earlier grant gave it an end; asked for with none, it is kept and \
                         `dashshare expire` leaves it";
 
+/// A share changed for a time from the level an earlier timed grant gave it: one end holds.
+pub const OVER_AN_END: &str = "its level before this change was given for a time too: when this \
+                               end comes, it goes back to what it had before both grants";
+
 /// A share already there, asked for with another end than an earlier timed grant gave it.
 pub const MOVED: &str = "an earlier grant gave it another end; the end asked for now holds";
 
@@ -167,6 +171,9 @@ pub fn mark_ends(
                         before: holding.map_or(row.before, |end| end.before),
                     });
                     row.expires = Some(at.to_string());
+                    if holding.is_some() {
+                        row.note.get_or_insert(OVER_AN_END);
+                    }
                 }
             }
             (Action::Unchanged, Some(at), Some(end)) => {
@@ -299,6 +306,7 @@ mod tests {
         let ends: Vec<Option<&str>> = rows.iter().map(|r| r.expires.as_deref()).collect();
         assert_eq!(ends, [Some(at), Some(at), None, Some(at)]);
         assert_eq!(rows[0].note, Some(MOVED));
+        assert_eq!(rows[1].note, Some(OVER_AN_END));
         assert_eq!(rows[2].note, Some(ALREADY_THERE));
         let shown: Vec<bool> = rows.iter().map(end_changed).collect();
         assert_eq!(shown, [true, false, false, false]);
