@@ -382,6 +382,70 @@ async fn a_raised_share_goes_back_to_its_earlier_level() {
     );
 }
 
+/// `undo` of a run that took a timed share away puts it back with its end, and `expire` takes
+/// it back then.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_undo_puts_a_timed_share_back_with_its_end() {
+    let home = SandboxHome::start().await;
+    let granted = std::time::Instant::now();
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+            "--for",
+            "3s",
+        ],
+    )
+    .await
+    .success();
+    let revoked = home
+        .run(
+            "sandbox-sisense",
+            &[
+                "-o",
+                "json",
+                "revoke",
+                SISENSE_DASHBOARD,
+                "--user",
+                "alice@example.com",
+            ],
+        )
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&revoked.get_output().stdout).unwrap();
+    let run_id = json["run_id"].as_str().unwrap().to_string();
+    assert_eq!(alice_listed_end(&home).await, Value::Null);
+    home.run("sandbox-sisense", &["undo", &run_id, "--yes"])
+        .await
+        .success()
+        .stdout(predicate::str::contains(
+            "1 share given for a time again, until",
+        ));
+    assert!(alice_listed_end(&home).await.is_string());
+    tokio::time::sleep(
+        (granted + Duration::from_millis(3300))
+            .saturating_duration_since(std::time::Instant::now()),
+    )
+    .await;
+    // The first grant's end is left (the revoke changed the share since); the undo's is due.
+    let expired = home
+        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
+    let results: Vec<&str> = json["expired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["result"].as_str().unwrap())
+        .collect();
+    assert_eq!(results, ["left", "revoked"], "{json}");
+    assert_eq!(sisense_level(&home, "alice@example.com"), None);
+}
+
 /// A grant for a time that lowered a share (edit → view) gives the higher level back.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lowered_share_is_raised_back_to_its_earlier_level() {

@@ -15,12 +15,13 @@ use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
 use crate::config::Profile;
 use crate::confirm::{self, Removal};
 use crate::error::{Error, Result};
-use crate::flow::{self, Send, Write};
+use crate::flow::{self, Send, Write, timed};
 use crate::interrupt::Interrupt;
-use crate::journal::{self, Entry, EntryKind};
+use crate::journal::{self, Entry, EntryKind, Marks};
 use crate::model::{ShareKey, ShareSet};
 use crate::output;
 use crate::providers::{ShareProvider, Snapshot};
+use crate::share_ends::ShareEnds;
 use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Serialize)]
@@ -87,6 +88,7 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
         Some(super::lock_journal(&journal, &args.lock, &undo_run, &command).await?)
     };
     let entries = journal.run(&args.run_id)?;
+    let ends = ends_before(&journal, &args.run_id)?;
     let ahead = WriteAhead {
         journal: &journal,
         run_id: &undo_run,
@@ -95,6 +97,7 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     let how = How {
         force: args.force,
         ahead: (!args.dry_run).then_some(&ahead),
+        ends: &ends,
     };
     let targets = targets(entries);
     // A signal starts no more dashboards; those being put back finish and are journaled.
@@ -118,6 +121,7 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
         let plan = How {
             force: args.force,
             ahead: None,
+            ends: &ends,
         };
         let hidden = ProgressBar::hidden();
         let planned = undo_all(&targets, &connections, &plan, &interrupt, &hidden).await;
@@ -239,6 +243,18 @@ async fn undo_all(
 struct How<'a> {
     force: bool,
     ahead: Option<&'a WriteAhead<'a>>,
+    /// The ends shares had just before the undone run: those it puts back end again.
+    ends: &'a ShareEnds,
+}
+
+/// The ends shares given for a time had just before the run `run_id` began.
+fn ends_before(journal: &journal::Journal, run_id: &str) -> Result<ShareEnds> {
+    let entries = journal.entries()?;
+    let start = entries
+        .iter()
+        .position(|entry| entry.run_id == run_id)
+        .unwrap_or(entries.len());
+    Ok(ShareEnds::of(&entries[..start]))
 }
 
 /// One dashboard of the run, with the states the run may have left it in.
@@ -323,31 +339,59 @@ async fn undo_one(
             "never written: the run's write did not reach the server".into(),
         ),
         Ok(Restore::Unchanged) => outcome(Settled::Unchanged, "already as before the run".into()),
-        Ok(Restore::Planned { removing }) => Outcome {
+        Ok(Restore::Planned { removing, ends }) => Outcome {
             removing,
             ..outcome(
                 Settled::WouldRestore,
-                restore_detail(target, "would be put"),
+                restore_detail(target, "would be put", &ends),
             )
         },
         Ok(Restore::Written {
             publish_error: None,
-        }) => outcome(Settled::Restored, restore_detail(target, "put")),
+            ends,
+        }) => outcome(Settled::Restored, restore_detail(target, "put", &ends)),
         Ok(Restore::Written {
             publish_error: Some(err),
+            ..
         }) => outcome(Settled::Unpublished, format!("put back: {err}")),
         Err(err) => outcome(Settled::Refused, err.to_string()),
     }
 }
 
-fn restore_detail(target: &Target, verb: &str) -> String {
-    if target.written.is_none() {
+fn restore_detail(target: &Target, verb: &str, ends: &EndsBack) -> String {
+    let mut detail = if target.written.is_none() {
         format!(
             "{verb} back as before the run (its write was never confirmed, but the server holds it)"
         )
     } else {
         format!("{verb} back as before the run")
+    };
+    if let Some(at) = &ends.at {
+        detail.push_str(&format!(
+            "; {} given for a time again, until {at}",
+            crate::wording::plural(ends.timed, "share")
+        ));
     }
+    if ends.apart > 0 {
+        detail.push_str(&format!(
+            "; {} with another end {} put back with no end (a write carries one end): grant {} \
+             again with --until",
+            crate::wording::plural(ends.apart, "share"),
+            crate::wording::is_are(ends.apart),
+            if ends.apart == 1 { "it" } else { "them" }
+        ));
+    }
+    detail
+}
+
+/// What an undo does to the ends of the shares it puts back.
+#[derive(Default)]
+struct EndsBack {
+    /// When the shares given for a time again end.
+    at: Option<String>,
+    timed: usize,
+    /// Shares that had another end: put back with none.
+    apart: usize,
 }
 
 enum Restore {
@@ -355,9 +399,11 @@ enum Restore {
     /// A dry run: the dashboard would be put back, removing these shares.
     Planned {
         removing: Vec<Removal>,
+        ends: EndsBack,
     },
     Written {
         publish_error: Option<Error>,
+        ends: EndsBack,
     },
 }
 
@@ -405,6 +451,16 @@ async fn restore(
              (--force does it anyway)",
         ));
     }
+    let (expiry, apart) = timed::ends_put_back(
+        how.ends.of_dashboard(&entry.url, &entry.dashboard.id),
+        before,
+        &snapshot.shares,
+    );
+    let ends = EndsBack {
+        at: expiry.as_ref().map(|expiry| expiry.at.clone()),
+        timed: expiry.as_ref().map_or(0, |expiry| expiry.shares.len()),
+        apart: apart.len(),
+    };
     let Some(ahead) = how.ahead else {
         let removed: Vec<&ShareKey> = snapshot
             .shares
@@ -416,6 +472,7 @@ async fn restore(
             crate::providers::names_for(provider.as_ref(), snapshot.names.clone(), removed).await;
         return Ok(Restore::Planned {
             removing: removing(&snapshot, before, &names),
+            ends,
         });
     };
     let restore = Write {
@@ -426,13 +483,19 @@ async fn restore(
             reread: false,
         },
         publish: true,
-        marks: Default::default(),
+        marks: Marks {
+            expires: expiry,
+            ..Marks::default()
+        },
     };
     let publish_error = flow::write(provider.as_ref(), &restore, Some((ahead, profile)))
         .await
         .map_err(|halted| halted.error)?
         .publish_error;
-    Ok(Restore::Written { publish_error })
+    Ok(Restore::Written {
+        publish_error,
+        ends,
+    })
 }
 
 /// The shares on the dashboard now that putting `before` back removes.

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use super::ShareResult;
 use super::admit::{Refusal, admit};
 use crate::journal::{Expiring, Expiry, Marks};
-use crate::model::{Action, Change, Mode, ShareKey};
+use crate::model::{Action, Change, Mode, ShareKey, ShareSet};
 use crate::share_ends::DashboardEnds;
 use crate::vendor::Vendor;
 
@@ -207,6 +207,47 @@ pub fn mark_ends(
     }
 }
 
+/// The ends an undo gives back: of the shares it puts back (`restored`, changing `current`), those
+/// an earlier timed grant had given at that very level (`ends`, as they held before the undone
+/// run) end again. A write carries one end, so where they ended apart the soonest is kept and the
+/// others are returned: they are put back with no end.
+pub fn ends_put_back(
+    ends: Option<&DashboardEnds>,
+    restored: &ShareSet,
+    current: &ShareSet,
+) -> (Option<Expiry>, Vec<ShareKey>) {
+    let mut timed: Vec<(&str, Expiring)> = restored
+        .iter()
+        .filter(|share| current.get(&share.key) != Some(share.level))
+        .filter_map(|share| {
+            let end = ends?
+                .get(&share.key)
+                .filter(|end| end.granted == share.level)?;
+            Some((
+                end.at.as_str(),
+                Expiring {
+                    key: share.key.clone(),
+                    granted: end.granted,
+                    before: end.before,
+                },
+            ))
+        })
+        .collect();
+    // RFC 3339 in UTC to the second sorts as time does.
+    timed.sort_by(|a, b| a.0.cmp(b.0));
+    let Some(soonest) = timed.first().map(|(at, _)| at.to_string()) else {
+        return (None, Vec::new());
+    };
+    let (ending, apart): (Vec<_>, Vec<_>) = timed.into_iter().partition(|(at, _)| *at == soonest);
+    (
+        Some(Expiry {
+            at: soonest,
+            shares: ending.into_iter().map(|(_, share)| share).collect(),
+        }),
+        apart.into_iter().map(|(_, share)| share.key).collect(),
+    )
+}
+
 /// The note on a share an apply file gives for a time at a vendor that cannot read its shares.
 pub const BLIND_TIMED: &str = "given for a time at a vendor that cannot read its shares: when it \
      ends, `dashshare expire` sends the revoke, and if the principal already had this access, the \
@@ -321,6 +362,33 @@ mod tests {
         assert!(!needs_ends(std::slice::from_ref(&raised), |_| false));
         assert!(needs_ends(std::slice::from_ref(&raised), |_| true));
         assert!(needs_ends(&[added, there], |_| false));
+    }
+
+    #[test]
+    fn an_undo_gives_back_the_ends_of_the_shares_it_puts_back_at_their_level() {
+        use crate::model::Share;
+        let share = |id: &str, level| Share {
+            key: key(id),
+            level,
+        };
+        let mut ends = earlier();
+        ends.get_mut(&key("bob")).unwrap().at = "2027-06-01T00:00:00Z".into();
+        // alice and bob come back at view, as their timed grants gave; carol at edit, which no
+        // end was given for; dave is there already.
+        let restored = ShareSet::new([
+            share("alice", VIEW),
+            share("bob", VIEW),
+            share("carol", EDIT),
+            share("dave", VIEW),
+        ]);
+        let current = ShareSet::new([share("dave", VIEW)]);
+        let (expiry, apart) = ends_put_back(Some(&ends), &restored, &current);
+        let expiry = expiry.unwrap();
+        assert_eq!(expiry.at, "2026-12-01T00:00:00Z");
+        let given: Vec<&str> = expiry.shares.iter().map(|s| s.key.id.as_str()).collect();
+        assert_eq!(given, ["alice"]);
+        assert_eq!(apart, [key("bob")]);
+        assert_eq!(ends_put_back(None, &restored, &current), (None, Vec::new()));
     }
 
     #[test]
