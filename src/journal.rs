@@ -333,10 +333,15 @@ impl Journal {
 
     /// Every entry, oldest first; a journal that does not exist yet is empty.
     pub fn entries(&self) -> Result<Vec<Entry>> {
-        // Bytes, not text: a crash can cut a line inside a character, and that line alone is
-        // then unfinished, not the whole file unreadable.
+        entries_in(&self.bytes()?, &self.path)
+    }
+
+    /// The journal as it is on disk; one that does not exist yet is empty. Bytes, not text: a
+    /// crash can cut a line inside a character, and that line alone is then unfinished, not the
+    /// whole file unreadable.
+    pub fn bytes(&self) -> Result<Vec<u8>> {
         match std::fs::read(&self.path) {
-            Ok(bytes) => entries_in(&bytes, &self.path),
+            Ok(bytes) => Ok(bytes),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(err) => {
                 let message = format!("cannot read the journal {}: {err}", self.path.display());

@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 
-use crate::journal::{Entry, EntryKind};
+use crate::error::Result;
+use crate::journal::{self, Entry, EntryKind, Journal};
 use crate::model::{Level, ShareKey};
 
 /// One share's end: when, the level the grant gave, the level before it, and the grant's run.
@@ -33,6 +34,17 @@ pub struct ShareEnds {
 }
 
 impl ShareEnds {
+    /// The ends `journal` tells. A journal that never gave an end (most: timed grants are rare)
+    /// is not parsed, so a grant's cost does not grow with the journal.
+    pub fn read(journal: &Journal) -> Result<ShareEnds> {
+        let bytes = journal.bytes()?;
+        // Every line that gives an end has the key; an escaped one in a title cannot match.
+        if memchr::memmem::find(&bytes, b"\"expires\"").is_none() {
+            return Ok(ShareEnds::default());
+        }
+        Ok(ShareEnds::of(&journal::entries_in(&bytes, journal.path())?))
+    }
+
     /// Reads the journal's lines in order.
     pub fn of(entries: &[Entry]) -> ShareEnds {
         let mut ends: HashMap<Place, DashboardEnds> = HashMap::new();

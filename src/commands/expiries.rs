@@ -15,8 +15,8 @@ pub struct Expiries {
 
 impl Expiries {
     pub fn load(global: &GlobalArgs) -> Expiries {
-        let ends = match super::journal(global).and_then(|journal| journal.entries()) {
-            Ok(entries) => ShareEnds::of(&entries),
+        let ends = match super::journal(global).and_then(|journal| ShareEnds::read(&journal)) {
+            Ok(ends) => ends,
             Err(err) => {
                 tracing::debug!("no expiries shown: {err}");
                 ShareEnds::default()
@@ -45,25 +45,11 @@ impl Expiries {
 /// shares depend on them refuses them (`flow::timed::needs_ends`), since once the journal is
 /// mended `expire` would take back what the run asked to keep.
 pub fn earlier_ends(journal: &Journal) -> ShareEnds {
-    match journal.entries() {
-        Ok(entries) => ShareEnds::of(&entries),
-        // No line ever gave an end: there is none to know, whatever else is damaged.
-        Err(err) if !mentions_an_end(journal) => {
-            tracing::warn!("{err}; no timed grant is journaled in it");
-            ShareEnds::default()
-        }
+    match ShareEnds::read(journal) {
+        Ok(ends) => ends,
         Err(err) => {
             tracing::warn!("the ends of earlier timed grants are unknown: {err}");
             ShareEnds::unread(err.to_string())
         }
     }
-}
-
-/// Whether the journal's bytes name an end anywhere (`"expires"`, the key of a timed grant's
-/// line). Unreadable: assumed so.
-fn mentions_an_end(journal: &Journal) -> bool {
-    const KEY: &[u8] = b"\"expires\"";
-    std::fs::read(journal.path()).map_or(true, |bytes| {
-        bytes.windows(KEY.len()).any(|window| window == KEY)
-    })
 }
