@@ -3,7 +3,7 @@
 //! it another end) and no `expire` settled it. `list` and `report` show these ends; `grant` and
 //! `apply` read them to keep a share with no end, or move its end, when they ask for it again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::error::Result;
 use crate::journal::{self, Entry, EntryKind, Journal};
@@ -39,10 +39,31 @@ impl ShareEnds {
     pub fn read(journal: &Journal) -> Result<ShareEnds> {
         let bytes = journal.bytes()?;
         // Every line that gives an end has the key; an escaped one in a title cannot match.
-        if memchr::memmem::find(&bytes, b"\"expires\"").is_none() {
+        let gives_an_end = memchr::memmem::Finder::new(b"\"expires\"");
+        if gives_an_end.find(&bytes).is_none() {
             return Ok(ShareEnds::default());
         }
-        Ok(ShareEnds::of(&journal::entries_in(&bytes, journal.path())?))
+        // Only the lines of dashboards that were ever given an end are read whole; the others
+        // stay as empty lines, so that a damaged line is still named by its number.
+        let timed: HashSet<&[u8]> = bytes
+            .split(|&byte| byte == b'\n')
+            .filter(|line| gives_an_end.find(line).is_some())
+            .filter_map(dashboard_of)
+            .collect();
+        let mut relevant = Vec::with_capacity(bytes.len());
+        let mut lines = bytes.split(|&byte| byte == b'\n').peekable();
+        while let Some(line) = lines.next() {
+            if dashboard_of(line).is_none_or(|dashboard| timed.contains(dashboard)) {
+                relevant.extend_from_slice(line);
+            }
+            if lines.peek().is_some() {
+                relevant.push(b'\n');
+            }
+        }
+        Ok(ShareEnds::of(&journal::entries_in(
+            &relevant,
+            journal.path(),
+        )?))
     }
 
     /// Reads the journal's lines in order.
@@ -115,6 +136,16 @@ impl ShareEnds {
             .get(key)
             .filter(|end| end.granted == level)
     }
+}
+
+/// A journal line's dashboard id as written, found without parsing the line: `dashboard` is
+/// serialized before any share set, and a quote inside a string is escaped, so the first match is
+/// the field. `None` (an escape in the id, or no such field): the line is read whole.
+fn dashboard_of(line: &[u8]) -> Option<&[u8]> {
+    const FIELD: &[u8] = b"\"dashboard\":{\"id\":\"";
+    let start = memchr::memmem::find(line, FIELD)? + FIELD.len();
+    let length = memchr::memchr2(b'"', b'\\', &line[start..])?;
+    (line[start + length] == b'"').then(|| &line[start..start + length])
 }
 
 #[cfg(test)]
@@ -225,6 +256,67 @@ mod tests {
         // Revoked by hand: gone.
         let revoked = line("r5", with_alice(), ShareSet::default(), Marks::default());
         assert_eq!(end_of_alice(&[granted, revoked]), None);
+    }
+
+    /// Lines as the journal writes them, `entry` on dashboard `dashboard`.
+    fn written(entries: &[(&str, Entry)]) -> String {
+        entries
+            .iter()
+            .map(|(dashboard, entry)| {
+                let mut entry = entry.clone();
+                entry.dashboard.id = dashboard.to_string();
+                serde_json::to_string(&entry).unwrap() + "\n"
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_journal_is_read_whole_only_for_dashboards_given_an_end() {
+        let granted = line(
+            "r1",
+            ShareSet::default(),
+            with_alice(),
+            timed("2026-12-01T00:00:00Z"),
+        );
+        let other = line("r2", ShareSet::default(), with_alice(), Marks::default());
+        let serialized = serde_json::to_string(&granted).unwrap();
+        assert_eq!(dashboard_of(serialized.as_bytes()), Some(&b"d"[..]));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let journal = Journal::locate(Some(&path)).unwrap();
+        let ends_of = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            ShareEnds::read(&journal).map(|ends| {
+                ends.of_share(URL, "d", &alice(), view())
+                    .map(|end| end.at.clone())
+            })
+        };
+        // No end anywhere: nothing is parsed, so even a damaged line does not matter.
+        assert_eq!(ends_of("{damaged\n").unwrap(), None);
+        // Another dashboard's damaged line is not read; the timed dashboard's lines are.
+        let damage = |text: &str, line: usize| -> String {
+            text.lines()
+                .enumerate()
+                .map(|(at, text)| match at == line {
+                    true => text.replace("\"after\":[", "\"after\":[oops") + "\n",
+                    false => text.to_string() + "\n",
+                })
+                .collect()
+        };
+        let text = written(&[("d", granted.clone()), ("e", other.clone())]);
+        let damaged_elsewhere = damage(&text, 1);
+        assert!(damaged_elsewhere.contains("oops"));
+        assert_eq!(
+            ends_of(&damaged_elsewhere).unwrap().as_deref(),
+            Some("2026-12-01T00:00:00Z")
+        );
+        // A damaged line of the timed dashboard is named by its own number.
+        let revoked = line("r3", with_alice(), ShareSet::default(), Marks::default());
+        let text = written(&[("e", other), ("d", granted), ("d", revoked)]);
+        assert_eq!(ends_of(&text).unwrap(), None);
+        let err = ends_of(&damage(&text, 2)).unwrap_err().to_string();
+        assert!(err.contains("damaged at line 3"), "{err}");
     }
 
     #[test]
