@@ -397,10 +397,15 @@ impl Journal {
         Ok(runs)
     }
 
-    /// The entries of one run; an unknown id is bad input naming it.
-    pub fn run(&self, run_id: &str) -> Result<Vec<Entry>> {
-        let entries: Vec<Entry> = self
-            .entries()?
+    /// The entries of one run, and every entry before it; an unknown id is bad input naming it.
+    pub fn run(&self, run_id: &str) -> Result<(Vec<Entry>, Vec<Entry>)> {
+        let mut earlier = self.entries()?;
+        let start = earlier
+            .iter()
+            .position(|entry| entry.run_id == run_id)
+            .unwrap_or(earlier.len());
+        let entries: Vec<Entry> = earlier
+            .split_off(start)
             .into_iter()
             .filter(|entry| entry.run_id == run_id)
             .collect();
@@ -414,7 +419,7 @@ impl Journal {
                 ),
             ));
         }
-        Ok(entries)
+        Ok((entries, earlier))
     }
 }
 
@@ -584,7 +589,7 @@ mod tests {
         assert!(runs[0].interrupted);
         assert_eq!(runs[1].dashboards, 1);
         assert!(!runs[1].interrupted);
-        let lines = journal.run("r1").unwrap();
+        let (lines, _) = journal.run("r1").unwrap();
         assert_eq!(lines[3].error.as_deref(), Some("timed out"));
     }
 
@@ -600,8 +605,11 @@ mod tests {
         let runs = journal.runs().unwrap();
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].dashboards, 2);
-        let r1 = journal.run("r1").unwrap();
+        let (r1, before_r1) = journal.run("r1").unwrap();
         assert_eq!(r1[1].after.len(), 2);
+        assert!(before_r1.is_empty());
+        let (r2, before_r2) = journal.run("r2").unwrap();
+        assert_eq!((r2.len(), before_r2.len()), (1, 2));
         let unknown = journal.run("nope").unwrap_err();
         assert!(unknown.to_string().contains("'nope'"), "{unknown}");
         assert!(

@@ -87,8 +87,10 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     } else {
         Some(super::lock_journal(&journal, &args.lock, &undo_run, &command).await?)
     };
-    let entries = journal.run(&args.run_id)?;
-    let ends = ends_before(&journal, &args.run_id)?;
+    let (entries, earlier) = journal.run(&args.run_id)?;
+    // The ends shares given for a time had just before the run: those it puts back end again.
+    let ends = ShareEnds::of(&earlier);
+    drop(earlier);
     let ahead = WriteAhead {
         journal: &journal,
         run_id: &undo_run,
@@ -245,16 +247,6 @@ struct How<'a> {
     ahead: Option<&'a WriteAhead<'a>>,
     /// The ends shares had just before the undone run: those it puts back end again.
     ends: &'a ShareEnds,
-}
-
-/// The ends shares given for a time had just before the run `run_id` began.
-fn ends_before(journal: &journal::Journal, run_id: &str) -> Result<ShareEnds> {
-    let entries = journal.entries()?;
-    let start = entries
-        .iter()
-        .position(|entry| entry.run_id == run_id)
-        .unwrap_or(entries.len());
-    Ok(ShareEnds::of(&entries[..start]))
 }
 
 /// One dashboard of the run, with the states the run may have left it in.
