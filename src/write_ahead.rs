@@ -54,43 +54,21 @@ impl<'a> WriteAhead<'a> {
 }
 
 impl WriteAhead<'_> {
-    /// A line for a dashboard settled without a write (an expiry whose shares all changed since
-    /// the grant): before and after are the shares read, so `undo` has nothing to put back.
-    pub fn unchanged(
+    /// A line for a dashboard settled without a write: an expiry whose shares were all decided
+    /// anew since the grant, or ends decided anew on shares already as asked. Before and after
+    /// are the shares `read`, so it changes no share and `undo` has nothing to put back; at a
+    /// vendor that cannot read (`None`), nothing read and nothing sent.
+    pub fn unwritten(
         &self,
         profile: &Profile,
         dashboard: &Dashboard,
-        shares: ShareSet,
+        read: Option<ShareSet>,
         marks: &Marks,
     ) -> Result<()> {
+        let after = read.clone().unwrap_or_default();
         let entry = Entry {
             marks: marks.clone(),
-            ..Entry::new(
-                self.run_id,
-                self.command,
-                profile,
-                dashboard,
-                Some(shares.clone()),
-                shares,
-            )
-        };
-        self.journal.append(std::slice::from_ref(&entry))
-    }
-
-    /// A line for a dashboard of a vendor that cannot read its shares, settled without a write
-    /// (an expiry whose shares were all asked for anew since the grant): nothing read, nothing
-    /// sent, so it decides no share.
-    pub fn unsent(&self, profile: &Profile, dashboard: &Dashboard, marks: &Marks) -> Result<()> {
-        let entry = Entry {
-            marks: marks.clone(),
-            ..Entry::new(
-                self.run_id,
-                self.command,
-                profile,
-                dashboard,
-                None,
-                ShareSet::default(),
-            )
+            ..Entry::new(self.run_id, self.command, profile, dashboard, read, after)
         };
         self.journal.append(std::slice::from_ref(&entry))
     }

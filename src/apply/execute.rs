@@ -426,7 +426,7 @@ impl Work<'_> {
             command: recorder.command,
         };
         let profile = &self.sites[site].site.profile;
-        if let Err(err) = ahead.unchanged(profile, &result.dashboard, read, &marks) {
+        if let Err(err) = ahead.unwritten(profile, &result.dashboard, Some(read), &marks) {
             result.rows = failed_rows(result.wanted(self.sites));
             result.error = Some(err.and_then_say(
                 "the shares are as the file asks, but the ends earlier timed grants gave them \

@@ -171,11 +171,7 @@ async fn take_back(
             settles: Some(grant.run_id.clone()),
             ..Marks::default()
         };
-        let settled = match planned.read {
-            Some(read) => ahead.unchanged(&profile, &grant.dashboard, read, &settles),
-            None => ahead.unsent(&profile, &grant.dashboard, &settles),
-        };
-        if let Err(err) = settled {
+        if let Err(err) = ahead.unwritten(&profile, &grant.dashboard, planned.read, &settles) {
             for o in outcomes.iter_mut() {
                 o.result = "failed".into();
                 o.detail = err.to_string();

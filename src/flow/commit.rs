@@ -26,7 +26,12 @@ pub async fn commit(
             && !unwritten_marks.is_empty()
         {
             ahead
-                .unchanged(profile, &report.dashboard, shares.clone(), &unwritten_marks)
+                .unwritten(
+                    profile,
+                    &report.dashboard,
+                    Some(shares.clone()),
+                    &unwritten_marks,
+                )
                 .map_err(|err| {
                     err.and_then_say(
                         "the shares are as asked, but the ends earlier timed grants gave them \
