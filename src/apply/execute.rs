@@ -21,7 +21,7 @@ use crate::interrupt::{Interrupt, Signal};
 use crate::journal::{Journal, Marks};
 use crate::model::{Action, Change, Level, Mode, ShareSet};
 use crate::providers::{Dashboard, ShareProvider};
-use crate::share_ends::{DashboardEnds, ShareEnds};
+use crate::share_ends::ShareEnds;
 use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Clone, Copy)]
@@ -275,22 +275,9 @@ impl Work<'_> {
             publish: true,
         };
         let mut planned = flow::plan(provider, &ask).await?;
-        if let Some(why) = self.ends.unknown()
-            && !self.options.dry_run
-        {
-            let timed: std::collections::HashSet<u64> = wanted
-                .iter()
-                .filter(|w| w.expires.is_some())
-                .map(|w| w.line)
-                .collect();
-            let timed_row = |row: &ShareResult| row.line.is_some_and(|line| timed.contains(&line));
-            if planned.before.is_some() && flow::timed::needs_ends(&planned.results, timed_row) {
-                return Err(Error::invalid(flow::timed::ends_unknown(why)));
-            }
-        }
         let url = self.sites[site].site.profile.url.as_str();
-        let earlier = self.ends.of_dashboard(url, &planned.dashboard.id);
-        let marks = timed(&mut planned, wanted, earlier)?;
+        let writing = !self.options.dry_run;
+        let marks = timed(&mut planned, wanted, self.ends, url, writing)?;
         if planned.before.is_none() {
             // A file states what to send; at a vendor that cannot read, no change is seen.
             for row in &mut planned.results {
@@ -463,8 +450,24 @@ impl Work<'_> {
 fn timed(
     planned: &mut flow::Planned,
     wanted: &[Wanted],
-    earlier: Option<&DashboardEnds>,
+    ends: &ShareEnds,
+    url: &str,
+    writing: bool,
 ) -> Result<Marks> {
+    let timed_lines: std::collections::HashSet<u64> = wanted
+        .iter()
+        .filter(|w| w.expires.is_some())
+        .map(|w| w.line)
+        .collect();
+    let is_timed = |row: &ShareResult| row.line.is_some_and(|line| timed_lines.contains(&line));
+    let earlier = flow::timed::earlier_ends(
+        ends,
+        url,
+        &planned.dashboard.id,
+        &planned.results,
+        is_timed,
+        writing,
+    )?;
     // `gather` gives one dashboard's timed shares one end.
     let at = wanted.iter().find_map(|w| w.expires.clone());
     if at.is_some()
@@ -476,17 +479,7 @@ fn timed(
              change the file so that nothing is removed"
         )));
     }
-    let timed_lines: std::collections::HashSet<u64> = wanted
-        .iter()
-        .filter(|w| w.expires.is_some())
-        .map(|w| w.line)
-        .collect();
-    let marks = flow::timed::mark_ends(
-        &mut planned.results,
-        at.as_deref(),
-        |row| row.line.is_some_and(|line| timed_lines.contains(&line)),
-        earlier,
-    );
+    let marks = flow::timed::mark_ends(&mut planned.results, at.as_deref(), is_timed, earlier);
     if planned.before.is_none() {
         for row in planned.results.iter_mut().filter(|r| r.expires.is_some()) {
             row.note = Some(flow::timed::BLIND_TIMED);

@@ -42,7 +42,7 @@ impl Expiries {
 
 /// The ends earlier timed grants gave shares, for a run that asks for shares anew (`grant`,
 /// `apply`, `diff`). A journal that cannot be read gives none, marked unknown: a run whose
-/// shares depend on them refuses them (`flow::timed::needs_ends`), since once the journal is
+/// shares depend on them refuses them (`flow::timed::earlier_ends`), since once the journal is
 /// mended `expire` would take back what the run asked to keep.
 pub fn earlier_ends(journal: &Journal) -> ShareEnds {
     match ShareEnds::read(journal) {

@@ -129,17 +129,7 @@ async fn run(
         // Read under the lock: a grant asks each share it names for its end anew (none, or
         // `expires`), over what earlier timed grants gave.
         let earlier = super::expiries::earlier_ends(&journal);
-        if let Some(why) = earlier.unknown()
-            && !request.dry_run
-            && timed::needs_ends(&prepared.report().results, |_| expires.is_some())
-        {
-            return Err(Error::invalid(timed::ends_unknown(why)));
-        }
-        let dashboard = &prepared.report().dashboard.id;
-        prepared.mark_ends(
-            expires.as_deref(),
-            earlier.of_dashboard(profile.url.as_str(), dashboard),
-        );
+        prepared.mark_ends(expires.as_deref(), &earlier, profile.url.as_str())?;
     }
     // `grant --replace` removes every share not named: a person at a terminal sees them first.
     let removals = if request.mode == Mode::Replace && !request.dry_run {

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::journal::Marks;
 use crate::model::{Access, Action, Change, Mode, Principal, ShareKey, ShareSet};
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
-use crate::share_ends::DashboardEnds;
+use crate::share_ends::ShareEnds;
 
 pub mod admit;
 mod commit;
@@ -142,9 +142,18 @@ impl Prepared {
     }
 
     /// Gives the shares this change asks for the end asked for (`at`; `None`: no end), over the
-    /// ends earlier timed grants gave them (`earlier`), as `timed::mark_ends` says: journaled
-    /// with the write, or on a line of its own when nothing is written, for `expire`.
-    pub fn mark_ends(&mut self, at: Option<&str>, earlier: Option<&DashboardEnds>) {
+    /// ends earlier timed grants gave them on the server at `url` (`timed::earlier_ends`), as
+    /// `timed::mark_ends` says: journaled with the write, or on a line of its own when nothing is
+    /// written, for `expire`.
+    pub fn mark_ends(&mut self, at: Option<&str>, ends: &ShareEnds, url: &str) -> Result<()> {
+        let earlier = timed::earlier_ends(
+            ends,
+            url,
+            &self.report.dashboard.id,
+            &self.report.results,
+            |_| at.is_some(),
+            !self.report.dry_run,
+        )?;
         let marks = timed::mark_ends(&mut self.report.results, at, |_| true, earlier);
         match &mut self.write {
             Some(write) => {
@@ -154,6 +163,7 @@ impl Prepared {
             None if !self.report.dry_run => self.unwritten_marks = marks,
             None => {}
         }
+        Ok(())
     }
 }
 

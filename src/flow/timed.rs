@@ -5,9 +5,10 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use super::ShareResult;
 use super::admit::{Refusal, admit};
+use crate::error::{Error, Result};
 use crate::journal::{Expiring, Expiry, Marks};
 use crate::model::{Action, Change, Mode, ShareKey, ShareSet};
-use crate::share_ends::DashboardEnds;
+use crate::share_ends::{DashboardEnds, ShareEnds};
 use crate::vendor::Vendor;
 
 /// The forms an end is written in, for messages.
@@ -111,24 +112,40 @@ pub fn end_changed(row: &ShareResult) -> bool {
     row.action == Action::Unchanged && matches!(row.note, Some(KEPT | MOVED))
 }
 
+/// The ends earlier timed grants gave the shares of `dashboard` (on the server at `url`), which
+/// a change's rows ask for anew (`mark_ends`). Where the journal could not be read, a writing
+/// change whose rows depend on them (`needs_ends`) is refused: once the journal is mended,
+/// `expire` would take back a share asked for again here.
+pub fn earlier_ends<'e>(
+    ends: &'e ShareEnds,
+    url: &str,
+    dashboard: &str,
+    results: &[ShareResult],
+    timed: impl Fn(&ShareResult) -> bool,
+    writing: bool,
+) -> Result<Option<&'e DashboardEnds>> {
+    if let Some(why) = ends.unknown()
+        && writing
+        && needs_ends(results, timed)
+    {
+        return Err(Error::invalid(format!(
+            "{why}; the ends earlier timed grants gave these shares are unknown, and once the \
+             journal is mended `dashshare expire` would take back a share asked for again here: \
+             mend the journal and run again"
+        )));
+    }
+    Ok(ends.of_dashboard(url, dashboard))
+}
+
 /// Whether the rows of a change depend on the ends earlier timed grants gave: a share already
 /// there (kept with no end, or given a new one), or one raised for a time (it goes back to the
 /// level before an earlier timed grant). A share added, or changed with no end, does not: its
-/// write decides it anew whatever the journal said.
-pub fn needs_ends(results: &[ShareResult], timed: impl Fn(&ShareResult) -> bool) -> bool {
+/// write decides it anew whatever the journal said. A vendor that cannot read has neither.
+fn needs_ends(results: &[ShareResult], timed: impl Fn(&ShareResult) -> bool) -> bool {
     results.iter().any(|row| {
         row.id.is_some()
             && (row.action == Action::Unchanged || (row.action == Action::Updated && timed(row)))
     })
-}
-
-/// Why a run that asks for shares already there refuses a journal it cannot read.
-pub fn ends_unknown(why: &str) -> String {
-    format!(
-        "{why}; the ends earlier timed grants gave these shares are unknown, and once the journal \
-         is mended `dashshare expire` would take back a share asked for again here: mend the \
-         journal and run again"
-    )
 }
 
 /// A share asked for with an end that was already there with none: it is not given for a time.
