@@ -31,6 +31,14 @@ fn sisense_level(home: &SandboxHome, email: &str) -> Option<String> {
         .map(|s| s["rule"].as_str().unwrap_or("owner").to_string())
 }
 
+/// Runs `grant` for alice on the Sisense dashboard with `more` flags; it must succeed.
+async fn grant_alice(home: &SandboxHome, more: &[&str]) -> assert_cmd::assert::Assert {
+    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
+    home.run("sandbox-sisense", &[&alice[..], more].concat())
+        .await
+        .success()
+}
+
 async fn pause() {
     tokio::time::sleep(Duration::from_millis(1300)).await;
 }
@@ -76,20 +84,9 @@ fn expires_in(rows: &Value, name: &str) -> Option<Value> {
 async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
     let home = SandboxHome::start().await;
     let before = home.world().sisense.dashboards[0].shares.len();
-    home.run(
-        "sandbox-sisense",
-        &[
-            "grant",
-            SISENSE_DASHBOARD,
-            "--user",
-            "alice@example.com",
-            "--for",
-            "1s",
-        ],
-    )
-    .await
-    .success()
-    .stdout(predicate::str::contains("dashshare expire"));
+    grant_alice(&home, &["--for", "1s"])
+        .await
+        .stdout(predicate::str::contains("dashshare expire"));
     assert_eq!(
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("view")
@@ -156,12 +153,7 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
     assert_eq!(now, before + 1, "expire removed another share");
 
     // Once: a later grant of the same share by hand is not taken back.
-    home.run(
-        "sandbox-sisense",
-        &["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"],
-    )
-    .await
-    .success();
+    grant_alice(&home, &[]).await;
     home.run("sandbox-sisense", &["expire"])
         .await
         .success()
@@ -191,32 +183,8 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_share_changed_since_the_grant_is_left_with_the_reason() {
     let home = SandboxHome::start().await;
-    home.run(
-        "sandbox-sisense",
-        &[
-            "grant",
-            SISENSE_DASHBOARD,
-            "--user",
-            "alice@example.com",
-            "--for",
-            "1s",
-        ],
-    )
-    .await
-    .success();
-    home.run(
-        "sandbox-sisense",
-        &[
-            "grant",
-            SISENSE_DASHBOARD,
-            "--user",
-            "alice@example.com",
-            "--access",
-            "edit",
-        ],
-    )
-    .await
-    .success();
+    grant_alice(&home, &["--for", "1s"]).await;
+    grant_alice(&home, &["--access", "edit"]).await;
     pause().await;
     home.run("sandbox-sisense", &["expire"])
         .await
@@ -359,14 +327,8 @@ async fn a_timed_grant_that_would_remove_shares_is_refused() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_raised_share_goes_back_to_its_earlier_level() {
     let home = SandboxHome::start().await;
-    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
-    home.run("sandbox-sisense", &alice).await.success();
-    home.run(
-        "sandbox-sisense",
-        &[&alice[..], &["--access", "edit", "--for", "1s"]].concat(),
-    )
-    .await
-    .success();
+    grant_alice(&home, &[]).await;
+    grant_alice(&home, &["--access", "edit", "--for", "1s"]).await;
     assert_eq!(
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("edit")
@@ -388,19 +350,7 @@ async fn a_raised_share_goes_back_to_its_earlier_level() {
 async fn an_undo_puts_a_timed_share_back_with_its_end() {
     let home = SandboxHome::start().await;
     let granted = std::time::Instant::now();
-    home.run(
-        "sandbox-sisense",
-        &[
-            "grant",
-            SISENSE_DASHBOARD,
-            "--user",
-            "alice@example.com",
-            "--for",
-            "3s",
-        ],
-    )
-    .await
-    .success();
+    grant_alice(&home, &["--for", "3s"]).await;
     let revoked = home
         .run(
             "sandbox-sisense",
@@ -450,16 +400,8 @@ async fn an_undo_puts_a_timed_share_back_with_its_end() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lowered_share_is_raised_back_to_its_earlier_level() {
     let home = SandboxHome::start().await;
-    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
-    home.run(
-        "sandbox-sisense",
-        &[&alice[..], &["--access", "edit"]].concat(),
-    )
-    .await
-    .success();
-    home.run("sandbox-sisense", &[&alice[..], &["--for", "1s"]].concat())
-        .await
-        .success();
+    grant_alice(&home, &["--access", "edit"]).await;
+    grant_alice(&home, &["--for", "1s"]).await;
     assert_eq!(
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("view")
@@ -716,13 +658,9 @@ async fn an_earlier_expires_brings_the_end_forward() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plain_grant_of_a_timed_share_keeps_it() {
     let home = SandboxHome::start().await;
-    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
-    home.run("sandbox-sisense", &[&alice[..], &["--for", "1s"]].concat())
+    grant_alice(&home, &["--for", "1s"]).await;
+    grant_alice(&home, &[])
         .await
-        .success();
-    home.run("sandbox-sisense", &alice)
-        .await
-        .success()
         .stdout(predicate::str::contains("it is kept"));
     pause().await;
     expire_leaves_alice(&home, "asked for with no end since the grant").await;
@@ -733,34 +671,8 @@ async fn a_plain_grant_of_a_timed_share_keeps_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_share_left_once_is_not_reconsidered() {
     let home = SandboxHome::start().await;
-    home.run(
-        "sandbox-sisense",
-        &[
-            "grant",
-            SISENSE_DASHBOARD,
-            "--user",
-            "alice@example.com",
-            "--user",
-            "erin@example.com",
-            "--for",
-            "1s",
-        ],
-    )
-    .await
-    .success();
-    home.run(
-        "sandbox-sisense",
-        &[
-            "grant",
-            SISENSE_DASHBOARD,
-            "--user",
-            "alice@example.com",
-            "--access",
-            "edit",
-        ],
-    )
-    .await
-    .success();
+    grant_alice(&home, &["--user", "erin@example.com", "--for", "1s"]).await;
+    grant_alice(&home, &["--access", "edit"]).await;
     pause().await;
     let expired = home
         .run("sandbox-sisense", &["-o", "json", "expire"])
@@ -865,9 +777,7 @@ async fn vizzly_keeps_a_timed_share_asked_for_again() {
 async fn a_grant_that_cannot_read_the_journal_does_not_keep_a_share_silently() {
     let home = SandboxHome::start().await;
     let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
-    home.run("sandbox-sisense", &[&alice[..], &["--for", "2s"]].concat())
-        .await
-        .success();
+    grant_alice(&home, &["--for", "2s"]).await;
     let path = home.home.path().join("xdg-state/dashshare/journal.jsonl");
     let sound = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("not a journal line\n{sound}")).unwrap();
@@ -898,10 +808,9 @@ async fn a_grant_that_cannot_read_the_journal_does_not_keep_a_share_silently() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_journal_with_no_timed_grant_does_not_stop_a_grant() {
     let home = SandboxHome::start().await;
-    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
-    home.run("sandbox-sisense", &alice).await.success();
+    grant_alice(&home, &[]).await;
     let path = home.home.path().join("xdg-state/dashshare/journal.jsonl");
     let sound = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("not a journal line\n{sound}")).unwrap();
-    home.run("sandbox-sisense", &alice).await.success();
+    grant_alice(&home, &[]).await;
 }
