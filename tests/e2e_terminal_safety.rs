@@ -5,7 +5,7 @@
 
 use common::*;
 use serde_json::json;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 mod common;
@@ -16,6 +16,7 @@ async fn control_characters_in_titles_and_errors_are_escaped() {
     mount_login(&server, 2).await;
     Mock::given(method("GET"))
         .and(path("/api/v1/dashboards"))
+        .and(query_param("skip", "0"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([
             {"oid": "d1", "title": "Sales\u{1b}[2J\u{202e}KPIs", "owner": "o1"}
         ])))
@@ -29,6 +30,7 @@ async fn control_characters_in_titles_and_errors_are_escaped() {
         )
         .mount(&server)
         .await;
+    mount_listing_end(&server, "/api/v1/dashboards", 1).await;
     let home = tempfile::TempDir::new().unwrap();
     let run = |args: &'static [&'static str]| {
         let mut command = dashshare(home.path());
@@ -108,12 +110,14 @@ async fn json_output_keeps_vendor_text_valid_json() {
     let title = "Sales\u{1b}[2J\u{202e}KPIs";
     Mock::given(method("GET"))
         .and(path("/api/v1/dashboards"))
+        .and(query_param("skip", "0"))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(json!([{"oid": "d1", "title": title, "owner": "o1"}])),
         )
         .mount(&server)
         .await;
+    mount_listing_end(&server, "/api/v1/dashboards", 1).await;
     let home = tempfile::TempDir::new().unwrap();
     let mut command = dashshare(home.path());
     command

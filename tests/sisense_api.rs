@@ -13,7 +13,7 @@ use dashshare::error::Error;
 use dashshare::flow::{ShareRequest, change_shares};
 use dashshare::model::{Access, Action, Change, Level, Mode, Principal, PrincipalKind, ShareKey};
 use dashshare::providers::{self, Dashboard, ShareProvider};
-use serde_json::json;
+use serde_json::{Value, json};
 use wiremock::matchers::{
     body_json, body_string, header, method, path, query_param, query_param_is_missing,
 };
@@ -392,6 +392,9 @@ async fn a_title_resolves_to_its_one_dashboard() {
         .and(path("/api/v1/dashboards/admin"))
         .and(query_param("dashboardType", "owner"))
         .and(query_param("name", "Sales KPIs"))
+        .and(query_param("asObject", "false"))
+        .and(query_param("limit", "50"))
+        .and(query_param("skip", "0"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([
             {"oid": "d1", "title": "Sales KPIs"},
             {"oid": "d2", "title": "Sales KPIs (copy)"},
@@ -399,6 +402,7 @@ async fn a_title_resolves_to_its_one_dashboard() {
         .expect(1)
         .mount(&server)
         .await;
+    mount_listing_end(&server, "/api/v1/dashboards/admin", 2).await;
     let dashboard = provider(&server)
         .resolve_dashboard("name:Sales KPIs")
         .await
@@ -414,6 +418,9 @@ async fn an_ambiguous_title_lists_the_candidates() {
         .and(path("/api/v1/dashboards/admin"))
         .and(query_param("dashboardType", "owner"))
         .and(query_param("name", "Sales KPIs"))
+        .and(query_param("asObject", "false"))
+        .and(query_param("limit", "50"))
+        .and(query_param("skip", "0"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([
             {"oid": "d1", "title": "Sales KPIs"},
             {"oid": "d7", "title": "Sales KPIs"},
@@ -421,6 +428,7 @@ async fn an_ambiguous_title_lists_the_candidates() {
         .expect(1)
         .mount(&server)
         .await;
+    mount_listing_end(&server, "/api/v1/dashboards/admin", 2).await;
     let err = provider(&server)
         .resolve_dashboard("name:Sales KPIs")
         .await
@@ -723,6 +731,7 @@ async fn dashboards_are_filtered_by_title() {
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
         .and(path("/api/v1/dashboards"))
+        .and(query_param("skip", "0"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([
             {"oid": "d1", "title": "Sales KPIs", "owner": "o"},
             {"oid": "d2", "title": "Finance"},
@@ -730,6 +739,7 @@ async fn dashboards_are_filtered_by_title() {
         .expect(1)
         .mount(&server)
         .await;
+    mount_listing_end(&server, "/api/v1/dashboards", 2).await;
     let found = provider(&server)
         .dashboards(Some("sales"), false)
         .await
@@ -1152,6 +1162,7 @@ async fn a_title_is_found_in_the_admin_listing_fixture() {
         .and(path("/api/v1/dashboards/admin"))
         .and(query_param("dashboardType", "owner"))
         .and(query_param("name", "Regional Margins"))
+        .and(query_param("skip", "0"))
         .and(header("authorization", BEARER))
         .respond_with(
             ResponseTemplate::new(200)
@@ -1160,6 +1171,7 @@ async fn a_title_is_found_in_the_admin_listing_fixture() {
         .expect(1)
         .mount(&server)
         .await;
+    mount_listing_end(&server, "/api/v1/dashboards/admin", 1).await;
     let dashboard = provider(&server)
         .resolve_dashboard("name:Regional Margins")
         .await
@@ -1185,9 +1197,18 @@ async fn a_refused_admin_listing_falls_back_to_the_callers_listing_once() {
         Mock::given(method("GET"))
             .and(path("/api/v1/dashboards"))
             .and(query_param("name", title))
+            .and(query_param("skip", "0"))
             .respond_with(
                 ResponseTemplate::new(200).set_body_json(json!([{"oid": id, "title": title}])),
             )
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/v1/dashboards"))
+            .and(query_param("name", title))
+            .and(query_param("skip", "1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
             .expect(1)
             .mount(&server)
             .await;
@@ -1217,6 +1238,7 @@ async fn dashboards_all_reads_the_admin_listing() {
         .and(path("/api/v1/dashboards/admin"))
         .and(query_param("dashboardType", "owner"))
         .and(query_param_contains("fields", "oid,title"))
+        .and(query_param("skip", "0"))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(fixture_json("sisense", "admin_dashboards.json")),
@@ -1224,6 +1246,7 @@ async fn dashboards_all_reads_the_admin_listing() {
         .expect(1)
         .mount(&server)
         .await;
+    mount_listing_end(&server, "/api/v1/dashboards/admin", 1).await;
     let found = provider(&server).dashboards(None, true).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].title, "Regional Margins");
@@ -1421,16 +1444,17 @@ async fn echoed_secrets_are_scrubbed_across_the_cut_and_in_redirects() {
 }
 
 /// `export`: the admin listing carries every dashboard's shares (pysisense `utils.py`
-/// `_dashboard_admin_record` reads `shares` from it), so one request reads them all; the owner's
+/// `_dashboard_admin_record` reads `shares` from it), so its pages read them all; the owner's
 /// entry (no rule) stays the owner's.
 #[tokio::test]
-async fn export_reads_every_dashboards_shares_from_one_admin_listing_fixture() {
+async fn export_reads_every_dashboards_shares_from_the_admin_listing_fixture() {
     let server = MockServer::start().await;
     mount_fixture_login(&server, 1).await;
     Mock::given(method("GET"))
         .and(path("/api/v1/dashboards/admin"))
         .and(query_param("dashboardType", "owner"))
         .and(query_param("fields", "oid,title,owner,shares"))
+        .and(query_param("skip", "0"))
         .and(header("authorization", BEARER))
         .respond_with(
             ResponseTemplate::new(200)
@@ -1439,6 +1463,7 @@ async fn export_reads_every_dashboards_shares_from_one_admin_listing_fixture() {
         .expect(1)
         .mount(&server)
         .await;
+    mount_listing_end(&server, "/api/v1/dashboards/admin", 1).await;
     let listed = provider(&server)
         .listed_shares(Some("margins"))
         .await
@@ -1459,6 +1484,61 @@ async fn export_reads_every_dashboards_shares_from_one_admin_listing_fixture() {
         Some(Level::Access(Access::Edit))
     );
     assert_eq!(snapshot.shares.len(), 2);
+}
+
+/// pysisense `migration/dashboards.py` pages the admin listing: `dashboardType=owner`,
+/// `asObject=false`, `limit=50`, `skip` growing until a page comes back empty. A server that
+/// caps its answers below the limit loses no rows: the next page starts after the rows read.
+#[tokio::test]
+async fn the_admin_listing_is_read_page_by_page_until_an_empty_page() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    let row = |n: usize| json!({"oid": format!("d{n:03}"), "title": format!("Bulk {n:03}"), "owner": OWNER, "shares": []});
+    // 50, then 50, then a cap of 30 rows, then the end.
+    for (skip, rows) in [(0, 0..50), (50, 50..100), (100, 100..130)] {
+        Mock::given(method("GET"))
+            .and(path("/api/v1/dashboards/admin"))
+            .and(query_param("dashboardType", "owner"))
+            .and(query_param("asObject", "false"))
+            .and(query_param("limit", "50"))
+            .and(query_param("skip", skip.to_string()))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(Value::Array(rows.map(row).collect())),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    mount_listing_end(&server, "/api/v1/dashboards/admin", 130).await;
+    let listed = provider(&server)
+        .listed_shares(None)
+        .await
+        .unwrap()
+        .expect("an admin's listing");
+    assert_eq!(listed.len(), 130);
+}
+
+/// A server that ignores `skip` answers the same page for ever: the listing stops with exit 1,
+/// naming the endpoint, instead of looping.
+#[tokio::test]
+async fn a_listing_that_ignores_skip_stops_naming_the_endpoint() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"oid": "d1", "title": "Sales KPIs"}])),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let err = provider(&server).dashboards(None, false).await.unwrap_err();
+    assert_eq!(err.exit_code(), dashshare::error::ExitCode::RemoteFailure);
+    assert!(
+        err.to_string()
+            .contains("/api/v1/dashboards answered the same page twice"),
+        "{err}"
+    );
 }
 
 /// An account that is not an admin: no listing with shares, so `export` reads each dashboard.

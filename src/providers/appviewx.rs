@@ -14,6 +14,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::lookup::pick_unique;
+use super::paging;
 use super::{Dashboard, Identity, Resolved, ShareProvider};
 use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
@@ -173,43 +174,28 @@ impl AppViewX {
     ///
     /// The search (API Guide, Search_User_Group) filters loosely and pages from `startIndex` 1;
     /// it answers `{"response": {"data": [{"name": …}, …], "totalRecords": N, …}}`, and HTTP 404
-    /// ("No matching records found.") when nothing matches. Pages are read until the exact name
-    /// turns up or the matches run out.
+    /// ("No matching records found.") when nothing (more) matches. Pages are read until the exact
+    /// name turns up or `totalRecords` matches are read.
     async fn find_group(&self, name: &str) -> Result<Option<String>> {
-        let mut names: Vec<String> = Vec::new();
-        let mut start: u32 = 1;
-        let mut complete = false;
-        for _ in 0..GROUP_SEARCH_PAGES {
-            // A 404 says no (more) groups match.
-            let Some(page) = self.search_groups(name, start).await? else {
-                complete = true;
-                break;
-            };
-            let full = page.names.len() >= GROUP_SEARCH_SIZE as usize;
-            names.extend(page.names);
-            let seen = u64::from(start - 1) + u64::from(GROUP_SEARCH_SIZE);
-            let more = full && page.total.is_none_or(|total| total > seen);
-            if !more || names.iter().any(|found| found == name) {
-                complete = true;
+        let mut progress = paging::Progress::new();
+        loop {
+            let start = u32::try_from(progress.read() + 1).unwrap_or(u32::MAX);
+            let page = self.search_groups(name, start).await?;
+            let more = progress.take(page)?;
+            if !more || names_of(progress.rows()).iter().any(|found| found == name) {
                 break;
             }
-            start += GROUP_SEARCH_SIZE;
         }
-        let candidates: Vec<(String, String)> =
-            names.iter().map(|n| (n.clone(), n.clone())).collect();
-        match pick_unique(&candidates, name, "group", "appviewx")? {
-            None if !complete => Err(Error::remote(format!(
-                "more than {} AppViewX groups match '{name}' and none is named exactly that; \
-                 nothing was changed",
-                GROUP_SEARCH_PAGES * GROUP_SEARCH_SIZE
-            ))),
-            found => Ok(found),
-        }
+        let candidates: Vec<(String, String)> = names_of(progress.rows())
+            .into_iter()
+            .map(|n| (n.clone(), n))
+            .collect();
+        pick_unique(&candidates, name, "group", "appviewx")
     }
 
-    /// One page of the group search from `start` (1-based); `None` when the server says nothing
-    /// matches (404).
-    async fn search_groups(&self, name: &str, start: u32) -> Result<Option<GroupPage>> {
+    /// One page of the group search from `start` (1-based); an empty page when the server says
+    /// nothing (more) matches (404). Every row has a `name`.
+    async fn search_groups(&self, name: &str, start: u32) -> Result<paging::Page> {
         let request = self
             .session
             .http()
@@ -236,7 +222,10 @@ impl AppViewX {
                 })
             });
             if enveloped {
-                return Ok(None);
+                return Ok(paging::Page {
+                    target: reply.target,
+                    ..paging::Page::default()
+                });
             }
             return Err(shape::not_understood(
                 &reply.target,
@@ -255,26 +244,31 @@ impl AppViewX {
         let body: Value = reply.json()?;
         let found = shape::field(&body, &["response"]).unwrap_or(&body);
         let items = shape::require_items(&reply.target, found, &["data"])?;
-        let names = items
-            .iter()
-            .map(|item| shape::require_text(&reply.target, item, &["name"]))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Some(GroupPage {
-            names,
-            total: shape::integer(found, &["totalRecords"]).and_then(|n| u64::try_from(n).ok()),
-        }))
+        for item in items {
+            shape::require_text(&reply.target, item, &["name"])?;
+        }
+        let total = shape::integer(found, &["totalRecords"])
+            .and_then(|n| u64::try_from(n).ok())
+            .map(paging::Total::Rows);
+        Ok(paging::Page {
+            // Without `totalRecords`, a page short of `maxSize` is the last.
+            last: total.is_none() && items.len() < GROUP_SEARCH_SIZE as usize,
+            rows: items.to_vec(),
+            total,
+            target: reply.target,
+        })
     }
 }
 
-struct GroupPage {
-    names: Vec<String>,
-    total: Option<u64>,
+/// The `name` of each group row (`search_groups` checked that every row has one).
+fn names_of(rows: &[Value]) -> Vec<String> {
+    rows.iter()
+        .filter_map(|row| shape::text(row, &["name"]))
+        .collect()
 }
 
 /// How many groups one search page may return; the exact name is picked from them.
 const GROUP_SEARCH_SIZE: u32 = 100;
-/// How many pages of loose matches are read before giving up on finding the exact name.
-const GROUP_SEARCH_PAGES: u32 = 20;
 
 /// `{"message": "…", "appStatusCode": "ADC_DASH_0045", …}` as "ADC_DASH_0045: …".
 fn said(http: &HttpClient, reply: &Reply) -> Option<String> {

@@ -6,6 +6,7 @@ mod appviewx;
 mod eci;
 mod lookup;
 mod mindzie;
+mod paging;
 mod sisense;
 mod vizzly;
 

@@ -170,7 +170,7 @@ async fn users(
                 .is_none_or(|name| user.user_name.eq_ignore_ascii_case(name))
         })
         .collect();
-    Json(found).into_response()
+    Json(one_page(found, &query)).into_response()
 }
 
 /// `GET /api/users/loggedin`: the caller's own user record (pysisense `access_management/users.py`,
@@ -210,7 +210,7 @@ async fn groups(
                 .is_none_or(|name| group.name.eq_ignore_ascii_case(name))
         })
         .collect();
-    Json(found).into_response()
+    Json(one_page(found, &query)).into_response()
 }
 
 /// `GET /api/v1/groups/{id}` (pysisense `access_management/groups.py`).
@@ -220,6 +220,23 @@ async fn group(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Res
         Some(group) => Json(group).into_response(),
         None => error(StatusCode::NOT_FOUND, "Group not found"),
     }
+}
+
+/// The most rows a listing answers at once, whatever `limit` asks: a server that caps its
+/// answers, so that a client that reads one page and stops misses rows (NOTES.md, Corrections
+/// 2026-12-07: pysisense pages the admin listing with `limit=50&skip=N`).
+pub const PAGE_CAP: usize = 50;
+
+/// The rows of one page: from `skip` on, at most `limit` of them and never more than `PAGE_CAP`
+/// (pysensesdk documents `skip` "to be used with the limit parameter for paging" on dashboards,
+/// users and groups).
+fn one_page<T>(rows: Vec<T>, query: &HashMap<String, String>) -> Vec<T> {
+    let number = |key: &str| query.get(key).and_then(|value| value.parse::<usize>().ok());
+    let limit = number("limit").unwrap_or(PAGE_CAP).min(PAGE_CAP);
+    rows.into_iter()
+        .skip(number("skip").unwrap_or(0))
+        .take(limit)
+        .collect()
 }
 
 /// A refused request: its status and message (sent as `error` makes them).
@@ -295,7 +312,7 @@ async fn dashboards(
         .filter(|d| query.get("name").is_none_or(|name| &d.title == name))
         .map(|d| json!({"oid": d.oid, "title": d.title, "owner": d.owner}))
         .collect();
-    Json(found).into_response()
+    Json(one_page(found, &query)).into_response()
 }
 
 /// `GET /api/v1/dashboards/admin?dashboardType=owner` (pysisense `dashboard/core.py`,
@@ -322,7 +339,7 @@ async fn admin_dashboards(
             row
         })
         .collect();
-    Json(found).into_response()
+    Json(one_page(found, &query)).into_response()
 }
 
 /// `GET /api/v1/dashboards/{id}` (sisense.txt: the page's example reads `shares` here).

@@ -127,6 +127,21 @@ pub async fn mount_login(server: &MockServer, times: u64) {
         .await;
 }
 
+/// The empty page that ends a Sisense listing read with `limit=50` and `skip`: asked for once,
+/// after the `skip` rows already read (pysisense `migration/dashboards.py` pages until a page
+/// comes back empty). The page before it is pinned with `skip=0` by its own test.
+pub async fn mount_listing_end(server: &MockServer, route: &str, skip: usize) {
+    Mock::given(method("GET"))
+        .and(path(route))
+        .and(query_param("limit", "50"))
+        .and(query_param("skip", skip.to_string()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .named(format!("{route}: the empty page after {skip} rows"))
+        .mount(server)
+        .await;
+}
+
 /// A Sisense user look-up with `filter` = `value`, answered with `body`, `times` times.
 pub async fn mount_user(server: &MockServer, filter: &str, value: &str, body: Value, times: u64) {
     Mock::given(method("GET"))

@@ -17,6 +17,7 @@ use tokio::sync::OnceCell;
 
 use super::answers::{self, VendorErrors};
 use super::lookup::{self, Candidates, dashboard_titled, narrowed};
+use super::paging::{self, Page, Total};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
@@ -29,10 +30,9 @@ use crate::vendor::Vendor;
 use wire::{ShareAnswer, ShareRequest};
 
 const BY_TITLE: &str = "name:";
-/// The largest page the API serves.
+/// The largest page the API serves (developer.energycap.com, Paging: `pageSize` at most 1000).
 const PAGE_SIZE: &str = "1000";
-/// A bound on paging, so that a server that always reports more pages cannot keep us forever.
-const MAX_PAGES: u32 = 1000;
+const PAGE_ROWS: usize = 1000;
 /// The most values one `one of` look-up carries…
 const CHUNK_VALUES: usize = 40;
 /// …and the most characters its filter takes once URL-encoded, so that the whole query stays
@@ -237,47 +237,43 @@ impl Eci {
         self.session.send(request, true).await
     }
 
-    /// Every row of a list endpoint, page by page (`pageSize`, `pageNumber`; the `TotalPages`
-    /// answer header says how many there are), and the first page's target for messages.
+    /// Every row of a list endpoint, page by page (`pageSize`, `pageNumber`; the answer headers
+    /// `TotalNumberOfRecords` and `TotalPages` say how many there are, and once the first page
+    /// has told, the rest are asked for a few at a time), and the first page's target.
     async fn all_pages(
         &self,
         segments: &[&str],
         query: &[(&str, &str)],
         doing: &str,
     ) -> std::result::Result<(String, Vec<Value>), Failed> {
-        let mut rows = Vec::new();
-        let mut target = String::new();
-        let mut page: u32 = 1;
-        loop {
-            let number = page.to_string();
-            let mut paged = query.to_vec();
-            paged.extend([("pageSize", PAGE_SIZE), ("pageNumber", number.as_str())]);
-            let reply = self.get(segments, &paged).await?;
-            let rejected = matches!(
-                reply.status,
-                StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
-            );
-            let reply = ERRORS
-                .ensure_success(self.http(), reply, doing)
-                .map_err(|error| Failed { error, rejected })?;
-            let body: Value = reply.json()?;
-            let items = shape::require_items(&reply.target, &body, &[])?;
-            if target.is_empty() {
-                target = reply.target.clone();
-            }
-            let total_pages = reply
-                .headers
-                .get("TotalPages")
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.trim().parse::<u32>().ok())
-                .unwrap_or(1);
-            let empty = items.is_empty();
-            rows.extend_from_slice(items);
-            if empty || page >= total_pages || page >= MAX_PAGES {
-                return Ok((target, rows));
-            }
-            page += 1;
-        }
+        let listing = paging::by_number(
+            |page| async move {
+                let number = page.to_string();
+                let mut paged = query.to_vec();
+                paged.extend([("pageSize", PAGE_SIZE), ("pageNumber", number.as_str())]);
+                let reply = self.get(segments, &paged).await?;
+                let rejected = matches!(
+                    reply.status,
+                    StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
+                );
+                let reply = ERRORS
+                    .ensure_success(self.http(), reply, doing)
+                    .map_err(|error| Failed { error, rejected })?;
+                let body: Value = reply.json()?;
+                let rows = shape::require_items(&reply.target, &body, &[])?.to_vec();
+                let total = total_of(&reply);
+                Ok::<_, Failed>(Page {
+                    // Without the headers, a page short of the largest the API serves is the last.
+                    last: total.is_none() && rows.len() < PAGE_ROWS,
+                    total,
+                    target: reply.target,
+                    rows,
+                })
+            },
+            paging::PAGE_WIDTH,
+        )
+        .await?;
+        Ok((listing.target, listing.rows))
     }
 
     /// Every dashboard the key can see, listed on first use.
@@ -396,6 +392,21 @@ fn one_of(
         (Some(found), _) | (None, Some(found)) => Ok(Some(found)),
         (None, None) => Ok(None),
     }
+}
+
+/// What a page's headers say of the whole listing: `TotalNumberOfRecords` (rows) where given,
+/// else `TotalPages` (developer.energycap.com, Paging: "returned in the response headers").
+fn total_of(reply: &Reply) -> Option<Total> {
+    let header = |name: &str| {
+        reply
+            .headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+    };
+    header("TotalNumberOfRecords")
+        .map(Total::Rows)
+        .or_else(|| header("TotalPages").map(Total::Pages))
 }
 
 fn dashboard_id(reference: &str) -> Result<i64> {

@@ -20,6 +20,7 @@ use tokio::sync::OnceCell;
 
 use super::answers::VendorErrors;
 use super::lookup::{dashboard_titled, narrowed};
+use super::paging;
 use super::{Dashboard, DashboardSummary, Identity, LinkProvider, Resolved, ShareProvider};
 use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
@@ -32,9 +33,8 @@ use crate::vendor::Vendor;
 
 use wire::{AccessControl, Expiration, Permissions, ShareBody};
 
+/// The page size the current docs recommend as the most (100).
 const PAGE_SIZE: usize = 100;
-/// A bound on paging, so that a server that always fills its pages cannot keep us forever.
-const MAX_PAGES: usize = 1000;
 
 const ERRORS: VendorErrors = VendorErrors {
     vendor: "mindzie",
@@ -103,24 +103,28 @@ impl Mindzie {
     }
 
     async fn list_dashboards(&self) -> Result<Vec<(String, String)>> {
-        let mut all = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let page = page.to_string();
-            let size = PAGE_SIZE.to_string();
-            let request = self
-                .request(Method::GET, &[])
-                .query(&[("page", page.as_str()), ("pageSize", size.as_str())]);
-            let reply = self.session.send(request, true).await?;
-            let reply = ERRORS.ensure_success(self.http(), reply, "listing dashboards")?;
-            let body: Value = reply.json()?;
-            let items = wire::dashboard_rows(&reply.target, &body)?;
-            let last = items.len() < PAGE_SIZE;
-            all.extend(items);
-            if last {
-                break;
-            }
-        }
-        Ok(all)
+        let size = PAGE_SIZE.to_string();
+        let listing = paging::by_number(
+            |page| {
+                let size = size.clone();
+                async move {
+                    let page = page.to_string();
+                    let request = self
+                        .request(Method::GET, &[])
+                        .query(&[("page", page.as_str()), ("pageSize", size.as_str())]);
+                    let reply = self.session.send(request, true).await?;
+                    let reply = ERRORS.ensure_success(self.http(), reply, "listing dashboards")?;
+                    wire::listing_page(&reply.target, &reply.json()?, PAGE_SIZE)
+                }
+            },
+            paging::PAGE_WIDTH,
+        )
+        .await?;
+        listing
+            .rows
+            .iter()
+            .map(|row| wire::dashboard_row(&listing.target, row))
+            .collect()
     }
 
     fn body<'a>(

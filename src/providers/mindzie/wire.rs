@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::links::{DashboardUrls, Link, Usage};
+use crate::providers::paging::{Page, Total};
 use crate::shape;
 
 #[derive(Debug, Default, Serialize)]
@@ -75,22 +76,34 @@ pub const DASHBOARD_NAME: &[&str] = &["name", "dashboardName", "title"];
 const LISTING: &[&str] = &["dashboards", "items", "results", "data"];
 const SHARE_ID: &[&str] = &["shareId"];
 
-/// The rows of one dashboard listing page, as (id, title). A page without a list, or a row
-/// without an id or title key dashshare knows, was not understood: never "no such dashboard".
-pub fn dashboard_rows(target: &str, body: &Value) -> Result<Vec<(String, String)>> {
+/// One dashboard listing page: its rows, and `totalCount` (current docs: page "until
+/// `totalCount` rows are read"; `TotalCount` in the client). A page without a list was not
+/// understood: never "no such dashboard".
+pub fn listing_page(target: &str, body: &Value, page_size: usize) -> Result<Page> {
     // The response-formats page wraps answers in `data`; the dashboard pages do not.
     let inner = shape::field(body, &["data"])
         .filter(|data| data.is_object())
         .unwrap_or(body);
-    shape::require_items(target, inner, LISTING)?
-        .iter()
-        .map(|row| {
-            Ok((
-                shape::require_id(target, row, DASHBOARD_ID)?,
-                shape::require_text(target, row, DASHBOARD_NAME)?,
-            ))
-        })
-        .collect()
+    let rows = shape::require_items(target, inner, LISTING)?.to_vec();
+    let total = shape::integer(inner, &["totalCount"])
+        .and_then(|total| u64::try_from(total).ok())
+        .map(Total::Rows);
+    Ok(Page {
+        target: target.to_string(),
+        // Without `totalCount`, a page short of the size asked for is the last.
+        last: total.is_none() && rows.len() < page_size,
+        rows,
+        total,
+    })
+}
+
+/// A listed dashboard as (id, title). A row without an id or title key dashshare knows was not
+/// understood: it could be the dashboard a title names.
+pub fn dashboard_row(target: &str, row: &Value) -> Result<(String, String)> {
+    Ok((
+        shape::require_id(target, row, DASHBOARD_ID)?,
+        shape::require_text(target, row, DASHBOARD_NAME)?,
+    ))
 }
 
 /// A share link from a create, update or list answer (mindzie.txt's link object).
@@ -184,20 +197,34 @@ mod tests {
         assert_eq!(error_message(&json!({"status": 404})), None);
     }
 
+    fn rows_of(body: &Value) -> Result<Vec<(String, String)>> {
+        listing_page("GET x", body, 100)?
+            .rows
+            .iter()
+            .map(|row| dashboard_row("GET x", row))
+            .collect()
+    }
+
     #[test]
     fn a_listing_row_without_an_id_or_a_title_is_not_understood() {
-        let err = dashboard_rows("GET x", &json!({"Dashboards": [{"Name": "Sales"}]})).unwrap_err();
+        let err = rows_of(&json!({"Dashboards": [{"Name": "Sales"}]})).unwrap_err();
         assert!(matches!(err, Error::NotUnderstood { .. }), "{err}");
         assert!(err.to_string().contains("the keys Name"), "{err}");
         let untitled = json!({"Dashboards": [{"DashboardId": "d1", "DisplayName": "Sales"}]});
-        let err = dashboard_rows("GET x", &untitled).unwrap_err();
+        let err = rows_of(&untitled).unwrap_err();
         assert!(matches!(err, Error::NotUnderstood { .. }), "{err}");
         assert!(err.to_string().contains("DisplayName"), "{err}");
-        let rows = dashboard_rows(
-            "GET x",
-            &json!({"data": {"dashboards": [{"id": "d1", "name": "Sales"}]}}),
-        )
-        .unwrap();
+        let rows =
+            rows_of(&json!({"data": {"dashboards": [{"id": "d1", "name": "Sales"}]}})).unwrap();
         assert_eq!(rows, vec![("d1".to_string(), "Sales".to_string())]);
+    }
+
+    #[test]
+    fn a_listing_page_carries_its_total_in_either_case() {
+        let page =
+            listing_page("GET x", &json!({"Dashboards": [], "TotalCount": 130}), 100).unwrap();
+        assert_eq!(page.total, Some(Total::Rows(130)));
+        let page = listing_page("GET x", &json!({"dashboards": []}), 100).unwrap();
+        assert_eq!(page.total, None);
     }
 }

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::answers::{self, VendorErrors};
 use super::lookup::{self, dashboard_titled, narrowed};
+use super::paging::{self, Listing, Page};
 use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
@@ -207,9 +208,11 @@ impl Sisense {
         }
     }
 
-    /// Dashboard rows of a listing answer: each needs an id and a title dashshare knows.
-    fn summaries(target: &str, body: &Value) -> Result<Vec<DashboardSummary>> {
-        shape::require_items(target, body, LIST_WRAPPERS)?
+    /// Dashboard rows of a listing: each needs an id and a title dashshare knows.
+    fn summaries(listing: &Listing) -> Result<Vec<DashboardSummary>> {
+        let target = listing.target.as_str();
+        listing
+            .rows
             .iter()
             .map(|row| {
                 Ok(DashboardSummary {
@@ -221,29 +224,61 @@ impl Sisense {
             .collect()
     }
 
-    /// `GET /api/v1/dashboards/admin?dashboardType=owner…`: every dashboard on the server, with
-    /// its owner, as pysisense `dashboard/core.py` (`get_all_dashboards`, `get_dashboard_by_name`)
-    /// lists them. `None` when the account may not (401/403: it is not an admin).
-    async fn admin_listing(&self, filters: &[(&str, &str)]) -> Result<Option<(String, Value)>> {
-        let mut query = vec![("dashboardType", "owner")];
+    /// Every row of `GET segments?query`, `PAGE_LIMIT` at a time with `limit` and `skip` (as
+    /// pysisense `migration/dashboards.py` pages the admin listing; pysensesdk documents the two
+    /// on dashboards, users and groups), until a page comes back empty. Each row must pass
+    /// `row` on its page, so an answer of another shape is not understood at once, never read
+    /// on as though it were a page.
+    async fn paged(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        doing: &str,
+        row: RowCheck,
+    ) -> Result<Listing> {
+        let listing = paging::by_offset(|skip| async move {
+            let skip = skip.to_string();
+            let reply = self.session.get(segments, &with_page(query, &skip)).await?;
+            page_of(ERRORS.ensure_success(self.http(), reply, doing)?, row)
+        })
+        .await?;
+        Ok(listing)
+    }
+
+    /// `GET /api/v1/dashboards/admin?dashboardType=owner&asObject=false…`: every dashboard on
+    /// the server, with its owner, as pysisense `migration/dashboards.py` pages it. `None` when
+    /// the account may not (401/403: it is not an admin).
+    async fn admin_listing(&self, filters: &[(&str, &str)]) -> Result<Option<Listing>> {
+        let mut query = vec![("dashboardType", "owner"), ("asObject", "false")];
         query.extend_from_slice(filters);
-        let reply = self
-            .session
-            .get(&["api", "v1", "dashboards", "admin"], &query)
-            .await?;
-        if matches!(
-            reply.status,
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-        ) {
-            tracing::info!(
-                "{}: refused ({}); this account is not an admin",
-                reply.target,
-                reply.status.as_u16()
-            );
-            return Ok(None);
+        let query = &query;
+        let segments = ["api", "v1", "dashboards", "admin"];
+        let listing = paging::by_offset(|skip| async move {
+            let skip = skip.to_string();
+            let reply = self
+                .session
+                .get(&segments, &with_page(query, &skip))
+                .await?;
+            if matches!(
+                reply.status,
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+            ) {
+                tracing::info!(
+                    "{}: refused ({}); this account is not an admin",
+                    reply.target,
+                    reply.status.as_u16()
+                );
+                return Err(NotAdmin::Refused);
+            }
+            let reply = ERRORS.ensure_success(self.http(), reply, "listing every dashboard")?;
+            Ok(page_of(reply, dashboard_row)?)
+        })
+        .await;
+        match listing {
+            Ok(listing) => Ok(Some(listing)),
+            Err(NotAdmin::Refused) => Ok(None),
+            Err(NotAdmin::Failed(err)) => Err(err),
         }
-        let reply = ERRORS.ensure_success(self.http(), reply, "listing every dashboard")?;
-        Ok(Some((reply.target.clone(), reply.json()?)))
     }
 
     async fn find_user(&self, name: &str) -> Result<Option<String>> {
@@ -364,26 +399,26 @@ impl ShareProvider for Sisense {
     }
 
     async fn dashboards(&self, search: Option<&str>, all: bool) -> Result<Vec<DashboardSummary>> {
-        let (target, body) = if all {
-            self.admin_listing(&[("fields", "oid,title,owner")])
-                .await?
-                .ok_or_else(|| {
-                    Error::PermissionDenied(
-                        "Sisense refused the list of every dashboard (GET /api/v1/dashboards/admin): \
-                         `dashboards --all` needs an admin account; `dashboards` lists this \
-                         account's own and those shared with it"
-                            .into(),
-                    )
-                })?
+        let fields = [("fields", "oid,title,owner")];
+        let listing = if all {
+            self.admin_listing(&fields).await?.ok_or_else(|| {
+                Error::PermissionDenied(
+                    "Sisense refused the list of every dashboard (GET /api/v1/dashboards/admin): \
+                     `dashboards --all` needs an admin account; `dashboards` lists this \
+                     account's own and those shared with it"
+                        .into(),
+                )
+            })?
         } else {
-            self.get_value(
+            self.paged(
                 &["api", "v1", "dashboards"],
-                &[("fields", "oid,title,owner")],
+                &fields,
                 "listing dashboards",
+                dashboard_row,
             )
             .await?
         };
-        Ok(narrowed(Self::summaries(&target, &body)?, search))
+        Ok(narrowed(Self::summaries(&listing)?, search))
     }
 
     async fn find_dashboard(&self, reference: &str) -> Result<Dashboard> {
@@ -404,16 +439,21 @@ impl ShareProvider for Sisense {
         } else {
             self.admin_listing(&[("name", title)]).await?
         };
-        let (target, body) = match admin {
+        let listing = match admin {
             Some(found) => found,
             None => {
                 self.admin_listing_refused.store(true, Ordering::Relaxed);
-                self.get_value(&["api", "v1", "dashboards"], &[("name", title)], &doing)
-                    .await?
+                self.paged(
+                    &["api", "v1", "dashboards"],
+                    &[("name", title)],
+                    &doing,
+                    dashboard_row,
+                )
+                .await?
             }
         };
         dashboard_titled(
-            Self::summaries(&target, &body)?
+            Self::summaries(&listing)?
                 .into_iter()
                 .map(|summary| (summary.id, summary.title)),
             title,
@@ -460,27 +500,27 @@ impl ShareProvider for Sisense {
         if self.admin_listing_refused.load(Ordering::Relaxed) {
             return Ok(None);
         }
-        // pysisense `migration/dashboards.py` reads each row's `shares` from this listing.
-        let Some((target, body)) = self
+        // The admin listing's rows carry `owner` and `shares` (pysisense `utils.py`
+        // `_dashboard_admin_record` reads both from them).
+        let Some(listing) = self
             .admin_listing(&[("fields", "oid,title,owner,shares")])
             .await?
         else {
             self.admin_listing_refused.store(true, Ordering::Relaxed);
             return Ok(None);
         };
-        let wanted: Vec<String> = narrowed(Self::summaries(&target, &body)?, search)
+        let wanted: Vec<String> = narrowed(Self::summaries(&listing)?, search)
             .into_iter()
             .map(|summary| summary.id)
             .collect();
-        let rows = shape::require_items(&target, &body, LIST_WRAPPERS)?;
         let mut snapshots = Vec::with_capacity(wanted.len());
-        for row in rows {
-            let id = shape::require_id(&target, row, DASHBOARD_ID_KEYS)?;
+        for row in &listing.rows {
+            let id = shape::require_id(&listing.target, row, DASHBOARD_ID_KEYS)?;
             if !wanted.contains(&id) {
                 continue;
             }
             let dashboard = Dashboard { id, title: None };
-            snapshots.push(snapshot_of(&target, &dashboard, row, "shares")?);
+            snapshots.push(snapshot_of(&listing.target, &dashboard, row, "shares")?);
         }
         Ok(Some(snapshots))
     }
@@ -543,6 +583,54 @@ impl ShareProvider for Sisense {
             .await;
         named.into_iter().flatten().collect()
     }
+}
+
+/// The admin listing's failure: refused to a non-admin (then the account's own listing is read),
+/// or anything else.
+enum NotAdmin {
+    Refused,
+    Failed(Error),
+}
+
+impl From<Error> for NotAdmin {
+    fn from(err: Error) -> Self {
+        NotAdmin::Failed(err)
+    }
+}
+
+/// What every row of a listing must hold, checked page by page.
+type RowCheck = fn(&str, &Value) -> Result<()>;
+
+/// A dashboard row: an id and a title under keys dashshare knows.
+fn dashboard_row(target: &str, row: &Value) -> Result<()> {
+    shape::require_id(target, row, DASHBOARD_ID_KEYS)?;
+    shape::require_text(target, row, TITLE_KEYS)?;
+    Ok(())
+}
+
+/// One page of a listing from its answer; every row must pass `row`.
+fn page_of(reply: Reply, row: RowCheck) -> Result<Page> {
+    let body: Value = reply.json()?;
+    let rows = shape::require_items(&reply.target, &body, LIST_WRAPPERS)?.to_vec();
+    for item in &rows {
+        row(&reply.target, item)?;
+    }
+    Ok(Page {
+        target: reply.target,
+        rows,
+        total: None,
+        last: false,
+    })
+}
+
+/// How many rows a listing page asks for: pysisense `migration/dashboards.py`'s `limit = 50`.
+const PAGE_LIMIT: &str = "50";
+
+/// `query` with the page from `skip` on.
+fn with_page<'q>(query: &[(&'q str, &'q str)], skip: &'q str) -> Vec<(&'q str, &'q str)> {
+    let mut paged = query.to_vec();
+    paged.extend([("limit", PAGE_LIMIT), ("skip", skip)]);
+    paged
 }
 
 /// A dashboard's shares from an answer that holds them under `entries_key` (the shares route's
