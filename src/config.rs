@@ -447,9 +447,24 @@ fn resolve_entry(name: &str, entry: &ProfileEntry, base: &Path, env: EnvLookup) 
             ),
         ));
     }
-    require_credentials(&profile, |secret| {
-        format!("`{secret}_env = \"VARIABLE\"` or `{secret}_file = \"/path\"` to profile '{name}'")
-    })?;
+    let given = |secret: &str| {
+        let var = match secret {
+            "password" => &entry.password_env,
+            "api_key" => &entry.api_key_env,
+            _ => &entry.token_env,
+        };
+        let key = if var.is_some() { "env" } else { "file" };
+        format!("`{secret}_{key}`")
+    };
+    require_credentials(
+        &profile,
+        |secret| {
+            format!(
+                "`{secret}_env = \"VARIABLE\"` or `{secret}_file = \"/path\"` to profile '{name}'"
+            )
+        },
+        given,
+    )?;
     Ok(profile)
 }
 
@@ -477,17 +492,22 @@ fn profile_from_env(vendor: Vendor, url: Option<&str>, env: EnvLookup) -> Result
         rate_limit: None,
         timeout: None,
     };
-    require_credentials(&profile, |secret| {
-        format!(
-            "the environment variable DASHSHARE_{}",
-            secret.to_uppercase()
-        )
-    })?;
+    let variable = |secret: &str| format!("DASHSHARE_{}", secret.to_uppercase());
+    require_credentials(
+        &profile,
+        |secret| format!("the environment variable {}", variable(secret)),
+        variable,
+    )?;
     Ok(profile)
 }
 
-/// Checks that the vendor's credentials are all there; `how` says how to supply a missing one.
-fn require_credentials(profile: &Profile, how: impl Fn(&str) -> String) -> Result<()> {
+/// Checks that the vendor's credentials are all there; `how` says how to supply a missing one,
+/// `given` names the key (or variable) a secret that is there came from.
+fn require_credentials(
+    profile: &Profile,
+    how: impl Fn(&str) -> String,
+    given: impl Fn(&str) -> String,
+) -> Result<()> {
     let missing = |what: &str| {
         bad_profile(
             &profile.name,
@@ -500,12 +520,39 @@ fn require_credentials(profile: &Profile, how: impl Fn(&str) -> String) -> Resul
         )
     };
     match profile.vendor.credentials() {
-        CredentialKind::UsernamePassword => {
+        // A token stands instead of the username and password: with both, which one the run
+        // uses would be a guess.
+        CredentialKind::PasswordOrToken
+            if profile.token.is_some() && profile.password.is_some() =>
+        {
+            return Err(bad_profile(
+                &profile.name,
+                format!(
+                    "{} profile '{}' has both a password ({}) and an API token ({}); keep \
+                     one: the token for an account that signs in through SSO, else the \
+                     username and password",
+                    profile.vendor,
+                    profile.name,
+                    given("password"),
+                    given("token")
+                ),
+            ));
+        }
+        CredentialKind::PasswordOrToken if profile.token.is_some() => {}
+        kind @ (CredentialKind::UsernamePassword | CredentialKind::PasswordOrToken) => {
+            let or_token = if kind == CredentialKind::PasswordOrToken {
+                format!(
+                    "; or, for an account that signs in through SSO, an API token instead: add {}",
+                    how("token")
+                )
+            } else {
+                String::new()
+            };
             if profile.username.is_none() {
                 return Err(bad_profile(
                     &profile.name,
                     format!(
-                        "{} profile '{}' has no username; {}",
+                        "{} profile '{}' has no username; {}{or_token}",
                         profile.vendor,
                         profile.name,
                         if profile.name == ENV_PROFILE {
@@ -517,7 +564,15 @@ fn require_credentials(profile: &Profile, how: impl Fn(&str) -> String) -> Resul
                 ));
             }
             if profile.password.is_none() {
-                return Err(missing("password"));
+                return Err(bad_profile(
+                    &profile.name,
+                    format!(
+                        "{} profile '{}' has no password; add {}{or_token}",
+                        profile.vendor,
+                        profile.name,
+                        how("password")
+                    ),
+                ));
             }
         }
         CredentialKind::ApiKey if profile.api_key.is_none() => return Err(missing("api_key")),
@@ -892,6 +947,50 @@ password_env = "SISENSE_PASSWORD"
         let (_dir, path) = write_config(&text("appviewx"));
         let profile = load_profile(&select(&path, None), &env).unwrap();
         assert_eq!(profile.setting("gwkey"), Some("k"));
+    }
+
+    #[test]
+    fn a_sisense_profile_takes_an_api_token_instead_of_a_password_but_not_both() {
+        let token = "[profiles.p]\nvendor = \"sisense\"\nurl = \"https://x\"\ntoken_env = \"T\"\n";
+        let (_dir, path) = write_config(token);
+        let profile = load_profile(&select(&path, None), &env_of(&[("T", "tok")])).unwrap();
+        assert_eq!(profile.token.unwrap().expose_secret(), "tok");
+        assert!(profile.password.is_none() && profile.username.is_none());
+
+        let (_dir, path) = write_config(&format!(
+            "{token}username = \"u\"\npassword_file = \"pw.txt\"\n"
+        ));
+        std::fs::write(path.parent().unwrap().join("pw.txt"), "pw").unwrap();
+        let err = load_profile(&select(&path, None), &env_of(&[("T", "tok")])).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::ExitCode::BadInput);
+        assert!(
+            err.to_string().contains("`password_file`") && err.to_string().contains("`token_env`"),
+            "{err}"
+        );
+
+        let (_dir, path) =
+            write_config("[profiles.p]\nvendor = \"sisense\"\nurl = \"https://x\"\n");
+        let err = load_profile(&select(&path, None), &env_of(&[])).unwrap_err();
+        assert!(err.to_string().contains("token_env"), "{err}");
+
+        let selection = Selection {
+            vendor: Some(Vendor::Sisense),
+            url: Some("https://bi.example.com".into()),
+            ..Selection::default()
+        };
+        let profile = load_profile(&selection, &env_of(&[("DASHSHARE_TOKEN", "tok")])).unwrap();
+        assert!(profile.token.is_some());
+        let both = env_of(&[
+            ("DASHSHARE_USERNAME", "u"),
+            ("DASHSHARE_PASSWORD", "pw"),
+            ("DASHSHARE_TOKEN", "tok"),
+        ]);
+        let err = load_profile(&selection, &both).unwrap_err();
+        assert!(
+            err.to_string().contains("DASHSHARE_PASSWORD")
+                && err.to_string().contains("DASHSHARE_TOKEN"),
+            "{err}"
+        );
     }
 
     #[test]

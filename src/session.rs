@@ -85,6 +85,11 @@ impl Session {
         &self.http
     }
 
+    /// Whether the credential is fixed (an API key or token): nothing logs in.
+    pub fn fixed_credential(&self) -> bool {
+        !self.login.renewable()
+    }
+
     /// Logs in now if no credential is held yet.
     pub async fn ensure_logged_in(&self) -> Result<()> {
         self.credential().await.map(|_| ())

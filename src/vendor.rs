@@ -160,6 +160,8 @@ pub struct Description {
     /// The profile keys only this vendor takes, beside the common ones.
     pub profile_keys: &'static [ProfileKey],
     pub capabilities: Capabilities,
+    /// What `dashshare vendors` says below its table of this vendor, each a line.
+    pub notes: &'static [&'static str],
 }
 
 /// A vendor-specific profile key, also settable as `DASHSHARE_<KEY>` for `--vendor` runs.
@@ -175,6 +177,9 @@ pub struct ProfileKey {
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
     UsernamePassword,
+    /// A username and password, or an API token instead of both (Sisense: an account that signs
+    /// in through SSO has no password to send, only a token made in the vendor's UI).
+    PasswordOrToken,
     ApiKey,
     Token,
 }
@@ -233,14 +238,15 @@ const VIEW: &[Access] = &[Access::View];
 
 static SISENSE: Description = Description {
     name: "sisense",
-    credentials: CredentialKind::UsernamePassword,
+    credentials: CredentialKind::PasswordOrToken,
     default_url: None,
     profile_keys: &[],
     capabilities: Capabilities {
         available: true,
         user: BOTH,
         group: BOTH,
-        everyone: false,
+        // The built-in `Everyone` group's share.
+        everyone: true,
         list: Support::Yes,
         dashboards: true,
         revoke: Support::Yes,
@@ -252,6 +258,9 @@ static SISENSE: Description = Description {
         scoped_revoke: false,
         access_names: &[],
     },
+    notes: &[
+        "sisense: --everyone is the share of its built-in `Everyone` group; an SSO account signs in with an API token (token_env) instead of a password.",
+    ],
 };
 
 static ECI: Description = Description {
@@ -275,6 +284,7 @@ static ECI: Description = Description {
         scoped_revoke: false,
         access_names: &[],
     },
+    notes: &["eci: a share with everyone cannot keep a user or group list beside it."],
 };
 
 static VIZZLY: Description = Description {
@@ -298,6 +308,7 @@ static VIZZLY: Description = Description {
         scoped_revoke: true,
         access_names: &[(Access::View, "read"), (Access::Edit, "read_write")],
     },
+    notes: &["vizzly: no API reads permissions, so grant and revoke report what was sent."],
 };
 
 static APPVIEWX: Description = Description {
@@ -332,6 +343,9 @@ static APPVIEWX: Description = Description {
         scoped_revoke: false,
         access_names: &[(Access::View, "read"), (Access::Edit, "read-write")],
     },
+    notes: &[
+        "appviewx can neither read shares nor add to them: grant/revoke there need --replace.",
+    ],
 };
 
 static MINDZIE: Description = Description {
@@ -366,6 +380,9 @@ static MINDZIE: Description = Description {
         scoped_revoke: false,
         access_names: &[],
     },
+    notes: &[
+        "mindzie: no sharing with people per dashboard; public links (`link`) and `embed` instead.",
+    ],
 };
 
 fn vendors_where(test: impl Fn(&Capabilities) -> bool) -> String {
@@ -387,11 +404,12 @@ mod tests {
 
     #[test]
     fn unsupported_principal_names_the_vendors_that_can() {
-        let err = Vendor::Sisense
+        let err = Vendor::Vizzly
             .ensure_principal(PrincipalKind::Everyone, None)
             .unwrap_err();
         assert!(err.to_string().contains("--everyone"), "{err}");
         assert!(err.to_string().contains("eci"), "{err}");
+        assert!(err.to_string().contains("sisense"), "{err}");
     }
 
     #[test]

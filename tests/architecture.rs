@@ -151,26 +151,6 @@ const VENDOR_EXCEPTIONS: &[(&str, &str, &str)] = &[
         "embed is mindzie's alone; the message could take the vendor's name from the table",
     ),
     (
-        "commands/vendors.rs",
-        "eci",
-        "per-vendor notes of `dashshare vendors`: vendor facts, due in each provider's description (issue 12)",
-    ),
-    (
-        "commands/vendors.rs",
-        "vizzly",
-        "per-vendor notes of `dashshare vendors`: vendor facts, due in each provider's description (issue 12)",
-    ),
-    (
-        "commands/vendors.rs",
-        "appviewx",
-        "per-vendor notes of `dashshare vendors`: vendor facts, due in each provider's description (issue 12)",
-    ),
-    (
-        "commands/vendors.rs",
-        "mindzie",
-        "per-vendor notes of `dashshare vendors`: vendor facts, due in each provider's description (issue 12)",
-    ),
-    (
         "config.rs",
         "sisense",
         "the --url error's example names a vendor",

@@ -415,8 +415,8 @@ mod refused_before_any_request {
     async fn sisense() {
         refused(
             Vendor::Sisense,
-            &[&["grant", SISENSE_DASHBOARD, "--everyone"]],
-            "--everyone",
+            &[&["link", "create", SISENSE_DASHBOARD]],
+            "no public share links",
         )
         .await;
     }

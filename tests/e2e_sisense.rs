@@ -338,3 +338,184 @@ async fn a_principal_can_be_named_by_its_sisense_id() {
             .any(|share| share["shareId"] == "5f0000000000000000000006")
     );
 }
+
+/// An account that signs in through SSO has no password: its API token (Sisense's UI, user menu →
+/// REST API token) is sent as `Authorization: Bearer` on every call, and nothing logs in
+/// (pysisense `sisenseclient.py`; `@sisense/sdk-rest-client` `bearer-authenticator.js`). The
+/// emulator plays such an account: its form login refuses every password.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_sso_account_grants_lists_and_checks_with_its_token_and_never_logs_in() {
+    let mut world = dashshare::sandbox::World::seeded();
+    world.sisense.sso_only = true;
+    let token = world.sisense.api_token.clone();
+    let home = SandboxHome::with_world(world, SandboxOptions::default()).await;
+    let config = home.home.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[profiles.sso]\nvendor = \"sisense\"\nurl = \"{}\"\ntoken_env = \"SSO_TOKEN\"\n",
+        home.sandbox.url(Vendor::Sisense)
+    ));
+    std::fs::write(&config, text).unwrap();
+    let env = [("SSO_TOKEN", token.as_str())];
+    let mut shown = String::new();
+    for args in [
+        &["-vvv", "grant", D, "--user", "alice@example.com"][..],
+        &["-vvv", "list", D],
+        &["-vvv", "check"],
+        &["-vvv", "check", "--deep", "--user", "bob@example.com"],
+        &["dashboards", "--all"],
+    ] {
+        let run = home.run_with("sso", &env, args).await.success();
+        shown.push_str(&printed(&run));
+    }
+    assert!(
+        shares(&home)
+            .iter()
+            .any(|s| s["shareId"] == "5f0000000000000000000002")
+    );
+    assert!(shown.contains("alice@example.com"), "{shown}");
+    assert!(!shown.contains(&token), "the token showed: {shown}");
+    let requests = home.sandbox.requests(Vendor::Sisense);
+    assert!(
+        !requests.iter().any(|r| r.contains("/authentication/login")),
+        "{requests:#?}"
+    );
+
+    // A token the server refuses: exit 3, said as the token's refusal, with no login tried.
+    let refused = home
+        .run_with(
+            "sso",
+            &[("SSO_TOKEN", "sisense-api-token-revoked")],
+            &["list", D],
+        )
+        .await
+        .code(3);
+    let said = printed(&refused);
+    assert!(said.contains("API token was refused"), "{said}");
+    assert!(!said.contains("password"), "{said}");
+    assert!(
+        !home
+            .sandbox
+            .requests(Vendor::Sisense)
+            .iter()
+            .any(|r| r.contains("/authentication/login"))
+    );
+}
+
+/// A password and a token in one profile are refused before any request, naming both keys.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_password_and_a_token_in_one_profile_are_refused_naming_both() {
+    let home = SandboxHome::start().await;
+    let config = home.home.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[profiles.both]\nvendor = \"sisense\"\nurl = \"{}\"\nusername = \"u\"\npassword_env = \"BOTH_PASSWORD\"\ntoken_file = \"token.txt\"\n",
+        home.sandbox.url(Vendor::Sisense)
+    ));
+    std::fs::write(&config, text).unwrap();
+    std::fs::write(home.home.path().join("token.txt"), "t0ken\n").unwrap();
+    let refused = home
+        .run_with("both", &[("BOTH_PASSWORD", "pw")], &["list", D])
+        .await
+        .code(2);
+    let said = printed(&refused);
+    assert!(
+        said.contains("`password_env`") && said.contains("`token_file`"),
+        "{said}"
+    );
+    assert!(home.sandbox.requests(Vendor::Sisense).is_empty());
+
+    // The same with --vendor: the two variables are named.
+    let mut command = dashshare(home.home.path());
+    command
+        .env("DASHSHARE_USERNAME", "u")
+        .env("DASHSHARE_PASSWORD", "pw")
+        .env("DASHSHARE_TOKEN", "t0ken")
+        .args([
+            "--vendor",
+            "sisense",
+            "--url",
+            &home.sandbox.url(Vendor::Sisense),
+        ])
+        .args(["list", D]);
+    let refused = tokio::task::spawn_blocking(move || command.assert().code(2))
+        .await
+        .unwrap();
+    let said = printed(&refused);
+    assert!(
+        said.contains("DASHSHARE_PASSWORD") && said.contains("DASHSHARE_TOKEN"),
+        "{said}"
+    );
+}
+
+/// A publish refused after the shares were written: the grant reports what it wrote, with its
+/// run id, as "written, not published" and the `dashshare publish` that finishes it; exit 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_publish_after_a_write_is_reported_written_not_published() {
+    let home = SandboxHome::start().await;
+    home.sandbox
+        .edit_world(|world| world.sisense.refuse_publish = true);
+    let run = home
+        .run(P, &["grant", D, "--user", "alice@example.com"])
+        .await
+        .code(1);
+    let out = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(out.contains("added"), "{out}");
+    assert!(out.contains("not published"), "{out}");
+    assert!(out.contains(&format!("`dashshare publish {D}`")), "{out}");
+    assert!(out.contains("dashshare undo "), "{out}");
+    assert!(
+        shares(&home)
+            .iter()
+            .any(|s| s["shareId"] == "5f0000000000000000000002")
+    );
+    assert_eq!(published(&home), 0);
+}
+
+/// `--everyone` on Sisense is the share of the built-in `Everyone` group (pysisense
+/// `access_management/groups.py` `_UNIVERSAL_GROUPS`): granted beside every other share, listed
+/// as `everyone`, revoked alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn everyone_is_the_everyone_groups_share_and_keeps_every_other() {
+    let home = SandboxHome::start().await;
+    let before = shares(&home);
+    home.run(P, &["grant", D, "--everyone"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("added"));
+    let after = shares(&home);
+    assert_eq!(
+        &after[..before.len()],
+        &before[..],
+        "existing shares changed"
+    );
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(after[before.len()]["shareId"], "6a00000000000000000000e1");
+    assert_eq!(after[before.len()]["type"], "group");
+    assert_eq!(after[before.len()]["rule"], "view");
+
+    let listed = home.run(P, &["-o", "json", "list", D]).await.success();
+    let listed = stdout_json(&listed);
+    let everyone: Vec<&Value> = listed["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|share| share["type"] == "everyone")
+        .collect();
+    assert_eq!(everyone.len(), 1, "{listed}");
+
+    // Granting it again, as --everyone or as the group, changes nothing.
+    home.run(P, &["grant", D, "--everyone"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("unchanged"));
+    home.run(P, &["grant", D, "--group", "Everyone"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("unchanged"));
+    home.run(P, &["revoke", D, "--everyone"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("removed"));
+    assert_eq!(shares(&home), before);
+}

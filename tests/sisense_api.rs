@@ -900,7 +900,13 @@ async fn the_share_read_fixture_is_understood() {
         Some(Level::Access(Access::View))
     );
     assert_eq!(snapshot.names[&marketing], "Marketing");
-    assert_eq!(snapshot.names[&user("5f0000000000000000000003")], "bob");
+    // A user is named by email everywhere (what `export` writes is what was applied): an
+    // entry's `userName` alone leaves the naming to the user listing.
+    assert!(
+        !snapshot
+            .names
+            .contains_key(&user("5f0000000000000000000003"))
+    );
 }
 
 /// A version that rejects the unknown parameter (422, pysisense `get_dashboard_shares_v1`) costs
@@ -1558,4 +1564,268 @@ async fn export_without_admin_rights_has_no_listing_with_shares() {
     assert!(provider.listed_shares(None).await.unwrap().is_none());
     // Remembered: the listing is not asked for again.
     assert!(provider.listed_shares(None).await.unwrap().is_none());
+}
+
+// ---- API tokens (NOTES.md, Corrections 2026-12-07 and round 3: pysisense `sisenseclient.py`,
+// ---- `@sisense/sdk-rest-client` `bearer-authenticator.js` and `interceptors.js`).
+
+const API_TOKEN: &str = "eyJhbGciOi.API-TOKEN-SECRET.sig";
+
+fn token_provider(server: &MockServer) -> Box<dyn ShareProvider> {
+    let mut profile = sisense_profile(server);
+    profile.username = None;
+    profile.password = None;
+    profile.token = Some(secrecy::SecretString::from(API_TOKEN));
+    providers::connect(&profile, &fast_options()).unwrap()
+}
+
+/// With a token, every request carries `Authorization: Bearer <token>` and nothing logs in.
+#[tokio::test]
+async fn an_api_token_is_sent_on_every_request_and_nothing_logs_in() {
+    let server = MockServer::start().await;
+    mount_login(&server, 0).await;
+    let bearer = format!("Bearer {API_TOKEN}");
+    Mock::given(method("GET"))
+        .and(path("/api/users/loggedin"))
+        .and(header("authorization", bearer.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "_id": "5f0000000000000000000001", "email": "sso@example.com"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let identity = token_provider(&server).check().await.unwrap();
+    assert_eq!(identity.user, "sso@example.com");
+}
+
+/// A refused token is exit 3, said as the token's refusal (never the password's), and is not
+/// "renewed" through a login that cannot exist: one request, one answer.
+#[tokio::test]
+async fn a_refused_token_is_an_auth_error_and_no_login_is_tried() {
+    let server = MockServer::start().await;
+    mount_login(&server, 0).await;
+    Mock::given(method("GET"))
+        .and(path("/api/shares/dashboard/d1"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"error": {"code": 5001, "message": "Invalid token", "status": 401}}),
+        ))
+        // With adminAccess=true, then without (pysisense falls back on 401): no login between.
+        .expect(2)
+        .mount(&server)
+        .await;
+    let err = token_provider(&server)
+        .read_shares(&by_id("d1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), dashshare::error::ExitCode::AuthFailure);
+    let text = err.to_string();
+    assert!(text.contains("API token was refused"), "{text}");
+    assert!(!text.contains("password"), "{text}");
+    assert!(!text.contains(API_TOKEN), "{text}");
+}
+
+// ---- Publish order (pysisense `dashboard/core.py` `publish_dashboard`, `access_management/
+// ---- ownership.py`): as the caller first when the account owns the dashboard, adminAccess=true
+// ---- after a 403; another owner's with adminAccess=true first.
+
+/// The login answer's `profile._id` is the account's id (login.json); the read's owner is it.
+#[tokio::test]
+async fn the_owner_publishes_as_the_caller_first_and_as_an_admin_after_a_403() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    mount_alice(&server, 1).await;
+    let me = "5f0000000000000000000001";
+    let read = json!({"sharesTo": [{"shareId": me, "type": "user", "subscribe": true}], "owner": {"_id": me}});
+    mount_route(
+        &server,
+        "GET",
+        "/api/shares/dashboard/d1",
+        true,
+        200,
+        read,
+        1,
+    )
+    .await;
+    mount_route(
+        &server,
+        "POST",
+        "/api/shares/dashboard/d1",
+        true,
+        200,
+        json!({}),
+        1,
+    )
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d1/publish"))
+        .and(query_param("force", "false"))
+        .and(query_param_is_missing("adminAccess"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"error": {"message": "no"}})))
+        .expect(1)
+        .named("publish as the caller")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d1/publish"))
+        .and(query_param("adminAccess", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .named("publish as an admin")
+        .mount(&server)
+        .await;
+    let report = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "d1",
+            users(&["alice@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(
+        report.written && report.published,
+        "{:?}",
+        report.publish_error
+    );
+}
+
+/// An API token logs in nowhere, so the account's id comes from `GET /api/users/loggedin`,
+/// asked once per run: its own dashboards are then published as the caller.
+#[tokio::test]
+async fn with_a_token_the_account_is_asked_once_and_its_own_dashboards_publish_plainly() {
+    let server = MockServer::start().await;
+    let me = "5f0000000000000000000001";
+    Mock::given(method("GET"))
+        .and(path("/api/users/loggedin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"_id": me})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    for id in ["d1", "d2"] {
+        let read = json!({"sharesTo": [], "owner": {"_id": me}});
+        Mock::given(method("GET"))
+            .and(path(format!("/api/shares/dashboard/{id}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(read))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(format!("/api/v1/dashboards/{id}/publish")))
+            .and(query_param_is_missing("adminAccess"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let provider = token_provider(&server);
+    for id in ["d1", "d2"] {
+        let snapshot = provider.read_shares(&by_id(id)).await.unwrap();
+        provider.publish(&snapshot.dashboard).await.unwrap();
+    }
+}
+
+// ---- Everyone (NOTES.md Corrections 2026-12-07: pysisense `access_management/groups.py`
+// ---- `_UNIVERSAL_GROUPS`; documentation.sisense.com, "Sharing dashboards").
+
+/// `--everyone` is the group named exactly `Everyone`, looked up once (`GET /api/v1/groups?name=`,
+/// pysisense `groups.py` `get_group`), written as that group's entry beside every other share.
+#[tokio::test]
+async fn everyone_is_the_everyone_group_looked_up_once() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Everyone"))
+        .and(header("authorization", BEARER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"_id": "e1", "name": "Everyone"}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_read(
+        &server,
+        shares_answer(json!([owner_share(), group_share()])),
+        1,
+    )
+    .await;
+    mount_patch(
+        &server,
+        json!([
+            owner_share(),
+            group_share(),
+            {"shareId": "e1", "type": "group", "rule": "view", "subscribe": false},
+        ]),
+        1,
+    )
+    .await;
+    mount_publish(&server, 1).await;
+    let report = change_shares(
+        provider(&server).as_ref(),
+        &request("d1", vec![Principal::Everyone], Change::Grant(Access::View)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.results[0].action, Action::Added);
+}
+
+/// A server whose only near match is another case has no Everyone group: exit 2, said so.
+#[tokio::test]
+async fn a_server_without_an_everyone_group_refuses_everyone_by_name() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Everyone"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"_id": "e2", "name": "everyone"}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .resolve_principal(&Principal::Everyone)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), dashshare::error::ExitCode::BadInput);
+    assert!(
+        err.to_string()
+            .contains("no group named exactly 'Everyone'"),
+        "{err}"
+    );
+}
+
+/// A read whose group entries carry no names (some servers) asks once who Everyone is, so that
+/// its share reads as everyone.
+#[tokio::test]
+async fn an_unnamed_everyone_entry_is_told_by_one_look_up() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Everyone"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"_id": "e1", "name": "Everyone"}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_read(
+        &server,
+        shares_answer(json!([
+            owner_share(),
+            {"shareId": "e1", "type": "group", "rule": "view"},
+        ])),
+        2,
+    )
+    .await;
+    let provider = provider(&server);
+    for _ in 0..2 {
+        let snapshot = provider.read_shares(&by_id("d1")).await.unwrap();
+        assert_eq!(
+            snapshot.shares.get(&ShareKey::everyone()),
+            Some(Level::Access(Access::View))
+        );
+    }
 }

@@ -149,9 +149,9 @@ async fn run(
         command: &command,
     };
     let mut report = flow::commit(provider.as_ref(), prepared, Some((&ahead, &profile))).await?;
-    if let Some(err) = report.publish_error.take() {
-        return Err(err);
-    }
+    // The write stands and is journaled: it is reported (run id and all) before the refused
+    // publish fails the command.
+    let unpublished = report.publish_error.take();
     let written_run = report.written.then_some(run_id.as_str());
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
@@ -166,7 +166,11 @@ async fn run(
             written_run,
             expires.as_deref(),
             started.elapsed(),
+            unpublished.is_some(),
         ))?,
+    }
+    if let Some(err) = unpublished {
+        return Err(err);
     }
     match interrupt.stopped() {
         Some(signal) if report.written => Err(Interrupt::error(
@@ -205,6 +209,7 @@ fn render(
     run_id: Option<&str>,
     expires: Option<&str>,
     took: std::time::Duration,
+    unpublished: bool,
 ) -> String {
     let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
     let rows = report.results.iter().map(|r| {
@@ -243,6 +248,12 @@ fn render(
         "dry run: nothing to change".to_string()
     } else if report.published {
         format!("written and published in {}", crate::wording::elapsed(took))
+    } else if report.written && unpublished {
+        format!(
+            "written in {}, not published (`dashshare publish {}` finishes it)",
+            crate::wording::elapsed(took),
+            report.dashboard.id
+        )
     } else if report.written {
         format!("written in {}", crate::wording::elapsed(took))
     } else {

@@ -81,12 +81,11 @@ fn matrix() -> String {
             "not yet: the vendor's provider has not landed in this version; using it exits 2.",
         );
     }
-    notes.extend([
-        "eci: a share with everyone cannot keep a user or group list beside it.",
-        "vizzly: no API reads permissions, so grant and revoke report what was sent.",
-        "appviewx can neither read shares nor add to them: grant/revoke there need --replace.",
-        "mindzie: no sharing with people per dashboard; public links (`link`) and `embed` instead.",
-    ]);
+    notes.extend(
+        Vendor::ALL
+            .iter()
+            .flat_map(|vendor| vendor.description().notes.iter().copied()),
+    );
     format!("{table}\n\n{}", notes.join("\n"))
 }
 

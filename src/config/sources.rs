@@ -235,7 +235,8 @@ fn located(selection: &Selection, origin: Origins, env: EnvLookup) -> Result<(Pa
     Ok((path, source))
 }
 
-/// Whether the vendor logs in with this secret.
+/// Whether the vendor logs in with this secret (where it takes one of two, neither is shown as
+/// missing: the one set is shown).
 fn needs(vendor: Vendor, secret: &str) -> bool {
     matches!(
         (vendor.credentials(), secret),

@@ -59,6 +59,13 @@ fn profile_text(vendor: Vendor) -> String {
             );
             ("password", "password")
         }
+        CredentialKind::PasswordOrToken => {
+            text.push_str(
+                "# The account dashshare logs in as, with its password (below), or an API token instead.\n\
+                 username = \"CHANGE-ME@example.com\"\n",
+            );
+            ("password", "password")
+        }
         CredentialKind::ApiKey => ("api_key", "API key"),
         CredentialKind::Token => ("token", "API token"),
     };
@@ -68,6 +75,15 @@ fn profile_text(vendor: Vendor) -> String {
          {secret}_env = \"{upper}_{}\"",
         secret.to_uppercase()
     );
+    if vendor.credentials() == CredentialKind::PasswordOrToken {
+        let _ = writeln!(
+            text,
+            "# Or, for an account that signs in through SSO (no password): an API token, made in\n\
+             # {name}'s UI (user menu → REST API token). Remove username and password_env then;\n\
+             # token_file = \"/path\" reads it from a file.\n\
+             # token_env = \"{upper}_TOKEN\""
+        );
+    }
     for key in description.profile_keys {
         if key.required {
             let _ = writeln!(
@@ -94,6 +110,29 @@ fn profile_text(vendor: Vendor) -> String {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn the_commented_token_way_loads_once_taken_instead_of_the_password() {
+        let text = init_text(&[Vendor::Sisense]);
+        let uncommented: String = text
+            .lines()
+            .filter(|line| !line.starts_with("username") && !line.starts_with("password_env"))
+            .map(|line| {
+                line.strip_prefix("# token_env")
+                    .map_or(line.to_string(), |rest| format!("token_env{rest}"))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            uncommented.contains("token_env = \"SISENSE_TOKEN\""),
+            "{uncommented}"
+        );
+        let env = |name: &str| (name == "SISENSE_TOKEN").then(|| "tok".to_string());
+        let profile =
+            crate::config::profile_from_config(uncommented.as_bytes(), Path::new("c"), None, &env)
+                .unwrap();
+        assert!(profile.token.is_some() && profile.password.is_none());
+    }
 
     #[test]
     fn every_profile_written_loads_once_its_variable_is_set() {

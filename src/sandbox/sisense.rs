@@ -109,7 +109,13 @@ async fn authorize(State(shared): State<Arc<Shared>>, request: Request, next: Ne
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if !shared.use_session(Vendor::Sisense, token) {
+    // An API token made in Sisense's UI is good on every call with no login (pysisense
+    // `sisenseclient.py`, `@sisense/sdk-rest-client` `bearer-authenticator.js`).
+    let api_token = {
+        let world = shared.world();
+        !world.sisense.api_token.is_empty() && token == world.sisense.api_token
+    };
+    if !api_token && !shared.use_session(Vendor::Sisense, token) {
         return error(StatusCode::UNAUTHORIZED, "Invalid or expired token");
     }
     next.run(request).await
@@ -134,7 +140,8 @@ async fn login(
     }
     let valid = {
         let world = shared.world();
-        form.get("username") == Some(&world.sisense.admin.username)
+        !world.sisense.sso_only
+            && form.get("username") == Some(&world.sisense.admin.username)
             && form.get("password") == Some(&world.sisense.admin.password)
     };
     if !valid {
@@ -144,12 +151,20 @@ async fn login(
     // `POST /api/v1/authentication/tokens/api/renew` (not emulated: dashshare never calls it)
     // invalidates them (NOTES.md Corrections; Sisense community, "API Bearer token lifecycle").
     let token = shared.open_session(Vendor::Sisense, false);
-    Json(json!({"success": true, "message": "", "profile": {}, "access_token": token}))
+    // The answer carries the account's own user record under `profile` (Sisense, "Using the
+    // REST API", Authentication).
+    let profile = shared
+        .world()
+        .sisense
+        .admin_user()
+        .map_or(json!({}), |user| json!(user));
+    Json(json!({"success": true, "message": "", "profile": profile, "access_token": token}))
         .into_response()
 }
 
-/// `GET /api/v1/users?email=…|userName=…` (sisense.txt, step 2; pysisense
-/// `access_management/users.py` reads `_id`, `email`, `userName`).
+/// `GET /api/v1/users?email=…|userName=…|ids=a,b` (sisense.txt, step 2; the `ids` filter as REST
+/// clients document it, NOTES.md Corrections 2026-12-07; pysisense `access_management/users.py`
+/// reads `_id`, `email`, `userName`).
 async fn users(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
@@ -168,6 +183,11 @@ async fn users(
             query
                 .get("userName")
                 .is_none_or(|name| user.user_name.eq_ignore_ascii_case(name))
+        })
+        .filter(|user| {
+            query
+                .get("ids")
+                .is_none_or(|ids| ids.split(',').any(|id| id == user.id))
         })
         .collect();
     Json(one_page(found, &query)).into_response()
@@ -374,7 +394,39 @@ async fn read_shares(
         Some(user) => json!({"_id": user.id, "userName": user.user_name, "email": user.email}),
         None => json!({"_id": owner}),
     };
+    let shares: Vec<Value> = shares
+        .into_iter()
+        .map(|share| named(&world, share))
+        .collect();
     Json(json!({"sharesTo": shares, "owner": owner})).into_response()
+}
+
+/// The names this route adds to each entry: `userName` of a user's, `name` of a group's
+/// (pysisense `migration/dashboards.py` reads both from `sharesTo`).
+const ENTRY_NAMES: [&str; 2] = ["userName", "name"];
+
+/// `share` with the name of its principal, as the shares route answers it.
+fn named(world: &World, mut share: Value) -> Value {
+    let id = share["shareId"].as_str().unwrap_or_default().to_string();
+    let name = match share["type"].as_str() {
+        Some("user") => world
+            .sisense
+            .users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| ("userName", u.user_name.clone())),
+        Some("group") => world
+            .sisense
+            .groups
+            .iter()
+            .find(|g| g.id == id)
+            .map(|g| ("name", g.name.clone())),
+        _ => None,
+    };
+    if let (Some((key, name)), Some(entry)) = (name, share.as_object_mut()) {
+        entry.insert(key.into(), Value::from(name));
+    }
+    share
 }
 
 /// `POST /api/shares/dashboard/{id}[?adminAccess=true]` with `{"sharesTo": [...]}` (pysisense
@@ -442,6 +494,16 @@ fn replace_shares(
         }
         seen.push(share_id);
     }
+    // The names an answer added are the server's, derived from the ids: not stored.
+    let shares: Vec<Value> = shares
+        .into_iter()
+        .map(|mut share| {
+            if let Some(entry) = share.as_object_mut() {
+                entry.retain(|key, _| !ENTRY_NAMES.contains(&key.as_str()));
+            }
+            share
+        })
+        .collect();
     match usable(&mut world, id, query) {
         Ok(dashboard) => {
             dashboard.shares = shares;
@@ -468,6 +530,12 @@ async fn publish(
     let me = caller(&world);
     match world.sisense.dashboards.iter().find(|d| d.oid == id) {
         None => return error(StatusCode::NOT_FOUND, "Dashboard not found"),
+        Some(_) if world.sisense.refuse_publish => {
+            return error(
+                StatusCode::FORBIDDEN,
+                "Only the dashboard owner can publish it",
+            );
+        }
         Some(d) if d.owner != me && !admin => {
             return error(
                 StatusCode::FORBIDDEN,
@@ -500,6 +568,15 @@ pub mod world {
         pub published: BTreeMap<String, u64>,
         /// Plays a Sisense version that rejects the `adminAccess` query parameter (422).
         pub reject_admin_access: bool,
+        /// An API token made in Sisense's UI (user menu → REST API token): good on every call
+        /// without a login. Empty: none was made.
+        pub api_token: String,
+        /// Plays an account that signs in through SSO: the form login refuses it, and only the
+        /// API token gets in.
+        pub sso_only: bool,
+        /// Plays a server that refuses every publish (403), as one would to an account that
+        /// may write a dashboard's shares but neither owns it nor is an admin.
+        pub refuse_publish: bool,
     }
 
     #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -569,6 +646,17 @@ pub mod world {
                         id: "6a0000000000000000000003".into(),
                         name: "R&D + Ops".into(),
                     },
+                    // Sisense fills these two with every user itself; the share dialog's
+                    // "Everyone" is the first (pysisense `access_management/groups.py`
+                    // `_UNIVERSAL_GROUPS`; documentation.sisense.com, "Sharing dashboards").
+                    SisenseGroup {
+                        id: "6a00000000000000000000e1".into(),
+                        name: "Everyone".into(),
+                    },
+                    SisenseGroup {
+                        id: "6a00000000000000000000e2".into(),
+                        name: "All users in system".into(),
+                    },
                 ],
                 dashboards: vec![
                     SisenseDashboard {
@@ -612,6 +700,9 @@ pub mod world {
                 ],
                 published: BTreeMap::new(),
                 reject_admin_access: false,
+                api_token: "sisense-api-token-Sandbox+tok&1".into(),
+                sso_only: false,
+                refuse_publish: false,
             }
         }
 

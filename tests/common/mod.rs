@@ -178,8 +178,9 @@ pub fn bob_share() -> Value {
     json!({"shareId": "bob1", "type": "user", "rule": "edit", "subscribe": true})
 }
 
+/// A group's entry carries the group's `name` (pysisense `migration/dashboards.py` reads it).
 pub fn group_share() -> Value {
-    json!({"shareId": "grp1", "type": "group", "rule": "view", "subscribe": false})
+    json!({"shareId": "grp1", "type": "group", "rule": "view", "subscribe": false, "name": "Marketing"})
 }
 
 pub fn user(id: &str, email: &str) -> Value {

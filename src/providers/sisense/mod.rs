@@ -6,6 +6,7 @@ mod wire;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -13,6 +14,7 @@ use reqwest::header::AUTHORIZATION;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
+use tokio::sync::OnceCell;
 
 use super::answers::{self, VendorErrors};
 use super::lookup::{self, dashboard_titled, narrowed};
@@ -22,11 +24,11 @@ use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::model::{Principal, PrincipalKind, ShareKey, ShareSet};
-use crate::session::{Credential, Login, Session};
+use crate::session::{Credential, FixedCredential, Login, Session};
 use crate::shape;
 use crate::vendor::Vendor;
 
-use wire::{DASHBOARD_ID_KEYS, ID_KEYS, LIST_WRAPPERS, LoginAnswer, TITLE_KEYS};
+use wire::{DASHBOARD_ID_KEYS, EVERYONE_GROUP, ID_KEYS, LIST_WRAPPERS, LoginAnswer, TITLE_KEYS};
 
 /// Prefix of a dashboard argument that names a title instead of an id.
 const BY_TITLE: &str = "name:";
@@ -34,7 +36,10 @@ const DESCRIBE_CONCURRENCY: usize = 8;
 
 pub struct Sisense {
     session: Session,
-    username: String,
+    /// Who the credentials are, for `check` when the server does not say.
+    account: String,
+    /// How errors are worded: a refused token is never "check the password".
+    errors: &'static VendorErrors,
     /// `GET`/`POST /api/shares/dashboard/{oid}`: reading and writing a dashboard's shares.
     shares_route: AdminAccess,
     /// `POST /api/v1/dashboards/{oid}/publish`.
@@ -42,6 +47,13 @@ pub struct Sisense {
     /// Set once the admin listing was refused (an account that is not an admin): `name:` then
     /// looks in the account's own listing for the rest of the run.
     admin_listing_refused: AtomicBool,
+    /// The account's user id, once the login answer or `GET /api/users/loggedin` told it.
+    me: Arc<OnceLock<String>>,
+    asked_me: OnceCell<Option<String>>,
+    /// Each dashboard's owner as its shares were read: who publishes it, and how.
+    owners: Mutex<HashMap<String, String>>,
+    /// The id of the `Everyone` group, once a read's entries or a look-up told it.
+    everyone: OnceCell<Result<Option<String>>>,
 }
 
 /// One route family that is sent `adminAccess=true` until the server refuses it. Remembered per
@@ -64,6 +76,8 @@ impl AdminAccess {
 struct PasswordLogin {
     username: String,
     password: SecretString,
+    /// The account's user id, from the login answer's `profile._id`.
+    me: Arc<OnceLock<String>>,
 }
 
 #[async_trait]
@@ -83,6 +97,13 @@ impl Login for PasswordLogin {
         let token = answer.as_ref().and_then(|a| a.access_token.clone());
         match (reply.status, token) {
             (status, Some(token)) if status.is_success() => {
+                if let Some(id) = answer
+                    .as_ref()
+                    .and_then(|a| a.profile.as_ref())
+                    .and_then(|profile| shape::id(profile, ID_KEYS))
+                {
+                    let _ = self.me.set(id);
+                }
                 let token = SecretString::from(token);
                 http.register_secret(&token);
                 Ok(Credential {
@@ -117,25 +138,57 @@ pub static CONSTRUCTORS: super::Constructors = super::Constructors {
 };
 
 impl Sisense {
+    /// With a token (`token_env`/`token_file`), every request carries it and nothing logs in, as
+    /// Sisense's own clients do (pysisense `sisenseclient.py`, `@sisense/sdk-rest-client`
+    /// `bearer-authenticator.js`); else the username and password log in.
     pub fn new(profile: &Profile, options: &HttpOptions) -> Result<Self> {
-        let (Some(username), Some(password)) = (&profile.username, &profile.password) else {
-            return Err(Error::invalid(format!(
-                "sisense profile '{}' needs a username and a password",
-                profile.name
-            )));
-        };
         let http = HttpClient::new(profile.url.clone(), options)?;
-        http.register_secret(password);
-        let login = PasswordLogin {
-            username: username.clone(),
-            password: password.clone(),
-        };
+        let me = Arc::new(OnceLock::new());
+        let (login, account, errors): (Box<dyn Login>, String, &'static VendorErrors) =
+            match (&profile.token, &profile.username, &profile.password) {
+                (Some(token), _, None) => {
+                    http.register_secret(token);
+                    let credential = Credential {
+                        header: AUTHORIZATION,
+                        value: secret_header(&format!("Bearer {}", token.expose_secret()))?,
+                    };
+                    let account = profile
+                        .username
+                        .clone()
+                        .unwrap_or_else(|| "the API token's user".into());
+                    (
+                        Box::new(FixedCredential(credential)),
+                        account,
+                        &TOKEN_ERRORS,
+                    )
+                }
+                (None, Some(username), Some(password)) => {
+                    http.register_secret(password);
+                    let login = PasswordLogin {
+                        username: username.clone(),
+                        password: password.clone(),
+                        me: me.clone(),
+                    };
+                    (Box::new(login), username.clone(), &ERRORS)
+                }
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "sisense profile '{}' needs an API token, or a username and a password",
+                        profile.name
+                    )));
+                }
+            };
         Ok(Sisense {
-            session: Session::new(http, Box::new(login)),
-            username: username.clone(),
+            session: Session::new(http, login),
+            account,
+            errors,
             shares_route: AdminAccess::new("reads and writes shares"),
             publish_route: AdminAccess::new("publishes"),
             admin_listing_refused: AtomicBool::new(false),
+            me,
+            asked_me: OnceCell::new(),
+            owners: Mutex::new(HashMap::new()),
+            everyone: OnceCell::new(),
         })
     }
 
@@ -151,7 +204,7 @@ impl Sisense {
         doing: &str,
     ) -> Result<(String, Value)> {
         let reply = self.session.get(segments, query).await?;
-        let reply = ERRORS.ensure_success(self.http(), reply, doing)?;
+        let reply = self.errors.ensure_success(self.http(), reply, doing)?;
         Ok((reply.target.clone(), reply.json()?))
     }
 
@@ -193,6 +246,124 @@ impl Sisense {
             );
         }
         Ok(plain)
+    }
+
+    /// Sends what `build(false)` makes, and `build(true)` (with `adminAccess=true`) only after a
+    /// 403, as pysisense `dashboard/core.py` (`publish_dashboard`) publishes: the way for a
+    /// dashboard the account owns. A 422 to the second says the server takes no such parameter:
+    /// the 403 is the answer, and the rest of the run leaves the parameter off.
+    async fn send_plain_first(
+        &self,
+        route: &AdminAccess,
+        build: impl Fn(bool) -> RequestBuilder,
+    ) -> Result<Reply> {
+        let plain = self.session.send(build(false), true).await?;
+        if plain.status != StatusCode::FORBIDDEN || route.refused.load(Ordering::Relaxed) {
+            return Ok(plain);
+        }
+        let admin = self.session.send(build(true), true).await?;
+        if admin.status == StatusCode::UNPROCESSABLE_ENTITY {
+            route.refused.store(true, Ordering::Relaxed);
+            return Ok(plain);
+        }
+        Ok(admin)
+    }
+
+    /// Whether the account owns dashboard `id`, as far as its last read tells; `false` when
+    /// unknown (a dashboard published without a read, an account whose id no answer gave).
+    async fn owns(&self, id: &str) -> bool {
+        let owner = self
+            .owners
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(id)
+            .cloned();
+        let Some(owner) = owner else {
+            return false;
+        };
+        self.my_id().await.is_some_and(|me| me == owner)
+    }
+
+    /// The account's user id: from the login answer's `profile`, or, with an API token (which
+    /// logs in nowhere), asked once per run of `GET /api/users/loggedin` (pysisense
+    /// `access_management/users.py`, `get_my_user`). `None` when no answer says.
+    async fn my_id(&self) -> Option<String> {
+        if let Some(me) = self.me.get() {
+            return Some(me.clone());
+        }
+        if !self.session.fixed_credential() {
+            return None;
+        }
+        self.asked_me
+            .get_or_init(|| async {
+                let reply = self.session.get(&["api", "users", "loggedin"], &[]).await;
+                let user: Value = reply.ok().filter(Reply::is_success)?.json().ok()?;
+                shape::id(&user, ID_KEYS)
+            })
+            .await
+            .clone()
+    }
+
+    /// The id of the group Sisense shares with everyone through (`Everyone`, matched exactly),
+    /// looked up once per run: `GET /api/v1/groups?name=Everyone` (pysisense
+    /// `access_management/groups.py` `get_group`).
+    async fn everyone_group(&self) -> Result<Option<String>> {
+        self.everyone
+            .get_or_init(|| async {
+                let (target, body) = self
+                    .get_value(
+                        &["api", "v1", "groups"],
+                        &[("name", EVERYONE_GROUP)],
+                        "looking up the Everyone group",
+                    )
+                    .await?;
+                let rows = shape::require_items(&target, &body, &[])?;
+                let found = lookup::candidates(&target, rows, &["name"], ID_KEYS);
+                let exact: Vec<(String, String)> = found
+                    .pairs
+                    .into_iter()
+                    .filter(|(name, _)| name == EVERYONE_GROUP)
+                    .collect();
+                lookup::pick_unique(&exact, EVERYONE_GROUP, "group", "sisense")
+            })
+            .await
+            .clone()
+    }
+
+    /// The Everyone group's id where a read's `entries` need it: told by the entries' own group
+    /// names when they carry them, else looked up. A look-up that fails leaves that group as a
+    /// plain group for the read (said at `-vv`), never a failed read.
+    async fn everyone_for<'e>(
+        &self,
+        entries: impl IntoIterator<Item = &'e Value>,
+    ) -> Option<String> {
+        if let Some(Ok(known)) = self.everyone.get() {
+            return known.clone();
+        }
+        match wire::everyone_among(entries) {
+            wire::EveryoneAmong::Named(id) => {
+                let _ = self.everyone.set(Ok(Some(id.clone())));
+                Some(id)
+            }
+            wire::EveryoneAmong::Absent => None,
+            wire::EveryoneAmong::Unknown => match self.everyone_group().await {
+                Ok(id) => id,
+                Err(err) => {
+                    tracing::debug!("the Everyone group is not known: {err}");
+                    None
+                }
+            },
+        }
+    }
+
+    /// Remembers who owns the dashboard whose shares answer is `body`.
+    fn remember_owner(&self, id: &str, body: &Value) {
+        if let Some(owner) = wire::owner_id(shape::field(body, &["owner"])) {
+            self.owners
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert(id.to_string(), owner);
+        }
     }
 
     /// `/api/shares/dashboard/{oid}`, the route pysisense `dashboard/shares.py`
@@ -239,7 +410,7 @@ impl Sisense {
         let listing = paging::by_offset(|skip| async move {
             let skip = skip.to_string();
             let reply = self.session.get(segments, &with_page(query, &skip)).await?;
-            page_of(ERRORS.ensure_success(self.http(), reply, doing)?, row)
+            page_of(self.errors.ensure_success(self.http(), reply, doing)?, row)
         })
         .await?;
         Ok(listing)
@@ -270,7 +441,9 @@ impl Sisense {
                 );
                 return Err(NotAdmin::Refused);
             }
-            let reply = ERRORS.ensure_success(self.http(), reply, "listing every dashboard")?;
+            let reply =
+                self.errors
+                    .ensure_success(self.http(), reply, "listing every dashboard")?;
             Ok(page_of(reply, dashboard_row)?)
         })
         .await;
@@ -307,7 +480,7 @@ impl Sisense {
 
     /// A Sisense object id (24 hex digits) names a user or group directly, as `list` shows them.
     async fn find_by_id(&self, resource: &str, name: &str) -> Result<Option<String>> {
-        if name.len() != 24 || !name.chars().all(|c| c.is_ascii_hexdigit()) {
+        if !is_object_id(name) {
             return Ok(None);
         }
         let reply = self
@@ -317,7 +490,7 @@ impl Sisense {
         match reply.status {
             status if status.is_success() => Ok(Some(name.to_string())),
             StatusCode::NOT_FOUND => Ok(None),
-            _ => Err(ERRORS.failure(
+            _ => Err(self.errors.failure(
                 self.http(),
                 &reply,
                 &format!("looking up {resource} id '{name}'"),
@@ -385,13 +558,17 @@ impl ShareProvider for Sisense {
         let user: Option<Value> = match reply.status {
             status if status.is_success() => reply.json().ok(),
             StatusCode::NOT_FOUND => None,
-            _ => return Err(ERRORS.failure(self.http(), &reply, "reading the logged-in user")),
+            _ => {
+                return Err(self
+                    .errors
+                    .failure(self.http(), &reply, "reading the logged-in user"));
+            }
         };
         let user = user.as_ref();
         Ok(Identity {
             user: user
                 .and_then(wire::user_display)
-                .unwrap_or_else(|| self.username.clone()),
+                .unwrap_or_else(|| self.account.clone()),
             detail: user
                 .and_then(|user| shape::id(user, ID_KEYS))
                 .map(|id| format!("user id {id}")),
@@ -466,11 +643,35 @@ impl ShareProvider for Sisense {
             Principal::User(name) => (PrincipalKind::User, self.find_user(name).await?),
             Principal::Group(name) => (PrincipalKind::Group, self.find_group(name).await?),
             Principal::Everyone => {
-                return Err(Error::NotSupported(
-                    "sisense dashboards cannot be shared with everyone".into(),
-                ));
+                return match self.everyone_group().await? {
+                    Some(_) => Ok(Some(Resolved {
+                        principal: principal.clone(),
+                        key: ShareKey::everyone(),
+                    })),
+                    None => Err(Error::not_found(
+                        Thing::Principal,
+                        "everyone",
+                        format!(
+                            "this Sisense server has no group named exactly '{EVERYONE_GROUP}', \
+                             which Sisense shares with everyone through; `--group NAME` shares \
+                             with a group of your choice"
+                        ),
+                    )),
+                };
             }
         };
+        // The Everyone group, named as a group or by its id, is everyone: one entry either way.
+        if kind == PrincipalKind::Group
+            && let Some(found) = &id
+            && (principal.name().eq_ignore_ascii_case(EVERYONE_GROUP)
+                || is_object_id(principal.name()))
+            && self.everyone_group().await?.as_ref() == Some(found)
+        {
+            return Ok(Some(Resolved {
+                principal: principal.clone(),
+                key: ShareKey::everyone(),
+            }));
+        }
         Ok(id.map(|id| Resolved {
             principal: principal.clone(),
             key: ShareKey::new(kind, id),
@@ -487,13 +688,21 @@ impl ShareProvider for Sisense {
         if reply.status == StatusCode::NOT_FOUND {
             return Err(no_such_dashboard(id));
         }
-        let reply = ERRORS.ensure_success(
+        let reply = self.errors.ensure_success(
             self.http(),
             reply,
             &format!("reading the shares of dashboard '{id}'"),
         )?;
         let body: Value = reply.json()?;
-        snapshot_of(&reply.target, dashboard, &body, "sharesTo")
+        self.remember_owner(id, &body);
+        let everyone = self.everyone_for(entries_of(&body, "sharesTo")).await;
+        snapshot_of(
+            &reply.target,
+            dashboard,
+            &body,
+            "sharesTo",
+            everyone.as_deref(),
+        )
     }
 
     async fn listed_shares(&self, search: Option<&str>) -> Result<Option<Vec<Snapshot>>> {
@@ -513,6 +722,14 @@ impl ShareProvider for Sisense {
             .into_iter()
             .map(|summary| summary.id)
             .collect();
+        let everyone = self
+            .everyone_for(
+                listing
+                    .rows
+                    .iter()
+                    .flat_map(|row| entries_of(row, "shares")),
+            )
+            .await;
         let mut snapshots = Vec::with_capacity(wanted.len());
         for row in &listing.rows {
             let id = shape::require_id(&listing.target, row, DASHBOARD_ID_KEYS)?;
@@ -520,7 +737,13 @@ impl ShareProvider for Sisense {
                 continue;
             }
             let dashboard = Dashboard { id, title: None };
-            snapshots.push(snapshot_of(&listing.target, &dashboard, row, "shares")?);
+            snapshots.push(snapshot_of(
+                &listing.target,
+                &dashboard,
+                row,
+                "shares",
+                everyone.as_deref(),
+            )?);
         }
         Ok(Some(snapshots))
     }
@@ -528,14 +751,24 @@ impl ShareProvider for Sisense {
     async fn write_shares(&self, before: &Snapshot, after: &ShareSet) -> Result<()> {
         let entries = before.raw.as_array().map(Vec::as_slice).unwrap_or_default();
         // pysisense `dashboard/shares.py` posts `{"sharesTo": [...]}`: the complete list.
-        let body = json!({ "sharesTo": wire::rebuild_shares(entries, after) });
+        let everyone = match self.everyone.get() {
+            Some(Ok(everyone)) => everyone.clone(),
+            _ => None,
+        };
+        let rebuilt = wire::rebuild_shares(entries, after, everyone.as_deref()).map_err(|why| {
+            Error::remote(format!(
+                "cannot write the shares of dashboard '{}': {why}; nothing was changed",
+                before.dashboard.id
+            ))
+        })?;
+        let body = json!({ "sharesTo": rebuilt });
         let id = before.dashboard.id.as_str();
         let reply = self
             .send_as_admin(&self.shares_route, |admin| {
                 self.shares_request(Method::POST, id, admin).json(&body)
             })
             .await?;
-        ERRORS.ensure_success(
+        self.errors.ensure_success(
             self.http(),
             reply,
             &format!("writing the shares of dashboard '{id}'"),
@@ -545,19 +778,25 @@ impl ShareProvider for Sisense {
 
     async fn publish(&self, dashboard: &Dashboard) -> Result<()> {
         let id = dashboard.id.as_str();
-        // pysisense `dashboard/core.py` (`publish_dashboard`) publishes another owner's
-        // dashboard with `adminAccess=true`.
-        let reply = self
-            .send_as_admin(&self.publish_route, |admin| {
-                let mut query = vec![("force", "false")];
-                if admin {
-                    query.push(("adminAccess", "true"));
-                }
-                self.http()
-                    .request(Method::POST, &["api", "v1", "dashboards", id, "publish"])
-                    .query(&query)
-            })
-            .await?;
+        // pysisense publishes as the caller first, and with `adminAccess=true` after a 403
+        // (`dashboard/core.py`, `publish_dashboard`), the way for a dashboard the account owns;
+        // another owner's (the bulk service account's usual case) is published as an admin first,
+        // as `access_management/ownership.py` orders its calls. `force=false` as the vendor's
+        // page sends it (sisense.txt): the recipients' own copies are not overridden.
+        let build = |admin: bool| {
+            let mut query = vec![("force", "false")];
+            if admin {
+                query.push(("adminAccess", "true"));
+            }
+            self.http()
+                .request(Method::POST, &["api", "v1", "dashboards", id, "publish"])
+                .query(&query)
+        };
+        let reply = if self.owns(id).await {
+            self.send_plain_first(&self.publish_route, build).await?
+        } else {
+            self.send_as_admin(&self.publish_route, build).await?
+        };
         if reply.status == StatusCode::NOT_FOUND {
             return Err(no_such_dashboard(id));
         }
@@ -623,6 +862,18 @@ fn page_of(reply: Reply, row: RowCheck) -> Result<Page> {
     })
 }
 
+/// The entries under `key` of a shares answer or listing row (none when it has no such list).
+fn entries_of<'b>(body: &'b Value, key: &str) -> &'b [Value] {
+    shape::field(body, &[key])
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// A Sisense object id: 24 hex digits.
+fn is_object_id(name: &str) -> bool {
+    name.len() == 24 && name.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 /// How many rows a listing page asks for: pysisense `migration/dashboards.py`'s `limit = 50`.
 const PAGE_LIMIT: &str = "50";
 
@@ -640,6 +891,7 @@ fn snapshot_of(
     dashboard: &Dashboard,
     body: &Value,
     entries_key: &str,
+    everyone: Option<&str>,
 ) -> Result<Snapshot> {
     // Writing back a list we did not read would delete every share on the dashboard.
     let Some(entries) = shape::field(body, &[entries_key]).and_then(Value::as_array) else {
@@ -661,8 +913,8 @@ fn snapshot_of(
             id: dashboard.id.clone(),
             title: shape::text(body, TITLE_KEYS).or_else(|| dashboard.title.clone()),
         },
-        shares: wire::share_set(entries, owner.as_deref()),
-        names: wire::entry_names(entries),
+        shares: wire::share_set(entries, owner.as_deref(), everyone),
+        names: wire::entry_names(entries, everyone),
         raw: Value::Array(entries.clone()),
     })
 }
@@ -676,9 +928,20 @@ fn is_refusal(status: StatusCode) -> bool {
 
 /// Sisense errors: `{"error": {"code": …, "message": "…", "status": …}}` (REST v1) or a flat
 /// `{"message": "…"}`; read as pysisense `utils.py` (`_extract_error_message`) reads them.
-const ERRORS: VendorErrors = VendorErrors {
+static ERRORS: VendorErrors = VendorErrors {
     vendor: "Sisense",
     unauthorized: "check the profile's username and password source",
+    message: error_message,
+};
+
+/// The same, for a profile with an API token: a 401 is the token refused (expired, revoked or
+/// mistyped), and no login can cure it (Sisense's own client fails as "token auth failed",
+/// `@sisense/sdk-rest-client` `interceptors.js`).
+static TOKEN_ERRORS: VendorErrors = VendorErrors {
+    vendor: "Sisense",
+    unauthorized: "the API token was refused (expired, revoked or mistyped): make a new one in \
+                   Sisense (user menu → REST API token) and point the profile's token_env or \
+                   token_file at it",
     message: error_message,
 };
 

@@ -14,6 +14,8 @@ use crate::shape;
 pub struct LoginAnswer {
     pub access_token: Option<String>,
     pub message: Option<String>,
+    /// The account's own user record (`_id`, `email`, …), as the REST guide's login answer has it.
+    pub profile: Option<Value>,
 }
 
 /// Keys a user or group id goes by: `_id` in every answer of pysisense 2.3.3
@@ -42,27 +44,70 @@ pub fn owner_id(owner: Option<&Value>) -> Option<String> {
     }
 }
 
-/// The principal an entry of `shares` is for; `None` for entries of a kind dashshare does not manage.
-pub fn entry_key(entry: &Value) -> Option<ShareKey> {
+/// The name of the group Sisense fills with every user, which its share dialog calls
+/// "Everyone" (pysisense `access_management/groups.py` `_UNIVERSAL_GROUPS`;
+/// documentation.sisense.com, "Sharing dashboards"): sharing with everyone is sharing with it.
+pub const EVERYONE_GROUP: &str = "Everyone";
+
+/// The principal an entry of `shares` is for (the group whose id is `everyone` is everyone);
+/// `None` for entries of a kind dashshare does not manage.
+pub fn entry_key(entry: &Value, everyone: Option<&str>) -> Option<ShareKey> {
     let id = shape::id(entry, &["shareId"])?;
     let kind = match shape::text(entry, &["type"])?.as_str() {
         "user" => PrincipalKind::User,
+        "group" if Some(id.as_str()) == everyone => return Some(ShareKey::everyone()),
         "group" => PrincipalKind::Group,
         _ => return None,
     };
     Some(ShareKey::new(kind, id))
 }
 
-/// Readable names some servers send with the entries (pysisense `migration/dashboards.py` reads
-/// `userName` of user entries and `name` of group entries), so `list` need not look them up.
-pub fn entry_names(entries: &[Value]) -> HashMap<ShareKey, String> {
+/// What a dashboard's entries tell of the Everyone group's id, when they carry group names.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EveryoneAmong {
+    /// A group entry named `Everyone`: its id.
+    Named(String),
+    /// Every group entry is named, none `Everyone`: the dashboard is not shared with everyone.
+    Absent,
+    /// A group entry without a name: only a look-up can tell.
+    Unknown,
+}
+
+pub fn everyone_among<'e>(entries: impl IntoIterator<Item = &'e Value>) -> EveryoneAmong {
+    let mut unknown = false;
+    for entry in entries {
+        if shape::text(entry, &["type"]).as_deref() != Some("group") {
+            continue;
+        }
+        match (
+            shape::text(entry, &["name"]),
+            shape::id(entry, &["shareId"]),
+        ) {
+            (Some(name), Some(id)) if name == EVERYONE_GROUP => return EveryoneAmong::Named(id),
+            (Some(_), _) => {}
+            (None, _) => unknown = true,
+        }
+    }
+    if unknown {
+        EveryoneAmong::Unknown
+    } else {
+        EveryoneAmong::Absent
+    }
+}
+
+/// Readable names the entries carry (pysisense `migration/dashboards.py` reads `userName` of
+/// user entries and `name` of group entries), so `list` need not look them up. A user is named
+/// by email wherever dashshare names one, so that what `export` writes is what was applied: an
+/// entry's `userName` alone does not name its user (the user listing does).
+pub fn entry_names(entries: &[Value], everyone: Option<&str>) -> HashMap<ShareKey, String> {
     entries
         .iter()
         .filter_map(|entry| {
-            let key = entry_key(entry)?;
+            let key = entry_key(entry, everyone)?;
             let name = match key.kind {
-                PrincipalKind::User => user_display(entry),
-                _ => shape::text(entry, &["name"]),
+                PrincipalKind::User => shape::text(entry, &["email"]),
+                PrincipalKind::Group => shape::text(entry, &["name"]),
+                PrincipalKind::Everyone => None,
             }?;
             Some((key, name))
         })
@@ -85,9 +130,9 @@ pub fn entry_level(entry: &Value) -> Level {
 }
 
 /// The dashboard's shares; the entry of the dashboard's `owner` is the owner's whatever its rule.
-pub fn share_set(entries: &[Value], owner: Option<&str>) -> ShareSet {
+pub fn share_set(entries: &[Value], owner: Option<&str>, everyone: Option<&str>) -> ShareSet {
     ShareSet::new(entries.iter().filter_map(|entry| {
-        let key = entry_key(entry)?;
+        let key = entry_key(entry, everyone)?;
         let is_owner = key.kind == PrincipalKind::User && Some(key.id.as_str()) == owner;
         Some(Share {
             level: if is_owner {
@@ -103,11 +148,17 @@ pub fn share_set(entries: &[Value], owner: Option<&str>) -> ShareSet {
 /// The `sharesTo` list to write so that the dashboard's shares become `after`: existing entries keep
 /// every field as read (only `rule` changes where the level changed), entries for removed principals
 /// go, new principals are appended, and no principal appears twice (Sisense refuses duplicates).
-pub fn rebuild_shares(entries: &[Value], after: &ShareSet) -> Vec<Value> {
+/// Everyone is the entry of the group whose id is `everyone`; `Err` names a share with everyone
+/// to write while that id is unknown.
+pub fn rebuild_shares(
+    entries: &[Value],
+    after: &ShareSet,
+    everyone: Option<&str>,
+) -> Result<Vec<Value>, &'static str> {
     let mut seen = HashSet::new();
     let mut rebuilt = Vec::with_capacity(after.len());
     for entry in entries {
-        let Some(key) = entry_key(entry) else {
+        let Some(key) = entry_key(entry, everyone) else {
             rebuilt.push(entry.clone());
             continue;
         };
@@ -132,15 +183,22 @@ pub fn rebuild_shares(entries: &[Value], after: &ShareSet) -> Vec<Value> {
             continue;
         }
         if let Level::Access(access) = share.level {
+            let (id, kind) = match share.key.kind {
+                PrincipalKind::Everyone => (
+                    everyone.ok_or("the Everyone group's id is not known")?,
+                    PrincipalKind::Group,
+                ),
+                kind => (share.key.id.as_str(), kind),
+            };
             rebuilt.push(json!({
-                "shareId": share.key.id,
-                "type": share.key.kind.as_str(),
+                "shareId": id,
+                "type": kind.as_str(),
                 "rule": access.as_str(),
                 "subscribe": false,
             }));
         }
     }
-    rebuilt
+    Ok(rebuilt)
 }
 
 #[cfg(test)]
@@ -158,9 +216,9 @@ mod tests {
     }
 
     fn change(entries: &[Value], key: ShareKey, change: Change) -> Vec<Value> {
-        let current = share_set(entries, Some("owner1"));
+        let current = share_set(entries, Some("owner1"), None);
         let plan = plan(&current, &[Intent { key, change }], Mode::Merge).unwrap();
-        rebuild_shares(entries, &plan.after)
+        rebuild_shares(entries, &plan.after, None).unwrap()
     }
 
     #[test]
@@ -209,31 +267,89 @@ mod tests {
     #[test]
     fn the_dashboard_owner_is_the_owner_even_with_a_rule() {
         let entries = vec![json!({"shareId": "o", "type": "user", "rule": "edit"})];
-        let set = share_set(&entries, Some("o"));
+        let set = share_set(&entries, Some("o"), None);
         assert_eq!(
             set.get(&ShareKey::new(PrincipalKind::User, "o")),
             Some(Level::Owner)
         );
-        assert_eq!(rebuild_shares(&entries, &set), entries);
+        assert_eq!(rebuild_shares(&entries, &set, None).unwrap(), entries);
     }
 
     #[test]
     fn an_entry_with_the_rule_owner_is_the_owners_and_kept_as_read() {
         // pysisense `utils.py` (`_return_ownership`) writes the owner with the rule `owner`.
         let entries = vec![json!({"shareId": "o", "type": "user", "rule": "owner"})];
-        let set = share_set(&entries, None);
+        let set = share_set(&entries, None, None);
         assert_eq!(
             set.get(&ShareKey::new(PrincipalKind::User, "o")),
             Some(Level::Owner)
         );
-        assert_eq!(rebuild_shares(&entries, &set), entries);
+        assert_eq!(rebuild_shares(&entries, &set, None).unwrap(), entries);
     }
 
     #[test]
     fn duplicates_already_on_the_server_are_written_once() {
         let mut entries = existing();
         entries.push(json!({"shareId": "bob1", "type": "user", "rule": "edit"}));
-        let rebuilt = rebuild_shares(&entries, &share_set(&entries, None));
+        let rebuilt = rebuild_shares(&entries, &share_set(&entries, None, None), None).unwrap();
         assert_eq!(rebuilt, existing());
+    }
+
+    #[test]
+    fn the_everyone_group_is_everyone_both_ways() {
+        let entries = vec![
+            json!({"shareId": "o", "type": "user"}),
+            json!({"shareId": "e1", "type": "group", "rule": "view", "name": "Everyone"}),
+        ];
+        assert_eq!(everyone_among(&entries), EveryoneAmong::Named("e1".into()));
+        let set = share_set(&entries, Some("o"), Some("e1"));
+        assert_eq!(
+            set.get(&ShareKey::everyone()),
+            Some(Level::Access(Access::View))
+        );
+        // Kept verbatim when unchanged, dropped on revoke, appended as the group on grant.
+        assert_eq!(rebuild_shares(&entries, &set, Some("e1")).unwrap(), entries);
+        let plan = plan(
+            &set,
+            &[Intent {
+                key: ShareKey::everyone(),
+                change: Change::Revoke,
+            }],
+            Mode::Merge,
+        )
+        .unwrap();
+        assert_eq!(
+            rebuild_shares(&entries, &plan.after, Some("e1")).unwrap(),
+            entries[..1]
+        );
+        let plan = plan_grant_everyone(&share_set(&entries[..1], Some("o"), Some("e1")));
+        assert_eq!(
+            rebuild_shares(&entries[..1], &plan, Some("e1")).unwrap()[1],
+            json!({"shareId": "e1", "type": "group", "rule": "view", "subscribe": false})
+        );
+        assert!(rebuild_shares(&entries[..1], &plan, None).is_err());
+    }
+
+    fn plan_grant_everyone(current: &ShareSet) -> ShareSet {
+        plan(
+            current,
+            &[Intent {
+                key: ShareKey::everyone(),
+                change: Change::Grant(Access::View),
+            }],
+            Mode::Merge,
+        )
+        .unwrap()
+        .after
+    }
+
+    #[test]
+    fn entries_tell_of_everyone_only_when_every_group_is_named() {
+        let named = json!({"shareId": "g", "type": "group", "name": "Sales"});
+        let unnamed = json!({"shareId": "h", "type": "group"});
+        let user = json!({"shareId": "u", "type": "user"});
+        assert_eq!(everyone_among([&named, &user]), EveryoneAmong::Absent);
+        assert_eq!(everyone_among([&named, &unnamed]), EveryoneAmong::Unknown);
+        assert_eq!(everyone_among([&user]), EveryoneAmong::Absent);
     }
 }
