@@ -72,6 +72,9 @@ pub struct Exchange {
     /// `None` when no answer came (a failed connection, a timeout).
     pub status: Option<u16>,
     pub elapsed: Duration,
+    /// What the client made of this request beyond its status, when that is worth showing (a
+    /// fallback it took), in words that name no vendor-only detail the caller must know.
+    pub note: Option<String>,
 }
 
 /// The requests a client made, in order, for a caller that wants to show them.
@@ -94,7 +97,20 @@ impl ExchangeLog {
                 url: url.to_string(),
                 status: status.map(|status| status.as_u16()),
                 elapsed,
+                note: None,
             });
+        }
+    }
+
+    /// Notes `note` on the latest request to `target` (`METHOD URL`, as a `Reply` names it).
+    fn annotate(&self, target: &str, note: &str) {
+        if let Ok(mut noted) = self.0.lock()
+            && let Some(exchange) = noted
+                .iter_mut()
+                .rev()
+                .find(|exchange| format!("{} {}", exchange.method, exchange.url) == target)
+        {
+            exchange.note = Some(note.to_string());
         }
     }
 }
@@ -261,6 +277,14 @@ impl HttpClient {
     /// Remembers a secret so that no output shows it, in any encoding (see `redact`).
     pub fn register_secret(&self, secret: &SecretString) {
         crate::redact::register(secret.expose_secret());
+    }
+
+    /// Attaches `note` to the request `target` (`Reply::target`) in the exchange log, if one is
+    /// kept, so that `check --deep` can show what a provider made of that answer.
+    pub fn note_exchange(&self, target: &str, note: &str) {
+        if let Some(log) = &self.exchanges {
+            log.annotate(target, &self.scrub(note));
+        }
     }
 
     /// `text` without any secret the run knows (vendor messages can echo what they were sent).

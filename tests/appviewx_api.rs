@@ -668,3 +668,68 @@ async fn a_bare_404_from_the_group_search_is_not_taken_for_no_such_group() {
     assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert_eq!(err.exit_code(), dashshare::ExitCode::RemoteFailure);
 }
+
+/// One page of the search for `name` from `start`, answered with `names` of `total` matches.
+async fn mount_search_page(
+    server: &MockServer,
+    name: &str,
+    start: u32,
+    answer: ResponseTemplate,
+    times: u64,
+) {
+    no_gwkey(Mock::given(method("POST")))
+        .and(path(SEARCH))
+        .and(header("sessionId", SESSION))
+        .and(body_json(search_payload(name, start)))
+        .respond_with(answer)
+        .expect(times)
+        .named(format!("search {name} from {start}"))
+        .mount(server)
+        .await;
+}
+
+/// Search_User_Group filters loosely (`filterValue` matches inside names) and pages from
+/// `startIndex` 1 with `totalRecords` (NOTES.md, "AppViewX group search"): 250 matches sorted by
+/// name, the exact one on the second page. Pages from 1 and 101 are read, each once, and the
+/// search stops there: the page from 201 is never asked for.
+#[tokio::test]
+async fn the_group_search_pages_by_start_index_until_the_exact_name_turns_up() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let mut names: Vec<String> = (0..150).map(|n| format!("AUG1-{n:03}")).collect();
+    names.push("UG1".into());
+    names.extend((0..99).map(|n| format!("UG1-{n:03}")));
+    mount_search_page(&server, "UG1", 1, search_answer(&names[..100], 250), 1).await;
+    mount_search_page(&server, "UG1", 101, search_answer(&names[100..200], 250), 1).await;
+    mount_search_page(&server, "UG1", 201, search_answer(&names[200..], 250), 0).await;
+    mount_update(&server, &["UG1"], &[], 1).await;
+    change_shares(
+        provider(&server).as_ref(),
+        &request(&["UG1"], Access::View, Mode::Replace),
+    )
+    .await
+    .unwrap();
+}
+
+/// When no page holds the exact name, the search ends once `totalRecords` matches are read
+/// (150: pages from 1 and 101), and the group is not found: bad input, nothing written.
+#[tokio::test]
+async fn the_group_search_ends_at_total_records_when_no_name_matches_exactly() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let names: Vec<String> = (0..150).map(|n| format!("AUG1-{n:03}")).collect();
+    mount_search_page(&server, "UG1", 1, search_answer(&names[..100], 150), 1).await;
+    mount_search_page(&server, "UG1", 101, search_answer(&names[100..], 150), 1).await;
+    mount_search_page(&server, "UG1", 201, search_answer(&[], 150), 0).await;
+    mount_update(&server, &["UG1"], &[], 0).await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(&["UG1"], Access::View, Mode::Replace),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::NotFound { .. }) && err.to_string().contains("'UG1'"),
+        "{err}"
+    );
+}

@@ -162,3 +162,71 @@ async fn a_refused_key_stops_the_probe_with_the_auth_exit_code() {
     assert!(shown.contains("401"), "{shown}");
     assert!(!shown.contains(ECI_KEY), "{shown}");
 }
+
+/// NOTES.md, Corrections 2026-12-07, "EnergyCAP filter fields are undocumented": on a server that
+/// refuses or ignores the identity filters, `check --deep` shows the look-up's filter request and,
+/// as a row of its own, the listing request matched instead, with a note saying why; both
+/// look-ups still succeed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_look_up_that_falls_back_to_the_listing_shows_the_listing_as_its_own_row() {
+    for (refuse, said) in [(true, "refused"), (false, "ignored")] {
+        let mut world = dashshare::sandbox::World::seeded();
+        world.eci.refuse_identity_filters = refuse;
+        world.eci.ignore_identity_filters = !refuse;
+        let run =
+            SandboxHome::with_world(world, dashshare::sandbox::SandboxOptions::default()).await;
+        let args = [
+            "-o",
+            "json",
+            "check",
+            "--deep",
+            "--user",
+            "alice@example.com",
+            "--group",
+            "Managers",
+        ];
+        let assert = run.run("sandbox-eci", &args).await;
+        let shown = printed(&assert);
+        let report = json_out(&assert.success());
+        assert_eq!(report["understood"], true, "{shown}");
+        let probes = report["probes"].as_array().unwrap();
+        for (resource, field, found) in [
+            ("user", "email", "found: id 11"),
+            ("userGroup", "userGroupName", "found: id 21"),
+        ] {
+            let on = |p: &&Value| {
+                p["url"]
+                    .as_str()
+                    .is_some_and(|u| u.contains(&format!("/api/v3/{resource}?")))
+            };
+            let rows: Vec<&Value> = probes.iter().filter(on).collect();
+            assert_eq!(
+                rows.len(),
+                2,
+                "{resource}: the filter, then the listing: {shown}"
+            );
+            let (filter, listing) = (rows[0], rows[1]);
+            assert!(
+                filter["url"].as_str().unwrap().contains("filter="),
+                "{shown}"
+            );
+            assert_eq!(filter["status"], if refuse { 400 } else { 200 }, "{shown}");
+            assert!(
+                listing["url"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/api/v3/{resource}?pageSize=1000&pageNumber=1")),
+                "{shown}"
+            );
+            assert_eq!(listing["status"], 200, "{shown}");
+            assert_eq!(listing["understood"], true, "{shown}");
+            let note = listing["note"].as_str().unwrap_or_default();
+            assert!(
+                note.contains(&format!("the server {said} the {field} filter"))
+                    && note.contains("listing, matched row by row instead")
+                    && note.contains(found),
+                "{resource}: {note}"
+            );
+        }
+    }
+}

@@ -155,3 +155,168 @@ async fn an_apply_naming_500_users_looks_them_up_in_few_requests() {
     }
     assert_eq!(home.count(Vendor::Eci, "PUT"), 9);
 }
+
+/// Which way a server treats the identity filters (NOTES.md, Corrections 2026-12-07, "EnergyCAP
+/// filter fields are undocumented … A server may refuse them (400) or ignore them").
+#[derive(Debug, Clone, Copy)]
+enum Filters {
+    Refused,
+    Ignored,
+}
+
+impl Filters {
+    const BOTH: [Filters; 2] = [Filters::Refused, Filters::Ignored];
+
+    async fn home(self) -> SandboxHome {
+        let mut world = dashshare::sandbox::World::seeded();
+        match self {
+            Filters::Refused => world.eci.refuse_identity_filters = true,
+            Filters::Ignored => world.eci.ignore_identity_filters = true,
+        }
+        SandboxHome::with_world(world, dashshare::sandbox::SandboxOptions::default()).await
+    }
+
+    /// What `-vv` says of the way taken.
+    fn said(self) -> &'static str {
+        match self {
+            Filters::Refused => "the server refused the email filter (400",
+            Filters::Ignored => "the server ignored the email filter",
+        }
+    }
+}
+
+/// Requests to one endpoint alone (`GET /api/v3/user?` is not `GET /api/v3/userGroup?`).
+fn requests_to(home: &SandboxHome, resource: &str) -> Vec<String> {
+    let prefix = format!("GET /api/v3/{resource}?");
+    home.sandbox
+        .requests(Vendor::Eci)
+        .into_iter()
+        .filter(|r| r.starts_with(&prefix))
+        .collect()
+}
+
+/// A grant by email, by user code and by group lands on a server that refuses or ignores those
+/// filters: each endpoint is asked once with a filter, then listed once, and `-vv` says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn grants_by_email_user_code_and_group_land_where_filters_are_refused_or_ignored() {
+    for filters in Filters::BOTH {
+        let home = filters.home().await;
+        let assert = home
+            .run(
+                "sandbox-eci",
+                &[
+                    "-vv",
+                    "grant",
+                    "8",
+                    "--user",
+                    "alice@example.com",
+                    "--user",
+                    "O'BRIEN",
+                    "--group",
+                    "Managers",
+                ],
+            )
+            .await;
+        let shown = printed(&assert);
+        assert.success();
+        assert_eq!(share_of(&home, 8), (vec![11, 12], vec![21]), "{filters:?}");
+        for said in [
+            filters.said(),
+            "matching every row of the user listing instead",
+            "matching every row of the group listing instead",
+        ] {
+            assert!(
+                shown.contains(said),
+                "{filters:?}: missing {said:?}: {shown}"
+            );
+        }
+        let users = requests_to(&home, "user");
+        assert_eq!(users.len(), 2, "{filters:?}: {users:?}");
+        assert_eq!(users[1], "GET /api/v3/user?pageSize=1000&pageNumber=1");
+        assert_eq!(requests_to(&home, "userGroup").len(), 2, "{filters:?}");
+    }
+}
+
+/// On a server that honours the filters, `-vv` says the filter way was taken, and no listing is
+/// read.
+#[tokio::test(flavor = "multi_thread")]
+async fn where_filters_are_honoured_vv_says_so_and_no_listing_is_read() {
+    let home = SandboxHome::start().await;
+    let assert = home
+        .run(
+            "sandbox-eci",
+            &["-vv", "grant", "8", "--user", "alice@example.com"],
+        )
+        .await;
+    let shown = printed(&assert);
+    assert.success();
+    assert!(shown.contains("user look-ups: by filter"), "{shown}");
+    assert!(!shown.contains("listing instead"), "{shown}");
+    assert!(
+        requests_to(&home, "user")
+            .iter()
+            .all(|r| r.contains("filter=")),
+        "{:?}",
+        requests_to(&home, "user")
+    );
+}
+
+/// An apply naming 200 users (and one nobody is) on a server that refuses or ignores the filters:
+/// at most 4 user requests (the probe and the listing), every share lands but the unknown
+/// user's dashboard, which is named and not written.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_apply_naming_200_users_takes_at_most_4_user_requests_where_filters_fail() {
+    let email = |n: usize| format!("many{n:03}@example.com");
+    for filters in Filters::BOTH {
+        let home = filters.home().await;
+        home.sandbox.edit_world(|world| {
+            for n in 0..1200 {
+                world.eci.users.push(EciUser {
+                    user_id: 2000 + n as i64,
+                    user_code: format!("MANY{n:04}"),
+                    full_name: format!("Many User {n}"),
+                    email: email(n),
+                });
+            }
+            for d in 0..5 {
+                world.eci.dashboards.push(EciDashboard {
+                    dashboard_id: 800 + d,
+                    dashboard_info: format!("Crew {d}"),
+                    shared_user_ids: BTreeSet::new(),
+                    shared_user_group_ids: BTreeSet::new(),
+                    shared_with_everyone: false,
+                });
+            }
+        });
+        let mut csv = String::from("profile,dashboard,principal\n");
+        for n in 0..200 {
+            csv.push_str(&format!("sandbox-eci,{},user:{}\n", 800 + n / 50, email(n)));
+        }
+        csv.push_str("sandbox-eci,804,user:ghost@example.com\n");
+        let file = home.home.path().join("many.csv");
+        std::fs::write(&file, csv).unwrap();
+        home.run("sandbox-eci", &["apply", file.to_str().unwrap()])
+            .await
+            .code(1)
+            .stdout(predicate::str::contains("ghost@example.com"));
+        // 1203 users: the listing takes two pages of 1000.
+        let users = requests_to(&home, "user");
+        assert!(
+            users.len() <= 4,
+            "{filters:?}: {} user requests: {users:?}",
+            users.len()
+        );
+        assert_eq!(
+            users.len(),
+            3,
+            "{filters:?}: the probe and two listing pages"
+        );
+        for d in 0..4 {
+            let (shared, _) = share_of(&home, 800 + d);
+            let expected: Vec<i64> = (0..50).map(|n| 2000 + d * 50 + n).collect();
+            assert_eq!(shared, expected, "{filters:?}: dashboard {}", 800 + d);
+        }
+        assert!(share_of(&home, 804).0.is_empty(), "{filters:?}");
+        assert_eq!(home.count(Vendor::Eci, "PUT"), 4, "{filters:?}");
+    }
+}

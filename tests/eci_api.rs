@@ -9,12 +9,14 @@
 mod common;
 
 use common::*;
-use dashshare::error::Error;
+use dashshare::error::{Error, ExitCode};
 use dashshare::flow::{ShareRequest, change_shares};
 use dashshare::model::{Access, Action, Change, Mode, Principal};
 use dashshare::providers::{self, Dashboard, ShareProvider};
 use serde_json::{Value, json};
-use wiremock::matchers::{any, body_json, header, method, path, query_param};
+use wiremock::matchers::{
+    any, body_json, header, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn provider(server: &MockServer) -> Box<dyn ShareProvider> {
@@ -591,12 +593,13 @@ async fn a_number_that_is_one_users_code_and_another_users_id_is_refused() {
 #[tokio::test]
 async fn users_and_groups_are_read_under_the_sdk_keys_and_found_under_the_filter_names() {
     let server = MockServer::start().await;
+    // A filter answers only the rows it asks for (an answer holding others is a filter ignored).
     let users = fixture_json("eci", "users.json");
     mount_filter(
         &server,
         "user",
         "email equals 'alice@example.com'",
-        users.clone(),
+        json!([users[0]]),
         1,
     )
     .await;
@@ -604,7 +607,7 @@ async fn users_and_groups_are_read_under_the_sdk_keys_and_found_under_the_filter
         &server,
         "user",
         "systemUserCode equals 'O''BRIEN'",
-        users,
+        json!([users[1]]),
         1,
     )
     .await;
@@ -747,11 +750,12 @@ async fn many_principals_are_looked_up_with_one_of_in_chunks() {
     let server = MockServer::start().await;
     // u003 is unknown; u004 is the email of two users.
     let rows = |range: std::ops::Range<usize>| -> Value {
+        let range_holds_4 = range.contains(&4);
         let mut rows: Vec<Value> = range
             .filter(|n| *n != 3)
             .map(|n| user_row(1000 + n as i64, &format!("U{n}"), &email(n)))
             .collect();
-        if rows.len() > 4 {
+        if range_holds_4 {
             rows.push(user_row(2004, "U4B", &email(4)));
         }
         Value::Array(rows)
@@ -810,8 +814,9 @@ async fn many_principals_are_looked_up_with_one_of_in_chunks() {
     assert_eq!(ids, ["5", "77", "21", "everyone"]);
 }
 
-/// Corrections: a failed look-up fails only the principals it carried; the vendor's message (the
-/// assumed error body, fixture `error.json`) is shown, the key never.
+/// Corrections: a failed look-up fails only the principals it carried; the vendor's message (in
+/// the assumed error body's shape, fixture `error.json`) is shown, the key never. (A refused
+/// filter, 400 or 422, is no failure of its principals: the listing answers them, below.)
 #[tokio::test]
 async fn a_failed_look_up_fails_only_its_own_principals_and_shows_the_message() {
     let server = MockServer::start().await;
@@ -826,7 +831,10 @@ async fn a_failed_look_up_fails_only_its_own_principals_and_shows_the_message() 
     Mock::given(method("GET"))
         .and(path("/api/v3/user"))
         .and(query_param("filter", "systemUserCode equals 'B'"))
-        .respond_with(ResponseTemplate::new(400).set_body_string(fixture("eci", "error.json")))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(json!({"message": "The user 'B' could not be read."})),
+        )
         .expect(1)
         .mount(&server)
         .await;
@@ -844,7 +852,7 @@ async fn a_failed_look_up_fails_only_its_own_principals_and_shows_the_message() 
     let text = err.to_string();
     assert!(matches!(err, Error::Remote { .. }), "{err:?}");
     assert!(
-        text.contains("400") && text.contains("is not valid") && text.contains("'B'"),
+        text.contains("500") && text.contains("could not be read") && text.contains("'B'"),
         "{text}"
     );
     assert!(!text.contains(ECI_KEY));
@@ -1030,51 +1038,308 @@ async fn a_share_answer_missing_a_list_writes_nothing() {
     );
 }
 
-/// A `one of` request the server refuses (400: a value it will not take) is asked again one value
-/// at a time, so that only that value's principal fails, not the up to 40 sharing its request.
-#[tokio::test]
-async fn a_refused_one_of_request_is_narrowed_to_the_value_the_server_refuses() {
-    let server = MockServer::start().await;
-    let emails = ["a@example.com", "bad@example", "c@example.com"];
-    let chunk = format!(
-        "email one of {}",
-        emails.map(|e| format!("'{e}'")).join("|")
-    );
-    let refuse = |filter: String| {
-        Mock::given(method("GET"))
-            .and(path("/api/v3/user"))
-            .and(query_param("filter", filter))
-            .respond_with(
-                ResponseTemplate::new(400)
-                    .set_body_json(json!({"message": "The filter value is not valid"})),
-            )
-            .expect(1)
-    };
-    refuse(chunk).mount(&server).await;
-    refuse("email equals 'bad@example'".into())
-        .mount(&server)
+// ---- NOTES.md Corrections (2026-12-07), "EnergyCAP filter fields are undocumented" ----
+//
+// "The only GetUsersV3 filter in the public reference is `canManageFlags`; `email`,
+// `systemUserCode`, `systemUserID`, `userGroupName`, `userGroupID` are the team's reading … A
+// server may refuse them (400) or ignore them (answer unfiltered). Either way the listing, paged
+// with `pageSize` (≤ 1000) / `pageNumber` and the `TotalPages` header, still resolves people:
+// match every row exactly, never take the first row of an answer on trust."
+
+/// Any request to `/api/v3/{resource}` that carries a `filter`.
+fn filtered(resource: &'static str) -> impl Fn(&wiremock::Request) -> bool {
+    move |request: &wiremock::Request| {
+        request.url.path() == format!("/api/v3/{resource}")
+            && request.url.query_pairs().any(|(key, _)| key == "filter")
+    }
+}
+
+/// A server that refuses every filter on `resource` with `status` and the assumed error body
+/// (fixture `error.json`, a refused filter's message), `times` times.
+async fn refuse_filters(server: &MockServer, resource: &'static str, status: u16, times: u64) {
+    Mock::given(method("GET"))
+        .and(filtered(resource))
+        .respond_with(ResponseTemplate::new(status).set_body_string(fixture("eci", "error.json")))
+        .expect(times)
+        .named(format!("{resource} filter refused"))
+        .mount(server)
         .await;
-    let a = "email equals 'a@example.com'";
-    mount_filter(&server, "user", a, json!([user_row(1, "A", emails[0])]), 1).await;
-    let c = "email equals 'c@example.com'";
-    mount_filter(&server, "user", c, json!([user_row(3, "C", emails[2])]), 1).await;
-    let principals: Vec<Principal> = emails
-        .iter()
-        .map(|e| Principal::User(e.to_string()))
+}
+
+/// A server that ignores every filter on `resource`: it answers `rows`, unfiltered.
+async fn ignore_filters(server: &MockServer, resource: &'static str, rows: Value, times: u64) {
+    Mock::given(method("GET"))
+        .and(filtered(resource))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("TotalPages", "1")
+                .set_body_json(rows),
+        )
+        .expect(times)
+        .named(format!("{resource} filter ignored"))
+        .mount(server)
+        .await;
+}
+
+/// Page `number` of `pages` of the unfiltered listing of `resource`: `pageSize=1000`,
+/// `pageNumber`, no `filter`, the key and `Content-Type: application/json`.
+async fn mount_listing(
+    server: &MockServer,
+    resource: &str,
+    (number, pages): (u32, u32),
+    rows: Value,
+    times: u64,
+) {
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v3/{resource}")))
+        .and(query_param("pageSize", "1000"))
+        .and(query_param("pageNumber", number.to_string()))
+        .and(query_param_is_missing("filter"))
+        .and(header("ECI-ApiKey", ECI_KEY))
+        .and(header("content-type", "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("TotalPages", pages.to_string())
+                .set_body_json(rows),
+        )
+        .expect(times)
+        .named(format!("{resource} listing page {number}"))
+        .mount(server)
+        .await;
+}
+
+fn listed_users() -> Value {
+    json!([
+        user_row(5, "BOB", "bob@example.com"),
+        user_row(11, "ALICE", "alice@example.com"),
+        user_row(12, "O'BRIEN", "dan.o'brien@example.com"),
+    ])
+}
+
+fn listed_groups() -> Value {
+    json!([group_row(3, "Facility Ops"), group_row(21, "Managers")])
+}
+
+/// The ids `resolve_principals` answered, in order; `None` for nobody.
+async fn resolved_ids(
+    provider: &dyn ShareProvider,
+    principals: &[Principal],
+) -> Vec<Option<String>> {
+    provider
+        .resolve_principals(principals, 4)
+        .await
+        .into_iter()
+        .zip(principals)
+        .map(|(answer, principal)| {
+            answer
+                .unwrap_or_else(|err| panic!("{principal}: {err}"))
+                .map(|resolved| resolved.key.id)
+        })
+        .collect()
+}
+
+fn ids(ids: &[&str]) -> Vec<Option<String>> {
+    ids.iter().map(|id| Some(id.to_string())).collect()
+}
+
+/// The requests `server` received on `/api/v3/{resource}`.
+async fn requests_to(server: &MockServer, resource: &str) -> Vec<wiremock::Request> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|request| request.url.path() == format!("/api/v3/{resource}"))
+        .collect()
+}
+
+/// A refused filter (400, or 422) sends the endpoint to its listing once: one request of exactly
+/// `pageSize=1000&pageNumber=1`, matched for every later look-up there in the run, by email,
+/// user code and id alike, with no filter sent there again. Groups fall back on their own.
+#[tokio::test]
+async fn a_refused_filter_falls_back_once_to_the_listing_which_serves_the_rest_of_the_run() {
+    for status in [400, 422] {
+        let server = MockServer::start().await;
+        refuse_filters(&server, "user", status, 1).await;
+        refuse_filters(&server, "userGroup", status, 1).await;
+        mount_listing(&server, "user", (1, 1), listed_users(), 1).await;
+        mount_listing(&server, "userGroup", (1, 1), listed_groups(), 1).await;
+        let provider = provider(&server);
+        let alice = [Principal::User("alice@example.com".into())];
+        assert_eq!(resolved_ids(provider.as_ref(), &alice).await, ids(&["11"]));
+        let later = [
+            Principal::User("BOB".into()),
+            Principal::User("12".into()),
+            Principal::User("Bob@Example.com".into()),
+            Principal::Group("Managers".into()),
+            Principal::Group("3".into()),
+        ];
+        assert_eq!(
+            resolved_ids(provider.as_ref(), &later).await,
+            ids(&["5", "12", "5", "21", "3"]),
+            "{status}"
+        );
+        let again = [Principal::Group("Facility Ops".into())];
+        assert_eq!(resolved_ids(provider.as_ref(), &again).await, ids(&["3"]));
+
+        let users = requests_to(&server, "user").await;
+        assert_eq!(
+            users.len(),
+            2,
+            "{status}: one refused filter, one listing page"
+        );
+        assert_eq!(users[1].url.query(), Some("pageSize=1000&pageNumber=1"));
+        assert_eq!(requests_to(&server, "userGroup").await.len(), 2);
+    }
+}
+
+/// A filter answered with rows it excludes was ignored: the answer is not trusted (its first row
+/// is not alice), and the listing is matched instead, once for the run.
+#[tokio::test]
+async fn an_ignored_filter_falls_back_to_the_listing() {
+    let server = MockServer::start().await;
+    // The SDK's own UserResponse rows (fixture `users.json`: alice and O'BRIEN), unfiltered.
+    let unfiltered = fixture_json("eci", "users.json");
+    let mut reordered = unfiltered.as_array().unwrap().clone();
+    reordered.reverse();
+    ignore_filters(&server, "user", Value::Array(reordered), 1).await;
+    mount_listing(&server, "user", (1, 1), unfiltered, 1).await;
+    let provider = provider(&server);
+    let principals = [
+        Principal::User("alice@example.com".into()),
+        Principal::User("O'BRIEN".into()),
+    ];
+    assert_eq!(
+        resolved_ids(provider.as_ref(), &principals).await,
+        ids(&["11", "12"])
+    );
+    let again = [Principal::User("dan.o'brien@example.com".into())];
+    assert_eq!(resolved_ids(provider.as_ref(), &again).await, ids(&["12"]));
+    assert_eq!(requests_to(&server, "user").await.len(), 2);
+}
+
+/// A listing of two pages (`TotalPages: 2`) is read to its end, each page once.
+#[tokio::test]
+async fn a_listing_over_two_pages_is_read_fully() {
+    let server = MockServer::start().await;
+    refuse_filters(&server, "user", 400, 1).await;
+    let first: Vec<Value> = (0..1000)
+        .map(|n| user_row(1000 + n, &format!("U{n}"), &email(n as usize)))
         .collect();
-    let answers = provider(&server).resolve_principals(&principals, 4).await;
-    let id = |n: usize| {
-        answers[n]
-            .as_ref()
-            .unwrap()
-            .as_ref()
-            .unwrap()
-            .key
-            .id
-            .clone()
-    };
-    assert_eq!(id(0), "1");
-    assert_eq!(id(2), "3");
-    let err = answers[1].as_ref().unwrap_err();
-    assert!(err.to_string().contains("400"), "{err}");
+    mount_listing(&server, "user", (1, 2), Value::Array(first), 1).await;
+    let second = json!([user_row(5, "BOB", "bob@example.com")]);
+    mount_listing(&server, "user", (2, 2), second, 1).await;
+    let principals = [
+        Principal::User("bob@example.com".into()),
+        Principal::User(email(999)),
+        Principal::User("U0".into()),
+    ];
+    assert_eq!(
+        resolved_ids(provider(&server).as_ref(), &principals).await,
+        ids(&["5", "1999", "1000"])
+    );
+}
+
+/// The target of issue 22, item 5: 200 users on a server that refuses the identity filters, or
+/// ignores them, take at most 4 user requests: the first chunk alone as a probe, then the
+/// listing (here one page); the other four chunks of 40 are never sent.
+#[tokio::test]
+async fn two_hundred_users_take_at_most_four_user_requests_where_filters_are_refused_or_ignored() {
+    let listing: Vec<Value> = (0..250)
+        .map(|n| user_row(1000 + n, &format!("U{n}"), &email(n as usize)))
+        .collect();
+    for refusing in [true, false] {
+        let server = MockServer::start().await;
+        if refusing {
+            refuse_filters(&server, "user", 400, 1).await;
+        } else {
+            ignore_filters(&server, "user", Value::Array(listing.clone()), 1).await;
+        }
+        mount_listing(&server, "user", (1, 1), Value::Array(listing.clone()), 1).await;
+        let principals: Vec<Principal> = (0..200).map(|n| Principal::User(email(n))).collect();
+        let expected: Vec<Option<String>> =
+            (0..200).map(|n| Some((1000 + n).to_string())).collect();
+        assert_eq!(
+            resolved_ids(provider(&server).as_ref(), &principals).await,
+            expected
+        );
+        let sent = requests_to(&server, "user").await.len();
+        assert!(sent <= 4, "refusing {refusing}: {sent} user requests");
+        assert_eq!(
+            sent, 2,
+            "refusing {refusing}: the probe and one listing page"
+        );
+    }
+}
+
+/// After the fallback, a name no row matches is nobody (`Ok(None)`), and a grant naming it fails
+/// as bad input, named, before any share is read or written.
+#[tokio::test]
+async fn an_unknown_user_after_the_fallback_is_nobody_and_nothing_is_written() {
+    let server = MockServer::start().await;
+    refuse_filters(&server, "user", 400, 1).await;
+    mount_listing(&server, "user", (1, 1), listed_users(), 1).await;
+    mount_read(&server, share_answer(&[], &[], false), 0).await;
+    no_put(&server).await;
+    let provider = provider(&server);
+    let ghost = Principal::User("ghost@example.com".into());
+    assert!(matches!(provider.resolve_principal(&ghost).await, Ok(None)));
+    let err = change_shares(
+        provider.as_ref(),
+        &request(
+            "7",
+            vec![Principal::User("alice@example.com".into()), ghost],
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+    assert!(err.to_string().contains("ghost@example.com"), "{err}");
+    assert_eq!(err.exit_code(), ExitCode::BadInput);
+}
+
+/// Two listed users with one email: choosing one would be a guess (exit 2, both ids named). A
+/// listed row without the compared key may be the one sought: an email no other row matches is
+/// then not understood (exit 1), never "nobody".
+#[tokio::test]
+async fn two_listed_rows_with_one_email_are_ambiguous_and_a_row_without_one_is_not_understood() {
+    let server = MockServer::start().await;
+    refuse_filters(&server, "user", 400, 1).await;
+    let rows = json!([
+        user_row(5, "BOB", "bob@example.com"),
+        user_row(6, "BOB2", "bob@example.com"),
+        {"userId": 9, "userCode": "NOMAIL"},
+        user_row(11, "ALICE", "alice@example.com"),
+    ]);
+    mount_listing(&server, "user", (1, 1), rows, 1).await;
+    let provider = provider(&server);
+    let answers = provider
+        .resolve_principals(
+            &[
+                Principal::User("bob@example.com".into()),
+                Principal::User("alice@example.com".into()),
+                Principal::User("ghost@example.com".into()),
+                Principal::User("NOMAIL".into()),
+            ],
+            4,
+        )
+        .await;
+    let ambiguous = answers[0].as_ref().unwrap_err();
+    assert!(matches!(ambiguous, Error::Invalid { .. }), "{ambiguous:?}");
+    assert!(
+        ambiguous.to_string().contains("ids 5, 6")
+            && ambiguous.to_string().contains("bob@example.com"),
+        "{ambiguous}"
+    );
+    assert_eq!(ambiguous.exit_code(), ExitCode::BadInput);
+    assert_eq!(answers[1].as_ref().unwrap().as_ref().unwrap().key.id, "11");
+    let misread = answers[2].as_ref().unwrap_err();
+    assert!(
+        matches!(misread, Error::NotUnderstood { .. }),
+        "{misread:?}"
+    );
+    assert!(misread.to_string().contains("`email`"), "{misread}");
+    // By user code, every row is understood.
+    assert_eq!(answers[3].as_ref().unwrap().as_ref().unwrap().key.id, "9");
 }

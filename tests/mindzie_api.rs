@@ -720,3 +720,70 @@ async fn a_dashboard_id_that_is_no_guid_is_refused_before_any_request() {
     assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
     assert!(err.to_string().contains("GUID"), "{err}");
 }
+
+/// A page of the current docs' listing answer (`dashboards`, `totalCount`;
+/// docs.mindziestudio.com/mindzie_api/dashboard/management) holding dashboards `range`.
+fn listing_page(range: std::ops::Range<u32>, total: u32) -> ResponseTemplate {
+    let rows: Vec<serde_json::Value> = range
+        .map(|n| {
+            json!({
+                "dashboardId": format!("{n:08}-e29b-41d4-a716-446655440000"),
+                "name": format!("Board {n:03}")
+            })
+        })
+        .collect();
+    ResponseTemplate::new(200).set_body_json(json!({
+        "dashboards": rows, "totalCount": total, "page": 1, "pageSize": 100
+    }))
+}
+
+async fn mount_listing_page(server: &MockServer, page: &str, answer: ResponseTemplate, times: u64) {
+    Mock::given(method("GET"))
+        .and(path(format!("/api/{TENANT}/{PROJECT}/dashboard")))
+        .and(query_param("page", page))
+        .and(query_param("pageSize", "100"))
+        .and(header(
+            "authorization",
+            format!("Bearer {MINDZIE_TOKEN}").as_str(),
+        ))
+        .respond_with(answer)
+        .expect(times)
+        .named(format!("listing page {page}"))
+        .mount(server)
+        .await;
+}
+
+/// NOTES.md, Corrections 2026-12-07, "mindzie listing": "Dashboards page with `page`/`pageSize`
+/// (docs: at most 100 recommended) and answer `totalCount`: page until `totalCount` rows are
+/// read, not until a short page". 130 dashboards: page 1 and page 2, each once, and no page 3.
+#[tokio::test]
+async fn the_dashboard_listing_pages_until_total_count_rows_are_read() {
+    let server = MockServer::start().await;
+    mount_listing_page(&server, "1", listing_page(0..100, 130), 1).await;
+    mount_listing_page(&server, "2", listing_page(100..130, 130), 1).await;
+    mount_listing_page(&server, "3", listing_page(0..0, 130), 0).await;
+    let listed = provider(&server).dashboards(None, false).await.unwrap();
+    assert_eq!(listed.len(), 130);
+    assert!(listed.iter().any(|d| d.title == "Board 129"));
+}
+
+/// A server that answers page 2 with page 1's rows again (it ignores `page`) stops the listing:
+/// exit 1, naming the endpoint, rather than counting 200 dashboards that are 100.
+#[tokio::test]
+async fn a_server_that_repeats_a_page_stops_the_listing_naming_the_endpoint() {
+    let server = MockServer::start().await;
+    mount_listing_page(&server, "1", listing_page(0..100, 200), 1).await;
+    mount_listing_page(&server, "2", listing_page(0..100, 200), 1).await;
+    let err = provider(&server).dashboards(None, false).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Remote { .. }), "{err:?}");
+    assert_eq!(err.exit_code(), ExitCode::RemoteFailure);
+    assert!(
+        text.contains(&format!(
+            "GET {}/api/{TENANT}/{PROJECT}/dashboard answered the same page twice",
+            server.uri()
+        )),
+        "{text}"
+    );
+    assert!(!text.contains(MINDZIE_TOKEN), "{text}");
+}

@@ -2,8 +2,8 @@
 //!
 //! The emulators' own sharp edges, checked with plain HTTP requests and no dashshare code between:
 //! a Sisense PATCH replaces the whole list and refuses duplicates and empty ids, ECI refuses a
-//! user list beside everyone and a wrong key, sessions die after their uses, AppViewX refuses calls
-//! without `gwsource`.
+//! user list beside everyone and a wrong key (and, when its world says so, refuses or ignores the
+//! identity filters), sessions die after their uses, AppViewX refuses calls without `gwsource`.
 
 use common::{SISENSE_DASHBOARD, sisense_share_ids, sisense_token};
 use dashshare::sandbox::{Sandbox, SandboxOptions, World};
@@ -67,6 +67,62 @@ async fn eci_refuses_lists_beside_everyone_and_bad_keys() {
     let mixed = json!({"sharedUserGroupIds": [], "sharedUserIds": [5], "sharedWithEveryone": true});
     assert_eq!(put(&key, mixed.clone()).await.unwrap().status(), 400);
     assert_eq!(put("wrong", mixed).await.unwrap().status(), 401);
+}
+
+/// NOTES.md, Corrections 2026-12-07, "EnergyCAP filter fields are undocumented … A server may
+/// refuse them (400) or ignore them (answer unfiltered)": the two world switches make the ECI
+/// emulator such a server, on users and groups alike, and its listing still pages.
+#[tokio::test(flavor = "multi_thread")]
+async fn eci_can_refuse_or_ignore_the_identity_filters_and_still_pages() {
+    for (refuse, ignore) in [(true, false), (false, true)] {
+        let mut world = World::seeded();
+        world.eci.refuse_identity_filters = refuse;
+        world.eci.ignore_identity_filters = ignore;
+        let sandbox = Sandbox::start(world, &SandboxOptions::default())
+            .await
+            .unwrap();
+        let url = sandbox.url(dashshare::vendor::Vendor::Eci);
+        let key = sandbox.world().eci.api_key;
+        let client = reqwest::Client::new();
+        let get = |resource: &str, query: Vec<(&str, &str)>| {
+            client
+                .get(format!("{url}/api/v3/{resource}"))
+                .query(&query)
+                .header("ECI-ApiKey", &key)
+                .header("Content-Type", "application/json")
+                .send()
+        };
+        for (resource, filter, all) in [
+            ("user", "email equals 'bob@example.com'", 3),
+            ("user", "systemUserCode equals 'BOB'", 3),
+            ("user", "systemUserID equals '5'", 3),
+            ("userGroup", "userGroupName equals 'Managers'", 2),
+            ("userGroup", "userGroupID equals '21'", 2),
+        ] {
+            let answer = get(resource, vec![("filter", filter)]).await.unwrap();
+            if refuse {
+                assert_eq!(answer.status(), 400, "{filter}");
+                let body: Value = answer.json().await.unwrap();
+                let field = filter.split(' ').next().unwrap();
+                assert!(
+                    body["message"].as_str().unwrap().contains(field),
+                    "{filter}: {body}"
+                );
+            } else {
+                assert_eq!(answer.status(), 200, "{filter}");
+                let rows: Vec<Value> = answer.json().await.unwrap();
+                assert_eq!(rows.len(), all, "{filter} answered unfiltered");
+            }
+        }
+        // The listing pages as before: 3 users, 2 a page.
+        let page =
+            |number: &'static str| get("user", vec![("pageSize", "2"), ("pageNumber", number)]);
+        let first = page("1").await.unwrap();
+        assert_eq!(first.headers()["TotalPages"], "2");
+        assert_eq!(first.headers()["TotalNumberOfRecords"], "3");
+        let second: Vec<Value> = page("2").await.unwrap().json().await.unwrap();
+        assert_eq!(second.len(), 1);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -156,18 +156,20 @@ impl Prober {
             } else {
                 None
             };
-            self.probes.push(probe(
-                step,
-                exchange,
-                understood,
-                (index == judged).then(|| note.clone()).flatten(),
-            ));
+            let said = (index == judged).then(|| note.clone()).flatten();
+            self.probes.push(probe(step, exchange, understood, said));
         }
         result
     }
 }
 
-fn probe(step: &str, exchange: Exchange, understood: Option<bool>, note: Option<String>) -> Probe {
+/// A request's probe row. Its note is what the provider noted on the request (a fallback it took,
+/// say) followed by what the step said, when this row carries the step's outcome.
+fn probe(step: &str, exchange: Exchange, understood: Option<bool>, said: Option<String>) -> Probe {
+    let note = match (exchange.note, said) {
+        (Some(noted), Some(said)) => Some(format!("{noted}; {said}")),
+        (noted, said) => noted.or(said),
+    };
     Probe {
         step: step.to_string(),
         method: Some(exchange.method),
@@ -348,6 +350,7 @@ mod tests {
             url: url.into(),
             status: Some(200),
             elapsed: Duration::ZERO,
+            note: None,
         }
     }
 

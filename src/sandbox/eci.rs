@@ -197,18 +197,77 @@ fn passes(item: &Value, statements: &[Statement], fields: &[(&str, &str)]) -> bo
     })
 }
 
+/// The filter fields dashshare finds people and groups by. EnergyCAP documents none of them (its
+/// public GetUsersV3 reference lists `canManageFlags` only): NOTES.md, Corrections 2026-12-07,
+/// "EnergyCAP filter fields are undocumented … A server may refuse them (400) or ignore them
+/// (answer unfiltered)". The world's switches make this emulator one of those servers.
+const IDENTITY_FILTERS: &[&str] = &[
+    "email",
+    "systemUserCode",
+    "systemUserID",
+    "userGroupName",
+    "userGroupID",
+];
+
+/// How this server treats the identity filter fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IdentityFilters {
+    Honoured,
+    /// 400, naming the field, for any filter on one of them.
+    Refused,
+    /// Statements on them are dropped: the answer is the listing, unfiltered by them.
+    Ignored,
+}
+
+impl IdentityFilters {
+    fn of(eci: &world::EciWorld) -> Self {
+        if eci.refuse_identity_filters {
+            IdentityFilters::Refused
+        } else if eci.ignore_identity_filters {
+            IdentityFilters::Ignored
+        } else {
+            IdentityFilters::Honoured
+        }
+    }
+}
+
+/// The identity field a statement filters on, as the API spells it.
+fn identity_field(statement: &Statement) -> Option<&'static str> {
+    IDENTITY_FILTERS
+        .iter()
+        .find(|field| field.eq_ignore_ascii_case(&statement.field))
+        .copied()
+}
+
 /// One page of `items`, filtered, with the paging headers the API sends (Paging page:
 /// `pageSize` up to 1000, `pageNumber`; `TotalPages`, `TotalNumberOfRecords`).
-fn page(items: Vec<Value>, query: &HashMap<String, String>, fields: &[(&str, &str)]) -> Response {
+fn page(
+    items: Vec<Value>,
+    query: &HashMap<String, String>,
+    fields: &[(&str, &str)],
+    identity: IdentityFilters,
+) -> Response {
     let items: Vec<Value> = match query.get("filter") {
         None => items,
         Some(filter) => {
-            let statements = match parse_filter(filter) {
+            let mut statements = match parse_filter(filter) {
                 Ok(statements) => statements,
                 Err(why) => {
                     return error(StatusCode::BAD_REQUEST, &format!("malformed filter: {why}"));
                 }
             };
+            match identity {
+                IdentityFilters::Honoured => {}
+                IdentityFilters::Refused => {
+                    if let Some(field) = statements.iter().find_map(identity_field) {
+                        return error(
+                            StatusCode::BAD_REQUEST,
+                            &format!("'{field}' is not a valid filter field for this list"),
+                        );
+                    }
+                }
+                IdentityFilters::Ignored => statements.retain(|s| identity_field(s).is_none()),
+            }
             if let Some(unknown) = statements.iter().find(|s| {
                 !fields
                     .iter()
@@ -288,7 +347,8 @@ async fn users(
             })
         })
         .collect();
-    page(items, &query, USER_FILTERS)
+    let identity = IdentityFilters::of(&shared.world().eci);
+    page(items, &query, USER_FILTERS, identity)
 }
 
 /// UserGroupResponse (SDK `models/user_group_response.py`).
@@ -310,7 +370,8 @@ async fn groups(
             })
         })
         .collect();
-    page(items, &query, GROUP_FILTERS)
+    let identity = IdentityFilters::of(&shared.world().eci);
+    page(items, &query, GROUP_FILTERS, identity)
 }
 
 /// DashboardResponse (SDK `models/dashboard_response.py`): the title is `dashboardInfo`.
@@ -335,7 +396,7 @@ async fn dashboards(
             })
         })
         .collect();
-    page(items, &query, DASHBOARD_FILTERS)
+    page(items, &query, DASHBOARD_FILTERS, IdentityFilters::Honoured)
 }
 
 fn share_response(shared: &Shared, dashboard: &EciDashboard) -> Value {
@@ -450,6 +511,13 @@ pub mod world {
         pub users: Vec<EciUser>,
         pub groups: Vec<EciGroup>,
         pub dashboards: Vec<EciDashboard>,
+        /// A server that refuses the identity filters (400 naming the field) or ignores them
+        /// (answers unfiltered): NOTES.md, Corrections 2026-12-07, "EnergyCAP filter fields are
+        /// undocumented". Both off by default, and left out of a saved world while off.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        pub refuse_identity_filters: bool,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        pub ignore_identity_filters: bool,
     }
 
     /// Named as EnergyCAP's UserResponse names them (EnergyCapSdk `models/user_response.py`); seeds
@@ -529,6 +597,8 @@ pub mod world {
                         shared_with_everyone: false,
                     },
                 ],
+                refuse_identity_filters: false,
+                ignore_identity_filters: false,
             }
         }
 

@@ -1,7 +1,8 @@
 //! ECI (EnergyCAP v3): a fixed `ECI-ApiKey` header and `Content-Type: application/json` on every
-//! request; principals looked up many at a time with quoted `filter`s (`email one of 'a'|'b'`);
-//! read → PUT (replaces the users, the groups and the everyone flag at once). One access level
-//! only. Answers are read under the keys of EnergyCAP's SDK models (see `wire.rs`).
+//! request; principals looked up many at a time with quoted `filter`s (`email one of 'a'|'b'`),
+//! or, where a server refuses or ignores those undocumented filters, matched in the endpoint's
+//! paged listing; read → PUT (replaces the users, the groups and the everyone flag at once).
+//! One access level only. Answers are read under the keys of EnergyCAP's SDK models (see `wire.rs`).
 
 mod wire;
 
@@ -50,56 +51,90 @@ const ERRORS: VendorErrors = VendorErrors {
     message: |body| answers::message_in(body, &["message", "error", "title"]),
 };
 
+/// The list endpoints principals are looked up on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Endpoint {
+    User,
+    UserGroup,
+}
+
+impl Endpoint {
+    const ALL: [Endpoint; 2] = [Endpoint::User, Endpoint::UserGroup];
+
+    fn resource(self) -> &'static str {
+        match self {
+            Endpoint::User => "user",
+            Endpoint::UserGroup => "userGroup",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Endpoint::User => "user",
+            Endpoint::UserGroup => "group",
+        }
+    }
+}
+
 /// One way of looking a principal up: the list endpoint, the filter field it is sent as, and the
 /// answer key the value is compared with (they differ: `systemUserCode` filters `userCode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Search {
-    resource: &'static str,
+    endpoint: Endpoint,
     filter: &'static str,
     answer: &'static [&'static str],
     id: &'static [&'static str],
-    what: &'static str,
     by: &'static str,
 }
 
+impl Search {
+    fn what(self) -> &'static str {
+        self.endpoint.what()
+    }
+
+    /// The (value, id) pairs of `rows` (answered by `target`) for this search.
+    fn candidates(self, target: &str, rows: &[Value]) -> Candidates {
+        let mut found = lookup::candidates(target, rows, self.answer, self.id);
+        if self.endpoint == Endpoint::User {
+            found.misread = found.misread.map(|err| err.and_then_say(RESTRICTED_USERS));
+        }
+        found
+    }
+}
+
 const BY_EMAIL: Search = Search {
-    resource: "user",
+    endpoint: Endpoint::User,
     filter: wire::FILTER_EMAIL,
     answer: wire::USER_EMAIL,
     id: wire::USER_ID,
-    what: "user",
     by: "email",
 };
 const BY_USER_CODE: Search = Search {
-    resource: "user",
+    endpoint: Endpoint::User,
     filter: wire::FILTER_USER_CODE,
     answer: wire::USER_CODE,
     id: wire::USER_ID,
-    what: "user",
     by: "user code",
 };
 const BY_USER_ID: Search = Search {
-    resource: "user",
+    endpoint: Endpoint::User,
     filter: wire::FILTER_USER_ID,
     answer: wire::USER_ID,
     id: wire::USER_ID,
-    what: "user",
     by: "id",
 };
 const BY_GROUP_NAME: Search = Search {
-    resource: "userGroup",
+    endpoint: Endpoint::UserGroup,
     filter: wire::FILTER_GROUP_NAME,
     answer: wire::GROUP_NAME,
     id: wire::GROUP_ID,
-    what: "group",
     by: "name",
 };
 const BY_GROUP_ID: Search = Search {
-    resource: "userGroup",
+    endpoint: Endpoint::UserGroup,
     filter: wire::FILTER_GROUP_ID,
     answer: wire::GROUP_ID,
     id: wire::GROUP_ID,
-    what: "group",
     by: "id",
 };
 
@@ -120,6 +155,32 @@ fn searches(principal: &Principal) -> Option<(Search, Option<Search>)> {
 struct Chunk<'a> {
     search: Search,
     values: Vec<&'a str>,
+}
+
+impl<'a> Chunk<'a> {
+    /// Each (search, value) the chunk asks for.
+    fn asked(&self) -> impl Iterator<Item = (Search, &'a str)> + '_ {
+        self.values.iter().map(|value| (self.search, *value))
+    }
+
+    /// Whether every row of an answer is one the filter asked for, compared without regard to
+    /// case as the server's own filter would. A server that ignores a filter answers rows it
+    /// excludes; a row without the compared key cannot tell, and `lookup::candidates` reports it.
+    fn covers(&self, rows: &[Value]) -> bool {
+        rows.iter().all(|row| {
+            let value =
+                shape::text(row, self.search.answer).or_else(|| shape::id(row, self.search.answer));
+            value.is_none_or(|value| {
+                self.values
+                    .iter()
+                    .any(|asked| same_ignoring_case(asked, &value))
+            })
+        })
+    }
+}
+
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase()
 }
 
 /// Splits each search's values into requests small enough for a URL.
@@ -164,25 +225,124 @@ fn encoded_len(filter: &str) -> usize {
         .sum()
 }
 
-/// A look-up that failed, and whether the server refused the request itself (400 or 422: a value
-/// it would not take), which asking for each value on its own can narrow down to that value.
-#[derive(Clone)]
-struct Failed {
-    error: Error,
-    rejected: bool,
+/// Why a filtered look-up's answer cannot be used. EnergyCAP documents no identity filter field
+/// (NOTES.md, Corrections 2026-12-07: "EnergyCAP filter fields are undocumented"), so a server
+/// may refuse the filter or ignore it; either way the endpoint's listing still answers.
+#[derive(Debug)]
+enum Failed {
+    /// The server refused the filter (400 or 422), most likely a field it does not take.
+    Refused {
+        target: String,
+        status: u16,
+        said: Option<String>,
+    },
+    /// The server answered rows the filter excludes: it ignored the filter.
+    Ignored { target: String },
+    /// The look-up failed otherwise, and so do the principals it carried.
+    Error(Error),
 }
 
 impl From<Error> for Failed {
     fn from(error: Error) -> Self {
-        Failed {
-            error,
-            rejected: false,
+        Failed::Error(error)
+    }
+}
+
+impl Failed {
+    /// Why the endpoint's filters are given up on, and the request that showed it; `None` for a
+    /// failure that a listing would not get past.
+    fn given_up(&self, search: Search) -> Option<(String, &str)> {
+        let field = search.filter;
+        match self {
+            Failed::Refused {
+                target,
+                status,
+                said,
+            } => Some((
+                format!(
+                    "the server refused the {field} filter ({status}{})",
+                    said.as_deref()
+                        .map(|said| format!(": {said}"))
+                        .unwrap_or_default()
+                ),
+                target,
+            )),
+            Failed::Ignored { target } => Some((
+                format!(
+                    "the server ignored the {field} filter (its answer held {}s not asked for)",
+                    search.what()
+                ),
+                target,
+            )),
+            Failed::Error(_) => None,
+        }
+    }
+
+    /// The error of a listing that carried no filter, which only `Failed::Error` can be.
+    fn into_error(self) -> Error {
+        match self {
+            Failed::Error(error) => error,
+            Failed::Refused { target, status, .. } => {
+                Error::remote(format!("{target} was refused ({status})"))
+            }
+            Failed::Ignored { target } => {
+                Error::remote(format!("{target} answered rows that were not asked for"))
+            }
         }
     }
 }
 
 /// What one look-up request answered.
 type Answer = std::result::Result<Candidates, Failed>;
+
+/// What each (search, value) names: an id, nobody, or why that cannot be said.
+type Found<'a> = HashMap<(Search, &'a str), Result<Option<String>>>;
+
+/// An endpoint whose filters were refused or ignored: why (said once), and its whole listing,
+/// read once and matched for every later look-up there in the run, no filter sent there again.
+#[derive(Default)]
+struct Fallback {
+    why: std::sync::OnceLock<String>,
+    listing: OnceCell<Result<paging::Listing>>,
+}
+
+/// A listing's candidates for one search, by value without regard to ASCII case, so that each
+/// name is matched against its few namesakes rather than against every row.
+struct Index {
+    by_value: HashMap<String, Vec<(String, String)>>,
+    misread: Option<Error>,
+}
+
+impl Index {
+    fn of(listing: &paging::Listing, search: Search) -> Self {
+        let found = search.candidates(&listing.target, &listing.rows);
+        let mut by_value: HashMap<String, Vec<(String, String)>> = HashMap::new();
+        for pair in found.pairs {
+            by_value
+                .entry(pair.0.to_ascii_lowercase())
+                .or_default()
+                .push(pair);
+        }
+        Index {
+            by_value,
+            misread: found.misread,
+        }
+    }
+
+    /// The one row `name` names exactly (`Candidates::pick`: ambiguity is an error, and a row not
+    /// understood makes "nobody" not understood).
+    fn pick(&self, name: &str, search: Search) -> Result<Option<String>> {
+        let namesakes = Candidates {
+            pairs: self
+                .by_value
+                .get(&name.to_ascii_lowercase())
+                .cloned()
+                .unwrap_or_default(),
+            misread: self.misread.clone(),
+        };
+        namesakes.pick(name, search.what(), "eci")
+    }
+}
 
 /// A dashboard as the listing gives it.
 struct Listed {
@@ -195,6 +355,8 @@ pub struct Eci {
     /// The dashboard list, fetched once per run however many titles are looked up in it; a
     /// listing that failed fails every look-up of the run in the same words, without asking again.
     listing: OnceCell<Result<Vec<Listed>>>,
+    users: Fallback,
+    groups: Fallback,
 }
 
 pub static CONSTRUCTORS: super::Constructors = super::Constructors {
@@ -219,11 +381,20 @@ impl Eci {
         Ok(Eci {
             session: Session::new(http, Box::new(FixedCredential(credential))),
             listing: OnceCell::new(),
+            users: Fallback::default(),
+            groups: Fallback::default(),
         })
     }
 
     fn http(&self) -> &HttpClient {
         self.session.http()
+    }
+
+    fn fallback(&self, endpoint: Endpoint) -> &Fallback {
+        match endpoint {
+            Endpoint::User => &self.users,
+            Endpoint::UserGroup => &self.groups,
+        }
     }
 
     /// A GET. EnergyCAP wants `Content-Type: application/json` on every request, GETs included
@@ -239,28 +410,41 @@ impl Eci {
 
     /// Every row of a list endpoint, page by page (`pageSize`, `pageNumber`; the answer headers
     /// `TotalNumberOfRecords` and `TotalPages` say how many there are, and once the first page
-    /// has told, the rest are asked for a few at a time), and the first page's target.
+    /// has told, the rest are asked for a few at a time). With `asked`, the query carries its
+    /// filter: a 400 or 422 is that filter refused, and a page holding a row it excludes is the
+    /// filter ignored; both stop the paging at once.
     async fn all_pages(
         &self,
         segments: &[&str],
         query: &[(&str, &str)],
         doing: &str,
-    ) -> std::result::Result<(String, Vec<Value>), Failed> {
-        let listing = paging::by_number(
+        asked: Option<&Chunk<'_>>,
+    ) -> std::result::Result<paging::Listing, Failed> {
+        paging::by_number(
             |page| async move {
                 let number = page.to_string();
                 let mut paged = query.to_vec();
                 paged.extend([("pageSize", PAGE_SIZE), ("pageNumber", number.as_str())]);
                 let reply = self.get(segments, &paged).await?;
-                let rejected = matches!(
+                let refused = matches!(
                     reply.status,
                     StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY
                 );
-                let reply = ERRORS
-                    .ensure_success(self.http(), reply, doing)
-                    .map_err(|error| Failed { error, rejected })?;
+                if asked.is_some() && refused {
+                    return Err(Failed::Refused {
+                        status: reply.status.as_u16(),
+                        said: ERRORS.message(self.http(), &reply),
+                        target: reply.target,
+                    });
+                }
+                let reply = ERRORS.ensure_success(self.http(), reply, doing)?;
                 let body: Value = reply.json()?;
                 let rows = shape::require_items(&reply.target, &body, &[])?.to_vec();
+                if asked.is_some_and(|chunk| !chunk.covers(&rows)) {
+                    return Err(Failed::Ignored {
+                        target: reply.target,
+                    });
+                }
                 let total = total_of(&reply);
                 Ok::<_, Failed>(Page {
                     // Without the headers, a page short of the largest the API serves is the last.
@@ -272,8 +456,7 @@ impl Eci {
             },
             paging::PAGE_WIDTH,
         )
-        .await?;
-        Ok((listing.target, listing.rows))
+        .await
     }
 
     /// Every dashboard the key can see, listed on first use.
@@ -287,15 +470,17 @@ impl Eci {
     /// Every row needs an id and a title (`dashboardInfo`) under a key dashshare knows: a row
     /// without one could be the dashboard a title names, so it is not understood, never skipped.
     async fn list_dashboards(&self) -> Result<Vec<Listed>> {
-        let (target, rows) = self
-            .all_pages(&["api", "v3", "dashboard"], &[], "listing dashboards")
+        let listing = self
+            .all_pages(&["api", "v3", "dashboard"], &[], "listing dashboards", None)
             .await
-            .map_err(|failed| failed.error)?;
-        rows.iter()
+            .map_err(Failed::into_error)?;
+        listing
+            .rows
+            .iter()
             .map(|row| {
                 Ok(Listed {
-                    id: shape::require_id(&target, row, wire::DASHBOARD_ID)?,
-                    title: shape::require_text(&target, row, wire::DASHBOARD_TITLE)?,
+                    id: shape::require_id(&listing.target, row, wire::DASHBOARD_ID)?,
+                    title: shape::require_text(&listing.target, row, wire::DASHBOARD_TITLE)?,
                 })
             })
             .collect()
@@ -306,53 +491,191 @@ impl Eci {
     async fn look_up(&self, chunk: &Chunk<'_>) -> Answer {
         let search = chunk.search;
         let doing = match chunk.values.as_slice() {
-            [only] => format!("looking up {} '{only}'", search.what),
+            [only] => format!("looking up {} '{only}'", search.what()),
             several => format!(
                 "looking up {} {}s by {}",
                 several.len(),
-                search.what,
+                search.what(),
                 search.by
             ),
         };
         let filter = wire::one_of(search.filter, &chunk.values);
-        let (target, rows) = self
+        let listing = self
             .all_pages(
-                &["api", "v3", search.resource],
+                &["api", "v3", search.endpoint.resource()],
                 &[("filter", filter.as_str())],
                 &doing,
+                Some(chunk),
             )
             .await?;
-        let mut found = lookup::candidates(&target, &rows, search.answer, search.id);
-        if search.resource == "user" {
-            found.misread = found.misread.map(|err| err.and_then_say(RESTRICTED_USERS));
-        }
-        Ok(found)
+        Ok(search.candidates(&listing.target, &listing.rows))
     }
 
-    /// Every chunk's answer; a chunk of several values that the server refused (400 or 422) is
-    /// asked again one value at a time, so that only the value it would not take fails.
-    async fn answers<'a>(&self, chunks: Vec<Chunk<'a>>, width: usize) -> Vec<(Chunk<'a>, Answer)> {
-        let first = self.answer_all(chunks, width).await;
-        let mut settled = Vec::with_capacity(first.len());
-        let mut split = Vec::new();
-        for (chunk, answer) in first {
-            match answer {
-                Err(failed) if failed.rejected && chunk.values.len() > 1 => {
-                    tracing::info!(
-                        "{}; asking for each of its {} values alone",
-                        failed.error,
-                        chunk.values.len()
-                    );
-                    split.extend(chunk.values.into_iter().map(|value| Chunk {
-                        search: chunk.search,
-                        values: vec![value],
-                    }));
+    /// What each wanted (search, value) names. Each endpoint's first chunk goes alone, as a
+    /// probe, and the others follow together only once it was honoured, so a server that
+    /// refuses or ignores the filters costs one request before its listing is read rather than
+    /// one per chunk. A chunk refused or ignored is answered from the listing, as is every
+    /// look-up of an endpoint that fell back earlier in the run.
+    async fn found<'a>(&self, wanted: &[(Search, Vec<&'a str>)], width: usize) -> Found<'a> {
+        let mut found = Found::new();
+        let mut unfiltered: Vec<(Search, &'a str)> = Vec::new();
+        let mut probes = Vec::new();
+        let mut rest = Vec::new();
+        for endpoint in Endpoint::ALL {
+            let theirs: Vec<(Search, Vec<&'a str>)> = wanted
+                .iter()
+                .filter(|(search, _)| search.endpoint == endpoint)
+                .cloned()
+                .collect();
+            if theirs.is_empty() {
+                continue;
+            }
+            if let Some(why) = self.fallback(endpoint).why.get() {
+                tracing::debug!(
+                    "{} look-ups: matching the listing read earlier in this run ({why})",
+                    endpoint.what()
+                );
+                for (search, values) in &theirs {
+                    unfiltered.extend(values.iter().map(|value| (*search, *value)));
                 }
-                answer => settled.push((chunk, answer)),
+                continue;
+            }
+            let mut chunks = chunks(&theirs).into_iter();
+            probes.extend(chunks.next());
+            let others: Vec<Chunk<'a>> = chunks.collect();
+            tracing::debug!(
+                "{} look-ups: by filter, in {} request(s), the first alone to see whether the \
+                 server honours the filter",
+                endpoint.what(),
+                others.len() + 1
+            );
+            rest.push((endpoint, others));
+        }
+        let probed = self.answer_all(probes, width).await;
+        self.settle(probed, &mut found, &mut unfiltered);
+        let mut next = Vec::new();
+        for (endpoint, others) in rest {
+            if self.fallback(endpoint).why.get().is_some() {
+                unfiltered.extend(others.iter().flat_map(Chunk::asked));
+            } else {
+                next.extend(others);
             }
         }
-        settled.extend(self.answer_all(split, width).await);
-        settled
+        let answered = self.answer_all(next, width).await;
+        self.settle(answered, &mut found, &mut unfiltered);
+        self.match_listings(&unfiltered, &mut found).await;
+        found
+    }
+
+    /// Records what each chunk answered; a chunk refused or ignored gives its endpoint up to its
+    /// listing, and its values join `unfiltered`.
+    fn settle<'a>(
+        &self,
+        answers: Vec<(Chunk<'a>, Answer)>,
+        found: &mut Found<'a>,
+        unfiltered: &mut Vec<(Search, &'a str)>,
+    ) {
+        for (chunk, answer) in answers {
+            let search = chunk.search;
+            match answer {
+                Ok(candidates) => {
+                    for (search, value) in chunk.asked() {
+                        found.insert(
+                            (search, value),
+                            candidates.pick(value, search.what(), "eci"),
+                        );
+                    }
+                }
+                Err(Failed::Error(error)) => {
+                    for asked in chunk.asked() {
+                        found.insert(asked, Err(error.clone()));
+                    }
+                }
+                Err(failed) => {
+                    if let Some((why, target)) = failed.given_up(search) {
+                        self.give_up(search.endpoint, why, target);
+                    }
+                    unfiltered.extend(chunk.asked());
+                }
+            }
+        }
+    }
+
+    /// Stops filtering on `endpoint` for the rest of the run, saying why once.
+    fn give_up(&self, endpoint: Endpoint, why: String, target: &str) {
+        let what = endpoint.what();
+        self.http().note_exchange(
+            target,
+            &format!("filter not used: the {what} listing is matched instead"),
+        );
+        if self.fallback(endpoint).why.set(why.clone()).is_ok() {
+            tracing::info!(
+                "{what} look-ups: {why}; matching every row of the {what} listing instead"
+            );
+        }
+    }
+
+    /// Answers the `unfiltered` look-ups from their endpoints' listings, each read once per run.
+    async fn match_listings<'a>(&self, unfiltered: &[(Search, &'a str)], found: &mut Found<'a>) {
+        let needed = |endpoint: Endpoint| unfiltered.iter().any(|(s, _)| s.endpoint == endpoint);
+        let listed = |endpoint: Endpoint| async move {
+            match needed(endpoint) {
+                true => Some(self.listed(endpoint).await),
+                false => None,
+            }
+        };
+        let (users, groups) = futures::join!(listed(Endpoint::User), listed(Endpoint::UserGroup));
+        let mut indexes: HashMap<Search, Index> = HashMap::new();
+        for (search, value) in unfiltered {
+            let listing = match search.endpoint {
+                Endpoint::User => &users,
+                Endpoint::UserGroup => &groups,
+            };
+            let answer = match listing {
+                Some(Ok(listing)) => indexes
+                    .entry(*search)
+                    .or_insert_with(|| Index::of(listing, *search))
+                    .pick(value, *search),
+                Some(Err(error)) => Err(error.clone()),
+                None => Err(Error::remote(format!(
+                    "{} '{value}' was never looked up",
+                    search.what()
+                ))),
+            };
+            found.insert((*search, *value), answer);
+        }
+    }
+
+    /// Every row of `endpoint`, read on first use (no filter, `pageSize` 1000) and kept for the
+    /// run; a listing that failed fails every look-up there in the same words.
+    async fn listed(&self, endpoint: Endpoint) -> Result<&paging::Listing> {
+        let fallback = self.fallback(endpoint);
+        let listing = fallback
+            .listing
+            .get_or_init(|| async {
+                let what = endpoint.what();
+                let listing = self
+                    .all_pages(
+                        &["api", "v3", endpoint.resource()],
+                        &[],
+                        &format!("listing {what}s"),
+                        None,
+                    )
+                    .await
+                    .map_err(Failed::into_error)?;
+                let why = fallback
+                    .why
+                    .get()
+                    .map_or("its filters were not used", String::as_str);
+                self.http().note_exchange(
+                    &listing.target,
+                    &format!("the {what} listing, matched row by row instead: {why}"),
+                );
+                tracing::debug!("{what} listing: {} rows", listing.rows.len());
+                Ok(listing)
+            })
+            .await;
+        listing.as_ref().map_err(Clone::clone)
     }
 
     async fn answer_all<'a>(
@@ -489,8 +812,9 @@ impl ShareProvider for Eci {
     }
 
     /// Looks every principal up with `one of` filters, many values per request (Filters page:
-    /// `email one of 'a@x.com'|'b@x.com'`). Each value is still matched exactly here, and a look-up
-    /// that fails or finds two principals fails only the principals it concerns.
+    /// `email one of 'a@x.com'|'b@x.com'`), or from the endpoint's listing where the server
+    /// refuses or ignores the filter (see `found`). Each value is still matched exactly here, and
+    /// a look-up that fails or finds two principals fails only the principals it concerns.
     async fn resolve_principals(
         &self,
         principals: &[Principal],
@@ -510,23 +834,14 @@ impl ShareProvider for Eci {
                 }
             }
         }
-        let answers = self.answers(chunks(&wanted), width).await;
-        // Which answer holds each (search, value).
-        let mut answer_of: HashMap<(Search, &str), &Answer> = HashMap::new();
-        for (chunk, answer) in &answers {
-            for value in &chunk.values {
-                answer_of.insert((chunk.search, value), answer);
-            }
-        }
+        let found = self.found(&wanted, width).await;
         let find = |search: Search, name: &str| -> Result<Option<String>> {
-            match answer_of.get(&(search, name)) {
-                Some(Ok(candidates)) => candidates.pick(name, search.what, "eci"),
-                Some(Err(failed)) => Err(failed.error.clone()),
-                None => Err(Error::remote(format!(
+            found.get(&(search, name)).cloned().unwrap_or_else(|| {
+                Err(Error::remote(format!(
                     "{} '{name}' was never looked up",
-                    search.what
-                ))),
-            }
+                    search.what()
+                )))
+            })
         };
         principals
             .iter()
@@ -543,7 +858,7 @@ impl ShareProvider for Eci {
                     .map(|search| find(search, name))
                     .transpose()?
                     .flatten();
-                let id = one_of(name, by_name.what, named, numbered)?;
+                let id = one_of(name, by_name.what(), named, numbered)?;
                 Ok(id.map(|id| Resolved {
                     principal: principal.clone(),
                     key: ShareKey::new(principal.kind(), id),
@@ -718,6 +1033,28 @@ mod tests {
         assert_eq!(kept_apart(&reply(all), &sent), None);
         // An answer that cannot be read says nothing either way.
         assert_eq!(kept_apart(&reply(json!({})), &sent), None);
+    }
+
+    /// An answer holding a row whose compared value is none of those asked for (in any case)
+    /// was not filtered; a row without the compared key cannot tell either way.
+    #[test]
+    fn a_chunk_covers_only_rows_it_asked_for() {
+        let chunk = Chunk {
+            search: BY_EMAIL,
+            values: vec!["a@x.com", "b@x.com"],
+        };
+        let asked = [
+            json!({"userId": 1, "email": "A@X.com"}),
+            json!({"userId": 9}),
+        ];
+        assert!(chunk.covers(&asked));
+        assert!(!chunk.covers(&[json!({"userId": 3, "email": "c@x.com"})]));
+        let ids = Chunk {
+            search: BY_USER_ID,
+            values: vec!["42"],
+        };
+        assert!(ids.covers(&[json!({"userId": 42})]));
+        assert!(!ids.covers(&[json!({"userId": 42}), json!({"userId": 43})]));
     }
 
     #[test]
