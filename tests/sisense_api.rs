@@ -697,32 +697,116 @@ async fn check_fails_when_the_session_cannot_read_its_user() {
     assert!(matches!(err, Error::Remote { .. }), "{err:?}");
 }
 
+/// Share ids become people through batched answers, never one request each: users through the
+/// `ids=` filter of `GET /api/v1/users` (REST clients; NOTES.md Corrections 2026-12-07), up to 50
+/// a request, groups through one paged `GET /api/v1/groups` (pysisense `access_management/
+/// admin.py` `_get_user_email_and_group_name_maps`). 51 users and 2 groups: 2 + 2 requests.
 #[tokio::test]
-async fn list_names_users_and_groups() {
+async fn naming_53_principals_takes_four_requests_after_the_login() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
+    let user_ids: Vec<String> = (0..51)
+        .map(|n| format!("5f00000000000000000001{n:02}"))
+        .collect();
+    for chunk in user_ids.chunks(50) {
+        let rows: Vec<Value> = chunk
+            .iter()
+            .map(|id| user(id, &format!("{id}@example.com")))
+            .collect();
+        Mock::given(method("GET"))
+            .and(path("/api/v1/users"))
+            .and(query_param("ids", chunk.join(",")))
+            .and(header("authorization", BEARER))
+            .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(rows)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
     Mock::given(method("GET"))
-        .and(path("/api/v1/users/bob1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(user("bob1", "bob@example.com")))
+        .and(path("/api/v1/groups"))
+        .and(query_param("skip", "0"))
+        .and(query_param("limit", "50"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"_id": "grp1", "name": "Marketing"}, {"_id": "grp2", "name": "Sales"}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_listing_end(&server, "/api/v1/groups", 2).await;
+    let mut keys: Vec<ShareKey> = user_ids
+        .iter()
+        .map(|id| ShareKey::new(PrincipalKind::User, id))
+        .collect();
+    keys.push(ShareKey::new(PrincipalKind::Group, "grp1"));
+    keys.push(ShareKey::new(PrincipalKind::Group, "grp2"));
+    let names = provider(&server).describe(&keys).await;
+    assert_eq!(names.len(), 53);
+    assert_eq!(names[&keys[50]], format!("{}@example.com", user_ids[50]));
+    assert_eq!(names[&keys[52]], "Sales");
+    // login + 2 ids= look-ups + 2 group pages.
+    assert_eq!(server.received_requests().await.unwrap().len(), 5);
+}
+
+/// A server that ignores `ids=` (it answers users not asked for) names them from one paged
+/// listing of every user instead; an id nobody answers for is left unnamed.
+#[tokio::test]
+async fn a_server_that_ignores_ids_is_named_from_the_user_listing() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let everyone = json!([user("u1", "a@example.com"), user("u2", "b@example.com")]);
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("ids", "u2,gone"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(everyone.clone()))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/api/v1/groups/grp1"))
+        .and(path("/api/v1/users"))
+        .and(query_param("skip", "0"))
+        .and(query_param_is_missing("ids"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(everyone))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_listing_end(&server, "/api/v1/users", 2).await;
+    let keys = [
+        ShareKey::new(PrincipalKind::User, "u2"),
+        ShareKey::new(PrincipalKind::User, "gone"),
+    ];
+    let names = provider(&server).describe(&keys).await;
+    assert_eq!(names[&keys[0]], "b@example.com");
+    assert!(!names.contains_key(&keys[1]));
+}
+
+/// A server that honours `ids=` and has no such user answers none: nothing more is asked.
+#[tokio::test]
+async fn ids_no_user_answers_for_cost_no_listing() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("ids", "u1,gone"))
         .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"_id": "grp1", "name": "Marketing"})),
+            ResponseTemplate::new(200).set_body_json(json!([user("u1", "a@example.com")])),
         )
         .expect(1)
         .mount(&server)
         .await;
-    let provider = provider(&server);
-    let keys = vec![
-        dashshare::model::ShareKey::new(dashshare::model::PrincipalKind::User, "bob1"),
-        dashshare::model::ShareKey::new(dashshare::model::PrincipalKind::Group, "grp1"),
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("ids", "gone"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let keys = [
+        ShareKey::new(PrincipalKind::User, "u1"),
+        ShareKey::new(PrincipalKind::User, "gone"),
     ];
-    let names = provider.describe(&keys).await;
-    assert_eq!(names[&keys[0]], "bob@example.com");
-    assert_eq!(names[&keys[1]], "Marketing");
+    let names = provider(&server).describe(&keys).await;
+    assert_eq!(names.len(), 1);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
 #[tokio::test]

@@ -205,7 +205,8 @@ async fn logged_in(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
-/// `GET /api/v1/users/{id}` (pysisense `access_management/users.py`).
+/// `GET /api/v1/users/{id}` (`sisense` 0.2.2 `sisense/admin/user.py`, `User.get(oid=…)`; pysisense
+/// never reads a user this way).
 async fn user(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let world = shared.world();
     match world.sisense.users.iter().find(|user| user.id == id) {
@@ -233,7 +234,8 @@ async fn groups(
     Json(one_page(found, &query)).into_response()
 }
 
-/// `GET /api/v1/groups/{id}` (pysisense `access_management/groups.py`).
+/// `GET /api/v1/groups/{id}` (`sisense` 0.2.2 `sisense/admin/group.py`, `Group.get(oid=…)`;
+/// pysisense never reads a group this way).
 async fn group(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let world = shared.world();
     match world.sisense.groups.iter().find(|group| group.id == id) {

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use reqwest::header::AUTHORIZATION;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -32,7 +31,9 @@ use wire::{DASHBOARD_ID_KEYS, EVERYONE_GROUP, ID_KEYS, LIST_WRAPPERS, LoginAnswe
 
 /// Prefix of a dashboard argument that names a title instead of an id.
 const BY_TITLE: &str = "name:";
-const DESCRIBE_CONCURRENCY: usize = 8;
+/// How many user ids one `ids=` look-up carries: a page's worth, and a query well inside the
+/// 2048 characters servers commonly take (24 hex digits and a comma each).
+const IDS_PER_REQUEST: usize = 50;
 
 pub struct Sisense {
     session: Session,
@@ -356,6 +357,91 @@ impl Sisense {
         }
     }
 
+    /// Emails (else user names) for user `ids`, from batched answers: the `ids=` filter of
+    /// `GET /api/v1/users` (documented by REST clients, NOTES.md Corrections 2026-12-07), up to
+    /// `IDS_PER_REQUEST` a request; where the server ignores or refuses it, one paged listing of
+    /// every user (pysisense `access_management/admin.py` `_get_user_email_and_group_name_maps`
+    /// names everyone from one `GET /api/v1/users`). Ids no answer names are left out.
+    async fn user_names(&self, ids: &[&str]) -> HashMap<String, String> {
+        let mut named = HashMap::new();
+        let mut remaining: Vec<&str> = ids.to_vec();
+        while !remaining.is_empty() {
+            let chunk: Vec<&str> = remaining.iter().take(IDS_PER_REQUEST).copied().collect();
+            let joined = chunk.join(",");
+            let answer = self
+                .get_value(
+                    &["api", "v1", "users"],
+                    &[("ids", joined.as_str()), ("limit", PAGE_LIMIT)],
+                    "naming users",
+                )
+                .await;
+            let rows = match &answer {
+                Ok((target, body)) => {
+                    shape::require_items(target, body, &[]).map(<[Value]>::to_vec)
+                }
+                Err(err) => Err(err.clone()),
+            };
+            let rows = match rows {
+                Ok(rows) => rows,
+                Err(err) => {
+                    tracing::info!("naming users by ids= failed ({err}); reading the user listing");
+                    break;
+                }
+            };
+            let answered: Vec<(String, Option<String>)> = rows
+                .iter()
+                .filter_map(|row| Some((shape::id(row, ID_KEYS)?, wire::user_display(row))))
+                .collect();
+            if answered.iter().any(|(id, _)| !chunk.contains(&id.as_str())) {
+                tracing::info!(
+                    "the server ignored the ids= filter of /api/v1/users; reading the user listing"
+                );
+                break;
+            }
+            let before = remaining.len();
+            for (id, name) in answered {
+                remaining.retain(|wanted| *wanted != id);
+                if let Some(name) = name {
+                    named.insert(id, name);
+                }
+            }
+            // A chunk that named none of its ids: they are no users (deleted, say).
+            if remaining.len() == before {
+                remaining.retain(|wanted| !chunk.contains(wanted));
+            }
+        }
+        if !remaining.is_empty() {
+            named.extend(
+                self.names_listed(&["api", "v1", "users"], "listing users", wire::user_display)
+                    .await
+                    .into_iter()
+                    .filter(|(id, _)| remaining.contains(&id.as_str())),
+            );
+        }
+        named
+    }
+
+    /// Every row of a paged listing by id, named by `name`; best effort (a listing that fails
+    /// names nobody, said at `-v`).
+    async fn names_listed(
+        &self,
+        segments: &[&str],
+        doing: &str,
+        name: fn(&Value) -> Option<String>,
+    ) -> HashMap<String, String> {
+        match self.paged(segments, &[], doing, |_, _| Ok(())).await {
+            Ok(listing) => listing
+                .rows
+                .iter()
+                .filter_map(|row| Some((shape::id(row, ID_KEYS)?, name(row)?)))
+                .collect(),
+            Err(err) => {
+                tracing::info!("{doing} to name principals failed: {err}");
+                HashMap::new()
+            }
+        }
+    }
+
     /// Remembers who owns the dashboard whose shares answer is `body`.
     fn remember_owner(&self, id: &str, body: &Value) {
         if let Some(owner) = wire::owner_id(shape::field(body, &["owner"])) {
@@ -478,7 +564,9 @@ impl Sisense {
         self.find_by_id("users", name).await
     }
 
-    /// A Sisense object id (24 hex digits) names a user or group directly, as `list` shows them.
+    /// A Sisense object id (24 hex digits) names a user or group directly, as `list` shows them:
+    /// `GET /api/v1/users/{id}` or `/api/v1/groups/{id}` (`sisense` 0.2.2 `admin/user.py`,
+    /// `admin/group.py`, `get(oid=…)`).
     async fn find_by_id(&self, resource: &str, name: &str) -> Result<Option<String>> {
         if !is_object_id(name) {
             return Ok(None);
@@ -511,35 +599,6 @@ impl Sisense {
         match found.pick(name, "group", "sisense")? {
             Some(id) => Ok(Some(id)),
             None => self.find_by_id("groups", name).await,
-        }
-    }
-
-    async fn describe_one(&self, key: &ShareKey) -> Option<String> {
-        let segments = match key.kind {
-            PrincipalKind::User => ["api", "v1", "users", key.id.as_str()],
-            PrincipalKind::Group => ["api", "v1", "groups", key.id.as_str()],
-            PrincipalKind::Everyone => return None,
-        };
-        let reply = match self.session.get(&segments, &[]).await {
-            Ok(reply) if reply.is_success() => reply,
-            Ok(reply) => {
-                tracing::debug!(
-                    "no name for {} {}: status {}",
-                    key.kind,
-                    key.id,
-                    reply.status
-                );
-                return None;
-            }
-            Err(err) => {
-                tracing::debug!("no name for {} {}: {err}", key.kind, key.id);
-                return None;
-            }
-        };
-        let body: Value = reply.json().ok()?;
-        match key.kind {
-            PrincipalKind::User => wire::user_display(&body),
-            _ => shape::text(&body, &["name"]),
         }
     }
 }
@@ -710,7 +769,8 @@ impl ShareProvider for Sisense {
             return Ok(None);
         }
         // The admin listing's rows carry `owner` and `shares` (pysisense `utils.py`
-        // `_dashboard_admin_record` reads both from them).
+        // `_dashboard_admin_record`: "owner, shares, datasource, title"; `access_management/
+        // admin.py` and `ownership.py` read each row's `shares`).
         let Some(listing) = self
             .admin_listing(&[("fields", "oid,title,owner,shares")])
             .await?
@@ -811,16 +871,35 @@ impl ShareProvider for Sisense {
         Ok(())
     }
 
+    /// Users from `user_names` (batched), groups from one paged `GET /api/v1/groups` (pysisense
+    /// names groups so): a handful of requests however many principals there are.
     async fn describe(&self, keys: &[ShareKey]) -> HashMap<ShareKey, String> {
-        let lookups = keys.iter().cloned().map(|key| async move {
-            let name = self.describe_one(&key).await;
-            name.map(|name| (key, name))
-        });
-        let named: Vec<Option<(ShareKey, String)>> = futures::stream::iter(lookups)
-            .buffer_unordered(DESCRIBE_CONCURRENCY)
-            .collect()
-            .await;
-        named.into_iter().flatten().collect()
+        let ids = |kind: PrincipalKind| -> Vec<&str> {
+            keys.iter()
+                .filter(|key| key.kind == kind)
+                .map(|key| key.id.as_str())
+                .collect()
+        };
+        let (users, groups) = (ids(PrincipalKind::User), ids(PrincipalKind::Group));
+        let mut named = HashMap::new();
+        if !users.is_empty() {
+            for (id, name) in self.user_names(&users).await {
+                named.insert(ShareKey::new(PrincipalKind::User, id), name);
+            }
+        }
+        if !groups.is_empty() {
+            let listed = self
+                .names_listed(&["api", "v1", "groups"], "listing groups", |row| {
+                    shape::text(row, &["name"])
+                })
+                .await;
+            for id in groups {
+                if let Some(name) = listed.get(id) {
+                    named.insert(ShareKey::new(PrincipalKind::Group, id), name.clone());
+                }
+            }
+        }
+        named
     }
 }
 
