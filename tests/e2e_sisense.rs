@@ -519,3 +519,70 @@ async fn everyone_is_the_everyone_groups_share_and_keeps_every_other() {
         .stdout(predicate::str::contains("removed"));
     assert_eq!(shares(&home), before);
 }
+
+/// A server that caps its answers at 50 rows (the emulator does): every listing is read page by
+/// page, so an export and `dashboards --all` of 130 dashboards have all 130, and a dashboard shared
+/// with 51 people is listed with every one named in a handful of requests, not one each.
+#[tokio::test(flavor = "multi_thread")]
+async fn listings_past_the_cap_are_whole_and_51_people_are_named_in_a_few_requests() {
+    let mut world = dashshare::sandbox::World::seeded();
+    let seeded = world.sisense.dashboards.len();
+    world.sisense.add_bulk_dashboards(130 - seeded);
+    // An export lists dashboards shared with someone beside the owner: share each with alice.
+    for dashboard in &mut world.sisense.dashboards[seeded..] {
+        dashboard.shares.push(
+            serde_json::json!({"shareId": "5f0000000000000000000002", "type": "user", "rule": "view", "subscribe": false}),
+        );
+    }
+    let people: Vec<(String, String)> = (0..51)
+        .map(|n| {
+            (
+                format!("5f00000000000000000009{n:02}"),
+                format!("person{n:02}@example.com"),
+            )
+        })
+        .collect();
+    for (id, email) in &people {
+        world
+            .sisense
+            .users
+            .push(dashshare::sandbox::world::SisenseUser {
+                id: id.clone(),
+                email: email.clone(),
+                user_name: email.clone(),
+            });
+        world.sisense.dashboards[0].shares.push(
+            serde_json::json!({"shareId": id, "type": "user", "rule": "view", "subscribe": false}),
+        );
+    }
+    let home = SandboxHome::with_world(world, SandboxOptions::default()).await;
+
+    let listed = home
+        .run(P, &["-o", "json", "dashboards", "--all"])
+        .await
+        .success();
+    assert_eq!(
+        stdout_json(&listed)["dashboards"].as_array().unwrap().len(),
+        130
+    );
+    let out = home.home.path().join("export.yaml");
+    home.run(P, &["export", "--out", out.to_str().unwrap()])
+        .await
+        .success();
+    let export = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(export.matches("dashboard: ").count(), 130, "{export}");
+
+    let before = home.sandbox.requests(Vendor::Sisense).len();
+    let shown = home.run(P, &["list", D]).await.success();
+    let shown = printed(&shown);
+    for (_, email) in &people {
+        assert!(shown.contains(email.as_str()), "{email} unnamed: {shown}");
+    }
+    let made: Vec<String> = home.sandbox.requests(Vendor::Sisense)[before..].to_vec();
+    // login, the read, and the naming: two ids= look-ups (the groups are named by the entries).
+    assert!(made.len() <= 8, "{} requests: {made:#?}", made.len());
+    assert!(
+        !made.iter().any(|r| r.starts_with("GET /api/v1/users/")),
+        "{made:#?}"
+    );
+}
