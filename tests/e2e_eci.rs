@@ -101,25 +101,8 @@ async fn the_emulator_refuses_an_unquoted_filter_value() {
 async fn an_apply_naming_500_users_looks_them_up_in_few_requests() {
     let home = SandboxHome::start().await;
     let email = |n: usize| format!("bulk{n:03}@example.com");
-    home.sandbox.edit_world(|world| {
-        for n in 0..500 {
-            world.eci.users.push(EciUser {
-                user_id: 1000 + n as i64,
-                user_code: format!("BULK{n:03}"),
-                full_name: format!("Bulk User {n}"),
-                email: email(n),
-            });
-        }
-        for d in 0..10 {
-            world.eci.dashboards.push(EciDashboard {
-                dashboard_id: 900 + d,
-                dashboard_info: format!("Team {d}"),
-                shared_user_ids: BTreeSet::new(),
-                shared_user_group_ids: BTreeSet::new(),
-                shared_with_everyone: false,
-            });
-        }
-    });
+    home.sandbox
+        .edit_world(|world| add_people(world, "bulk", 500, 1000, (900, 10)));
     let mut csv = String::from("profile,dashboard,principal\n");
     for n in 0..500 {
         csv.push_str(&format!("sandbox-eci,{},user:{}\n", 900 + n / 50, email(n)));
@@ -269,25 +252,8 @@ async fn an_apply_naming_200_users_takes_at_most_4_user_requests_where_filters_f
     let email = |n: usize| format!("many{n:03}@example.com");
     for filters in Filters::BOTH {
         let home = filters.home().await;
-        home.sandbox.edit_world(|world| {
-            for n in 0..1200 {
-                world.eci.users.push(EciUser {
-                    user_id: 2000 + n as i64,
-                    user_code: format!("MANY{n:04}"),
-                    full_name: format!("Many User {n}"),
-                    email: email(n),
-                });
-            }
-            for d in 0..5 {
-                world.eci.dashboards.push(EciDashboard {
-                    dashboard_id: 800 + d,
-                    dashboard_info: format!("Crew {d}"),
-                    shared_user_ids: BTreeSet::new(),
-                    shared_user_group_ids: BTreeSet::new(),
-                    shared_with_everyone: false,
-                });
-            }
-        });
+        home.sandbox
+            .edit_world(|world| add_people(world, "many", 1200, 2000, (800, 5)));
         let mut csv = String::from("profile,dashboard,principal\n");
         for n in 0..200 {
             csv.push_str(&format!("sandbox-eci,{},user:{}\n", 800 + n / 50, email(n)));
@@ -318,5 +284,34 @@ async fn an_apply_naming_200_users_takes_at_most_4_user_requests_where_filters_f
         }
         assert!(share_of(&home, 804).0.is_empty(), "{filters:?}");
         assert_eq!(home.count(Vendor::Eci, "PUT"), 4, "{filters:?}");
+    }
+}
+
+/// `count` users `{prefix}NNN@example.com` (ids from `first_id`, codes `{PREFIX}NNNN`) and
+/// `dashboards.1` unshared dashboards from id `dashboards.0`.
+fn add_people(
+    world: &mut dashshare::sandbox::World,
+    prefix: &str,
+    count: usize,
+    first_id: i64,
+    dashboards: (i64, i64),
+) {
+    for n in 0..count {
+        world.eci.users.push(EciUser {
+            user_id: first_id + n as i64,
+            user_code: format!("{}{n:04}", prefix.to_uppercase()),
+            full_name: format!("{prefix} user {n}"),
+            email: format!("{prefix}{n:03}@example.com"),
+        });
+    }
+    let (first, many) = dashboards;
+    for d in 0..many {
+        world.eci.dashboards.push(EciDashboard {
+            dashboard_id: first + d,
+            dashboard_info: format!("{prefix} board {d}"),
+            shared_user_ids: BTreeSet::new(),
+            shared_user_group_ids: BTreeSet::new(),
+            shared_with_everyone: false,
+        });
     }
 }
