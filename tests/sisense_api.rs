@@ -1913,3 +1913,47 @@ async fn an_unnamed_everyone_entry_is_told_by_one_look_up() {
         );
     }
 }
+
+/// A write that puts a share with everyone back (undo does) on a dashboard whose read never
+/// needed the Everyone group looks the group up then, and writes its entry beside the others.
+#[tokio::test]
+async fn a_share_with_everyone_written_after_a_read_without_it_looks_the_group_up() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Everyone"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"_id": "e1", "name": "Everyone"}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_read(
+        &server,
+        shares_answer(json!([owner_share(), group_share()])),
+        1,
+    )
+    .await;
+    mount_patch(
+        &server,
+        json!([
+            owner_share(),
+            group_share(),
+            {"shareId": "e1", "type": "group", "rule": "view", "subscribe": false},
+        ]),
+        1,
+    )
+    .await;
+    let provider = provider(&server);
+    let before = provider.read_shares(&by_id("d1")).await.unwrap();
+    let mut after: Vec<dashshare::model::Share> = before.shares.iter().cloned().collect();
+    after.push(dashshare::model::Share {
+        key: ShareKey::everyone(),
+        level: Level::Access(Access::View),
+    });
+    provider
+        .write_shares(&before, &dashshare::model::ShareSet::new(after))
+        .await
+        .unwrap();
+}

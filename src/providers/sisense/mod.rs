@@ -811,8 +811,12 @@ impl ShareProvider for Sisense {
     async fn write_shares(&self, before: &Snapshot, after: &ShareSet) -> Result<()> {
         let entries = before.raw.as_array().map(Vec::as_slice).unwrap_or_default();
         // pysisense `dashboard/shares.py` posts `{"sharesTo": [...]}`: the complete list.
+        // A share with everyone to write on a dashboard whose read never needed the group (undo
+        // putting one back, say): look the group up now. A read that did need it set it, so the
+        // entries are always keyed as they were read.
         let everyone = match self.everyone.get() {
             Some(Ok(everyone)) => everyone.clone(),
+            None if after.get(&ShareKey::everyone()).is_some() => self.everyone_group().await?,
             _ => None,
         };
         let rebuilt = wire::rebuild_shares(entries, after, everyone.as_deref()).map_err(|why| {
