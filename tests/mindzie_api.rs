@@ -780,7 +780,7 @@ async fn a_server_that_repeats_a_page_stops_the_listing_naming_the_endpoint() {
     assert_eq!(err.exit_code(), ExitCode::RemoteFailure);
     assert!(
         text.contains(&format!(
-            "GET {}/api/{TENANT}/{PROJECT}/dashboard answered the same page twice",
+            "GET {}/api/{TENANT}/{PROJECT}/dashboard answered rows of an earlier page again",
             server.uri()
         )),
         "{text}"

@@ -1626,7 +1626,7 @@ async fn a_listing_that_ignores_skip_stops_naming_the_endpoint() {
     assert_eq!(err.exit_code(), dashshare::error::ExitCode::RemoteFailure);
     assert!(
         err.to_string()
-            .contains("/api/v1/dashboards answered the same page twice"),
+            .contains("/api/v1/dashboards answered rows of an earlier page again"),
         "{err}"
     );
 }
@@ -1956,4 +1956,118 @@ async fn a_share_with_everyone_written_after_a_read_without_it_looks_the_group_u
         .write_shares(&before, &dashshare::model::ShareSet::new(after))
         .await
         .unwrap();
+}
+
+/// With a token, a 401 on the admin listing is the token refused (exit 3), not "not an admin".
+#[tokio::test]
+async fn a_refused_token_on_the_admin_listing_is_an_auth_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"error": {"message": "Invalid token"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = token_provider(&server)
+        .dashboards(None, true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), dashshare::error::ExitCode::AuthFailure);
+    assert!(err.to_string().contains("API token was refused"), "{err}");
+}
+
+/// With a token, a 401 to `adminAccess=true` that the plain request answers with 403 is about
+/// the parameter: the 403 is reported (the token works), never "token refused".
+#[tokio::test]
+async fn with_a_token_a_401_to_admin_access_and_a_plain_403_is_a_permission_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/shares/dashboard/d1"))
+        .and(query_param("adminAccess", "true"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/shares/dashboard/d1"))
+        .and(query_param_is_missing("adminAccess"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"error": {"message": "no"}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = token_provider(&server)
+        .read_shares(&by_id("d1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied(_)), "{err:?}");
+}
+
+/// A server that ignores `?name=Everyone` (it answers other groups) is read through the paged
+/// group listing, so the Everyone group is found beyond the first 50.
+#[tokio::test]
+async fn an_ignored_name_filter_finds_everyone_in_the_group_listing() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let groups: Vec<Value> = (0..50)
+        .map(|n| json!({"_id": format!("g{n}"), "name": format!("Team {n}")}))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Everyone"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(groups.clone())))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param_is_missing("name"))
+        .and(query_param("skip", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(groups)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param_is_missing("name"))
+        .and(query_param("skip", "50"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"_id": "e1", "name": "Everyone"}])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_listing_end(&server, "/api/v1/groups", 51).await;
+    let found = provider(&server)
+        .resolve_principal(&Principal::Everyone)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.key, ShareKey::everyone());
+}
+
+/// A read whose unnamed group entry might be Everyone fails when the look-up fails (exit 1),
+/// rather than reading a share with everyone as a plain group.
+#[tokio::test]
+async fn a_read_that_cannot_tell_everyone_fails_instead_of_guessing() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    mount_read(
+        &server,
+        shares_answer(json!([owner_share(), {"shareId": "g9", "type": "group", "rule": "view"}])),
+        1,
+    )
+    .await;
+    let err = provider(&server)
+        .read_shares(&by_id("d1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), dashshare::error::ExitCode::RemoteFailure);
 }

@@ -250,13 +250,12 @@ impl AppViewX {
         let total = shape::integer(found, &["totalRecords"])
             .and_then(|n| u64::try_from(n).ok())
             .map(paging::Total::Rows);
-        Ok(paging::Page {
-            // Without `totalRecords`, a page short of `maxSize` is the last.
-            last: total.is_none() && items.len() < GROUP_SEARCH_SIZE as usize,
-            rows: items.to_vec(),
+        Ok(paging::Page::numbered(
+            reply.target,
+            items.to_vec(),
             total,
-            target: reply.target,
-        })
+            GROUP_SEARCH_SIZE as usize,
+        ))
     }
 }
 

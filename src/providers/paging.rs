@@ -13,9 +13,11 @@ use serde_json::Value;
 
 use crate::error::Error;
 
-/// How many pages a listing may take before dashshare stops believing it ends (at 50 rows a
-/// page, five million rows).
-const MAX_PAGES: u64 = 100_000;
+/// How many pages a listing may take before dashshare stops believing it ends.
+const MAX_PAGES: u64 = 10_000;
+/// How many rows a listing may hold: far more than any server's users or dashboards, and few
+/// enough that a server sending rows without end is stopped before memory runs out.
+const MAX_ROWS: u64 = 1_000_000;
 
 /// How many pages are asked for at once once the total is known.
 pub const PAGE_WIDTH: usize = 4;
@@ -30,15 +32,33 @@ pub enum Total {
     Pages(u64),
 }
 
-/// One page as read: the request it answers (for messages), its rows, and the total it reported.
+/// One page as read: the request it answers (for messages), its rows, the total it reported,
+/// and how many rows were asked for.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     pub target: String,
     pub rows: Vec<Value>,
     pub total: Option<Total>,
-    /// The page says of itself that it is the last (a vendor reader decided so from a page
-    /// shorter than the largest the API serves, where the server sent no total).
+    /// The page says of itself that it is the last: a page short of the size asked for, from a
+    /// server that sent no total where its vendor documents one (see `Page::numbered`).
     pub last: bool,
+    /// The rows asked for (`limit`, `pageSize`, `maxSize`).
+    pub asked: usize,
+}
+
+impl Page {
+    /// A page of a listing whose vendor documents a total: without one (a server that left it
+    /// out), a page short of the `asked` size is taken as the last, as a client without the
+    /// total can only take it.
+    pub fn numbered(target: String, rows: Vec<Value>, total: Option<Total>, asked: usize) -> Page {
+        Page {
+            last: total.is_none() && rows.len() < asked,
+            target,
+            rows,
+            total,
+            asked,
+        }
+    }
 }
 
 /// Every row of a listing, and the request of its first page (for messages about a row).
@@ -54,8 +74,12 @@ pub struct Progress {
     first_target: String,
     rows: Vec<Value>,
     pages: u64,
-    /// Fingerprints of the non-empty pages read so far.
+    /// How many rows the first page held, and whether that was more than it was asked for.
+    first_over_asked: bool,
+    /// Fingerprints of every row read so far: a row that comes again means the pages overlap.
     seen: HashSet<u64>,
+    /// The last total a page reported (a later page may leave it out).
+    total: Option<Total>,
 }
 
 impl Progress {
@@ -75,25 +99,48 @@ impl Progress {
     /// Takes the next page: `Ok(true)` when the listing goes on, `Ok(false)` when it is complete.
     /// An empty page ends a listing of unknown size; one of known size ends at its total.
     pub fn take(&mut self, page: Page) -> Result<bool, Error> {
-        if self.pages == 0 {
-            self.first_target = page.target.clone();
-        }
+        let endpoint = endpoint(&page.target).to_string();
         self.pages += 1;
-        let endpoint = endpoint(&page.target);
-        if !page.rows.is_empty() && !self.seen.insert(fingerprint(&page.rows)) {
+        if self.pages == 1 {
+            self.first_target = page.target.clone();
+            self.first_over_asked = page.asked > 0 && page.rows.len() > page.asked;
+        }
+        let total = page.total.or(self.total);
+        self.total = total;
+        if let Some(Total::Rows(rows)) = total
+            && rows > MAX_ROWS
+        {
+            return Err(too_many(&endpoint, rows));
+        }
+        let fingerprints: Vec<u64> = page.rows.iter().map(fingerprint).collect();
+        let repeats = fingerprints
+            .iter()
+            .filter(|f| self.seen.contains(f))
+            .count();
+        if repeats > 0 {
+            // A server that ignores paging answers everything on every page: when the first page
+            // held more than was asked for, it was the whole listing.
+            if self.pages == 2 && self.first_over_asked && repeats == page.rows.len() {
+                tracing::debug!("{endpoint} ignores paging: its first answer is the whole listing");
+                return Ok(false);
+            }
             return Err(Error::remote(format!(
-                "{endpoint} answered the same page twice (page {} repeats an earlier one, after {} \
-                 rows): the server does not page as dashshare expects, so the listing was stopped \
-                 rather than read without end; nothing was changed",
+                "{endpoint} answered rows of an earlier page again (page {}, after {} rows): the \
+                 listing changed while it was read, or the server does not page as dashshare \
+                 expects, so it was stopped rather than read without end; nothing was changed, \
+                 run the command again",
                 self.pages,
                 self.read()
             )));
         }
+        self.seen.extend(fingerprints);
         let empty = page.rows.is_empty();
-        let last = page.last;
         self.rows.extend(page.rows);
         let read = self.read();
-        match page.total {
+        if read > MAX_ROWS {
+            return Err(too_many(&endpoint, read));
+        }
+        match total {
             Some(Total::Rows(total)) if read > total => Err(Error::remote(format!(
                 "{endpoint} answered {read} rows though it said it has {total}: the listing \
                  changed while it was read, or the server does not page as dashshare expects; \
@@ -101,7 +148,6 @@ impl Progress {
             ))),
             Some(Total::Rows(total)) if read == total => Ok(false),
             Some(Total::Pages(total)) if self.pages >= total => Ok(false),
-            None if last => Ok(false),
             Some(total) if empty => Err(Error::remote(format!(
                 "{endpoint} ended after {read} rows on page {}, short of the {} it said it has: \
                  the listing changed while it was read; nothing was changed, run the command again",
@@ -111,7 +157,7 @@ impl Progress {
                     Total::Pages(pages) => format!("{pages} pages"),
                 }
             ))),
-            _ if empty => Ok(false),
+            None if page.last || empty => Ok(false),
             _ if self.pages >= MAX_PAGES => Err(Error::remote(format!(
                 "{endpoint} was still answering rows after {MAX_PAGES} pages ({read} rows): the \
                  server does not page as dashshare expects; nothing was changed"
@@ -126,6 +172,13 @@ impl Progress {
             rows: self.rows,
         }
     }
+}
+
+fn too_many(endpoint: &str, rows: u64) -> Error {
+    Error::remote(format!(
+        "{endpoint} holds {rows} rows, more than the {MAX_ROWS} dashshare reads from one \
+         listing: the server does not page as dashshare expects; nothing was changed"
+    ))
 }
 
 /// Reads a listing by offset (Sisense's `skip`/`limit`): `fetch(skip)` answers the rows from
@@ -193,11 +246,9 @@ fn endpoint(target: &str) -> &str {
     target.split('?').next().unwrap_or(target)
 }
 
-fn fingerprint(rows: &[Value]) -> u64 {
+fn fingerprint(row: &Value) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for row in rows {
-        row.to_string().hash(&mut hasher);
-    }
+    row.to_string().hash(&mut hasher);
     hasher.finish()
 }
 
@@ -212,6 +263,7 @@ mod tests {
             rows: rows.map(|n| json!({"id": n})).collect(),
             total,
             last: false,
+            asked: 50,
         }
     }
 
@@ -246,7 +298,7 @@ mod tests {
             .unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("GET http://x/list answered the same page twice"),
+            text.contains("GET http://x/list answered rows of an earlier page again"),
             "{text}"
         );
         assert!(!text.contains("skip="), "{text}");
@@ -313,5 +365,41 @@ mod tests {
         assert!(progress.take(page(0..5, None)).unwrap());
         assert!(!progress.take(page(0..0, None)).unwrap());
         assert_eq!(progress.finish().rows.len(), 5);
+    }
+
+    #[tokio::test]
+    async fn a_server_that_ignores_paging_and_answers_everything_at_once_is_read_once() {
+        let asked = std::sync::Mutex::new(0);
+        let listing = by_offset(|_| {
+            *asked.lock().unwrap() += 1;
+            async { Ok::<_, Error>(page(0..80, None)) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(listing.rows.len(), 80);
+        assert_eq!(*asked.lock().unwrap(), 2);
+    }
+
+    #[test]
+    fn overlapping_pages_are_stopped_and_a_total_is_remembered() {
+        let mut progress = Progress::new();
+        assert!(progress.take(page(0..50, None)).unwrap());
+        let err = progress.take(page(40..90, None)).unwrap_err();
+        assert!(err.to_string().contains("rows of an earlier page"), "{err}");
+
+        // A later page without the total (AppViewX's 404) is still held to it.
+        let mut progress = Progress::new();
+        assert!(progress.take(page(0..50, Some(Total::Rows(120)))).unwrap());
+        let err = progress.take(page(0..0, None)).unwrap_err();
+        assert!(err.to_string().contains("short of the 120 rows"), "{err}");
+    }
+
+    #[test]
+    fn a_total_beyond_what_dashshare_reads_is_refused_at_once() {
+        let mut progress = Progress::new();
+        let err = progress
+            .take(page(0..50, Some(Total::Rows(MAX_ROWS + 1))))
+            .unwrap_err();
+        assert!(err.to_string().contains("more than the"), "{err}");
     }
 }

@@ -446,13 +446,7 @@ impl Eci {
                     });
                 }
                 let total = total_of(&reply);
-                Ok::<_, Failed>(Page {
-                    // Without the headers, a page short of the largest the API serves is the last.
-                    last: total.is_none() && rows.len() < PAGE_ROWS,
-                    total,
-                    target: reply.target,
-                    rows,
-                })
+                Ok::<_, Failed>(Page::numbered(reply.target, rows, total, PAGE_ROWS))
             },
             paging::PAGE_WIDTH,
         )

@@ -88,13 +88,7 @@ pub fn listing_page(target: &str, body: &Value, page_size: usize) -> Result<Page
     let total = shape::integer(inner, &["totalCount"])
         .and_then(|total| u64::try_from(total).ok())
         .map(Total::Rows);
-    Ok(Page {
-        target: target.to_string(),
-        // Without `totalCount`, a page short of the size asked for is the last.
-        last: total.is_none() && rows.len() < page_size,
-        rows,
-        total,
-    })
+    Ok(Page::numbered(target.to_string(), rows, total, page_size))
 }
 
 /// A listed dashboard as (id, title). A row without an id or title key dashshare knows was not

@@ -33,7 +33,7 @@ use wire::{DASHBOARD_ID_KEYS, EVERYONE_GROUP, ID_KEYS, LIST_WRAPPERS, LoginAnswe
 const BY_TITLE: &str = "name:";
 /// How many user ids one `ids=` look-up carries: a page's worth, and a query well inside the
 /// 2048 characters servers commonly take (24 hex digits and a comma each).
-const IDS_PER_REQUEST: usize = 50;
+const IDS_PER_REQUEST: usize = PAGE_ROWS;
 
 pub struct Sisense {
     session: Session,
@@ -53,8 +53,9 @@ pub struct Sisense {
     asked_me: OnceCell<Option<String>>,
     /// Each dashboard's owner as its shares were read: who publishes it, and how.
     owners: Mutex<HashMap<String, String>>,
-    /// The id of the `Everyone` group, once a read's entries or a look-up told it.
-    everyone: OnceCell<Result<Option<String>>>,
+    /// The id of the `Everyone` group (`None`: the server has none), once a read's entries or a
+    /// look-up told it.
+    everyone: OnceCell<Option<String>>,
 }
 
 /// One route family that is sent `adminAccess=true` until the server refuses it. Remembered per
@@ -235,6 +236,14 @@ impl Sisense {
         }
         let plain = self.session.send(build(false), true).await?;
         if !plain.is_success() {
+            // A fixed token's 401 to `adminAccess=true` is about the parameter when the plain
+            // request is let in (even to be refused): the token works.
+            if reply.status == StatusCode::UNAUTHORIZED
+                && plain.status != StatusCode::UNAUTHORIZED
+                && self.session.fixed_credential()
+            {
+                return Ok(plain);
+            }
             return Ok(reply);
         }
         if !route.refused.swap(true, Ordering::Relaxed) {
@@ -305,21 +314,31 @@ impl Sisense {
             .clone()
     }
 
-    /// The id of the group Sisense shares with everyone through (`Everyone`, matched exactly),
-    /// looked up once per run: `GET /api/v1/groups?name=Everyone` (pysisense
-    /// `access_management/groups.py` `get_group`).
+    /// The id of the group Sisense shares with everyone through (`Everyone`, matched exactly):
+    /// `GET /api/v1/groups?name=Everyone` (pysisense `access_management/groups.py` `get_group`),
+    /// or, where a server ignores the filter (it answers other groups), the paged group listing.
+    /// Kept for the run once known; a look-up that fails is tried again when next needed.
     async fn everyone_group(&self) -> Result<Option<String>> {
         self.everyone
-            .get_or_init(|| async {
+            .get_or_try_init(|| async {
+                let doing = "looking up the Everyone group";
                 let (target, body) = self
-                    .get_value(
-                        &["api", "v1", "groups"],
-                        &[("name", EVERYONE_GROUP)],
-                        "looking up the Everyone group",
-                    )
+                    .get_value(&["api", "v1", "groups"], &[("name", EVERYONE_GROUP)], doing)
                     .await?;
-                let rows = shape::require_items(&target, &body, &[])?;
-                let found = lookup::candidates(&target, rows, &["name"], ID_KEYS);
+                let mut rows = shape::require_items(&target, &body, &[])?.to_vec();
+                let mut target = target;
+                let ignored = rows.iter().any(|row| {
+                    shape::text(row, &["name"])
+                        .is_none_or(|name| !name.eq_ignore_ascii_case(EVERYONE_GROUP))
+                });
+                if ignored {
+                    tracing::info!("{target} answered other groups; reading the group listing");
+                    let listing = self
+                        .paged(&["api", "v1", "groups"], &[], doing, |_, _| Ok(()))
+                        .await?;
+                    (target, rows) = (listing.target, listing.rows);
+                }
+                let found = lookup::candidates(&target, &rows, &["name"], ID_KEYS);
                 let exact: Vec<(String, String)> = found
                     .pairs
                     .into_iter()
@@ -328,32 +347,26 @@ impl Sisense {
                 lookup::pick_unique(&exact, EVERYONE_GROUP, "group", "sisense")
             })
             .await
-            .clone()
+            .cloned()
     }
 
     /// The Everyone group's id where a read's `entries` need it: told by the entries' own group
-    /// names when they carry them, else looked up. A look-up that fails leaves that group as a
-    /// plain group for the read (said at `-vv`), never a failed read.
+    /// names when they carry them, else looked up. A look-up that fails fails the read: a share
+    /// with everyone read as a plain group would be keyed otherwise than the journal keys it.
     async fn everyone_for<'e>(
         &self,
         entries: impl IntoIterator<Item = &'e Value>,
-    ) -> Option<String> {
-        if let Some(Ok(known)) = self.everyone.get() {
-            return known.clone();
+    ) -> Result<Option<String>> {
+        if let Some(known) = self.everyone.get() {
+            return Ok(known.clone());
         }
         match wire::everyone_among(entries) {
             wire::EveryoneAmong::Named(id) => {
-                let _ = self.everyone.set(Ok(Some(id.clone())));
-                Some(id)
+                let _ = self.everyone.set(Some(id.clone()));
+                Ok(Some(id))
             }
-            wire::EveryoneAmong::Absent => None,
-            wire::EveryoneAmong::Unknown => match self.everyone_group().await {
-                Ok(id) => id,
-                Err(err) => {
-                    tracing::debug!("the Everyone group is not known: {err}");
-                    None
-                }
-            },
+            wire::EveryoneAmong::Absent => Ok(None),
+            wire::EveryoneAmong::Unknown => self.everyone_group().await,
         }
     }
 
@@ -516,10 +529,15 @@ impl Sisense {
                 .session
                 .get(&segments, &with_page(query, &skip))
                 .await?;
-            if matches!(
-                reply.status,
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-            ) {
+            // A fixed token is not "renewed" by a login: its 401 is the token refused.
+            let token_refused =
+                reply.status == StatusCode::UNAUTHORIZED && self.session.fixed_credential();
+            if !token_refused
+                && matches!(
+                    reply.status,
+                    StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+                )
+            {
                 tracing::info!(
                     "{}: refused ({}); this account is not an admin",
                     reply.target,
@@ -624,6 +642,9 @@ impl ShareProvider for Sisense {
             }
         };
         let user = user.as_ref();
+        if let Some(id) = user.and_then(|user| shape::id(user, ID_KEYS)) {
+            let _ = self.me.set(id);
+        }
         Ok(Identity {
             user: user
                 .and_then(wire::user_display)
@@ -754,7 +775,7 @@ impl ShareProvider for Sisense {
         )?;
         let body: Value = reply.json()?;
         self.remember_owner(id, &body);
-        let everyone = self.everyone_for(entries_of(&body, "sharesTo")).await;
+        let everyone = self.everyone_for(entries_of(&body, "sharesTo")).await?;
         snapshot_of(
             &reply.target,
             dashboard,
@@ -789,7 +810,7 @@ impl ShareProvider for Sisense {
                     .iter()
                     .flat_map(|row| entries_of(row, "shares")),
             )
-            .await;
+            .await?;
         let mut snapshots = Vec::with_capacity(wanted.len());
         for row in &listing.rows {
             let id = shape::require_id(&listing.target, row, DASHBOARD_ID_KEYS)?;
@@ -809,15 +830,14 @@ impl ShareProvider for Sisense {
     }
 
     async fn write_shares(&self, before: &Snapshot, after: &ShareSet) -> Result<()> {
-        let entries = before.raw.as_array().map(Vec::as_slice).unwrap_or_default();
-        // pysisense `dashboard/shares.py` posts `{"sharesTo": [...]}`: the complete list.
-        // A share with everyone to write on a dashboard whose read never needed the group (undo
-        // putting one back, say): look the group up now. A read that did need it set it, so the
-        // entries are always keyed as they were read.
-        let everyone = match self.everyone.get() {
-            Some(Ok(everyone)) => everyone.clone(),
+        let entries = entries_of(&before.raw, "sharesTo");
+        // The entries are keyed as the read keyed them, with the Everyone group it knew. A share
+        // with everyone to write on a dashboard whose read never needed the group (undo putting
+        // one back, say) looks the group up now.
+        let everyone = match before.raw.get("everyone").and_then(Value::as_str) {
+            Some(id) => Some(id.to_string()),
             None if after.get(&ShareKey::everyone()).is_some() => self.everyone_group().await?,
-            _ => None,
+            None => None,
         };
         let rebuilt = wire::rebuild_shares(entries, after, everyone.as_deref()).map_err(|why| {
             Error::remote(format!(
@@ -865,7 +885,8 @@ impl ShareProvider for Sisense {
             return Err(no_such_dashboard(id));
         }
         if !reply.is_success() {
-            return Err(ERRORS
+            return Err(self
+                .errors
                 .failure(self.http(), &reply, &format!("publishing dashboard '{id}'"))
                 .and_then_say(
                     "only the dashboard's owner, or an admin where the server takes \
@@ -940,8 +961,8 @@ fn page_of(reply: Reply, row: RowCheck) -> Result<Page> {
     Ok(Page {
         target: reply.target,
         rows,
-        total: None,
-        last: false,
+        asked: PAGE_ROWS,
+        ..Page::default()
     })
 }
 
@@ -959,6 +980,7 @@ fn is_object_id(name: &str) -> bool {
 
 /// How many rows a listing page asks for: pysisense `migration/dashboards.py`'s `limit = 50`.
 const PAGE_LIMIT: &str = "50";
+const PAGE_ROWS: usize = 50;
 
 /// `query` with the page from `skip` on.
 fn with_page<'q>(query: &[(&'q str, &'q str)], skip: &'q str) -> Vec<(&'q str, &'q str)> {
@@ -998,7 +1020,8 @@ fn snapshot_of(
         },
         shares: wire::share_set(entries, owner.as_deref(), everyone),
         names: wire::entry_names(entries, everyone),
-        raw: Value::Array(entries.clone()),
+        // What the write needs: the entries as read, and the Everyone group they were keyed with.
+        raw: json!({"sharesTo": entries, "everyone": everyone}),
     })
 }
 
