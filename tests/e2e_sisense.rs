@@ -550,6 +550,8 @@ async fn listings_past_the_cap_are_whole_and_51_people_are_named_in_a_few_reques
                 id: id.clone(),
                 email: email.clone(),
                 user_name: email.clone(),
+                active: true,
+                groups: Vec::new(),
             });
         world.sisense.dashboards[0].shares.push(
             serde_json::json!({"shareId": id, "type": "user", "rule": "view", "subscribe": false}),
@@ -585,4 +587,30 @@ async fn listings_past_the_cap_are_whole_and_51_people_are_named_in_a_few_reques
         !made.iter().any(|r| r.starts_with("GET /api/v1/users/")),
         "{made:#?}"
     );
+}
+
+/// Sisense accepts a share for an inactive user with HTTP 200 and drops it (pysisense
+/// `datamodel/shares.py`): dashshare refuses such a grant before any write, exit 2, named.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grant_to_an_inactive_user_is_refused_before_any_write() {
+    let home = SandboxHome::start().await;
+    let before = shares(&home);
+    let refused = home
+        .run(
+            P,
+            &[
+                "grant",
+                D,
+                "--user",
+                "alice@example.com",
+                "--user",
+                "dave@example.com",
+            ],
+        )
+        .await
+        .code(2);
+    let said = printed(&refused);
+    assert!(said.contains("dave@example.com is inactive"), "{said}");
+    assert_eq!(shares(&home), before);
+    assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
 }

@@ -1343,3 +1343,30 @@ async fn two_listed_rows_with_one_email_are_ambiguous_and_a_row_without_one_is_n
     // By user code, every row is understood.
     assert_eq!(answers[3].as_ref().unwrap().as_ref().unwrap().key.id, "9");
 }
+
+/// A UserResponse with `"active": false` (EnergyCapSdk `user_response.py` carries `active`) is
+/// refused at look-up as on Sisense: exit 2, named, nothing read or written.
+#[tokio::test]
+async fn an_inactive_user_is_refused_at_look_up() {
+    let server = MockServer::start().await;
+    let mut dave = user_row(14, "DAVE", "dave@example.com");
+    dave["active"] = json!(false);
+    mount_filter(
+        &server,
+        "user",
+        "email equals 'dave@example.com'",
+        json!([dave]),
+        1,
+    )
+    .await;
+    no_put(&server).await;
+    let err = provider(&server)
+        .resolve_principal(&Principal::User("dave@example.com".into()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), dashshare::error::ExitCode::BadInput);
+    assert!(
+        err.to_string().contains("dave@example.com is inactive"),
+        "{err}"
+    );
+}

@@ -2071,3 +2071,30 @@ async fn a_read_that_cannot_tell_everyone_fails_instead_of_guessing() {
         .unwrap_err();
     assert_eq!(err.exit_code(), dashshare::error::ExitCode::RemoteFailure);
 }
+
+/// A user answer with `"active": false` (pysisense `datamodel/shares.py`: Sisense drops shares for
+/// inactive users) is refused at look-up: exit 2, named, nothing read or written.
+#[tokio::test]
+async fn an_inactive_user_is_refused_at_look_up() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let mut dave = user("u9", "dave@example.com");
+    dave["active"] = json!(false);
+    mount_user(&server, "email", "dave@example.com", json!([dave]), 1).await;
+    any_write_forbidden(&server).await;
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "d1",
+            users(&["dave@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.exit_code(), dashshare::error::ExitCode::BadInput);
+    assert!(
+        err.to_string().contains("dave@example.com is inactive"),
+        "{err}"
+    );
+}

@@ -4,15 +4,19 @@
 use serde_json::Value;
 
 use super::{Dashboard, DashboardSummary};
-use crate::error::{Error, Result, Thing};
+use std::collections::HashSet;
+
+use crate::error::{Error, Result, Subject, Thing};
 use crate::shape;
 
-/// What one look-up answered: the (value, id) pairs of the rows dashshare understood, and the
-/// error for the first row that lacked the value or the id under every key dashshare knows.
+/// What one look-up answered: the (value, id) pairs of the rows dashshare understood, the
+/// error for the first row that lacked the value or the id under every key dashshare knows, and
+/// the ids of rows that say `"active": false`.
 #[derive(Debug, Clone, Default)]
 pub struct Candidates {
     pub pairs: Vec<(String, String)>,
     pub misread: Option<Error>,
+    pub inactive: HashSet<String>,
 }
 
 /// The candidates among `rows` (from `target`): each row's value under `value_keys` (text, or a
@@ -27,7 +31,14 @@ pub fn candidates(
     for row in rows {
         let value = shape::text(row, value_keys).or_else(|| shape::id(row, value_keys));
         match (value, shape::id(row, id_keys)) {
-            (Some(value), Some(id)) => found.pairs.push((value, id)),
+            (Some(value), Some(id)) => {
+                // Sisense's user answers carry `active` (pysisense `datamodel/shares.py`), as
+                // EnergyCAP's UserResponse does.
+                if shape::flag(row, &["active"]) == Some(false) {
+                    found.inactive.insert(id.clone());
+                }
+                found.pairs.push((value, id));
+            }
             (value, id) if found.misread.is_none() => {
                 let mut looked_for: Vec<&str> = Vec::new();
                 if value.is_none() {
@@ -48,8 +59,18 @@ impl Candidates {
     /// The id of the one candidate `name` names (see `pick_unique`). When none does while a row
     /// was not understood, that row may be the one sought: the answer was not understood, which
     /// is never "no such user".
+    /// An inactive principal is refused: Sisense accepts a share for an inactive user with HTTP
+    /// 200 and drops it ("live-verified", pysisense `datamodel/shares.py`), so the grant would
+    /// report a share that never lands.
     pub fn pick(&self, name: &str, what: &str, vendor: &str) -> Result<Option<String>> {
         match pick_unique(&self.pairs, name, what, vendor)? {
+            Some(id) if self.inactive.contains(&id) => Err(Error::invalid_about(
+                Subject::new(Thing::Principal, name),
+                format!(
+                    "{name} is inactive: {vendor} would accept the share and drop it (a share for \
+                     an inactive {what} never lands); reactivate the {what} first, or leave them out"
+                ),
+            )),
             Some(id) => Ok(Some(id)),
             None => match &self.misread {
                 Some(err) => Err(err.clone()),

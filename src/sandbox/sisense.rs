@@ -496,9 +496,21 @@ fn replace_shares(
         }
         seen.push(share_id);
     }
-    // The names an answer added are the server's, derived from the ids: not stored.
+    // The names an answer added are the server's, derived from the ids: not stored. A share for
+    // an inactive user is accepted and dropped (pysisense `datamodel/shares.py`).
+    let inactive: Vec<&str> = world
+        .sisense
+        .users
+        .iter()
+        .filter(|user| !user.active)
+        .map(|user| user.id.as_str())
+        .collect();
     let shares: Vec<Value> = shares
         .into_iter()
+        .filter(|share| {
+            !(share["type"] == "user"
+                && inactive.contains(&share["shareId"].as_str().unwrap_or_default()))
+        })
         .map(|mut share| {
             if let Some(entry) = share.as_object_mut() {
                 entry.retain(|key, _| !ENTRY_NAMES.contains(&key.as_str()));
@@ -588,6 +600,18 @@ pub mod world {
         pub email: String,
         #[serde(rename = "userName")]
         pub user_name: String,
+        /// A user that may not sign in; Sisense accepts shares for it and drops them (pysisense
+        /// `datamodel/shares.py`, "live-verified").
+        #[serde(default = "active")]
+        pub active: bool,
+        /// The ids of the groups the user belongs to (pysisense `access_management/users.py`
+        /// reads a user's `groups`).
+        #[serde(default)]
+        pub groups: Vec<String>,
+    }
+
+    fn active() -> bool {
+        true
     }
 
     #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -613,6 +637,8 @@ pub mod world {
                 id: id.into(),
                 email: email.into(),
                 user_name: name.into(),
+                active: true,
+                groups: Vec::new(),
             };
             SisenseWorld {
                 admin: Account {
@@ -634,6 +660,11 @@ pub mod world {
                         "dan.obrien",
                     ),
                     sisense_user("5f0000000000000000000006", "erin@example.com", "erin"),
+                    // Deactivated: Sisense accepts a share for him and drops it.
+                    SisenseUser {
+                        active: false,
+                        ..sisense_user("5f0000000000000000000007", "dave@example.com", "dave")
+                    },
                 ],
                 groups: vec![
                     SisenseGroup {

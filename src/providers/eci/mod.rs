@@ -311,6 +311,7 @@ struct Fallback {
 struct Index {
     by_value: HashMap<String, Vec<(String, String)>>,
     misread: Option<Error>,
+    inactive: std::collections::HashSet<String>,
 }
 
 impl Index {
@@ -326,6 +327,7 @@ impl Index {
         Index {
             by_value,
             misread: found.misread,
+            inactive: found.inactive,
         }
     }
 
@@ -339,6 +341,7 @@ impl Index {
                 .cloned()
                 .unwrap_or_default(),
             misread: self.misread.clone(),
+            inactive: self.inactive.clone(),
         };
         namesakes.pick(name, search.what(), "eci")
     }

@@ -594,7 +594,15 @@ impl Sisense {
             .get(&["api", "v1", resource, name], &[])
             .await?;
         match reply.status {
-            status if status.is_success() => Ok(Some(name.to_string())),
+            // The record's `active` decides as it does for a user found by email.
+            status if status.is_success() => {
+                let record: Value = reply.json().unwrap_or(Value::Null);
+                let found = lookup::candidates(&reply.target, &[record], ID_KEYS, ID_KEYS);
+                let what = if resource == "users" { "user" } else { "group" };
+                Ok(found
+                    .pick(name, what, "sisense")?
+                    .or(Some(name.to_string())))
+            }
             StatusCode::NOT_FOUND => Ok(None),
             _ => Err(self.errors.failure(
                 self.http(),
