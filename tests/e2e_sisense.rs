@@ -54,8 +54,11 @@ async fn a_grant_keeps_every_share_writes_once_and_publishes_once() {
     assert_eq!(published(&home), 1);
 }
 
+/// Login, three look-ups, the read, the dashboard's data model (its `datasource`, the model's
+/// permissions and, since two of the three have no entry there, whether the model's groups hold
+/// Everyone), the write and the publish.
 #[tokio::test(flavor = "multi_thread")]
-async fn three_users_take_seven_requests() {
+async fn three_users_take_ten_requests() {
     let home = SandboxHome::start().await;
     home.run(
         P,
@@ -75,7 +78,7 @@ async fn three_users_take_seven_requests() {
     .await
     .success();
     let requests = home.sandbox.requests(Vendor::Sisense);
-    assert_eq!(requests.len(), 7, "{requests:#?}");
+    assert_eq!(requests.len(), 10, "{requests:#?}");
     assert_eq!(shares(&home).len(), 6);
 }
 
@@ -216,8 +219,10 @@ async fn a_wrong_password_exits_3() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expired_token_leads_to_one_new_login() {
+    // A token good for four requests: the look-up, the read and the data model's two; the write
+    // finds it expired.
     let home = SandboxHome::with(SandboxOptions {
-        token_ttl: Some(2),
+        token_ttl: Some(4),
         ..SandboxOptions::default()
     })
     .await;
@@ -613,4 +618,136 @@ async fn a_grant_to_an_inactive_user_is_refused_before_any_write() {
     assert!(said.contains("dave@example.com is inactive"), "{said}");
     assert_eq!(shares(&home), before);
     assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
+}
+
+/// A Sisense viewer needs an entry on the dashboard's data model too, or the dashboard opens
+/// empty (pysensesdk `add_share(share_cube=True)`): a grant says who cannot query it, exit 0; one
+/// who reaches the model through a group is not marked; JSON carries each principal's reach.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_grant_names_who_can_open_the_dashboard_but_not_query_its_data_model() {
+    let home = SandboxHome::start().await;
+    let granted = home
+        .run(
+            P,
+            &[
+                "grant",
+                D,
+                "--user",
+                "carol+bi@example.com",
+                "--user",
+                "alice@example.com",
+            ],
+        )
+        .await
+        .success();
+    let out = String::from_utf8_lossy(&granted.get_output().stdout).to_string();
+    assert!(
+        out.contains(
+            "carol+bi@example.com can open Sales KPIs but not query its data model Sample ECommerce"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("alice@example.com can open"), "{out}");
+
+    // A live model: erin has no entry; the Sales Team EMEA group has one of its own.
+    let live = "5dc5c237832aeb53441186bb";
+    let json = home
+        .run(
+            P,
+            &[
+                "-o",
+                "json",
+                "grant",
+                live,
+                "--user",
+                "erin@example.com",
+                "--group",
+                "Sales Team EMEA",
+            ],
+        )
+        .await
+        .success();
+    let report = stdout_json(&json);
+    let reach: Vec<(String, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["principal"].as_str().unwrap().to_string(),
+                r["data"]["reach"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        reach.contains(&("erin@example.com".into(), "none".into())),
+        "{report}"
+    );
+    assert!(
+        reach.contains(&("Sales Team EMEA".into(), "direct".into())),
+        "{report}"
+    );
+    assert_eq!(report["results"][0]["data"]["model"], "Sales Live");
+}
+
+/// A data model that cannot be read is said once, never hidden, and the grant stands.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_data_model_that_cannot_be_read_is_said() {
+    let home = SandboxHome::start().await;
+    home.sandbox
+        .edit_world(|world| world.sisense.models.clear());
+    let granted = home
+        .run(P, &["grant", D, "--user", "carol+bi@example.com"])
+        .await
+        .success();
+    let out = String::from_utf8_lossy(&granted.get_output().stdout).to_string();
+    assert_eq!(out.matches("could not be read").count(), 1, "{out}");
+    assert!(
+        out.contains("Sample ECommerce of Sales KPIs could not be read"),
+        "{out}"
+    );
+    assert!(
+        shares(&home)
+            .iter()
+            .any(|s| s["shareId"] == "5f0000000000000000000004")
+    );
+}
+
+/// `list` marks the same people, so an access review finds them: a column where someone cannot
+/// query the model, and each share's reach in JSON.
+#[tokio::test(flavor = "multi_thread")]
+async fn list_marks_who_cannot_query_the_data_model() {
+    let home = SandboxHome::start().await;
+    home.run(P, &["grant", D, "--user", "carol+bi@example.com"])
+        .await
+        .success();
+    let listed = home.run(P, &["list", D]).await.success();
+    let out = String::from_utf8_lossy(&listed.get_output().stdout).to_string();
+    assert!(
+        out.contains("DATA (SAMPLE ECOMMERCE)") || out.contains("data (Sample ECommerce)"),
+        "{out}"
+    );
+    let carol = out
+        .lines()
+        .find(|line| line.contains("carol+bi@example.com"))
+        .unwrap();
+    assert!(carol.contains("no access"), "{out}");
+    let bob = out
+        .lines()
+        .find(|line| line.contains("bob@example.com"))
+        .unwrap();
+    assert!(!bob.contains("no access"), "{out}");
+
+    let json = stdout_json(&home.run(P, &["-o", "json", "list", D]).await.success());
+    let reach = |principal: &str| {
+        json["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["principal"] == principal)
+            .map(|row| row["data"]["reach"].clone())
+    };
+    assert_eq!(reach("carol+bi@example.com"), Some("none".into()));
+    assert_eq!(reach("bob@example.com"), Some("direct".into()));
+    assert_eq!(reach("Marketing"), Some("direct".into()));
 }

@@ -121,7 +121,7 @@ async fn any_write_forbidden(server: &MockServer) {
 }
 
 #[tokio::test]
-async fn grant_of_three_users_takes_seven_requests_and_keeps_every_share() {
+async fn grant_of_three_users_takes_eight_requests_and_keeps_every_share() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     for (id, email) in [
@@ -151,6 +151,7 @@ async fn grant_of_three_users_takes_seven_requests_and_keeps_every_share() {
     )
     .await;
     mount_publish(&server, 1).await;
+    mount_no_data_model(&server).await;
 
     let report = change_shares(
         provider(&server).as_ref(),
@@ -165,7 +166,8 @@ async fn grant_of_three_users_takes_seven_requests_and_keeps_every_share() {
 
     assert!(report.written && report.published);
     assert!(report.results.iter().all(|r| r.action == Action::Added));
-    assert_eq!(server.received_requests().await.unwrap().len(), 7);
+    // login, 3 look-ups, read, the data model's row, write, publish.
+    assert_eq!(server.received_requests().await.unwrap().len(), 8);
 }
 
 #[tokio::test]
@@ -938,6 +940,7 @@ async fn an_admin_shares_another_owners_dashboard_through_the_sdk_routes_with_ad
         .mount(&server)
         .await;
 
+    mount_no_data_model(&server).await;
     let provider = provider(&server);
     let report = change_shares(
         provider.as_ref(),
@@ -951,7 +954,8 @@ async fn an_admin_shares_another_owners_dashboard_through_the_sdk_routes_with_ad
     .unwrap();
     assert!(report.written && report.published);
     assert_eq!(report.results[0].action, Action::Added);
-    assert_eq!(server.received_requests().await.unwrap().len(), 5);
+    // login, look-up, read, the data model's row, write, publish.
+    assert_eq!(server.received_requests().await.unwrap().len(), 6);
 }
 
 /// The same fixture read: the owner is the owner (not revocable), the other entries are shares,
@@ -1000,6 +1004,7 @@ async fn a_rejected_admin_access_parameter_falls_back_once_per_run_not_per_dashb
     let server = MockServer::start().await;
     mount_fixture_login(&server, 1).await;
     mount_alice(&server, 2).await;
+    mount_no_data_model(&server).await;
     let read = fixture_json("sisense", "shares.json");
     let rejected = fixture_json("sisense", "error_validation.json");
     let mut written = read["sharesTo"].as_array().unwrap().clone();
@@ -1029,8 +1034,9 @@ async fn a_rejected_admin_access_parameter_falls_back_once_per_run_not_per_dashb
         .unwrap();
         assert!(report.written && report.published, "{d}");
     }
-    // login + 2 look-ups + d1: 2 reads, 1 write, 2 publishes + d2: 1 read, 1 write, 1 publish
-    assert_eq!(server.received_requests().await.unwrap().len(), 11);
+    // login + 2 look-ups + d1: 2 reads, 1 write, 2 publishes + d2: 1 read, 1 write, 1 publish,
+    // and each dashboard's data-model row.
+    assert_eq!(server.received_requests().await.unwrap().len(), 13);
 }
 
 /// A 403 to adminAccess=true that the plain request gets past (an account that is not an admin,
@@ -2097,4 +2103,163 @@ async fn an_inactive_user_is_refused_at_look_up() {
         err.to_string().contains("dave@example.com is inactive"),
         "{err}"
     );
+}
+
+// ---- Data models (NOTES.md "Corrections, round 3"): pysisense 2.3.3 `utils.py`
+// ---- `_dashboard_admin_record` (a dashboard's `datasource` from its admin-listing row),
+// ---- `datamodel/shares.py` (the EXTRACT and LIVE permission routes), `datamodel/core.py`
+// ---- (`get_datamodel`: the schema by title gives the oid), `access_management/users.py`
+// ---- (a user's `groups` with `expand=groups`).
+
+async fn mount_datasource(server: &MockServer, id: &str, datasource: Value) {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .and(query_param("dashboardType", "owner"))
+        .and(query_param("id", id))
+        .and(query_param("fields", "oid,title,datasource"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"oid": id, "title": "Revenue", "datasource": datasource}
+        ])))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+/// An ElastiCube's entries are read once per model per run, however many dashboards read from it;
+/// a user with no entry of its own reaches it through a group its user answer names, or not at all.
+#[tokio::test]
+async fn an_extract_model_is_read_once_and_reach_goes_through_groups() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let cube = json!({"title": "Sample ECommerce", "fullname": "LocalHost/Sample ECommerce", "address": "LocalHost", "live": false});
+    mount_datasource(&server, "d1", cube.clone()).await;
+    mount_datasource(&server, "d2", cube).await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/api/elasticubes/localhost/Sample%20ECommerce/permissions",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"shares": [
+            {"partyId": "g1", "type": "group", "permission": "r"},
+            {"partyId": "u1", "type": "user", "permission": "a"},
+        ]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Everyone"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"_id": "e1", "name": "Everyone"}])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("ids", "u2,u3"))
+        .and(query_param("expand", "groups"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"_id": "u2", "email": "b@x.com", "groups": [{"_id": "g1", "name": "Sales"}]},
+            {"_id": "u3", "email": "c@x.com", "groups": ["g7"]},
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let keys: Vec<ShareKey> = ["u1", "u2", "u3"]
+        .iter()
+        .map(|id| ShareKey::new(PrincipalKind::User, *id))
+        .collect();
+    for dashboard in ["d1", "d2"] {
+        let access = provider
+            .data_access(&by_id(dashboard), &keys)
+            .await
+            .unwrap();
+        assert_eq!(access.model, "Sample ECommerce");
+        assert_eq!(access.dashboard_title.as_deref(), Some("Revenue"));
+        assert_eq!(access.of(&keys[0]), dashshare::providers::Reach::Direct);
+        assert_eq!(access.of(&keys[1]), dashshare::providers::Reach::Group);
+        assert_eq!(access.of(&keys[2]), dashshare::providers::Reach::None);
+        assert_eq!(access.unreadable, None);
+    }
+}
+
+/// A live model's entries: its oid from the schema by title, then its permission list; the
+/// model's share with everyone reaches everybody.
+#[tokio::test]
+async fn a_live_model_is_read_through_its_schema_oid_and_everyone_reaches_all() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_datasource(
+        &server,
+        "d1",
+        json!({"title": "Sales Live", "fullname": "live:Sales Live", "live": true}),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/datamodels/schema"))
+        .and(query_param("title", "Sales Live"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"oid": "m1", "title": "Sales Live", "type": "LIVE"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/elasticubes/live/m1/permissions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"partyId": "e1", "type": "group", "permission": "r"}
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Everyone"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"_id": "e1", "name": "Everyone"}])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let keys = [
+        ShareKey::new(PrincipalKind::User, "u9"),
+        ShareKey::new(PrincipalKind::Group, "g9"),
+    ];
+    let access = provider(&server)
+        .data_access(&by_id("d1"), &keys)
+        .await
+        .unwrap();
+    assert_eq!(access.model, "Sales Live");
+    assert_eq!(access.of(&keys[0]), dashshare::providers::Reach::Everyone);
+    assert_eq!(access.of(&keys[1]), dashshare::providers::Reach::Everyone);
+}
+
+/// A model that cannot be read (403) is said, with the reach unknown, never "no access".
+#[tokio::test]
+async fn a_model_refused_is_unknown_not_none() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_datasource(
+        &server,
+        "d1",
+        json!({"title": "Secret Cube", "live": false}),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/api/elasticubes/localhost/Secret%20Cube/permissions"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json!({"error": {"message": "forbidden"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let key = ShareKey::new(PrincipalKind::User, "u1");
+    let access = provider(&server)
+        .data_access(&by_id("d1"), std::slice::from_ref(&key))
+        .await
+        .unwrap();
+    assert_eq!(access.of(&key), dashshare::providers::Reach::Unknown);
+    assert!(access.unreadable.unwrap().contains("403"));
 }

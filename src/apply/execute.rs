@@ -500,6 +500,7 @@ fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<ShareResult>
             line: Some(w.line),
             note: None,
             expires: w.expires.clone(),
+            data: None,
         })
         .collect()
 }

@@ -13,6 +13,7 @@ use crate::interrupt::Interrupt;
 use crate::journal;
 use crate::model::{Action, Change, Level, Mode};
 use crate::output;
+use crate::providers::Reach;
 use crate::vendor::Vendor;
 use crate::write_ahead::WriteAhead;
 
@@ -267,6 +268,7 @@ fn render(
                 .map(|note| format!("note: {} ({}): {note}\n", r.principal, r.kind))
         })
         .collect();
+    let notes = format!("{notes}{}", data_notes(report));
     let timed = report.results.iter().any(|r| r.expires.is_some());
     let until = match expires {
         Some(at) if report.before.is_none() => format!("\n{}", timed::blind_warning(at)),
@@ -283,4 +285,40 @@ fn render(
         "{table}\n\n{notes}Dashboard {dashboard}: {} — {outcome}{run}{until}",
         counts.join(", ")
     )
+}
+
+/// The principals a grant leaves shared with who cannot query the dashboard's data model, each
+/// named, and a model that could not be read, once.
+fn data_notes(report: &ShareReport) -> String {
+    let title = report
+        .dashboard
+        .title
+        .clone()
+        .unwrap_or_else(|| report.dashboard.id.clone());
+    let mut notes: String = report
+        .results
+        .iter()
+        .filter_map(|r| {
+            let mark = r.data.as_ref()?;
+            (mark.reach == Reach::None).then(|| {
+                format!(
+                    "note: {} can open {title} but not query its data model {}: it needs an entry \
+                     on the model too\n",
+                    r.principal, mark.model
+                )
+            })
+        })
+        .collect();
+    if let Some(why) = &report.data_unreadable {
+        let model = report
+            .results
+            .iter()
+            .find_map(|r| r.data.as_ref().map(|mark| mark.model.clone()))
+            .unwrap_or_else(|| "its data model".into());
+        notes.push_str(&format!(
+            "note: {model} of {title} could not be read ({why}): whether these principals can \
+             query its data is unknown\n"
+        ));
+    }
+    notes
 }

@@ -79,6 +79,10 @@ pub struct ShareReport {
     /// Why the publish after a successful write failed: the write must still be journaled.
     #[serde(skip)]
     pub publish_error: Option<Error>,
+    /// Why the dashboard's data model could not be read, where the vendor keeps one: whether the
+    /// principals can query its data is unknown (said once, never hidden).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_unreadable: Option<String>,
 }
 
 impl ShareReport {

@@ -13,7 +13,7 @@ use crate::model::{
     self, Access, Action, Change, Intent, Level, Mode, Outcome, Plan, PlanError, PrincipalKind,
     Share, ShareKey, ShareSet,
 };
-use crate::providers::{self, BlindChange, Dashboard, Resolved, ShareProvider};
+use crate::providers::{self, BlindChange, Dashboard, DataMark, Resolved, ShareProvider};
 use crate::vendor::{Support, Vendor};
 
 /// One change asked for on a dashboard, its principal looked up.
@@ -64,6 +64,10 @@ pub struct ShareResult {
     /// When a share given for a time ends (an apply file's `expires`), RFC 3339.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+    /// Whether the principal can also query the dashboard's data model, where the vendor keeps
+    /// one (Sisense): a share without it opens the dashboard empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataMark>,
 }
 
 /// One dashboard planned: what is there, what will be, and the write that makes it so.
@@ -235,6 +239,7 @@ fn results(
                 line: asked_for.and_then(|a| a.line),
                 note: outcome.note,
                 expires: None,
+                data: None,
             }
         })
         .collect()

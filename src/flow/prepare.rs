@@ -5,7 +5,8 @@ use super::admit::admit;
 use super::plan::{Ask, Asked, plan};
 use super::{Prepared, ShareReport, ShareRequest};
 use crate::error::{Error, Result, Thing};
-use crate::model::{Principal, PrincipalKind};
+use crate::model::{Action, Change, Principal, PrincipalKind, ShareKey};
+use crate::providers::DataMark;
 use crate::providers::{Resolved, ShareProvider};
 use crate::vendor::Vendor;
 
@@ -34,20 +35,60 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
         publish: request.publish,
     };
     let planned = plan(provider, &ask).await?;
+    let mut report = ShareReport {
+        dashboard: planned.dashboard,
+        dry_run: request.dry_run,
+        written: false,
+        published: false,
+        results: planned.results,
+        before: planned.before,
+        after: planned.after,
+        publish_error: None,
+        data_unreadable: None,
+    };
+    if matches!(request.change, Change::Grant(_)) {
+        mark_data_access(provider, &mut report).await;
+    }
     Ok(Prepared {
-        report: ShareReport {
-            dashboard: planned.dashboard,
-            dry_run: request.dry_run,
-            written: false,
-            published: false,
-            results: planned.results,
-            before: planned.before,
-            after: planned.after,
-            publish_error: None,
-        },
+        report,
         write: planned.write.filter(|_| !request.dry_run),
         unwritten_marks: Default::default(),
     })
+}
+
+/// Marks each principal a grant leaves shared with whether it can also query the dashboard's
+/// data model (Sisense): one the model does not reach opens the dashboard and sees no data.
+pub async fn mark_data_access(provider: &dyn ShareProvider, report: &mut ShareReport) {
+    let shared =
+        |action: Action| matches!(action, Action::Added | Action::Updated | Action::Unchanged);
+    let keys: Vec<ShareKey> = report
+        .results
+        .iter()
+        .filter(|result| shared(result.action))
+        .filter_map(|result| Some(ShareKey::new(result.kind, result.id.clone()?)))
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    let Some(access) = provider.data_access(&report.dashboard, &keys).await else {
+        return;
+    };
+    for result in report
+        .results
+        .iter_mut()
+        .filter(|result| shared(result.action))
+    {
+        if let Some(id) = &result.id {
+            result.data = Some(DataMark {
+                model: access.model.clone(),
+                reach: access.of(&ShareKey::new(result.kind, id.clone())),
+            });
+        }
+    }
+    report.data_unreadable = access.unreadable;
+    if report.dashboard.title.is_none() {
+        report.dashboard.title = access.dashboard_title;
+    }
 }
 
 /// Refuses, before any request, what the vendor cannot do.

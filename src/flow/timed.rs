@@ -300,6 +300,7 @@ mod tests {
             line: None,
             note: None,
             expires: None,
+            data: None,
         }
     }
 

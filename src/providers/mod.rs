@@ -3,6 +3,7 @@
 
 mod answers;
 mod appviewx;
+mod data_access;
 mod eci;
 mod lookup;
 mod mindzie;
@@ -24,6 +25,7 @@ use crate::model::{Access, Principal, ShareKey, ShareSet};
 use crate::vendor::Vendor;
 
 pub use crate::model::Dashboard;
+pub use data_access::{DataAccess, DataMark, Reach};
 
 /// One row of `dashboards`.
 #[derive(Debug, Clone, Serialize)]
@@ -147,6 +149,13 @@ pub trait ShareProvider: Send + Sync {
     /// `shares` the dashboard's complete share set.
     async fn replace_shares(&self, _dashboard: &Dashboard, _shares: &ShareSet) -> Result<()> {
         Err(self.unsupported("cannot replace a whole share set"))
+    }
+
+    /// What `keys` can do with the data `dashboard` reads from, where the vendor keeps that apart
+    /// from the dashboard's shares (Sisense's data models). `None`: it does not, or the dashboard
+    /// names no data model. Never an error: a model that cannot be read is said in the answer.
+    async fn data_access(&self, _dashboard: &Dashboard, _keys: &[ShareKey]) -> Option<DataAccess> {
+        None
     }
 
     /// Best-effort readable names (emails, group names) for share ids; ids it cannot name are left out.

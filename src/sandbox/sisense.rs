@@ -86,6 +86,15 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             "/api/shares/dashboard/{id}",
             get(read_shares).post(post_shares),
         )
+        .route(
+            "/api/elasticubes/{address}/{title}/permissions",
+            get(extract_permissions).put(put_extract_permissions),
+        )
+        .route("/api/v2/datamodels/schema", get(model_schema))
+        .route(
+            "/api/v1/elasticubes/live/{oid}/permissions",
+            get(live_permissions).patch(patch_live_permissions),
+        )
         .route_layer(middleware::from_fn_with_state(shared.clone(), authorize))
         .route("/api/v1/authentication/login", post(login))
         .with_state(shared)
@@ -353,8 +362,7 @@ async fn admin_dashboards(
         .filter(|d| query.get("id").is_none_or(|id| &d.oid == id))
         .filter(|d| query.get("name").is_none_or(|name| &d.title == name))
         .map(|d| {
-            let mut row =
-                json!({"oid": d.oid, "title": d.title, "owner": d.owner, "shares": d.shares});
+            let mut row = json!({"oid": d.oid, "title": d.title, "owner": d.owner, "shares": d.shares, "datasource": d.datasource});
             if let (Some(fields), Some(object)) = (&fields, row.as_object_mut()) {
                 object.retain(|key, _| fields.contains(&key.as_str()));
             }
@@ -372,10 +380,8 @@ async fn dashboard(
 ) -> Response {
     let mut world = shared.world();
     match usable(&mut world, &id, &query) {
-        Ok(d) => {
-            Json(json!({"oid": d.oid, "title": d.title, "owner": d.owner, "shares": d.shares}))
-                .into_response()
-        }
+        Ok(d) => Json(json!({"oid": d.oid, "title": d.title, "owner": d.owner, "shares": d.shares, "datasource": d.datasource}))
+            .into_response(),
         Err((status, message)) => error(status, message),
     }
 }
@@ -562,6 +568,135 @@ async fn publish(
     Json(json!({})).into_response()
 }
 
+/// Checks a model's new entries as the share write does: each party known, users active (an
+/// inactive user's entry is accepted and dropped, pysisense `datamodel/shares.py`).
+fn model_entries(
+    world: &World,
+    body: Option<Json<Value>>,
+) -> Result<Vec<Value>, (StatusCode, String)> {
+    let Some(Json(Value::Array(entries))) = body else {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "the body must be a list of permissions".into(),
+        ));
+    };
+    let mut kept = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let id = entry["partyId"].as_str().unwrap_or_default();
+        let known = match entry["type"].as_str() {
+            Some("user") => match world.sisense.users.iter().find(|u| u.id == id) {
+                Some(user) if !user.active => continue,
+                found => found.is_some(),
+            },
+            Some("group") => world.sisense.groups.iter().any(|g| g.id == id),
+            _ => false,
+        };
+        if !known {
+            return Err((StatusCode::BAD_REQUEST, format!("unknown partyId '{id}'")));
+        }
+        kept.push(entry);
+    }
+    Ok(kept)
+}
+
+/// `GET /api/elasticubes/{address}/{title}/permissions`: an ElastiCube's entries as
+/// `{"shares": [...]}` (pysisense `datamodel/shares.py`, `get_datamodel_permissions_extract`).
+async fn extract_permissions(
+    State(shared): State<Arc<Shared>>,
+    Path((_address, title)): Path<(String, String)>,
+) -> Response {
+    let world = shared.world();
+    match world
+        .sisense
+        .models
+        .iter()
+        .find(|m| !m.live && m.title == title)
+    {
+        Some(model) => Json(json!({"shares": model.shares})).into_response(),
+        None => error(StatusCode::NOT_FOUND, "ElastiCube not found"),
+    }
+}
+
+/// `PUT` of the same: the whole list replaces the entries (`update_datamodel_permissions_extract`).
+async fn put_extract_permissions(
+    State(shared): State<Arc<Shared>>,
+    Path((_address, title)): Path<(String, String)>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let mut world = shared.world();
+    let entries = match model_entries(&world, body) {
+        Ok(entries) => entries,
+        Err((status, message)) => return error(status, &message),
+    };
+    match world
+        .sisense
+        .models
+        .iter_mut()
+        .find(|m| !m.live && m.title == title)
+    {
+        Some(model) => {
+            model.shares = entries;
+            Json(json!({"shares": model.shares})).into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, "ElastiCube not found"),
+    }
+}
+
+/// `GET /api/v2/datamodels/schema?title=`: the model with its `oid`, `type` and `shares`
+/// (pysisense `datamodel/core.py`, `get_datamodel`).
+async fn model_schema(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let world = shared.world();
+    let title = query.get("title").cloned().unwrap_or_default();
+    match world.sisense.models.iter().find(|m| m.title == title) {
+        Some(model) => Json(json!({
+            "oid": model.oid,
+            "title": model.title,
+            "type": if model.live { "LIVE" } else { "EXTRACT" },
+            "shares": model.shares,
+        }))
+        .into_response(),
+        None => error(StatusCode::NOT_FOUND, "Data model not found"),
+    }
+}
+
+/// `GET /api/v1/elasticubes/live/{oid}/permissions`: a live model's entries, a list
+/// (`get_datamodel_permissions_live`).
+async fn live_permissions(State(shared): State<Arc<Shared>>, Path(oid): Path<String>) -> Response {
+    let world = shared.world();
+    match world.sisense.models.iter().find(|m| m.live && m.oid == oid) {
+        Some(model) => Json(model.shares.clone()).into_response(),
+        None => error(StatusCode::NOT_FOUND, "Data model not found"),
+    }
+}
+
+/// `PATCH` of the same: the whole list replaces the entries (`update_datamodel_permissions_live`).
+async fn patch_live_permissions(
+    State(shared): State<Arc<Shared>>,
+    Path(oid): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let mut world = shared.world();
+    let entries = match model_entries(&world, body) {
+        Ok(entries) => entries,
+        Err((status, message)) => return error(status, &message),
+    };
+    match world
+        .sisense
+        .models
+        .iter_mut()
+        .find(|m| m.live && m.oid == oid)
+    {
+        Some(model) => {
+            model.shares = entries;
+            Json(model.shares.clone()).into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, "Data model not found"),
+    }
+}
+
 /// What this emulator holds: its part of the sandbox `World`.
 pub mod world {
     use std::collections::BTreeMap;
@@ -591,6 +726,8 @@ pub mod world {
         /// Plays a server that refuses every publish (403), as one would to an account that
         /// may write a dashboard's shares but neither owns it nor is an admin.
         pub refuse_publish: bool,
+        /// The data models the dashboards read from.
+        pub models: Vec<SisenseModel>,
     }
 
     #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -628,6 +765,31 @@ pub mod world {
         pub owner: String,
         /// Kept as the vendor sends them: `{shareId, type, rule?, subscribe}`.
         pub shares: Vec<Value>,
+        /// The data model it reads from: `{title, fullname, address, live}` (pysisense
+        /// `utils.py` `_datasource_title`, `_dashboard_admin_record`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub datasource: Option<Value>,
+    }
+
+    /// A data model: an ElastiCube (EXTRACT) or a live model, and its entries
+    /// `{partyId, type, permission}` (pysisense `datamodel/shares.py`).
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    pub struct SisenseModel {
+        pub oid: String,
+        pub title: String,
+        pub live: bool,
+        pub shares: Vec<Value>,
+    }
+
+    impl SisenseModel {
+        /// The `datasource` a dashboard reading from this model carries.
+        pub fn datasource(&self) -> Value {
+            if self.live {
+                json!({"title": self.title, "fullname": format!("live:{}", self.title), "live": true})
+            } else {
+                json!({"title": self.title, "fullname": format!("LocalHost/{}", self.title), "address": "LocalHost", "live": false})
+            }
+        }
     }
 
     impl SisenseWorld {
@@ -640,6 +802,25 @@ pub mod world {
                 active: true,
                 groups: Vec::new(),
             };
+            // An ElastiCube that Marketing queries (bob on his own), and a live model for the
+            // Sales Team EMEA.
+            let ecommerce = SisenseModel {
+                oid: "5c0000000000000000000e01".into(),
+                title: "Sample ECommerce".into(),
+                live: false,
+                shares: vec![
+                    json!({"partyId": "6a0000000000000000000001", "type": "group", "permission": "r"}),
+                    json!({"partyId": "5f0000000000000000000003", "type": "user", "permission": "a"}),
+                ],
+            };
+            let live = SisenseModel {
+                oid: "5c0000000000000000000f01".into(),
+                title: "Sales Live".into(),
+                live: true,
+                shares: vec![
+                    json!({"partyId": "6a0000000000000000000002", "type": "group", "permission": "r"}),
+                ],
+            };
             SisenseWorld {
                 admin: Account {
                     username: "admin@sandbox.example".into(),
@@ -651,7 +832,10 @@ pub mod world {
                         "admin@sandbox.example",
                         "admin@sandbox.example",
                     ),
-                    sisense_user("5f0000000000000000000002", "alice@example.com", "alice"),
+                    SisenseUser {
+                        groups: vec!["6a0000000000000000000001".into()],
+                        ..sisense_user("5f0000000000000000000002", "alice@example.com", "alice")
+                    },
                     sisense_user("5f0000000000000000000003", "bob@example.com", "bob"),
                     sisense_user("5f0000000000000000000004", "carol+bi@example.com", "carol"),
                     sisense_user(
@@ -695,6 +879,7 @@ pub mod world {
                     SisenseDashboard {
                         oid: "5829b46bd009e91420000047".into(),
                         title: "Sales KPIs".into(),
+                        datasource: Some(ecommerce.datasource()),
                         owner: "5f0000000000000000000001".into(),
                         shares: vec![
                             json!({"shareId": "5f0000000000000000000001", "type": "user", "subscribe": true}),
@@ -705,6 +890,7 @@ pub mod world {
                     SisenseDashboard {
                         oid: "5dc5c237832aeb53441186bb".into(),
                         title: "Quarterly Review".into(),
+                        datasource: Some(live.datasource()),
                         owner: "5f0000000000000000000001".into(),
                         shares: vec![
                             json!({"shareId": "5f0000000000000000000001", "type": "user", "subscribe": true}),
@@ -713,6 +899,7 @@ pub mod world {
                     SisenseDashboard {
                         oid: "5dc5c237832aeb53441186bc".into(),
                         title: "Quarterly Review".into(),
+                        datasource: Some(live.datasource()),
                         owner: "5f0000000000000000000001".into(),
                         shares: vec![
                             json!({"shareId": "5f0000000000000000000001", "type": "user", "subscribe": true}),
@@ -723,6 +910,7 @@ pub mod world {
                     SisenseDashboard {
                         oid: "5e1d00000000000000000a01".into(),
                         title: "Regional Margins".into(),
+                        datasource: Some(ecommerce.datasource()),
                         owner: "5f0000000000000000000002".into(),
                         shares: vec![
                             json!({"shareId": "5f0000000000000000000002", "type": "user", "subscribe": true}),
@@ -731,6 +919,7 @@ pub mod world {
                         ],
                     },
                 ],
+                models: vec![ecommerce, live],
                 published: BTreeMap::new(),
                 reject_admin_access: false,
                 api_token: "sisense-api-token-Sandbox+tok&1".into(),
@@ -753,6 +942,7 @@ pub mod world {
                     title: format!("Bulk {n:05}"),
                     owner: owner.clone(),
                     shares: vec![json!({"shareId": owner, "type": "user", "subscribe": true})],
+                    datasource: None,
                 });
             }
         }

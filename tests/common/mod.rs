@@ -142,6 +142,19 @@ pub async fn mount_listing_end(server: &MockServer, route: &str, skip: usize) {
         .await;
 }
 
+/// A grant reads the dashboard's data model from its admin-listing row (pysisense `utils.py`
+/// `_dashboard_admin_record`: `dashboardType=owner&id=…`); this answers a row without a
+/// `datasource`, so no model is read: one request per dashboard granted.
+pub async fn mount_no_data_model(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .and(query_param("fields", "oid,title,datasource"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .named("the dashboard's data model")
+        .mount(server)
+        .await;
+}
+
 /// A Sisense user look-up with `filter` = `value`, answered with `body`, `times` times.
 pub async fn mount_user(server: &MockServer, filter: &str, value: &str, body: Value, times: u64) {
     Mock::given(method("GET"))

@@ -2,6 +2,7 @@
 //! read → write (replaces the whole list) → publish sequence on the routes Sisense's own SDK
 //! (pysisense 2.3.3) uses, as an admin who need not own the dashboard (`adminAccess=true`).
 
+mod models;
 mod wire;
 
 use std::collections::HashMap;
@@ -18,7 +19,7 @@ use tokio::sync::OnceCell;
 use super::answers::{self, VendorErrors};
 use super::lookup::{self, dashboard_titled, narrowed};
 use super::paging::{self, Listing, Page};
-use super::{Dashboard, DashboardSummary, Identity, Resolved, ShareProvider, Snapshot};
+use super::{Dashboard, DashboardSummary, DataAccess, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
@@ -56,6 +57,8 @@ pub struct Sisense {
     /// The id of the `Everyone` group (`None`: the server has none), once a read's entries or a
     /// look-up told it.
     everyone: OnceCell<Option<String>>,
+    /// The data models read this run, and the users' groups learnt.
+    models: models::Models,
 }
 
 /// One route family that is sent `adminAccess=true` until the server refuses it. Remembered per
@@ -191,6 +194,7 @@ impl Sisense {
             asked_me: OnceCell::new(),
             owners: Mutex::new(HashMap::new()),
             everyone: OnceCell::new(),
+            models: models::Models::default(),
         })
     }
 
@@ -384,7 +388,12 @@ impl Sisense {
             let answer = self
                 .get_value(
                     &["api", "v1", "users"],
-                    &[("ids", joined.as_str()), ("limit", PAGE_LIMIT)],
+                    // With their groups, which tell who reaches a data model through one.
+                    &[
+                        ("ids", joined.as_str()),
+                        ("expand", "groups"),
+                        ("limit", PAGE_LIMIT),
+                    ],
                     "naming users",
                 )
                 .await;
@@ -401,6 +410,9 @@ impl Sisense {
                     break;
                 }
             };
+            for row in &rows {
+                self.remember_groups(row);
+            }
             let answered: Vec<(String, Option<String>)> = rows
                 .iter()
                 .filter_map(|row| Some((shape::id(row, ID_KEYS)?, wire::user_display(row))))
@@ -574,6 +586,9 @@ impl Sisense {
                 )
                 .await?;
             let rows = shape::require_items(&target, &body, &[])?;
+            for row in rows {
+                self.remember_groups(row);
+            }
             let found = lookup::candidates(&target, rows, &[filter], ID_KEYS);
             if let Some(id) = found.pick(name, "user", "sisense")? {
                 return Ok(Some(id));
@@ -902,6 +917,10 @@ impl ShareProvider for Sisense {
                 ));
         }
         Ok(())
+    }
+
+    async fn data_access(&self, dashboard: &Dashboard, keys: &[ShareKey]) -> Option<DataAccess> {
+        self.data_access_of(dashboard, keys).await
     }
 
     /// Users from `user_names` (batched), groups from one paged `GET /api/v1/groups` (pysisense
