@@ -297,6 +297,10 @@ pub struct GrantArgs {
     /// Write the shares but do not republish the dashboard (Sisense)
     #[arg(long)]
     pub no_publish: bool,
+    /// Also give each principal the USE entry it lacks on the dashboard's data model, so that it
+    /// can query the data (Sisense); other entries are kept, none is lowered
+    #[arg(long)]
+    pub with_data: bool,
     /// Read and show what would change; write nothing
     #[arg(long)]
     pub dry_run: bool,

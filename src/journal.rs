@@ -60,12 +60,20 @@ pub struct Marks {
     /// they were: that end no longer holds, so `expire` leaves them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keeps: Vec<crate::model::ShareKey>,
+    /// A write of the dashboard's data model (`grant --with-data`), not of its shares (a line
+    /// of its own, whose share sets are the dashboard's as they stand): `undo` takes the entries
+    /// back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_model: Option<crate::data_model::DataModelChange>,
 }
 
 impl Marks {
     /// Nothing besides the share sets: a line with these marks says nothing a write does not.
     pub fn is_empty(&self) -> bool {
-        self.expires.is_none() && self.settles.is_none() && self.keeps.is_empty()
+        self.expires.is_none()
+            && self.settles.is_none()
+            && self.keeps.is_empty()
+            && self.data_model.is_none()
     }
 }
 

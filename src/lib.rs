@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod confirm;
+pub mod data_model;
 pub mod error;
 pub mod flow;
 pub mod http;

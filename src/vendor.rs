@@ -220,6 +220,9 @@ pub struct Capabilities {
     pub scoped_revoke: bool,
     /// How the vendor names our access levels, where it differs.
     pub access_names: &'static [(Access, &'static str)],
+    /// A viewer also needs an entry on the dashboard's data model to query its data (Sisense):
+    /// `grant --with-data` gives it; `revoke` keeps it.
+    pub data_models: bool,
 }
 
 impl Capabilities {
@@ -257,6 +260,7 @@ static SISENSE: Description = Description {
         everyone_alone: false,
         scoped_revoke: false,
         access_names: &[],
+        data_models: true,
     },
     notes: &[
         "sisense: --everyone is the share of its built-in `Everyone` group; an SSO account signs in with an API token (token_env) instead of a password.",
@@ -283,6 +287,7 @@ static ECI: Description = Description {
         everyone_alone: true,
         scoped_revoke: false,
         access_names: &[],
+        data_models: false,
     },
     notes: &["eci: a share with everyone cannot keep a user or group list beside it."],
 };
@@ -307,6 +312,7 @@ static VIZZLY: Description = Description {
         everyone_alone: false,
         scoped_revoke: true,
         access_names: &[(Access::View, "read"), (Access::Edit, "read_write")],
+        data_models: false,
     },
     notes: &["vizzly: no API reads permissions, so grant and revoke report what was sent."],
 };
@@ -342,6 +348,7 @@ static APPVIEWX: Description = Description {
         everyone_alone: false,
         scoped_revoke: false,
         access_names: &[(Access::View, "read"), (Access::Edit, "read-write")],
+        data_models: false,
     },
     notes: &[
         "appviewx can neither read shares nor add to them: grant/revoke there need --replace.",
@@ -379,6 +386,7 @@ static MINDZIE: Description = Description {
         everyone_alone: false,
         scoped_revoke: false,
         access_names: &[],
+        data_models: false,
     },
     notes: &[
         "mindzie: no sharing with people per dashboard; public links (`link`) and `embed` instead.",

@@ -75,6 +75,7 @@ fn request(groups: &[&str], access: Access, mode: Mode) -> ShareRequest {
         revoke_scope: None,
         publish: true,
         dry_run: false,
+        with_data: false,
     }
 }
 

@@ -20,6 +20,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("wording", 1),
     // 2 vocabulary: values and pure functions, no I/O.
     ("model", 2),
+    ("data_model", 2),
     ("vendor", 2),
     ("shape", 2),
     ("links", 2),

@@ -751,3 +751,146 @@ async fn list_marks_who_cannot_query_the_data_model() {
     assert_eq!(reach("bob@example.com"), Some("direct".into()));
     assert_eq!(reach("Marketing"), Some("direct".into()));
 }
+
+fn model_shares(home: &SandboxHome, title: &str) -> Vec<Value> {
+    home.world()
+        .sisense
+        .models
+        .iter()
+        .find(|model| model.title == title)
+        .unwrap()
+        .shares
+        .clone()
+}
+
+/// `grant --with-data` also gives each principal the USE entry it lacks on the dashboard's data
+/// model: one PUT for an ElastiCube, one PATCH for a live model, every other entry kept; again,
+/// nothing is written; `--dry-run` names the model and writes nothing; `undo` takes back both the
+/// dashboard's share and the model's entry.
+#[tokio::test(flavor = "multi_thread")]
+async fn grant_with_data_gives_the_model_entry_once_and_undo_takes_it_back() {
+    let home = SandboxHome::start().await;
+    let cube = model_shares(&home, "Sample ECommerce");
+    let live_before = model_shares(&home, "Sales Live");
+    let live = "5dc5c237832aeb53441186bb";
+
+    let planned = home
+        .run(
+            P,
+            &[
+                "grant",
+                D,
+                "--user",
+                "carol+bi@example.com",
+                "--with-data",
+                "--dry-run",
+            ],
+        )
+        .await
+        .success();
+    let out = String::from_utf8_lossy(&planned.get_output().stdout).to_string();
+    assert!(
+        out.contains("carol+bi@example.com would get USE on the data model Sample ECommerce"),
+        "{out}"
+    );
+    assert_eq!(model_shares(&home, "Sample ECommerce"), cube);
+
+    let granted = home
+        .run(
+            P,
+            &[
+                "-o",
+                "json",
+                "grant",
+                D,
+                "--user",
+                "carol+bi@example.com",
+                "--user",
+                "alice@example.com",
+                "--with-data",
+            ],
+        )
+        .await
+        .success();
+    let report = stdout_json(&granted);
+    let run_id = report["run_id"].as_str().unwrap().to_string();
+    assert_eq!(report["data_written"], true, "{report}");
+    let after = model_shares(&home, "Sample ECommerce");
+    assert_eq!(&after[..cube.len()], &cube[..], "other entries kept");
+    assert_eq!(
+        after[cube.len()..],
+        [
+            serde_json::json!({"partyId": "5f0000000000000000000004", "type": "user", "permission": "r"})
+        ],
+        "only carol, who had no reach (alice reaches through Marketing)"
+    );
+    home.run(
+        P,
+        &["grant", live, "--user", "erin@example.com", "--with-data"],
+    )
+    .await
+    .success();
+    assert_eq!(
+        model_shares(&home, "Sales Live").len(),
+        live_before.len() + 1
+    );
+    let writes = |home: &SandboxHome| {
+        (
+            home.count(Vendor::Sisense, "PUT /api/elasticubes/"),
+            home.count(Vendor::Sisense, "PATCH /api/v1/elasticubes/live/"),
+        )
+    };
+    assert_eq!(writes(&home), (1, 1));
+
+    // Again: the share and the entry are there, nothing is written.
+    home.run(
+        P,
+        &["grant", D, "--user", "carol+bi@example.com", "--with-data"],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("unchanged"));
+    assert_eq!(writes(&home), (1, 1));
+
+    home.run(P, &["undo", &run_id, "--yes"]).await.success();
+    assert_eq!(model_shares(&home, "Sample ECommerce"), cube);
+    assert!(
+        !shares(&home)
+            .iter()
+            .any(|s| s["shareId"] == "5f0000000000000000000004")
+    );
+}
+
+/// `--with-data` where the vendor keeps no data models is refused before any request.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_data_elsewhere_is_refused() {
+    let home = SandboxHome::start().await;
+    home.run(
+        "sandbox-eci",
+        &["grant", "7", "--user", "ALICE", "--with-data"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("--with-data"));
+    assert!(home.sandbox.requests(Vendor::Eci).is_empty());
+}
+
+/// `revoke` never takes model entries away (other dashboards may read from the model), and says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn revoke_keeps_the_data_model_entries_and_says_so() {
+    let home = SandboxHome::start().await;
+    home.run(
+        P,
+        &["grant", D, "--user", "carol+bi@example.com", "--with-data"],
+    )
+    .await
+    .success();
+    let cube = model_shares(&home, "Sample ECommerce");
+    home.run(P, &["revoke", D, "--user", "carol+bi@example.com"])
+        .await
+        .success()
+        .stdout(predicate::str::contains(
+            "entries on the dashboard's data model are kept",
+        ));
+    assert_eq!(model_shares(&home, "Sample ECommerce"), cube);
+}

@@ -32,6 +32,7 @@ fn request(dashboard: &str, principals: Vec<Principal>, change: Change) -> Share
         revoke_scope: None,
         publish: true,
         dry_run: false,
+        with_data: false,
     }
 }
 

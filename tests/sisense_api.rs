@@ -39,6 +39,7 @@ fn request(dashboard: &str, principals: Vec<Principal>, change: Change) -> Share
         revoke_scope: None,
         publish: true,
         dry_run: false,
+        with_data: false,
     }
 }
 
@@ -2262,4 +2263,95 @@ async fn a_model_refused_is_unknown_not_none() {
         .unwrap();
     assert_eq!(access.of(&key), dashshare::providers::Reach::Unknown);
     assert!(access.unreadable.unwrap().contains("403"));
+}
+
+/// `grant --with-data` on an ElastiCube: the entries read again just before the write, the USE
+/// entry appended, every other kept, the whole list `PUT` once (pysisense `datamodel/shares.py`,
+/// `update_datamodel_permissions_extract`).
+#[tokio::test]
+async fn giving_data_access_puts_the_whole_merged_list_once() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_datasource(&server, "d1", json!({"title": "Cube", "live": false})).await;
+    let existing = json!([{"partyId": "g1", "type": "group", "permission": "w", "extra": 1}]);
+    Mock::given(method("GET"))
+        .and(path("/api/elasticubes/localhost/Cube/permissions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"shares": existing})))
+        // Once to plan, once again just before the write.
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/elasticubes/localhost/Cube/permissions"))
+        .and(body_json(json!([
+            {"partyId": "g1", "type": "group", "permission": "w", "extra": 1},
+            {"partyId": "u1", "type": "user", "permission": "r"},
+        ])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"_id": "e1", "name": "Everyone"}])),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("expand", "groups"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"_id": "u1", "groups": []}])),
+        )
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let keys = [ShareKey::new(PrincipalKind::User, "u1")];
+    let change = provider
+        .plan_data_grant(&by_id("d1"), &keys)
+        .await
+        .unwrap()
+        .expect("u1 has no entry");
+    assert_eq!(change.model.title, "Cube");
+    provider.write_data_model(&change).await.unwrap();
+}
+
+/// On a live model the merged list is `PATCH`ed (`update_datamodel_permissions_live`), to the
+/// oid the schema gives.
+#[tokio::test]
+async fn giving_data_access_on_a_live_model_patches_it() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_datasource(&server, "d1", json!({"title": "Live", "live": true})).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/datamodels/schema"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"oid": "m1", "title": "Live"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/elasticubes/live/m1/permissions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/api/v1/elasticubes/live/m1/permissions"))
+        .and(body_json(
+            json!([{"partyId": "g2", "type": "group", "permission": "r"}]),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let keys = [ShareKey::new(PrincipalKind::Group, "g2")];
+    let change = provider
+        .plan_data_grant(&by_id("d1"), &keys)
+        .await
+        .unwrap()
+        .unwrap();
+    provider.write_data_model(&change).await.unwrap();
 }

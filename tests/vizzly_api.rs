@@ -35,6 +35,7 @@ fn request(
         revoke_scope,
         publish: true,
         dry_run: false,
+        with_data: false,
     }
 }
 

@@ -249,6 +249,7 @@ impl PlannedWrite {
                 expires: self.expires.clone(),
                 settles: None,
                 keeps: self.keeps.clone(),
+                data_model: None,
             },
         })
     }

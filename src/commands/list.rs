@@ -70,6 +70,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
                 .map(|access| DataMark {
                     model: access.model.clone(),
                     reach: access.of(&share.key),
+                    given: false,
                 }),
         })
         .collect();

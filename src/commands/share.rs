@@ -30,6 +30,7 @@ pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
         revoke_scope: None,
         publish: !args.no_publish,
         dry_run: args.dry_run,
+        with_data: args.with_data,
     };
     let expires = expiry(args)?;
     run(global, request, &args.lock, args.yes, "grant", expires).await
@@ -64,6 +65,7 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         revoke_scope: args.access,
         publish: !args.no_publish,
         dry_run: args.dry_run,
+        with_data: false,
     };
     run(global, request, &args.lock, false, "revoke", None).await
 }
@@ -153,6 +155,7 @@ async fn run(
     // The write stands and is journaled: it is reported (run id and all) before the refused
     // publish fails the command.
     let unpublished = report.publish_error.take();
+    let ungiven = report.data_error.take();
     let written_run = report.written.then_some(run_id.as_str());
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
@@ -168,9 +171,10 @@ async fn run(
             expires.as_deref(),
             started.elapsed(),
             unpublished.is_some(),
+            provider.vendor().capabilities().data_models,
         ))?,
     }
-    if let Some(err) = unpublished {
+    if let Some(err) = unpublished.or(ungiven) {
         return Err(err);
     }
     match interrupt.stopped() {
@@ -211,6 +215,7 @@ fn render(
     expires: Option<&str>,
     took: std::time::Duration,
     unpublished: bool,
+    keeps_models: bool,
 ) -> String {
     let level = |level: Option<Level>| level.map_or("-".to_string(), |l| l.to_string());
     let rows = report.results.iter().map(|r| {
@@ -268,7 +273,7 @@ fn render(
                 .map(|note| format!("note: {} ({}): {note}\n", r.principal, r.kind))
         })
         .collect();
-    let notes = format!("{notes}{}", data_notes(report));
+    let notes = format!("{notes}{}", data_notes(report, keeps_models));
     let timed = report.results.iter().any(|r| r.expires.is_some());
     let until = match expires {
         Some(at) if report.before.is_none() => format!("\n{}", timed::blind_warning(at)),
@@ -289,7 +294,7 @@ fn render(
 
 /// The principals a grant leaves shared with who cannot query the dashboard's data model, each
 /// named, and a model that could not be read, once.
-fn data_notes(report: &ShareReport) -> String {
+fn data_notes(report: &ShareReport, keeps_models: bool) -> String {
     let title = report
         .dashboard
         .title
@@ -300,15 +305,27 @@ fn data_notes(report: &ShareReport) -> String {
         .iter()
         .filter_map(|r| {
             let mark = r.data.as_ref()?;
+            if mark.given {
+                let gets = if report.dry_run { "would get" } else { "gets" };
+                return Some(format!(
+                    "note: {} {gets} USE on the data model {} of {title}, so that it can query it\n",
+                    r.principal, mark.model
+                ));
+            }
             (mark.reach == Reach::None).then(|| {
                 format!(
-                    "note: {} can open {title} but not query its data model {}: it needs an entry \
-                     on the model too\n",
+                    "note: {} can open {title} but not query its data model {} (add --with-data)\n",
                     r.principal, mark.model
                 )
             })
         })
         .collect();
+    let revoked = report.results.iter().any(|r| r.action == Action::Removed);
+    if revoked && keeps_models {
+        notes.push_str(
+            "note: entries on the dashboard's data model are kept: other dashboards may read from it\n",
+        );
+    }
     if let Some(why) = &report.data_unreadable {
         let model = report
             .results

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
 use crate::config::Profile;
 use crate::confirm::{self, Removal};
+use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::flow::{self, Send, Write, timed};
 use crate::interrupt::Interrupt;
@@ -260,6 +261,9 @@ struct Target {
     /// Another writer changed the dashboard between two writes of the run (`apply --verify` wrote
     /// the run's shares again over that change): putting it back would drop that change.
     overwritten: bool,
+    /// The entries the run gave on the dashboard's data model (`grant --with-data`), each taken
+    /// back where it is still as the run left it.
+    models: Vec<DataModelChange>,
 }
 
 impl Target {
@@ -284,10 +288,20 @@ fn targets(entries: Vec<Entry>) -> Vec<Target> {
                 written: None,
                 unanswered: None,
                 overwritten: false,
+                models: Vec::new(),
             });
             targets.len() - 1
         });
         let target = &mut targets[index];
+        // A data model's write changed none of the dashboard's shares: it has no say in them.
+        // Whatever its outcome, the entries may be there, and taking back only those still as
+        // it left them is safe either way.
+        if let Some(change) = entry.marks.data_model {
+            if !target.models.contains(&change) {
+                target.models.push(change);
+            }
+            continue;
+        }
         // A new write (an intent, or a line of a journal from before intents) that did not start
         // from what the run's previous write left.
         let starts_a_write = entry.kind == EntryKind::Intent
@@ -325,7 +339,10 @@ async fn undo_one(
         detail,
         removing: Vec::new(),
     };
-    match restore(connection, target, how).await {
+    let outcome = match restore(connection, target, how).await {
+        Ok(Restore::Unchanged) if target.written.is_none() && target.unanswered.is_none() => {
+            outcome(Settled::Unchanged, "its shares: the run wrote none".into())
+        }
         Ok(Restore::Unchanged) if target.written.is_none() => outcome(
             Settled::Unchanged,
             "never written: the run's write did not reach the server".into(),
@@ -347,7 +364,51 @@ async fn undo_one(
             ..
         }) => outcome(Settled::Unpublished, format!("put back: {err}")),
         Err(err) => outcome(Settled::Refused, err.to_string()),
+    };
+    undo_models(connection, target, how, outcome).await
+}
+
+/// Takes back the entries the run gave on data models, after the dashboard's own outcome, and
+/// says so in it.
+async fn undo_models(
+    connection: Option<&Result<Connection>>,
+    target: &Target,
+    how: &How<'_>,
+    mut outcome: Outcome,
+) -> Outcome {
+    if target.models.is_empty() {
+        return outcome;
     }
+    let Some(Ok((_, provider))) = connection else {
+        return outcome;
+    };
+    let dry_run = how.ahead.is_none();
+    for change in &target.models {
+        let model = &change.model.title;
+        let said = match provider.undo_data_model(change, dry_run).await {
+            Ok(true) => {
+                if outcome.result == Settled::Unchanged {
+                    outcome.result = if dry_run {
+                        Settled::WouldRestore
+                    } else {
+                        Settled::Restored
+                    };
+                }
+                if dry_run {
+                    format!("data model {model}: the run's entries would be taken back")
+                } else {
+                    format!("data model {model}: the run's entries taken back")
+                }
+            }
+            Ok(false) => format!("data model {model}: already as before the run"),
+            Err(err) => {
+                outcome.result = Settled::Refused;
+                format!("data model {model}: {err}")
+            }
+        };
+        outcome.detail = format!("{}; {said}", outcome.detail);
+    }
+    outcome
 }
 
 fn restore_detail(target: &Target, verb: &str, ends: &EndsBack) -> String {

@@ -3,7 +3,9 @@
 
 use super::{Prepared, Send, ShareReport, Write};
 use crate::config::Profile;
+use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
+use crate::journal::Marks;
 use crate::model::{Level, Share, ShareKey, ShareSet};
 use crate::providers::{BlindChange, Dashboard, ShareProvider};
 use crate::write_ahead::{Pending, WriteAhead};
@@ -16,10 +18,29 @@ pub async fn commit(
     journal: Option<(&WriteAhead<'_>, &Profile)>,
 ) -> Result<ShareReport> {
     let Prepared {
-        mut report,
+        report,
         write,
         unwritten_marks,
+        data_grant,
     } = prepared;
+    let mut report = commit_shares(provider, report, write, unwritten_marks, journal).await?;
+    if let Some(change) = data_grant {
+        match write_data_grant(provider, &report, &change, journal).await {
+            Ok(()) => report.data_written = true,
+            Err(err) => report.data_error = Some(err),
+        }
+    }
+    Ok(report)
+}
+
+/// The dashboard's half of `commit`.
+async fn commit_shares(
+    provider: &dyn ShareProvider,
+    mut report: ShareReport,
+    write: Option<Write>,
+    unwritten_marks: Marks,
+    journal: Option<(&WriteAhead<'_>, &Profile)>,
+) -> Result<ShareReport> {
     let Some(write) = write else {
         // Nothing to write, but the journal must learn what the change asked of the ends.
         if let (Some((ahead, profile)), Some(shares)) = (journal, &report.before)
@@ -48,6 +69,46 @@ pub async fn commit(
     report.published = written.published;
     report.publish_error = written.publish_error;
     Ok(report)
+}
+
+/// Gives the entries `change` plans on the dashboard's data model, journaled ahead and after on a
+/// line of its own (its share sets are the dashboard's as they now stand, so that `undo` finds
+/// nothing to put back there but the model's entries). The dashboard's write stands whatever
+/// this does: the error says the data was not given.
+async fn write_data_grant(
+    provider: &dyn ShareProvider,
+    report: &ShareReport,
+    change: &DataModelChange,
+    journal: Option<(&WriteAhead<'_>, &Profile)>,
+) -> Result<()> {
+    let marks = Marks {
+        data_model: Some(change.clone()),
+        ..Marks::default()
+    };
+    let pending = match journal {
+        Some((ahead, profile)) => Some(ahead.intent(
+            profile,
+            &report.dashboard,
+            Some(report.after.clone()),
+            report.after.clone(),
+            &marks,
+        )?),
+        None => None,
+    };
+    let written = provider.write_data_model(change).await;
+    if let Some(pending) = pending {
+        match &written {
+            Ok(()) => pending.written(),
+            Err(err) => pending.failed(err),
+        }
+    }
+    written.map_err(|err| {
+        err.and_then_say(format!(
+            "the dashboard's shares stand, but its data model {} was not given: run the grant \
+             again with --with-data once the cause is fixed",
+            change.model.title
+        ))
+    })
 }
 
 /// A write made: whether the dashboard was then published, or why publishing failed (the

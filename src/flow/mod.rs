@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::journal::Marks;
 use crate::model::{Access, Action, Change, Mode, Principal, ShareKey, ShareSet};
@@ -60,6 +61,9 @@ pub struct ShareRequest {
     pub revoke_scope: Option<Access>,
     pub publish: bool,
     pub dry_run: bool,
+    /// With a grant: also give each principal the entry it lacks on the dashboard's data model
+    /// (Sisense), so that it can query the data.
+    pub with_data: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -83,6 +87,12 @@ pub struct ShareReport {
     /// principals can query its data is unknown (said once, never hidden).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_unreadable: Option<String>,
+    /// Whether the data model's entries were written (`grant --with-data`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub data_written: bool,
+    /// Why the data model's write failed after the shares were written: reported after them.
+    #[serde(skip)]
+    pub data_error: Option<Error>,
 }
 
 impl ShareReport {
@@ -109,6 +119,9 @@ pub struct Prepared {
     /// With nothing to write: what the journal must still learn about the shares' ends (a share
     /// kept with no end, or given a new one), on a line of its own.
     unwritten_marks: Marks,
+    /// The entries to give on the dashboard's data model (`grant --with-data`), written after
+    /// the dashboard's shares; `None` in a dry run, or when none is missing.
+    data_grant: Option<DataModelChange>,
 }
 
 /// One dashboard's write, ready to send: what `commit` journals ahead, sends and publishes.

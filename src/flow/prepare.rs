@@ -45,11 +45,18 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
         after: planned.after,
         publish_error: None,
         data_unreadable: None,
+        data_written: false,
+        data_error: None,
     };
+    let mut data_grant = None;
     if matches!(request.change, Change::Grant(_)) {
         mark_data_access(provider, &mut report).await;
+        if request.with_data {
+            data_grant = plan_data_grant(provider, &mut report).await?;
+        }
     }
     Ok(Prepared {
+        data_grant: data_grant.filter(|_| !request.dry_run),
         report,
         write: planned.write.filter(|_| !request.dry_run),
         unwritten_marks: Default::default(),
@@ -59,8 +66,6 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
 /// Marks each principal a grant leaves shared with whether it can also query the dashboard's
 /// data model (Sisense): one the model does not reach opens the dashboard and sees no data.
 pub async fn mark_data_access(provider: &dyn ShareProvider, report: &mut ShareReport) {
-    let shared =
-        |action: Action| matches!(action, Action::Added | Action::Updated | Action::Unchanged);
     let keys: Vec<ShareKey> = report
         .results
         .iter()
@@ -82,6 +87,7 @@ pub async fn mark_data_access(provider: &dyn ShareProvider, report: &mut ShareRe
             result.data = Some(DataMark {
                 model: access.model.clone(),
                 reach: access.of(&ShareKey::new(result.kind, id.clone())),
+                given: false,
             });
         }
     }
@@ -91,6 +97,45 @@ pub async fn mark_data_access(provider: &dyn ShareProvider, report: &mut ShareRe
     }
 }
 
+/// `--with-data`: the entries the principals left shared with lack on the data model, marked
+/// `given` on their results. A model that cannot be read fails the change before any write.
+async fn plan_data_grant(
+    provider: &dyn ShareProvider,
+    report: &mut ShareReport,
+) -> Result<Option<crate::data_model::DataModelChange>> {
+    let keys: Vec<ShareKey> = report
+        .results
+        .iter()
+        .filter(|result| shared(result.action))
+        .filter_map(|result| Some(ShareKey::new(result.kind, result.id.clone()?)))
+        .collect();
+    let Some(change) = provider.plan_data_grant(&report.dashboard, &keys).await? else {
+        return Ok(None);
+    };
+    for result in &mut report.results {
+        let Some(id) = &result.id else { continue };
+        let key = ShareKey::new(result.kind, id.clone());
+        if change.entries.iter().any(|entry| entry.key == key) {
+            match &mut result.data {
+                Some(mark) => mark.given = true,
+                None => {
+                    result.data = Some(DataMark {
+                        model: change.model.title.clone(),
+                        reach: crate::providers::Reach::None,
+                        given: true,
+                    })
+                }
+            }
+        }
+    }
+    Ok(Some(change))
+}
+
+/// The actions that leave a principal shared with.
+fn shared(action: Action) -> bool {
+    matches!(action, Action::Added | Action::Updated | Action::Unchanged)
+}
+
 /// Refuses, before any request, what the vendor cannot do.
 fn check_capabilities(provider: &dyn ShareProvider, request: &ShareRequest) -> Result<()> {
     let vendor = provider.vendor();
@@ -98,6 +143,18 @@ fn check_capabilities(provider: &dyn ShareProvider, request: &ShareRequest) -> R
         return Err(Error::invalid(
             "name at least one principal with --user, --group or --everyone",
         ));
+    }
+    if request.with_data && !vendor.capabilities().data_models {
+        let can: Vec<&str> = Vendor::ALL
+            .into_iter()
+            .filter(|v| v.capabilities().data_models)
+            .map(Vendor::as_str)
+            .collect();
+        return Err(Error::NotSupported(format!(
+            "{vendor} keeps no data models apart from its dashboards, so --with-data has nothing \
+             to give there; vendors that do: {}",
+            can.join(", ")
+        )));
     }
     let kinds: Vec<PrincipalKind> = request.principals.iter().map(Principal::kind).collect();
     admit(

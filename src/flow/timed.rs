@@ -221,6 +221,7 @@ pub fn mark_ends(
         }),
         settles: None,
         keeps,
+        data_model: None,
     }
 }
 

@@ -49,11 +49,14 @@ impl DataAccess {
 pub struct DataMark {
     pub model: String,
     pub reach: Reach,
+    /// `grant --with-data` gives (or, in a dry run, would give) it the entry it lacks.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub given: bool,
 }
 
 impl DataMark {
     /// Whether the mark tells an access review something: no reach, or unknown.
     pub fn wants_attention(&self) -> bool {
-        matches!(self.reach, Reach::None | Reach::Unknown)
+        !self.given && matches!(self.reach, Reach::None | Reach::Unknown)
     }
 }

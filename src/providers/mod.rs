@@ -18,6 +18,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::config::Profile;
+use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::http::HttpOptions;
 use crate::links::{DashboardUrls, Link, LinkSettings};
@@ -156,6 +157,30 @@ pub trait ShareProvider: Send + Sync {
     /// names no data model. Never an error: a model that cannot be read is said in the answer.
     async fn data_access(&self, _dashboard: &Dashboard, _keys: &[ShareKey]) -> Option<DataAccess> {
         None
+    }
+
+    /// The entries `keys` need on `dashboard`'s data model to query its data (those the model
+    /// reaches already are left out), read now: `None` when the vendor keeps no data models or
+    /// none is needed. An error when the model cannot be read: nothing may be written then.
+    async fn plan_data_grant(
+        &self,
+        _dashboard: &Dashboard,
+        _keys: &[ShareKey],
+    ) -> Result<Option<DataModelChange>> {
+        Ok(None)
+    }
+
+    /// Gives `change`'s entries on its model in one write, merged into the entries as they are
+    /// now: none is duplicated, none lowered, every other kept.
+    async fn write_data_model(&self, _change: &DataModelChange) -> Result<()> {
+        Err(self.unsupported("keeps no data models"))
+    }
+
+    /// Takes `change`'s entries back where they are still as it left them (another's change
+    /// since is kept), in one write unless `dry_run`: whether anything was (or would be) taken
+    /// back.
+    async fn undo_data_model(&self, _change: &DataModelChange, _dry_run: bool) -> Result<bool> {
+        Err(self.unsupported("keeps no data models"))
     }
 
     /// Best-effort readable names (emails, group names) for share ids; ids it cannot name are left out.

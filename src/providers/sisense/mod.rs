@@ -21,6 +21,7 @@ use super::lookup::{self, dashboard_titled, narrowed};
 use super::paging::{self, Listing, Page};
 use super::{Dashboard, DashboardSummary, DataAccess, Identity, Resolved, ShareProvider, Snapshot};
 use crate::config::Profile;
+use crate::data_model::DataModelChange;
 use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
 use crate::model::{Principal, PrincipalKind, ShareKey, ShareSet};
@@ -921,6 +922,22 @@ impl ShareProvider for Sisense {
 
     async fn data_access(&self, dashboard: &Dashboard, keys: &[ShareKey]) -> Option<DataAccess> {
         self.data_access_of(dashboard, keys).await
+    }
+
+    async fn plan_data_grant(
+        &self,
+        dashboard: &Dashboard,
+        keys: &[ShareKey],
+    ) -> Result<Option<DataModelChange>> {
+        self.plan_data_grant_of(dashboard, keys).await
+    }
+
+    async fn write_data_model(&self, change: &DataModelChange) -> Result<()> {
+        self.write_data_model_of(change).await
+    }
+
+    async fn undo_data_model(&self, change: &DataModelChange, dry_run: bool) -> Result<bool> {
+        self.undo_data_model_of(change, dry_run).await
     }
 
     /// Users from `user_names` (batched), groups from one paged `GET /api/v1/groups` (pysisense

@@ -19,13 +19,14 @@ use tokio::sync::OnceCell;
 
 use super::Sisense;
 use super::wire::{DASHBOARD_ID_KEYS, ID_KEYS};
-use crate::error::Result;
+use crate::data_model::{DataModelChange, DataModelEntry, DataModelRef};
+use crate::error::{Error, Result};
 use crate::model::{PrincipalKind, ShareKey};
 use crate::providers::{Dashboard, DataAccess, Reach};
 use crate::shape;
 
 /// A dashboard's data model, as its `datasource` names it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Model {
     pub title: String,
     /// A live model (queried at its source) rather than an ElastiCube (EXTRACT).
@@ -35,6 +36,23 @@ pub struct Model {
 }
 
 impl Model {
+    /// As the journal carries it: `id` is this model, serialised, so that `undo` finds it again.
+    pub fn to_ref(&self) -> DataModelRef {
+        DataModelRef {
+            id: serde_json::to_string(self).unwrap_or_default(),
+            title: self.title.clone(),
+        }
+    }
+
+    pub fn from_ref(model: &DataModelRef) -> Result<Model> {
+        serde_json::from_str(&model.id).map_err(|_| {
+            Error::invalid(format!(
+                "the journal names the data model '{}' in a form this version does not read",
+                model.title
+            ))
+        })
+    }
+
     /// The model a `datasource` object names, if it names one.
     pub fn of(datasource: &Value) -> Option<Model> {
         let title = shape::text(datasource, &["title"]).or_else(|| {
@@ -63,6 +81,12 @@ impl Model {
     }
 }
 
+/// The level a viewer needs on a model: USE (pysisense `datamodel/shares.py`: `r`).
+const USE: &str = "r";
+
+/// A dashboard's model, if it names one, and its title, as its row told them.
+type Found = (Option<Model>, Option<String>);
+
 /// The model entries, read once per model per run.
 pub type Entries = Arc<OnceCell<std::result::Result<Vec<Value>, String>>>;
 
@@ -72,6 +96,8 @@ pub struct Models {
     entries: std::sync::Mutex<HashMap<Model, Entries>>,
     /// Each user's groups, as a user answer with `expand=groups` told them.
     groups: std::sync::Mutex<HashMap<String, Vec<String>>>,
+    /// Each dashboard's model (and title), as its row told them.
+    dashboards: std::sync::Mutex<HashMap<String, Found>>,
 }
 
 impl Models {
@@ -118,10 +144,27 @@ impl Sisense {
     /// The data model `dashboard` reads from: its row of the admin listing filtered by `id`
     /// (pysisense `_dashboard_admin_record`), or, for an account that is not an admin, the
     /// dashboard itself (`GET /api/v1/dashboards/{oid}?fields=…`).
-    pub(super) async fn model_of(
-        &self,
-        dashboard: &Dashboard,
-    ) -> Result<(Option<Model>, Option<String>)> {
+    pub(super) async fn model_of(&self, dashboard: &Dashboard) -> Result<Found> {
+        let known = self
+            .models
+            .dashboards
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&dashboard.id)
+            .cloned();
+        if let Some(known) = known {
+            return Ok(known);
+        }
+        let found = self.read_model_of(dashboard).await?;
+        self.models
+            .dashboards
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(dashboard.id.clone(), found.clone());
+        Ok(found)
+    }
+
+    async fn read_model_of(&self, dashboard: &Dashboard) -> Result<Found> {
         let id = dashboard.id.as_str();
         let fields = ("fields", "oid,title,datasource");
         let doing = format!("reading the data model of dashboard '{id}'");
@@ -194,23 +237,27 @@ impl Sisense {
 
     async fn read_model_entries(&self, model: &Model) -> Result<Vec<Value>> {
         let doing = format!("reading the permissions of data model '{}'", model.title);
+        let segments = self.permissions_route(model).await?;
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let reply = self.session.get(&segments, &[]).await?;
+        let reply = self.errors.ensure_success(self.http(), reply, &doing)?;
+        let body: Value = reply.json()?;
+        Ok(shape::require_items(&reply.target, &body, &["shares"])?.to_vec())
+    }
+
+    /// Where `model`'s entries are read and written: an ElastiCube by its server and title, a
+    /// live model by the oid its schema gives (`GET /api/v2/datamodels/schema?title=`).
+    async fn permissions_route(&self, model: &Model) -> Result<Vec<String>> {
         if !model.live {
-            let reply = self
-                .session
-                .get(
-                    &[
-                        "api",
-                        "elasticubes",
-                        &model.address,
-                        &model.title,
-                        "permissions",
-                    ],
-                    &[],
-                )
-                .await?;
-            let reply = self.errors.ensure_success(self.http(), reply, &doing)?;
-            let body: Value = reply.json()?;
-            return Ok(shape::require_items(&reply.target, &body, &["shares"])?.to_vec());
+            return Ok([
+                "api",
+                "elasticubes",
+                &model.address,
+                &model.title,
+                "permissions",
+            ]
+            .map(String::from)
+            .to_vec());
         }
         let reply = self
             .session
@@ -234,16 +281,53 @@ impl Sisense {
         let Some(oid) = schema.and_then(|schema| shape::id(schema, &["oid", "_id"])) else {
             return Err(shape::not_understood(&reply.target, &["oid"], &body));
         };
-        let reply = self
-            .session
-            .get(
-                &["api", "v1", "elasticubes", "live", &oid, "permissions"],
-                &[],
-            )
-            .await?;
-        let reply = self.errors.ensure_success(self.http(), reply, &doing)?;
-        let body: Value = reply.json()?;
-        Ok(shape::require_items(&reply.target, &body, &["shares"])?.to_vec())
+        Ok(["api", "v1", "elasticubes", "live", &oid, "permissions"]
+            .map(String::from)
+            .to_vec())
+    }
+
+    /// Makes `entries` the model's whole list, in one write: `PUT` for an ElastiCube, `PATCH`
+    /// for a live model (pysisense `update_datamodel_permissions_extract` / `_live`). The list
+    /// carries the complete state, so it may be sent again.
+    async fn write_model_entries(&self, model: &Model, entries: &[Value]) -> Result<()> {
+        let segments = self.permissions_route(model).await?;
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+        let method = if model.live {
+            reqwest::Method::PATCH
+        } else {
+            reqwest::Method::PUT
+        };
+        let request = self.http().request(method, &segments).json(&entries);
+        let reply = self.session.send(request, true).await?;
+        self.errors.ensure_success(
+            self.http(),
+            reply,
+            &format!("writing the permissions of data model '{}'", model.title),
+        )?;
+        // What the run reads of the model from now on is what it wrote.
+        let cell = Arc::new(OnceCell::new());
+        let _ = cell.set(Ok(entries.to_vec()));
+        self.models
+            .entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(model.clone(), cell);
+        Ok(())
+    }
+
+    /// The party an entry of `key` names: a user or group by its id, everyone as the Everyone
+    /// group.
+    async fn party(&self, key: &ShareKey) -> Result<(String, &'static str)> {
+        match key.kind {
+            PrincipalKind::User => Ok((key.id.clone(), "user")),
+            PrincipalKind::Group => Ok((key.id.clone(), "group")),
+            PrincipalKind::Everyone => match self.everyone_group().await? {
+                Some(id) => Ok((id, "group")),
+                None => Err(Error::invalid(
+                    "this Sisense server has no group named 'Everyone' to give data-model access to",
+                )),
+            },
+        }
     }
 
     /// The groups of each user of `ids` not yet known: `GET /api/v1/users?ids=…&expand=groups`,
@@ -321,18 +405,26 @@ impl Sisense {
                 });
             }
         };
-        let entries = match self.model_entries(&model).await {
-            Ok(entries) => entries,
-            Err(why) => {
-                return Some(DataAccess {
-                    model: model.title,
-                    reach: HashMap::new(),
-                    unreadable: Some(why),
-                    dashboard_title,
-                });
-            }
+        let (reach, unreadable) = match self.model_entries(&model).await {
+            Ok(entries) => self.reach(&entries, keys).await,
+            Err(why) => (HashMap::new(), Some(why)),
         };
-        let parties = parties(&entries);
+        Some(DataAccess {
+            model: model.title,
+            reach,
+            unreadable,
+            dashboard_title,
+        })
+    }
+
+    /// How each of `keys` reaches a model with `entries`: directly, through Everyone, or
+    /// through a group of the user's; and why that could not all be told, if it could not.
+    async fn reach(
+        &self,
+        entries: &[Value],
+        keys: &[ShareKey],
+    ) -> (HashMap<ShareKey, Reach>, Option<String>) {
+        let parties = parties(entries);
         let has_groups = parties.iter().any(|(kind, _)| kind == "group");
         let mut unreadable = None;
         let everyone = if has_groups {
@@ -402,12 +494,108 @@ impl Sisense {
                 (key.clone(), reach)
             })
             .collect();
-        Some(DataAccess {
-            model: model.title,
-            reach,
-            unreadable,
-            dashboard_title,
-        })
+        (reach, unreadable)
+    }
+
+    /// `grant --with-data`: a USE (`r`) entry for each of `keys` the model does not reach.
+    pub(super) async fn plan_data_grant_of(
+        &self,
+        dashboard: &Dashboard,
+        keys: &[ShareKey],
+    ) -> Result<Option<DataModelChange>> {
+        let nothing_written = |why: String| {
+            Error::remote(format!(
+                "the data model of dashboard '{}' could not be read ({why}), so its entries \
+                 cannot be given; nothing was written",
+                dashboard.id
+            ))
+        };
+        let (model, _) = self.model_of(dashboard).await?;
+        let Some(model) = model else {
+            return Ok(None);
+        };
+        let entries = self.model_entries(&model).await.map_err(nothing_written)?;
+        let (reach, unreadable) = self.reach(&entries, keys).await;
+        let mut given = Vec::new();
+        for key in keys {
+            match reach.get(key).copied().unwrap_or(Reach::Unknown) {
+                Reach::None => given.push(DataModelEntry {
+                    key: key.clone(),
+                    before: None,
+                    after: USE.into(),
+                }),
+                Reach::Unknown => {
+                    return Err(nothing_written(unreadable.unwrap_or_else(|| {
+                        format!("the reach of {} {}", key.kind, key.id)
+                    })));
+                }
+                _ => {}
+            }
+        }
+        Ok((!given.is_empty()).then(|| DataModelChange {
+            model: model.to_ref(),
+            entries: given,
+        }))
+    }
+
+    /// Merges `change`'s entries into the model's entries as they are now (read again, just
+    /// before the write): a party that has an entry keeps it, whatever its level (USE is the
+    /// least); the others are appended. One write, none when nothing is missing.
+    pub(super) async fn write_data_model_of(&self, change: &DataModelChange) -> Result<()> {
+        let model = Model::from_ref(&change.model)?;
+        let mut entries = self.read_model_entries(&model).await?;
+        let present = parties(&entries);
+        let mut added = false;
+        for entry in &change.entries {
+            let (party, kind) = self.party(&entry.key).await?;
+            if present.contains(&(kind.to_string(), party.clone())) {
+                continue;
+            }
+            entries.push(
+                serde_json::json!({"partyId": party, "type": kind, "permission": entry.after}),
+            );
+            added = true;
+        }
+        if added {
+            self.write_model_entries(&model, &entries).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes `change`'s entries back where they are still at the level it gave (to the level
+    /// before, or out); another's change since is kept.
+    pub(super) async fn undo_data_model_of(
+        &self,
+        change: &DataModelChange,
+        dry_run: bool,
+    ) -> Result<bool> {
+        let model = Model::from_ref(&change.model)?;
+        let mut entries = self.read_model_entries(&model).await?;
+        let mut changed = false;
+        for given in &change.entries {
+            let (party, kind) = self.party(&given.key).await?;
+            let at = entries.iter().position(|entry| {
+                shape::id(entry, &["partyId"]).as_deref() == Some(party.as_str())
+                    && shape::text(entry, &["type"]).is_some_and(|t| t.eq_ignore_ascii_case(kind))
+            });
+            let Some(at) = at else { continue };
+            if shape::text(&entries[at], &["permission"]).as_deref() != Some(given.after.as_str()) {
+                continue;
+            }
+            match &given.before {
+                None => {
+                    entries.remove(at);
+                }
+                Some(level) => {
+                    entries[at]["permission"] = Value::from(level.clone());
+                }
+            }
+            changed = true;
+        }
+        if changed && !dry_run {
+            self.write_model_entries(&model, &entries).await?;
+        }
+        Ok(changed)
     }
 }
 
