@@ -894,3 +894,57 @@ async fn revoke_keeps_the_data_model_entries_and_says_so() {
         ));
     assert_eq!(model_shares(&home, "Sample ECommerce"), cube);
 }
+
+/// `check --deep --user U --dashboard D` says whether U can open D and query its data, and how.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_deep_says_whether_a_user_can_open_a_dashboard_and_query_its_data() {
+    let home = SandboxHome::start().await;
+    let probe = |user: &'static str| {
+        let home = &home;
+        async move {
+            let run = home
+                .run(
+                    P,
+                    &[
+                        "-o",
+                        "json",
+                        "check",
+                        "--deep",
+                        "--user",
+                        user,
+                        "--dashboard",
+                        D,
+                    ],
+                )
+                .await
+                .success();
+            let report = stdout_json(&run);
+            report["probes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["step"].as_str().unwrap_or("").starts_with("can "))
+                .filter_map(|p| p["note"].as_str())
+                .next_back()
+                .unwrap_or_default()
+                .to_string()
+        }
+    };
+    // bob has a share and an entry of his own; alice neither share nor entry, but Marketing has
+    // both; carol nothing.
+    let bob = probe("bob@example.com").await;
+    assert!(
+        bob.contains("opens it directly (edit)") && bob.contains("Sample ECommerce directly"),
+        "{bob}"
+    );
+    let alice = probe("alice@example.com").await;
+    assert!(
+        alice.contains("opens it through group Marketing") && alice.contains("through a group"),
+        "{alice}"
+    );
+    let carol = probe("carol+bi@example.com").await;
+    assert!(
+        carol.contains("cannot open it") && carol.contains("cannot query"),
+        "{carol}"
+    );
+}

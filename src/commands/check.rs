@@ -10,9 +10,9 @@ use serde::Serialize;
 use crate::cli::{CheckArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, Result};
 use crate::http::{Exchange, ExchangeLog};
-use crate::model::Principal;
+use crate::model::{Principal, PrincipalKind, ShareKey};
 use crate::output;
-use crate::providers::{self, ShareProvider};
+use crate::providers::{self, Reach, ShareProvider, Snapshot};
 use crate::vendor::Vendor;
 
 #[derive(Serialize)]
@@ -258,9 +258,10 @@ async fn probe_reads(prober: &mut Prober, provider: &dyn ShareProvider, args: &C
     if let Some(group) = &args.group {
         principals.push(Principal::Group(group.clone()));
     }
+    let mut resolved = Vec::new();
     for principal in principals {
         let step = format!("look up {principal}");
-        prober
+        let found = prober
             .step(
                 &step,
                 provider.resolve_principal(&principal),
@@ -274,6 +275,9 @@ async fn probe_reads(prober: &mut Prober, provider: &dyn ShareProvider, args: &C
                 },
             )
             .await;
+        if let Some(Some(found)) = found {
+            resolved.push(found);
+        }
     }
     prober
         .step(
@@ -287,12 +291,77 @@ async fn probe_reads(prober: &mut Prober, provider: &dyn ShareProvider, args: &C
             let dashboard = provider.resolve_dashboard(reference).await?;
             provider.read_shares(&dashboard).await
         };
-        prober
+        let snapshot = prober
             .step(&format!("read shares of {reference}"), read, |snapshot| {
                 crate::wording::plural(snapshot.shares.len(), "share")
             })
             .await;
+        if let Some(snapshot) = snapshot {
+            for found in &resolved {
+                let reach = async { Ok(reach(provider, &snapshot, &found.key).await) };
+                prober
+                    .step(
+                        &format!("can {} use {reference}", found.principal),
+                        reach,
+                        |said| said.clone(),
+                    )
+                    .await;
+            }
+        }
     }
+}
+
+/// Whether `key` can open the dashboard of `snapshot` (directly, through everyone, through a
+/// group it belongs to) and query its data model, where the vendor keeps one apart.
+async fn reach(provider: &dyn ShareProvider, snapshot: &Snapshot, key: &ShareKey) -> String {
+    let opens = match snapshot.shares.get(key) {
+        Some(level) => format!("opens it directly ({level})"),
+        None if snapshot.shares.get(&ShareKey::everyone()).is_some() => {
+            "opens it through everyone".to_string()
+        }
+        None => {
+            let groups = provider.memberships(key).await.unwrap_or_default();
+            let through: Vec<&ShareKey> = snapshot
+                .shares
+                .iter()
+                .map(|share| &share.key)
+                .filter(|shared| shared.kind == PrincipalKind::Group && groups.contains(&shared.id))
+                .collect();
+            match through.first() {
+                Some(group) => format!(
+                    "opens it through group {}",
+                    snapshot.names.get(*group).unwrap_or(&group.id)
+                ),
+                None => "cannot open it: no share reaches it".to_string(),
+            }
+        }
+    };
+    let data = match provider
+        .data_access(&snapshot.dashboard, std::slice::from_ref(key))
+        .await
+    {
+        None => String::new(),
+        Some(access) => {
+            let model = &access.model;
+            let how = match access.of(key) {
+                Reach::Direct => format!("queries its data model {model} directly"),
+                Reach::Group => format!("queries its data model {model} through a group"),
+                Reach::Everyone => format!("queries its data model {model} through everyone"),
+                Reach::None => {
+                    format!("cannot query its data model {model} (grant --with-data gives it)")
+                }
+                Reach::Unknown => format!(
+                    "whether it can query its data model {model} is unknown: {}",
+                    access
+                        .unreadable
+                        .as_deref()
+                        .unwrap_or("the model could not be read")
+                ),
+            };
+            format!("; {how}")
+        }
+    };
+    format!("{opens}{data}")
 }
 
 fn render(report: &DeepReport) -> String {

@@ -50,6 +50,17 @@ const STEPS: &[(&str, &str, &[&str])] = &[
         SISENSE_GRANT,
     ),
     (
+        "Sisense: the group can open the dashboard but not query its data model; --with-data gives that too",
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--group",
+            "Sales Team EMEA",
+            "--with-data",
+        ],
+    ),
+    (
         "Sisense: who can see it now",
         "sandbox-sisense",
         &["list", SISENSE_DASHBOARD],

@@ -156,7 +156,7 @@ async fn run(
     // publish fails the command.
     let unpublished = report.publish_error.take();
     let ungiven = report.data_error.take();
-    let written_run = report.written.then_some(run_id.as_str());
+    let written_run = (report.written || report.data_written).then_some(run_id.as_str());
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
             profile: &profile.name,
@@ -178,7 +178,7 @@ async fn run(
         return Err(err);
     }
     match interrupt.stopped() {
-        Some(signal) if report.written => Err(Interrupt::error(
+        Some(signal) if report.written || report.data_written => Err(Interrupt::error(
             signal,
             format!(
                 "the change under way was finished and journaled as run {run_id}; undo it with \
@@ -262,6 +262,11 @@ fn render(
         )
     } else if report.written {
         format!("written in {}", crate::wording::elapsed(took))
+    } else if report.data_written {
+        format!(
+            "its shares as asked; data model written in {}",
+            crate::wording::elapsed(took)
+        )
     } else {
         "nothing to change".to_string()
     };

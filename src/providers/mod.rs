@@ -159,6 +159,12 @@ pub trait ShareProvider: Send + Sync {
         None
     }
 
+    /// The ids of the groups user `key` belongs to, where the vendor's user answers tell them
+    /// (Sisense); `None` when they cannot be told.
+    async fn memberships(&self, _key: &ShareKey) -> Option<Vec<String>> {
+        None
+    }
+
     /// The entries `keys` need on `dashboard`'s data model to query its data (those the model
     /// reaches already are left out), read now: `None` when the vendor keeps no data models or
     /// none is needed. An error when the model cannot be read: nothing may be written then.

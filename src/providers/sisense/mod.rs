@@ -924,6 +924,10 @@ impl ShareProvider for Sisense {
         self.data_access_of(dashboard, keys).await
     }
 
+    async fn memberships(&self, key: &ShareKey) -> Option<Vec<String>> {
+        self.memberships_of(key).await
+    }
+
     async fn plan_data_grant(
         &self,
         dashboard: &Dashboard,

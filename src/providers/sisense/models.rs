@@ -374,6 +374,23 @@ impl Sisense {
         Ok(())
     }
 
+    /// The groups of user `key`, told by its user answer (asked for if not yet known).
+    pub(super) async fn memberships_of(&self, key: &ShareKey) -> Option<Vec<String>> {
+        if key.kind != PrincipalKind::User {
+            return None;
+        }
+        if let Err(err) = self.learn_groups(&[key.id.as_str()]).await {
+            tracing::debug!("the groups of user {} are not known: {err}", key.id);
+            return None;
+        }
+        self.models
+            .groups
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&key.id)
+            .cloned()
+    }
+
     /// Remembers the groups a user answer told (a look-up by email that carried them).
     pub(super) fn remember_groups(&self, user: &Value) {
         if shape::field(user, &["groups"]).is_none() {
