@@ -244,3 +244,56 @@ async fn every_format_shows_when_a_timed_share_ends() {
         "{html}"
     );
 }
+
+/// A share whose principal can open the dashboard but not query its data model is flagged
+/// `no-data`, so an access review finds it; the models are read once each, from the admin
+/// listing's `datasource` (no read per dashboard for it).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_flags_who_cannot_query_the_data_model() {
+    let home = SandboxHome::start().await;
+    home.run(
+        "sandbox-sisense",
+        &[
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "carol+bi@example.com",
+            "--user",
+            "alice@example.com",
+        ],
+    )
+    .await
+    .success();
+    let before = home
+        .sandbox
+        .requests(dashshare::vendor::Vendor::Sisense)
+        .len();
+    let out = path(&home, "report.csv");
+    home.run(
+        "sandbox-sisense",
+        &["report", "--out", out.to_str().unwrap()],
+    )
+    .await
+    .success();
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let carol = csv
+        .lines()
+        .find(|l| l.contains("carol+bi@example.com"))
+        .unwrap();
+    assert!(carol.contains("no-data"), "{csv}");
+    let alice = csv
+        .lines()
+        .find(|l| l.contains("alice@example.com"))
+        .unwrap();
+    assert!(!alice.contains("no-data"), "{csv}");
+    let made = &home.sandbox.requests(dashshare::vendor::Vendor::Sisense)[before..];
+    assert!(
+        !made.iter().any(|r| r.contains("&id=")),
+        "no dashboard read on its own for its model: {made:#?}"
+    );
+    assert_eq!(
+        made.iter().filter(|r| r.contains("/permissions")).count(),
+        2,
+        "each of the two models once: {made:#?}"
+    );
+}

@@ -1550,7 +1550,7 @@ async fn export_reads_every_dashboards_shares_from_the_admin_listing_fixture() {
     Mock::given(method("GET"))
         .and(path("/api/v1/dashboards/admin"))
         .and(query_param("dashboardType", "owner"))
-        .and(query_param("fields", "oid,title,owner,shares"))
+        .and(query_param("fields", "oid,title,owner,shares,datasource"))
         .and(query_param("skip", "0"))
         .and(header("authorization", BEARER))
         .respond_with(

@@ -12,8 +12,11 @@ use super::report_formats;
 use crate::apply::input;
 use crate::cli::{GlobalArgs, OutputFormat, ReportArgs, ReportFormat};
 use crate::error::{Error, Result};
-use crate::model::{Access, Level, Principal, PrincipalKind};
+use futures::StreamExt;
+
+use crate::model::{Access, Level, Principal, PrincipalKind, ShareKey};
 use crate::output;
+use crate::providers::{DataAccess, Reach, ShareProvider, Snapshot};
 use crate::vendor::Vendor;
 
 /// What a report states, whatever its format.
@@ -51,6 +54,8 @@ pub struct ShareCell {
     pub flags: Vec<Flag>,
     /// When a timed grant of this share ends (RFC 3339), while it is as the grant left it.
     pub expires: Option<String>,
+    /// The principal can open the dashboard but not query its data model (Sisense).
+    pub no_data: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,6 +66,8 @@ pub enum Flag {
     ManyEdits,
     /// No row of the `--against` file names this share.
     NotInFile,
+    /// The principal can open the dashboard but not query its data model: it opens empty.
+    NoData,
 }
 
 impl Flag {
@@ -69,6 +76,7 @@ impl Flag {
             Flag::Everyone => "everyone",
             Flag::ManyEdits => "many-edits",
             Flag::NotInFile => "not-in-file",
+            Flag::NoData => "no-data",
         }
     }
 }
@@ -146,10 +154,12 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
                 .map(|(id, err)| format!("{} {id}: {err}", profile.name)),
         );
         let named = principal_names(provider.as_ref(), &read.snapshots, global).await;
+        let data = data_access(provider.as_ref(), &read.snapshots, args.concurrency, global).await;
         let dashboards = read
             .snapshots
             .iter()
-            .map(|snapshot| {
+            .zip(data)
+            .map(|(snapshot, data)| {
                 let mut shares: Vec<ShareCell> = snapshot
                     .shares
                     .iter()
@@ -166,6 +176,9 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
                         Some(ShareCell {
                             principal,
                             access,
+                            no_data: data
+                                .as_ref()
+                                .is_some_and(|data| data.of(&share.key) == Reach::None),
                             flags: Vec::new(),
                             expires: expiries.of_share(
                                 &profile,
@@ -212,6 +225,44 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
     )))
 }
 
+/// Each dashboard's data-model access for its shares, a few dashboards at a time (the models
+/// themselves are read once per run); a model that cannot be read is said once.
+async fn data_access(
+    provider: &dyn ShareProvider,
+    snapshots: &[Snapshot],
+    concurrency: u16,
+    global: &GlobalArgs,
+) -> Vec<Option<DataAccess>> {
+    let answers: Vec<Option<DataAccess>> = futures::stream::iter(snapshots)
+        .map(|snapshot| {
+            let keys: Vec<ShareKey> = snapshot
+                .shares
+                .iter()
+                .filter(|share| share.level != Level::Owner)
+                .map(|share| share.key.clone())
+                .collect();
+            async move { provider.data_access(&snapshot.dashboard, &keys).await }
+        })
+        .buffered(usize::from(concurrency.max(1)))
+        .collect()
+        .await;
+    let mut said = HashSet::new();
+    for access in answers.iter().flatten() {
+        if let Some(why) = &access.unreadable
+            && said.insert(access.model.clone())
+        {
+            note(
+                global,
+                &format!(
+                    "warning: the data model {} could not be read ({why}): who can query it is unknown",
+                    access.model
+                ),
+            );
+        }
+    }
+    answers
+}
+
 /// Sets every share's flags.
 pub fn flag(report: &mut Report, against: Option<&Against>) {
     let many = report.many;
@@ -235,6 +286,9 @@ pub fn flag(report: &mut Report, against: Option<&Against>) {
                     && !against.names(&group.profile, &dashboard.id, &dashboard.title, share)
                 {
                     share.flags.push(Flag::NotInFile);
+                }
+                if share.no_data {
+                    share.flags.push(Flag::NoData);
                 }
             }
         }
@@ -319,6 +373,7 @@ pub(crate) mod tests {
             access,
             flags: Vec::new(),
             expires: None,
+            no_data: false,
         };
         Report {
             groups: vec![Group {

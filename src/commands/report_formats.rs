@@ -80,7 +80,7 @@ th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}\
 thead th{background:#f0f0f0;cursor:pointer;position:sticky;top:0}\
 tr.group th{background:#dde6f3;text-align:left;cursor:default}\
 td.edit{background:#fde2c8}td.view{background:#e3f1e3}.expires{color:#555;font-size:11px}\
-.flag{color:#a00;font-weight:bold}td.not-in-file{outline:2px dashed #a00}\
+.flag{color:#a00;font-weight:bold}td.not-in-file{outline:2px dashed #a00}td.no-data{background:#fff3cd}\
 #filter{margin:0 0 1em;padding:4px;width:24em}\
 @media print{#filter,.hint{display:none}body{margin:0}thead th{position:static}\
 table{font-size:9px}tr{break-inside:avoid}}";
@@ -199,7 +199,8 @@ fn summary(report: &Report) -> String {
         .sum();
     let mut text = format!(
         "{}, {} (owners not counted). Flags: everyone = shared with everyone; many-edits = the \
-         principal has edit on {} or more",
+         principal has edit on {} or more; no-data = it can open the dashboard but not query its \
+         data model",
         crate::wording::plural(dashboards, "dashboard"),
         crate::wording::plural(shares, "share"),
         crate::wording::plural(report.many, "dashboard")

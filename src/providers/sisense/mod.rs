@@ -817,7 +817,7 @@ impl ShareProvider for Sisense {
         // `_dashboard_admin_record`: "owner, shares, datasource, title"; `access_management/
         // admin.py` and `ownership.py` read each row's `shares`).
         let Some(listing) = self
-            .admin_listing(&[("fields", "oid,title,owner,shares")])
+            .admin_listing(&[("fields", "oid,title,owner,shares,datasource")])
             .await?
         else {
             self.admin_listing_refused.store(true, Ordering::Relaxed);
@@ -841,6 +841,8 @@ impl ShareProvider for Sisense {
             if !wanted.contains(&id) {
                 continue;
             }
+            // The row names the dashboard's data model too: no read of its own is needed for it.
+            self.remember_model(&id, row);
             let dashboard = Dashboard { id, title: None };
             snapshots.push(snapshot_of(
                 &listing.target,

@@ -391,6 +391,19 @@ impl Sisense {
             .cloned()
     }
 
+    /// Remembers the model (and title) a listing row of dashboard `id` names.
+    pub(super) fn remember_model(&self, id: &str, row: &Value) {
+        if shape::field(row, &["datasource"]).is_none() {
+            return;
+        }
+        let model = shape::field(row, &["datasource"]).and_then(Model::of);
+        self.models
+            .dashboards
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(id.to_string(), (model, shape::text(row, &["title"])));
+    }
+
     /// Remembers the groups a user answer told (a look-up by email that carried them).
     pub(super) fn remember_groups(&self, user: &Value) {
         if shape::field(user, &["groups"]).is_none() {
