@@ -171,6 +171,7 @@ async fn main() {
         max_removals: 20,
         concurrency: args.concurrency,
         keep_plan: false,
+        with_data: false,
     };
 
     let started = Instant::now();
@@ -347,6 +348,7 @@ async fn plan_large_file(dir: &Path, rows: usize, concurrency: usize) -> bool {
         max_removals: usize::MAX,
         concurrency,
         keep_plan: false,
+        with_data: false,
     };
     let report = execute::execute(&sites, &options, None, &ProgressBar::hidden())
         .await

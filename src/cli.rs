@@ -489,6 +489,10 @@ pub struct PlanArgs {
     /// Dashboards worked on at once
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+    /// Also give every principal of the file the USE entry it lacks on each dashboard's data
+    /// model, one write per model (Sisense)
+    #[arg(long)]
+    pub with_data: bool,
 }
 
 #[derive(Debug, Clone, Args)]

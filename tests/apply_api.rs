@@ -42,6 +42,7 @@ fn options(prune: bool) -> Options {
         max_removals: 20,
         concurrency: 4,
         keep_plan: false,
+        with_data: false,
     }
 }
 

@@ -770,3 +770,81 @@ async fn the_journal_and_failed_rows_are_private_and_formula_safe() {
     apply_with_failed_out(&home, &failed, &again).await.code(1);
     assert_eq!(std::fs::read_to_string(&again).unwrap(), rows);
 }
+
+/// `apply --with-data`: every data model the file's dashboards read from is written once, with
+/// the entries of all its dashboards' principals that lack one (pysisense `datamodel/shares.py`:
+/// PUT for an ElastiCube, PATCH for a live model); again, nothing is written; `undo` takes the
+/// entries back with the shares.
+#[tokio::test(flavor = "multi_thread")]
+async fn apply_with_data_writes_each_model_once_for_all_its_dashboards() {
+    let home = SandboxHome::start().await;
+    let model = |title: &str| {
+        home.world()
+            .sisense
+            .models
+            .iter()
+            .find(|m| m.title == title)
+            .unwrap()
+            .shares
+            .clone()
+    };
+    let cube = model("Sample ECommerce");
+    let live = model("Sales Live");
+    // Sales KPIs and Regional Margins read the ElastiCube, Quarterly Review the live model.
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!(
+            "dashboard,principal,access\n\
+             {SISENSE_DASHBOARD},user:carol+bi@example.com,view\n\
+             {SISENSE_DASHBOARD},user:erin@example.com,view\n\
+             5e1d00000000000000000a01,user:carol+bi@example.com,view\n\
+             5dc5c237832aeb53441186bb,user:erin@example.com,view\n"
+        ),
+    );
+    let file = file.to_str().unwrap();
+    let planned = home
+        .run("sandbox-sisense", &["diff", file, "--with-data"])
+        .await
+        .success();
+    let out = printed(&planned);
+    assert!(
+        out.contains("Data model Sample ECommerce (sandbox-sisense): 2 principals would get USE"),
+        "{out}"
+    );
+    assert_eq!(model("Sample ECommerce"), cube);
+
+    let applied = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "apply", file, "--with-data"],
+        )
+        .await
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&applied.get_output().stdout).unwrap();
+    let run_id = report["run_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        model("Sample ECommerce").len(),
+        cube.len() + 2,
+        "carol and erin"
+    );
+    assert_eq!(model("Sales Live").len(), live.len() + 1, "erin");
+    let writes = || {
+        (
+            home.count(Vendor::Sisense, "PUT /api/elasticubes/"),
+            home.count(Vendor::Sisense, "PATCH /api/v1/elasticubes/live/"),
+        )
+    };
+    assert_eq!(writes(), (1, 1), "one write per model");
+
+    home.run("sandbox-sisense", &["apply", file, "--with-data"])
+        .await
+        .success();
+    assert_eq!(writes(), (1, 1), "again, nothing to give");
+
+    home.run("sandbox-sisense", &["undo", &run_id, "--yes"])
+        .await
+        .success();
+    assert_eq!(model("Sample ECommerce"), cube);
+    assert_eq!(model("Sales Live"), live);
+}

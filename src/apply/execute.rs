@@ -13,7 +13,8 @@ use super::desired::{Site, Wanted};
 use super::guard;
 use super::lookups::{Lookups, Unit, looked_up, resolve_dashboards, resolve_principals};
 use super::results::wanted_of;
-pub use super::results::{DashboardResult, Report};
+pub use super::results::{DashboardResult, DataModelOutcome, Report};
+use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::flow;
 use crate::flow::{Ask, Asked, ShareResult};
@@ -32,6 +33,8 @@ pub struct Options {
     pub concurrency: usize,
     /// In a dry run, keep each dashboard's planned write (`diff --out`).
     pub keep_plan: bool,
+    /// Also give the file's principals the entries they lack on the dashboards' data models.
+    pub with_data: bool,
 }
 
 /// Where each write is journaled, ahead of it and after its answer.
@@ -94,6 +97,7 @@ pub async fn execute_until(
         journal_failed: AtomicBool::new(false),
         interrupt: stops.interrupt,
         ends,
+        data: std::sync::Mutex::new(Vec::new()),
     };
     let mut results: Vec<(usize, DashboardResult)> = if options.prune && !options.dry_run {
         // The removal guard needs every plan before the first write.
@@ -170,6 +174,7 @@ pub async fn execute_until(
     // Back in the file's order, whatever order the dashboards finished in.
     results.sort_by_key(|(order, _)| *order);
     let dashboards: Vec<DashboardResult> = results.into_iter().map(|(_, r)| r).collect();
+    let data_models = work.give_data().await;
     let removals = dashboards
         .iter()
         .flat_map(|d| &d.rows)
@@ -178,6 +183,7 @@ pub async fn execute_until(
     Ok(Report {
         dashboards,
         removals,
+        data_models,
     })
 }
 
@@ -187,7 +193,15 @@ type Plan = (
     Vec<ShareResult>,
     Option<flow::Write>,
     Option<(ShareSet, Marks)>,
+    Option<DataGrant>,
 );
+
+/// A dashboard's entries to give on its data model (`--with-data`), and its shares once written,
+/// for the journal line of the model's write.
+struct DataGrant {
+    change: DataModelChange,
+    shares: ShareSet,
+}
 
 /// A dashboard planned and ready to write, or failed before any write.
 enum Staged {
@@ -205,6 +219,7 @@ struct Ready {
     /// With no write: what the journal must still learn about the rows' ends, and the shares
     /// read, for a line of its own.
     unwritten: Option<(ShareSet, Marks)>,
+    data: Option<DataGrant>,
 }
 
 struct Work<'a> {
@@ -217,9 +232,107 @@ struct Work<'a> {
     journal_failed: AtomicBool,
     interrupt: &'a Interrupt,
     ends: &'a ShareEnds,
+    /// The data-model entries of the dashboards written (or, in a dry run, planned): given at
+    /// the end, one write per model.
+    data: std::sync::Mutex<Vec<(usize, Dashboard, DataGrant)>>,
 }
 
 impl Work<'_> {
+    /// Gives the data-model entries the dashboards kept, one write per model (the entries of
+    /// every dashboard reading from it together), each journaled on a line of its own under the
+    /// first of those dashboards; in a dry run, only says what would be given.
+    async fn give_data(&self) -> Vec<DataModelOutcome> {
+        let kept = std::mem::take(
+            &mut *self
+                .data
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        let mut models: Vec<(usize, Dashboard, DataGrant)> = Vec::new();
+        for (site, dashboard, grant) in kept {
+            match models
+                .iter_mut()
+                .find(|(s, _, g)| *s == site && g.change.model == grant.change.model)
+            {
+                Some((_, _, merged)) => {
+                    for entry in grant.change.entries {
+                        if !merged.change.entries.iter().any(|e| e.key == entry.key) {
+                            merged.change.entries.push(entry);
+                        }
+                    }
+                }
+                None => models.push((site, dashboard, grant)),
+            }
+        }
+        let mut outcomes = Vec::with_capacity(models.len());
+        for (site, dashboard, grant) in models {
+            let profile = &self.sites[site].site.profile;
+            let mut outcome = DataModelOutcome {
+                profile: profile.name.clone(),
+                model: grant.change.model.title.clone(),
+                entries: grant.change.entries.len(),
+                written: false,
+                error: None,
+            };
+            if !self.options.dry_run {
+                match self.write_data(site, &dashboard, &grant).await {
+                    Ok(()) => outcome.written = true,
+                    Err(err) => outcome.error = Some(err),
+                }
+            }
+            outcomes.push(outcome);
+        }
+        outcomes
+    }
+
+    async fn write_data(
+        &self,
+        site: usize,
+        dashboard: &Dashboard,
+        grant: &DataGrant,
+    ) -> Result<()> {
+        let provider = self.sites[site].provider.as_ref();
+        let profile = &self.sites[site].site.profile;
+        let marks = Marks {
+            data_model: Some(grant.change.clone()),
+            ..Marks::default()
+        };
+        let pending = match self.recorder {
+            Some(recorder) => {
+                let ahead = WriteAhead {
+                    journal: recorder.journal,
+                    run_id: recorder.run_id,
+                    command: recorder.command,
+                };
+                Some(ahead.intent(
+                    profile,
+                    dashboard,
+                    Some(grant.shares.clone()),
+                    grant.shares.clone(),
+                    &marks,
+                )?)
+            }
+            None => None,
+        };
+        let written = provider.write_data_model(&grant.change).await;
+        if let Some(pending) = pending {
+            match &written {
+                Ok(()) => pending.written(),
+                Err(err) => pending.failed(err),
+            }
+        }
+        written
+    }
+
+    fn keep_data(&self, site: usize, dashboard: &Dashboard, data: Option<DataGrant>) {
+        if let Some(data) = data {
+            self.data
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push((site, dashboard.clone(), data));
+        }
+    }
+
     async fn stage(&self, unit: &Unit) -> Staged {
         let targets = &self.sites[unit.site].site.targets;
         // Most dashboards are named once in a file: their shares are used where they lie.
@@ -241,13 +354,14 @@ impl Work<'_> {
             return self.failed(unit, dashboard, not_started(signal));
         }
         match self.plan(unit.site, &dashboard, &wanted).await {
-            Ok((rows, write, unwritten)) => Staged::Ready(Box::new(Ready {
+            Ok((rows, write, unwritten, data)) => Staged::Ready(Box::new(Ready {
                 site: unit.site,
                 targets: unit.targets.clone(),
                 dashboard,
                 rows,
                 write,
                 unwritten,
+                data,
             })),
             Err(err) => self.failed(unit, dashboard, err),
         }
@@ -284,6 +398,16 @@ impl Work<'_> {
                 row.action = Action::Sent;
             }
         }
+        let data = if self.options.with_data {
+            flow::plan_data_grant(provider, dashboard, &mut planned.results)
+                .await?
+                .map(|change| DataGrant {
+                    change,
+                    shares: planned.after.clone(),
+                })
+        } else {
+            None
+        };
         let unwritten = match (&mut planned.write, planned.before) {
             (Some(write), _) => {
                 write.marks = marks;
@@ -292,7 +416,7 @@ impl Work<'_> {
             (None, Some(read)) if !marks.is_empty() => Some((read, marks)),
             (None, _) => None,
         };
-        Ok((planned.results, planned.write, unwritten))
+        Ok((planned.results, planned.write, unwritten, data))
     }
 
     fn failed(&self, unit: &Unit, dashboard: Dashboard, err: Error) -> Staged {
@@ -349,6 +473,9 @@ impl Work<'_> {
         let mut result = self.result(site, &ready.targets, ready.dashboard, ready.rows, None);
         let Some(write) = &ready.write else {
             self.remember(site, &mut result, ready.unwritten);
+            if result.error.is_none() {
+                self.keep_data(site, &result.dashboard, ready.data);
+            }
             return result;
         };
         let written = if self.journal_failed.load(Ordering::Relaxed) {
@@ -380,6 +507,8 @@ impl Work<'_> {
         result.journaled = self.recorder.is_some() && (written.is_ok() || result.written);
         match written {
             Ok(written) => {
+                // The shares stand: their data model's entries are given at the end.
+                self.keep_data(site, &result.dashboard, ready.data);
                 result.written = true;
                 result.published = written.published;
                 if let Some(err) = written.publish_error {
@@ -438,6 +567,7 @@ impl Work<'_> {
                 if self.options.keep_plan {
                     result.planned = ready.write.map(Box::new);
                 }
+                self.keep_data(ready.site, &result.dashboard, ready.data);
                 result
             }
         }

@@ -51,4 +51,32 @@ pub struct Report {
     pub dashboards: Vec<DashboardResult>,
     /// Shares the run removes (or, in a dry run, would remove).
     pub removals: usize,
+    /// `--with-data`: each data model given entries (or, in a dry run, that would be).
+    pub data_models: Vec<DataModelOutcome>,
+}
+
+/// One data model's entries given by the run, in one write.
+#[derive(Debug, serde::Serialize)]
+pub struct DataModelOutcome {
+    pub profile: String,
+    pub model: String,
+    /// Principals given an entry.
+    pub entries: usize,
+    pub written: bool,
+    /// Why the write failed: the dashboards' shares stand.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::apply::results::error_text"
+    )]
+    pub error: Option<crate::error::Error>,
+}
+
+pub fn error_text<S: serde::Serializer>(
+    error: &Option<crate::error::Error>,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match error {
+        Some(error) => serializer.serialize_str(&error.to_string()),
+        None => serializer.serialize_none(),
+    }
 }

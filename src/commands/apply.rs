@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use crate::apply::FAILED_ROWS_MARK;
 use crate::apply::desired::{self, Desired};
-use crate::apply::execute::{self, Connected, DashboardResult, Options, Recorder, Report, Stops};
+use crate::apply::execute::{
+    self, Connected, DashboardResult, DataModelOutcome, Options, Recorder, Report, Stops,
+};
 use crate::apply::input::{self, CSV_COLUMNS, EXPIRES_COLUMN};
 use crate::apply::interrupted;
 use crate::apply::saved_plan::SavedPlan;
@@ -68,6 +70,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         max_removals: args.max_removals,
         concurrency: usize::from(args.plan.concurrency),
         keep_plan: false,
+        with_data: args.plan.with_data,
     };
     let sites = connect(global, file, &args.plan)?;
     let recorder = journal.as_ref().map(|journal| Recorder {
@@ -98,7 +101,8 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     if let Some(path) = &args.failed_out {
         write_failed_rows(path, &sites, Some(&report))?;
     }
-    let written = report.dashboards.iter().any(|d| d.written);
+    let written =
+        report.dashboards.iter().any(|d| d.written) || report.data_models.iter().any(|m| m.written);
     let run_id = written.then_some(run_id.as_str());
     match global.output {
         OutputFormat::Json => print_json(&report, &options, run_id)?,
@@ -126,12 +130,19 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
 
 pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     let started = std::time::Instant::now();
+    if args.plan.with_data && args.out.is_some() {
+        return Err(Error::invalid(
+            "a saved plan (--out) does not carry data-model entries: review with `diff --with-data`, \
+             then apply the file with `apply --with-data`",
+        ));
+    }
     let options = Options {
         prune: args.plan.prune,
         dry_run: true,
         max_removals: usize::MAX,
         concurrency: usize::from(args.plan.concurrency),
         keep_plan: args.out.is_some(),
+        with_data: args.plan.with_data,
     };
     let sites = connect(global, &args.file, &args.plan)?;
     let stops = Stops {
@@ -236,6 +247,23 @@ fn connect(global: &GlobalArgs, file: &Path, plan: &PlanArgs) -> Result<Vec<Conn
         &mut |name| super::load_profile(global, name),
         plan.prune,
     )?;
+    // Unsupported is an error, not a no-op: a file none of whose servers keeps data models.
+    if plan.with_data
+        && !sites
+            .iter()
+            .any(|site| site.profile.vendor.capabilities().data_models)
+    {
+        let can: Vec<&str> = crate::vendor::Vendor::ALL
+            .into_iter()
+            .filter(|vendor| vendor.capabilities().data_models)
+            .map(crate::vendor::Vendor::as_str)
+            .collect();
+        return Err(Error::NotSupported(format!(
+            "none of the file's servers keeps data models apart from its dashboards, so \
+             --with-data has nothing to give there; vendors that do: {}",
+            can.join(", ")
+        )));
+    }
     super::warn_if_insecure(global);
     sites
         .into_iter()
@@ -297,6 +325,19 @@ fn failures(report: &Report, redo: Redo) -> Result<()> {
         .iter()
         .filter(|d| d.error.is_some())
         .collect();
+    let ungiven: Vec<&DataModelOutcome> = report
+        .data_models
+        .iter()
+        .filter(|m| m.error.is_some())
+        .collect();
+    if failed.is_empty() && !ungiven.is_empty() {
+        return Err(Error::remote(format!(
+            "every dashboard was done, but {} of {} not given its entries (see above): the \
+             shares stand; apply again with --with-data once the cause is fixed",
+            ungiven.len(),
+            crate::wording::plural(report.data_models.len(), "data model")
+        )));
+    }
     if failed.is_empty() {
         return Ok(());
     }
@@ -569,6 +610,9 @@ struct JsonReport<'a> {
     results: Vec<JsonRow<'a>>,
     dashboards: Vec<JsonDashboard<'a>>,
     summary: Vec<Summary>,
+    /// `--with-data`: each data model given entries.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    data_models: &'a [DataModelOutcome],
 }
 
 fn print_json(report: &Report, options: &Options, run_id: Option<&str>) -> Result<()> {
@@ -608,6 +652,7 @@ fn print_json(report: &Report, options: &Options, run_id: Option<&str>) -> Resul
         results,
         dashboards,
         summary: summaries(report),
+        data_models: &report.data_models,
     })
 }
 
@@ -733,6 +778,23 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>, took: Durati
     }
     text.push_str(&output::table(&headers, rows));
     text.push_str("\n\n");
+    for model in &report.data_models {
+        let given = crate::wording::plural(model.entries, "principal");
+        text.push_str(&match (&model.error, options.dry_run) {
+            (_, true) => format!(
+                "Data model {} ({}): {given} would get USE.\n",
+                model.model, model.profile
+            ),
+            (None, false) => format!(
+                "Data model {} ({}): {given} given USE, in one write.\n",
+                model.model, model.profile
+            ),
+            (Some(err), false) => format!(
+                "Data model {} ({}): not given: {err}\n",
+                model.model, model.profile
+            ),
+        });
+    }
     text.push_str(&outcome(report, options, run_id, took));
     text
 }

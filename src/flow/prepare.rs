@@ -52,7 +52,7 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
     if matches!(request.change, Change::Grant(_)) {
         mark_data_access(provider, &mut report).await;
         if request.with_data {
-            data_grant = plan_data_grant(provider, &mut report).await?;
+            data_grant = plan_data_grant(provider, &report.dashboard, &mut report.results).await?;
         }
     }
     Ok(Prepared {
@@ -99,20 +99,20 @@ pub async fn mark_data_access(provider: &dyn ShareProvider, report: &mut ShareRe
 
 /// `--with-data`: the entries the principals left shared with lack on the data model, marked
 /// `given` on their results. A model that cannot be read fails the change before any write.
-async fn plan_data_grant(
+pub async fn plan_data_grant(
     provider: &dyn ShareProvider,
-    report: &mut ShareReport,
+    dashboard: &crate::providers::Dashboard,
+    results: &mut [crate::flow::ShareResult],
 ) -> Result<Option<crate::data_model::DataModelChange>> {
-    let keys: Vec<ShareKey> = report
-        .results
+    let keys: Vec<ShareKey> = results
         .iter()
         .filter(|result| shared(result.action))
         .filter_map(|result| Some(ShareKey::new(result.kind, result.id.clone()?)))
         .collect();
-    let Some(change) = provider.plan_data_grant(&report.dashboard, &keys).await? else {
+    let Some(change) = provider.plan_data_grant(dashboard, &keys).await? else {
         return Ok(None);
     };
-    for result in &mut report.results {
+    for result in results.iter_mut() {
         let Some(id) = &result.id else { continue };
         let key = ShareKey::new(result.kind, id.clone());
         if change.entries.iter().any(|entry| entry.key == key) {
