@@ -409,8 +409,9 @@ pub struct ListArgs {
 #[derive(Debug, Clone, Args)]
 #[command(
     after_help = "The file is YAML (.yaml/.yml: `shares:` entries with profile, dashboard, users, groups, \
-everyone, access, expires) or CSV (.csv: columns profile,dashboard,principal,access and optionally expires; \
-principal is user:NAME, group:NAME or everyone). expires gives a share for a time, as grant --until: a date \
+everyone, access, expires, with_data) or CSV (.csv: columns profile,dashboard,principal,access and optionally \
+expires and with_data; principal is user:NAME, group:NAME or everyone). with_data: true also gives the row's \
+principal the entry it lacks on the dashboard's data model, as --with-data does for every row. expires gives a share for a time, as grant --until: a date \
 (2026-12-31, through that day, UTC) or an RFC 3339 time, never a duration (a file is applied again and again); \
 `dashshare expire` takes it back. Taking expires off a row keeps the share with no end, and a new expires moves \
 the end, even where the share is already there. A row without a profile uses the one chosen by -p/--profile, default_profile or --vendor/--url. Every \

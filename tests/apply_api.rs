@@ -19,6 +19,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn wanted(email: &str, access: Access, line: u64) -> Wanted {
     Wanted {
+        with_data: false,
         principal: Principal::User(email.into()),
         access,
         line,

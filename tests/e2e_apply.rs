@@ -848,3 +848,64 @@ async fn apply_with_data_writes_each_model_once_for_all_its_dashboards() {
     assert_eq!(model("Sample ECommerce"), cube);
     assert_eq!(model("Sales Live"), live);
 }
+
+/// The `with_data` column (CSV) or key (YAML) asks for the data model's entry on its rows only.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_with_data_column_asks_for_the_model_entry_on_its_rows_only() {
+    let home = SandboxHome::start().await;
+    let entries = || {
+        home.world()
+            .sisense
+            .models
+            .iter()
+            .find(|m| m.title == "Sample ECommerce")
+            .unwrap()
+            .shares
+            .iter()
+            .filter_map(|entry| entry["partyId"].as_str().map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!(
+            "dashboard,principal,with_data\n\
+             {SISENSE_DASHBOARD},user:carol+bi@example.com,yes\n\
+             {SISENSE_DASHBOARD},user:erin@example.com,\n"
+        ),
+    );
+    home.run("sandbox-sisense", &["apply", file.to_str().unwrap()])
+        .await
+        .success();
+    let after = entries();
+    assert!(
+        after.contains(&"5f0000000000000000000004".to_string()),
+        "carol: {after:?}"
+    );
+    assert!(
+        !after.contains(&"5f0000000000000000000006".to_string()),
+        "not erin: {after:?}"
+    );
+
+    let yaml = write_file(
+        &home,
+        "shares.yaml",
+        &format!(
+            "shares:\n  - dashboard: {SISENSE_DASHBOARD}\n    users: [erin@example.com]\n    with_data: true\n"
+        ),
+    );
+    home.run("sandbox-sisense", &["apply", yaml.to_str().unwrap()])
+        .await
+        .success();
+    assert!(entries().contains(&"5f0000000000000000000006".to_string()));
+
+    let bad = write_file(
+        &home,
+        "bad.csv",
+        "dashboard,principal,with_data\n7,user:ALICE,maybe\n",
+    );
+    home.run("sandbox-eci", &["apply", bad.to_str().unwrap()])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("with_data 'maybe'"));
+}

@@ -22,6 +22,8 @@ pub struct Wanted {
     pub line: u64,
     /// When the share ends (RFC 3339, UTC), for a share given for a time.
     pub expires: Option<String>,
+    /// Also give the principal the entry it lacks on the dashboard's data model.
+    pub with_data: bool,
 }
 
 /// A dashboard as the file names it (an id or `name:TITLE`) and what it should have.
@@ -135,6 +137,7 @@ impl Gathering<'_> {
             access: row.access,
             line: row.line,
             expires,
+            with_data: row.with_data,
         };
         let site_targets = &mut self.sites[site].targets;
         let index = self.targets.entry(site).or_default();
@@ -195,6 +198,13 @@ impl Gathering<'_> {
 /// What the vendor cannot do for this row, before any request.
 fn check_row(vendor: Vendor, row: &Row, prune: bool) -> std::result::Result<(), String> {
     let mode = if prune { Mode::Replace } else { Mode::Merge };
+    if row.with_data && !vendor.capabilities().data_models {
+        return Err(format!(
+            "{WITH_DATA}: {vendor} keeps no data models apart from its dashboards; remove it from \
+             this row",
+            WITH_DATA = input::WITH_DATA_COLUMN
+        ));
+    }
     if row.expires.is_some() {
         timed::admit_timed(vendor).map_err(|refusal| {
             refusal
@@ -223,6 +233,8 @@ fn settle(vendor: Vendor, target: &mut Target, problems: &mut Vec<Problem>) {
         if later.principal != first.principal {
             return false;
         }
+        // Either line asking for the data model's entry asks for it.
+        first.with_data |= later.with_data;
         if later.access != first.access {
             conflicts.push(Problem::at(
                 later.line,

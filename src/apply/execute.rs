@@ -398,13 +398,22 @@ impl Work<'_> {
                 row.action = Action::Sent;
             }
         }
-        let data = if self.options.with_data {
-            flow::plan_data_grant(provider, dashboard, &mut planned.results)
-                .await?
-                .map(|change| DataGrant {
-                    change,
-                    shares: planned.after.clone(),
-                })
+        // The whole file (`--with-data`), or the rows that ask (`with_data`).
+        let asked_lines: Vec<u64> = wanted
+            .iter()
+            .filter(|w| w.with_data)
+            .map(|w| w.line)
+            .collect();
+        let data = if self.options.with_data || !asked_lines.is_empty() {
+            let all = self.options.with_data;
+            flow::plan_data_grant(provider, dashboard, &mut planned.results, |row| {
+                all || row.line.is_some_and(|line| asked_lines.contains(&line))
+            })
+            .await?
+            .map(|change| DataGrant {
+                change,
+                shares: planned.after.clone(),
+            })
         } else {
             None
         };

@@ -26,6 +26,9 @@ pub struct Row {
     pub access: Access,
     /// `expires`: the share is given for a time, as `grant --for/--until` gives it.
     pub expires: Option<Ends>,
+    /// `with_data`: also give the principal the entry it lacks on the dashboard's data model, as
+    /// `grant --with-data` does.
+    pub with_data: bool,
 }
 
 /// Something wrong with the file, at a line where one is known.
@@ -59,6 +62,20 @@ pub const CSV_COLUMNS: [&str; 4] = ["profile", "dashboard", "principal", "access
 /// The optional CSV column (and YAML key) that gives shares for a time. Not in `CSV_COLUMNS`, so
 /// the files dashshare writes keep their columns.
 pub const EXPIRES_COLUMN: &str = "expires";
+
+/// The optional CSV column (and YAML key) that asks for the data model's entry too.
+pub const WITH_DATA_COLUMN: &str = "with_data";
+
+/// A `with_data` cell: empty is no.
+fn with_data(text: &str) -> std::result::Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "no" | "false" | "0" => Ok(false),
+        "yes" | "true" | "1" => Ok(true),
+        other => Err(format!(
+            "{WITH_DATA_COLUMN} '{other}' is neither yes nor no: write true or false (or leave it empty)"
+        )),
+    }
+}
 
 /// An `expires` value: empty means no end. Only a date or a time: a file is applied again and
 /// again, so a length would have no fixed start, and each run would move the end.
@@ -266,11 +283,11 @@ pub fn read_csv(
     let header_line = line_read(&reader, Some(&headers));
     let mut headers = headers;
     headers.trim();
-    let mut columns = [None; 5];
+    let mut columns = [None; 6];
     for (index, header) in headers.iter().enumerate() {
         match CSV_COLUMNS
             .iter()
-            .chain([&EXPIRES_COLUMN])
+            .chain([&EXPIRES_COLUMN, &WITH_DATA_COLUMN])
             .position(|c| c.eq_ignore_ascii_case(header))
         {
             // A second column of the same name would silently win over the first.
@@ -287,13 +304,20 @@ pub fn read_csv(
             None => problems.push(Problem::at(
                 header_line,
                 format!(
-                    "unknown column '{header}': the columns are {}, {EXPIRES_COLUMN}",
+                    "unknown column '{header}': the columns are {}, {EXPIRES_COLUMN}, {WITH_DATA_COLUMN}",
                     CSV_COLUMNS.join(", ")
                 ),
             )),
         }
     }
-    let [profile, dashboard, principal, access_column, expires_column] = columns;
+    let [
+        profile,
+        dashboard,
+        principal,
+        access_column,
+        expires_column,
+        with_data_column,
+    ] = columns;
     let (Some(dashboard), Some(principal)) = (dashboard, principal) else {
         problems.push(Problem::at(
             header_line,
@@ -332,21 +356,30 @@ pub fn read_csv(
         let principal = field(Some(principal)).parse::<Principal>();
         let access = access(field(access_column));
         let expires = expires(field(expires_column));
-        let (principal, access, expires) =
-            match (dashboard_text.is_empty(), principal, access, expires) {
-                (false, Ok(principal), Ok(access), Ok(expires)) => (principal, access, expires),
-                (empty, principal, access, expires) => {
-                    let empty =
-                        empty.then(|| "the dashboard is empty: write an id or name:TITLE".into());
-                    let found = empty
-                        .into_iter()
-                        .chain(principal.err())
-                        .chain(access.err())
-                        .chain(expires.err());
-                    problems.extend(found.map(|message| Problem::at(line, message)));
-                    continue;
-                }
-            };
+        let with_data = with_data(field(with_data_column));
+        let (principal, access, expires, with_data) = match (
+            dashboard_text.is_empty(),
+            principal,
+            access,
+            expires,
+            with_data,
+        ) {
+            (false, Ok(principal), Ok(access), Ok(expires), Ok(with_data)) => {
+                (principal, access, expires, with_data)
+            }
+            (empty, principal, access, expires, with_data) => {
+                let empty =
+                    empty.then(|| "the dashboard is empty: write an id or name:TITLE".into());
+                let found = empty
+                    .into_iter()
+                    .chain(principal.err())
+                    .chain(access.err())
+                    .chain(expires.err())
+                    .chain(with_data.err());
+                problems.extend(found.map(|message| Problem::at(line, message)));
+                continue;
+            }
+        };
         let profile = field(profile);
         sink(Row {
             line,
@@ -355,6 +388,7 @@ pub fn read_csv(
             principal,
             access,
             expires,
+            with_data,
         });
     }
     Ok(())
@@ -413,6 +447,8 @@ struct YamlEntry {
     access: Option<Spanned<Option<Text>>>,
     /// For every principal of the entry.
     expires: Option<Spanned<Option<Text>>>,
+    /// For every principal of the entry.
+    with_data: Option<Spanned<bool>>,
 }
 
 /// A YAML value read as a string, exactly as written: `dashboard: 7` is the dashboard "7", and
@@ -551,6 +587,7 @@ pub fn read_yaml(bytes: &[u8], sink: &mut dyn FnMut(Row), problems: &mut Vec<Pro
                 principal,
                 access,
                 expires,
+                with_data: entry.with_data.as_ref().is_some_and(|w| w.value),
             });
         }
     }

@@ -11,7 +11,7 @@ use crate::apply::desired::{self, Desired};
 use crate::apply::execute::{
     self, Connected, DashboardResult, DataModelOutcome, Options, Recorder, Report, Stops,
 };
-use crate::apply::input::{self, CSV_COLUMNS, EXPIRES_COLUMN};
+use crate::apply::input::{self, CSV_COLUMNS, EXPIRES_COLUMN, WITH_DATA_COLUMN};
 use crate::apply::interrupted;
 use crate::apply::saved_plan::SavedPlan;
 use crate::apply::verify;
@@ -461,9 +461,13 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
         let timed = to_redo
             .iter()
             .any(|d| d.wanted(sites).any(|w| w.expires.is_some()));
+        let with_data = to_redo.iter().any(|d| d.wanted(sites).any(|w| w.with_data));
         let mut header = CSV_COLUMNS.to_vec();
         if timed {
             header.push(EXPIRES_COLUMN);
+        }
+        if with_data {
+            header.push(WITH_DATA_COLUMN);
         }
         writer.write_record(&header)?;
         for dashboard in to_redo {
@@ -482,6 +486,9 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
                 ];
                 if timed {
                     cells.push(wanted.expires.as_deref().unwrap_or_default());
+                }
+                if with_data {
+                    cells.push(if wanted.with_data { "true" } else { "" });
                 }
                 writer.write_record(
                     cells

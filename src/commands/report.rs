@@ -420,6 +420,7 @@ pub(crate) mod tests {
             principal,
             access: Access::View,
             expires: None,
+            with_data: false,
         };
         let against = Against::of(vec![
             row("1", Principal::User("ANN@x.com".into())),

@@ -52,7 +52,8 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
     if matches!(request.change, Change::Grant(_)) {
         mark_data_access(provider, &mut report).await;
         if request.with_data {
-            data_grant = plan_data_grant(provider, &report.dashboard, &mut report.results).await?;
+            data_grant =
+                plan_data_grant(provider, &report.dashboard, &mut report.results, |_| true).await?;
         }
     }
     Ok(Prepared {
@@ -103,10 +104,11 @@ pub async fn plan_data_grant(
     provider: &dyn ShareProvider,
     dashboard: &crate::providers::Dashboard,
     results: &mut [crate::flow::ShareResult],
+    asked: impl Fn(&crate::flow::ShareResult) -> bool,
 ) -> Result<Option<crate::data_model::DataModelChange>> {
     let keys: Vec<ShareKey> = results
         .iter()
-        .filter(|result| shared(result.action))
+        .filter(|result| shared(result.action) && asked(result))
         .filter_map(|result| Some(ShareKey::new(result.kind, result.id.clone()?)))
         .collect();
     let Some(change) = provider.plan_data_grant(dashboard, &keys).await? else {
