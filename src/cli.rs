@@ -298,8 +298,9 @@ pub struct GrantArgs {
     #[arg(long)]
     pub no_publish: bool,
     /// Also give each principal the USE entry it lacks on the dashboard's data model, so that it
-    /// can query the data (Sisense); other entries are kept, none is lowered
-    #[arg(long)]
+    /// can query the data (Sisense); other entries are kept, none is lowered. Not with --for or
+    /// --until: `expire` would take the share back and leave the model's entry
+    #[arg(long, conflicts_with_all = ["for_time", "until"])]
     pub with_data: bool,
     /// Read and show what would change; write nothing
     #[arg(long)]
@@ -429,7 +430,7 @@ pub struct ApplyArgs {
     pub file: Option<PathBuf>,
     /// Carry out exactly the writes of a plan saved by `diff FILE --out PLAN`, nothing else; a
     /// dashboard whose shares changed since the plan is refused, with nothing written to it
-    #[arg(long = "plan", value_name = "PLAN", conflicts_with_all = ["file", "dry_run", "prune", "verify", "failed_out", "format"])]
+    #[arg(long = "plan", value_name = "PLAN", conflicts_with_all = ["file", "dry_run", "prune", "verify", "failed_out", "format", "with_data"])]
     pub saved_plan: Option<PathBuf>,
     /// Read and plan everything, print the plan, write nothing
     #[arg(long)]

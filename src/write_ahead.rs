@@ -87,6 +87,13 @@ impl Pending<'_> {
         self.written();
     }
 
+    /// The server confirmed a data model's write, which gave `given` (what the fresh read lacked
+    /// of the planned entries): `undo` takes back these alone.
+    pub fn data_written(mut self, given: crate::data_model::DataModelChange) {
+        self.entry.marks.data_model = Some(given);
+        self.written();
+    }
+
     /// The request failed (it may still have been committed: a timeout cannot tell).
     pub fn failed(self, error: &Error) {
         let line = self.entry.failed(error);

@@ -948,3 +948,64 @@ async fn check_deep_says_whether_a_user_can_open_a_dashboard_and_query_its_data(
         "{carol}"
     );
 }
+
+/// A run that wrote only the data model (the share was already there) has no shares to put
+/// back: `undo` takes the model's entry back even after another writer changed the dashboard's
+/// shares, and leaves those shares alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn undo_of_a_model_only_run_leaves_the_dashboards_shares_alone() {
+    let home = SandboxHome::start().await;
+    home.run(P, &["grant", D, "--user", "carol+bi@example.com"])
+        .await
+        .success();
+    let cube = model_shares(&home, "Sample ECommerce");
+    let run = home
+        .run(
+            P,
+            &[
+                "-o",
+                "json",
+                "grant",
+                D,
+                "--user",
+                "carol+bi@example.com",
+                "--with-data",
+            ],
+        )
+        .await
+        .success();
+    let run_id = stdout_json(&run)["run_id"].as_str().unwrap().to_string();
+    // Another writer adds erin to the dashboard meanwhile.
+    home.run(P, &["grant", D, "--user", "erin@example.com"])
+        .await
+        .success();
+    let shared = shares(&home);
+    home.run(P, &["undo", &run_id, "--yes"]).await.success();
+    assert_eq!(model_shares(&home, "Sample ECommerce"), cube);
+    assert_eq!(
+        shares(&home),
+        shared,
+        "the dashboard's shares are untouched"
+    );
+}
+
+/// A timed grant cannot also give model access: `expire` would leave the model's entry.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_data_and_a_timed_grant_are_refused_together() {
+    let home = SandboxHome::start().await;
+    home.run(
+        P,
+        &[
+            "grant",
+            D,
+            "--user",
+            "carol+bi@example.com",
+            "--with-data",
+            "--for",
+            "7d",
+        ],
+    )
+    .await
+    .code(2);
+    assert!(home.sandbox.requests(Vendor::Sisense).is_empty());
+}

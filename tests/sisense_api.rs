@@ -2355,3 +2355,40 @@ async fn giving_data_access_on_a_live_model_patches_it() {
         .unwrap();
     provider.write_data_model(&change).await.unwrap();
 }
+
+/// What the model's write gave is what its fresh read still lacked: an entry another gave since
+/// the plan is not written again, and not reported (nor journaled) as given.
+#[tokio::test]
+async fn an_entry_given_since_the_plan_is_neither_written_nor_called_given() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_datasource(&server, "d1", json!({"title": "Cube", "live": false})).await;
+    Mock::given(method("GET"))
+        .and(path("/api/elasticubes/localhost/Cube/permissions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"shares": []})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/elasticubes/localhost/Cube/permissions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"shares": [
+            {"partyId": "u1", "permission": "r"}
+        ]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/elasticubes/localhost/Cube/permissions"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    let keys = [ShareKey::new(PrincipalKind::User, "u1")];
+    let change = provider
+        .plan_data_grant(&by_id("d1"), &keys)
+        .await
+        .unwrap()
+        .unwrap();
+    let given = provider.write_data_model(&change).await.unwrap();
+    assert!(given.entries.is_empty(), "{given:?}");
+}

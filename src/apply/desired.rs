@@ -198,6 +198,13 @@ impl Gathering<'_> {
 /// What the vendor cannot do for this row, before any request.
 fn check_row(vendor: Vendor, row: &Row, prune: bool) -> std::result::Result<(), String> {
     let mode = if prune { Mode::Replace } else { Mode::Merge };
+    if row.with_data && row.expires.is_some() {
+        return Err(format!(
+            "{WITH_DATA} with expires: `expire` would take the share back and leave the data \
+             model's entry; give one or the other",
+            WITH_DATA = input::WITH_DATA_COLUMN
+        ));
+    }
     if row.with_data && !vendor.capabilities().data_models {
         return Err(format!(
             "{WITH_DATA}: {vendor} keeps no data models apart from its dashboards; remove it from \

@@ -275,8 +275,16 @@ impl Work<'_> {
                 error: None,
             };
             if !self.options.dry_run {
-                match self.write_data(site, &dashboard, &grant).await {
-                    Ok(()) => outcome.written = true,
+                // A signal starts no more writes: the shares stand without their data.
+                let written = match self.interrupt.stopped() {
+                    Some(signal) => Err(not_started(signal)),
+                    None => self.write_data(site, &dashboard, &grant).await,
+                };
+                match written {
+                    Ok(given) => {
+                        outcome.entries = given.entries.len();
+                        outcome.written = !given.entries.is_empty();
+                    }
                     Err(err) => outcome.error = Some(err),
                 }
             }
@@ -290,38 +298,22 @@ impl Work<'_> {
         site: usize,
         dashboard: &Dashboard,
         grant: &DataGrant,
-    ) -> Result<()> {
+    ) -> Result<DataModelChange> {
         let provider = self.sites[site].provider.as_ref();
         let profile = &self.sites[site].site.profile;
-        let marks = Marks {
-            data_model: Some(grant.change.clone()),
-            ..Marks::default()
-        };
-        let pending = match self.recorder {
-            Some(recorder) => {
-                let ahead = WriteAhead {
-                    journal: recorder.journal,
-                    run_id: recorder.run_id,
-                    command: recorder.command,
-                };
-                Some(ahead.intent(
-                    profile,
-                    dashboard,
-                    Some(grant.shares.clone()),
-                    grant.shares.clone(),
-                    &marks,
-                )?)
-            }
-            None => None,
-        };
-        let written = provider.write_data_model(&grant.change).await;
-        if let Some(pending) = pending {
-            match &written {
-                Ok(()) => pending.written(),
-                Err(err) => pending.failed(err),
-            }
-        }
-        written
+        let ahead = self.recorder.map(|recorder| WriteAhead {
+            journal: recorder.journal,
+            run_id: recorder.run_id,
+            command: recorder.command,
+        });
+        flow::write_data_grant(
+            provider,
+            dashboard,
+            &grant.shares,
+            &grant.change,
+            ahead.as_ref().map(|ahead| (ahead, profile)),
+        )
+        .await
     }
 
     fn keep_data(&self, site: usize, dashboard: &Dashboard, data: Option<DataGrant>) {

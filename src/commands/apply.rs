@@ -145,6 +145,17 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         with_data: args.plan.with_data,
     };
     let sites = connect(global, &args.file, &args.plan)?;
+    let asks_data = sites
+        .iter()
+        .flat_map(|site| &site.site.targets)
+        .flat_map(|target| &target.wanted)
+        .any(|wanted| wanted.with_data);
+    if asks_data && args.out.is_some() {
+        return Err(Error::invalid(
+            "a saved plan (--out) does not carry data-model entries, and this file asks for them \
+             (with_data): review with `diff`, then apply the file itself",
+        ));
+    }
     let stops = Stops {
         interrupt: &Interrupt::none(),
         yes: true,
@@ -262,6 +273,19 @@ fn connect(global: &GlobalArgs, file: &Path, plan: &PlanArgs) -> Result<Vec<Conn
             "none of the file's servers keeps data models apart from its dashboards, so \
              --with-data has nothing to give there; vendors that do: {}",
             can.join(", ")
+        )));
+    }
+    if plan.with_data
+        && let Some(timed) = sites
+            .iter()
+            .flat_map(|site| &site.targets)
+            .flat_map(|target| &target.wanted)
+            .find(|wanted| wanted.expires.is_some())
+    {
+        return Err(Error::invalid(format!(
+            "--with-data with expires (line {}): `expire` would take the share back and leave the \
+             data model's entry; give one or the other",
+            timed.line
         )));
     }
     super::warn_if_insecure(global);
@@ -790,6 +814,10 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>, took: Durati
         text.push_str(&match (&model.error, options.dry_run) {
             (_, true) => format!(
                 "Data model {} ({}): {given} would get USE.\n",
+                model.model, model.profile
+            ),
+            (None, false) if model.entries == 0 => format!(
+                "Data model {} ({}): already has every entry; nothing written.\n",
                 model.model, model.profile
             ),
             (None, false) => format!(

@@ -314,28 +314,38 @@ async fn probe_reads(prober: &mut Prober, provider: &dyn ShareProvider, args: &C
 /// Whether `key` can open the dashboard of `snapshot` (directly, through everyone, through a
 /// group it belongs to) and query its data model, where the vendor keeps one apart.
 async fn reach(provider: &dyn ShareProvider, snapshot: &Snapshot, key: &ShareKey) -> String {
-    let opens = match snapshot.shares.get(key) {
-        Some(level) => format!("opens it directly ({level})"),
-        None if snapshot.shares.get(&ShareKey::everyone()).is_some() => {
-            "opens it through everyone".to_string()
-        }
-        None => {
-            let groups = provider.memberships(key).await.unwrap_or_default();
-            let through: Vec<&ShareKey> = snapshot
-                .shares
-                .iter()
-                .map(|share| &share.key)
-                .filter(|shared| shared.kind == PrincipalKind::Group && groups.contains(&shared.id))
-                .collect();
-            match through.first() {
-                Some(group) => format!(
-                    "opens it through group {}",
-                    snapshot.names.get(*group).unwrap_or(&group.id)
-                ),
-                None => "cannot open it: no share reaches it".to_string(),
+    let opens =
+        match snapshot.shares.get(key) {
+            Some(level) => format!("opens it directly ({level})"),
+            None if snapshot.shares.get(&ShareKey::everyone()).is_some() => {
+                "opens it through everyone".to_string()
             }
-        }
-    };
+            None => {
+                let group_shares = snapshot
+                    .shares
+                    .iter()
+                    .any(|share| share.key.kind == PrincipalKind::Group);
+                match provider.memberships(key).await {
+                None if group_shares => {
+                    "whether it opens it through a group is unknown: its groups could not be read"
+                        .to_string()
+                }
+                groups => {
+                    let groups = groups.unwrap_or_default();
+                    let through = snapshot.shares.iter().map(|share| &share.key).find(|shared| {
+                        shared.kind == PrincipalKind::Group && groups.contains(&shared.id)
+                    });
+                    match through {
+                        Some(group) => format!(
+                            "opens it through group {}",
+                            snapshot.names.get(group).unwrap_or(&group.id)
+                        ),
+                        None => "cannot open it: no share reaches it".to_string(),
+                    }
+                }
+            }
+            }
+        };
     let data = match provider
         .data_access(&snapshot.dashboard, std::slice::from_ref(key))
         .await

@@ -174,8 +174,10 @@ async fn run(
             provider.vendor().capabilities().data_models,
         ))?,
     }
-    if let Some(err) = unpublished.or(ungiven) {
-        return Err(err);
+    match (unpublished, ungiven) {
+        (Some(unpublished), Some(ungiven)) => return Err(unpublished.and_then_say(ungiven)),
+        (Some(err), None) | (None, Some(err)) => return Err(err),
+        (None, None) => {}
     }
     match interrupt.stopped() {
         Some(signal) if report.written || report.data_written => Err(Interrupt::error(

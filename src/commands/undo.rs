@@ -263,7 +263,17 @@ struct Target {
     overwritten: bool,
     /// The entries the run gave on the dashboard's data model (`grant --with-data`), each taken
     /// back where it is still as the run left it.
-    models: Vec<DataModelChange>,
+    models: Vec<ModelWrite>,
+    /// Whether the run wrote (or meant to write) the dashboard's shares: a target of data-model
+    /// lines alone has none to put back.
+    shares: bool,
+}
+
+/// One data model's write of the run: what it gave, as its outcome line says, or (no outcome:
+/// the run stopped before the answer, or the request failed) what it meant to give.
+struct ModelWrite {
+    change: DataModelChange,
+    answered: bool,
 }
 
 impl Target {
@@ -289,18 +299,30 @@ fn targets(entries: Vec<Entry>) -> Vec<Target> {
                 unanswered: None,
                 overwritten: false,
                 models: Vec::new(),
+                shares: false,
             });
             targets.len() - 1
         });
         let target = &mut targets[index];
         // A data model's write changed none of the dashboard's shares: it has no say in them.
-        // Whatever its outcome, the entries may be there, and taking back only those still as
-        // it left them is safe either way.
+        // Its outcome line says what it gave, over what its intent meant to.
         if let Some(change) = entry.marks.data_model {
-            if !target.models.contains(&change) {
-                target.models.push(change);
+            let answered = entry.kind == EntryKind::Written;
+            match target
+                .models
+                .iter_mut()
+                .rfind(|write| !write.answered && write.change.model == change.model)
+            {
+                Some(write) if answered => *write = ModelWrite { change, answered },
+                Some(_) if entry.kind == EntryKind::Failed => {}
+                _ => target.models.push(ModelWrite { change, answered }),
             }
             continue;
+        }
+        // The run's first line for the dashboard's shares is where they stood before it.
+        if !target.shares {
+            target.first = entry.clone();
+            target.shares = true;
         }
         // A new write (an intent, or a line of a journal from before intents) that did not start
         // from what the run's previous write left.
@@ -339,10 +361,11 @@ async fn undo_one(
         detail,
         removing: Vec::new(),
     };
+    if !target.shares {
+        let outcome = outcome(Settled::Unchanged, "its shares: the run wrote none".into());
+        return undo_models(connection, target, how, outcome).await;
+    }
     let outcome = match restore(connection, target, how).await {
-        Ok(Restore::Unchanged) if target.written.is_none() && target.unanswered.is_none() => {
-            outcome(Settled::Unchanged, "its shares: the run wrote none".into())
-        }
         Ok(Restore::Unchanged) if target.written.is_none() => outcome(
             Settled::Unchanged,
             "never written: the run's write did not reach the server".into(),
@@ -369,7 +392,8 @@ async fn undo_one(
 }
 
 /// Takes back the entries the run gave on data models, after the dashboard's own outcome, and
-/// says so in it.
+/// says so in it: on the server the run wrote to (as `restore` checks), and, for a write the run
+/// never heard the answer to, only with `--force` (another may have given those entries since).
 async fn undo_models(
     connection: Option<&Result<Connection>>,
     target: &Target,
@@ -379,13 +403,27 @@ async fn undo_models(
     if target.models.is_empty() {
         return outcome;
     }
-    let Some(Ok((_, provider))) = connection else {
-        return outcome;
+    let provider = match same_server(connection, &target.first, how) {
+        Ok((_, provider)) => provider,
+        Err(err) => {
+            outcome.result = Settled::Refused;
+            outcome.detail = format!("{}; data models: {err}", outcome.detail);
+            return outcome;
+        }
     };
     let dry_run = how.ahead.is_none();
-    for change in &target.models {
-        let model = &change.model.title;
-        let said = match provider.undo_data_model(change, dry_run).await {
+    for write in &target.models {
+        let model = &write.change.model.title;
+        if !write.answered && !how.force {
+            outcome.result = Settled::Refused;
+            outcome.detail = format!(
+                "{}; data model {model}: the run never heard whether its write was made, and \
+                 another may have given those entries since (--force takes them back anyway)",
+                outcome.detail
+            );
+            continue;
+        }
+        let said = match provider.undo_data_model(&write.change, dry_run).await {
             Ok(true) => {
                 if outcome.result == Settled::Unchanged {
                     outcome.result = if dry_run {
@@ -460,13 +498,14 @@ enum Restore {
     },
 }
 
-async fn restore(
-    connection: Option<&Result<Connection>>,
-    target: &Target,
+/// The connection of the run's profile, if it still reaches the vendor and server the run
+/// wrote to (`--force` allows another server).
+fn same_server<'c>(
+    connection: Option<&'c Result<Connection>>,
+    entry: &Entry,
     how: &How<'_>,
-) -> Result<Restore> {
-    let entry = &target.first;
-    let (Some(before), Some(connection)) = (&entry.before, connection) else {
+) -> Result<(&'c Profile, &'c dyn ShareProvider)> {
+    let Some(connection) = connection else {
         return Err(Error::NotSupported(format!(
             "{} cannot read its shares, so what was there before the run is unknown",
             entry.vendor
@@ -487,6 +526,22 @@ async fn restore(
             entry.url, entry.profile
         )));
     }
+    Ok((profile, provider.as_ref()))
+}
+
+async fn restore(
+    connection: Option<&Result<Connection>>,
+    target: &Target,
+    how: &How<'_>,
+) -> Result<Restore> {
+    let entry = &target.first;
+    let Some(before) = &entry.before else {
+        return Err(Error::NotSupported(format!(
+            "{} cannot read its shares, so what was there before the run is unknown",
+            entry.vendor
+        )));
+    };
+    let (profile, provider) = same_server(connection, entry, how)?;
     let snapshot = provider.read_shares(&entry.dashboard).await?;
     if snapshot.shares.same_as(before) {
         return Ok(Restore::Unchanged);
@@ -521,8 +576,7 @@ async fn restore(
             .map(|share| &share.key)
             .filter(|key| before.get(key).is_none())
             .collect();
-        let names =
-            crate::providers::names_for(provider.as_ref(), snapshot.names.clone(), removed).await;
+        let names = crate::providers::names_for(provider, snapshot.names.clone(), removed).await;
         return Ok(Restore::Planned {
             removing: removing(&snapshot, before, &names),
             ends,
@@ -541,7 +595,7 @@ async fn restore(
             ..Marks::default()
         },
     };
-    let publish_error = flow::write(provider.as_ref(), &restore, Some((ahead, profile)))
+    let publish_error = flow::write(provider, &restore, Some((ahead, profile)))
         .await
         .map_err(|halted| halted.error)?
         .publish_error;

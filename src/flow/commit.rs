@@ -25,9 +25,29 @@ pub async fn commit(
     } = prepared;
     let mut report = commit_shares(provider, report, write, unwritten_marks, journal).await?;
     if let Some(change) = data_grant {
-        match write_data_grant(provider, &report, &change, journal).await {
-            Ok(()) => report.data_written = true,
-            Err(err) => report.data_error = Some(err),
+        let written =
+            write_data_grant(provider, &report.dashboard, &report.after, &change, journal).await;
+        match written {
+            Ok(given) => {
+                report.data_written = !given.entries.is_empty();
+                // Only what was given is reported given: another may have given the rest since.
+                for result in &mut report.results {
+                    if let (Some(mark), Some(id)) = (&mut result.data, &result.id) {
+                        let key = ShareKey::new(result.kind, id.clone());
+                        mark.given &= given.entries.iter().any(|entry| entry.key == key);
+                    }
+                }
+            }
+            Err(err) => {
+                for mark in report.results.iter_mut().filter_map(|r| r.data.as_mut()) {
+                    mark.given = false;
+                }
+                report.data_error = Some(err.and_then_say(format!(
+                    "the dashboard's shares stand, but its data model {} was not given: run the \
+                     grant again with --with-data once the cause is fixed",
+                    change.model.title
+                )));
+            }
         }
     }
     Ok(report)
@@ -71,16 +91,18 @@ async fn commit_shares(
     Ok(report)
 }
 
-/// Gives the entries `change` plans on the dashboard's data model, journaled ahead and after on a
-/// line of its own (its share sets are the dashboard's as they now stand, so that `undo` finds
-/// nothing to put back there but the model's entries). The dashboard's write stands whatever
-/// this does: the error says the data was not given.
-async fn write_data_grant(
+/// Gives the entries `change` plans on `dashboard`'s data model, journaled ahead and after on a
+/// line of its own (its share sets are the dashboard's `shares` as they now stand, so that
+/// `undo` finds nothing to put back there but the model's entries); the outcome line carries
+/// what was given, which `undo` takes back. What was given: none when the model already had
+/// every entry (nothing was written).
+pub async fn write_data_grant(
     provider: &dyn ShareProvider,
-    report: &ShareReport,
+    dashboard: &Dashboard,
+    shares: &ShareSet,
     change: &DataModelChange,
     journal: Option<(&WriteAhead<'_>, &Profile)>,
-) -> Result<()> {
+) -> Result<DataModelChange> {
     let marks = Marks {
         data_model: Some(change.clone()),
         ..Marks::default()
@@ -88,9 +110,9 @@ async fn write_data_grant(
     let pending = match journal {
         Some((ahead, profile)) => Some(ahead.intent(
             profile,
-            &report.dashboard,
-            Some(report.after.clone()),
-            report.after.clone(),
+            dashboard,
+            Some(shares.clone()),
+            shares.clone(),
             &marks,
         )?),
         None => None,
@@ -98,17 +120,11 @@ async fn write_data_grant(
     let written = provider.write_data_model(change).await;
     if let Some(pending) = pending {
         match &written {
-            Ok(()) => pending.written(),
+            Ok(given) => pending.data_written(given.clone()),
             Err(err) => pending.failed(err),
         }
     }
-    written.map_err(|err| {
-        err.and_then_say(format!(
-            "the dashboard's shares stand, but its data model {} was not given: run the grant \
-             again with --with-data once the cause is fixed",
-            change.model.title
-        ))
-    })
+    written
 }
 
 /// A write made: whether the dashboard was then published, or why publishing failed (the

@@ -21,7 +21,7 @@ mod plan;
 mod prepare;
 pub mod timed;
 
-pub use commit::{Halted, Written, commit, publish_written, write};
+pub use commit::{Halted, Written, commit, publish_written, write, write_data_grant};
 pub use plan::{Ask, Asked, Planned, ShareResult, plan, plan_shares};
 pub use prepare::{not_found, plan_data_grant, prepare, resolve_all};
 

@@ -177,8 +177,9 @@ pub trait ShareProvider: Send + Sync {
     }
 
     /// Gives `change`'s entries on its model in one write, merged into the entries as they are
-    /// now: none is duplicated, none lowered, every other kept.
-    async fn write_data_model(&self, _change: &DataModelChange) -> Result<()> {
+    /// now: none is duplicated, none lowered, every other kept. What it gave: the planned entries
+    /// the model still lacked (none: nothing was written).
+    async fn write_data_model(&self, _change: &DataModelChange) -> Result<DataModelChange> {
         Err(self.unsupported("keeps no data models"))
     }
 

@@ -938,7 +938,7 @@ impl ShareProvider for Sisense {
         self.plan_data_grant_of(dashboard, keys).await
     }
 
-    async fn write_data_model(&self, change: &DataModelChange) -> Result<()> {
+    async fn write_data_model(&self, change: &DataModelChange) -> Result<DataModelChange> {
         self.write_data_model_of(change).await
     }
 

@@ -55,13 +55,13 @@ impl Model {
 
     /// The model a `datasource` object names, if it names one.
     pub fn of(datasource: &Value) -> Option<Model> {
+        // `fullname` is `LocalHost/name` or `live:name`; a title may hold ':' or '/' itself.
         let title = shape::text(datasource, &["title"]).or_else(|| {
-            shape::text(datasource, &["fullname"]).map(|full| {
-                full.replace('/', ":")
-                    .rsplit(':')
-                    .next()
-                    .unwrap_or("")
-                    .to_string()
+            shape::text(datasource, &["fullname"]).map(|full| match full.strip_prefix("live:") {
+                Some(name) => name.to_string(),
+                None => full
+                    .split_once('/')
+                    .map_or(full.clone(), |(_, name)| name.to_string()),
             })
         })?;
         let title = title.trim().to_string();
@@ -98,6 +98,8 @@ pub struct Models {
     groups: std::sync::Mutex<HashMap<String, Vec<String>>>,
     /// Each dashboard's model (and title), as its row told them.
     dashboards: std::sync::Mutex<HashMap<String, Found>>,
+    /// Where each model's entries are read and written (a live model's oid is asked once).
+    routes: std::sync::Mutex<HashMap<Model, Vec<String>>>,
 }
 
 impl Models {
@@ -179,10 +181,15 @@ impl Sisense {
                     &[("dashboardType", "owner"), ("id", id), fields],
                 )
                 .await?;
-            if matches!(
-                reply.status,
-                StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
-            ) && !self.session.fixed_credential()
+            // A fixed token's 401 is the token refused (said by the next read); anything else
+            // refused is an account that is not an admin.
+            let token_refused =
+                reply.status == StatusCode::UNAUTHORIZED && self.session.fixed_credential();
+            if !token_refused
+                && matches!(
+                    reply.status,
+                    StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED
+                )
             {
                 self.admin_listing_refused
                     .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -209,6 +216,13 @@ impl Sisense {
                 .find(|row| shape::id(row, DASHBOARD_ID_KEYS).as_deref() == Some(id)),
             object => Some(object),
         };
+        // No row for the dashboard is no answer about its model: never "it has none".
+        if row.is_none() {
+            return Err(Error::remote(format!(
+                "{} answered no row for dashboard '{id}' while {doing}",
+                reply.target
+            )));
+        }
         Ok((
             row.and_then(|row| shape::field(row, &["datasource"]))
                 .and_then(Model::of),
@@ -248,6 +262,26 @@ impl Sisense {
     /// Where `model`'s entries are read and written: an ElastiCube by its server and title, a
     /// live model by the oid its schema gives (`GET /api/v2/datamodels/schema?title=`).
     async fn permissions_route(&self, model: &Model) -> Result<Vec<String>> {
+        let known = self
+            .models
+            .routes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(model)
+            .cloned();
+        if let Some(known) = known {
+            return Ok(known);
+        }
+        let route = self.find_permissions_route(model).await?;
+        self.models
+            .routes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(model.clone(), route.clone());
+        Ok(route)
+    }
+
+    async fn find_permissions_route(&self, model: &Model) -> Result<Vec<String>> {
         if !model.live {
             return Ok([
                 "api",
@@ -423,6 +457,9 @@ impl Sisense {
         dashboard: &Dashboard,
         keys: &[ShareKey],
     ) -> Option<DataAccess> {
+        if keys.is_empty() {
+            return None;
+        }
         let (model, dashboard_title) = match self.model_of(dashboard).await {
             Ok((Some(model), title)) => (model, title),
             Ok((None, _)) => return None,
@@ -457,11 +494,15 @@ impl Sisense {
         let parties = parties(entries);
         let has_groups = parties.iter().any(|(kind, _)| kind == "group");
         let mut unreadable = None;
+        // Whether "no entry reaches it" can be said: not when Everyone, or a user's groups,
+        // could not be told.
+        let mut everyone_known = true;
         let everyone = if has_groups {
             match self.everyone_group().await {
                 Ok(everyone) => everyone,
                 Err(err) => {
                     unreadable = Some(err.to_string());
+                    everyone_known = false;
                     None
                 }
             }
@@ -481,17 +522,13 @@ impl Sisense {
             .filter(|key| key.kind == PrincipalKind::User && !direct(key))
             .map(|key| key.id.as_str())
             .collect();
-        let groups_known = if has_groups && !through_everyone && !users.is_empty() {
-            match self.learn_groups(&users).await {
-                Ok(()) => true,
-                Err(err) => {
-                    unreadable = Some(err.to_string());
-                    false
-                }
-            }
-        } else {
-            true
-        };
+        if has_groups
+            && !through_everyone
+            && !users.is_empty()
+            && let Err(err) = self.learn_groups(&users).await
+        {
+            unreadable = Some(err.to_string());
+        }
         let known = self
             .models
             .groups
@@ -500,12 +537,17 @@ impl Sisense {
         let reach = keys
             .iter()
             .map(|key| {
+                let nobody = if everyone_known {
+                    Reach::None
+                } else {
+                    Reach::Unknown
+                };
                 let reach = if direct(key) {
                     Reach::Direct
                 } else if through_everyone {
                     Reach::Everyone
                 } else if key.kind != PrincipalKind::User || !has_groups {
-                    Reach::None
+                    nobody
                 } else if let Some(groups) = known.get(&key.id) {
                     if groups
                         .iter()
@@ -513,12 +555,10 @@ impl Sisense {
                     {
                         Reach::Group
                     } else {
-                        Reach::None
+                        nobody
                     }
-                } else if groups_known {
-                    // A user no answer named: no groups are known for it.
-                    Reach::None
                 } else {
+                    // No answer told its groups (a server that ignores `ids=`, a failed read).
                     Reach::Unknown
                 };
                 (key.clone(), reach)
@@ -571,25 +611,35 @@ impl Sisense {
     /// Merges `change`'s entries into the model's entries as they are now (read again, just
     /// before the write): a party that has an entry keeps it, whatever its level (USE is the
     /// least); the others are appended. One write, none when nothing is missing.
-    pub(super) async fn write_data_model_of(&self, change: &DataModelChange) -> Result<()> {
+    pub(super) async fn write_data_model_of(
+        &self,
+        change: &DataModelChange,
+    ) -> Result<DataModelChange> {
         let model = Model::from_ref(&change.model)?;
         let mut entries = self.read_model_entries(&model).await?;
-        let present = parties(&entries);
-        let mut added = false;
+        // A party is present by its id alone, whatever its entry's type says (or lacks).
+        let mut present: HashSet<String> = entries
+            .iter()
+            .filter_map(|entry| shape::id(entry, &["partyId"]))
+            .collect();
+        let mut given = Vec::new();
         for entry in &change.entries {
             let (party, kind) = self.party(&entry.key).await?;
-            if present.contains(&(kind.to_string(), party.clone())) {
+            if !present.insert(party.clone()) {
                 continue;
             }
             entries.push(
                 serde_json::json!({"partyId": party, "type": kind, "permission": entry.after}),
             );
-            added = true;
+            given.push(entry.clone());
         }
-        if added {
+        if !given.is_empty() {
             self.write_model_entries(&model, &entries).await?;
         }
-        Ok(())
+        Ok(DataModelChange {
+            model: change.model.clone(),
+            entries: given,
+        })
     }
 
     /// Takes `change`'s entries back where they are still at the level it gave (to the level
