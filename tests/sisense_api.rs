@@ -2146,15 +2146,7 @@ async fn an_extract_model_is_read_once_and_reach_goes_through_groups() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/groups"))
-        .and(query_param("name", "Everyone"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([{"_id": "e1", "name": "Everyone"}])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_everyone(&server).await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users"))
         .and(query_param("ids", "u2,u3"))
@@ -2215,15 +2207,7 @@ async fn a_live_model_is_read_through_its_schema_oid_and_everyone_reaches_all() 
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/groups"))
-        .and(query_param("name", "Everyone"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!([{"_id": "e1", "name": "Everyone"}])),
-        )
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_everyone(&server).await;
     let keys = [
         ShareKey::new(PrincipalKind::User, "u9"),
         ShareKey::new(PrincipalKind::Group, "g9"),
@@ -2391,4 +2375,18 @@ async fn an_entry_given_since_the_plan_is_neither_written_nor_called_given() {
         .unwrap();
     let given = provider.write_data_model(&change).await.unwrap();
     assert!(given.entries.is_empty(), "{given:?}");
+}
+
+/// The built-in Everyone group (pysisense `access_management/groups.py` `_UNIVERSAL_GROUPS`), as
+/// `GET /api/v1/groups?name=Everyone` answers it: looked up once.
+async fn mount_everyone(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("name", "Everyone"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"_id": "e1", "name": "Everyone"}])),
+        )
+        .expect(1)
+        .mount(server)
+        .await;
 }
