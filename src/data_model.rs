@@ -14,13 +14,14 @@ pub struct DataModelRef {
     pub title: String,
 }
 
-/// One principal's entry on the model: its level before (`None`: it had none) and the level
-/// given. Levels are the vendor's own words (Sisense: `r` USE, `a` READ, `w` EDIT).
+/// One principal's entry on the model: its level before and after the write (`None`: it had, or
+/// has, no entry: `undo` takes an entry out that way). Levels are the vendor's own words
+/// (Sisense: `r` USE, `a` READ, `w` EDIT).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataModelEntry {
     pub key: ShareKey,
     pub before: Option<String>,
-    pub after: String,
+    pub after: Option<String>,
 }
 
 /// The entries a write gives on one model: the rest of the model's entries are kept as they are.

@@ -1009,3 +1009,42 @@ async fn with_data_and_a_timed_grant_are_refused_together() {
     .code(2);
     assert!(home.sandbox.requests(Vendor::Sisense).is_empty());
 }
+
+/// `undo` journals what it takes back of a data model under its own run: undoing the undo gives
+/// the entry again.
+#[tokio::test(flavor = "multi_thread")]
+async fn undoing_the_undo_gives_the_model_entry_again() {
+    let home = SandboxHome::start().await;
+    let cube = model_shares(&home, "Sample ECommerce");
+    let run = home
+        .run(
+            P,
+            &[
+                "-o",
+                "json",
+                "grant",
+                D,
+                "--user",
+                "carol+bi@example.com",
+                "--with-data",
+            ],
+        )
+        .await
+        .success();
+    let run_id = stdout_json(&run)["run_id"].as_str().unwrap().to_string();
+    let given = model_shares(&home, "Sample ECommerce");
+    assert_eq!(given.len(), cube.len() + 1);
+    let undone = home
+        .run(P, &["-o", "json", "undo", &run_id, "--yes"])
+        .await
+        .success();
+    let undo_run = stdout_json(&undone)["run_id"].as_str().unwrap().to_string();
+    assert_eq!(model_shares(&home, "Sample ECommerce"), cube);
+    home.run(P, &["undo", &undo_run, "--yes"]).await.success();
+    assert_eq!(model_shares(&home, "Sample ECommerce"), given);
+    assert!(
+        shares(&home)
+            .iter()
+            .any(|s| s["shareId"] == "5f0000000000000000000004")
+    );
+}

@@ -403,8 +403,8 @@ async fn undo_models(
     if target.models.is_empty() {
         return outcome;
     }
-    let provider = match same_server(connection, &target.first, how) {
-        Ok((_, provider)) => provider,
+    let (profile, provider) = match same_server(connection, &target.first, how) {
+        Ok(found) => found,
         Err(err) => {
             outcome.result = Settled::Refused;
             outcome.detail = format!("{}; data models: {err}", outcome.detail);
@@ -423,8 +423,29 @@ async fn undo_models(
             );
             continue;
         }
-        let said = match provider.undo_data_model(&write.change, dry_run).await {
-            Ok(true) => {
+        let undone = match how.ahead {
+            None => provider.undo_data_model(&write.change, true).await,
+            Some(ahead) => undo_model(provider, profile, ahead, &target.first, &write.change).await,
+        };
+        // A person at a terminal sees the model entries the undo takes out, as it sees shares.
+        if let Ok(undone) = &undone
+            && dry_run
+        {
+            outcome.removing.extend(
+                undone
+                    .entries
+                    .iter()
+                    .filter(|entry| entry.after.is_none())
+                    .map(|entry| Removal {
+                        dashboard: format!("data model {model}"),
+                        principal: entry.key.id.clone(),
+                        kind: entry.key.kind,
+                        level: None,
+                    }),
+            );
+        }
+        let said = match undone {
+            Ok(undone) if !undone.entries.is_empty() => {
                 if outcome.result == Settled::Unchanged {
                     outcome.result = if dry_run {
                         Settled::WouldRestore
@@ -438,7 +459,7 @@ async fn undo_models(
                     format!("data model {model}: the run's entries taken back")
                 }
             }
-            Ok(false) => format!("data model {model}: already as before the run"),
+            Ok(_) => format!("data model {model}: already as before the run"),
             Err(err) => {
                 outcome.result = Settled::Refused;
                 format!("data model {model}: {err}")
@@ -447,6 +468,40 @@ async fn undo_models(
         outcome.detail = format!("{}; {said}", outcome.detail);
     }
     outcome
+}
+
+/// Takes a model's entries back, journaled ahead (what a dry read says it would do) and after
+/// (what it did) on a line of the undo's own run, so that undoing the undo gives them again.
+async fn undo_model(
+    provider: &dyn ShareProvider,
+    profile: &Profile,
+    ahead: &WriteAhead<'_>,
+    first: &Entry,
+    change: &DataModelChange,
+) -> Result<DataModelChange> {
+    let planned = provider.undo_data_model(change, true).await?;
+    if planned.entries.is_empty() {
+        return Ok(planned);
+    }
+    // The line changes none of the dashboard's shares: its sets are one set.
+    let shares = first.before.clone().unwrap_or_default();
+    let marks = Marks {
+        data_model: Some(planned),
+        ..Marks::default()
+    };
+    let pending = ahead.intent(
+        profile,
+        &first.dashboard,
+        Some(shares.clone()),
+        shares,
+        &marks,
+    )?;
+    let undone = provider.undo_data_model(change, false).await;
+    match &undone {
+        Ok(undone) => pending.data_written(undone.clone()),
+        Err(err) => pending.failed(err),
+    }
+    undone
 }
 
 fn restore_detail(target: &Target, verb: &str, ends: &EndsBack) -> String {

@@ -184,9 +184,13 @@ pub trait ShareProvider: Send + Sync {
     }
 
     /// Takes `change`'s entries back where they are still as it left them (another's change
-    /// since is kept), in one write unless `dry_run`: whether anything was (or would be) taken
-    /// back.
-    async fn undo_data_model(&self, _change: &DataModelChange, _dry_run: bool) -> Result<bool> {
+    /// since is kept), in one write unless `dry_run`: what was (or would be) done, as a change
+    /// of its own (no entries: nothing).
+    async fn undo_data_model(
+        &self,
+        _change: &DataModelChange,
+        _dry_run: bool,
+    ) -> Result<DataModelChange> {
         Err(self.unsupported("keeps no data models"))
     }
 

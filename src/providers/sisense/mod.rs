@@ -942,7 +942,11 @@ impl ShareProvider for Sisense {
         self.write_data_model_of(change).await
     }
 
-    async fn undo_data_model(&self, change: &DataModelChange, dry_run: bool) -> Result<bool> {
+    async fn undo_data_model(
+        &self,
+        change: &DataModelChange,
+        dry_run: bool,
+    ) -> Result<DataModelChange> {
         self.undo_data_model_of(change, dry_run).await
     }
 

@@ -592,7 +592,7 @@ impl Sisense {
                 Reach::None => given.push(DataModelEntry {
                     key: key.clone(),
                     before: None,
-                    after: USE.into(),
+                    after: Some(USE.into()),
                 }),
                 Reach::Unknown => {
                     return Err(nothing_written(unreadable.unwrap_or_else(|| {
@@ -625,12 +625,14 @@ impl Sisense {
         let mut given = Vec::new();
         for entry in &change.entries {
             let (party, kind) = self.party(&entry.key).await?;
+            // A grant only adds: an entry to take out is undo's.
+            let Some(level) = &entry.after else {
+                continue;
+            };
             if !present.insert(party.clone()) {
                 continue;
             }
-            entries.push(
-                serde_json::json!({"partyId": party, "type": kind, "permission": entry.after}),
-            );
+            entries.push(serde_json::json!({"partyId": party, "type": kind, "permission": level}));
             given.push(entry.clone());
         }
         if !given.is_empty() {
@@ -642,40 +644,48 @@ impl Sisense {
         })
     }
 
-    /// Takes `change`'s entries back where they are still at the level it gave (to the level
-    /// before, or out); another's change since is kept.
+    /// Takes `change`'s entries back where they are still as it left them (at the level it
+    /// gave, or, where it took one out, absent): to the level before, or out; another's change
+    /// since is kept. What it did (or, in a dry run, would do), as a change of its own.
     pub(super) async fn undo_data_model_of(
         &self,
         change: &DataModelChange,
         dry_run: bool,
-    ) -> Result<bool> {
+    ) -> Result<DataModelChange> {
         let model = Model::from_ref(&change.model)?;
         let mut entries = self.read_model_entries(&model).await?;
-        let mut changed = false;
+        let mut undone = Vec::new();
         for given in &change.entries {
             let (party, kind) = self.party(&given.key).await?;
             let at = entries.iter().position(|entry| {
                 shape::id(entry, &["partyId"]).as_deref() == Some(party.as_str())
-                    && shape::text(entry, &["type"]).is_some_and(|t| t.eq_ignore_ascii_case(kind))
             });
-            let Some(at) = at else { continue };
-            if shape::text(&entries[at], &["permission"]).as_deref() != Some(given.after.as_str()) {
+            let now = at.and_then(|at| shape::text(&entries[at], &["permission"]));
+            if now != given.after {
                 continue;
             }
-            match &given.before {
-                None => {
+            match (at, &given.before) {
+                (Some(at), None) => {
                     entries.remove(at);
                 }
-                Some(level) => {
-                    entries[at]["permission"] = Value::from(level.clone());
-                }
+                (Some(at), Some(level)) => entries[at]["permission"] = Value::from(level.clone()),
+                (None, Some(level)) => entries
+                    .push(serde_json::json!({"partyId": party, "type": kind, "permission": level})),
+                (None, None) => continue,
             }
-            changed = true;
+            undone.push(DataModelEntry {
+                key: given.key.clone(),
+                before: given.after.clone(),
+                after: given.before.clone(),
+            });
         }
-        if changed && !dry_run {
+        if !undone.is_empty() && !dry_run {
             self.write_model_entries(&model, &entries).await?;
         }
-        Ok(changed)
+        Ok(DataModelChange {
+            model: change.model.clone(),
+            entries: undone,
+        })
     }
 }
 
