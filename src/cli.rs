@@ -430,6 +430,7 @@ pub struct ApplyArgs {
     pub file: Option<PathBuf>,
     /// Carry out exactly the writes of a plan saved by `diff FILE --out PLAN`, nothing else; a
     /// dashboard whose shares changed since the plan is refused, with nothing written to it
+    /// (data-model entries the plan carries are merged into the model as it is then)
     #[arg(long = "plan", value_name = "PLAN", conflicts_with_all = ["file", "dry_run", "prune", "verify", "failed_out", "format", "with_data"])]
     pub saved_plan: Option<PathBuf>,
     /// Read and plan everything, print the plan, write nothing
@@ -474,7 +475,8 @@ pub struct DiffArgs {
     /// Exit 4 when the servers differ from the file (for cron and CI alerts)
     #[arg(long)]
     pub exit_code: bool,
-    /// Save the exact plan (the shares read, the writes intended) as JSON, for `apply --plan`
+    /// Save the exact plan (the shares read, the writes intended, with --with-data the data
+    /// models' entries) as JSON, for `apply --plan`
     #[arg(long, value_name = "PLAN")]
     pub out: Option<PathBuf>,
 }

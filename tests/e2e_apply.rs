@@ -107,7 +107,8 @@ async fn a_file_lands_with_the_fewest_requests_and_a_rerun_writes_nothing() {
             "4 dashboards written (4 published)",
         ));
 
-    // login + one look-up per user + read, write and publish per dashboard
+    // login + one look-up per user + read, data model (issue 23: a share given is told whether it
+    // can query its data), write and publish per dashboard
     assert_eq!(
         home.count(Vendor::Sisense, "POST /api/v1/authentication"),
         1
@@ -116,7 +117,11 @@ async fn a_file_lands_with_the_fewest_requests_and_a_rerun_writes_nothing() {
     assert_eq!(home.count(Vendor::Sisense, SHARES_READ), 4);
     assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 4);
     assert_eq!(home.count(Vendor::Sisense, "POST /api/v1/dashboards/"), 4);
-    assert_eq!(home.sandbox.requests(Vendor::Sisense).len(), 1 + 3 + 4 * 3);
+    assert_eq!(
+        home.count(Vendor::Sisense, "GET /api/v1/dashboards/admin"),
+        4
+    );
+    assert_eq!(home.sandbox.requests(Vendor::Sisense).len(), 1 + 3 + 4 * 4);
     let world = home.world();
     for dashboard in &dashboards {
         assert_eq!(
@@ -874,9 +879,20 @@ async fn the_with_data_column_asks_for_the_model_entry_on_its_rows_only() {
              {SISENSE_DASHBOARD},user:erin@example.com,\n"
         ),
     );
-    home.run("sandbox-sisense", &["apply", file.to_str().unwrap()])
+    let applied = home
+        .run("sandbox-sisense", &["apply", file.to_str().unwrap()])
         .await
         .success();
+    // Erin is shared the dashboard without the model's entry, and told so; carol is given it.
+    let out = printed(&applied);
+    assert!(
+        out.contains(
+            "note: erin@example.com can open the dashboard but not query its data model \
+             Sample ECommerce (sandbox-sisense): apply with --with-data"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("carol+bi@example.com can open"), "{out}");
     let after = entries();
     assert!(
         after.contains(&"5f0000000000000000000004".to_string()),
@@ -908,4 +924,43 @@ async fn the_with_data_column_asks_for_the_model_entry_on_its_rows_only() {
         .await
         .code(2)
         .stderr(predicate::str::contains("with_data 'maybe'"));
+}
+
+/// The shares an apply gives carry how each principal reaches the dashboard's data model, in JSON
+/// as in text: through a group (alice, in Marketing), on its own entry (bob), or not at all
+/// (erin), exit 0 (issue 23).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_apply_marks_the_shares_it_gives_with_their_data_model_reach() {
+    let home = SandboxHome::start().await;
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &format!(
+            "dashboard,principal,access\n\
+             {SISENSE_DASHBOARD},user:alice@example.com,view\n\
+             {SISENSE_DASHBOARD},user:bob@example.com,view\n\
+             {SISENSE_DASHBOARD},user:erin@example.com,view\n"
+        ),
+    );
+    let applied = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "apply", file.to_str().unwrap()],
+        )
+        .await
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&applied.get_output().stdout).unwrap();
+    let reach = |who: &str| {
+        let row = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["principal"] == who)
+            .unwrap_or_else(|| panic!("{who}: {report}"));
+        assert_eq!(row["data"]["model"], "Sample ECommerce", "{row}");
+        row["data"]["reach"].as_str().unwrap().to_string()
+    };
+    assert_eq!(reach("alice@example.com"), "group");
+    assert_eq!(reach("bob@example.com"), "direct");
+    assert_eq!(reach("erin@example.com"), "none");
 }

@@ -258,3 +258,70 @@ async fn a_saved_plan_keeps_the_expiry_of_the_file() {
         .unwrap();
     assert_eq!(alice["expires"], "2100-01-01T00:00:00Z", "{listing}");
 }
+
+/// `diff --with-data --out PLAN` carries the data models' entries; `apply --plan` gives them once,
+/// after the dashboards, and journals them, so `undo` takes them back; carried out again, the
+/// model has them already and nothing is written (issue 23).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_plan_carries_the_data_model_entries() {
+    let home = SandboxHome::start().await;
+    let entries = || {
+        home.world()
+            .sisense
+            .models
+            .iter()
+            .find(|m| m.title == "Sample ECommerce")
+            .unwrap()
+            .shares
+            .clone()
+    };
+    let before = entries();
+    let file = home.home.path().join("shares.csv");
+    std::fs::write(
+        &file,
+        format!("dashboard,principal,access\n{SISENSE_DASHBOARD},user:erin@example.com,view\n"),
+    )
+    .unwrap();
+    let plan = plan_path(&home);
+    let plan = plan.to_str().unwrap();
+    home.run(
+        "sandbox-sisense",
+        &["diff", file.to_str().unwrap(), "--with-data", "--out", plan],
+    )
+    .await
+    .success()
+    .stderr(predicate::str::contains(
+        "1 dashboard and 1 data model to write",
+    ));
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
+    assert_eq!(saved["schema_version"], 2);
+    assert_eq!(
+        saved["data_models"][0]["change"]["model"]["title"],
+        "Sample ECommerce"
+    );
+    assert_eq!(entries(), before, "a diff writes nothing");
+
+    let applied = home
+        .run("sandbox-sisense", &["-o", "json", "apply", "--plan", plan])
+        .await
+        .success();
+    let report: Value = serde_json::from_slice(&applied.get_output().stdout).unwrap();
+    assert_eq!(report["data_models"][0]["result"], "written", "{report}");
+    assert_eq!(entries().len(), before.len() + 1, "erin's entry");
+    assert_eq!(home.count(Vendor::Sisense, "PUT /api/elasticubes/"), 1);
+
+    // Carried out again: the dashboard changed since (refused), the model has the entry already.
+    let again = home
+        .run("sandbox-sisense", &["-o", "json", "apply", "--plan", plan])
+        .await
+        .code(1);
+    let again: Value = serde_json::from_slice(&again.get_output().stdout).unwrap();
+    assert_eq!(again["data_models"][0]["result"], "unchanged", "{again}");
+    assert_eq!(home.count(Vendor::Sisense, "PUT /api/elasticubes/"), 1);
+
+    let run_id = report["run_id"].as_str().unwrap();
+    home.run("sandbox-sisense", &["undo", run_id, "--yes"])
+        .await
+        .success();
+    assert_eq!(entries(), before, "undo takes the entry back");
+}

@@ -13,7 +13,7 @@ use super::desired::{Site, Wanted};
 use super::guard;
 use super::lookups::{Lookups, Unit, looked_up, resolve_dashboards, resolve_principals};
 use super::results::wanted_of;
-pub use super::results::{DashboardResult, DataModelOutcome, Report};
+pub use super::results::{DashboardResult, DataModelOutcome, DataModelWrite, Report};
 use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::flow;
@@ -98,6 +98,7 @@ pub async fn execute_until(
         interrupt: stops.interrupt,
         ends,
         data: std::sync::Mutex::new(Vec::new()),
+        data_unreadable: std::sync::Mutex::new(Vec::new()),
     };
     let mut results: Vec<(usize, DashboardResult)> = if options.prune && !options.dry_run {
         // The removal guard needs every plan before the first write.
@@ -184,6 +185,10 @@ pub async fn execute_until(
         dashboards,
         removals,
         data_models,
+        data_unreadable: work
+            .data_unreadable
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
     })
 }
 
@@ -235,6 +240,8 @@ struct Work<'a> {
     /// The data-model entries of the dashboards written (or, in a dry run, planned): given at
     /// the end, one write per model.
     data: std::sync::Mutex<Vec<(usize, Dashboard, DataGrant)>>,
+    /// Each data model that could not be read, said once.
+    data_unreadable: std::sync::Mutex<Vec<String>>,
 }
 
 impl Work<'_> {
@@ -273,7 +280,15 @@ impl Work<'_> {
                 entries: grant.change.entries.len(),
                 written: false,
                 error: None,
+                planned: None,
             };
+            if self.options.dry_run && self.options.keep_plan {
+                outcome.planned = Some(Box::new(DataModelWrite {
+                    dashboard: dashboard.clone(),
+                    shares: grant.shares.clone(),
+                    change: grant.change.clone(),
+                }));
+            }
             if !self.options.dry_run {
                 // A signal starts no more writes: the shares stand without their data.
                 let written = match self.interrupt.stopped() {
@@ -388,6 +403,24 @@ impl Work<'_> {
             // A file states what to send; at a vendor that cannot read, no change is seen.
             for row in &mut planned.results {
                 row.action = Action::Sent;
+            }
+        }
+        // The shares the run gives are marked with their data-model reach: one without it opens
+        // the dashboard empty. Shares already there are not (a re-apply reads no model);
+        // `list` and `report` mark those.
+        let gives = |row: &ShareResult| matches!(row.action, Action::Added | Action::Updated);
+        if let Some(access) =
+            flow::mark_data(provider, dashboard, &mut planned.results, gives).await
+            && let Some(why) = access.unreadable
+        {
+            let profile = &self.sites[site].site.profile.name;
+            let said = format!("{} ({profile}) could not be read ({why})", access.model);
+            let mut unreadable = self
+                .data_unreadable
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !unreadable.contains(&said) {
+                unreadable.push(said);
             }
         }
         // The whole file (`--with-data`), or the rows that ask (`with_data`).

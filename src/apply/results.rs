@@ -53,6 +53,9 @@ pub struct Report {
     pub removals: usize,
     /// `--with-data`: each data model given entries (or, in a dry run, that would be).
     pub data_models: Vec<DataModelOutcome>,
+    /// Each data model whose entries could not be read, and why: whether the shares the run
+    /// gave can query its data is unknown.
+    pub data_unreadable: Vec<String>,
 }
 
 /// One data model's entries given by the run, in one write.
@@ -69,6 +72,18 @@ pub struct DataModelOutcome {
         serialize_with = "crate::apply::results::error_text"
     )]
     pub error: Option<crate::error::Error>,
+    /// The write a dry run planned, kept with `Options::keep_plan` for a saved plan.
+    #[serde(skip)]
+    pub planned: Option<Box<DataModelWrite>>,
+}
+
+/// One data model's write: its entries, and the dashboard (with its shares) whose journal line
+/// it goes on, so that `undo` of the run takes the entries back.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DataModelWrite {
+    pub dashboard: Dashboard,
+    pub shares: crate::model::ShareSet,
+    pub change: crate::data_model::DataModelChange,
 }
 
 pub fn error_text<S: serde::Serializer>(

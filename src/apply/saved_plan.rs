@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::execute::{Connected, Report};
+use super::execute::{Connected, DataModelWrite, Report};
 use crate::error::{Error, Result};
 use crate::flow::{self, Send};
 use crate::journal::{Expiry, Marks};
@@ -18,7 +18,8 @@ use crate::vendor::Vendor;
 
 /// What marks a file as a dashshare plan, and the version of its shape.
 const KIND: &str = "dashshare-plan";
-const SCHEMA_VERSION: u32 = 1;
+/// Version 2 added `data_models`; a version 1 plan (none) is still read.
+const SCHEMA_VERSION: u32 = 2;
 /// A plan is a few hundred bytes per dashboard; a larger file is not one.
 const MAX_PLAN_FILE: u64 = 256 * 1024 * 1024;
 
@@ -34,6 +35,19 @@ pub struct SavedPlan {
     /// Each profile's server, as the plan read it: a plan is refused against another.
     pub servers: BTreeMap<String, Server>,
     pub dashboards: Vec<PlannedWrite>,
+    /// The data models' entries to give (`diff --with-data`, or the file's `with_data`), each
+    /// written once, after the dashboards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data_models: Vec<PlannedModel>,
+}
+
+/// One data model's entries, as planned. The write merges them into the model's entries as
+/// they are then: a party that has an entry by that time keeps it, so nothing is lost.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlannedModel {
+    pub profile: String,
+    #[serde(flatten)]
+    pub write: DataModelWrite,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +164,16 @@ impl SavedPlan {
                 })
             })
             .collect();
+        let data_models = report
+            .data_models
+            .iter()
+            .filter_map(|outcome| {
+                Some(PlannedModel {
+                    profile: outcome.profile.clone(),
+                    write: (**outcome.planned.as_ref()?).clone(),
+                })
+            })
+            .collect();
         SavedPlan {
             kind: KIND.into(),
             schema_version: SCHEMA_VERSION,
@@ -158,6 +182,7 @@ impl SavedPlan {
             prune,
             servers,
             dashboards,
+            data_models,
         }
     }
 
@@ -189,9 +214,9 @@ impl SavedPlan {
         if plan.kind != KIND {
             return Err(not_a_plan(format!("its kind is '{}'", plan.kind)));
         }
-        if plan.schema_version != SCHEMA_VERSION {
+        if !(1..=SCHEMA_VERSION).contains(&plan.schema_version) {
             return Err(not_a_plan(format!(
-                "schema_version {}, this dashshare reads {SCHEMA_VERSION}",
+                "schema_version {}, this dashshare reads 1 to {SCHEMA_VERSION}",
                 plan.schema_version
             )));
         }

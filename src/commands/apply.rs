@@ -23,6 +23,7 @@ use crate::interrupt::Interrupt;
 use crate::journal;
 use crate::model::{Action, Level};
 use crate::output;
+use crate::providers::Reach;
 use crate::share_ends::ShareEnds;
 use crate::vendor::{Support, Vendor};
 
@@ -130,12 +131,6 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
 
 pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     let started = std::time::Instant::now();
-    if args.plan.with_data && args.out.is_some() {
-        return Err(Error::invalid(
-            "a saved plan (--out) does not carry data-model entries: review with `diff --with-data`, \
-             then apply the file with `apply --with-data`",
-        ));
-    }
     let options = Options {
         prune: args.plan.prune,
         dry_run: true,
@@ -145,17 +140,6 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         with_data: args.plan.with_data,
     };
     let sites = connect(global, &args.file, &args.plan)?;
-    let asks_data = sites
-        .iter()
-        .flat_map(|site| &site.site.targets)
-        .flat_map(|target| &target.wanted)
-        .any(|wanted| wanted.with_data);
-    if asks_data && args.out.is_some() {
-        return Err(Error::invalid(
-            "a saved plan (--out) does not carry data-model entries, and this file asks for them \
-             (with_data): review with `diff`, then apply the file itself",
-        ));
-    }
     let stops = Stops {
         interrupt: &Interrupt::none(),
         yes: true,
@@ -204,8 +188,12 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
             ));
         }
         if !global.quiet {
+            let models = match plan.data_models.len() {
+                0 => String::new(),
+                n => format!(" and {}", crate::wording::plural(n, "data model")),
+            };
             crate::output::print_diagnostic(&format!(
-                "plan saved to {}: {} to write; carry it out with `dashshare apply --plan {}`",
+                "plan saved to {}: {}{models} to write; carry it out with `dashshare apply --plan {}`",
                 path.display(),
                 crate::wording::plural(plan.dashboards.len(), "dashboard"),
                 path.display()
@@ -644,6 +632,9 @@ struct JsonReport<'a> {
     /// `--with-data`: each data model given entries.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     data_models: &'a [DataModelOutcome],
+    /// Each data model that could not be read, and why.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    data_unreadable: &'a [String],
 }
 
 fn print_json(report: &Report, options: &Options, run_id: Option<&str>) -> Result<()> {
@@ -684,6 +675,7 @@ fn print_json(report: &Report, options: &Options, run_id: Option<&str>) -> Resul
         dashboards,
         summary: summaries(report),
         data_models: &report.data_models,
+        data_unreadable: &report.data_unreadable,
     })
 }
 
@@ -775,6 +767,7 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>, took: Durati
     for note in notes {
         text.push_str(&format!("note: {note}\n"));
     }
+    text.push_str(&data_notes(report));
     // Only runs that repaired anything (with --verify) show the column.
     let repaired = count(report, |row| row.action == Action::Repaired) > 0;
     let rows = summaries(report).into_iter().map(|s| {
@@ -831,6 +824,54 @@ fn render(report: &Report, options: &Options, run_id: Option<&str>, took: Durati
         });
     }
     text.push_str(&outcome(report, options, run_id, took));
+    text
+}
+
+/// The principals the run shared a dashboard with who cannot query its data model, a line per
+/// model, and each model that could not be read, once.
+fn data_notes(report: &Report) -> String {
+    /// Names shown per model; the JSON report carries every row.
+    const SHOWN: usize = 10;
+    let mut models: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+    for d in &report.dashboards {
+        for row in &d.rows {
+            let Some(mark) = row.data.as_ref().filter(|mark| !mark.given) else {
+                continue;
+            };
+            if mark.reach != Reach::None {
+                continue;
+            }
+            let key = (d.profile.as_str(), mark.model.as_str());
+            let names = match models.iter_mut().find(|(p, m, _)| (*p, *m) == key) {
+                Some((_, _, names)) => names,
+                None => {
+                    models.push((key.0, key.1, Vec::new()));
+                    &mut models.last_mut().expect("just pushed").2
+                }
+            };
+            if !names.contains(&row.principal.as_str()) {
+                names.push(&row.principal);
+            }
+        }
+    }
+    let mut text = String::new();
+    for (profile, model, names) in models {
+        let more = names.len().saturating_sub(SHOWN);
+        let mut shown = names[..names.len().min(SHOWN)].join(", ");
+        if more > 0 {
+            shown.push_str(&format!(" and {more} more"));
+        }
+        text.push_str(&format!(
+            "note: {shown} can open the dashboard but not query its data model {model} ({profile}): \
+             apply with --with-data, or set with_data on their rows\n"
+        ));
+    }
+    for said in &report.data_unreadable {
+        text.push_str(&format!(
+            "note: data model {said}: whether the principals given its dashboards can query its \
+             data is unknown\n"
+        ));
+    }
     text
 }
 

@@ -9,7 +9,7 @@ use std::path::Path;
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::apply::saved_plan::{PlannedWrite, SavedPlan};
+use crate::apply::saved_plan::{PlannedModel, PlannedWrite, SavedPlan};
 use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
 use crate::config::Profile;
 use crate::error::{Error, Result};
@@ -33,11 +33,25 @@ struct Outcome {
     journaled: bool,
 }
 
+/// A data model's planned entries, given after the dashboards.
+#[derive(Debug, Serialize)]
+struct ModelOutcome {
+    profile: String,
+    model: String,
+    /// `written`, `unchanged` (every entry was there already), `failed`, or `not started`.
+    result: &'static str,
+    detail: String,
+    #[serde(skip)]
+    journaled: bool,
+}
+
 #[derive(Serialize)]
 struct JsonReport<'a> {
     run_id: Option<&'a str>,
     plan: String,
     dashboards: &'a [Outcome],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    data_models: &'a [ModelOutcome],
 }
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<()> {
@@ -90,19 +104,38 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
         .buffered(width.max(1))
         .collect()
         .await;
+    // Each data model once, after its dashboards, as `apply --with-data` gives them.
+    let mut models = Vec::with_capacity(plan.data_models.len());
+    for planned in &plan.data_models {
+        let (profile, provider) = &connections[&planned.profile];
+        let (result, detail, journaled) = match interrupt.stopped() {
+            Some(signal) => (
+                "not started",
+                format!("interrupted by {}", signal.name()),
+                false,
+            ),
+            None => give(provider.as_ref(), profile, planned, &ahead).await,
+        };
+        models.push(ModelOutcome {
+            profile: planned.profile.clone(),
+            model: planned.write.change.model.title.clone(),
+            result,
+            detail,
+            journaled,
+        });
+    }
     let written = outcomes.iter().filter(|o| o.result == "written").count();
-    let run = outcomes
-        .iter()
-        .any(|o| o.journaled)
-        .then_some(run_id.as_str());
+    let journaled = outcomes.iter().any(|o| o.journaled) || models.iter().any(|m| m.journaled);
+    let run = journaled.then_some(run_id.as_str());
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
             run_id: run,
             plan: path.display().to_string(),
             dashboards: &outcomes,
+            data_models: &models,
         })?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            output::print_text(&render(&outcomes, run, started.elapsed()))?
+            output::print_text(&render(&outcomes, &models, run, started.elapsed()))?
         }
     }
     if let Some(signal) = interrupt.stopped() {
@@ -111,6 +144,15 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
             "the dashboards under way finished and were journaled; apply the plan again for the \
              rest (those written are refused as changed)",
         ));
+    }
+    let models_failed = models.iter().filter(|m| m.result == "failed").count();
+    if models_failed > 0 && outcomes.len() == written {
+        return Err(Error::remote(format!(
+            "the dashboards' shares stand, but {} not given (see the table): apply the plan \
+             again once the cause is fixed (its entries merge with what is there)",
+            crate::wording::plural(models_failed, "data model")
+                + if models_failed == 1 { " was" } else { " were" }
+        )));
     }
     let missed = outcomes.len() - written;
     if missed > 0 {
@@ -131,15 +173,16 @@ type Connection = (Profile, Box<dyn ShareProvider>);
 fn connect(global: &GlobalArgs, plan: &SavedPlan) -> Result<HashMap<String, Connection>> {
     super::warn_if_insecure(global);
     let mut connections = HashMap::new();
-    for planned in &plan.dashboards {
-        if connections.contains_key(&planned.profile) {
+    let profiles = plan.dashboards.iter().map(|planned| &planned.profile);
+    let profiles = profiles.chain(plan.data_models.iter().map(|planned| &planned.profile));
+    for name in profiles {
+        if connections.contains_key(name) {
             continue;
         }
-        let (profile, provider) = super::connect_named(global, &planned.profile)?;
-        let server = plan.servers.get(&planned.profile).ok_or_else(|| {
+        let (profile, provider) = super::connect_named(global, name)?;
+        let server = plan.servers.get(name).ok_or_else(|| {
             Error::invalid(format!(
-                "the plan names no server for profile '{}': make the plan again",
-                planned.profile
+                "the plan names no server for profile '{name}': make the plan again"
             ))
         })?;
         if profile.vendor != server.vendor || profile.url.as_str() != server.url {
@@ -149,7 +192,7 @@ fn connect(global: &GlobalArgs, plan: &SavedPlan) -> Result<HashMap<String, Conn
                 server.url, server.vendor, profile.name, profile.url, profile.vendor
             )));
         }
-        connections.insert(planned.profile.clone(), (profile, provider));
+        connections.insert(name.clone(), (profile, provider));
     }
     Ok(connections)
 }
@@ -189,7 +232,49 @@ async fn carry_out(
     }
 }
 
-fn render(outcomes: &[Outcome], run_id: Option<&str>, took: std::time::Duration) -> String {
+/// Gives a data model's planned entries, journaled ahead under its dashboard. The write merges
+/// them into the model's entries as they are now, so a change since the plan is kept, never
+/// refused: (result, detail, journaled).
+async fn give(
+    provider: &dyn ShareProvider,
+    profile: &Profile,
+    planned: &PlannedModel,
+    ahead: &WriteAhead<'_>,
+) -> (&'static str, String, bool) {
+    let write = &planned.write;
+    let journal = Some((ahead, profile));
+    match flow::write_data_grant(
+        provider,
+        &write.dashboard,
+        &write.shares,
+        &write.change,
+        journal,
+    )
+    .await
+    {
+        Ok(given) if given.entries.is_empty() => (
+            "unchanged",
+            "every entry was there already: nothing was written".into(),
+            true,
+        ),
+        Ok(given) => (
+            "written",
+            format!(
+                "{} given USE",
+                crate::wording::plural(given.entries.len(), "principal")
+            ),
+            true,
+        ),
+        Err(err) => ("failed", err.to_string(), true),
+    }
+}
+
+fn render(
+    outcomes: &[Outcome],
+    models: &[ModelOutcome],
+    run_id: Option<&str>,
+    took: std::time::Duration,
+) -> String {
     let rows = outcomes.iter().map(|o| {
         vec![
             o.profile.clone(),
@@ -198,6 +283,14 @@ fn render(outcomes: &[Outcome], run_id: Option<&str>, took: std::time::Duration)
             o.detail.clone(),
         ]
     });
+    let rows = rows.chain(models.iter().map(|m| {
+        vec![
+            m.profile.clone(),
+            format!("data model {}", m.model),
+            m.result.to_string(),
+            m.detail.clone(),
+        ]
+    }));
     let table = output::table(&["profile", "dashboard", "result", "detail"], rows);
     let count = |result: &str| outcomes.iter().filter(|o| o.result == result).count();
     let mut summary = format!(
@@ -210,6 +303,14 @@ fn render(outcomes: &[Outcome], run_id: Option<&str>, took: std::time::Duration)
         count("failed"),
         crate::wording::elapsed(took)
     );
+    if !models.is_empty() {
+        let given = models.iter().filter(|m| m.result == "written").count();
+        summary.push_str(&format!(
+            "; {} of {} given entries",
+            given,
+            crate::wording::plural(models.len(), "data model")
+        ));
+    }
     if let Some(run_id) = run_id {
         summary.push_str(&format!(
             "; run {run_id} (undo with `dashshare undo {run_id}`)"

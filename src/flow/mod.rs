@@ -23,7 +23,7 @@ pub mod timed;
 
 pub use commit::{Halted, Written, commit, publish_written, write, write_data_grant};
 pub use plan::{Ask, Asked, Planned, ShareResult, plan, plan_shares};
-pub use prepare::{not_found, plan_data_grant, prepare, resolve_all};
+pub use prepare::{mark_data, not_found, plan_data_grant, prepare, resolve_all};
 
 // Worded to hold both for a change made and for a dry run's plan.
 /// Why a write-only vendor's result is what is sent, not what was found.

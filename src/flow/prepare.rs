@@ -1,13 +1,13 @@
 //! The first half of a grant or revoke: the capability check, the dashboard and every principal
 //! looked up, then the one plan every command shares (`plan`). Nothing is written here.
 
+use super::ShareResult;
 use super::admit::admit;
 use super::plan::{Ask, Asked, plan};
 use super::{Prepared, ShareReport, ShareRequest};
 use crate::error::{Error, Result, Thing};
 use crate::model::{Action, Change, Principal, PrincipalKind, ShareKey};
-use crate::providers::DataMark;
-use crate::providers::{Resolved, ShareProvider};
+use crate::providers::{Dashboard, DataAccess, DataMark, Resolved, ShareProvider};
 use crate::vendor::Vendor;
 
 /// How many principal look-ups run at once.
@@ -67,23 +67,36 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
 /// Marks each principal a grant leaves shared with whether it can also query the dashboard's
 /// data model (Sisense): one the model does not reach opens the dashboard and sees no data.
 pub async fn mark_data_access(provider: &dyn ShareProvider, report: &mut ShareReport) {
-    let keys: Vec<ShareKey> = report
-        .results
+    let Some(access) = mark_data(provider, &report.dashboard, &mut report.results, |_| true).await
+    else {
+        return;
+    };
+    report.data_unreadable = access.unreadable;
+    if report.dashboard.title.is_none() {
+        report.dashboard.title = access.dashboard_title;
+    }
+}
+
+/// Marks the results `which` picks, of those left shared with, with how each reaches the
+/// dashboard's data model; the model's answer (why it could not be read, the dashboard's
+/// title) is returned for the caller to say. `None`: nothing to mark, or no data model.
+pub async fn mark_data(
+    provider: &dyn ShareProvider,
+    dashboard: &Dashboard,
+    results: &mut [ShareResult],
+    which: impl Fn(&ShareResult) -> bool,
+) -> Option<DataAccess> {
+    let marked = |result: &ShareResult| shared(result.action) && which(result);
+    let keys: Vec<ShareKey> = results
         .iter()
-        .filter(|result| shared(result.action))
+        .filter(|result| marked(result))
         .filter_map(|result| Some(ShareKey::new(result.kind, result.id.clone()?)))
         .collect();
     if keys.is_empty() {
-        return;
+        return None;
     }
-    let Some(access) = provider.data_access(&report.dashboard, &keys).await else {
-        return;
-    };
-    for result in report
-        .results
-        .iter_mut()
-        .filter(|result| shared(result.action))
-    {
+    let access = provider.data_access(dashboard, &keys).await?;
+    for result in results.iter_mut().filter(|result| marked(result)) {
         if let Some(id) = &result.id {
             result.data = Some(DataMark {
                 model: access.model.clone(),
@@ -92,19 +105,16 @@ pub async fn mark_data_access(provider: &dyn ShareProvider, report: &mut ShareRe
             });
         }
     }
-    report.data_unreadable = access.unreadable;
-    if report.dashboard.title.is_none() {
-        report.dashboard.title = access.dashboard_title;
-    }
+    Some(access)
 }
 
 /// `--with-data`: the entries the principals left shared with lack on the data model, marked
 /// `given` on their results. A model that cannot be read fails the change before any write.
 pub async fn plan_data_grant(
     provider: &dyn ShareProvider,
-    dashboard: &crate::providers::Dashboard,
-    results: &mut [crate::flow::ShareResult],
-    asked: impl Fn(&crate::flow::ShareResult) -> bool,
+    dashboard: &Dashboard,
+    results: &mut [ShareResult],
+    asked: impl Fn(&ShareResult) -> bool,
 ) -> Result<Option<crate::data_model::DataModelChange>> {
     let keys: Vec<ShareKey> = results
         .iter()
