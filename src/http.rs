@@ -153,15 +153,16 @@ impl Reply {
         self.status.is_success()
     }
 
-    /// The body as `T`. A body that is not JSON, or not of `T`'s shape, was not understood: the
-    /// error names the endpoint and the keys seen, never a value (the server may echo a secret).
+    /// The body as `T`. A body that is not JSON, repeats a key in an object, or is not of `T`'s
+    /// shape, was not understood: the error names the endpoint and the keys seen, never a value
+    /// (the server may echo a secret).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        let body: serde_json::Value = serde_json::from_slice(&self.body).map_err(|_| {
+        let body = crate::unique_json::parse(&self.body).map_err(|misread| {
             Error::not_understood_from(
                 &self.target,
                 format!(
-                    "the answer from {} (status {}) was not understood: it is not JSON ({} \
-                     bytes); nothing was changed",
+                    "the answer from {} (status {}) was not understood: {misread} ({} bytes); \
+                     nothing was changed",
                     self.target,
                     self.status,
                     self.body.len()

@@ -30,6 +30,7 @@ pub mod share_ends;
 pub mod signal;
 pub mod suggest;
 pub mod terminal;
+pub mod unique_json;
 pub mod usage;
 pub mod vendor;
 pub mod wording;

@@ -2390,3 +2390,90 @@ async fn mount_everyone(server: &MockServer) {
         .mount(server)
         .await;
 }
+
+/// A dashboard answer holding `sharesTo` twice is refused whole (issue 24): read last-wins it
+/// dropped the owner and every share before the repeat. Nothing is written.
+#[tokio::test]
+async fn an_answer_with_a_repeated_key_is_not_understood_and_nothing_is_written() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_email_user(&server, "bob@example.com", "bob1").await;
+    let repeated = r#"{"sharesTo": [{"shareId": "owner1", "type": "user"},
+        {"shareId": "carol1", "type": "user", "rule": "edit"}],
+        "owner": {"_id": "owner1"}, "sharesTo": []}"#;
+    Mock::given(method("GET"))
+        .and(path("/api/shares/dashboard/d1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(repeated.as_bytes(), "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    any_write_forbidden(&server).await;
+
+    let err = change_shares(
+        provider(&server).as_ref(),
+        &request(
+            "d1",
+            users(&["bob@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("/api/shares/dashboard/d1"), "{message}");
+    assert!(message.contains("the key `sharesTo` twice"), "{message}");
+}
+
+/// An entry typed `User` (another case) is carol's share: granting her again writes nothing,
+/// and granting bob keeps her entry once (issue 24: she was added a second time).
+#[tokio::test]
+async fn an_entry_typed_in_another_case_is_the_principal_it_names() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_email_user(&server, "carol@example.com", "carol1").await;
+    mount_email_user(&server, "bob@example.com", "bob1").await;
+    let carol = json!({"shareId": "carol1", "type": "User", "rule": "View", "subscribe": false});
+    mount_read(&server, shares_answer(json!([owner_share(), carol])), 2).await;
+    mount_patch(
+        &server,
+        json!([
+            owner_share(),
+            carol,
+            {"shareId": "bob1", "type": "user", "rule": "view", "subscribe": false},
+        ]),
+        1,
+    )
+    .await;
+    mount_publish(&server, 1).await;
+    mount_no_data_model(&server).await;
+    let provider = provider(&server);
+
+    let again = change_shares(
+        provider.as_ref(),
+        &request(
+            "d1",
+            users(&["carol@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.results[0].action, Action::Unchanged);
+    assert!(!again.written);
+
+    let bob = change_shares(
+        provider.as_ref(),
+        &request(
+            "d1",
+            users(&["bob@example.com"]),
+            Change::Grant(Access::View),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(bob.results[0].action, Action::Added);
+    assert!(bob.written);
+}

@@ -866,10 +866,14 @@ impl ShareProvider for Sisense {
             None => None,
         };
         let rebuilt = wire::rebuild_shares(entries, after, everyone.as_deref()).map_err(|why| {
-            Error::remote(format!(
+            let message = format!(
                 "cannot write the shares of dashboard '{}': {why}; nothing was changed",
                 before.dashboard.id
-            ))
+            );
+            match why {
+                wire::UNKNOWN_ENTRY => Error::not_understood(message),
+                _ => Error::remote(message),
+            }
         })?;
         let body = json!({ "sharesTo": rebuilt });
         let id = before.dashboard.id.as_str();

@@ -53,7 +53,8 @@ pub const EVERYONE_GROUP: &str = "Everyone";
 /// `None` for entries of a kind dashshare does not manage.
 pub fn entry_key(entry: &Value, everyone: Option<&str>) -> Option<ShareKey> {
     let id = shape::id(entry, &["shareId"])?;
-    let kind = match shape::text(entry, &["type"])?.as_str() {
+    // Types as the server cased them: `User` is a user, never an entry to keep beside a new one.
+    let kind = match shape::text(entry, &["type"])?.to_ascii_lowercase().as_str() {
         "user" => PrincipalKind::User,
         "group" if Some(id.as_str()) == everyone => return Some(ShareKey::everyone()),
         "group" => PrincipalKind::Group,
@@ -76,7 +77,7 @@ pub enum EveryoneAmong {
 pub fn everyone_among<'e>(entries: impl IntoIterator<Item = &'e Value>) -> EveryoneAmong {
     let mut unknown = false;
     for entry in entries {
-        if shape::text(entry, &["type"]).as_deref() != Some("group") {
+        if !shape::text(entry, &["type"]).is_some_and(|kind| kind.eq_ignore_ascii_case("group")) {
             continue;
         }
         match (
@@ -118,7 +119,11 @@ pub fn entry_names(entries: &[Value], everyone: Option<&str>) -> HashMap<ShareKe
 /// (pysisense `utils.py` `_return_ownership` writes the owner that way), is the owner's. Any other
 /// rule is one dashshare does not know, so the entry is treated like the owner's: never changed.
 pub fn entry_level(entry: &Value) -> Level {
-    match entry.get("rule").and_then(Value::as_str) {
+    let rule = entry
+        .get("rule")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase);
+    match rule.as_deref() {
         Some("view") => Level::Access(Access::View),
         Some("edit") => Level::Access(Access::Edit),
         None | Some("owner") => Level::Owner,
@@ -150,6 +155,10 @@ pub fn share_set(entries: &[Value], owner: Option<&str>, everyone: Option<&str>)
 /// go, new principals are appended, and no principal appears twice (Sisense refuses duplicates).
 /// Everyone is the entry of the group whose id is `everyone`; `Err` names a share with everyone
 /// to write while that id is unknown.
+/// Why a principal cannot be added beside an entry of the same id that dashshare cannot read.
+pub const UNKNOWN_ENTRY: &str = "the dashboard already has an entry for the principal with a type \
+     dashshare does not know (neither user nor group), so adding one would hold it twice";
+
 pub fn rebuild_shares(
     entries: &[Value],
     after: &ShareSet,
@@ -157,8 +166,13 @@ pub fn rebuild_shares(
 ) -> Result<Vec<Value>, &'static str> {
     let mut seen = HashSet::new();
     let mut rebuilt = Vec::with_capacity(after.len());
+    // Entries of a kind dashshare does not know are kept as they are, by their id.
+    let mut unknown = HashSet::new();
     for entry in entries {
         let Some(key) = entry_key(entry, everyone) else {
+            if let Some(id) = shape::id(entry, &["shareId"]) {
+                unknown.insert(id);
+            }
             rebuilt.push(entry.clone());
             continue;
         };
@@ -190,6 +204,10 @@ pub fn rebuild_shares(
                 ),
                 kind => (share.key.id.as_str(), kind),
             };
+            // Sisense would hold the principal twice: the entry it has is not understood.
+            if unknown.contains(id) {
+                return Err(UNKNOWN_ENTRY);
+            }
             rebuilt.push(json!({
                 "shareId": id,
                 "type": kind.as_str(),
@@ -351,5 +369,42 @@ mod tests {
         assert_eq!(everyone_among([&named, &user]), EveryoneAmong::Absent);
         assert_eq!(everyone_among([&named, &unnamed]), EveryoneAmong::Unknown);
         assert_eq!(everyone_among([&user]), EveryoneAmong::Absent);
+    }
+
+    #[test]
+    fn types_and_rules_in_another_case_are_the_same_words() {
+        let entries = vec![
+            json!({"shareId": "o", "type": "user"}),
+            json!({"shareId": "carol", "type": "User", "rule": "View"}),
+            json!({"shareId": "g", "type": "GROUP", "rule": "EDIT"}),
+        ];
+        let set = share_set(&entries, Some("o"), None);
+        assert_eq!(
+            set.get(&ShareKey::new(PrincipalKind::User, "carol".to_string())),
+            Some(Level::Access(Access::View))
+        );
+        assert_eq!(
+            set.get(&ShareKey::new(PrincipalKind::Group, "g".to_string())),
+            Some(Level::Access(Access::Edit))
+        );
+        // carol is not added a second time: she is there.
+        assert_eq!(rebuild_shares(&entries, &set, None).unwrap(), entries);
+    }
+
+    #[test]
+    fn a_principal_is_never_added_beside_an_entry_of_its_id_that_is_not_understood() {
+        let entries = vec![
+            json!({"shareId": "o", "type": "user"}),
+            json!({"shareId": "carol", "type": "person", "rule": "view"}),
+        ];
+        let before = share_set(&entries, Some("o"), None);
+        let kept = rebuild_shares(&entries, &before, None).unwrap();
+        assert_eq!(kept, entries, "kept as it is");
+        let carol = Share {
+            key: ShareKey::new(PrincipalKind::User, "carol".to_string()),
+            level: Level::Access(Access::View),
+        };
+        let after = ShareSet::new(before.iter().cloned().chain([carol]));
+        assert_eq!(rebuild_shares(&entries, &after, None), Err(UNKNOWN_ENTRY));
     }
 }

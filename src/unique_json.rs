@@ -1,0 +1,197 @@
+//! Vendor answers read whole or refused: JSON allows an object to repeat a key, and `serde_json`
+//! keeps the last, so a dashboard answer holding `sharesTo` (or `owner`) twice would be merged and
+//! written from half of what the server said. Here a repeated key is an error naming the key and
+//! where it was, never a value (a value may be a secret the server echoed).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// Why an answer could not be read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Misread {
+    /// Not JSON at all.
+    NotJson,
+    /// JSON with an object that holds `key` twice, at `path` (`$.sharesTo[2]`).
+    RepeatedKey { key: String, path: String },
+}
+
+impl fmt::Display for Misread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Misread::NotJson => f.write_str("it is not JSON"),
+            Misread::RepeatedKey { key, path } => {
+                write!(f, "it holds the key `{key}` twice in one object, at {path}")
+            }
+        }
+    }
+}
+
+/// `bytes` as one JSON value, refused if any object in it repeats a key.
+pub fn parse(bytes: &[u8]) -> Result<Value, Misread> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let mut repeated = None;
+    let value = Unique {
+        path: &Path::Root,
+        repeated: &mut repeated,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|value| deserializer.end().map(|()| value));
+    match (value, repeated) {
+        (_, Some(misread)) => Err(misread),
+        (Ok(value), None) => Ok(value),
+        (Err(_), None) => Err(Misread::NotJson),
+    }
+}
+
+/// Where a value lies in the answer, built only as deep as the reader is.
+enum Path<'p> {
+    Root,
+    Key(&'p Path<'p>, &'p str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => f.write_str("$"),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
+struct Unique<'a, 'p> {
+    path: &'p Path<'p>,
+    /// The first repeated key found; the parse stops there.
+    repeated: &'a mut Option<Misread>,
+}
+
+impl<'de> DeserializeSeed<'de> for Unique<'_, '_> {
+    type Value = Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Unique<'_, '_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
+        Ok(Value::String(value.to_string()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Value, E> {
+        Ok(Value::String(value))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            let path = Path::Index(self.path, items.len());
+            let seed = Unique {
+                path: &path,
+                repeated: &mut *self.repeated,
+            };
+            match seq.next_element_seed(seed)? {
+                Some(item) => items.push(item),
+                None => return Ok(Value::Array(items)),
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                *self.repeated = Some(Misread::RepeatedKey {
+                    path: self.path.to_string(),
+                    key,
+                });
+                return Err(de::Error::custom("a repeated key"));
+            }
+            let path = Path::Key(self.path, &key);
+            let value = map.next_value_seed(Unique {
+                path: &path,
+                repeated: &mut *self.repeated,
+            })?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_answer_without_repeats_reads_as_serde_json_reads_it() {
+        let text = r#"{"a": [1, -2, 3.5, "x", null, true, {"b": {}}], "c": "\u00e9"}"#;
+        assert_eq!(
+            parse(text.as_bytes()).unwrap(),
+            serde_json::from_str::<Value>(text).unwrap()
+        );
+        assert_eq!(parse(b" [] ").unwrap(), json!([]));
+    }
+
+    #[test]
+    fn a_repeated_key_is_named_with_where_it_was_never_with_a_value() {
+        let text =
+            r#"{"oid": "d1", "sharesTo": [{"shareId": "u1", "rule": "view", "rule": "hunter2x"}]}"#;
+        let misread = parse(text.as_bytes()).unwrap_err();
+        assert_eq!(
+            misread,
+            Misread::RepeatedKey {
+                key: "rule".into(),
+                path: "$.sharesTo[0]".into()
+            }
+        );
+        assert!(!misread.to_string().contains("hunter2x"));
+        let top = parse(br#"{"sharesTo": [], "owner": "a", "sharesTo": []}"#).unwrap_err();
+        assert_eq!(
+            top.to_string(),
+            "it holds the key `sharesTo` twice in one object, at $"
+        );
+    }
+
+    #[test]
+    fn keys_in_another_case_are_different_keys_and_bad_json_is_not_json() {
+        assert!(parse(br#"{"type": "user", "Type": "User"}"#).is_ok());
+        assert_eq!(parse(b"{\"a\": 1} trailing"), Err(Misread::NotJson));
+        assert_eq!(parse(b"<html>"), Err(Misread::NotJson));
+        let deep = "[".repeat(100_000);
+        assert_eq!(parse(deep.as_bytes()), Err(Misread::NotJson));
+    }
+}
