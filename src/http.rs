@@ -157,7 +157,7 @@ impl Reply {
     /// shape, was not understood: the error names the endpoint and the keys seen, never a value
     /// (the server may echo a secret).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        let body = crate::unique_json::parse(&self.body).map_err(|misread| {
+        let mut body = crate::unique_json::parse(&self.body).map_err(|misread| {
             Error::not_understood_from(
                 &self.target,
                 format!(
@@ -169,6 +169,8 @@ impl Reply {
                 ),
             )
         })?;
+        // Masked where it comes in: nothing read from an answer can show a secret it echoed.
+        crate::redact::scrub_json(&mut body);
         T::deserialize(&body).map_err(|err| {
             // serde names a missing key plainly; other messages may quote the offending value.
             let text = err.to_string();
@@ -567,7 +569,8 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     while let Some(source) = cause.source() {
         cause = source;
     }
-    cause.to_string()
+    // A library's words are outside text: a proxy's or a TLS stack's message may quote anything.
+    crate::redact::scrub(&cause.to_string()).into_owned()
 }
 
 /// Delta-seconds or an HTTP date, per RFC 9110.

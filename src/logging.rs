@@ -30,7 +30,7 @@ pub fn init(options: &LogOptions) -> Result<()> {
     let file = options.log_file.map(open_log_file).transpose()?;
     let rust_log = readable(options.rust_log.as_deref());
     let stderr = tracing_subscriber::fmt::layer()
-        .with_writer(|| ScrubbedLine::to(Destination::Stderr))
+        .with_writer(|| WholeLine::to(Destination::Stderr))
         // By default a failed write is reported with eprintln!, which panics on a closed stderr
         // (`dashshare -v apply f.csv 2>&1 | head -3`): a log line is not worth a run.
         .log_internal_errors(false)
@@ -42,7 +42,7 @@ pub fn init(options: &LogOptions) -> Result<()> {
         let file = Arc::new(Mutex::new(file));
         let directive = directive(options.verbose.max(1));
         tracing_subscriber::fmt::layer()
-            .with_writer(move || ScrubbedLine::to(Destination::File(Arc::clone(&file))))
+            .with_writer(move || WholeLine::to(Destination::File(Arc::clone(&file))))
             .log_internal_errors(false)
             .with_ansi(false)
             // Read later, away from the run: which part of dashshare said it helps.
@@ -81,10 +81,10 @@ fn readable(rust_log: Option<&str>) -> Option<&str> {
         Ok(_) => Some(value),
         Err(err) => {
             crate::terminal::write_stderr(
-                crate::redact::scrub(&format!(
+                format!(
                     "warning: RUST_LOG={value} is not a log filter ({err}); -v applies instead \
                      (e.g. RUST_LOG=dashshare=debug)\n"
-                ))
+                )
                 .as_bytes(),
             );
             None
@@ -128,23 +128,23 @@ enum Destination {
     File(Arc<Mutex<File>>),
 }
 
-/// One event's text, held until it is complete and then written rid of every secret (`redact`):
-/// a secret split across two writes would escape a filter applied per write.
-struct ScrubbedLine {
+/// One event's text, held until it is complete and then written in one write, so that lines of
+/// concurrent events never interleave. Its outside text was scrubbed where it came in.
+struct WholeLine {
     text: Vec<u8>,
     to: Destination,
 }
 
-impl ScrubbedLine {
+impl WholeLine {
     fn to(to: Destination) -> Self {
-        ScrubbedLine {
+        WholeLine {
             text: Vec::new(),
             to,
         }
     }
 }
 
-impl Write for ScrubbedLine {
+impl Write for WholeLine {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.text.extend_from_slice(bytes);
         Ok(bytes.len())
@@ -155,20 +155,19 @@ impl Write for ScrubbedLine {
     }
 }
 
-impl Drop for ScrubbedLine {
+impl Drop for WholeLine {
     fn drop(&mut self) {
         if self.text.is_empty() {
             return;
         }
-        let text = String::from_utf8_lossy(&self.text);
-        let text = crate::redact::scrub(&text);
+        let text = &self.text;
         match &self.to {
             // A closed stderr drops the line, as `output::print_diagnostic` does.
-            Destination::Stderr => crate::terminal::write_stderr(text.as_bytes()),
+            Destination::Stderr => crate::terminal::write_stderr(text),
             // A full disk drops the line: a log line is not worth a run.
             Destination::File(file) => {
                 if let Ok(mut file) = file.lock() {
-                    let _ = file.write_all(text.as_bytes());
+                    let _ = file.write_all(text);
                 }
             }
         }

@@ -31,7 +31,7 @@ pub fn choose(
     }
 }
 
-/// `text` (secrets scrubbed, terminal controls escaped, as `output::print_text`) through `pager`,
+/// `text` (terminal controls escaped, as `output::print_text`) through `pager`,
 /// or to stdout without one. A pager that cannot start prints straight to stdout instead; one
 /// that quits before reading everything (`q` in less) is no error.
 pub fn print(text: &str, pager: Option<&[String]>) -> Result<()> {
@@ -55,8 +55,7 @@ pub fn print(text: &str, pager: Option<&[String]>) -> Result<()> {
         return crate::output::print_text(text);
     };
     if let Some(mut stdin) = child.stdin.take() {
-        let text = crate::redact::scrub(text);
-        let safe = crate::output::terminal_safe(&text);
+        let safe = crate::output::terminal_safe(text);
         // Broken pipe: the reader quit early, as `dashshare list … | head` does.
         let _ = writeln!(stdin, "{safe}");
     }

@@ -1,8 +1,10 @@
-//! The one filter between the process and the outside: every message, table, JSON document and
-//! log line passes through `scrub`, which replaces each secret the run has loaded or been handed
-//! (passwords, API keys, tokens, session ids) with `[redacted]`. A server can echo a secret back
-//! in an encoded form, so each is also found form- or percent-encoded, as HTML entities and as
-//! JSON escapes, in any mix.
+//! Secrets masked where outside text comes in: every vendor answer (`http::Reply::json` masks
+//! each string of it before anything reads it), a server's own message or body quoted in an
+//! error, a `Location` header, a transport error. Each secret the run has loaded or been handed
+//! (passwords, API keys, tokens, session ids) is replaced with `[redacted]`, as sent and form- or
+//! percent-encoded, as HTML entities and as JSON escapes, in any mix, since a server can echo a
+//! secret back in an encoded form. dashshare's own values (run ids, counts, JSON structure) are
+//! never masked: nothing rewrites finished output.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -12,38 +14,47 @@ use regex::Regex;
 
 pub const REDACTED: &str = "[redacted]";
 
-/// Shorter values are not treated as secrets: replacing every "ab" in the output would garble it,
-/// and a secret this short protects nothing.
-const MIN_SECRET_CHARS: usize = 4;
+/// A secret shorter than this is masked only where it stands as a word of its own (no letter or
+/// digit beside it): `2026` in a server's "bad password 2026", not in `20261207`.
+const WHOLE_WORD_BELOW: usize = 8;
 
 /// The registered secrets, each as its own expression: a run that renews its token often
 /// registers many, and rebuilding one expression of them all each time costs more with each.
-static MATCHERS: RwLock<Vec<Regex>> = RwLock::new(Vec::new());
+static MATCHERS: RwLock<Vec<Matcher>> = RwLock::new(Vec::new());
 
-/// Remembers `secret`, so that no later output shows it.
+struct Matcher {
+    regex: Regex,
+    whole_word: bool,
+}
+
+/// Remembers `secret`, so that no later outside text shows it.
 pub fn register(secret: &str) {
-    if secret.chars().count() < MIN_SECRET_CHARS {
+    if secret.is_empty() {
         return;
     }
     let pattern = pattern_for(secret);
     let Ok(mut matchers) = MATCHERS.write() else {
         return;
     };
-    if matchers.iter().any(|known| known.as_str() == pattern) {
+    if matchers.iter().any(|known| known.regex.as_str() == pattern) {
         return;
     }
     // Built from escaped pieces only: a size limit is the one way it can fail.
-    if let Ok(matcher) = regex::RegexBuilder::new(&pattern)
+    if let Ok(regex) = regex::RegexBuilder::new(&pattern)
         .size_limit(16 << 20)
         .build()
     {
-        matchers.push(matcher);
+        matchers.push(Matcher {
+            regex,
+            whole_word: secret.chars().count() < WHOLE_WORD_BELOW,
+        });
         // Longest first, so that a secret that contains another is replaced whole.
-        matchers.sort_by_key(|m| std::cmp::Reverse(m.as_str().len()));
+        matchers.sort_by_key(|m| std::cmp::Reverse(m.regex.as_str().len()));
     }
 }
 
-/// `text` with every registered secret, in any of its encodings, replaced by `[redacted]`.
+/// Outside `text` with every registered secret, in any of its encodings, replaced by
+/// `[redacted]`.
 pub fn scrub(text: &str) -> Cow<'_, str> {
     let Ok(matchers) = MATCHERS.read() else {
         // A panic elsewhere poisoned the lock: showing nothing is safer than showing a secret.
@@ -51,11 +62,58 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     };
     let mut text = Cow::Borrowed(text);
     for matcher in matchers.iter() {
-        if let Cow::Owned(replaced) = matcher.replace_all(&text, REDACTED) {
+        if let Cow::Owned(replaced) = matcher.replace(&text) {
             text = Cow::Owned(replaced);
         }
     }
     text
+}
+
+/// Every string of a vendor answer (keys too: an error names the keys it saw) scrubbed in place.
+pub fn scrub_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => {
+            if let Cow::Owned(scrubbed) = scrub(text) {
+                *text = scrubbed;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(scrub_json),
+        Value::Object(object) => {
+            let entries = std::mem::take(object);
+            for (key, mut item) in entries {
+                scrub_json(&mut item);
+                object.insert(scrub(&key).into_owned(), item);
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+impl Matcher {
+    fn replace<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if !self.whole_word {
+            return self.regex.replace_all(text, REDACTED);
+        }
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let mut out = String::new();
+        let mut last = 0;
+        for found in self.regex.find_iter(text) {
+            let before = text[..found.start()].chars().next_back();
+            let after = text[found.end()..].chars().next();
+            if word(before) || word(after) {
+                continue;
+            }
+            out.push_str(&text[last..found.start()]);
+            out.push_str(REDACTED);
+            last = found.end();
+        }
+        if last == 0 {
+            return Cow::Borrowed(text);
+        }
+        out.push_str(&text[last..]);
+        Cow::Owned(out)
+    }
 }
 
 /// An expression matching `secret` with each character as written or in any encoding a server
@@ -122,11 +180,29 @@ mod tests {
     }
 
     #[test]
-    fn other_text_is_left_alone_and_short_values_are_no_secrets() {
-        register("abc");
-        register("tok-0123456789");
-        assert_eq!(scrub("abc def"), "abc def");
-        assert_eq!(scrub("Bearer tok-0123456789."), "Bearer [redacted].");
-        assert_eq!(scrub("tok-01234"), "tok-01234");
+    fn other_text_is_left_alone_and_short_secrets_only_as_words() {
+        register("zq-9081726354");
+        assert_eq!(scrub("Bearer zq-9081726354."), "Bearer [redacted].");
+        assert_eq!(scrub("zq-90817"), "zq-90817");
+        register("7319");
+        assert_eq!(scrub("bad password 7319."), "bad password [redacted].");
+        assert_eq!(scrub("run 73191207T120000Z"), "run 73191207T120000Z");
+        assert_eq!(scrub("\"7319\" refused"), "\"[redacted]\" refused");
+    }
+
+    #[test]
+    fn an_answer_is_scrubbed_string_by_string_and_keeps_its_shape() {
+        register("tRuQ");
+        register("Sekr3t-answer-99");
+        let mut answer = serde_json::json!({
+            "ok": true,
+            "echo": "Sekr3t-answer-99",
+            "Sekr3t-answer-99": [1, "tRuQ", "untRuQ"],
+        });
+        scrub_json(&mut answer);
+        assert_eq!(
+            answer,
+            serde_json::json!({"ok": true, "echo": REDACTED, REDACTED: [1, REDACTED, "untRuQ"]})
+        );
     }
 }

@@ -23,6 +23,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("data_model", 2),
     ("vendor", 2),
     ("shape", 2),
+    ("unique_json", 2),
     ("links", 2),
     ("suggest", 2),
     // 3 the process's edges: profiles, default folders, the terminal, signals, the question before removals.

@@ -45,3 +45,126 @@ async fn a_password_echoed_in_any_encoding_is_never_shown() {
         }
     }
 }
+
+/// Mocks a Sisense server that takes any login (answering with `token`) and lets bob be granted
+/// dashboard d1, whose title echoes `echo`.
+async fn grantable_server(token: &str, echo: &str) -> MockServer {
+    use wiremock::matchers::query_param;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/authentication/login"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "success": true, "profile": {}, "access_token": token
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("email", "bob@example.com"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([{"_id": "bob1", "email": "bob@example.com"}])),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/shares/dashboard/d1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "sharesTo": [{"shareId": "owner1", "type": "user"}],
+            "owner": {"_id": "owner1"},
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/shares/dashboard/d1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d1/publish"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"oid": "d1", "title": format!("Sales {echo}"), "datasource": {"title": "Cube", "live": false}}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/elasticubes/localhost/Cube/permissions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"shares": []})))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Redaction masks what came from outside, never dashshare's own values (issue 24): a password
+/// that is the year (`2026`) leaves the run id and its undo command whole, a token `true` leaves
+/// the JSON document valid, and a secret the server echoes in a title is masked, also past a
+/// `--jq` that reshapes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn redaction_masks_outside_text_and_never_dashshares_own_values() {
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let long = "Long-Echoed-Secret-77";
+    let cases = [(year.as_str(), "true"), (long, "tok-long-enough-1")];
+    for (password, token) in cases {
+        let server = grantable_server(token, long).await;
+        let home = tempfile::tempdir().unwrap();
+        let config = write_sisense_config(home.path(), &server.uri());
+        let run = |args: &[&str]| {
+            dashshare(home.path())
+                .env("DASHSHARE_CONFIG", &config)
+                .env("SISENSE_PASSWORD", password)
+                .args(args)
+                .assert()
+        };
+        let granted = run(&[
+            "-o",
+            "json",
+            "-p",
+            "test",
+            "grant",
+            "d1",
+            "--user",
+            "bob@example.com",
+        ])
+        .success();
+        let out = String::from_utf8(granted.get_output().stdout.clone()).unwrap();
+        let report: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|err| panic!("{err}: {out}"));
+        let run_id = report["run_id"].as_str().unwrap();
+        assert!(run_id.starts_with(&year), "{run_id}");
+        assert_eq!(run_id.len(), "20261207T120000Z-".len() + 16, "{run_id}");
+
+        let text = run(&["-p", "test", "grant", "d1", "--user", "bob@example.com"]).success();
+        let shown = common::printed(&text);
+        assert!(!shown.contains("[redacted]1"), "{shown}");
+
+        if password == long {
+            assert!(out.contains("Sales [redacted]"), "{out}");
+            let filtered = run(&[
+                "-o",
+                "json",
+                "--jq",
+                ".. | strings | ascii_downcase",
+                "-p",
+                "test",
+                "grant",
+                "d1",
+                "--user",
+                "bob@example.com",
+            ])
+            .success();
+            let shown = common::printed(&filtered);
+            assert!(shown.contains("sales [redacted]"), "{shown}");
+            assert!(!shown.contains(&long.to_lowercase()), "{shown}");
+        } else {
+            assert!(
+                out.contains(&format!("Sales {long}")),
+                "not a secret here: {out}"
+            );
+        }
+    }
+}
