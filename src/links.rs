@@ -170,6 +170,19 @@ pub fn embed_url(base: &str, options: &EmbedOptions) -> Result<String> {
             "the embed URL '{base}' from the server is not a URL: {err}"
         ))
     })?;
+    // The snippet goes into someone's page: only a web address may be its source.
+    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match url.scheme() {
+        "https" => {}
+        "http" if local => {}
+        scheme => {
+            return Err(Error::not_understood(format!(
+                "the embed URL from the server has the scheme '{scheme}:': dashshare writes an \
+                 embed snippet only for https: (or http: on localhost) addresses; nothing was \
+                 written"
+            )));
+        }
+    }
     let toolbar = options.toolbar.map(|shown| shown.to_string());
     let parameters = [
         ("theme", options.theme.as_deref()),
@@ -185,13 +198,6 @@ pub fn embed_url(base: &str, options: &EmbedOptions) -> Result<String> {
     Ok(url.to_string())
 }
 
-/// The snippet to paste into a page, as the vendor's documentation shows it.
-pub fn iframe(src: &str) -> String {
-    format!(
-        "<iframe\n  src=\"{src}\"\n  width=\"100%\"\n  height=\"600\"\n  frameborder=\"0\"\n  allowfullscreen>\n</iframe>"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +205,24 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn an_embed_url_must_be_a_web_address() {
+        let options = EmbedOptions::default();
+        for hostile in [
+            "javascript:alert(document.cookie)",
+            "data:text/html,<script>alert(1)</script>",
+            "http://evil.example/embed",
+            "file:///etc/passwd",
+        ] {
+            let err = embed_url(hostile, &options).unwrap_err();
+            let scheme = hostile.split(':').next().unwrap();
+            assert!(err.to_string().contains(&format!("'{scheme}:'")), "{err}");
+        }
+        for fine in ["https://app.mindzie.com/e/1", "http://localhost:8080/e/1"] {
+            assert!(embed_url(fine, &options).is_ok(), "{fine}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Rendering for stdout: aligned plain tables for people, one JSON document for programs. What
 //! is written here and to stderr is first rid of every secret (`redact`).
 
+pub mod escape;
 pub mod jq;
 
 use std::io::Write;
@@ -17,8 +18,9 @@ pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> S
     let mut table = Table::new();
     table.load_preset(presets::NOTHING);
     table.set_header(headers.iter().map(|h| h.to_uppercase()));
+    // A cell is one line: a value with a line break (a title) cannot forge rows.
     for row in rows {
-        table.add_row(row);
+        table.add_row(row.iter().map(|cell| escape::controls(cell).into_owned()));
     }
     for column in table.column_iter_mut() {
         column.set_padding((0, 2));

@@ -190,3 +190,61 @@ async fn a_single_profile_command_refuses_two_profiles() {
         .code(2)
         .stderr(predicate::str::contains("sandbox-sisense, sandbox-eci"));
 }
+
+/// Titles are vendor text: one holding ESC, CR and LF, Markdown that would show an image or
+/// mention someone, and a formula after a space (issue 24) is written escaped in every format
+/// and file, and the export still reads back through `diff` unchanged.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_titles_are_written_inert_and_read_back_unchanged() {
+    let home = SandboxHome::start().await;
+    let hostile = "Sales\u{1b}[31m\r\n# forged: line ![x](https://evil.example/p.png) @octocat `rm` [a](b) | c";
+    home.sandbox.edit_world(|world| {
+        for dashboard in &mut world.sisense.dashboards {
+            dashboard.title = hostile.into();
+        }
+    });
+    for name in ["t.yaml", "t.csv"] {
+        let exported = round_trip(&home, "sandbox-sisense", Vendor::Sisense, name).await;
+        assert!(!exported.contains('\u{1b}'), "{exported}");
+        assert!(!exported.contains("\n# forged"), "{exported}");
+    }
+    let report = path(&home, "r.md");
+    home.run(
+        "sandbox-sisense",
+        &[
+            "report",
+            "--format",
+            "md",
+            "--out",
+            report.to_str().unwrap(),
+        ],
+    )
+    .await
+    .success();
+    let markdown = text(&report);
+    for raw in [
+        "![x]",
+        "](https",
+        " @octocat",
+        " `rm`",
+        "[a](b)",
+        "\n# forged",
+        "\u{1b}",
+    ] {
+        assert!(!markdown.contains(raw), "{raw} in {markdown}");
+    }
+    assert!(markdown.contains("\\!\\[x\\]"), "{markdown}");
+    let csv = path(&home, "r.csv");
+    let report_csv = home
+        .run(
+            "sandbox-sisense",
+            &["report", "--format", "csv", "--out", csv.to_str().unwrap()],
+        )
+        .await;
+    report_csv.success();
+    let csv = text(&csv);
+    assert!(!csv.contains('\u{1b}') && !csv.contains("\r\n#"), "{csv}");
+    let listed = home.run("sandbox-sisense", &["dashboards"]).await.success();
+    let shown = printed(&listed);
+    assert!(!shown.contains("\n# forged"), "{shown}");
+}

@@ -282,7 +282,7 @@ async fn mindzie_link_lifecycle_and_embed() {
     .await
     .success()
     .stdout(predicate::str::contains(format!(
-        "token={share_id}&theme=dark"
+        "token={share_id}&amp;theme=dark"
     )));
     run.run(p, &["link", "revoke", MINDZIE_DASHBOARD, &share_id])
         .await

@@ -452,7 +452,7 @@ async fn mindzie_embed_prints_an_iframe_with_the_chosen_parameters() {
     .success()
     .stdout(predicate::str::contains("<iframe"))
     .stdout(predicate::str::contains(format!(
-        "/embed/dashboard/{MINDZIE_DASHBOARD}?theme=dark&toolbar=false\""
+        "/embed/dashboard/{MINDZIE_DASHBOARD}?theme=dark&amp;toolbar=false\""
     )));
     home.run(p, &["embed", MINDZIE_DASHBOARD, "--public"])
         .await
@@ -479,7 +479,7 @@ async fn mindzie_embed_prints_an_iframe_with_the_chosen_parameters() {
     .success()
     .stdout(predicate::str::contains("/public/embed/dashboard/"))
     .stdout(predicate::str::contains(format!(
-        "?token={token}&filters=hidden"
+        "?token={token}&amp;filters=hidden"
     )));
 }
 

@@ -97,7 +97,7 @@ pub fn csv(dashboards: &[Exported]) -> Result<String> {
                 title,
             ];
             writer
-                .write_record(cells.map(|cell| super::formula_safe(cell).into_owned()))
+                .write_record(cells.map(crate::output::escape::csv))
                 .map_err(|err| failed(&err))?;
         }
     }
@@ -111,7 +111,7 @@ fn comment(exported: &Exported) -> String {
     let title = exported
         .title
         .as_deref()
-        .map(|title| title.replace(['\n', '\r'], " "))
+        .map(|title| crate::output::escape::controls(title).into_owned())
         .unwrap_or_else(|| exported.dashboard.clone());
     if exported.shares.is_empty() {
         format!("{title}: no shares besides the owner's")
@@ -186,7 +186,7 @@ mod tests {
     #[test]
     fn apply_reads_the_yaml_back_exactly() {
         let text = yaml(&sample()).unwrap();
-        assert!(text.contains("  # Sales: KPIs # not a key\n"), "{text}");
+        assert!(text.contains("  # Sales: KPIs\\n# not a key\n"), "{text}");
         assert!(text.contains("# Nobody: no shares"), "{text}");
         assert_eq!(read_back("shares.yaml", &text), expected());
     }

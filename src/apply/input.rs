@@ -238,26 +238,8 @@ fn too_long(value: &str) -> Option<String> {
     })
 }
 
-/// What a spreadsheet would run as a formula when a cell starts with it (OWASP, CSV injection).
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// A cell for a CSV that people may open in a spreadsheet: one that would start a formula gets a
-/// leading `'`, as OWASP advises. `apply` reads such a cell back without it.
-pub fn formula_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(FORMULA_STARTS) {
-        format!("'{cell}").into()
-    } else {
-        cell.into()
-    }
-}
-
-/// A cell as written before `formula_safe` escaped it.
-fn formula_unescaped(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
-        _ => cell,
-    }
-}
+pub use crate::output::escape::formula_safe;
+use crate::output::escape::formula_unescaped;
 
 /// Reads CSV from `source` like `read` reads a `.csv` file; fails only when `source` fails.
 pub fn read_csv(
@@ -839,6 +821,10 @@ mod tests {
         assert_eq!(formula_safe("=cmd|' /C calc'!A0"), "'=cmd|' /C calc'!A0");
         assert_eq!(formula_safe("-1"), "'-1");
         assert_eq!(formula_safe("user:a@example.com"), "user:a@example.com");
+        for hidden in [" =cmd", "\t=cmd", "\n+1", "  @SUM(A1)", "\r-2"] {
+            assert_eq!(formula_safe(hidden), format!("'{hidden}"), "{hidden:?}");
+            assert_eq!(formula_unescaped(&formula_safe(hidden)), hidden);
+        }
         let (rows, problems) = rows_of(
             "f.csv",
             "dashboard,principal\n'=cmd|x,user:a@example.com\n'x,user:b@example.com\n",

@@ -1,8 +1,8 @@
 //! `diff -o markdown`: the plan as a Markdown table, to paste into a pull-request comment.
 
-use super::report_formats::escape_markdown;
 use crate::apply::execute::Report;
 use crate::model::{Action, Level};
+use crate::output::escape::markdown as escape_markdown;
 
 /// The changes (rows that stay as they are are left out), then the dashboards that could not be
 /// planned. Every value is escaped, so a title cannot break the table.

@@ -34,7 +34,7 @@ pub async fn run(global: &GlobalArgs, args: &EmbedArgs) -> Result<()> {
         refresh: args.refresh.as_ref().map(value_name),
     };
     let src = links::embed_url(&base, &options)?;
-    let html = links::iframe(&src);
+    let html = iframe(&src);
     match global.output {
         OutputFormat::Json => output::print_json(&serde_json::json!({
             "dashboard": dashboard,
@@ -51,4 +51,25 @@ fn value_name(value: &impl ValueEnum) -> String {
         .to_possible_value()
         .map(|v| v.get_name().to_string())
         .unwrap_or_default()
+}
+
+/// The snippet to paste into a page, as the vendor's documentation shows it, its source
+/// HTML-escaped for the attribute.
+fn iframe(src: &str) -> String {
+    let src = output::escape::html(src);
+    format!(
+        "<iframe\n  src=\"{src}\"\n  width=\"100%\"\n  height=\"600\"\n  frameborder=\"0\"\n  allowfullscreen>\n</iframe>"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_snippet_cannot_be_broken_out_of() {
+        let html = iframe("https://e.example/x?a=\"><img src=x onerror=alert(1)>");
+        assert!(!html.contains("\"><img"), "{html}");
+        assert!(html.contains("&quot;&gt;&lt;img"), "{html}");
+    }
 }

@@ -4,44 +4,9 @@
 //! given for a time shows when it ends, next to its access.
 
 use super::report::{DashboardRow, Flag, Group, Report};
-use crate::apply::input::formula_safe;
 use crate::error::{Error, Result};
 use crate::model::Principal;
-
-/// Escapes text for HTML content and quoted attribute values. No HTML-escaping crate is in the
-/// offline registry (`html-escape`, `v_htmlescape` are not), so these five characters are
-/// replaced here; the tests below pin them.
-pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
-/// Escapes a Markdown table cell: a pipe would end the cell, a line break the row, and `<`
-/// would let a title write HTML into a comment.
-pub fn escape_markdown(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '|' => escaped.push_str("\\|"),
-            '\\' => escaped.push_str("\\\\"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '\n' | '\r' => escaped.push(' '),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
+use crate::output::escape::{self, html as escape_html, markdown as escape_markdown};
 
 fn principal_label(principal: &Principal) -> String {
     principal.to_string()
@@ -307,10 +272,10 @@ pub fn csv(report: &Report) -> Result<String> {
     for group in &report.groups {
         for dashboard in &group.dashboards {
             let fixed = [
-                formula_safe(&group.profile).into_owned(),
+                escape::csv(&group.profile),
                 group.vendor.to_string(),
-                formula_safe(&dashboard.id).into_owned(),
-                formula_safe(&dashboard.title).into_owned(),
+                escape::csv(&dashboard.id),
+                escape::csv(&dashboard.title),
             ];
             if dashboard.shares.is_empty() {
                 let mut record = fixed.to_vec();
@@ -324,11 +289,11 @@ pub fn csv(report: &Report) -> Result<String> {
                 };
                 let mut record = fixed.to_vec();
                 record.extend([
-                    formula_safe(name).into_owned(),
+                    escape::csv(name),
                     share.principal.kind().to_string(),
                     share.access.to_string(),
                     flags_text(&share.flags),
-                    formula_safe(share.expires.as_deref().unwrap_or_default()).into_owned(),
+                    escape::csv(share.expires.as_deref().unwrap_or_default()),
                 ]);
                 writer.write_record(&record).map_err(|e| failed(&e))?;
             }
@@ -342,19 +307,6 @@ pub fn csv(report: &Report) -> Result<String> {
 mod tests {
     use super::*;
     use crate::commands::report::{flag, tests::sample};
-
-    #[test]
-    fn html_escapes_the_five_characters() {
-        assert_eq!(
-            escape_html(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-    }
-
-    #[test]
-    fn markdown_cells_cannot_break_the_table_or_write_html() {
-        assert_eq!(escape_markdown("a|b\nc<i>\\"), "a\\|b c&lt;i&gt;\\\\");
-    }
 
     #[test]
     fn the_page_is_one_table_with_a_row_per_dashboard_and_no_live_title() {
@@ -376,7 +328,7 @@ mod tests {
         flag(&mut report, None);
         let md = markdown(&report);
         assert!(
-            md.contains("&lt;script&gt;alert(1)&lt;/script&gt; \\| sales"),
+            md.contains("&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\| sales"),
             "{md}"
         );
         assert!(md.contains("**view** (everyone)"), "{md}");
