@@ -62,6 +62,7 @@ impl Interrupt {
 
     /// Records `signal` (the first one wins) and wakes everything waiting on `cancelled`.
     pub fn stop(&self, signal: Signal) {
+        crate::signal::note(signal);
         let _ = self.received.set(signal);
         self.token.cancel();
     }

@@ -1,6 +1,11 @@
 use dashshare::cli::{Cli, OutputFormat};
 
 fn main() -> std::process::ExitCode {
+    // `--jq` runs its filter in a child of this binary, bounded (output::jq::contained).
+    let mut args = std::env::args();
+    if args.nth(1).as_deref() == Some(dashshare::output::jq::WORKER_ARG) {
+        return dashshare::output::jq::worker(&args.next().unwrap_or_default());
+    }
     forget_empty_settings();
     // A shell asking for completions (the script of `dashshare completions SHELL`) is answered
     // here, and the process ends.
@@ -40,6 +45,12 @@ fn main() -> std::process::ExitCode {
         }
     };
     match runtime.block_on(dashshare::commands::run(cli)) {
+        // A signal during `--jq` (the work done, its filter stopped) ends as the signal says.
+        Ok(()) if let Some(signal) = dashshare::signal::received() => {
+            std::process::ExitCode::from(signal.exit_status())
+        }
+        // The work stands and was printed whole; the expression that failed on it is bad input.
+        Ok(()) if dashshare::output::jq_failed() => std::process::ExitCode::from(2),
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => fail(&err, json),
     }

@@ -87,13 +87,23 @@ pub fn print_json(value: &impl Serialize) -> Result<()> {
     }
 }
 
-/// The lines `--jq`'s `expr` makes of `document` (whose vendor text was scrubbed as it came in).
+/// The lines `--jq`'s `expr` makes of `document` (whose vendor text was scrubbed as it came in),
+/// in a contained process; a failure is remembered for the exit code.
 fn filtered(expr: &str, document: &str) -> Result<Vec<String>> {
-    jq::run(expr, document)
+    jq::contained(expr, document).inspect_err(|_| JQ_FAILED.store(true, Ordering::Relaxed))
+}
+
+/// Whether `--jq` failed on the document: the command's work stands (and was printed whole), but
+/// the process exits 2, as for any expression that cannot be run.
+static JQ_FAILED: AtomicBool = AtomicBool::new(false);
+
+pub fn jq_failed() -> bool {
+    JQ_FAILED.load(Ordering::Relaxed)
 }
 
 /// Under `-o json`, a failed command's one document on stdout, unless it already printed its
-/// report (which its exit code then qualifies) or `--jq` asked for results an error document is not (the error is on stderr, like `gh`).
+/// report (which its exit code then qualifies) or `--jq` asked for results an error document is
+/// not (the error is on stderr, like `gh`).
 pub fn print_json_error(err: &Error) {
     #[derive(Serialize)]
     struct Failure<'a> {

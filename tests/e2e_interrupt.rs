@@ -294,3 +294,42 @@ async fn an_interrupted_grant_finishes_its_write_journals_it_and_exits_130() {
         .success();
     assert!(!has_alice(&home.world(), &dashboard));
 }
+
+/// SIGTERM while a `--jq` filter runs on a finished grant's document ends the process within
+/// 2 s, exit 143, with the write journaled (issue 24: it ran on, ignoring the signal).
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_a_jq_filter_at_once() {
+    let home = SandboxHome::start().await;
+    let dashboard = SISENSE_DASHBOARD;
+    let child = spawn(
+        &home,
+        &[
+            "-o",
+            "json",
+            "--jq",
+            "last(range(1e15))",
+            "grant",
+            dashboard,
+            "--user",
+            "erin@example.com",
+        ],
+    );
+    // The write lands first; the filter then spins.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while home.count(Vendor::Sisense, "POST /api/shares/dashboard") == 0 {
+        assert!(std::time::Instant::now() < deadline, "no write");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    send(&child, "-TERM");
+    let sent = std::time::Instant::now();
+    let output = finish(child).await;
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(143), "{output:?}");
+    let history = home.run("sandbox-sisense", &["history"]).await.success();
+    assert!(printed(&history).contains("grant"), "journaled");
+}

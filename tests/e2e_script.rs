@@ -358,3 +358,51 @@ async fn apply_and_diff_read_the_file_from_stdin_with_its_format() {
         .stderr(predicate::str::contains("<stdin> has 1 problem"))
         .stderr(predicate::str::contains("line 6: unknown field `acess`"));
 }
+
+/// A `--jq` expression that recurses without end, allocates without end, or fails runs bounded
+/// in a process of its own (issue 24): the grant's write stands and is journaled, its whole
+/// document is printed, and the exit is 2, never a crash.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hostile_jq_expression_is_bounded_and_the_write_stands() {
+    let home = SandboxHome::start().await;
+    let users = [
+        "alice@example.com",
+        "carol+bi@example.com",
+        "erin@example.com",
+    ];
+    for (expr, user) in [
+        ("def f: [f]; f", users[0]),
+        ("[range(1e10)]", users[1]),
+        (".run_id | tonumber", users[2]),
+    ] {
+        let started = std::time::Instant::now();
+        let assert = home
+            .run(
+                "sandbox-sisense",
+                &[
+                    "-o",
+                    "json",
+                    "--jq",
+                    expr,
+                    "grant",
+                    SISENSE_DASHBOARD,
+                    "--user",
+                    user,
+                ],
+            )
+            .await
+            .code(2);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{expr}"
+        );
+        let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        let document: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|err| panic!("{expr}: {err}: {out}"));
+        let run_id = document["run_id"].as_str().unwrap();
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(err.contains(&format!("--jq '{expr}'")), "{err}");
+        let history = home.run("sandbox-sisense", &["history"]).await.success();
+        assert!(printed(&history).contains(run_id), "journaled: {expr}");
+    }
+}

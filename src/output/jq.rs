@@ -6,6 +6,8 @@ use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
 use jaq_json::Val;
 
+use std::time::{Duration, Instant};
+
 use crate::error::{Error, Result};
 
 /// The data a filter runs on.
@@ -15,6 +17,158 @@ type Data = data::JustLut<Val>;
 /// runs (so a typo never follows a write).
 pub fn check(expr: &str) -> Result<()> {
     compile(expr).map(|_| ())
+}
+
+/// The hidden first argument that makes the binary run one filter (`contained`).
+pub const WORKER_ARG: &str = "__jq-worker";
+
+/// How long a filter may run, on the clock and on the processor.
+const WALL_LIMIT: Duration = Duration::from_secs(20);
+const CPU_LIMIT_SECS: u64 = 15;
+/// Address space a filter may use beyond what its document needs (a few times its size).
+const MEMORY_BASE: u64 = 768 << 20;
+
+/// The lines `expr` makes of `document`, run in a child process of this binary so that no
+/// expression can harm the run it reports on: its stack (a deep recursion overflows there, not
+/// here), its memory (`RLIMIT_AS`), its processor time (`RLIMIT_CPU`) and its time on the clock
+/// are bounded, and a SIGINT or SIGTERM ends it at once. Outside a process of this binary
+/// (library callers, unit tests) the filter runs here.
+pub fn contained(expr: &str, document: &str) -> Result<Vec<String>> {
+    let Some(exe) = worker_exe() else {
+        return run(expr, document);
+    };
+    let failed = |why: String| Error::invalid(format!("--jq '{expr}' {why}"));
+    let mut command = std::process::Command::new(exe);
+    command
+        .arg(WORKER_ARG)
+        .arg(expr)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    limit(&mut command, MEMORY_BASE + 8 * document.len() as u64);
+    let mut child = command
+        .spawn()
+        .map_err(|err| failed(format!("could not start: {err}")))?;
+    let mut stdin = child.stdin.take();
+    let document = document.to_string();
+    let feeder = std::thread::spawn(move || {
+        if let Some(stdin) = stdin.as_mut() {
+            // A filter that stops reading early (`limit(1; …)`) closes the pipe: no error.
+            let _ = std::io::Write::write_all(stdin, document.as_bytes());
+        }
+    });
+    let output = read_in_background(child.stdout.take());
+    let errors = read_in_background(child.stderr.take());
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(err) => return Err(failed(format!("could not be watched: {err}"))),
+        }
+        let stop = if let Some(signal) = crate::signal::received() {
+            Some(format!("was stopped by {}", signal.name()))
+        } else if started.elapsed() > WALL_LIMIT {
+            Some(format!(
+                "ran longer than {} s and was stopped",
+                WALL_LIMIT.as_secs()
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = stop {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(failed(why));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let _ = feeder.join();
+    let output = output.join().unwrap_or_default();
+    let errors = errors.join().unwrap_or_default();
+    if status.success() {
+        return serde_json::from_slice(&output)
+            .map_err(|_| failed("gave an answer dashshare could not read".into()));
+    }
+    match status.code() {
+        Some(_) => Err(Error::invalid(
+            String::from_utf8_lossy(&errors).trim().to_string(),
+        )),
+        // Killed by the kernel: its stack, memory or processor time ran out.
+        None => Err(failed(format!(
+            "went deeper, larger or longer than a filter may (a stack of 8 MiB, {} MiB of \
+             memory, {CPU_LIMIT_SECS} s of processor time) and was stopped",
+            (MEMORY_BASE + 8 * output.len() as u64) >> 20
+        ))),
+    }
+}
+
+/// The binary to run a filter in: this process's own, when it is dashshare.
+fn worker_exe() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let name = exe.file_stem()?.to_str()?;
+    (name == env!("CARGO_PKG_NAME")).then_some(exe)
+}
+
+fn read_in_background(
+    pipe: Option<impl std::io::Read + Send + 'static>,
+) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    })
+}
+
+#[cfg(unix)]
+fn limit(command: &mut std::process::Command, memory: u64) {
+    use std::os::unix::process::CommandExt;
+    let set = move || {
+        let bound = |resource, value: u64| {
+            let limit = libc::rlimit {
+                rlim_cur: value as libc::rlim_t,
+                rlim_max: value as libc::rlim_t,
+            };
+            // SAFETY: setrlimit only reads the struct it is given.
+            if unsafe { libc::setrlimit(resource, &limit) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        };
+        bound(libc::RLIMIT_AS, memory)?;
+        bound(libc::RLIMIT_CPU, CPU_LIMIT_SECS)?;
+        bound(libc::RLIMIT_CORE, 0)?;
+        Ok(())
+    };
+    // SAFETY: the closure only calls setrlimit, which is async-signal-safe, between fork and
+    // exec.
+    unsafe { command.pre_exec(set) };
+}
+
+#[cfg(not(unix))]
+fn limit(_command: &mut std::process::Command, _memory: u64) {}
+
+/// The worker's side (`dashshare __jq-worker EXPR`, the document on stdin): the lines as one
+/// JSON array on stdout, or the failure on stderr and exit 2.
+pub fn worker(expr: &str) -> std::process::ExitCode {
+    let mut document = String::new();
+    if let Err(err) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut document) {
+        eprintln!("--jq '{expr}' could not read the document: {err}");
+        return std::process::ExitCode::from(2);
+    }
+    match run(expr, &document) {
+        Ok(lines) => {
+            let text = serde_json::to_string(&lines).unwrap_or_else(|_| "[]".into());
+            println!("{text}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("{err}");
+            std::process::ExitCode::from(2)
+        }
+    }
 }
 
 /// The lines `expr` makes of the JSON text `document`.
