@@ -157,7 +157,23 @@ impl Reply {
     /// shape, was not understood: the error names the endpoint and the keys seen, never a value
     /// (the server may echo a secret).
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        let mut body = crate::unique_json::parse(&self.body).map_err(|misread| {
+        let body = self.json_kept(&|_, _| true)?;
+        T::deserialize(&body).map_err(|err| {
+            // serde names a missing key plainly; other messages may quote the offending value.
+            let text = err.to_string();
+            let what = text
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or("fields of the expected types");
+            let shown = format!("{} (status {})", self.target, self.status);
+            Error::not_understood_from(&self.target, crate::shape::misread(&shown, &[what], &body))
+        })
+    }
+
+    /// The body with only the keys `keep` wants (`unique_json::parse_kept`), understood like
+    /// `json`'s.
+    pub fn json_kept(&self, keep: &crate::unique_json::Keep) -> Result<serde_json::Value> {
+        let mut body = crate::unique_json::parse_kept(&self.body, keep).map_err(|misread| {
             Error::not_understood_from(
                 &self.target,
                 format!(
@@ -171,16 +187,7 @@ impl Reply {
         })?;
         // Masked where it comes in: nothing read from an answer can show a secret it echoed.
         crate::redact::scrub_json(&mut body);
-        T::deserialize(&body).map_err(|err| {
-            // serde names a missing key plainly; other messages may quote the offending value.
-            let text = err.to_string();
-            let what = text
-                .strip_prefix("missing field `")
-                .and_then(|rest| rest.split('`').next())
-                .unwrap_or("fields of the expected types");
-            let shown = format!("{} (status {})", self.target, self.status);
-            Error::not_understood_from(&self.target, crate::shape::misread(&shown, &[what], &body))
-        })
+        Ok(body)
     }
 }
 

@@ -28,13 +28,25 @@ impl fmt::Display for Misread {
     }
 }
 
+/// Which keys of an object to keep, by the keys of the objects above it (`["items"]` for a row of
+/// a wrapped listing, `[]` for the answer's own keys or a bare list's rows) and its own key.
+pub type Keep = dyn Fn(&[&str], &str) -> bool;
+
 /// `bytes` as one JSON value, refused if any object in it repeats a key.
 pub fn parse(bytes: &[u8]) -> Result<Value, Misread> {
+    parse_kept(bytes, &|_, _| true)
+}
+
+/// `bytes` as one JSON value holding only the keys `keep` wants, the rest skipped unread as it
+/// is parsed: a listing is held by what dashshare reads of it, never by every field a server
+/// sends. Refused if an object repeats a key.
+pub fn parse_kept(bytes: &[u8], keep: &Keep) -> Result<Value, Misread> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let mut repeated = None;
     let value = Unique {
         path: &Path::Root,
         repeated: &mut repeated,
+        keep,
     }
     .deserialize(&mut deserializer)
     .and_then(|value| deserializer.end().map(|()| value));
@@ -66,6 +78,21 @@ struct Unique<'a, 'p> {
     path: &'p Path<'p>,
     /// The first repeated key found; the parse stops there.
     repeated: &'a mut Option<Misread>,
+    keep: &'a Keep,
+}
+
+impl Path<'_> {
+    /// The keys of the objects down to here, indices left out.
+    fn keys(&self) -> Vec<&str> {
+        let mut keys = match self {
+            Path::Root => return Vec::new(),
+            Path::Key(parent, _) | Path::Index(parent, _) => parent.keys(),
+        };
+        if let Path::Key(_, key) = self {
+            keys.push(key);
+        }
+        keys
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Unique<'_, '_> {
@@ -122,6 +149,7 @@ impl<'de> Visitor<'de> for Unique<'_, '_> {
             let seed = Unique {
                 path: &path,
                 repeated: &mut *self.repeated,
+                keep: self.keep,
             };
             match seq.next_element_seed(seed)? {
                 Some(item) => items.push(item),
@@ -132,18 +160,26 @@ impl<'de> Visitor<'de> for Unique<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
+        let parents = self.path.keys();
+        let mut skipped = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            if object.contains_key(&key) {
+            if object.contains_key(&key) || skipped.contains(&key) {
                 *self.repeated = Some(Misread::RepeatedKey {
                     path: self.path.to_string(),
                     key,
                 });
                 return Err(de::Error::custom("a repeated key"));
             }
+            if !(self.keep)(&parents, &key) {
+                map.next_value::<de::IgnoredAny>()?;
+                skipped.insert(key);
+                continue;
+            }
             let path = Path::Key(self.path, &key);
             let value = map.next_value_seed(Unique {
                 path: &path,
                 repeated: &mut *self.repeated,
+                keep: self.keep,
             })?;
             object.insert(key, value);
         }
@@ -193,5 +229,25 @@ mod tests {
         assert_eq!(parse(b"<html>"), Err(Misread::NotJson));
         let deep = "[".repeat(100_000);
         assert_eq!(parse(deep.as_bytes()), Err(Misread::NotJson));
+    }
+
+    #[test]
+    fn a_kept_parse_skips_what_is_not_wanted_and_still_refuses_repeats() {
+        let text = br#"{"items": [{"oid": "d1", "pad": "xxxx", "shares": [{"shareId": "u", "bio": "long"}]}]}"#;
+        let keep = |parents: &[&str], key: &str| match parents.last() {
+            None => key == "items",
+            Some(&"items") => key == "oid" || key == "shares",
+            Some(&"shares") => key == "shareId",
+            Some(_) => true,
+        };
+        assert_eq!(
+            parse_kept(text, &keep).unwrap(),
+            json!({"items": [{"oid": "d1", "shares": [{"shareId": "u"}]}]})
+        );
+        let repeated = br#"{"items": [{"oid": "d1", "pad": 1, "pad": 2}]}"#;
+        assert!(matches!(
+            parse_kept(repeated, &keep),
+            Err(Misread::RepeatedKey { .. })
+        ));
     }
 }

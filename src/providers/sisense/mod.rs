@@ -5,7 +5,7 @@
 mod models;
 mod wire;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -561,7 +561,8 @@ impl Sisense {
             let reply =
                 self.errors
                     .ensure_success(self.http(), reply, "listing every dashboard")?;
-            Ok(page_of(reply, dashboard_row)?)
+            let body = reply.json_kept(&wire::keep_listed)?;
+            Ok(page_from(reply.target, &body, dashboard_row)?)
         })
         .await;
         match listing {
@@ -816,7 +817,7 @@ impl ShareProvider for Sisense {
         // The admin listing's rows carry `owner` and `shares` (pysisense `utils.py`
         // `_dashboard_admin_record`: "owner, shares, datasource, title"; `access_management/
         // admin.py` and `ownership.py` read each row's `shares`).
-        let Some(listing) = self
+        let Some(mut listing) = self
             .admin_listing(&[("fields", "oid,title,owner,shares,datasource")])
             .await?
         else {
@@ -835,19 +836,21 @@ impl ShareProvider for Sisense {
                     .flat_map(|row| entries_of(row, "shares")),
             )
             .await?;
+        let wanted: HashSet<String> = wanted.into_iter().collect();
         let mut snapshots = Vec::with_capacity(wanted.len());
-        for row in &listing.rows {
-            let id = shape::require_id(&listing.target, row, DASHBOARD_ID_KEYS)?;
+        // Each row is let go once its snapshot is made: the listing is held once, not twice.
+        for row in std::mem::take(&mut listing.rows) {
+            let id = shape::require_id(&listing.target, &row, DASHBOARD_ID_KEYS)?;
             if !wanted.contains(&id) {
                 continue;
             }
             // The row names the dashboard's data model too: no read of its own is needed for it.
-            self.remember_model(&id, row);
+            self.remember_model(&id, &row);
             let dashboard = Dashboard { id, title: None };
             snapshots.push(snapshot_of(
                 &listing.target,
                 &dashboard,
-                row,
+                &row,
                 "shares",
                 everyone.as_deref(),
             )?);
@@ -856,6 +859,13 @@ impl ShareProvider for Sisense {
     }
 
     async fn write_shares(&self, before: &Snapshot, after: &ShareSet) -> Result<()> {
+        if before.raw.get("listed").and_then(Value::as_bool) == Some(true) {
+            return Err(Error::remote(format!(
+                "the shares of dashboard '{}' were read from the admin listing, which carries \
+                 only what is read: a write reads the dashboard again; nothing was changed",
+                before.dashboard.id
+            )));
+        }
         let entries = entries_of(&before.raw, "sharesTo");
         // The entries are keyed as the read keyed them, with the Everyone group it knew. A share
         // with everyone to write on a dashboard whose read never needed the group (undo putting
@@ -1012,12 +1022,17 @@ fn dashboard_row(target: &str, row: &Value) -> Result<()> {
 /// One page of a listing from its answer; every row must pass `row`.
 fn page_of(reply: Reply, row: RowCheck) -> Result<Page> {
     let body: Value = reply.json()?;
-    let rows = shape::require_items(&reply.target, &body, LIST_WRAPPERS)?.to_vec();
+    page_from(reply.target, &body, row)
+}
+
+/// One page of a listing from its answer, as read.
+fn page_from(target: String, body: &Value, row: RowCheck) -> Result<Page> {
+    let rows = shape::require_items(&target, body, LIST_WRAPPERS)?.to_vec();
     for item in &rows {
-        row(&reply.target, item)?;
+        row(&target, item)?;
     }
     Ok(Page {
-        target: reply.target,
+        target,
         rows,
         asked: PAGE_ROWS,
         ..Page::default()
@@ -1078,8 +1093,14 @@ fn snapshot_of(
         },
         shares: wire::share_set(entries, owner.as_deref(), everyone),
         names: wire::entry_names(entries, everyone),
-        // What the write needs: the entries as read, and the Everyone group they were keyed with.
-        raw: json!({"sharesTo": entries, "everyone": everyone}),
+        // What the write needs: the entries as read, and the Everyone group they were keyed
+        // with. A listing's rows are cut to what is read (`wire::keep_listed`) and never
+        // written back, so they keep none.
+        raw: if entries_key == "sharesTo" {
+            json!({"sharesTo": entries, "everyone": everyone})
+        } else {
+            json!({"listed": true, "everyone": everyone})
+        },
     })
 }
 

@@ -426,10 +426,8 @@ impl Sisense {
     }
 
     /// Remembers the model (and title) a listing row of dashboard `id` names.
+    /// A row of a listing that asked for `datasource`: one without it reads from no model.
     pub(super) fn remember_model(&self, id: &str, row: &Value) {
-        if shape::field(row, &["datasource"]).is_none() {
-            return;
-        }
         let model = shape::field(row, &["datasource"]).and_then(Model::of);
         self.models
             .dashboards

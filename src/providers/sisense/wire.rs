@@ -49,6 +49,37 @@ pub fn owner_id(owner: Option<&Value>) -> Option<String> {
 /// documentation.sisense.com, "Sharing dashboards"): sharing with everyone is sharing with it.
 pub const EVERYONE_GROUP: &str = "Everyone";
 
+/// What dashshare reads of an admin-listing row, and of each of its share entries.
+const LISTED_KEYS: &[&str] = &["oid", "_id", "id", "title", "owner", "shares", "datasource"];
+const LISTED_ENTRY_KEYS: &[&str] = &["shareId", "type", "rule", "name", "email"];
+
+/// The keys of an admin-listing answer dashshare keeps as its page is parsed
+/// (`unique_json::Keep`): a listing of thousands of dashboards is held by their shares, not by
+/// every field the rows and entries carry. A listed row is read, never written back (a write
+/// reads its dashboard again).
+pub fn keep_listed(parents: &[&str], key: &str) -> bool {
+    let among = |keys: &[&str]| keys.iter().any(|k| k.eq_ignore_ascii_case(key));
+    let rows_level = |parents: &[&str]| {
+        parents.is_empty()
+            || (parents.len() == 1
+                && LIST_WRAPPERS
+                    .iter()
+                    .any(|w| w.eq_ignore_ascii_case(parents[0])))
+    };
+    if parents.is_empty() && LIST_WRAPPERS.iter().any(|w| w.eq_ignore_ascii_case(key)) {
+        return true;
+    }
+    if rows_level(parents) {
+        return among(LISTED_KEYS);
+    }
+    match parents.split_last() {
+        Some((last, above)) if last.eq_ignore_ascii_case("shares") && rows_level(above) => {
+            among(LISTED_ENTRY_KEYS)
+        }
+        _ => true,
+    }
+}
+
 /// The principal an entry of `shares` is for (the group whose id is `everyone` is everyone);
 /// `None` for entries of a kind dashshare does not manage.
 pub fn entry_key(entry: &Value, everyone: Option<&str>) -> Option<ShareKey> {
@@ -406,5 +437,20 @@ mod tests {
         };
         let after = ShareSet::new(before.iter().cloned().chain([carol]));
         assert_eq!(rebuild_shares(&entries, &after, None), Err(UNKNOWN_ENTRY));
+    }
+
+    #[test]
+    fn a_listing_keeps_what_is_read_of_its_rows_bare_or_wrapped() {
+        let row = r#"{"oid": "d1", "title": "T", "layout": {"big": 1}, "owner": {"_id": "o"},
+            "datasource": {"title": "Cube"}, "shares": [{"shareId": "u", "type": "user",
+            "rule": "view", "profile": "long", "email": "u@x"}]}"#;
+        let kept = json!({"oid": "d1", "title": "T", "owner": {"_id": "o"},
+            "datasource": {"title": "Cube"}, "shares": [{"shareId": "u", "type": "user",
+            "rule": "view", "email": "u@x"}]});
+        let bare = crate::unique_json::parse_kept(format!("[{row}]").as_bytes(), &keep_listed);
+        assert_eq!(bare.unwrap(), json!([kept.clone()]));
+        let wrapped = format!(r#"{{"items": [{row}], "total": 1}}"#);
+        let wrapped = crate::unique_json::parse_kept(wrapped.as_bytes(), &keep_listed);
+        assert_eq!(wrapped.unwrap(), json!({"items": [kept]}));
     }
 }
