@@ -209,6 +209,18 @@ pub(crate) fn progress_bar(global: &GlobalArgs) -> ProgressBar {
     crate::terminal::progress_bar(shown, "dashboards")
 }
 
+/// Refuses, before anything is read, an output path that names anything but a regular file or
+/// nothing (`private_file`): the file is only written at the end.
+pub(crate) fn check_out(flag: &str, path: Option<&std::path::Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    crate::private_file::check_replaceable(path).map_err(|err| {
+        crate::error::Error::invalid(format!(
+            "{flag} {}: {err}; nothing was read or written",
+            path.display()
+        ))
+    })
+}
+
 /// A file format: `--format`, else what `--out` ends in (`by_ending` reads a lower-case ending),
 /// else `default`. An ending that says otherwise than `--format` is refused, and so is an `--out`
 /// whose ending names no format (`endings` says which do).
