@@ -50,12 +50,12 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         file.display(),
         if args.plan.prune { " --prune" } else { "" }
     );
-    let (journal, _lock) = if args.dry_run {
-        (None, None)
+    let journal = if args.dry_run {
+        None
     } else {
         let journal = super::writable_journal(global)?;
-        let lock = super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
-        (Some(journal), Some(lock))
+        super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
+        Some(journal)
     };
     // Whatever happens next, a failed-rows file from an earlier run must not be mistaken for this
     // run's; unless it is this run's input (`apply failed.csv --failed-out failed.csv`).
