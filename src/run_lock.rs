@@ -46,7 +46,7 @@ impl Holder {
         Holder {
             pid: std::process::id(),
             run_id: run_id.to_string(),
-            started: crate::journal::now(),
+            started: crate::links::iso_utc(chrono::Utc::now()),
             command: command.to_string(),
         }
     }
@@ -185,9 +185,9 @@ fn names(path: &Path, file: &File) -> io::Result<()> {
         let held = file.metadata()?;
         let gone = |what: &str| {
             io::Error::other(format!(
-                "it was {what} since this run locked it, so another run may be writing a new \
-                 journal there; this run writes nothing more. Run `dashshare history` once it has \
-                 ended"
+                "it was {what} since this run locked it, and another run may now lock a new \
+                 journal there, so this run writes nothing more (where the journal was moved to, \
+                 `dashshare --journal PATH history` still lists this run)"
             ))
         };
         match std::fs::symlink_metadata(path) {
