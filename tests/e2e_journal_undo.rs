@@ -364,4 +364,21 @@ async fn a_device_as_journal_is_refused_at_once() {
     }
     assert_eq!(sisense_writes(&home), 0);
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    // A regular journal over the bound is refused with its size, unread (sparse: no disk used).
+    let big = home.home.path().join("big.jsonl");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(2 * 1024 * 1024)
+        .unwrap();
+    let journal = ["--journal", big.to_str().unwrap()];
+    let bounded = [&journal[..], &["--journal-max-mib", "1", "history"]].concat();
+    let refused = home.run("sandbox-sisense", &bounded).await.code(2);
+    assert!(
+        printed(&refused).contains("2097152 bytes"),
+        "{}",
+        printed(&refused)
+    );
+    let raised = [&journal[..], &["--journal-max-mib", "2", "history"]].concat();
+    // Within the bound it is read: with no newline it is one unfinished line, skipped.
+    home.run("sandbox-sisense", &raised).await.success();
 }
