@@ -321,6 +321,7 @@ mod tests {
     }
 
     /// Issue 24: a deleted lock file let a second run lock a new one and race the first.
+    #[cfg(unix)]
     #[test]
     fn a_deleted_note_unlocks_nothing() {
         let dir = tempfile::tempdir().unwrap();

@@ -194,6 +194,7 @@ async fn a_single_profile_command_refuses_two_profiles() {
 /// A node that is no regular file, in `dir`: a character device like /dev/null where this runs as
 /// root (CI does), else a FIFO. Made in a temp folder, so that a regression replaces it, never
 /// the machine's /dev/null.
+#[cfg(unix)]
 fn special_node(dir: &Path) -> PathBuf {
     let node = dir.join("node");
     let made = |program: &str, args: &[&str]| {
@@ -210,6 +211,7 @@ fn special_node(dir: &Path) -> PathBuf {
 /// Issue 24: `report --out` onto a device replaced the device with a regular file, and every
 /// `--out` renamed over whatever was there (a link too). Now each output refuses anything but a
 /// regular file or nothing, with exit 2, before it reads or writes anything.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn no_output_replaces_a_link_or_a_device_or_writes_through_one() {
     let home = SandboxHome::start().await;

@@ -336,6 +336,7 @@ async fn a_journal_from_before_checksums_is_still_undone() {
 
 /// Issue 24: `--journal /dev/zero` was read until 24 GB and an abort. A journal that is not a
 /// regular file is refused at once, exit 2, and a writing run makes no request.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_device_as_journal_is_refused_at_once() {
     let home = SandboxHome::start().await;

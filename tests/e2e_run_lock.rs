@@ -271,6 +271,7 @@ fn writes(home: &SandboxHome) -> usize {
 /// Issue 24: a journal deleted mid-run left `undo` incomplete (the run went on writing to a file
 /// no one could read), and let a second run lock a new journal there. The run now checks before
 /// each intent that the journal's path still names the file it locked, and writes nothing more.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_deleted_mid_run_stops_the_run_before_its_next_write() {
     let home = bulk_sandbox(Duration::from_millis(40)).await;
@@ -349,6 +350,7 @@ async fn a_deleted_lock_file_lets_no_second_run_in() {
 /// Issue 24: a lock path that was a link had its target truncated, and a journal reached
 /// through a link got a lock of its own and kept its 0644. Both are refused now, exit 2, before
 /// any request, their targets as they were.
+#[cfg(unix)]
 #[tokio::test]
 async fn a_link_at_the_journal_or_its_lock_is_refused_and_its_target_kept() {
     use std::os::unix::fs::{PermissionsExt, symlink};

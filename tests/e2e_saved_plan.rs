@@ -333,6 +333,7 @@ async fn a_saved_plan_carries_the_data_model_entries() {
 /// checksum is refused now, and so is a plan without one (from before plans carried one), both
 /// with exit 2 before any request and the way to make the plan again; a plan reached through a
 /// link is refused too.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_plan_edited_by_hand_or_without_its_checksum_is_refused() {
     let (home, file) = start().await;
