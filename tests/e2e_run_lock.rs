@@ -1,8 +1,9 @@
 //! End to end: the binary against the sandbox, several runs on one journal.
 //!
 //! Runs that share a journal take turns (issue 11, "no lost update between runs"): `grant`,
-//! `revoke`, `apply` and `undo` hold an exclusive lock beside the journal from before their first
-//! read until they end; a second run waits with `--wait`, or exits 2 naming the holder.
+//! `revoke`, `apply` and `undo` hold an exclusive lock on the journal from before their first read
+//! until they end; a second run waits with `--wait`, or exits 2 naming the holder. Issue 24: a
+//! journal or lock file deleted or swapped for a link lets no second run in and redirects no write.
 
 mod common;
 
