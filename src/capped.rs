@@ -8,7 +8,11 @@ use std::path::Path;
 /// `path` opened for reading: a regular file over `cap` bytes is refused before anything is
 /// read, and any other file (a pipe, a device) fails as soon as it yields more than `cap` bytes.
 pub fn open(path: &Path, cap: u64) -> io::Result<Capped<File>> {
-    let file = File::open(path)?;
+    file(File::open(path)?, cap)
+}
+
+/// `file`, already open, refused and capped like `open` does.
+pub fn file(file: File, cap: u64) -> io::Result<Capped<File>> {
     let size = file.metadata()?.len();
     if size > cap {
         return Err(too_large(Some(size), cap));

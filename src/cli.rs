@@ -107,6 +107,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH", env = "DASHSHARE_JOURNAL")]
     pub journal: Option<PathBuf>,
 
+    /// Refuse a journal larger than this many MiB rather than read it (history, undo, expire
+    /// and timed grants read it through)
+    #[arg(long, global = true, value_name = "MIB", default_value_t = crate::journal::DEFAULT_MAX_MIB,
+        value_parser = clap::value_parser!(u64).range(1..=1_048_576), env = "DASHSHARE_JOURNAL_MAX_MIB")]
+    pub journal_max_mib: u64,
+
     /// Print long listings straight to the terminal, not through $PAGER (also: DASHSHARE_PAGER=cat)
     #[arg(long, global = true)]
     pub no_pager: bool,

@@ -2,19 +2,23 @@
 //! the share set before and after). Each write is journaled ahead: an intent line before the
 //! request, an outcome line (written or failed) after the answer, so that a run killed between
 //! the two still tells `undo` which dashboards it may have changed. `history` lists its runs and
-//! `undo` puts a run's dashboards back. Lines are only ever appended.
+//! `undo` puts a run's dashboards back. Lines are only ever appended, by the run holding the
+//! journal's lock (`run_lock.rs`), each with a checksum of its text (`Reader`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
+use crate::checksum::{self, Seal};
 use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
 use crate::model::{Dashboard, ShareSet};
+use crate::private_file;
+use crate::run_lock::{Holder, RunLock};
 use crate::vendor::Vendor;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -253,7 +257,14 @@ pub struct Run {
 
 pub struct Journal {
     path: PathBuf,
+    /// A journal over this size is refused rather than read (`--journal-max-mib`).
+    max_bytes: u64,
+    /// The run's lock, taken by a writing run: its lines go through the file it holds.
+    held: OnceLock<RunLock>,
 }
+
+/// The size over which a journal is refused, unless `--journal-max-mib` says otherwise.
+pub const DEFAULT_MAX_MIB: u64 = 256;
 
 /// A new run id: sortable by time, and unique even for runs started in the same second.
 pub fn new_run_id() -> String {
@@ -282,7 +293,19 @@ impl Journal {
                     )
                 })?,
         };
-        Ok(Journal { path })
+        Ok(Journal {
+            path,
+            max_bytes: DEFAULT_MAX_MIB * 1024 * 1024,
+            held: OnceLock::new(),
+        })
+    }
+
+    /// This journal, refused when it is larger than `mib` MiB.
+    pub fn with_max_mib(self, mib: u64) -> Journal {
+        Journal {
+            max_bytes: mib.saturating_mul(1024 * 1024),
+            ..self
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -302,60 +325,73 @@ impl Journal {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir).map_err(refused)?;
         }
-        private_append(&self.path).map(drop).map_err(refused)
+        private_file::open_append(&self.path)
+            .map(drop)
+            .map_err(refused)
     }
 
-    /// Appends `entries` and flushes them to disk.
+    /// Takes the journal's run lock for `holder` (`run_lock.rs`), held until this journal is
+    /// dropped; only then can entries be appended.
+    pub async fn lock(&self, holder: &Holder, wait: Option<std::time::Duration>) -> Result<()> {
+        let lock = RunLock::acquire(&self.path, holder, wait).await?;
+        self.held
+            .set(lock)
+            .map_err(|_| Error::invalid("the journal was locked twice by one run"))
+    }
+
+    /// Appends `entries`, each a line with its checksum, in one write, and flushes them to disk.
     pub fn append(&self, entries: &[Entry]) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
-        let failed = |err: std::io::Error| {
-            let message = format!(
+        let failed = |err: &dyn std::fmt::Display| {
+            Error::remote(format!(
                 "the journal {} could not be written: {err}",
                 self.path.display()
-            );
-            Error::remote_from(message, err)
+            ))
         };
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(failed)?;
-        }
-        // A crash can leave the last line unfinished; gluing the next entry onto it would damage
-        // both, and from then on every read of the journal would fail.
-        let mut text = if ends_unfinished(&self.path) {
-            String::from("\n")
-        } else {
-            String::new()
+        let Some(lock) = self.held.get() else {
+            return Err(failed(&"this run does not hold its lock"));
         };
+        let mut text = String::new();
         for entry in entries {
             let line = serde_json::to_string(entry).map_err(|err| {
                 Error::remote_from(format!("cannot record the journal entry: {err}"), err)
             })?;
-            text.push_str(&line);
+            text.push_str(&checksum::seal(&line));
             text.push('\n');
         }
-        let mut file = private_append(&self.path).map_err(failed)?;
-        file.write_all(text.as_bytes()).map_err(failed)?;
-        file.sync_data().map_err(failed)
+        lock.append(text.as_bytes()).map_err(|err| failed(&err))
     }
 
     /// Every entry, oldest first; a journal that does not exist yet is empty.
     pub fn entries(&self) -> Result<Vec<Entry>> {
-        entries_in(&self.bytes()?, &self.path)
+        self.entries_where(|_| true)
     }
 
-    /// The journal as it is on disk; one that does not exist yet is empty. Bytes, not text: a
-    /// crash can cut a line inside a character, and that line alone is then unfinished, not the
-    /// whole file unreadable.
-    pub fn bytes(&self) -> Result<Vec<u8>> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => Ok(bytes),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(err) => {
-                let message = format!("cannot read the journal {}: {err}", self.path.display());
-                Err(Error::invalid_from(message, err))
+    /// The entries of the lines `keep` takes, oldest first; the others are passed over unread
+    /// (still counted, so that a damaged line is named by its number).
+    pub fn entries_where(&self, mut keep: impl FnMut(&[u8]) -> bool) -> Result<Vec<Entry>> {
+        let mut reader = Reader::new(&self.path);
+        self.each_line(|number, line, unfinished| {
+            if keep(line) {
+                reader.line(number, line, unfinished)?;
             }
-        }
+            Ok(())
+        })?;
+        Ok(reader.entries)
+    }
+
+    /// Each line of the journal in turn (see `lines_of`); one that does not exist yet has none.
+    /// Streamed: only one line is held at a time, and a journal over `max_bytes` (or anything but
+    /// a regular file) is refused before it is read.
+    pub fn each_line(&self, visit: impl FnMut(usize, &[u8], bool) -> Result<()>) -> Result<()> {
+        let cannot = |err: std::io::Error| cannot_read(&self.path, err);
+        let Some(file) = private_file::open_existing(&self.path).map_err(cannot)? else {
+            return Ok(());
+        };
+        let capped = crate::capped::file(file, self.max_bytes).map_err(cannot)?;
+        lines_of(std::io::BufReader::new(capped), &self.path, visit)
     }
 
     /// The runs, in the order the journal recorded them.
@@ -433,57 +469,120 @@ impl Journal {
 
 /// The entries of the journal `path`, which holds `bytes`.
 pub fn entries_in(bytes: &[u8], path: &Path) -> Result<Vec<Entry>> {
-    let lines: Vec<(usize, &[u8])> = bytes
-        .split(|&byte| byte == b'\n')
-        .enumerate()
-        .filter(|(_, line)| !line.trim_ascii().is_empty())
-        .collect();
-    let mut entries = Vec::with_capacity(lines.len());
-    for (position, (number, line)) in lines.iter().enumerate() {
-        match serde_json::from_slice(line) {
-            Ok(entry) => entries.push(entry),
+    let mut reader = Reader::new(path);
+    lines_of(bytes, path, |number, line, unfinished| {
+        reader.line(number, line, unfinished)
+    })?;
+    Ok(reader.entries)
+}
+
+/// Visits each line of `reader`: its number from 1, its bytes without the newline, and whether
+/// it is unfinished (the last, with no newline after it). Bytes, not text: a crash can cut a
+/// line inside a character, and that line alone is then unfinished.
+fn lines_of(
+    mut reader: impl std::io::BufRead,
+    path: &Path,
+    mut visit: impl FnMut(usize, &[u8], bool) -> Result<()>,
+) -> Result<()> {
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        if reader
+            .read_until(b'\n', &mut line)
+            .map_err(|err| cannot_read(path, err))?
+            == 0
+        {
+            break;
+        }
+        let finished = line.pop_if(|last| *last == b'\n').is_some();
+        visit(number, &line, !finished)?;
+    }
+    Ok(())
+}
+
+fn cannot_read(path: &Path, err: std::io::Error) -> Error {
+    let fix = if err.kind() == std::io::ErrorKind::FileTooLarge {
+        ". Move it aside (the next writing run starts a new one; its runs stay readable with \
+         --journal and a larger --journal-max-mib), or pass a larger --journal-max-mib"
+    } else {
+        ""
+    };
+    let message = format!("cannot read the journal {}: {err}{fix}", path.display());
+    Error::invalid_from(message, err)
+}
+
+/// Reads lines into entries. Each line dashshare writes carries a checksum of its text
+/// (`checksum.rs`): one that does not match was changed by hand, and is refused. Lines from before
+/// checksums have none and are read as they are, but only up to the first line that has one: a
+/// line without one after it was not written by this dashshare.
+struct Reader<'p> {
+    path: &'p Path,
+    entries: Vec<Entry>,
+    first_checked: Option<usize>,
+}
+
+impl<'p> Reader<'p> {
+    fn new(path: &'p Path) -> Reader<'p> {
+        Reader {
+            path,
+            entries: Vec::new(),
+            first_checked: None,
+        }
+    }
+
+    fn line(&mut self, number: usize, line: &[u8], unfinished: bool) -> Result<()> {
+        if line.trim_ascii().is_empty() {
+            return Ok(());
+        }
+        let refused = |why: String| {
+            Error::invalid(format!(
+                "the journal {} line {number} {why}; dashshare reads no journal edited by hand: \
+                 put the line back as dashshare wrote it (from a backup), or move the journal \
+                 aside and let the next run start a new one",
+                self.path.display()
+            ))
+        };
+        let (text, checked) = match checksum::open(line) {
+            Seal::Sealed(text) => (text, true),
+            Seal::Mismatch => {
+                return Err(refused(
+                    "was changed after dashshare wrote it (its sha256 does not match)".into(),
+                ));
+            }
+            Seal::Unsealed => (Cow::Borrowed(line), false),
+        };
+        match serde_json::from_slice::<Entry>(&text) {
+            Ok(entry) => {
+                match (checked, self.first_checked) {
+                    (true, None) => self.first_checked = Some(number),
+                    (false, Some(first)) => {
+                        return Err(refused(format!(
+                            "has no sha256, though line {first} before it has one: it was not \
+                             written by this dashshare (nor by an older one running beside it, \
+                             which must not share its journal)"
+                        )));
+                    }
+                    _ => {}
+                }
+                self.entries.push(entry);
+            }
             // A crash or a full disk can cut an append short: the line just stops. What came
             // before stands, and so does what later runs appended after it.
-            Err(err)
-                if err.is_eof() || (position + 1 == lines.len() && !bytes.ends_with(b"\n")) =>
-            {
+            Err(err) if err.is_eof() || unfinished => {
                 tracing::warn!(
-                    "ignoring the unfinished line {} of the journal {}: {err}",
-                    number + 1,
-                    path.display()
+                    "ignoring the unfinished line {number} of the journal {}: {err}",
+                    self.path.display()
                 );
             }
             Err(err) => {
                 return Err(Error::invalid(format!(
-                    "the journal {} is damaged at line {}: {err}",
-                    path.display(),
-                    number + 1
+                    "the journal {} is damaged at line {number}: {err}",
+                    self.path.display()
                 )));
             }
         }
+        Ok(())
     }
-    Ok(entries)
-}
-
-/// Whether the file ends in the middle of a line (a torn last append).
-fn ends_unfinished(path: &Path) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut last = [0u8; 1];
-    std::fs::File::open(path)
-        .and_then(|mut file| {
-            file.seek(SeekFrom::End(-1))?;
-            file.read_exact(&mut last)
-        })
-        .is_ok_and(|()| last[0] != b'\n')
-}
-
-/// Opens `path` for appending, creating it readable by its owner only: entries name people.
-pub(crate) fn private_append(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
 }
 
 #[cfg(test)]
@@ -513,6 +612,17 @@ mod tests {
             error: None,
             marks: Marks::default(),
         }
+    }
+
+    /// The journal at `path`, locked for appending as a writing run locks it.
+    fn locked(path: &Path) -> Journal {
+        let journal = Journal::locate(Some(path)).unwrap();
+        journal.check_writable().unwrap();
+        let lock = RunLock::try_acquire(path, &Holder::this_run("test", "test"))
+            .unwrap()
+            .unwrap();
+        journal.held.set(lock).unwrap();
+        journal
     }
 
     /// A grant of b (run g), then what later lines did to b.
@@ -576,7 +686,7 @@ mod tests {
     #[test]
     fn a_run_with_an_unanswered_intent_is_listed_as_interrupted() {
         let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::locate(Some(&dir.path().join("journal.jsonl"))).unwrap();
+        let journal = locked(&dir.path().join("journal.jsonl"));
         let answered = entry("r1", "d1");
         let failed = entry("r1", "d2");
         journal
@@ -604,7 +714,7 @@ mod tests {
     #[test]
     fn entries_round_trip_and_group_into_runs() {
         let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::locate(Some(&dir.path().join("j/journal.jsonl"))).unwrap();
+        let journal = locked(&dir.path().join("j/journal.jsonl"));
         assert!(journal.entries().unwrap().is_empty());
         journal
             .append(&[entry("r1", "d1"), entry("r1", "d2")])
@@ -633,7 +743,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
         std::fs::write(&path, "{not json}\n").unwrap();
-        let journal = Journal::locate(Some(&path)).unwrap();
+        let journal = locked(&path);
         let err = journal.entries().unwrap_err();
         assert!(err.to_string().contains("line 1"), "{err}");
 
@@ -660,7 +770,7 @@ mod tests {
     fn a_line_torn_inside_a_character_is_skipped_like_any_unfinished_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.jsonl");
-        let journal = Journal::locate(Some(&path)).unwrap();
+        let journal = locked(&path);
         let mut titled = entry("r1", "d1");
         titled.dashboard.title = Some("Café".into());
         let line = serde_json::to_string(&titled).unwrap();
@@ -669,5 +779,85 @@ mod tests {
         journal.append(&[entry("r2", "d2")]).unwrap();
         let runs = run_ids(&journal);
         assert_eq!(runs, ["r2"]);
+    }
+
+    /// Issue 24: a journal line edited by hand was taken for what dashshare wrote.
+    #[test]
+    fn a_line_edited_by_hand_is_refused_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let journal = locked(&path);
+        journal
+            .append(&[entry("r1", "d1"), entry("r1", "d2")])
+            .unwrap();
+        assert_eq!(run_ids(&journal), ["r1", "r1"]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replacen("\"d2\"", "\"d9\"", 1)).unwrap();
+        let err = journal.entries().unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::ExitCode::BadInput);
+        let message = err.to_string();
+        assert!(message.contains("line 2 was changed"), "{message}");
+        assert!(message.contains(path.to_str().unwrap()), "{message}");
+    }
+
+    #[test]
+    fn lines_from_before_checksums_are_read_until_the_first_line_with_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let old = serde_json::to_string(&entry("old", "d1")).unwrap();
+        std::fs::write(&path, format!("{old}\n")).unwrap();
+        let journal = locked(&path);
+        journal.append(&[entry("new", "d1")]).unwrap();
+        assert_eq!(run_ids(&journal), ["old", "new"]);
+        // A line without one after that was not written by this dashshare.
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, format!("{old}\n").as_bytes()).unwrap();
+        let message = journal.entries().unwrap_err().to_string();
+        assert!(message.contains("line 3 has no sha256"), "{message}");
+        assert!(message.contains("line 2 before it"), "{message}");
+    }
+
+    /// Issue 24: `--journal /dev/zero` was read until 24 GB and an abort.
+    #[cfg(unix)]
+    #[test]
+    fn a_journal_over_its_bound_or_no_regular_file_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        // Sparse: a bound's worth of size costs no disk.
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(1024 * 1024 + 1).unwrap();
+        let journal = Journal::locate(Some(&path)).unwrap().with_max_mib(1);
+        let message = journal.entries().unwrap_err().to_string();
+        assert!(message.contains("1048577 bytes"), "{message}");
+        assert!(message.contains("--journal-max-mib"), "{message}");
+        for device in ["/dev/zero", "/dev/null"] {
+            let journal = Journal::locate(Some(Path::new(device))).unwrap();
+            let err = journal.entries().unwrap_err();
+            assert_eq!(err.exit_code(), crate::error::ExitCode::BadInput);
+            assert!(err.to_string().contains("character device"), "{err}");
+            assert!(journal.check_writable().is_err());
+        }
+        let link = dir.path().join("link.jsonl");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        let journal = Journal::locate(Some(&link)).unwrap();
+        assert!(
+            journal
+                .entries()
+                .unwrap_err()
+                .to_string()
+                .contains("symbolic link")
+        );
+        assert!(journal.check_writable().is_err());
+    }
+
+    #[test]
+    fn only_a_run_holding_the_lock_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::locate(Some(&dir.path().join("journal.jsonl"))).unwrap();
+        let err = journal.append(&[entry("r1", "d1")]).unwrap_err();
+        assert!(err.to_string().contains("does not hold its lock"), "{err}");
     }
 }

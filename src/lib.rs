@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod capped;
+pub mod checksum;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::error::Result;
-use crate::journal::{self, Entry, EntryKind, Journal};
+use crate::journal::{Entry, EntryKind, Journal};
 use crate::model::{Level, ShareKey};
 
 /// One share's end: when, the level the grant gave, the level before it, and the grant's run.
@@ -37,33 +37,25 @@ impl ShareEnds {
     /// The ends `journal` tells. A journal that never gave an end (most: timed grants are rare)
     /// is not parsed, so a grant's cost does not grow with the journal.
     pub fn read(journal: &Journal) -> Result<ShareEnds> {
-        let bytes = journal.bytes()?;
         // Every line that gives an end has the key; an escaped one in a title cannot match.
         let gives_an_end = memchr::memmem::Finder::new(b"\"expires\"");
-        if gives_an_end.find(&bytes).is_none() {
+        let mut timed: HashSet<Vec<u8>> = HashSet::new();
+        journal.each_line(|_, line, _| {
+            if gives_an_end.find(line).is_some()
+                && let Some(dashboard) = dashboard_of(line)
+            {
+                timed.insert(dashboard.to_vec());
+            }
+            Ok(())
+        })?;
+        if timed.is_empty() {
             return Ok(ShareEnds::default());
         }
-        // Only the lines of dashboards that were ever given an end are read whole; the others
-        // stay as empty lines, so that a damaged line is still named by its number.
-        let timed: HashSet<&[u8]> = bytes
-            .split(|&byte| byte == b'\n')
-            .filter(|line| gives_an_end.find(line).is_some())
-            .filter_map(dashboard_of)
-            .collect();
-        let mut relevant = Vec::with_capacity(bytes.len());
-        let mut lines = bytes.split(|&byte| byte == b'\n').peekable();
-        while let Some(line) = lines.next() {
-            if dashboard_of(line).is_none_or(|dashboard| timed.contains(dashboard)) {
-                relevant.extend_from_slice(line);
-            }
-            if lines.peek().is_some() {
-                relevant.push(b'\n');
-            }
-        }
-        Ok(ShareEnds::of(&journal::entries_in(
-            &relevant,
-            journal.path(),
-        )?))
+        // Only the lines of dashboards that were ever given an end are read whole.
+        let entries = journal.entries_where(|line| {
+            dashboard_of(line).is_none_or(|dashboard| timed.contains(dashboard))
+        })?;
+        Ok(ShareEnds::of(&entries))
     }
 
     /// Reads the journal's lines in order.

@@ -222,11 +222,21 @@ fn ignored(command: &str) -> Vec<&'static str> {
     let mut hidden: Vec<&str> = match command {
         "completions" | "man" => [
             CONNECTION,
-            &["output", "jq", "verbose", "quiet", "log_file", "journal"],
+            &[
+                "output",
+                "jq",
+                "verbose",
+                "quiet",
+                "log_file",
+                "journal",
+                "journal_max_mib",
+            ],
         ]
         .concat(),
-        "demo" | "sandbox" => [CONNECTION, &["output", "jq", "journal"]].concat(),
-        "vendors" => [CONNECTION, &["journal"]].concat(),
+        "demo" | "sandbox" => {
+            [CONNECTION, &["output", "jq", "journal", "journal_max_mib"]].concat()
+        }
+        "vendors" => [CONNECTION, &["journal", "journal_max_mib"]].concat(),
         "history" => CONNECTION.to_vec(),
         _ => Vec::new(),
     };

@@ -10,11 +10,12 @@ use std::path::Path;
 /// Each top-level module of src/ and its floor, bottom (1) to top. A module may import modules on
 /// its own floor and below, never above; `main` is the binary. ARCHITECTURE.md names the floors.
 const FLOORS: &[(&str, u8)] = &[
-    // 1 ground: failures and exit codes, the secret filter, bounded reads, the log.
+    // 1 ground: failures and exit codes, the secret filter, bounded reads, checksums, the log.
     ("error", 1),
     ("signal", 1),
     ("redact", 1),
     ("capped", 1),
+    ("checksum", 1),
     ("logging", 1),
     ("terminal", 1),
     ("wording", 1),

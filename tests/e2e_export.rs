@@ -247,4 +247,72 @@ async fn hostile_titles_are_written_inert_and_read_back_unchanged() {
     let listed = home.run("sandbox-sisense", &["dashboards"]).await.success();
     let shown = printed(&listed);
     assert!(!shown.contains("\n# forged"), "{shown}");
+
+/// A node that is no regular file, in `dir`: a character device like /dev/null where this runs as
+/// root (CI does), else a FIFO. Made in a temp folder, so that a regression replaces it, never
+/// the machine's /dev/null.
+#[cfg(unix)]
+fn special_node(dir: &Path) -> PathBuf {
+    let node = dir.join("node");
+    let made = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .arg(&node)
+            .args(args)
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    assert!(made("mknod", &["c", "1", "3"]) || made("mkfifo", &[]));
+    node
+}
+
+/// Issue 24: `report --out` onto a device replaced the device with a regular file, and every
+/// `--out` renamed over whatever was there (a link too). Now each output refuses anything but a
+/// regular file or nothing, with exit 2, before it reads or writes anything.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn no_output_replaces_a_link_or_a_device_or_writes_through_one() {
+    let home = SandboxHome::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.csv");
+    std::fs::write(&victim, "keep me\n").unwrap();
+    let node = special_node(dir.path());
+    let apply_file = path(&home, "shares.csv");
+    std::fs::write(
+        &apply_file,
+        "profile,dashboard,principal\nsandbox-eci,8,user:BOB\n",
+    )
+    .unwrap();
+    let apply_arg = apply_file.to_str().unwrap();
+    for (n, target) in [node.clone(), victim.clone()].iter().enumerate() {
+        let link = dir.path().join(format!("link{n}.csv"));
+        std::os::unix::fs::symlink(target, &link).unwrap();
+        for out in [&link, &node] {
+            let out = out.to_str().unwrap();
+            let runs: [&[&str]; 4] = [
+                &["export", "--format", "csv", "--out", out],
+                &["report", "--format", "csv", "--out", out],
+                &["diff", apply_arg, "--out", out],
+                &["apply", apply_arg, "--failed-out", out],
+            ];
+            for args in runs {
+                let refused = home.run("sandbox-eci", args).await.code(2);
+                let message = printed(&refused);
+                let said = if out == node.to_str().unwrap() {
+                    "not a regular file"
+                } else {
+                    "symbolic link"
+                };
+                assert!(
+                    message.contains(said) && message.contains(out),
+                    "{args:?}: {message}"
+                );
+            }
+        }
+        assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    }
+    assert_eq!(text(&victim), "keep me\n");
+    assert!(!node.symlink_metadata().unwrap().file_type().is_file());
+    // Nothing was left beside them, and the server saw no request.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
+    assert_eq!(home.sandbox.requests(Vendor::Eci), Vec::<String>::new());
 }

@@ -252,3 +252,134 @@ async fn a_grant_with_a_journal_it_cannot_write_changes_nothing() {
     assert_eq!(sisense_shares(&home), before);
     assert_eq!(home.count(Vendor::Sisense, SHARES_WRITE), 0);
 }
+
+fn journal_path(home: &SandboxHome) -> std::path::PathBuf {
+    home.home.path().join("xdg-state/dashshare/journal.jsonl")
+}
+
+/// The Sisense requests that were not reads.
+fn sisense_writes(home: &SandboxHome) -> usize {
+    home.sandbox
+        .requests(Vendor::Sisense)
+        .iter()
+        .filter(|r| !r.starts_with("GET") && !r.contains("/authentication/login"))
+        .count()
+}
+
+async fn grant_alice(home: &SandboxHome) -> String {
+    home.run(
+        "sandbox-sisense",
+        &["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"],
+    )
+    .await
+    .success();
+    runs(home).await[0]["run_id"].as_str().unwrap().to_string()
+}
+
+/// Issue 24: a journal line edited by hand was carried out as if dashshare had written it: here
+/// the dashboard of the grant's lines is changed, so that `undo` would write another one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_line_edited_by_hand_is_refused_naming_the_line() {
+    let home = SandboxHome::start().await;
+    let run_id = grant_alice(&home).await;
+    let other = home.world().sisense.dashboards[1].oid.clone();
+    let path = journal_path(&home);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    std::fs::write(
+        &path,
+        format!(
+            "{}\n{}\n",
+            lines[0],
+            lines[1].replace(SISENSE_DASHBOARD, &other)
+        ),
+    )
+    .unwrap();
+    let before = sisense_writes(&home);
+    for args in [&["undo", run_id.as_str()][..], &["history"]] {
+        let refused = home.run("sandbox-sisense", args).await.code(2);
+        let message = printed(&refused);
+        assert!(
+            message.contains("line 2 was changed after dashshare wrote it"),
+            "{args:?}: {message}"
+        );
+    }
+    assert_eq!(sisense_writes(&home), before);
+}
+
+/// Journals of the versions before checksums (lines without one) are still read and undone.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_journal_from_before_checksums_is_still_undone() {
+    let home = SandboxHome::start().await;
+    let original = sisense_shares(&home);
+    let run_id = grant_alice(&home).await;
+    let path = journal_path(&home);
+    let checksum = regex::Regex::new(r#","sha256":"[0-9a-f]{64}"\}$"#).unwrap();
+    let old: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            assert!(checksum.is_match(line), "{line}");
+            format!("{}\n", checksum.replace(line, "}"))
+        })
+        .collect();
+    std::fs::write(&path, old).unwrap();
+    home.run("sandbox-sisense", &["undo", &run_id])
+        .await
+        .success()
+        .stdout(predicate::str::contains("restored"));
+    assert_eq!(sisense_shares(&home), original);
+    // The undo's own lines carry checksums, after the old ones.
+    assert_eq!(runs(&home).await.len(), 2);
+}
+
+/// Issue 24: `--journal /dev/zero` was read until 24 GB and an abort. A journal that is not a
+/// regular file is refused at once, exit 2, and a writing run makes no request.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_as_journal_is_refused_at_once() {
+    let home = SandboxHome::start().await;
+    let started = std::time::Instant::now();
+    for args in [
+        &["--journal", "/dev/zero", "history"][..],
+        &[
+            "--journal",
+            "/dev/zero",
+            "undo",
+            "20261130T080000Z-00000000000000aa",
+        ],
+        &[
+            "--journal",
+            "/dev/zero",
+            "grant",
+            SISENSE_DASHBOARD,
+            "--user",
+            "alice@example.com",
+        ],
+    ] {
+        let refused = home.run("sandbox-sisense", args).await.code(2);
+        let message = printed(&refused);
+        assert!(message.contains("/dev/zero"), "{args:?}: {message}");
+        assert!(message.contains("character device"), "{args:?}: {message}");
+    }
+    assert_eq!(sisense_writes(&home), 0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    // A regular journal over the bound is refused with its size, unread (sparse: no disk used).
+    let big = home.home.path().join("big.jsonl");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(2 * 1024 * 1024)
+        .unwrap();
+    let journal = ["--journal", big.to_str().unwrap()];
+    let bounded = [&journal[..], &["--journal-max-mib", "1", "history"]].concat();
+    let refused = home.run("sandbox-sisense", &bounded).await.code(2);
+    assert!(
+        printed(&refused).contains("2097152 bytes"),
+        "{}",
+        printed(&refused)
+    );
+    let raised = [&journal[..], &["--journal-max-mib", "2", "history"]].concat();
+    // Within the bound it is read: with no newline it is one unfinished line, skipped.
+    home.run("sandbox-sisense", &raised).await.success();
+}

@@ -1,8 +1,9 @@
 //! End to end: the binary against the sandbox, several runs on one journal.
 //!
 //! Runs that share a journal take turns (issue 11, "no lost update between runs"): `grant`,
-//! `revoke`, `apply` and `undo` hold an exclusive lock beside the journal from before their first
-//! read until they end; a second run waits with `--wait`, or exits 2 naming the holder.
+//! `revoke`, `apply` and `undo` hold an exclusive lock on the journal from before their first read
+//! until they end; a second run waits with `--wait`, or exits 2 naming the holder. Issue 24: a
+//! journal or lock file deleted or swapped for a link lets no second run in and redirects no write.
 
 mod common;
 
@@ -157,7 +158,7 @@ fn hold(journal: &Path, run_id: &str) -> RunLock {
         started: "2026-11-30T08:00:00Z".into(),
         command: "apply nightly.csv".into(),
     };
-    RunLock::try_acquire(&lock_path(journal), &holder)
+    RunLock::try_acquire(journal, &holder)
         .unwrap()
         .expect("the lock is free")
 }
@@ -257,4 +258,126 @@ async fn with_wait_a_run_goes_ahead_once_the_holder_ends() {
         .unwrap()
         .shared_user_ids;
     assert!(shared.contains(&11), "{shared:?}");
+}
+
+/// The share writes ECI's emulator received (every request but a read).
+fn writes(home: &SandboxHome) -> usize {
+    home.sandbox
+        .requests(Vendor::Eci)
+        .iter()
+        .filter(|request| !request.starts_with("GET"))
+        .count()
+}
+
+/// Issue 24: a journal deleted mid-run left `undo` incomplete (the run went on writing to a file
+/// no one could read), and let a second run lock a new journal there. The run now checks before
+/// each intent that the journal's path still names the file it locked, and writes nothing more.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_deleted_mid_run_stops_the_run_before_its_next_write() {
+    let home = bulk_sandbox(Duration::from_millis(40)).await;
+    let file = apply_file(&home, "user:BOB", 0);
+    let journal = journal_of(&home);
+    let mut child = process(
+        &home,
+        &[
+            "-p",
+            "sandbox-eci",
+            "apply",
+            file.to_str().unwrap(),
+            "--concurrency",
+            "1",
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let give_up = std::time::Instant::now() + Duration::from_secs(120);
+    while writes(&home) < 2 {
+        assert!(child.try_wait().unwrap().is_none(), "the apply ended first");
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the apply wrote nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Kept under another name, to count what the run journaled.
+    let kept = home.home.path().join("kept.jsonl");
+    std::fs::hard_link(&journal, &kept).unwrap();
+    std::fs::remove_file(&journal).unwrap();
+    let at_deletion = writes(&home);
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("deleted or moved"),
+        "{}",
+        text(&output)
+    );
+    // At most the write whose intent was on disk just before the deletion went out after it.
+    let written = writes(&home);
+    assert!(written <= at_deletion + 1, "{at_deletion} then {written}");
+    assert!(written < DASHBOARDS as usize);
+    // Every write sent has its intent in the journal the run locked; nothing new was made.
+    let intents = std::fs::read_to_string(&kept)
+        .unwrap()
+        .lines()
+        .filter(|line| line.contains(r#""kind":"intent""#))
+        .count();
+    assert_eq!(intents, written);
+    assert!(!journal.exists());
+}
+
+/// Issue 24: with the lock file deleted, a second run locked a new one and raced the first. The
+/// lock is the journal's own now; the file beside it only names the holder.
+#[tokio::test]
+async fn a_deleted_lock_file_lets_no_second_run_in() {
+    let home = SandboxHome::start().await;
+    let journal = journal_of(&home);
+    let lock = hold(&journal, "20261130T080000Z-00000000000000cc");
+    std::fs::remove_file(lock_path(&journal)).unwrap();
+    let refused = home
+        .run("sandbox-eci", &["grant", "8", "--user", "ALICE"])
+        .await
+        .code(2);
+    assert!(printed(&refused).contains("is in use by another run"));
+    assert_eq!(home.sandbox.requests(Vendor::Eci), Vec::<String>::new());
+    drop(lock);
+    home.run("sandbox-eci", &["grant", "8", "--user", "ALICE"])
+        .await
+        .success();
+}
+
+/// Issue 24: a lock path that was a link had its target truncated, and a journal reached
+/// through a link got a lock of its own and kept its 0644. Both are refused now, exit 2, before
+/// any request, their targets as they were.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_link_at_the_journal_or_its_lock_is_refused_and_its_target_kept() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let home = SandboxHome::start().await;
+    let journal = journal_of(&home);
+    std::fs::create_dir_all(journal.parent().unwrap()).unwrap();
+    let precious = home.home.path().join("precious.txt");
+    std::fs::write(&precious, "keep me\n").unwrap();
+    std::fs::set_permissions(&precious, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let elsewhere = home.home.path().join("elsewhere.jsonl");
+    symlink(&precious, lock_path(&journal)).unwrap();
+    symlink(&precious, &elsewhere).unwrap();
+    let grant = ["grant", "8", "--user", "ALICE"];
+    let through_link = [&["--journal", elsewhere.to_str().unwrap()][..], &grant].concat();
+    for args in [&grant[..], &through_link] {
+        let refused = home.run("sandbox-eci", args).await.code(2);
+        assert!(printed(&refused).contains("symbolic link"), "{args:?}");
+    }
+    home.run(
+        "sandbox-eci",
+        &["--journal", elsewhere.to_str().unwrap(), "history"],
+    )
+    .await
+    .code(2);
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
+    let mode = std::fs::metadata(&precious).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644);
+    assert_eq!(home.sandbox.requests(Vendor::Eci), Vec::<String>::new());
 }

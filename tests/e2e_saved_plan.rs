@@ -147,7 +147,10 @@ async fn a_plan_for_another_server_is_refused_before_any_request() {
     let plan = save_plan(&home, &file).await;
     let mut json: Value = serde_json::from_str(&std::fs::read_to_string(&plan).unwrap()).unwrap();
     json["servers"]["sandbox-sisense"]["url"] = "https://bi.example.com/".into();
-    std::fs::write(&plan, json.to_string()).unwrap();
+    // A plan made against that server, not one edited: its checksum is of its text.
+    json.as_object_mut().unwrap().remove("sha256");
+    let text = serde_json::to_string_pretty(&json).unwrap();
+    std::fs::write(&plan, dashshare::checksum::seal(&text)).unwrap();
     let before = home.sandbox.requests(Vendor::Sisense).len();
     home.run(
         "sandbox-sisense",
@@ -324,4 +327,45 @@ async fn a_saved_plan_carries_the_data_model_entries() {
         .await
         .success();
     assert_eq!(entries(), before, "undo takes the entry back");
+}
+
+/// Issue 24: a saved plan edited by hand was carried out as if dashshare had made it. Its
+/// checksum is refused now, and so is a plan without one (from before plans carried one), both
+/// with exit 2 before any request and the way to make the plan again; a plan reached through a
+/// link is refused too.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plan_edited_by_hand_or_without_its_checksum_is_refused() {
+    let (home, file) = start().await;
+    let plan = save_plan(&home, &file).await;
+    let text = std::fs::read_to_string(&plan).unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["sha256"].as_str().map(str::len), Some(64), "{text}");
+    // alice's view raised to edit in the shares the plan writes.
+    let edited = text.replacen("\"view\"", "\"edit\"", 1);
+    assert_ne!(edited, text);
+    let mut old = json.clone();
+    old.as_object_mut().unwrap().remove("sha256");
+    let link = home.home.path().join("link.json");
+    std::os::unix::fs::symlink(&plan, &link).unwrap();
+    let before = home.sandbox.requests(Vendor::Sisense).len();
+    for (content, path, said) in [
+        (edited, &plan, "changed after dashshare wrote it"),
+        (
+            serde_json::to_string_pretty(&old).unwrap(),
+            &plan,
+            "has no sha256",
+        ),
+        (text, &link, "symbolic link"),
+    ] {
+        std::fs::write(&plan, content).unwrap();
+        home.run(
+            "sandbox-sisense",
+            &["apply", "--plan", path.to_str().unwrap()],
+        )
+        .await
+        .code(2)
+        .stderr(predicate::str::contains(said));
+    }
+    assert_eq!(home.sandbox.requests(Vendor::Sisense).len(), before);
 }

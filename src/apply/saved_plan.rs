@@ -1,7 +1,8 @@
 //! A saved plan (`diff FILE --out plan.json`): per dashboard, the shares read and the write
 //! intended, with the server each profile named. `apply --plan` carries out exactly those writes,
 //! and refuses a dashboard whose shares changed since, the way Terraform refuses a stale plan.
-//! It holds profile names and server URLs, never a secret.
+//! It holds profile names and server URLs, never a secret, and a sha256 of its text as its last
+//! member (`checksum.rs`): a plan edited by hand, or without one, is refused.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,6 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::execute::{Connected, DataModelWrite, Report};
+use crate::checksum::Seal;
 use crate::error::{Error, Result};
 use crate::flow::{self, Send};
 use crate::journal::{Expiry, Marks};
@@ -195,13 +197,23 @@ impl SavedPlan {
             ))
         };
         let text = serde_json::to_string_pretty(self).map_err(|err| failed(&err))?;
-        crate::private_file::write(path, text.as_bytes()).map_err(|err| failed(&err))
+        let sealed = crate::checksum::seal(&text);
+        crate::private_file::write(path, sealed.as_bytes()).map_err(|err| failed(&err))
     }
 
     pub fn load(path: &Path) -> Result<SavedPlan> {
-        let bytes = crate::capped::read(path, MAX_PLAN_FILE).map_err(|err| {
+        let cannot = |err: std::io::Error| {
             Error::invalid(format!("cannot read the plan {}: {err}", path.display()))
-        })?;
+        };
+        let file = crate::private_file::open_existing(path)
+            .map_err(cannot)?
+            .ok_or_else(|| cannot(std::io::ErrorKind::NotFound.into()))?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut crate::capped::file(file, MAX_PLAN_FILE).map_err(cannot)?,
+            &mut bytes,
+        )
+        .map_err(cannot)?;
         let not_a_plan = |why: String| {
             Error::invalid(format!(
                 "{} is not a plan dashshare can carry out ({why}): make one with `dashshare diff \
@@ -209,8 +221,23 @@ impl SavedPlan {
                 path.display()
             ))
         };
+        let text = match crate::checksum::open(&bytes) {
+            Seal::Sealed(text) => text,
+            Seal::Mismatch => {
+                return Err(not_a_plan(
+                    "it was changed after dashshare wrote it: its sha256 does not match".into(),
+                ));
+            }
+            Seal::Unsealed => {
+                return Err(not_a_plan(
+                    "it has no sha256: it was made by a dashshare from before plans carried one, \
+                     or edited"
+                        .into(),
+                ));
+            }
+        };
         let plan: SavedPlan =
-            serde_json::from_slice(&bytes).map_err(|err| not_a_plan(err.to_string()))?;
+            serde_json::from_slice(&text).map_err(|err| not_a_plan(err.to_string()))?;
         if plan.kind != KIND {
             return Err(not_a_plan(format!("its kind is '{}'", plan.kind)));
         }

@@ -50,12 +50,12 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         file.display(),
         if args.plan.prune { " --prune" } else { "" }
     );
-    let (journal, _lock) = if args.dry_run {
-        (None, None)
+    let journal = if args.dry_run {
+        None
     } else {
         let journal = super::writable_journal(global)?;
-        let lock = super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
-        (Some(journal), Some(lock))
+        super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
+        Some(journal)
     };
     // Whatever happens next, a failed-rows file from an earlier run must not be mistaken for this
     // run's; unless it is this run's input (`apply failed.csv --failed-out failed.csv`).
@@ -131,6 +131,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
 
 pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
     let started = std::time::Instant::now();
+    super::check_out("--out", args.out.as_deref())?;
     let options = Options {
         prune: args.plan.prune,
         dry_run: true,
@@ -417,28 +418,19 @@ fn failures(report: &Report, redo: Redo) -> Result<()> {
 /// under another name), unless `force`: the run would replace it.
 fn may_replace(path: &Path, force: bool) -> Result<()> {
     use std::io::Read;
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => {
-            return Err(Error::invalid(format!(
-                "--failed-out {}: {err}",
-                path.display()
-            )));
-        }
-    };
-    if !metadata.is_file() {
-        return Err(Error::invalid(format!(
-            "--failed-out {} is not a regular file; name a file",
+    let refused = |err: std::io::Error| {
+        Error::invalid(format!(
+            "--failed-out {}: {err}; nothing was changed",
             path.display()
-        )));
-    }
+        ))
+    };
+    let Some(file) = crate::private_file::open_existing(path).map_err(refused)? else {
+        return Ok(());
+    };
     let mut start = Vec::with_capacity(FAILED_ROWS_MARK.len());
-    let read = std::fs::File::open(path)
-        .and_then(|file| {
-            file.take(FAILED_ROWS_MARK.len() as u64)
-                .read_to_end(&mut start)
-        })
+    let read = file
+        .take(FAILED_ROWS_MARK.len() as u64)
+        .read_to_end(&mut start)
         .unwrap_or(0);
     if force || read == 0 || start == FAILED_ROWS_MARK.as_bytes() {
         return Ok(());

@@ -71,7 +71,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
     let run_id = journal::new_run_id();
     let command = format!("apply --plan {}", path.display());
     let journal = super::writable_journal(global)?;
-    let _lock = super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
+    super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
     let interrupt = Interrupt::listen()?;
     let ahead = WriteAhead {
         journal: &journal,

@@ -46,11 +46,9 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
     };
     let run_id = journal::new_run_id();
     let command = "expire".to_string();
-    let _lock = if args.dry_run {
-        None
-    } else {
-        Some(super::lock_journal(&journal, &args.lock, &run_id, &command).await?)
-    };
+    if !args.dry_run {
+        super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
+    }
     let entries = journal.entries()?;
     let due = due(&entries, Utc::now());
     let ahead = WriteAhead {

@@ -17,6 +17,7 @@ use crate::providers::Snapshot;
 
 pub async fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<()> {
     let format = file_format(args)?;
+    super::check_out("--out", args.out.as_deref())?;
     let names: Vec<Option<&str>> = if global.profile.is_empty() {
         vec![None]
     } else {

@@ -112,7 +112,8 @@ pub(crate) fn provider_for(
 
 /// The journal named by `--journal`, or the default one.
 pub(crate) fn journal(global: &GlobalArgs) -> Result<crate::journal::Journal> {
-    crate::journal::Journal::locate(global.journal.as_deref())
+    let journal = crate::journal::Journal::locate(global.journal.as_deref())?;
+    Ok(journal.with_max_mib(global.journal_max_mib))
 }
 
 /// The journal, for a command about to write: one that cannot take entries stops it before any
@@ -124,15 +125,15 @@ pub(crate) fn writable_journal(global: &GlobalArgs) -> Result<crate::journal::Jo
 }
 
 /// The journal's run lock, taken before a writing command's first read of a share list and held
-/// until it ends, so that runs sharing the journal never interleave their read-merge-writes.
+/// until the journal is dropped, so that runs sharing the journal never interleave their read-merge-writes.
 pub(crate) async fn lock_journal(
     journal: &crate::journal::Journal,
     wait: &crate::cli::WaitArgs,
     run_id: &str,
     command: &str,
-) -> Result<crate::run_lock::RunLock> {
+) -> Result<()> {
     let holder = crate::run_lock::Holder::this_run(run_id, command);
-    crate::run_lock::RunLock::acquire(journal.path(), &holder, wait.wait).await
+    journal.lock(&holder, wait.wait).await
 }
 
 /// Like `connect`, for the vendors with public links and embeds.
@@ -207,6 +208,18 @@ pub(crate) fn progress_bar(global: &GlobalArgs) -> ProgressBar {
     let shown =
         !global.quiet && global.output != OutputFormat::Json && std::io::stderr().is_terminal();
     crate::terminal::progress_bar(shown, "dashboards")
+}
+
+/// Refuses, before anything is read, an output path that names anything but a regular file or
+/// nothing (`private_file`): the file is only written at the end.
+pub(crate) fn check_out(flag: &str, path: Option<&std::path::Path>) -> Result<()> {
+    let Some(path) = path else { return Ok(()) };
+    crate::private_file::check_replaceable(path).map_err(|err| {
+        crate::error::Error::invalid(format!(
+            "{flag} {}: {err}; nothing was read or written",
+            path.display()
+        ))
+    })
 }
 
 /// A file format: `--format`, else what `--out` ends in (`by_ending` reads a lower-case ending),

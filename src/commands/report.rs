@@ -118,6 +118,7 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
         ));
     }
     let format = report_format(args)?;
+    super::check_out("--out", args.out.as_deref())?;
     let against = match &args.against {
         Some(path) => Some(Against::read(path)?),
         None => None,

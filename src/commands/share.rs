@@ -94,12 +94,12 @@ async fn run(
     let started = std::time::Instant::now();
     let run_id = journal::new_run_id();
     let command = format!("{verb} {}", request.dashboard);
-    let (journal, _lock) = if request.dry_run {
-        (super::journal(global)?, None)
+    let journal = if request.dry_run {
+        super::journal(global)?
     } else {
         let journal = super::writable_journal(global)?;
-        let lock = super::lock_journal(&journal, wait, &run_id, &command).await?;
-        (journal, Some(lock))
+        super::lock_journal(&journal, wait, &run_id, &command).await?;
+        journal
     };
     // One dashboard: once its change has started it runs to its end (each request bounded by the
     // timeout) and is journaled; a signal before then stops the command with nothing changed.

@@ -83,11 +83,9 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     let undo_run = journal::new_run_id();
     let command = format!("undo {}", args.run_id);
     // A dry run writes nothing, so it needs no lock.
-    let _lock = if args.dry_run {
-        None
-    } else {
-        Some(super::lock_journal(&journal, &args.lock, &undo_run, &command).await?)
-    };
+    if !args.dry_run {
+        super::lock_journal(&journal, &args.lock, &undo_run, &command).await?;
+    }
     let (entries, earlier) = journal.run(&args.run_id)?;
     // The ends shares given for a time had just before the run: those it puts back end again.
     let ends = ShareEnds::of(&earlier);
