@@ -247,6 +247,7 @@ async fn hostile_titles_are_written_inert_and_read_back_unchanged() {
     let listed = home.run("sandbox-sisense", &["dashboards"]).await.success();
     let shown = printed(&listed);
     assert!(!shown.contains("\n# forged"), "{shown}");
+}
 
 /// A node that is no regular file, in `dir`: a character device like /dev/null where this runs as
 /// root (CI does), else a FIFO. Made in a temp folder, so that a regression replaces it, never

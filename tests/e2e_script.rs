@@ -274,7 +274,7 @@ async fn jq_selects_from_the_document_one_result_a_line() {
         .code(2)
         .stderr(predicate::str::contains("add -o json"));
     // A filter that fails on the document of a grant that wrote: the whole document (with the
-    // run id that undo needs) and the command's own exit code, not "nothing was changed".
+    // run id that undo needs), not "nothing was changed", and exit 2 (issue 24).
     let assert = home
         .run(
             s,
@@ -290,7 +290,7 @@ async fn jq_selects_from_the_document_one_result_a_line() {
             ],
         )
         .await
-        .success()
+        .code(2)
         .stderr(predicate::str::contains("warning: --jq '.run_id.x'"));
     assert!(document(&assert)["run_id"].is_string());
     // An error under --jq stays on stderr: stdout carries only what the filter selects.
