@@ -94,6 +94,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600), env = "DASHSHARE_TIMEOUT")]
     pub timeout: Option<u64>,
 
+    /// How long one request keeps being retried, sleeps included, while the server is busy (429,
+    /// 503) or failing (0s: never retried); a run waits at most ten times this on `Retry-After`
+    #[arg(long, global = true, value_name = "DURATION", default_value = "60s", value_parser = duration_up_to(MAX_RETRY_BUDGET), env = "DASHSHARE_RETRY_BUDGET")]
+    pub retry_budget: Duration,
+
     /// Also trust the CA certificates in this PEM file
     #[arg(long, global = true, value_name = "PEM", env = "DASHSHARE_CA_CERT")]
     pub ca_cert: Option<PathBuf>,
@@ -120,6 +125,29 @@ pub struct GlobalArgs {
 
 /// Shell completion of `-p`: the profiles of the config file that $DASHSHARE_CONFIG or the XDG
 /// path names (a `--config` earlier on the line being completed is not seen).
+/// The longest `--wait` for the journal's lock: past it, a run is stuck, not queued.
+const MAX_LOCK_WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The longest `--retry-budget`.
+const MAX_RETRY_BUDGET: Duration = Duration::from_secs(3600);
+/// The longest `grant --for` (a hundred years): a longer grant is meant to have no end.
+pub const MAX_GRANT_TIME: Duration = Duration::from_secs(100 * 31_557_600);
+
+/// A duration flag's parser (`30s`, `5m`), refusing one longer than `max`: a huge value would
+/// overflow the clock instead of waiting.
+fn duration_up_to(max: Duration) -> impl Fn(&str) -> Result<Duration, String> + Clone {
+    move |text| {
+        let duration = humantime::parse_duration(text)
+            .map_err(|err| format!("{err}: write a duration like 30s, 5m or 2h"))?;
+        if duration > max {
+            return Err(format!(
+                "longer than the longest allowed, {}: give a shorter duration",
+                humantime::format_duration(max)
+            ));
+        }
+        Ok(duration)
+    }
+}
+
 fn complete_profile(typed: &std::ffi::OsStr) -> Vec<clap_complete::CompletionCandidate> {
     let typed = typed.to_string_lossy();
     crate::config::profile_names(&|name| std::env::var(name).ok())
@@ -284,7 +312,7 @@ pub struct PrincipalArgs {
 #[derive(Debug, Clone, Args)]
 pub struct WaitArgs {
     /// If another run holds the journal, wait up to this long for it (30s, 5m) [default: exit 2 at once]
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = duration_up_to(MAX_LOCK_WAIT))]
     pub wait: Option<Duration>,
 }
 
@@ -319,7 +347,7 @@ pub struct GrantArgs {
     /// Grant for a time (30m, 8h, 7d): `dashshare expire`, run from cron, takes back what this
     /// grant added or raised once it has passed; a share an earlier timed grant gave takes this
     /// end instead. Without --for/--until, such a share is kept with no end
-    #[arg(long = "for", value_name = "DURATION", value_parser = humantime::parse_duration, conflicts_with_all = ["until", "replace"])]
+    #[arg(long = "for", value_name = "DURATION", value_parser = duration_up_to(MAX_GRANT_TIME), conflicts_with_all = ["until", "replace"])]
     pub for_time: Option<Duration>,
     /// Grant until a time: an RFC 3339 time, or a date (2026-12-31: through that day, UTC)
     #[arg(long, value_name = "DATE", conflicts_with = "replace")]

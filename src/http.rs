@@ -1,10 +1,16 @@
 //! The one HTTP client every vendor uses: timeouts, retry with exponential backoff and jitter,
 //! `Retry-After`, an optional request rate, TLS options, and tracing that never shows a secret.
 //! Vendors only build requests; what to retry and how to report a transport failure is decided here.
+//! Every wait is bounded: each request's retries by a budget, the run's `Retry-After` sleeps by
+//! another, a server that keeps refusing or cannot be reached by the circuit, and all of them by a
+//! signal that stops the run.
+
+mod circuit;
+mod retry_after;
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -17,7 +23,10 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::interrupt::{GRACE, Interrupt};
 use crate::pacer::Pacer;
+use circuit::Circuit;
+pub use retry_after::RetryAfterBudget;
 
 /// The largest answer read: a server that streams without end (or a wrong URL serving a large
 /// file) must not exhaust memory before the timeout fires.
@@ -28,25 +37,38 @@ const PLAIN_HEADERS: &[&str] = &["accept", "content-type", "content-length", "us
 
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt (429s aside: see `busy_budget`).
+    /// Retries after the first attempt (429s aside: they are retried for the whole `budget`).
     pub max_retries: usize,
-    /// How long a request keeps being retried while the server answers 429: a rate-limited
-    /// server slows a run down rather than failing it.
-    pub busy_budget: Duration,
+    /// Of those, how many may follow a timeout: a server silent that often is taken for dead.
+    pub max_timeout_retries: usize,
+    /// How long a request keeps being retried, sleeps and its turns after a 429 included, from
+    /// its first failed attempt (so a `Retry-After` asked at once is honoured in full).
+    pub budget: Duration,
     pub min_delay: Duration,
     pub max_delay: Duration,
     /// The longest `Retry-After` we honour; a server asking for more gets this much.
     pub retry_after_cap: Duration,
+    /// Refusals (429, 503) in a row, each of a request sent after the one before was refused,
+    /// after which everything queued for the server fails at once.
+    pub circuit_after: usize,
 }
+
+/// The default `--retry-budget`.
+pub const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(60);
+
+/// How many times a request's retry budget a run may wait in all on `Retry-After`.
+pub const RUN_WAITS_PER_BUDGET: u32 = 10;
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_retries: 5,
-            busy_budget: Duration::from_secs(300),
+            max_timeout_retries: 2,
+            budget: DEFAULT_RETRY_BUDGET,
             min_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(8),
             retry_after_cap: Duration::from_secs(60),
+            circuit_after: 16,
         }
     }
 }
@@ -61,6 +83,10 @@ pub struct HttpOptions {
     pub retry: RetryPolicy,
     /// Where every request is noted as it completes (`check --deep`); `None` notes nothing.
     pub exchanges: Option<Arc<ExchangeLog>>,
+    /// The run's `Retry-After` waits, shared by every client of the run.
+    pub retry_after_budget: Arc<RetryAfterBudget>,
+    /// Once stopped, no retry or wait starts any more, and what is under way gets `GRACE`.
+    pub stop: Interrupt,
 }
 
 /// One request as it went: method, URL, status and time, never a header or a body, so nothing
@@ -124,6 +150,10 @@ impl Default for HttpOptions {
             rate_limit: None,
             retry: RetryPolicy::default(),
             exchanges: None,
+            retry_after_budget: Arc::new(RetryAfterBudget::new(
+                DEFAULT_RETRY_BUDGET * RUN_WAITS_PER_BUDGET,
+            )),
+            stop: Interrupt::none(),
         }
     }
 }
@@ -199,8 +229,9 @@ pub struct HttpClient {
     /// After a 429, requests to this server start one at a time, at the pace it accepts.
     pacer: Pacer,
     exchanges: Option<Arc<ExchangeLog>>,
-    /// Why the server could not be reached, once a request failed so after every retry.
-    unreachable: std::sync::OnceLock<String>,
+    circuit: Circuit,
+    retry_after_budget: Arc<RetryAfterBudget>,
+    stop: Interrupt,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -216,6 +247,7 @@ enum Attempt {
     /// The server answered with a status worth retrying.
     Busy {
         reply: Reply,
+        /// The wait it asked for, capped, when the run's budget for such waits covers it.
         retry_after: Option<Duration>,
     },
     /// The request did not complete; `retry` says whether sending it again is safe.
@@ -224,9 +256,13 @@ enum Attempt {
         message: String,
         retry: bool,
         unreachable: bool,
+        timed_out: bool,
         /// The transport error beneath, when there is one.
         cause: Option<crate::error::Source>,
     },
+    /// Not (or no longer) sent: the circuit opened, the run was stopped, or a wait ran past a
+    /// budget. Never retried.
+    Stopped(Error),
 }
 
 impl HttpClient {
@@ -236,7 +272,9 @@ impl HttpClient {
             .timeout(options.timeout)
             // A redirected PATCH or POST would silently become a GET; report redirects instead.
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.timeout.min(Duration::from_secs(10)));
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            // Also each read, so a server that trickles its answer is cut at the same bound.
+            .read_timeout(options.timeout);
         if let Some(path) = &options.ca_cert {
             let pem = std::fs::read(path).map_err(|err| {
                 let message = format!("cannot read --ca-cert {}: {err}", path.display());
@@ -268,7 +306,9 @@ impl HttpClient {
             limiter,
             pacer: Pacer::default(),
             exchanges: options.exchanges.clone(),
-            unreachable: std::sync::OnceLock::new(),
+            circuit: Circuit::new(options.retry.circuit_after),
+            retry_after_budget: options.retry_after_budget.clone(),
+            stop: options.stop.clone(),
         })
     }
 
@@ -308,25 +348,12 @@ impl HttpClient {
     pub async fn execute(&self, request: reqwest::Request, idempotent: bool) -> Result<Reply> {
         // No vendor puts a secret in a query string, so the whole URL is safe to show.
         let target = format!("{} {}", request.method(), request.url());
-        // A server that could not be reached after the whole retry budget fails everything still
-        // queued for it at once: a bulk run against a dead server ends in seconds, not minutes.
-        if let Some(cause) = self.unreachable.get() {
+        if let Some(cause) = self.circuit.cause() {
             return Err(Error::remote(format!("{target} was not sent: {cause}")));
         }
-        let outcome = self.send_with_retries(request, &target, idempotent).await;
-        outcome.or_else(|attempt| {
-            if let Attempt::Transport {
-                message,
-                unreachable: true,
-                ..
-            } = &attempt
-            {
-                let _ = self.unreachable.set(format!(
-                    "the server could not be reached earlier in this run ({message})"
-                ));
-            }
-            final_answer(attempt)
-        })
+        self.send_with_retries(request, &target, idempotent)
+            .await
+            .or_else(final_answer)
     }
 
     async fn send_with_retries(
@@ -335,73 +362,203 @@ impl HttpClient {
         target: &str,
         idempotent: bool,
     ) -> std::result::Result<Reply, Attempt> {
+        let started = tokio::time::Instant::now();
         let Some(template) = request.try_clone() else {
             // A streaming body cannot be replayed; send it once.
-            return self.attempt(request, target, false).await;
+            return self.attempt(request, target, false, started, true).await;
         };
         let backoff = ExponentialBuilder::default()
             .with_jitter()
             .with_min_delay(self.retry.min_delay)
             .with_max_delay(self.retry.max_delay)
-            // `when` below decides when to stop: 429s by time, everything else by count.
+            // `when` and `adjust` below decide when to stop: by count, and by the budget.
             .with_max_times(usize::MAX);
-        let cap = self.retry.retry_after_cap;
-        let started = Instant::now();
+        let budget = self.retry.budget;
+        let deadline = std::sync::OnceLock::new();
+        let out_of_budget = AtomicBool::new(false);
         let retries = AtomicUsize::new(0);
+        let timeouts = AtomicUsize::new(0);
+        let attempts = AtomicUsize::new(0);
         let send = || async {
+            let first = attempts.fetch_add(1, Ordering::Relaxed) == 0;
             match template.try_clone() {
-                Some(request) => self.attempt(request, target, idempotent).await,
+                Some(request) => {
+                    self.attempt(request, target, idempotent, started, first)
+                        .await
+                }
                 None => Err(Attempt::Transport {
                     message: format!("{target}: the request body cannot be sent twice"),
                     retry: false,
                     unreachable: false,
+                    timed_out: false,
                     cause: None,
                 }),
             }
         };
-        send.retry(backoff)
-            .sleep(tokio::time::sleep)
+        // A sleep ends early when the circuit opens or the run stops; the next attempt says why.
+        let opened = self.circuit.opened();
+        let stop = self.stop.clone();
+        let sleep = move |delay: Duration| {
+            let (opened, stop) = (opened.clone(), stop.clone());
+            async move {
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = opened.cancelled() => {}
+                    () = stop.cancelled() => {}
+                }
+            }
+        };
+        let outcome = send
+            .retry(backoff)
+            .sleep(sleep)
             .when(|attempt| match attempt {
                 Attempt::Busy { reply, .. } if reply.status == StatusCode::TOO_MANY_REQUESTS => {
-                    started.elapsed() < self.retry.busy_budget
+                    true
+                }
+                Attempt::Transport {
+                    timed_out: true,
+                    retry: true,
+                    ..
+                } => {
+                    timeouts.fetch_add(1, Ordering::Relaxed) < self.retry.max_timeout_retries
+                        && retries.fetch_add(1, Ordering::Relaxed) < self.retry.max_retries
                 }
                 Attempt::Busy { .. } | Attempt::Transport { retry: true, .. } => {
                     retries.fetch_add(1, Ordering::Relaxed) < self.retry.max_retries
                 }
-                Attempt::Transport { retry: false, .. } => false,
+                Attempt::Transport { retry: false, .. } | Attempt::Stopped(_) => false,
             })
-            .adjust(|attempt, delay| match (attempt, delay) {
-                (
+            .adjust(|attempt, delay| {
+                let delay = match attempt {
                     Attempt::Busy {
                         retry_after: Some(wait),
                         ..
-                    },
-                    Some(_),
-                ) => Some((*wait).min(cap)),
-                _ => delay,
+                    } => *wait,
+                    _ => delay?,
+                };
+                let now = tokio::time::Instant::now();
+                let deadline = *deadline.get_or_init(|| now + budget);
+                if budget.is_zero() || now + delay > deadline {
+                    out_of_budget.store(true, Ordering::Relaxed);
+                    return None;
+                }
+                Some(delay)
             })
             .notify(|attempt, delay| {
                 let why = match attempt {
                     Attempt::Busy { reply, .. } => format!("status {}", reply.status.as_u16()),
                     Attempt::Transport { message, .. } => message.clone(),
+                    Attempt::Stopped(err) => err.to_string(),
                 };
                 tracing::info!("{target}: {why}; retrying in {} ms", delay.as_millis());
             })
-            .await
+            .await;
+        if let Err(attempt) = &outcome {
+            self.open_if_given_up(attempt, out_of_budget.load(Ordering::Relaxed));
+        }
+        outcome
     }
 
+    /// Opens the circuit when `attempt`, the last of a request, shows the server dead or shut:
+    /// no connection, or no answer, after every retry; a refusal after the whole budget.
+    fn open_if_given_up(&self, attempt: &Attempt, out_of_budget: bool) {
+        let cause = match attempt {
+            Attempt::Transport {
+                message,
+                unreachable: true,
+                ..
+            } => format!("the server could not be reached earlier in this run ({message})"),
+            Attempt::Transport {
+                message,
+                timed_out: true,
+                retry: true,
+                ..
+            } => format!("the server did not answer earlier in this run ({message})"),
+            Attempt::Busy { reply, .. } if out_of_budget => self.refused_for_a_budget(reply.status),
+            _ => return,
+        };
+        self.circuit.open(cause);
+    }
+
+    fn refused_for_a_budget(&self, status: StatusCode) -> String {
+        format!(
+            "the server kept answering {} for a whole retry budget ({}, --retry-budget) earlier \
+             in this run; try again once it takes requests",
+            status.as_u16(),
+            humantime::format_duration(self.retry.budget)
+        )
+    }
+
+    /// One attempt: its turn (pacing, rate), then the exchange. `started` is when the request
+    /// first came, for the budget of its turns. After a signal, the run's sequences under way
+    /// may still send a request whose turn is free (a publish after its write), never a retry.
     async fn attempt(
         &self,
         request: reqwest::Request,
         target: &str,
         idempotent: bool,
+        started: tokio::time::Instant,
+        first: bool,
     ) -> std::result::Result<Reply, Attempt> {
-        self.pacer.turn().await;
-        if let Some(limiter) = &self.limiter {
-            limiter.until_ready().await;
+        let turn = async {
+            self.pacer.turn().await;
+            if let Some(limiter) = &self.limiter {
+                limiter.until_ready().await;
+            }
+        };
+        let opened = self.circuit.opened();
+        let budget = self.retry.budget;
+        let mut turn_taken = false;
+        tokio::select! {
+            biased;
+            waited = tokio::time::timeout_at(started + budget, turn) => match waited {
+                Ok(()) => turn_taken = true,
+                // Only a server refusing request after request holds a turn that long.
+                Err(_) => self.circuit.open(self.refused_for_a_budget(StatusCode::TOO_MANY_REQUESTS)),
+            },
+            () = opened.cancelled() => {}
+            () = self.stop.cancelled() => {}
         }
+        if let Some(cause) = self.circuit.cause() {
+            let again = if first { "" } else { " again" };
+            return Err(Attempt::Stopped(Error::remote(format!(
+                "{target} was not sent{again}: {cause}"
+            ))));
+        }
+        if let Some(signal) = self.stop.stopped()
+            && !(first && turn_taken && self.stop.within(GRACE))
+        {
+            let again = if first { "" } else { " again" };
+            return Err(Attempt::Stopped(Interrupt::error(
+                signal,
+                format!("{target} was not sent{again}"),
+            )));
+        }
+        // A stopped run gives the request under way `GRACE`, then cuts it short: the server may
+        // have acted on it, which the journal's intent (and `undo`'s read) covers.
+        tokio::select! {
+            biased;
+            outcome = self.exchange(request, target, idempotent) => outcome,
+            signal = self.stop.stopped_for(GRACE) => Err(Attempt::Stopped(Interrupt::error(
+                signal,
+                format!(
+                    "{target} was cut short, unanswered {} s after the signal; the server may \
+                     have acted on it (check with `dashshare list`)",
+                    GRACE.as_secs()
+                ),
+            ))),
+        }
+    }
+
+    async fn exchange(
+        &self,
+        request: reqwest::Request,
+        target: &str,
+        idempotent: bool,
+    ) -> std::result::Result<Reply, Attempt> {
         tracing::debug!("{target}");
         tracing::trace!("request headers: {}", redacted_headers(request.headers()));
+        let sent = tokio::time::Instant::now();
         let started = Instant::now();
         // Sending consumes the request, so what a note shows is kept aside first.
         let noted = self
@@ -422,7 +579,6 @@ impl HttpClient {
         };
         let status = response.status();
         let headers = response.headers().clone();
-        let retry_after = parse_retry_after(&headers);
         let body = match read_capped(response, MAX_ANSWER_BYTES).await {
             Ok(Some(body)) => body,
             Ok(None) => {
@@ -435,6 +591,7 @@ impl HttpClient {
                     ),
                     retry: false,
                     unreachable: false,
+                    timed_out: false,
                     cause: None,
                 });
             }
@@ -455,17 +612,36 @@ impl HttpClient {
             body,
             target: target.to_string(),
         };
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            self.pacer
-                .refused(retry_after.map(|wait| wait.min(self.retry.retry_after_cap)));
-        } else {
+        if !is_busy(status, idempotent) {
             self.pacer.succeeded();
+            self.circuit.answered();
+            return Ok(reply);
         }
-        if is_busy(status, idempotent) {
-            Err(Attempt::Busy { reply, retry_after })
-        } else {
-            Ok(reply)
+        let asked =
+            parse_retry_after(&reply.headers).map(|wait| wait.min(self.retry.retry_after_cap));
+        let retry_after = match asked {
+            Some(wait) if !self.retry_after_budget.take(wait) => {
+                return Err(Attempt::Stopped(Error::remote(format!(
+                    "{target} was answered {} and asked to wait {} s, but this run already \
+                     waited {} on such asks, all it may (ten times --retry-budget); try again \
+                     later",
+                    status.as_u16(),
+                    wait.as_secs(),
+                    humantime::format_duration(self.retry_after_budget.limit())
+                ))));
+            }
+            honoured => honoured,
+        };
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            self.pacer.refused(retry_after);
         }
+        if matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        ) {
+            self.circuit.refused(sent, status.as_u16());
+        }
+        Err(Attempt::Busy { reply, retry_after })
     }
 }
 
@@ -499,6 +675,7 @@ fn final_answer(attempt: Attempt) -> Result<Reply> {
             message,
             source: cause,
         }),
+        Attempt::Stopped(err) => Err(err),
     }
 }
 
@@ -540,6 +717,7 @@ fn transport_failure(target: &str, failure: reqwest::Error, idempotent: bool) ->
         message,
         retry,
         unreachable: err.is_connect(),
+        timed_out: err.is_timeout() && !err.is_connect(),
         cause: Some(std::sync::Arc::new(failure)),
     }
 }

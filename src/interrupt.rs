@@ -1,9 +1,11 @@
 //! SIGINT and SIGTERM during a writing run. The first one stops the run from starting anything
-//! new: writes already sent finish (each bounded by the request timeout) and are journaled, and
-//! the command reports what was done and what was not. A second one ends the process at once;
-//! the journal stays valid, since each of its appends is a single write.
+//! new and ends every wait of the HTTP client (a retry's sleep, a turn after a 429): requests
+//! under way get `GRACE` to be answered, then are cut short, and either way are journaled; the
+//! command reports what was done and what was not. A second one ends the process at once; the
+//! journal stays valid, since each of its appends is a single write.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
+use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
@@ -15,8 +17,17 @@ pub use crate::signal::Signal;
 #[derive(Debug, Clone, Default)]
 pub struct Interrupt {
     received: Arc<OnceLock<Signal>>,
+    /// When the first signal came.
+    at: Arc<OnceLock<tokio::time::Instant>>,
     token: CancellationToken,
 }
+
+/// How long a request under way when the run is stopped may still take to be answered: short
+/// enough that a stopped run ends within about two seconds, long enough for most answers.
+pub const GRACE: Duration = Duration::from_secs(1);
+
+/// The state `listen` sets: the HTTP clients of the process watch it (see `process`).
+static PROCESS: LazyLock<Interrupt> = LazyLock::new(Interrupt::default);
 
 impl Interrupt {
     /// A state no signal reaches (dry runs, tests, library callers): `stopped()` stays `None`.
@@ -24,15 +35,28 @@ impl Interrupt {
         Self::default()
     }
 
+    /// The state the signals reach once a command calls `listen`; until then (and in commands
+    /// that never do, where a signal ends the process at once) it stays unstopped.
+    pub fn process() -> Self {
+        PROCESS.clone()
+    }
+
     /// Catches SIGINT and SIGTERM for the rest of the process. Call it in a writing command only,
     /// inside the runtime: from then on these signals no longer end the process by themselves.
     pub fn listen() -> Result<Self> {
+        // One listener per process: two would both see a first signal, and the second take it
+        // for a second one.
+        static LISTENING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if LISTENING.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(Self::process());
+        }
         let cannot = |err: std::io::Error| {
             Error::remote(format!("cannot listen for SIGINT and SIGTERM: {err}"))
         };
         let mut interrupts = signal(SignalKind::interrupt()).map_err(cannot)?;
         let mut terminations = signal(SignalKind::terminate()).map_err(cannot)?;
-        let interrupt = Self::default();
+        LISTENING.store(true, std::sync::atomic::Ordering::SeqCst);
+        let interrupt = Self::process();
         let state = interrupt.clone();
         tokio::spawn(async move {
             loop {
@@ -62,8 +86,8 @@ impl Interrupt {
 
     /// Records `signal` (the first one wins) and wakes everything waiting on `cancelled`.
     pub fn stop(&self, signal: Signal) {
-        crate::signal::note(signal);
         let _ = self.received.set(signal);
+        let _ = self.at.set(tokio::time::Instant::now());
         self.token.cancel();
     }
 
@@ -75,6 +99,22 @@ impl Interrupt {
     /// Resolves once the run is stopped.
     pub async fn cancelled(&self) {
         self.token.cancelled().await;
+    }
+
+    /// Whether the run was stopped less than `grace` ago.
+    pub fn within(&self, grace: Duration) -> bool {
+        self.at
+            .get()
+            .is_some_and(|at| tokio::time::Instant::now() < *at + grace)
+    }
+
+    /// Resolves `grace` after the run was stopped, with the signal that stopped it.
+    pub async fn stopped_for(&self, grace: Duration) -> Signal {
+        self.cancelled().await;
+        if let Some(at) = self.at.get() {
+            tokio::time::sleep_until(*at + grace).await;
+        }
+        self.stopped().unwrap_or(Signal::Interrupt)
     }
 
     /// The error a stopped run ends with: its exit status is the signal's.

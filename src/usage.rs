@@ -211,7 +211,14 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
 
 /// The global flags (by clap id) that say where and how to reach a server.
 const CONNECTION: &[&str] = &[
-    "config", "profile", "vendor", "url", "timeout", "ca_cert", "insecure",
+    "config",
+    "profile",
+    "vendor",
+    "url",
+    "timeout",
+    "retry_budget",
+    "ca_cert",
+    "insecure",
 ];
 
 /// The commands whose listings may go through $PAGER (`--no-pager`).

@@ -317,3 +317,40 @@ fn write_config_never_replaces_a_config_it_did_not_write() {
             .starts_with("[profiles.prod]")
     );
 }
+
+// ---- durations: too large is refused with exit 2 and the value, never a panic ----
+
+#[test]
+fn durations_too_large_exit_2_naming_the_value() {
+    let home = TempDir::new().unwrap();
+    for args in [
+        &[
+            "grant",
+            "d1",
+            "--user",
+            "a@example.com",
+            "--wait",
+            "300000000000y",
+        ][..],
+        &[
+            "grant",
+            "d1",
+            "--user",
+            "a@example.com",
+            "--for",
+            "300000000000y",
+        ],
+        &["apply", "shares.csv", "--wait", "8days"],
+        &["list", "d1", "--retry-budget", "300000000000y"],
+        &["list", "d1", "--retry-budget", "2h"],
+        &["list", "d1", "--retry-budget", "soon"],
+    ] {
+        let value = args.last().unwrap();
+        dashshare(home.path())
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("'{value}'")))
+            .stderr(predicate::str::contains("panicked").not());
+    }
+}

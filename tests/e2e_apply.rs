@@ -7,6 +7,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use common::*;
 use dashshare::apply::FAILED_ROWS_MARK;
@@ -963,4 +964,171 @@ async fn an_apply_marks_the_shares_it_gives_with_their_data_model_reach() {
     assert_eq!(reach("alice@example.com"), "group");
     assert_eq!(reach("bob@example.com"), "direct");
     assert_eq!(reach("erin@example.com"), "none");
+}
+
+// ---- a server that never takes a request: every wait is bounded ----
+
+/// The rows of a failed-rows file.
+fn failed_rows(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some(FAILED_ROWS_MARK));
+    lines.skip(1).map(str::to_string).collect()
+}
+
+/// A Sisense that logs in and finds alice (`lookups` times), then answers 429 to everything,
+/// forever.
+async fn refusing_sisense(home: &Path, lookups: u64) -> (wiremock::MockServer, PathBuf) {
+    let server = wiremock::MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_user(
+        &server,
+        "email",
+        "alice@example.com",
+        serde_json::json!([user("alice1", "alice@example.com")]),
+        lookups,
+    )
+    .await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(429))
+        .mount(&server)
+        .await;
+    let config = write_sisense_config(home, &server.uri());
+    (server, config)
+}
+
+/// `dashshare --config CONFIG -p test ARGS…`, and how long it took.
+async fn timed_run(home: &Path, config: &Path, args: &[&str]) -> (std::process::Output, Duration) {
+    let mut command = dashshare(home);
+    command
+        .env("SISENSE_PASSWORD", PASSWORD)
+        .arg("--config")
+        .arg(config)
+        .args(["-p", "test"])
+        .args(args);
+    let started = std::time::Instant::now();
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    (output, started.elapsed())
+}
+
+/// 429 forever: `list` ends once its request spent its retry budget, a bound that scales with
+/// `--retry-budget`, and at the default budget (60 s) within 75 s.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_against_429_forever_ends_within_its_retry_budget() {
+    for (budget, bound) in [("1s", 6), ("4s", 9), ("60s", 75)] {
+        let home = tempfile::tempdir().unwrap();
+        let (_server, config) = refusing_sisense(home.path(), 0).await;
+        let (output, took) = timed_run(
+            home.path(),
+            &config,
+            &["list", "d1", "--retry-budget", budget],
+        )
+        .await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{budget}: {stderr}");
+        assert!(stderr.contains("429"), "{budget}: {stderr}");
+        assert!(
+            took < Duration::from_secs(bound),
+            "{budget}: took {took:?}, bound {bound} s"
+        );
+    }
+}
+
+/// 429 forever for a 50-row apply: once the server refused many requests in a row (or one for
+/// a whole budget), everything queued fails at once with that cause, every row in --failed-out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_50_row_apply_against_429_forever_fails_every_row_within_its_retry_budget() {
+    let home = tempfile::tempdir().unwrap();
+    let (_server, config) = refusing_sisense(home.path(), 1).await;
+    let mut text = String::from("profile,dashboard,principal,access\n");
+    for n in 0..50 {
+        text.push_str(&format!("test,{},user:alice@example.com,view\n", bulk(n)));
+    }
+    let file = home.path().join("shares.csv");
+    std::fs::write(&file, text).unwrap();
+    let failed = home.path().join("failed.csv");
+    let (output, took) = timed_run(
+        home.path(),
+        &config,
+        &[
+            "apply",
+            file.to_str().unwrap(),
+            "--retry-budget",
+            "2s",
+            "--failed-out",
+            failed.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let printed = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{printed}");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert!(
+        printed.contains("429") && printed.contains("earlier in this run"),
+        "the cause: {printed}"
+    );
+    assert_eq!(failed_rows(&failed).len(), 50);
+}
+
+/// 503 forever (the sandbox failing every request), at the default budgets: a 50-row apply
+/// ends within 2 minutes, every row in --failed-out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_50_row_apply_against_503_forever_ends_within_2_minutes_at_the_defaults() {
+    let home = SandboxHome::with(dashshare::sandbox::SandboxOptions {
+        fail_rate: 1.0,
+        ..Default::default()
+    })
+    .await;
+    home.sandbox
+        .edit_world(|world| world.add_bulk_dashboards(50));
+    let dashboards: Vec<String> = (0..50).map(bulk).collect();
+    let file = write_file(
+        &home,
+        "shares.csv",
+        &csv_for(&dashboards, &["alice@example.com"]),
+    );
+    let failed = home.home.path().join("failed.csv");
+    let started = std::time::Instant::now();
+    let assert = apply_with_failed_out(&home, &file, &failed).await.code(1);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(120), "took {took:?}");
+    assert!(printed(&assert).contains("503"), "{}", printed(&assert));
+    assert_eq!(failed_rows(&failed).len(), 50);
+}
+
+/// A server that accepts connections and never answers, with `--timeout 2`: three timeouts
+/// and it is taken for dead, so `list` and a 50-row apply each end within 20 s.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_silent_server_ends_a_list_and_an_apply_within_20_s_at_timeout_2() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().collect();
+        drop(held);
+    });
+    let home = tempfile::tempdir().unwrap();
+    let config = write_sisense_config(home.path(), &url);
+    let mut text = String::from("profile,dashboard,principal,access\n");
+    for n in 0..50 {
+        text.push_str(&format!("test,{},user:alice@example.com,view\n", bulk(n)));
+    }
+    let file = home.path().join("shares.csv");
+    std::fs::write(&file, text).unwrap();
+    let failed = home.path().join("failed.csv");
+    let (file, failed_arg) = (file.to_str().unwrap(), failed.to_str().unwrap());
+    for args in [
+        &["--timeout", "2", "list", "d1"][..],
+        &["--timeout", "2", "apply", file, "--failed-out", failed_arg],
+    ] {
+        let (output, took) = timed_run(home.path(), &config, args).await;
+        let printed = String::from_utf8_lossy(&output.stdout).to_string()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {printed}");
+        assert!(printed.contains("timed out"), "{args:?}: {printed}");
+        assert!(took < Duration::from_secs(20), "{args:?}: took {took:?}");
+    }
+    assert_eq!(failed_rows(&failed).len(), 50);
 }

@@ -3,7 +3,9 @@
 //! SIGINT and SIGTERM in the middle of an apply, through the real binary against a slow sandbox:
 //! the writes under way finish and are journaled, the summary names the run to undo, the rows not
 //! done (and only those) go to --failed-out, the exit code is the signal's, and `undo` puts back
-//! what was written. A second SIGINT stops at once and leaves the journal readable.
+//! what was written. A second SIGINT stops at once and leaves the journal readable. Against a
+//! wiremock Sisense that stops answering, a signal also ends the waits: a retry's sleep and a
+//! request under way.
 
 mod common;
 
@@ -332,4 +334,131 @@ async fn sigterm_stops_a_jq_filter_at_once() {
     assert_eq!(output.status.code(), Some(143), "{output:?}");
     let history = home.run("sandbox-sisense", &["history"]).await.success();
     assert!(printed(&history).contains("grant"), "journaled");
+}
+
+/// A Sisense where d1 takes alice and d2's read is answered by `d2` (which says when it is
+/// asked); the apply gives alice view on d1, then on d2.
+async fn half_answering_sisense(
+    home: &Path,
+    d2: wiremock::ResponseTemplate,
+) -> (
+    wiremock::MockServer,
+    std::sync::Arc<tokio::sync::Notify>,
+    std::path::PathBuf,
+) {
+    use serde_json::json;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_email_user(&server, "alice@example.com", "alice1").await;
+    mount_no_data_model(&server).await;
+    let owner = json!({"sharesTo": [owner_share()], "owner": {"_id": "owner1"}});
+    Mock::given(method("GET"))
+        .and(path("/api/shares/dashboard/d1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(owner))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/shares/dashboard/d1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"oid": "d1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d1/publish"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let asked = std::sync::Arc::new(tokio::sync::Notify::new());
+    let tell = asked.clone();
+    Mock::given(method("GET"))
+        .and(path("/api/shares/dashboard/d2"))
+        .respond_with(move |_: &wiremock::Request| {
+            tell.notify_one();
+            d2.clone()
+        })
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = write_sisense_config(home, &server.uri());
+    (server, asked, config)
+}
+
+/// SIGTERM while the run waits on a server ends it within 2 s, whatever it waits for: a
+/// retry's sleep (a 503 asking for 30 s) or an answer 30 s away. The summary names the run
+/// (d1 was written), d2's row goes to --failed-out, and the exit code is 143.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_mid_retry_or_mid_request_ends_the_run_within_2_s() {
+    use wiremock::ResponseTemplate;
+    let waits = [
+        (
+            "mid-retry",
+            ResponseTemplate::new(503).insert_header("Retry-After", "30"),
+        ),
+        (
+            "mid-request",
+            ResponseTemplate::new(200).set_delay(Duration::from_secs(30)),
+        ),
+    ];
+    for (case, d2) in waits {
+        let home = tempfile::tempdir().unwrap();
+        let (_server, asked, config) = half_answering_sisense(home.path(), d2).await;
+        let file = home.path().join("shares.csv");
+        std::fs::write(
+            &file,
+            "profile,dashboard,principal,access\ntest,d1,user:alice@example.com,view\n\
+             test,d2,user:alice@example.com,view\n",
+        )
+        .unwrap();
+        let failed = home.path().join("failed.csv");
+        let root = home.path();
+        let child = Command::new(env!("CARGO_BIN_EXE_dashshare"))
+            .env_clear()
+            .env("HOME", root)
+            .env("XDG_CONFIG_HOME", root.join("xdg-config"))
+            .env("XDG_STATE_HOME", root.join("xdg-state"))
+            .env("NO_COLOR", "1")
+            .env("SISENSE_PASSWORD", PASSWORD)
+            .arg("--config")
+            .arg(&config)
+            .args(["-p", "test", "--timeout", "60", "apply"])
+            .arg(&file)
+            .args(["--concurrency", "1", "--failed-out"])
+            .arg(&failed)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(60), asked.notified())
+            .await
+            .unwrap_or_else(|_| panic!("{case}: d2 was never read"));
+        send(&child, "-TERM");
+        let sent = std::time::Instant::now();
+        let output = finish(child).await;
+        let took = sent.elapsed();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(143),
+            "{case}:\n{stdout}\n{stderr}"
+        );
+        assert!(
+            took < Duration::from_secs(2),
+            "{case}: ended {took:?} after SIGTERM"
+        );
+        assert!(
+            stdout.contains("dashshare undo "),
+            "{case}: no run id in:\n{stdout}"
+        );
+        assert_eq!(
+            failed_dashboards(&failed),
+            BTreeSet::from(["d2".to_string()]),
+            "{case}"
+        );
+    }
 }

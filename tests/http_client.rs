@@ -43,7 +43,8 @@ async fn a_timed_out_non_idempotent_request_is_not_sent_again() {
 
 #[tokio::test]
 async fn a_timed_out_idempotent_request_is_retried() {
-    let server = slow_server("GET", 6).await;
+    // Twice: a server silent three times in a row is taken for dead (see the circuit below).
+    let server = slow_server("GET", 3).await;
     let http = client(&server.uri(), Duration::from_millis(300));
     let request = http.request(Method::GET, &["slow"]).build().unwrap();
     let err = http.execute(request, true).await.unwrap_err();
@@ -175,26 +176,18 @@ async fn after_a_429_concurrent_requests_start_one_at_a_time() {
     Mock::given(method("GET"))
         .and(path("/busy"))
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "0"))
+        .up_to_n_times(1)
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/x"))
         .respond_with(ResponseTemplate::new(200))
-        .expect(5)
+        .expect(6)
         .mount(&server)
         .await;
-    let options = HttpOptions {
-        retry: dashshare::http::RetryPolicy {
-            max_retries: 0,
-            busy_budget: Duration::ZERO,
-            ..common::fast_options().retry
-        },
-        ..common::fast_options()
-    };
-    let http = HttpClient::new(server.uri().parse().unwrap(), &options).unwrap();
+    let http = client(&server.uri(), Duration::from_secs(2));
     let busy = http.request(Method::GET, &["busy"]).build().unwrap();
-    assert_eq!(http.execute(busy, true).await.unwrap().status.as_u16(), 429);
+    assert_eq!(http.execute(busy, true).await.unwrap().status.as_u16(), 200);
     let started = std::time::Instant::now();
     let requests = (0..5).map(|_| {
         let request = http.request(Method::GET, &["x"]).build().unwrap();
@@ -263,4 +256,254 @@ async fn an_answer_declared_larger_than_the_cap_is_not_read() {
     let request = http.request(Method::GET, &["big"]).build().unwrap();
     let err = http.execute(request, true).await.unwrap_err();
     assert!(err.to_string().contains("larger than 64 MiB"), "{err}");
+}
+
+fn policy(budget: Duration, circuit_after: usize) -> HttpOptions {
+    HttpOptions {
+        retry: dashshare::http::RetryPolicy {
+            budget,
+            circuit_after,
+            ..common::fast_options().retry
+        },
+        ..common::fast_options()
+    }
+}
+
+fn get(http: &HttpClient, route: &str) -> reqwest::Request {
+    http.request(Method::GET, &[route]).build().unwrap()
+}
+
+/// A server that answers 429 forever costs a request its retry budget, no more; and the
+/// server that kept refusing for that long fails what comes next at once, with the cause.
+#[tokio::test]
+async fn a_429_forever_ends_within_the_retry_budget_then_fails_what_is_queued() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&server)
+        .await;
+    for budget in [Duration::from_millis(500), Duration::from_millis(1500)] {
+        // No circuit by count here: the budget alone ends it.
+        let http = HttpClient::new(server.uri().parse().unwrap(), &policy(budget, 1_000)).unwrap();
+        let started = std::time::Instant::now();
+        // The last refusal, or the turn it waited for past its budget.
+        let answer = http.execute(get(&http, "x"), true).await;
+        let took = started.elapsed();
+        match answer {
+            Ok(reply) => assert_eq!(reply.status.as_u16(), 429),
+            Err(err) => assert!(err.to_string().contains("answering 429"), "{err}"),
+        }
+        assert!(
+            took < budget + Duration::from_secs(3),
+            "{took:?} for a budget of {budget:?}"
+        );
+        let started = std::time::Instant::now();
+        let err = http.execute(get(&http, "y"), true).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(1));
+        let message = err.to_string();
+        assert!(matches!(err, Error::Remote { .. }), "{message}");
+        assert!(message.contains("/y was not sent"), "{message}");
+        assert!(message.contains("answering 429"), "{message}");
+        assert!(message.contains("--retry-budget"), "{message}");
+    }
+}
+
+/// Refusals in a row open the circuit: requests waiting for a retry, and those not yet sent,
+/// fail at once with the cause instead of each spending its budget.
+#[tokio::test]
+async fn refusals_in_a_row_fail_every_waiting_and_queued_request_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "1"))
+        // Eight refused at once are one refusal: four rounds of eight at most.
+        .expect(4..=40)
+        .mount(&server)
+        .await;
+    let http = HttpClient::new(
+        server.uri().parse().unwrap(),
+        &policy(Duration::from_secs(60), 4),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let requests = (0..8).map(|n| http.execute(get(&http, &format!("d{n}")), true));
+    let answers = futures::future::join_all(requests).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    let failed: Vec<String> = answers
+        .into_iter()
+        .filter_map(|answer| answer.err().map(|err| err.to_string()))
+        .collect();
+    assert!(!failed.is_empty());
+    for message in &failed {
+        assert!(message.contains("refused 4 requests in a row"), "{message}");
+    }
+    let err = http.execute(get(&http, "later"), true).await.unwrap_err();
+    assert!(err.to_string().contains("/later was not sent"), "{err}");
+}
+
+/// One budget for the run's `Retry-After` sleeps, shared by its clients: a server that keeps
+/// asking for a second cannot stretch the run past it.
+#[tokio::test]
+async fn the_runs_retry_after_sleeps_have_one_budget() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .mount(&server)
+        .await;
+    let options = HttpOptions {
+        retry_after_budget: std::sync::Arc::new(dashshare::http::RetryAfterBudget::new(
+            Duration::from_secs(2),
+        )),
+        ..policy(Duration::from_secs(60), 1_000)
+    };
+    let started = std::time::Instant::now();
+    let http = HttpClient::new(server.uri().parse().unwrap(), &options).unwrap();
+    let err = http.execute(get(&http, "x"), true).await.unwrap_err();
+    assert!(err.to_string().contains("already waited 2s"), "{err}");
+    // Another client of the same run finds the budget spent.
+    let other = HttpClient::new(server.uri().parse().unwrap(), &options).unwrap();
+    let err = other.execute(get(&other, "y"), true).await.unwrap_err();
+    assert!(err.to_string().contains("already waited 2s"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// A stopped run ends every wait at once: a retry's sleep (here a 30 s `Retry-After`) and a
+/// request under way (here an answer 30 s away), which gets a second's grace.
+#[tokio::test]
+async fn a_signal_ends_a_sleep_and_an_answer_under_way() {
+    use dashshare::interrupt::{Interrupt, Signal};
+    for (status, delay) in [(503, Duration::ZERO), (200, Duration::from_secs(30))] {
+        let server = MockServer::start().await;
+        let stop = Interrupt::none();
+        let signalled = stop.clone();
+        Mock::given(method("GET"))
+            .respond_with(move |_: &wiremock::Request| {
+                signalled.stop(Signal::Terminate);
+                ResponseTemplate::new(status)
+                    .insert_header("Retry-After", "30")
+                    .set_delay(delay)
+            })
+            .expect(1)
+            .mount(&server)
+            .await;
+        let options = HttpOptions {
+            timeout: Duration::from_secs(60),
+            stop,
+            ..policy(Duration::from_secs(60), 1_000)
+        };
+        let http = HttpClient::new(server.uri().parse().unwrap(), &options).unwrap();
+        let started = std::time::Instant::now();
+        let err = http.execute(get(&http, "x"), true).await.unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(err.exit_code() as u8, 143, "{err}");
+    }
+}
+
+/// A server that accepts connections and never answers: each attempt ends at the timeout, three
+/// in all, and then the server is taken for dead, so what is queued for it fails at once.
+#[tokio::test]
+async fn a_silent_server_is_given_up_after_three_timeouts() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(stream);
+        }
+    });
+    let http = client(&format!("http://{address}"), Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let err = http.execute(get(&http, "x"), true).await.unwrap_err();
+    assert!(err.to_string().contains("timed out"), "{err}");
+    let err = http.execute(get(&http, "y"), true).await.unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("/y was not sent"), "{message}");
+    assert!(
+        message.contains("did not answer earlier in this run"),
+        "{message}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+/// A server that answers at once but trickles its body (a byte every 100 ms, without end) is
+/// cut at the timeout too: it bounds the whole answer, not only each read.
+#[tokio::test]
+async fn a_trickled_answer_is_cut_at_the_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 1024];
+                let _ = stream.read(&mut request).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                            transfer-encoding: chunked\r\n\r\n";
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let mut tick = tokio::time::interval(Duration::from_millis(100));
+                loop {
+                    tick.tick().await;
+                    if stream.write_all(b"1\r\n \r\n").await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let http = client(&format!("http://{address}"), Duration::from_millis(500));
+    let started = std::time::Instant::now();
+    let err = http.execute(get(&http, "x"), true).await.unwrap_err();
+    assert!(err.to_string().contains("timed out"), "{err}");
+    // Three attempts of 500 ms and two short pauses.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// The budget runs from the first refusal, so a `Retry-After` as long as the whole budget (60 s
+/// by default, the longest honoured) is still waited once.
+#[tokio::test]
+async fn a_retry_after_as_long_as_the_budget_is_honoured() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "2"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let http = HttpClient::new(
+        server.uri().parse().unwrap(),
+        &policy(Duration::from_secs(2), 1_000),
+    )
+    .unwrap();
+    let reply = http.execute(get(&http, "x"), true).await.unwrap();
+    assert_eq!(reply.status.as_u16(), 200);
 }

@@ -36,7 +36,7 @@ use indicatif::ProgressBar;
 use crate::cli::{Cli, Command, GlobalArgs, OutputFormat, PrincipalArgs};
 use crate::config::{self, Profile, Selection};
 use crate::error::Result;
-use crate::http::HttpOptions;
+use crate::http::{HttpOptions, RetryAfterBudget, RetryPolicy};
 use crate::model::Principal;
 use crate::providers::{self, LinkProvider, ShareProvider};
 
@@ -264,6 +264,14 @@ pub(crate) fn warn_if_insecure(global: &GlobalArgs) {
 }
 
 pub(crate) fn http_options(global: &GlobalArgs, profile: &Profile) -> HttpOptions {
+    // One budget for the whole run's `Retry-After` waits, whichever profiles it reaches.
+    static RUN_WAITS: std::sync::OnceLock<std::sync::Arc<RetryAfterBudget>> =
+        std::sync::OnceLock::new();
+    let run_waits = RUN_WAITS.get_or_init(|| {
+        std::sync::Arc::new(RetryAfterBudget::new(
+            global.retry_budget * crate::http::RUN_WAITS_PER_BUDGET,
+        ))
+    });
     HttpOptions {
         timeout: global
             .timeout
@@ -273,6 +281,12 @@ pub(crate) fn http_options(global: &GlobalArgs, profile: &Profile) -> HttpOption
         ca_cert: global.ca_cert.clone(),
         insecure: global.insecure,
         rate_limit: profile.rate_limit,
+        retry: RetryPolicy {
+            budget: global.retry_budget,
+            ..RetryPolicy::default()
+        },
+        retry_after_budget: run_waits.clone(),
+        stop: crate::interrupt::Interrupt::process(),
         ..HttpOptions::default()
     }
 }
