@@ -73,6 +73,7 @@ impl Interrupt {
                     ));
                     std::process::exit(i32::from(received.exit_status()));
                 }
+                crate::signal::note(received);
                 state.stop(received);
                 crate::output::print_diagnostic(&format!(
                     "{}: starting nothing more; the writes under way finish and are journaled. \

@@ -46,7 +46,7 @@ fn main() -> std::process::ExitCode {
     };
     match runtime.block_on(dashshare::commands::run(cli)) {
         // A signal during `--jq` (the work done, its filter stopped) ends as the signal says.
-        Ok(()) if let Some(signal) = dashshare::interrupt::Interrupt::process().stopped() => {
+        Ok(()) if let Some(signal) = dashshare::signal::received() => {
             std::process::ExitCode::from(signal.exit_status())
         }
         // The work stands and was printed whole; the expression that failed on it is bad input.

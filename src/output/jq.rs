@@ -66,7 +66,7 @@ pub fn contained(expr: &str, document: &str) -> Result<Vec<String>> {
             Ok(None) => {}
             Err(err) => return Err(failed(format!("could not be watched: {err}"))),
         }
-        let stop = if let Some(signal) = crate::interrupt::Interrupt::process().stopped() {
+        let stop = if let Some(signal) = crate::signal::received() {
             Some(format!("was stopped by {}", signal.name()))
         } else if started.elapsed() > WALL_LIMIT {
             Some(format!(
