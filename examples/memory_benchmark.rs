@@ -112,7 +112,17 @@ async fn main() {
             let profile = profile.clone();
             let args: Vec<String> = command.iter().map(|s| s.to_string()).collect();
             let peak = tokio::task::spawn_blocking(move || {
-                let mut command = Command::new(&binary);
+                // WRAP="valgrind --tool=massif" runs the binary under a profiler.
+                let wrap = std::env::var("WRAP").unwrap_or_default();
+                let mut words = wrap.split_whitespace();
+                let mut command = match words.next() {
+                    Some(program) => {
+                        let mut command = Command::new(program);
+                        command.args(words).arg(&binary);
+                        command
+                    }
+                    None => Command::new(&binary),
+                };
                 command
                     .env_clear()
                     .env("HOME", &home)

@@ -85,11 +85,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
             let (ahead, interrupt) = (&ahead, &interrupt);
             async move {
                 let (result, detail, journaled) = match interrupt.stopped() {
-                    Some(signal) => (
-                        "not started",
-                        format!("interrupted by {}", signal.name()),
-                        false,
-                    ),
+                    Some(signal) => not_started(signal),
                     None => carry_out(provider.as_ref(), profile, planned, ahead).await,
                 };
                 Outcome {
@@ -109,11 +105,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
     for planned in &plan.data_models {
         let (profile, provider) = &connections[&planned.profile];
         let (result, detail, journaled) = match interrupt.stopped() {
-            Some(signal) => (
-                "not started",
-                format!("interrupted by {}", signal.name()),
-                false,
-            ),
+            Some(signal) => not_started(signal),
             None => give(provider.as_ref(), profile, planned, &ahead).await,
         };
         models.push(ModelOutcome {
@@ -195,6 +187,15 @@ fn connect(global: &GlobalArgs, plan: &SavedPlan) -> Result<HashMap<String, Conn
         connections.insert(name.clone(), (profile, provider));
     }
     Ok(connections)
+}
+
+/// What a signal kept from starting: (result, detail, journaled).
+fn not_started(signal: crate::signal::Signal) -> (&'static str, String, bool) {
+    (
+        "not started",
+        format!("interrupted by {}", signal.name()),
+        false,
+    )
 }
 
 /// Reads the dashboard again (where the vendor can), refuses it if it changed since the plan,
