@@ -784,16 +784,7 @@ async fn the_journal_and_failed_rows_are_private_and_formula_safe() {
 #[tokio::test(flavor = "multi_thread")]
 async fn apply_with_data_writes_each_model_once_for_all_its_dashboards() {
     let home = SandboxHome::start().await;
-    let model = |title: &str| {
-        home.world()
-            .sisense
-            .models
-            .iter()
-            .find(|m| m.title == title)
-            .unwrap()
-            .shares
-            .clone()
-    };
+    let model = |title: &str| model_shares(&home, title);
     let cube = model("Sample ECommerce");
     let live = model("Sales Live");
     // Sales KPIs and Regional Margins read the ElastiCube, Quarterly Review the live model.
@@ -860,13 +851,7 @@ async fn apply_with_data_writes_each_model_once_for_all_its_dashboards() {
 async fn the_with_data_column_asks_for_the_model_entry_on_its_rows_only() {
     let home = SandboxHome::start().await;
     let entries = || {
-        home.world()
-            .sisense
-            .models
-            .iter()
-            .find(|m| m.title == "Sample ECommerce")
-            .unwrap()
-            .shares
+        model_shares(&home, "Sample ECommerce")
             .iter()
             .filter_map(|entry| entry["partyId"].as_str().map(str::to_string))
             .collect::<Vec<_>>()

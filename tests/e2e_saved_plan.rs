@@ -268,16 +268,7 @@ async fn a_saved_plan_keeps_the_expiry_of_the_file() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_plan_carries_the_data_model_entries() {
     let home = SandboxHome::start().await;
-    let entries = || {
-        home.world()
-            .sisense
-            .models
-            .iter()
-            .find(|m| m.title == "Sample ECommerce")
-            .unwrap()
-            .shares
-            .clone()
-    };
+    let entries = || model_shares(&home, "Sample ECommerce");
     let before = entries();
     let file = home.home.path().join("shares.csv");
     std::fs::write(

@@ -752,17 +752,6 @@ async fn list_marks_who_cannot_query_the_data_model() {
     assert_eq!(reach("Marketing"), Some("direct".into()));
 }
 
-fn model_shares(home: &SandboxHome, title: &str) -> Vec<Value> {
-    home.world()
-        .sisense
-        .models
-        .iter()
-        .find(|model| model.title == title)
-        .unwrap()
-        .shares
-        .clone()
-}
-
 /// `grant --with-data` also gives each principal the USE entry it lacks on the dashboard's data
 /// model: one PUT for an ElastiCube, one PATCH for a live model, every other entry kept; again,
 /// nothing is written; `--dry-run` names the model and writes nothing; `undo` takes back both the

@@ -329,6 +329,18 @@ impl SandboxHome {
 }
 
 /// Everything a run printed, stdout then stderr.
+/// The entries of the sandbox's Sisense data model `title`, as the emulator holds them.
+pub fn model_shares(home: &SandboxHome, title: &str) -> Vec<Value> {
+    home.world()
+        .sisense
+        .models
+        .iter()
+        .find(|model| model.title == title)
+        .unwrap()
+        .shares
+        .clone()
+}
+
 pub fn printed(assert: &assert_cmd::assert::Assert) -> String {
     let output = assert.get_output();
     format!(
