@@ -87,11 +87,7 @@ pub async fn mark_data(
     which: impl Fn(&ShareResult) -> bool,
 ) -> Option<DataAccess> {
     let marked = |result: &ShareResult| shared(result.action) && which(result);
-    let keys: Vec<ShareKey> = results
-        .iter()
-        .filter(|result| marked(result))
-        .filter_map(|result| Some(ShareKey::new(result.kind, result.id.clone()?)))
-        .collect();
+    let keys = shared_keys(results, &which);
     if keys.is_empty() {
         return None;
     }
@@ -116,11 +112,7 @@ pub async fn plan_data_grant(
     results: &mut [ShareResult],
     asked: impl Fn(&ShareResult) -> bool,
 ) -> Result<Option<crate::data_model::DataModelChange>> {
-    let keys: Vec<ShareKey> = results
-        .iter()
-        .filter(|result| shared(result.action) && asked(result))
-        .filter_map(|result| Some(ShareKey::new(result.kind, result.id.clone()?)))
-        .collect();
+    let keys = shared_keys(results, &asked);
     let Some(change) = provider.plan_data_grant(dashboard, &keys).await? else {
         return Ok(None);
     };
@@ -141,6 +133,15 @@ pub async fn plan_data_grant(
         }
     }
     Ok(Some(change))
+}
+
+/// The keys of the results `which` picks among those left shared with (and looked up).
+fn shared_keys(results: &[ShareResult], which: &impl Fn(&ShareResult) -> bool) -> Vec<ShareKey> {
+    results
+        .iter()
+        .filter(|result| shared(result.action) && which(result))
+        .filter_map(|result| Some(ShareKey::new(result.kind, result.id.clone()?)))
+        .collect()
 }
 
 /// The actions that leave a principal shared with.
