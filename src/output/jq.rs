@@ -45,7 +45,8 @@ pub fn contained(expr: &str, document: &str) -> Result<Vec<String>> {
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    limit(&mut command, MEMORY_BASE + 8 * document.len() as u64);
+    let memory = MEMORY_BASE + 8 * document.len() as u64;
+    limit(&mut command, memory);
     let mut child = command
         .spawn()
         .map_err(|err| failed(format!("could not start: {err}")))?;
@@ -98,7 +99,7 @@ pub fn contained(expr: &str, document: &str) -> Result<Vec<String>> {
         None => Err(failed(format!(
             "went deeper, larger or longer than a filter may (a stack of 8 MiB, {} MiB of \
              memory, {CPU_LIMIT_SECS} s of processor time) and was stopped",
-            (MEMORY_BASE + 8 * output.len() as u64) >> 20
+            memory >> 20
         ))),
     }
 }
