@@ -176,10 +176,11 @@ impl Error {
         }
     }
 
-    /// An answer not understood, blamed on no one request.
+    /// An answer not understood, blamed on no one request. The message quotes the server's
+    /// keys and values, so it is scrubbed of secrets here.
     pub fn not_understood(message: impl fmt::Display) -> Self {
         Error::NotUnderstood {
-            message: message.to_string(),
+            message: crate::redact::scrub(&message.to_string()).into_owned(),
             request: None,
         }
     }
@@ -187,8 +188,8 @@ impl Error {
     /// An answer to `request` ("METHOD URL") not understood.
     pub fn not_understood_from(request: &str, message: impl fmt::Display) -> Self {
         Error::NotUnderstood {
-            message: message.to_string(),
-            request: Some(request.to_string()),
+            message: crate::redact::scrub(&message.to_string()).into_owned(),
+            request: Some(crate::redact::scrub(request).into_owned()),
         }
     }
 

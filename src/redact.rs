@@ -1,6 +1,7 @@
 //! Secrets masked where outside text comes in: every vendor answer (`http::Reply::json` masks
-//! each string of it before anything reads it), a server's own message or body quoted in an
-//! error, a `Location` header, a transport error. Each secret the run has loaded or been handed
+//! the long secrets in each string value before anything reads it), a server's own message or
+//! body quoted in an error, a key or shape named as not understood, a `Location` header, a
+//! transport error. Each secret the run has loaded or been handed
 //! (passwords, API keys, tokens, session ids) is replaced with `[redacted]`, as sent and form- or
 //! percent-encoded, as HTML entities and as JSON escapes, in any mix, since a server can echo a
 //! secret back in an encoded form. dashshare's own values (run ids, counts, JSON structure) are
@@ -56,12 +57,16 @@ pub fn register(secret: &str) {
 /// Outside `text` with every registered secret, in any of its encodings, replaced by
 /// `[redacted]`.
 pub fn scrub(text: &str) -> Cow<'_, str> {
+    scrub_with(text, |_| true)
+}
+
+fn scrub_with(text: &str, applies: impl Fn(&Matcher) -> bool) -> Cow<'_, str> {
     let Ok(matchers) = MATCHERS.read() else {
         // A panic elsewhere poisoned the lock: showing nothing is safer than showing a secret.
         return Cow::Borrowed(REDACTED);
     };
     let mut text = Cow::Borrowed(text);
-    for matcher in matchers.iter() {
+    for matcher in matchers.iter().filter(|matcher| applies(matcher)) {
         if let Cow::Owned(replaced) = matcher.replace(&text) {
             text = Cow::Owned(replaced);
         }
@@ -69,23 +74,22 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
     text
 }
 
-/// Every string of a vendor answer (keys too: an error names the keys it saw) scrubbed in place.
+/// Every string value of a vendor answer with each registered secret of 8 characters or more
+/// replaced. Such a secret in an answer is an echo (a token, a key), never a name the run needs.
+/// A shorter one (a password `admin`, `view`) would match real data: masking it there would
+/// change the email `admin@corp.com` a lookup compares, a rule written back, and show the
+/// secret by its gap. Those are masked where the server's text is quoted (`scrub`). Keys are
+/// left as they came: renamed, two could become one; a message that names a key scrubs it.
 pub fn scrub_json(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
         Value::String(text) => {
-            if let Cow::Owned(scrubbed) = scrub(text) {
+            if let Cow::Owned(scrubbed) = scrub_with(text, |matcher| !matcher.whole_word) {
                 *text = scrubbed;
             }
         }
         Value::Array(items) => items.iter_mut().for_each(scrub_json),
-        Value::Object(object) => {
-            let entries = std::mem::take(object);
-            for (key, mut item) in entries {
-                scrub_json(&mut item);
-                object.insert(scrub(&key).into_owned(), item);
-            }
-        }
+        Value::Object(object) => object.values_mut().for_each(scrub_json),
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
@@ -191,18 +195,21 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_is_scrubbed_string_by_string_and_keeps_its_shape() {
+    fn an_answer_is_scrubbed_value_by_value_of_its_long_secrets_only() {
         register("tRuQ");
         register("Sekr3t-answer-99");
         let mut answer = serde_json::json!({
             "ok": true,
-            "echo": "Sekr3t-answer-99",
-            "Sekr3t-answer-99": [1, "tRuQ", "untRuQ"],
+            "echo": "Sekr3t-answer-99 again",
+            "Sekr3t-answer-99": [1, "tRuQ", "tRuQ@corp.com"],
         });
         scrub_json(&mut answer);
-        assert_eq!(
-            answer,
-            serde_json::json!({"ok": true, "echo": REDACTED, REDACTED: [1, REDACTED, "untRuQ"]})
-        );
+        let expected = serde_json::json!({
+            "ok": true,
+            "echo": "[redacted] again",
+            "Sekr3t-answer-99": [1, "tRuQ", "tRuQ@corp.com"],
+        });
+        assert_eq!(answer, expected);
+        assert_eq!(scrub("refused: tRuQ"), "refused: [redacted]");
     }
 }

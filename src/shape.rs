@@ -171,14 +171,17 @@ mod tests {
     #[test]
     fn a_missing_field_names_what_was_sought_and_the_keys_seen_but_no_value() {
         let err = require_id(
-            "GET https://x/api/v3/user",
+            "GET https://bi.example.test/api/v3/user",
             &json!({"uid": 7, "secretish": "hunter2"}),
             &["userId", "systemUserID"],
         )
         .unwrap_err();
         let message = err.to_string();
         assert!(matches!(err, Error::NotUnderstood { .. }));
-        assert!(message.contains("GET https://x/api/v3/user"), "{message}");
+        assert!(
+            message.contains("GET https://bi.example.test/api/v3/user"),
+            "{message}"
+        );
         assert!(message.contains("`userId` or `systemUserID`"), "{message}");
         assert!(message.contains("the keys secretish, uid"), "{message}");
         assert!(!message.contains("hunter2"), "{message}");

@@ -21,11 +21,26 @@ impl fmt::Display for Misread {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Misread::NotJson => f.write_str("it is not JSON"),
-            Misread::RepeatedKey { key, path } => {
-                write!(f, "it holds the key `{key}` twice in one object, at {path}")
-            }
+            Misread::RepeatedKey { key, path } => write!(
+                f,
+                "it holds the key `{}` twice in one object, at {}",
+                quoted(key, 80),
+                quoted(path, 200)
+            ),
         }
     }
+}
+
+/// A server's key or path as a message may quote it: scrubbed of secrets before it is cut (no
+/// half of a secret across the cut), and no longer than `most` characters.
+fn quoted(text: &str, most: usize) -> String {
+    let text = crate::redact::scrub(text);
+    if text.chars().count() <= most {
+        return text.into_owned();
+    }
+    let mut cut: String = text.chars().take(most).collect();
+    cut.push('…');
+    cut
 }
 
 /// Which keys of an object to keep, by the keys of the objects above it (`["items"]` for a row of
@@ -220,6 +235,10 @@ mod tests {
             top.to_string(),
             "it holds the key `sharesTo` twice in one object, at $"
         );
+        let long_key = "k".repeat(5000);
+        let long = format!(r#"{{"{long_key}": 1, "{long_key}": 2}}"#);
+        let shown = parse(long.as_bytes()).unwrap_err().to_string();
+        assert!(shown.len() < 200 && shown.contains("kkk…"), "{shown}");
     }
 
     #[test]

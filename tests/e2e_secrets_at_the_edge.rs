@@ -49,6 +49,11 @@ async fn a_password_echoed_in_any_encoding_is_never_shown() {
 /// Mocks a Sisense server that takes any login (answering with `token`) and lets bob be granted
 /// dashboard d1, whose title echoes `echo`.
 async fn grantable_server(token: &str, echo: &str) -> MockServer {
+    grantable_server_for("bob@example.com", token, echo).await
+}
+
+/// As `grantable_server`, granting `email` (whose id is `bob1`).
+async fn grantable_server_for(email: &str, token: &str, echo: &str) -> MockServer {
     use wiremock::matchers::query_param;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -60,10 +65,9 @@ async fn grantable_server(token: &str, echo: &str) -> MockServer {
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users"))
-        .and(query_param("email", "bob@example.com"))
+        .and(query_param("email", email))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!([{"_id": "bob1", "email": "bob@example.com"}])),
+            ResponseTemplate::new(200).set_body_json(json!([{"_id": "bob1", "email": email}])),
         )
         .mount(&server)
         .await;
@@ -167,4 +171,31 @@ async fn redaction_masks_outside_text_and_never_dashshares_own_values() {
             );
         }
     }
+}
+
+/// A short password is masked where a server quotes it, never in the data the run compares and
+/// writes back (issue 24): with the password `admin`, the user `admin@example.com` is still
+/// found, granted and shown by name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_short_password_inside_a_users_email_leaves_the_email_whole() {
+    let server = grantable_server_for("admin@example.com", "tok-long-enough-2", "Q4").await;
+    let home = tempfile::tempdir().unwrap();
+    let config = write_sisense_config(home.path(), &server.uri());
+    let granted = dashshare(home.path())
+        .env("DASHSHARE_CONFIG", &config)
+        .env("SISENSE_PASSWORD", "admin")
+        .args(["-p", "test", "grant", "d1", "--user", "admin@example.com"])
+        .assert()
+        .success();
+    let shown = common::printed(&granted);
+    assert!(shown.contains("admin@example.com"), "{shown}");
+    assert!(!shown.contains("[redacted]"), "{shown}");
+    let written = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|request| request.method == wiremock::http::Method::POST)
+        .any(|request| String::from_utf8_lossy(&request.body).contains("bob1"));
+    assert!(written, "the grant wrote bob1's entry");
 }

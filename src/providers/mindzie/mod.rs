@@ -305,9 +305,8 @@ impl LinkProvider for Mindzie {
             .await?;
         let doing = format!("updating link '{share_id}'");
         let reply = ERRORS.ensure_success(self.http(), reply, &doing)?;
-        let answered = serde_json::from_slice::<Value>(&reply.body)
-            .ok()
-            .and_then(|body| wire::link(&body));
+        // Read like every answer (secrets masked); one not understood reports what was asked.
+        let answered = reply.json().ok().and_then(|body| wire::link(&body));
         match answered {
             Some(link) => Ok(link),
             // Some servers answer an update without the object: report what was asked.
