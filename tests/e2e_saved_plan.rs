@@ -304,13 +304,13 @@ async fn a_saved_plan_carries_the_data_model_entries() {
     assert_eq!(entries().len(), before.len() + 1, "erin's entry");
     assert_eq!(home.count(Vendor::Sisense, "PUT /api/elasticubes/"), 1);
 
-    // Carried out again: the dashboard changed since (refused), the model has the entry already.
+    // Carried out again: the dashboard changed since (refused), so its entries are not given.
     let again = home
         .run("sandbox-sisense", &["-o", "json", "apply", "--plan", plan])
         .await
         .code(1);
     let again: Value = serde_json::from_slice(&again.get_output().stdout).unwrap();
-    assert_eq!(again["data_models"][0]["result"], "unchanged", "{again}");
+    assert_eq!(again["data_models"][0]["result"], "skipped", "{again}");
     assert_eq!(home.count(Vendor::Sisense, "PUT /api/elasticubes/"), 1);
 
     let run_id = report["run_id"].as_str().unwrap();
@@ -318,6 +318,54 @@ async fn a_saved_plan_carries_the_data_model_entries() {
         .await
         .success();
     assert_eq!(entries(), before, "undo takes the entry back");
+}
+
+/// A data model's entries come with its dashboard's shares: a dashboard refused by `apply --plan`
+/// (changed since the plan) gives no entry on its model either, and nothing is journaled for it
+/// (issue 24: the entries were given beside shares never written).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_dashboard_gives_no_data_model_entry() {
+    let home = SandboxHome::start().await;
+    let entries = || model_shares(&home, "Sample ECommerce");
+    let before = entries();
+    let file = home.home.path().join("shares.csv");
+    std::fs::write(
+        &file,
+        format!("dashboard,principal,access\n{SISENSE_DASHBOARD},user:erin@example.com,view\n"),
+    )
+    .unwrap();
+    let plan = plan_path(&home);
+    let plan = plan.to_str().unwrap();
+    home.run(
+        "sandbox-sisense",
+        &["diff", file.to_str().unwrap(), "--with-data", "--out", plan],
+    )
+    .await
+    .success();
+    // Someone else shares the dashboard after the plan was made.
+    home.run(
+        "sandbox-sisense",
+        &["grant", SISENSE_DASHBOARD, "--user", "bob@example.com"],
+    )
+    .await
+    .success();
+    let applied = home
+        .run("sandbox-sisense", &["-o", "json", "apply", "--plan", plan])
+        .await
+        .code(1);
+    let report: Value = serde_json::from_slice(&applied.get_output().stdout).unwrap();
+    assert_eq!(report["dashboards"][0]["result"], "refused", "{report}");
+    let model = &report["data_models"][0];
+    assert_eq!(model["result"], "skipped", "{report}");
+    assert!(
+        model["detail"]
+            .as_str()
+            .unwrap()
+            .contains(SISENSE_DASHBOARD),
+        "{report}"
+    );
+    assert_eq!(report["run_id"], Value::Null, "nothing journaled: {report}");
+    assert_eq!(entries(), before, "erin was given no entry");
 }
 
 /// Issue 24: a saved plan edited by hand was carried out as if dashshare had made it. Its

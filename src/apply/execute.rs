@@ -13,7 +13,7 @@ use super::desired::{Site, Wanted};
 use super::guard;
 use super::lookups::{Lookups, Unit, looked_up, resolve_dashboards, resolve_principals};
 use super::results::wanted_of;
-pub use super::results::{DashboardResult, DataModelOutcome, DataModelWrite, Report};
+pub use super::results::{DashboardResult, DataModelOutcome, DataModelWrite, ModelSource, Report};
 use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::flow;
@@ -255,24 +255,29 @@ impl Work<'_> {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
         );
-        let mut models: Vec<(usize, Dashboard, DataGrant)> = Vec::new();
+        let mut models: Vec<(usize, Dashboard, DataGrant, Vec<ModelSource>)> = Vec::new();
         for (site, dashboard, grant) in kept {
+            let source = ModelSource {
+                dashboard: dashboard.id.clone(),
+                keys: grant.change.entries.iter().map(|e| e.key.clone()).collect(),
+            };
             match models
                 .iter_mut()
-                .find(|(s, _, g)| *s == site && g.change.model == grant.change.model)
+                .find(|(s, _, g, _)| *s == site && g.change.model == grant.change.model)
             {
-                Some((_, _, merged)) => {
+                Some((_, _, merged, sources)) => {
                     for entry in grant.change.entries {
                         if !merged.change.entries.iter().any(|e| e.key == entry.key) {
                             merged.change.entries.push(entry);
                         }
                     }
+                    sources.push(source);
                 }
-                None => models.push((site, dashboard, grant)),
+                None => models.push((site, dashboard, grant, vec![source])),
             }
         }
         let mut outcomes = Vec::with_capacity(models.len());
-        for (site, dashboard, grant) in models {
+        for (site, dashboard, grant, sources) in models {
             let profile = &self.sites[site].site.profile;
             let mut outcome = DataModelOutcome {
                 profile: profile.name.clone(),
@@ -287,6 +292,7 @@ impl Work<'_> {
                     dashboard: dashboard.clone(),
                     shares: grant.shares.clone(),
                     change: grant.change.clone(),
+                    sources,
                 }));
             }
             if !self.options.dry_run {
@@ -329,6 +335,7 @@ impl Work<'_> {
             ahead.as_ref().map(|ahead| (ahead, profile)),
         )
         .await
+        .map_err(|halted| halted.error)
     }
 
     fn keep_data(&self, site: usize, dashboard: &Dashboard, data: Option<DataGrant>) {

@@ -84,6 +84,54 @@ pub struct DataModelWrite {
     pub dashboard: Dashboard,
     pub shares: crate::model::ShareSet,
     pub change: crate::data_model::DataModelChange,
+    /// Which dashboard's shares asked for which entries: a saved plan gives an entry only when
+    /// one of its dashboards was written (or had nothing to write). Empty in plans saved before
+    /// it was kept: every entry is given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<ModelSource>,
+}
+
+/// One dashboard's part of a data model's entries.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ModelSource {
+    pub dashboard: String,
+    pub keys: Vec<crate::model::ShareKey>,
+}
+
+impl DataModelWrite {
+    /// The entries asked for by a dashboard `stands` says holds its shares (`None` when none is
+    /// left), and the dashboards whose entries were left out.
+    pub fn standing(
+        &self,
+        stands: impl Fn(&str) -> bool,
+    ) -> (Option<crate::data_model::DataModelChange>, Vec<&str>) {
+        if self.sources.is_empty() {
+            return (Some(self.change.clone()), Vec::new());
+        }
+        let (kept, left): (Vec<&ModelSource>, Vec<&ModelSource>) = self
+            .sources
+            .iter()
+            .partition(|source| stands(&source.dashboard));
+        let entries: Vec<_> = self
+            .change
+            .entries
+            .iter()
+            .filter(|entry| kept.iter().any(|source| source.keys.contains(&entry.key)))
+            .cloned()
+            .collect();
+        let left = left
+            .iter()
+            .map(|source| source.dashboard.as_str())
+            .collect();
+        if entries.is_empty() {
+            return (None, left);
+        }
+        let change = crate::data_model::DataModelChange {
+            model: self.change.model.clone(),
+            entries,
+        };
+        (Some(change), left)
+    }
 }
 
 pub fn error_text<S: serde::Serializer>(

@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::apply::saved_plan::{PlannedModel, PlannedWrite, SavedPlan};
 use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
 use crate::config::Profile;
+use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::flow;
 use crate::interrupt::Interrupt;
@@ -38,7 +39,8 @@ struct Outcome {
 struct ModelOutcome {
     profile: String,
     model: String,
-    /// `written`, `unchanged` (every entry was there already), `failed`, or `not started`.
+    /// `written`, `unchanged` (every entry was there already), `skipped` (its dashboards were
+    /// not written), `failed`, or `not started`.
     result: &'static str,
     detail: String,
     #[serde(skip)]
@@ -100,13 +102,43 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
         .buffered(width.max(1))
         .collect()
         .await;
-    // Each data model once, after its dashboards, as `apply --with-data` gives them.
+    // Each data model once, after its dashboards, as `apply --with-data` gives them: only the
+    // entries of dashboards whose shares stand (written, or with nothing to write).
+    let results: HashMap<(&str, &str), &str> = outcomes
+        .iter()
+        .map(|o| ((o.profile.as_str(), o.dashboard.as_str()), o.result))
+        .collect();
     let mut models = Vec::with_capacity(plan.data_models.len());
     for planned in &plan.data_models {
         let (profile, provider) = &connections[&planned.profile];
-        let (result, detail, journaled) = match interrupt.stopped() {
-            Some(signal) => not_started(signal),
-            None => give(provider.as_ref(), profile, planned, &ahead).await,
+        let stands = |dashboard: &str| {
+            results
+                .get(&(planned.profile.as_str(), dashboard))
+                .is_none_or(|result| matches!(*result, "written" | "unpublished"))
+        };
+        let (change, left_out) = planned.write.standing(stands);
+        let left_out = (!left_out.is_empty()).then(|| {
+            format!(
+                "left out for {} not written: {}",
+                if left_out.len() == 1 {
+                    "the dashboard"
+                } else {
+                    "the dashboards"
+                },
+                left_out.join(", ")
+            )
+        });
+        let (result, detail, journaled) = match (interrupt.stopped(), change) {
+            (Some(signal), _) => not_started(signal),
+            (None, None) => ("skipped", left_out.clone().unwrap_or_default(), false),
+            (None, Some(change)) => {
+                give(provider.as_ref(), profile, planned, &change, &ahead).await
+            }
+        };
+        let detail = match (result, left_out) {
+            ("skipped", _) | (_, None) => detail,
+            (_, Some(left_out)) if detail.is_empty() => left_out,
+            (_, Some(left_out)) => format!("{detail}; {left_out}"),
         };
         models.push(ModelOutcome {
             profile: planned.profile.clone(),
@@ -240,19 +272,12 @@ async fn give(
     provider: &dyn ShareProvider,
     profile: &Profile,
     planned: &PlannedModel,
+    change: &DataModelChange,
     ahead: &WriteAhead<'_>,
 ) -> (&'static str, String, bool) {
     let write = &planned.write;
     let journal = Some((ahead, profile));
-    match flow::write_data_grant(
-        provider,
-        &write.dashboard,
-        &write.shares,
-        &write.change,
-        journal,
-    )
-    .await
-    {
+    match flow::write_data_grant(provider, &write.dashboard, &write.shares, change, journal).await {
         Ok(given) if given.entries.is_empty() => (
             "unchanged",
             "every entry was there already: nothing was written".into(),
@@ -266,7 +291,7 @@ async fn give(
             ),
             true,
         ),
-        Err(err) => ("failed", err.to_string(), true),
+        Err(halted) => ("failed", halted.error.to_string(), !halted.unjournaled),
     }
 }
 

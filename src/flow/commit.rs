@@ -26,7 +26,9 @@ pub async fn commit(
     let mut report = commit_shares(provider, report, write, unwritten_marks, journal).await?;
     if let Some(change) = data_grant {
         let written =
-            write_data_grant(provider, &report.dashboard, &report.after, &change, journal).await;
+            write_data_grant(provider, &report.dashboard, &report.after, &change, journal)
+                .await
+                .map_err(|halted| halted.error);
         match written {
             Ok(given) => {
                 report.data_written = !given.entries.is_empty();
@@ -102,19 +104,27 @@ pub async fn write_data_grant(
     shares: &ShareSet,
     change: &DataModelChange,
     journal: Option<(&WriteAhead<'_>, &Profile)>,
-) -> Result<DataModelChange> {
+) -> std::result::Result<DataModelChange, Halted> {
     let marks = Marks {
         data_model: Some(change.clone()),
         ..Marks::default()
     };
     let pending = match journal {
-        Some((ahead, profile)) => Some(ahead.intent(
-            profile,
-            dashboard,
-            Some(shares.clone()),
-            shares.clone(),
-            &marks,
-        )?),
+        Some((ahead, profile)) => Some(
+            ahead
+                .intent(
+                    profile,
+                    dashboard,
+                    Some(shares.clone()),
+                    shares.clone(),
+                    &marks,
+                )
+                .map_err(|error| Halted {
+                    partial: None,
+                    error,
+                    unjournaled: true,
+                })?,
+        ),
         None => None,
     };
     let written = provider.write_data_model(change).await;
@@ -124,7 +134,7 @@ pub async fn write_data_grant(
             Err(err) => pending.failed(err),
         }
     }
-    written
+    written.map_err(Halted::before_any_write)
 }
 
 /// A write made: whether the dashboard was then published, or why publishing failed (the
