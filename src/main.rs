@@ -6,6 +6,7 @@ fn main() -> std::process::ExitCode {
     if args.nth(1).as_deref() == Some(dashshare::output::jq::WORKER_ARG) {
         return dashshare::output::jq::worker(&args.next().unwrap_or_default());
     }
+    dashshare::output::jq::serve_workers();
     forget_empty_settings();
     // A shell asking for completions (the script of `dashshare completions SHELL`) is answered
     // here, and the process ends.

@@ -2126,6 +2126,46 @@ async fn mount_datasource(server: &MockServer, id: &str, datasource: Value) {
         .await;
 }
 
+/// A listing row that leaves `datasource` out says nothing of the model (one with `null` reads
+/// from none): the dashboard's own row is read when its data reach is asked for, rather than
+/// taking it to read from no model (issue 24 review).
+#[tokio::test]
+async fn a_listing_row_without_a_datasource_leaves_the_model_to_the_dashboards_own_row() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/dashboards/admin"))
+        .and(query_param("fields", "oid,title,owner,shares,datasource"))
+        .and(query_param("skip", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"oid": "d1", "title": "Revenue", "owner": OWNER, "shares": []},
+            {"oid": "d2", "title": "Costs", "owner": OWNER, "shares": [], "datasource": null},
+        ])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_listing_end(&server, "/api/v1/dashboards/admin", 2).await;
+    let cube = json!({"title": "Sample ECommerce", "address": "LocalHost", "live": false});
+    mount_datasource(&server, "d1", cube).await;
+    Mock::given(method("GET"))
+        .and(path(
+            "/api/elasticubes/localhost/Sample%20ECommerce/permissions",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"shares": [
+            {"partyId": "u1", "type": "user", "permission": "r"},
+        ]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = provider(&server);
+    provider.listed_shares(None).await.unwrap().unwrap();
+    let keys = [ShareKey::new(PrincipalKind::User, "u1")];
+    let access = provider.data_access(&by_id("d1"), &keys).await.unwrap();
+    assert_eq!(access.model, "Sample ECommerce");
+    assert_eq!(access.of(&keys[0]), dashshare::providers::Reach::Direct);
+    assert!(provider.data_access(&by_id("d2"), &keys).await.is_none());
+}
+
 /// An ElastiCube's entries are read once per model per run, however many dashboards read from it;
 /// a user with no entry of its own reaches it through a group its user answer names, or not at all.
 #[tokio::test]

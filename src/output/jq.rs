@@ -91,6 +91,12 @@ pub fn contained(expr: &str, document: &str) -> Result<Vec<String>> {
         return serde_json::from_slice(&output)
             .map_err(|_| failed("gave an answer dashshare could not read".into()));
     }
+    if let Some(signal) = crate::signal::received()
+        .map(|s| s.name())
+        .or(stopped_by(&status))
+    {
+        return Err(failed(format!("was stopped by {signal}")));
+    }
     match status.code() {
         Some(_) => Err(Error::invalid(
             String::from_utf8_lossy(&errors).trim().to_string(),
@@ -104,11 +110,39 @@ pub fn contained(expr: &str, document: &str) -> Result<Vec<String>> {
     }
 }
 
-/// The binary to run a filter in: this process's own, when it is dashshare.
+/// Set by the binary's `main`, which answers `WORKER_ARG`: whatever the binary is named or
+/// installed as, its filters run contained; a library caller's (a test harness) run here.
+static WORKER_READY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Called by a binary whose `main` runs `worker` for `WORKER_ARG`.
+pub fn serve_workers() {
+    WORKER_READY.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The binary to run a filter in: this process's own, when it answers `WORKER_ARG`.
 fn worker_exe() -> Option<std::path::PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let name = exe.file_stem()?.to_str()?;
-    (name == env!("CARGO_PKG_NAME")).then_some(exe)
+    if !WORKER_READY.load(std::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
+    std::env::current_exe().ok()
+}
+
+/// The signal a child was ended by, when it is one a person or a supervisor sends (the
+/// terminal sends Ctrl-C to the child too), rather than the kernel's for a limit.
+#[cfg(unix)]
+fn stopped_by(status: &std::process::ExitStatus) -> Option<&'static str> {
+    use std::os::unix::process::ExitStatusExt;
+    match status.signal()? {
+        libc::SIGINT => Some("SIGINT"),
+        libc::SIGTERM => Some("SIGTERM"),
+        libc::SIGHUP => Some("SIGHUP"),
+        _ => None,
+    }
+}
+
+#[cfg(not(unix))]
+fn stopped_by(_: &std::process::ExitStatus) -> Option<&'static str> {
+    None
 }
 
 fn read_in_background(

@@ -425,9 +425,18 @@ impl Sisense {
             .cloned()
     }
 
-    /// Remembers the model (and title) a listing row of dashboard `id` names.
-    /// A row of a listing that asked for `datasource`: one without it reads from no model.
+    /// Remembers the model (and title) a listing row of dashboard `id` names: a `datasource`
+    /// of null reads from no model. A row without the key says nothing (a server that leaves
+    /// it out of listings): the dashboard's own row is read when its model is asked for.
     pub(super) fn remember_model(&self, id: &str, row: &Value) {
+        let named = row.as_object().is_some_and(|object| {
+            object
+                .keys()
+                .any(|key| key.eq_ignore_ascii_case("datasource"))
+        });
+        if !named {
+            return;
+        }
         let model = shape::field(row, &["datasource"]).and_then(Model::of);
         self.models
             .dashboards
