@@ -32,7 +32,8 @@ one); choose a profile with -p/--profile or \
 $DASHSHARE_PROFILE. Without a config file use --vendor and --url with DASHSHARE_USERNAME, DASHSHARE_PASSWORD, \
 DASHSHARE_API_KEY, DASHSHARE_TOKEN. Every global option also reads the variable its help names; the command \
 line wins over it.\n\
-Exit codes: 0 done (also when nothing changed), 1 a remote operation failed (or some rows of an apply), 2 bad \
+Exit codes: 0 done (also when nothing changed), 1 a remote operation failed (or some rows of an apply, or the \
+journal could not be written), 2 bad \
 invocation, configuration or input, or the journal in use by another run (nothing was changed), 3 authentication \
 failed, 4 `diff --exit-code` found drift, 130 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM: what was being \
 written finished and was journaled."

@@ -65,9 +65,9 @@ pub async fn on_terminal(
             );
             let _ = answer.send(asked);
         })
-        .map_err(|err| Error::remote(format!("cannot ask for confirmation: {err}")))?;
+        .map_err(|err| Error::local(format!("cannot ask for confirmation: {err}")))?;
     tokio::select! {
-        asked = answered => asked.unwrap_or_else(|_| Err(Error::remote("the confirmation stopped unanswered"))),
+        asked = answered => asked.unwrap_or_else(|_| Err(Error::local("the confirmation stopped unanswered"))),
         () = interrupt.cancelled() => Ok(Confirmed::Interrupted),
     }
 }

@@ -48,6 +48,16 @@ pub enum Error {
         source: Option<Source>,
     },
 
+    /// Something on this machine failed, not a server: a file that could not be written (the
+    /// journal on a full disk, an output), stdout, the terminal, the runtime. The message names
+    /// the path. Exit 1, as a failed remote operation has.
+    #[error("{message}")]
+    Local {
+        message: String,
+        #[source]
+        source: Option<Source>,
+    },
+
     /// The server answered, but not in a shape dashshare understands (a renamed or missing key).
     /// Never reported as "not found": the thing may well exist. Nothing was changed. `request`
     /// is the request whose answer it was ("GET https://…"), when one is to blame.
@@ -176,6 +186,26 @@ impl Error {
         }
     }
 
+    /// A failure on this machine (`Local`).
+    pub fn local(message: impl fmt::Display) -> Self {
+        Error::Local {
+            message: message.to_string(),
+            source: None,
+        }
+    }
+
+    /// A failure on this machine caused by `source` (an I/O error), whose words `message`
+    /// already carries.
+    pub fn local_from(
+        message: impl fmt::Display,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Local {
+            message: message.to_string(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
     /// An answer not understood, blamed on no one request. The message quotes the server's
     /// keys and values, so it is scrubbed of secrets here.
     pub fn not_understood(message: impl fmt::Display) -> Self {
@@ -211,6 +241,7 @@ impl Error {
             | Error::NotSupported(message)
             | Error::Auth(message)
             | Error::Remote { message, .. }
+            | Error::Local { message, .. }
             | Error::NotUnderstood { message, .. }
             | Error::Drift(message)
             | Error::Interrupted { message, .. } => message,
@@ -227,9 +258,10 @@ impl Error {
             }
             // A 403 has always exited as a failed remote operation; CONTRACT.md keeps 3 for
             // refused credentials.
-            Error::PermissionDenied(_) | Error::Remote { .. } | Error::NotUnderstood { .. } => {
-                ExitCode::RemoteFailure
-            }
+            Error::PermissionDenied(_)
+            | Error::Remote { .. }
+            | Error::Local { .. }
+            | Error::NotUnderstood { .. } => ExitCode::RemoteFailure,
             Error::Auth(_) => ExitCode::AuthFailure,
             Error::Drift(_) => ExitCode::Drift,
             Error::Interrupted {
@@ -252,6 +284,7 @@ impl Error {
             Error::NotSupported(_) => "not_supported",
             Error::Auth(_) => "auth",
             Error::Remote { .. } => "remote",
+            Error::Local { .. } => "local",
             Error::NotUnderstood { .. } => "not_understood",
             Error::Drift(_) => "drift",
             Error::Interrupted { .. } => "interrupted",
@@ -300,6 +333,12 @@ mod tests {
             ),
             (Error::Auth("m".into()), ExitCode::AuthFailure, "auth"),
             (Error::remote("m"), ExitCode::RemoteFailure, "remote"),
+            (Error::local("m"), ExitCode::RemoteFailure, "local"),
+            (
+                Error::local_from("m", io()),
+                ExitCode::RemoteFailure,
+                "local",
+            ),
             (
                 Error::remote_from("m", io()),
                 ExitCode::RemoteFailure,

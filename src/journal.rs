@@ -345,7 +345,7 @@ impl Journal {
             return Ok(());
         }
         let failed = |err: &dyn std::fmt::Display| {
-            Error::remote(format!(
+            Error::local(format!(
                 "the journal {} could not be written: {err}",
                 self.path.display()
             ))
@@ -356,7 +356,7 @@ impl Journal {
         let mut text = String::new();
         for entry in entries {
             let line = serde_json::to_string(entry).map_err(|err| {
-                Error::remote_from(format!("cannot record the journal entry: {err}"), err)
+                Error::local_from(format!("cannot record the journal entry: {err}"), err)
             })?;
             text.push_str(&checksum::seal(&line));
             text.push('\n');
@@ -709,6 +709,22 @@ mod tests {
         assert!(!runs[1].interrupted);
         let (lines, _) = journal.run("r1").unwrap();
         assert_eq!(lines[3].error.as_deref(), Some("timed out"));
+    }
+
+    /// A journal that cannot be written is this machine's failure, named by its path, never a
+    /// remote one (issue 25).
+    #[test]
+    fn a_journal_that_cannot_be_written_is_a_local_failure_naming_its_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let journal = Journal::locate(Some(&path)).unwrap();
+        journal.check_writable().unwrap();
+        let err = journal.append(&[entry("r1", "d1")]).unwrap_err();
+        assert_eq!(err.kind(), "local");
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
     }
 
     #[test]

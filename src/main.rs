@@ -40,7 +40,7 @@ fn main() -> std::process::ExitCode {
         Ok(runtime) => runtime,
         Err(err) => {
             return fail(
-                &dashshare::Error::remote(format!("cannot start the async runtime: {err}")),
+                &dashshare::Error::local(format!("cannot start the async runtime: {err}")),
                 json,
             );
         }

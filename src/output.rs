@@ -65,7 +65,7 @@ pub fn print_json(value: &impl Serialize) -> Result<()> {
         document: value,
     };
     let text = serde_json::to_string_pretty(&document)
-        .map_err(|err| Error::remote(format!("cannot render JSON output: {err}")))?;
+        .map_err(|err| Error::local(format!("cannot render JSON output: {err}")))?;
     match JSON_FILTER.get() {
         Some(expr) => {
             match filtered(expr, &text) {
@@ -209,7 +209,7 @@ pub fn colour_actions(text: &str) -> String {
 fn write_stdout(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match writeln!(stdout, "{text}") {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::remote_from(
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::local_from(
             format!("cannot write to stdout: {err}"),
             err,
         )),

@@ -520,7 +520,7 @@ impl Work<'_> {
             return result;
         };
         let written = if self.journal_failed.load(Ordering::Relaxed) {
-            Err(Error::remote(
+            Err(Error::local(
                 "not written: an earlier write of this run could not be journaled, so `undo` \
                  would not know this one; fix the journal and apply again",
             ))

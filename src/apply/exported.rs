@@ -66,7 +66,7 @@ pub fn yaml(dashboards: &[Exported]) -> Result<String> {
                 continue;
             }
             let item = serde_saphyr::to_string(&[entry])
-                .map_err(|err| Error::remote(format!("cannot write the YAML file: {err}")))?;
+                .map_err(|err| Error::local(format!("cannot write the YAML file: {err}")))?;
             for line in item.lines() {
                 text.push_str("  ");
                 text.push_str(line);
@@ -79,8 +79,7 @@ pub fn yaml(dashboards: &[Exported]) -> Result<String> {
 
 /// The CSV file: one row per share, in `apply`'s columns and a title column it ignores.
 pub fn csv(dashboards: &[Exported]) -> Result<String> {
-    let failed =
-        |err: &dyn std::fmt::Display| Error::remote(format!("cannot write the CSV: {err}"));
+    let failed = |err: &dyn std::fmt::Display| Error::local(format!("cannot write the CSV: {err}"));
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<&str> = CSV_COLUMNS.to_vec();
     header.push(TITLE_COLUMN);

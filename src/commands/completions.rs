@@ -37,7 +37,7 @@ pub fn script(shell: clap_complete::Shell) -> Result<String> {
             "dashshare",
             &mut script,
         )
-        .map_err(|err| Error::remote_from(format!("cannot write the {name} script: {err}"), err))?;
+        .map_err(|err| Error::local_from(format!("cannot write the {name} script: {err}"), err))?;
     String::from_utf8(script)
-        .map_err(|err| Error::remote(format!("the {name} completion script is not UTF-8: {err}")))
+        .map_err(|err| Error::local(format!("the {name} completion script is not UTF-8: {err}")))
 }

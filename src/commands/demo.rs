@@ -166,7 +166,7 @@ pub async fn run() -> Result<()> {
 
 async fn tour(sandbox: &Sandbox) -> Result<()> {
     let dir = tempfile::tempdir()
-        .map_err(|err| Error::remote(format!("cannot create a temporary folder: {err}")))?;
+        .map_err(|err| Error::local(format!("cannot create a temporary folder: {err}")))?;
     let dir = dir.path();
     for (name, value) in sandbox.secrets() {
         write(&dir.join(name), &value)?;
@@ -211,7 +211,7 @@ async fn tour(sandbox: &Sandbox) -> Result<()> {
 
 fn write(path: &std::path::Path, text: &str) -> Result<()> {
     std::fs::write(path, text)
-        .map_err(|err| Error::remote(format!("cannot write {}: {err}", path.display())))
+        .map_err(|err| Error::local(format!("cannot write {}: {err}", path.display())))
 }
 
 fn quote(arg: &str) -> String {

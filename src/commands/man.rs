@@ -18,9 +18,8 @@ pub fn render(command: &clap::Command) -> Result<String> {
     let mut page = Vec::new();
     clap_mangen::Man::new(command.clone())
         .render(&mut page)
-        .map_err(|err| Error::remote_from(format!("cannot render the man page: {err}"), err))?;
-    String::from_utf8(page)
-        .map_err(|err| Error::remote(format!("the man page is not UTF-8: {err}")))
+        .map_err(|err| Error::local_from(format!("cannot render the man page: {err}"), err))?;
+    String::from_utf8(page).map_err(|err| Error::local(format!("the man page is not UTF-8: {err}")))
 }
 
 /// dashshare.1 and a page per command, dashshare-grant.1, dashshare-link-create.1, … in `dir`.

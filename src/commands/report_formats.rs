@@ -253,8 +253,7 @@ pub fn markdown(report: &Report) -> String {
 /// is counted): profile, vendor, dashboard, title, principal, type, access, flags, expires (when
 /// a share given for a time ends).
 pub fn csv(report: &Report) -> Result<String> {
-    let failed =
-        |err: &dyn std::fmt::Display| Error::remote(format!("cannot write the CSV: {err}"));
+    let failed = |err: &dyn std::fmt::Display| Error::local(format!("cannot write the CSV: {err}"));
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
         .write_record([

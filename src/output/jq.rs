@@ -210,7 +210,7 @@ pub fn worker(expr: &str) -> std::process::ExitCode {
 pub fn run(expr: &str, document: &str) -> Result<Vec<String>> {
     let filter = compile(expr)?;
     let input = jaq_json::read::parse_single(document.as_bytes())
-        .map_err(|err| Error::remote(format!("cannot read the JSON output for --jq: {err}")))?;
+        .map_err(|err| Error::local(format!("cannot read the JSON output for --jq: {err}")))?;
     let ctx = Ctx::<Data>::new(&filter.lut, Vars::new([]));
     let mut lines = Vec::new();
     for result in filter.id.run((ctx, input)).map(unwrap_valr) {
