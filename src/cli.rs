@@ -361,6 +361,11 @@ pub struct ExpireArgs {
     /// Show what would be taken back, and why some are left; write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Take back what will have ended by TIME rather than by now (with --dry-run: what will have
+    /// ended by then, say before a holiday): a date (through that day, UTC), an RFC 3339 time, or
+    /// a duration from now (3d)
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
     #[command(flatten)]
     pub lock: WaitArgs,
 }

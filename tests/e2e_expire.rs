@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -39,23 +37,10 @@ async fn grant_alice(home: &SandboxHome, more: &[&str]) -> assert_cmd::assert::A
         .success()
 }
 
-async fn pause() {
-    tokio::time::sleep(Duration::from_millis(1300)).await;
-}
-
 /// An end a second or two ahead, as an apply file writes it (a file takes no duration).
 fn soon() -> String {
     let at = chrono::Utc::now() + chrono::Duration::seconds(2);
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-/// Waits until `at` (RFC 3339) has passed.
-async fn wait_past(at: &str) {
-    let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
-    let left = (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
-        .to_std()
-        .unwrap_or_default();
-    tokio::time::sleep(left + Duration::from_millis(300)).await;
 }
 
 /// The shares `list -o json` shows on the Sisense dashboard.
@@ -117,8 +102,7 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
         expires_of("alice@example.com").unwrap().is_string(),
         "{listing}"
     );
-    pause().await;
-    home.run("sandbox-sisense", &["expire", "--dry-run"])
+    home.run("sandbox-sisense", &["expire", "--at", "30s", "--dry-run"])
         .await
         .success()
         .stdout(predicate::str::contains("would revoke"));
@@ -128,7 +112,7 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
     );
 
     let expired = home
-        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .run("sandbox-sisense", &["-o", "json", "expire", "--at", "30s"])
         .await
         .success();
     let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
@@ -154,10 +138,10 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
 
     // Once: a later grant of the same share by hand is not taken back.
     grant_alice(&home, &[]).await;
-    home.run("sandbox-sisense", &["expire"])
+    home.run("sandbox-sisense", &["expire", "--at", "30s"])
         .await
         .success()
-        .stdout(predicate::str::contains("Nothing has expired"));
+        .stdout(predicate::str::contains("Nothing ends by"));
     assert_eq!(
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("view")
@@ -185,8 +169,7 @@ async fn a_share_changed_since_the_grant_is_left_with_the_reason() {
     let home = SandboxHome::start().await;
     grant_alice(&home, &["--for", "1s"]).await;
     grant_alice(&home, &["--access", "edit"]).await;
-    pause().await;
-    home.run("sandbox-sisense", &["expire"])
+    home.run("sandbox-sisense", &["expire", "--at", "30s"])
         .await
         .success()
         .stdout(predicate::str::contains("changed since the grant"));
@@ -213,8 +196,7 @@ async fn vizzly_is_sent_the_revoke_and_told_it_is_unverified() {
             .any(|p| p.user_reference == "timed-user")
     };
     assert!(has(&home));
-    pause().await;
-    home.run("sandbox-vizzly", &["expire"])
+    home.run("sandbox-vizzly", &["expire", "--at", "30s"])
         .await
         .success()
         .stdout(predicate::str::contains("could not be verified"));
@@ -290,8 +272,7 @@ async fn a_share_set_again_by_a_later_run_is_never_taken_back() {
     home.run("sandbox-sisense", &grant("view", false))
         .await
         .success();
-    pause().await;
-    home.run("sandbox-sisense", &["expire"])
+    home.run("sandbox-sisense", &["expire", "--at", "30s"])
         .await
         .success()
         .stdout(predicate::str::contains("changed since the grant by run"));
@@ -299,10 +280,10 @@ async fn a_share_set_again_by_a_later_run_is_never_taken_back() {
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("view")
     );
-    home.run("sandbox-sisense", &["expire"])
+    home.run("sandbox-sisense", &["expire", "--at", "30s"])
         .await
         .success()
-        .stdout(predicate::str::contains("Nothing has expired"));
+        .stdout(predicate::str::contains("Nothing ends by"));
 }
 
 /// What a timed grant removes could not come back when it expires: ECI's everyone drops the
@@ -333,8 +314,7 @@ async fn a_raised_share_goes_back_to_its_earlier_level() {
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("edit")
     );
-    pause().await;
-    home.run("sandbox-sisense", &["expire"])
+    home.run("sandbox-sisense", &["expire", "--at", "30s"])
         .await
         .success()
         .stdout(predicate::str::contains("lowered"));
@@ -349,7 +329,6 @@ async fn a_raised_share_goes_back_to_its_earlier_level() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_undo_puts_a_timed_share_back_with_its_end() {
     let home = SandboxHome::start().await;
-    let granted = std::time::Instant::now();
     grant_alice(&home, &["--for", "3s"]).await;
     let revoked = home
         .run(
@@ -375,14 +354,9 @@ async fn an_undo_puts_a_timed_share_back_with_its_end() {
             "1 share given for a time again, until",
         ));
     assert!(alice_listed_end(&home).await.is_string());
-    tokio::time::sleep(
-        (granted + Duration::from_millis(3300))
-            .saturating_duration_since(std::time::Instant::now()),
-    )
-    .await;
     // The first grant's end is left (the revoke changed the share since); the undo's is due.
     let expired = home
-        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .run("sandbox-sisense", &["-o", "json", "expire", "--at", "30s"])
         .await
         .success();
     let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
@@ -406,7 +380,6 @@ async fn a_lowered_share_is_raised_back_to_its_earlier_level() {
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("view")
     );
-    pause().await;
     let outcome = expire_once(&home).await;
     assert_eq!(outcome["result"], "raised", "{outcome}");
     assert_eq!(
@@ -451,9 +424,8 @@ async fn an_apply_file_gives_one_share_for_a_time_and_expire_takes_back_only_it(
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("view")
     );
-    wait_past(&at).await;
     let expired = home
-        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .run("sandbox-sisense", &["-o", "json", "expire", "--at", "30s"])
         .await
         .success();
     let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
@@ -528,10 +500,10 @@ fn alice_until(home: &SandboxHome, expires: &str) -> String {
     file.to_str().unwrap().to_string()
 }
 
-/// The single outcome of an `expire` run, as JSON.
+/// The single outcome of an `expire` run 30 s ahead (past every end `soon` gives), as JSON.
 async fn expire_once(home: &SandboxHome) -> Value {
     let expired = home
-        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .run("sandbox-sisense", &["-o", "json", "expire", "--at", "30s"])
         .await
         .success();
     let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
@@ -593,7 +565,6 @@ async fn taking_expires_off_a_row_keeps_the_share() {
         .success()
         .stdout(predicate::str::contains("asked for with none, it is kept"));
     assert_eq!(alice_listed_end(&home).await, Value::Null);
-    wait_past(&at).await;
     expire_leaves_alice(&home, "asked for with no end since the grant").await;
     // Applying the file again writes nothing and records nothing more.
     home.run("sandbox-sisense", &["apply", &file])
@@ -629,7 +600,6 @@ async fn a_later_expires_moves_the_end() {
     .stdout(predicate::str::contains(
         "alice@example.com (user): ends at 2099-07-01T00:00:00Z",
     ));
-    wait_past(&at).await;
     expire_leaves_alice(&home, "given another end since the grant").await;
     assert_eq!(alice_listed_end(&home).await, "2100-01-01T00:00:00Z");
 }
@@ -648,7 +618,6 @@ async fn an_earlier_expires_brings_the_end_forward() {
     home.run("sandbox-sisense", &["apply", &alice_until(&home, &at)])
         .await
         .success();
-    wait_past(&at).await;
     let outcome = expire_once(&home).await;
     assert_eq!(outcome["result"], "revoked", "{outcome}");
     assert_eq!(sisense_level(&home, "alice@example.com"), None);
@@ -662,7 +631,6 @@ async fn a_plain_grant_of_a_timed_share_keeps_it() {
     grant_alice(&home, &[])
         .await
         .stdout(predicate::str::contains("it is kept"));
-    pause().await;
     expire_leaves_alice(&home, "asked for with no end since the grant").await;
 }
 
@@ -673,9 +641,8 @@ async fn a_share_left_once_is_not_reconsidered() {
     let home = SandboxHome::start().await;
     grant_alice(&home, &["--user", "erin@example.com", "--for", "1s"]).await;
     grant_alice(&home, &["--access", "edit"]).await;
-    pause().await;
     let expired = home
-        .run("sandbox-sisense", &["-o", "json", "expire"])
+        .run("sandbox-sisense", &["-o", "json", "expire", "--at", "30s"])
         .await
         .success();
     let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
@@ -689,10 +656,10 @@ async fn a_share_left_once_is_not_reconsidered() {
     };
     assert_eq!(result_of("alice@example.com").unwrap(), "left", "{json}");
     assert_eq!(result_of("erin@example.com").unwrap(), "revoked", "{json}");
-    home.run("sandbox-sisense", &["expire"])
+    home.run("sandbox-sisense", &["expire", "--at", "30s"])
         .await
         .success()
-        .stdout(predicate::str::contains("Nothing has expired"));
+        .stdout(predicate::str::contains("Nothing ends by"));
     assert_eq!(
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("edit")
@@ -733,9 +700,8 @@ async fn vizzly_keeps_a_timed_share_asked_for_again() {
     )
     .await
     .success();
-    pause().await;
     let expired = home
-        .run("sandbox-vizzly", &["-o", "json", "expire"])
+        .run("sandbox-vizzly", &["-o", "json", "expire", "--at", "30s"])
         .await
         .success();
     let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
@@ -763,10 +729,10 @@ async fn vizzly_keeps_a_timed_share_asked_for_again() {
         "{json}"
     );
     // Settled: the next `expire` has nothing to say about them.
-    home.run("sandbox-vizzly", &["expire"])
+    home.run("sandbox-vizzly", &["expire", "--at", "30s"])
         .await
         .success()
-        .stdout(predicate::str::contains("Nothing has expired"));
+        .stdout(predicate::str::contains("Nothing ends by"));
 }
 
 /// A journal damaged in the middle cannot say which shares have an end. A grant of a share
@@ -813,4 +779,40 @@ async fn a_damaged_journal_with_no_timed_grant_does_not_stop_a_grant() {
     let sound = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("not a journal line\n{sound}")).unwrap();
     grant_alice(&home, &[]).await;
+}
+
+/// `expire --at TIME --dry-run` says what will have ended by then (before a holiday), each share
+/// with its end, and writes nothing; a TIME that is no time is refused, naming it (issue 25).
+#[tokio::test(flavor = "multi_thread")]
+async fn expire_at_a_later_time_lists_what_will_have_ended_by_then() {
+    let home = SandboxHome::start().await;
+    grant_alice(&home, &["--for", "2d"]).await;
+    home.run("sandbox-sisense", &["expire", "--at", "1d", "--dry-run"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("Nothing ends by"));
+    let later = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "expire", "--at", "3d", "--dry-run"],
+        )
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&later.get_output().stdout).unwrap();
+    let outcome = &json["expired"][0];
+    assert_eq!(outcome["principal"], "alice@example.com", "{json}");
+    assert_eq!(outcome["result"], "would revoke", "{json}");
+    let ends = outcome["ends"].as_str().unwrap();
+    let ends = chrono::DateTime::parse_from_rfc3339(ends).unwrap();
+    let ahead = ends.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(ahead > chrono::Duration::hours(47), "{json}");
+    assert_eq!(
+        sisense_level(&home, "alice@example.com").as_deref(),
+        Some("view"),
+        "a dry run wrote"
+    );
+    home.run("sandbox-sisense", &["expire", "--at", "next tuesday"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("'next tuesday'"));
 }

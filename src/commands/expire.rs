@@ -23,6 +23,8 @@ struct Outcome {
     profile: String,
     dashboard: String,
     principal: String,
+    /// When the share's time ends (RFC 3339, UTC).
+    ends: String,
     /// `revoked`, `lowered` or `raised` (back to the level before the grant), `sent` (a vendor
     /// that cannot read: not verified), `left` (changed since the grant), `failed`; in a dry run
     /// `would …`.
@@ -39,6 +41,10 @@ struct JsonReport<'a> {
 
 pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
     let started = std::time::Instant::now();
+    let by = match &args.at {
+        None => Utc::now(),
+        Some(text) => by_time(text, Utc::now())?,
+    };
     let journal = if args.dry_run {
         super::journal(global)?
     } else {
@@ -50,7 +56,7 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
         super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
     }
     let entries = journal.entries()?;
-    let due = due(&entries, Utc::now());
+    let due = due(&entries, by);
     let ahead = WriteAhead {
         journal: &journal,
         run_id: &run_id,
@@ -71,7 +77,8 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
             expired: &outcomes,
         })?,
         OutputFormat::Table | OutputFormat::Markdown => {
-            output::print_text(&render(&outcomes, run, started.elapsed()))?
+            let by = args.at.is_some().then_some(by);
+            output::print_text(&render(&outcomes, by, run, started.elapsed()))?
         }
     }
     let failed = outcomes.iter().filter(|o| o.result == "failed").count();
@@ -82,6 +89,23 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// `--at`: what `--until` or `--for` takes, read as the time the ends are taken back by.
+fn by_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let ends =
+        flow::timed::Ends::parse(text).map_err(|why| Error::invalid(format!("--at {why}")))?;
+    match ends {
+        flow::timed::Ends::At(at) => Ok(at),
+        flow::timed::Ends::After(length) => chrono::Duration::from_std(length)
+            .ok()
+            .and_then(|length| now.checked_add_signed(length))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "--at '{text}' is too far ahead: give a duration under a few hundred years"
+                ))
+            }),
+    }
 }
 
 /// The written grants whose time has passed and that no `expire` has settled yet.
@@ -113,10 +137,17 @@ async fn take_back(
         .expires
         .as_ref()
         .map_or(&[][..], |e| e.shares.as_slice());
+    let ends = grant
+        .marks
+        .expires
+        .as_ref()
+        .map(|expiry| expiry.at.clone())
+        .unwrap_or_default();
     let outcome = |principal: String, result: &str, detail: String| Outcome {
         profile: grant.profile.clone(),
         dashboard: grant.dashboard.id.clone(),
         principal,
+        ends: ends.clone(),
         result: result.to_string(),
         detail,
     };
@@ -431,21 +462,37 @@ fn shown(key: &ShareKey) -> String {
     format!("{} {}", key.kind, key.id)
 }
 
-fn render(outcomes: &[Outcome], run_id: Option<&str>, took: std::time::Duration) -> String {
+fn render(
+    outcomes: &[Outcome],
+    by: Option<DateTime<Utc>>,
+    run_id: Option<&str>,
+    took: std::time::Duration,
+) -> String {
     if outcomes.is_empty() {
-        return "Nothing has expired.".to_string();
+        return match by {
+            Some(by) => format!("Nothing ends by {}.", flow::timed::rfc3339(by)),
+            None => "Nothing has expired.".to_string(),
+        };
     }
     let rows = outcomes.iter().map(|o| {
         vec![
             o.profile.clone(),
             o.dashboard.clone(),
             o.principal.clone(),
+            o.ends.clone(),
             o.result.clone(),
             o.detail.clone(),
         ]
     });
     let table = output::table(
-        &["profile", "dashboard", "principal", "result", "detail"],
+        &[
+            "profile",
+            "dashboard",
+            "principal",
+            "ends",
+            "result",
+            "detail",
+        ],
         rows,
     );
     match run_id {
