@@ -195,16 +195,31 @@ const TEST_KINDS: &[&str] = &[
     "Emulator fidelity:",
     "Architecture:",
     "Helpers for every file here",
+    "Test binary:",
 ];
+
+/// Every test source: the files directly under `tests/` and those of each test binary's folder
+/// (`tests/e2e/`, `tests/pins/`), never the shared helpers or fixtures.
+fn test_files(tests: &Path) -> Vec<std::path::PathBuf> {
+    let rust = |dir: &Path| -> Vec<std::path::PathBuf> {
+        fs::read_dir(dir)
+            .expect("a tests folder")
+            .map(|entry| entry.expect("a directory entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+            .collect()
+    };
+    let mut files = rust(tests);
+    for binary in ["e2e", "pins"] {
+        files.extend(rust(&tests.join(binary)));
+    }
+    files.sort();
+    files
+}
 
 #[test]
 fn every_test_file_says_first_what_kind_of_test_belongs_in_it() {
     let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-    let mut files: Vec<_> = fs::read_dir(&tests)
-        .expect("tests/")
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
-        .collect();
+    let mut files = test_files(&tests);
     files.push(tests.join("common/mod.rs"));
     let unmarked: Vec<String> = files
         .iter()
@@ -223,6 +238,25 @@ fn every_test_file_says_first_what_kind_of_test_belongs_in_it() {
     );
 }
 
+/// Each file directly under `tests/` is a test binary that cargo builds and links on its own:
+/// a few, so that `cargo test` links a few times rather than once per file (issue 25).
+#[test]
+fn the_tests_are_built_in_a_few_binaries() {
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let binaries: Vec<String> = fs::read_dir(&tests)
+        .expect("tests/")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| {
+            path.extension().is_some_and(|ext| ext == "rs") || path.join("main.rs").exists()
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        binaries.len() <= 8,
+        "add a module to tests/e2e/ or tests/pins/ instead: {binaries:#?}"
+    );
+}
+
 /// Where each kind lives, by file name: a newcomer finds the request pins of a vendor, or the
 /// end-to-end runs, without opening files.
 #[test]
@@ -232,13 +266,12 @@ fn every_test_file_is_named_for_its_kind() {
         "Request pins" => name.ends_with("_api.rs"),
         "Conformance" => name == "conformance.rs",
         "End to end" => name.starts_with("e2e_"),
+        "Test binary" => name == "main.rs",
         _ => true,
     };
     let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
-    let misnamed: Vec<String> = fs::read_dir(&tests)
-        .expect("tests/")
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+    let misnamed: Vec<String> = test_files(&tests)
+        .into_iter()
         .filter_map(|path| {
             let text = fs::read_to_string(&path).unwrap_or_default();
             let first = text.lines().next().unwrap_or_default();
