@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use futures::StreamExt;
 use indicatif::ProgressBar;
 
-use super::desired::{Site, Wanted};
+pub use super::connected::Connected;
+use super::desired::Wanted;
 use super::guard;
 use super::lookups::{Lookups, Unit, looked_up, resolve_dashboards, resolve_principals};
 use super::results::wanted_of;
@@ -21,7 +22,7 @@ use crate::flow::{Ask, Asked, ShareResult};
 use crate::interrupt::{Interrupt, Signal};
 use crate::journal::{Journal, Marks};
 use crate::model::{Action, Change, Level, Mode, ShareSet};
-use crate::providers::{Dashboard, ShareProvider};
+use crate::providers::Dashboard;
 use crate::share_ends::ShareEnds;
 use crate::write_ahead::WriteAhead;
 
@@ -50,12 +51,6 @@ pub struct Stops<'a> {
     pub interrupt: &'a Interrupt,
     /// `--yes`: remove without asking, even on a terminal.
     pub yes: bool,
-}
-
-/// A profile's dashboards and the provider that reaches them.
-pub struct Connected {
-    pub site: Site,
-    pub provider: Box<dyn ShareProvider>,
 }
 
 /// Carries the file out with no signal handling and no question (library callers, benchmarks).

@@ -3,12 +3,9 @@
 
 use serde::Serialize;
 
-use super::input::CSV_COLUMNS;
+use super::columns::{CSV_COLUMNS, TITLE_COLUMN};
 use crate::error::{Error, Result};
 use crate::model::{Access, Principal};
-
-/// The column `export` adds to a CSV file for people; `apply` ignores it.
-pub const TITLE_COLUMN: &str = "title";
 
 /// One dashboard's shares as an apply file states them.
 #[derive(Debug, Clone, PartialEq, Eq)]

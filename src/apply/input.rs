@@ -56,15 +56,7 @@ impl fmt::Display for Problem {
     }
 }
 
-/// The CSV columns, in the order `--failed-out` writes them.
-pub const CSV_COLUMNS: [&str; 4] = ["profile", "dashboard", "principal", "access"];
-
-/// The optional CSV column (and YAML key) that gives shares for a time. Not in `CSV_COLUMNS`, so
-/// the files dashshare writes keep their columns.
-pub const EXPIRES_COLUMN: &str = "expires";
-
-/// The optional CSV column (and YAML key) that asks for the data model's entry too.
-pub const WITH_DATA_COLUMN: &str = "with_data";
+pub use super::columns::{CSV_COLUMNS, EXPIRES_COLUMN, WITH_DATA_COLUMN};
 
 /// A `with_data` cell: empty is no.
 fn with_data(text: &str) -> std::result::Result<bool, String> {
@@ -282,7 +274,7 @@ pub fn read_csv(
             )),
             Some(column) => columns[column] = Some(index),
             // For people reading an exported file; it changes nothing.
-            None if header.eq_ignore_ascii_case(super::exported::TITLE_COLUMN) => {}
+            None if header.eq_ignore_ascii_case(super::columns::TITLE_COLUMN) => {}
             None => problems.push(Problem::at(
                 header_line,
                 format!(

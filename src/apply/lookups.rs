@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures::StreamExt;
 
+use super::connected::Connected;
 use super::desired::Wanted;
-use super::execute::Connected;
 use crate::error::{Error, Result};
 use crate::flow;
 use crate::model::Principal;

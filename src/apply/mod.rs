@@ -1,5 +1,7 @@
 //! `apply` and `diff`: the shares a file declares, planned per dashboard and carried out in bulk.
 
+mod columns;
+mod connected;
 pub mod desired;
 pub mod execute;
 pub mod exported;

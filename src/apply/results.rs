@@ -1,7 +1,7 @@
 //! What `apply` reports per dashboard of a file, and for the whole run.
 
+use super::connected::Connected;
 use super::desired::Wanted;
-use super::execute::Connected;
 use crate::error::Error;
 use crate::flow::{self, ShareResult};
 use crate::providers::Dashboard;
