@@ -3,7 +3,7 @@
 //! it; anything else is left, with the reason. Each expiry is carried out once: its write is
 //! journaled like any revoke (so `undo` works) and names the grant it settles.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -64,8 +64,14 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
     };
     let mut outcomes = Vec::new();
     let mut written = false;
+    // One connection (one login) per profile, however many grants are due on it.
+    let mut connections: HashMap<String, Result<Connection>> = HashMap::new();
     for grant in due {
-        let done = take_back(global, &entries, grant, (!args.dry_run).then_some(&ahead)).await;
+        let connection = connections
+            .entry(grant.profile.clone())
+            .or_insert_with(|| super::connect_named(global, &grant.profile));
+        let ahead = (!args.dry_run).then_some(&ahead);
+        let done = take_back(connection.as_ref(), &entries, grant, ahead).await;
         written |= done.written;
         outcomes.extend(done.outcomes);
     }
@@ -126,8 +132,10 @@ struct Done {
 }
 
 /// Reads the dashboard, takes back each expired share still as granted, and writes once.
+type Connection = (crate::config::Profile, Box<dyn ShareProvider>);
+
 async fn take_back(
-    global: &GlobalArgs,
+    connection: std::result::Result<&Connection, &Error>,
     entries: &[Entry],
     grant: &Entry,
     ahead: Option<&WriteAhead<'_>>,
@@ -158,9 +166,9 @@ async fn take_back(
             .collect(),
         written: false,
     };
-    let (profile, provider) = match super::connect_named(global, &grant.profile) {
+    let (profile, provider) = match connection {
         Ok(connected) => connected,
-        Err(err) => return all_failed(err),
+        Err(err) => return all_failed(err.clone()),
     };
     if profile.url.as_str() != grant.url {
         return all_failed(Error::invalid(format!(

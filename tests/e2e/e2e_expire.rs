@@ -814,3 +814,30 @@ async fn expire_at_a_later_time_lists_what_will_have_ended_by_then() {
         .code(2)
         .stderr(predicate::str::contains("'next tuesday'"));
 }
+
+/// Grants due on one profile share its one login: `expire` connects once per profile, not once
+/// per grant (issue 25).
+#[tokio::test(flavor = "multi_thread")]
+async fn expire_logs_in_once_per_profile() {
+    let home = SandboxHome::start().await;
+    grant_alice(&home, &["--for", "1s"]).await;
+    let erin = [
+        "grant",
+        SISENSE_DASHBOARD,
+        "--user",
+        "erin@example.com",
+        "--for",
+        "1s",
+    ];
+    home.run("sandbox-sisense", &erin).await.success();
+    let login = "POST /api/v1/authentication/login";
+    let logins = || home.count(dashshare::vendor::Vendor::Sisense, login);
+    let before = logins();
+    let expired = home
+        .run("sandbox-sisense", &["-o", "json", "expire", "--at", "30s"])
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
+    assert_eq!(json["expired"].as_array().unwrap().len(), 2, "{json}");
+    assert_eq!(logins() - before, 1, "{json}");
+}
