@@ -208,7 +208,7 @@ async fn take_back(
             settles: Some(grant.run_id.clone()),
             ..Marks::default()
         };
-        if let Err(err) = ahead.unwritten(&profile, &grant.dashboard, planned.read, &settles) {
+        if let Err(err) = ahead.unwritten(profile, &grant.dashboard, planned.read, &settles) {
             for o in outcomes.iter_mut() {
                 o.result = "failed".into();
                 o.detail = err.to_string();
@@ -219,7 +219,7 @@ async fn take_back(
             written: false,
         };
     };
-    match flow::write(provider.as_ref(), &write, Some((ahead, &profile))).await {
+    match flow::write(provider.as_ref(), &write, Some((ahead, profile))).await {
         Ok(written) => {
             if let Some(err) = written.publish_error {
                 // Written and journaled, but not visible until published: cron must see it.
