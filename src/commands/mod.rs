@@ -23,6 +23,7 @@ mod profiles;
 mod publish;
 mod report;
 mod report_formats;
+mod report_rows;
 mod sandbox;
 mod share;
 mod undo;

@@ -3,12 +3,13 @@
 //! counts and flags: shared with everyone, principals with edit on many dashboards, and shares in
 //! no apply file given with `--against`; and when each share given for a time ends.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
 use super::expiries::Expiries;
 use super::inventory::{cannot_export, note, principal_names, read_all};
 use super::report_formats;
+use super::report_rows::{DashboardRow, Flag, Group, Report, ShareCell};
 use crate::apply::input;
 use crate::cli::{GlobalArgs, OutputFormat, ReportArgs, ReportFormat};
 use crate::error::{Error, Result};
@@ -17,99 +18,6 @@ use futures::StreamExt;
 use crate::model::{Access, Level, Principal, PrincipalKind, ShareKey};
 use crate::output;
 use crate::providers::{DataAccess, Reach, ShareProvider, Snapshot};
-use crate::vendor::Vendor;
-
-/// What a report states, whatever its format.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    pub groups: Vec<Group>,
-    /// `--many`: edit on this many dashboards or more flags a principal.
-    pub many: u64,
-    /// `--against` was given, so `Flag::NotInFile` means something.
-    pub against: Option<String>,
-    /// Profiles skipped, with why.
-    pub skipped: Vec<String>,
-}
-
-/// One profile's dashboards.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group {
-    pub profile: String,
-    pub vendor: Vendor,
-    pub dashboards: Vec<DashboardRow>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DashboardRow {
-    pub id: String,
-    pub title: String,
-    pub shares: Vec<ShareCell>,
-}
-
-/// One share: the principal as `apply` names it, its access, and its flags.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShareCell {
-    pub principal: Principal,
-    pub access: Access,
-    pub flags: Vec<Flag>,
-    /// When a timed grant of this share ends (RFC 3339), while it is as the grant left it.
-    pub expires: Option<String>,
-    /// The principal can open the dashboard but not query its data model (Sisense).
-    pub no_data: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Flag {
-    /// Shared with everyone.
-    Everyone,
-    /// The principal has edit on `--many` dashboards or more of this profile.
-    ManyEdits,
-    /// No row of the `--against` file names this share.
-    NotInFile,
-    /// The principal can open the dashboard but not query its data model: it opens empty.
-    NoData,
-}
-
-impl Flag {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Flag::Everyone => "everyone",
-            Flag::ManyEdits => "many-edits",
-            Flag::NotInFile => "not-in-file",
-            Flag::NoData => "no-data",
-        }
-    }
-}
-
-/// A principal's column: its shares counted, edits apart.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrincipalCount {
-    pub principal: Principal,
-    pub dashboards: usize,
-    pub edits: usize,
-}
-
-impl Group {
-    /// Every principal shared with in this group, by name, with its counts.
-    pub fn principals(&self) -> Vec<PrincipalCount> {
-        let mut counts: BTreeMap<&Principal, (usize, usize)> = BTreeMap::new();
-        for share in self.dashboards.iter().flat_map(|d| &d.shares) {
-            let count = counts.entry(&share.principal).or_default();
-            count.0 += 1;
-            if share.access == Access::Edit {
-                count.1 += 1;
-            }
-        }
-        counts
-            .into_iter()
-            .map(|(principal, (dashboards, edits))| PrincipalCount {
-                principal: principal.clone(),
-                dashboards,
-                edits,
-            })
-            .collect()
-    }
-}
 
 pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
     if global.output != OutputFormat::Table {
@@ -367,6 +275,7 @@ fn same_principal(a: &Principal, b: &Principal) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::vendor::Vendor;
 
     pub(crate) fn sample() -> Report {
         let cell = |principal: Principal, access| ShareCell {

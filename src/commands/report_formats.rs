@@ -3,7 +3,7 @@
 //! row per share. Titles and names are user data: every value is escaped for its format. A share
 //! given for a time shows when it ends, next to its access.
 
-use super::report::{DashboardRow, Flag, Group, Report};
+use super::report_rows::{DashboardRow, Flag, Group, Report, ShareCell};
 use crate::error::{Error, Result};
 use crate::model::Principal;
 use crate::output::escape::{self, html as escape_html, markdown as escape_markdown};
@@ -35,7 +35,7 @@ fn dashboard_flags(dashboard: &DashboardRow) -> Vec<Flag> {
 fn access_of<'a>(
     dashboard: &'a DashboardRow,
     principal: &Principal,
-) -> Option<&'a super::report::ShareCell> {
+) -> Option<&'a ShareCell> {
     dashboard.shares.iter().find(|s| &s.principal == principal)
 }
 
