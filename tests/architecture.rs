@@ -319,6 +319,66 @@ fn an_upward_import_breaks_the_floors_and_the_named_rule() {
     assert!(problems[1].contains("journal.rs:3: journal must not import providers: plain values"));
 }
 
+/// Inside a folder too, files import each other one way only (issue 25: three circles had
+/// grown there, each a type without its own home).
+#[test]
+fn no_files_of_a_folder_import_each_other_in_a_circle() {
+    let sources = read_src(Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path());
+    let circles = sibling_circles(&sources);
+    assert!(
+        circles.is_empty(),
+        "give what the files share a file of its own: {circles:#?}"
+    );
+}
+
+#[test]
+fn a_circle_of_two_files_in_a_folder_is_found() {
+    let sources = [
+        source("apply/a.rs", "use super::b::B;\npub struct A;\n"),
+        source("apply/b.rs", "use crate::apply::a::A;\npub struct B;\n"),
+        source(
+            "apply/c.rs",
+            "use super::a::A;\n#[cfg(test)]\nmod tests {\n    use super::super::c;\n}\n",
+        ),
+    ];
+    assert_eq!(sibling_circles(&sources), ["apply: a -> b -> a"]);
+}
+
+/// Each folder's circles of files (`folder: a -> b -> a`), by `super::x` and
+/// `crate::folder::x` imports outside test modules; a folder's `mod.rs` only declares them.
+fn sibling_circles(sources: &[(String, String)]) -> Vec<String> {
+    let mut folders: BTreeMap<&str, BTreeMap<&str, BTreeSet<String>>> = BTreeMap::new();
+    for (path, text) in sources {
+        let Some((folder, file)) = path.split_once('/') else {
+            continue;
+        };
+        let Some(name) = file.strip_suffix(".rs").filter(|f| !f.contains('/')) else {
+            continue;
+        };
+        if name == "mod" {
+            continue;
+        }
+        let (code, _) = lex(text);
+        let code = blank_lines(&code, &test_module_lines(&code));
+        let inside = format!("crate::{folder}::");
+        let edges = folders.entry(folder).or_default().entry(name).or_default();
+        for (target, _) in paths_after(&code, "super::")
+            .into_iter()
+            .chain(paths_after(&code, &inside))
+        {
+            if target != name && target != "super" {
+                edges.insert(target);
+            }
+        }
+    }
+    folders
+        .iter()
+        .filter_map(|(folder, graph)| {
+            find_cycle(graph).map(|cycle| format!("{folder}: {}", cycle.join(" -> ")))
+        })
+        .collect()
+}
+
 #[test]
 fn a_cycle_on_one_floor_is_found_and_named() {
     let sources = [

@@ -32,10 +32,7 @@ fn dashboard_flags(dashboard: &DashboardRow) -> Vec<Flag> {
     flags
 }
 
-fn access_of<'a>(
-    dashboard: &'a DashboardRow,
-    principal: &Principal,
-) -> Option<&'a ShareCell> {
+fn access_of<'a>(dashboard: &'a DashboardRow, principal: &Principal) -> Option<&'a ShareCell> {
     dashboard.shares.iter().find(|s| &s.principal == principal)
 }
 

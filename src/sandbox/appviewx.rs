@@ -18,8 +18,8 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::Shared;
-use super::world::AppViewXShares;
 use crate::vendor::Vendor;
+use world::AppViewXShares;
 
 pub(super) static EMULATOR: super::Emulator = super::Emulator {
     router,
@@ -291,7 +291,7 @@ pub mod world {
 
     use serde::{Deserialize, Serialize};
 
-    use crate::sandbox::world::Account;
+    use crate::sandbox::Account;
 
     #[derive(Debug, Clone, Default, Serialize, Deserialize)]
     #[serde(default)]

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::Shared;
-use super::world::EciDashboard;
+use world::EciDashboard;
 
 pub(super) static EMULATOR: super::Emulator = super::Emulator {
     router,

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::Shared;
-use super::world::World;
+use super::World;
 
 pub(super) static EMULATOR: super::Emulator = super::Emulator {
     router,

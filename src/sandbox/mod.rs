@@ -110,6 +110,13 @@ impl Shared {
     }
 }
 
+/// The login an emulator accepts (a user name and its password), as the world seeds it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Account {
+    pub username: String,
+    pub password: String,
+}
+
 /// Everything the emulated vendors hold: users, groups, dashboards, shares and links, one part
 /// per emulator. It is what `--seed FILE` provides and what `--state FILE` keeps across restarts
 /// (the same JSON shape).

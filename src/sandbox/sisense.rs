@@ -17,8 +17,9 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::Shared;
-use super::world::{SisenseDashboard, World};
+use super::World;
 use crate::vendor::Vendor;
+use world::SisenseDashboard;
 
 pub(super) static EMULATOR: super::Emulator = super::Emulator {
     router,
@@ -179,7 +180,7 @@ async fn users(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let world = shared.world();
-    let found: Vec<&super::world::SisenseUser> = world
+    let found: Vec<&world::SisenseUser> = world
         .sisense
         .users
         .iter()
@@ -230,7 +231,7 @@ async fn groups(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let world = shared.world();
-    let found: Vec<&super::world::SisenseGroup> = world
+    let found: Vec<&world::SisenseGroup> = world
         .sisense
         .groups
         .iter()
@@ -704,7 +705,7 @@ pub mod world {
     use serde::{Deserialize, Serialize};
     use serde_json::{Value, json};
 
-    use crate::sandbox::world::Account;
+    use crate::sandbox::Account;
 
     #[derive(Debug, Clone, Default, Serialize, Deserialize)]
     #[serde(default)]

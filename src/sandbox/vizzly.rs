@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::Shared;
-use super::world::VizzlyPermission;
+use world::VizzlyPermission;
 
 pub(super) static EMULATOR: super::Emulator = super::Emulator {
     router,
