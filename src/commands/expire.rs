@@ -99,19 +99,9 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
 
 /// `--at`: what `--until` or `--for` takes, read as the time the ends are taken back by.
 fn by_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    let ends =
-        flow::timed::Ends::parse(text).map_err(|why| Error::invalid(format!("--at {why}")))?;
-    match ends {
-        flow::timed::Ends::At(at) => Ok(at),
-        flow::timed::Ends::After(length) => chrono::Duration::from_std(length)
-            .ok()
-            .and_then(|length| now.checked_add_signed(length))
-            .ok_or_else(|| {
-                Error::invalid(format!(
-                    "--at '{text}' is too far ahead: give a duration under a few hundred years"
-                ))
-            }),
-    }
+    flow::timed::Ends::parse(text)
+        .and_then(|ends| ends.from(now).map_err(|why| format!("'{text}' {why}")))
+        .map_err(|why| Error::invalid(format!("--at {why}")))
 }
 
 /// The written grants whose time has passed and that no `expire` has settled yet.
@@ -131,26 +121,18 @@ struct Done {
     written: bool,
 }
 
-/// Reads the dashboard, takes back each expired share still as granted, and writes once.
 type Connection = (crate::config::Profile, Box<dyn ShareProvider>);
 
+/// Reads the dashboard, takes back each expired share still as granted, and writes once.
 async fn take_back(
     connection: std::result::Result<&Connection, &Error>,
     entries: &[Entry],
     grant: &Entry,
     ahead: Option<&WriteAhead<'_>>,
 ) -> Done {
-    let expiring = grant
-        .marks
-        .expires
-        .as_ref()
-        .map_or(&[][..], |e| e.shares.as_slice());
-    let ends = grant
-        .marks
-        .expires
-        .as_ref()
-        .map(|expiry| expiry.at.clone())
-        .unwrap_or_default();
+    let expiry = grant.marks.expires.as_ref();
+    let expiring = expiry.map_or(&[][..], |e| e.shares.as_slice());
+    let ends = expiry.map(|e| e.at.clone()).unwrap_or_default();
     let outcome = |principal: String, result: &str, detail: String| Outcome {
         profile: grant.profile.clone(),
         dashboard: grant.dashboard.id.clone(),

@@ -34,15 +34,20 @@ impl Ends {
             .map_err(|_| format!("'{text}' is not an expiry: write {FORMS}"))
     }
 
-    /// The time this ends, for a run that started at `start`; it must lie ahead.
-    pub fn at(self, start: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-        let at = match self {
+    /// The time this stands for, counted from `start`.
+    pub fn from(self, start: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+        match self {
             Ends::After(length) => chrono::Duration::from_std(length)
                 .ok()
                 .and_then(|length| start.checked_add_signed(length))
-                .ok_or("is too long: give a duration under a few hundred years")?,
-            Ends::At(at) => at,
-        };
+                .ok_or_else(|| "is too long: give a duration under a few hundred years".into()),
+            Ends::At(at) => Ok(at),
+        }
+    }
+
+    /// The time this ends, for a run that started at `start`; it must lie ahead.
+    pub fn at(self, start: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+        let at = self.from(start)?;
         if at <= start {
             return Err(format!(
                 "{} has already passed: give a later time",
