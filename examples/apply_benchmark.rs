@@ -129,10 +129,12 @@ fn connect(sandbox: &Sandbox, dir: &Path, file: &Path) -> Vec<Connected> {
 
 async fn apply(sites: &[Connected], options: &Options, journal: &Journal) -> execute::Report {
     let run_id = journal::new_run_id();
+    let ends = dashshare::share_ends::RunEnds::of(Default::default());
     let recorder = Recorder {
         journal,
         run_id: &run_id,
         command: "apply benchmark",
+        ends: &ends,
     };
     execute::execute(sites, options, Some(&recorder), &ProgressBar::hidden())
         .await

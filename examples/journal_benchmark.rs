@@ -9,7 +9,8 @@ use std::io::Write;
 use std::time::Instant;
 
 use clap::Parser;
-use dashshare::journal::{Entry, EntryKind, Expiring, Expiry, Journal, Marks};
+use dashshare::journal::{Entry, EntryKind, Journal};
+use dashshare::model::ends::{End, Ends};
 use dashshare::model::{Access, Dashboard, Level, PrincipalKind, Share, ShareKey, ShareSet};
 use dashshare::share_ends::ShareEnds;
 use dashshare::vendor::Vendor;
@@ -32,7 +33,7 @@ fn main() {
         key: ShareKey::new(PrincipalKind::User, format!("user-{user:05}")),
         level: Level::Access(Access::View),
     }));
-    let line = |write: usize, marks: Marks| Entry {
+    let line = |write: usize, ends: Ends| Entry {
         run_id: format!("20261130T000000Z-{:016x}", write / 100),
         time: "2026-11-30T00:00:00Z".into(),
         command: "apply shares.yaml".into(),
@@ -47,15 +48,16 @@ fn main() {
         after: shares.clone(),
         kind: EntryKind::Written,
         error: None,
-        marks,
+        ends: Some(ends),
+        data_model: None,
+        legacy: Default::default(),
     };
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
     for write in 0..args.writes {
-        serde_json::to_writer(&mut file, &line(write, Marks::default())).unwrap();
+        serde_json::to_writer(&mut file, &line(write, Ends::default())).unwrap();
         file.write_all(b"\n").unwrap();
     }
     file.flush().unwrap();
-    drop(file);
     let size = std::fs::metadata(&path).unwrap().len();
     let journal = Journal::locate(Some(&path)).unwrap();
     println!(
@@ -73,18 +75,18 @@ fn main() {
     timed("ends, no timed grant ever (grant, apply)", &|| {
         ShareEnds::read(&journal).unwrap();
     });
-    let timed_grant = Marks {
-        expires: Some(Expiry {
-            at: "2099-01-01T00:00:00Z".into(),
-            shares: vec![Expiring {
-                key: ShareKey::new(PrincipalKind::User, "user-00000"),
-                granted: Level::Access(Access::View),
-                before: None,
-            }],
-        }),
-        ..Marks::default()
-    };
-    journal.append(&[line(0, timed_grant)]).unwrap();
+    let timed_grant: Ends = [End {
+        key: ShareKey::new(PrincipalKind::User, "user-00000"),
+        at: "2099-01-01T00:00:00Z".parse().unwrap(),
+        level: Level::Access(Access::View),
+        back_to: None,
+    }]
+    .into_iter()
+    .collect();
+    serde_json::to_writer(&mut file, &line(0, timed_grant)).unwrap();
+    file.write_all(b"\n").unwrap();
+    file.flush().unwrap();
+    drop(file);
     timed("ends, one timed grant (grant, apply)", &|| {
         ShareEnds::read(&journal).unwrap();
     });

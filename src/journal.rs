@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::checksum::{self, Seal};
 use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
+use crate::model::ends::Ends;
 use crate::model::{Dashboard, ShareSet};
 use crate::private_file;
 use crate::run_lock::{Holder, RunLock};
@@ -45,43 +46,37 @@ pub struct Entry {
     /// Why a `Failed` write failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// What else the write carries: a grant's expiry, or the expiry it settles.
-    #[serde(flatten)]
-    pub marks: Marks,
-}
-
-/// What a write carries besides the share sets.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Marks {
-    /// Shares granted for a time (`grant --for/--until`): `expire` takes them back once it has
-    /// passed.
+    /// The ends of shares given for a time in force after this line (`model::ends`). Lines from
+    /// before ends were recorded have none: their marks (`legacy`) are converted as they are read
+    /// (`share_ends.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<Expiry>,
-    /// On an `expire` write: the run whose expiry it carries out, so that it is done once.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settles: Option<String>,
-    /// Shares the run asked for with no end that an earlier timed grant had given one, left as
-    /// they were: that end no longer holds, so `expire` leaves them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub keeps: Vec<crate::model::ShareKey>,
+    pub ends: Option<Ends>,
     /// A write of the dashboard's data model (`grant --with-data`), not of its shares (a line
     /// of its own, whose share sets are the dashboard's as they stand): `undo` takes the entries
     /// back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_model: Option<crate::data_model::DataModelChange>,
+    /// What lines from before recorded ends carried instead: read, never written.
+    #[serde(flatten, skip_serializing)]
+    pub legacy: Legacy,
 }
 
-impl Marks {
-    /// Nothing besides the share sets: a line with these marks says nothing a write does not.
-    pub fn is_empty(&self) -> bool {
-        self.expires.is_none()
-            && self.settles.is_none()
-            && self.keeps.is_empty()
-            && self.data_model.is_none()
-    }
+/// The marks of a line from before ends were recorded, from which its ends are worked out once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Legacy {
+    /// Shares granted for a time by this line.
+    #[serde(default)]
+    pub expires: Option<Expiry>,
+    /// On an `expire` write: the run whose expiry it carried out.
+    #[serde(default)]
+    pub settles: Option<String>,
+    /// Shares asked for with no end that an earlier timed grant had given one.
+    #[serde(default)]
+    pub keeps: Vec<crate::model::ShareKey>,
 }
 
-/// When a grant's shares end, and what each was before it.
+/// When a grant's shares end, and what each was before it: the shape of a line from before ends
+/// were recorded, and of a saved plan's timed shares.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Expiry {
     /// RFC 3339, UTC.
@@ -112,23 +107,6 @@ pub enum EntryKind {
 }
 
 impl Entry {
-    /// Whether this line decides the share `key` anew: it changed it, asked for it with no end
-    /// (`keeps`), or gave it an end (`expires`). An earlier timed grant's end no longer holds then.
-    pub fn touches(&self, key: &crate::model::ShareKey) -> bool {
-        let changed = match &self.before {
-            Some(before) => before.get(key) != self.after.get(key),
-            // A vendor that cannot read: what the write sent.
-            None => self.after.get(key).is_some(),
-        };
-        changed
-            || self.marks.keeps.contains(key)
-            || self
-                .marks
-                .expires
-                .as_ref()
-                .is_some_and(|expiry| expiry.shares.iter().any(|share| &share.key == key))
-    }
-
     /// A write just made to `dashboard` on `profile`'s server.
     pub fn new(
         run_id: &str,
@@ -150,7 +128,9 @@ impl Entry {
             after,
             kind: EntryKind::Written,
             error: None,
-            marks: Marks::default(),
+            ends: None,
+            data_model: None,
+            legacy: Legacy::default(),
         }
     }
 
@@ -183,61 +163,6 @@ impl Entry {
             ..self.clone()
         }
     }
-}
-
-/// The timed grants (`grant --for/--until`) that no `expire` has settled yet, each once (its last
-/// line). A grant whose write was never answered, or failed, counts too: the server may have
-/// made it, and `expire` reads the server before taking anything back.
-pub fn pending_expiries(entries: &[Entry]) -> Vec<&Entry> {
-    let settled: std::collections::HashSet<(&str, &str, &str)> = entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::Written)
-        .filter_map(|e| {
-            let grant = e.marks.settles.as_deref()?;
-            Some((grant, e.profile.as_str(), e.dashboard.id.as_str()))
-        })
-        .collect();
-    let mut last: HashMap<(&str, &str, &str), &Entry> = HashMap::new();
-    let mut order = Vec::new();
-    for entry in entries.iter().filter(|e| e.marks.expires.is_some()) {
-        let key = (
-            entry.run_id.as_str(),
-            entry.profile.as_str(),
-            entry.dashboard.id.as_str(),
-        );
-        if settled.contains(&key) {
-            continue;
-        }
-        if last.insert(key, entry).is_none() {
-            order.push(key);
-        }
-    }
-    order
-        .into_iter()
-        .filter_map(|key| last.get(&key).copied())
-        .collect()
-}
-
-/// Whether a line after `grant` (another run's, on the same server and dashboard) decided the
-/// share `key` anew (`Entry::touches`): then it is no longer the timed grant's to take back. An
-/// `expire` that settles this very grant does not count: one that never heard back leaves the
-/// grant pending, and the next `expire` reads the server again.
-pub fn changed_since<'e>(
-    entries: &'e [Entry],
-    grant: &Entry,
-    key: &crate::model::ShareKey,
-) -> Option<&'e Entry> {
-    let start = entries
-        .iter()
-        .position(|e| e.run_id == grant.run_id && e.dashboard.id == grant.dashboard.id)?;
-    entries[start..].iter().find(|e| {
-        e.run_id != grant.run_id
-            && e.url == grant.url
-            && e.dashboard.id == grant.dashboard.id
-            && e.kind != EntryKind::Failed
-            && e.marks.settles.as_deref() != Some(grant.run_id.as_str())
-            && e.touches(key)
-    })
 }
 
 /// One run, as `history` shows it.
@@ -610,7 +535,9 @@ mod tests {
             after: ShareSet::new([share("a"), share("b")]),
             kind: EntryKind::Written,
             error: None,
-            marks: Marks::default(),
+            ends: Some(Ends::default()),
+            data_model: None,
+            legacy: Legacy::default(),
         }
     }
 
@@ -623,54 +550,6 @@ mod tests {
             .unwrap();
         journal.held.set(lock).unwrap();
         journal
-    }
-
-    /// A grant of b (run g), then what later lines did to b.
-    #[test]
-    fn a_later_line_that_decides_a_share_anew_makes_it_no_longer_the_grant_s() {
-        let b = ShareKey::new(PrincipalKind::User, "b");
-        let grant = entry("g", "d1");
-        let unchanged = |run: &str, marks: Marks| Entry {
-            before: Some(grant.after.clone()),
-            marks,
-            ..entry(run, "d1")
-        };
-        let since = |later: Entry| {
-            changed_since(&[grant.clone(), later], &grant, &b).map(|e| e.run_id.clone())
-        };
-        // Another dashboard's write, and a line that leaves b as it is, do not count.
-        assert_eq!(since(entry("w", "d2")), None);
-        assert_eq!(since(unchanged("u", Marks::default())), None);
-        // Kept with no end, or given another end: no longer the grant's.
-        let kept = Marks {
-            keeps: vec![b.clone()],
-            ..Marks::default()
-        };
-        assert_eq!(since(unchanged("k", kept)).as_deref(), Some("k"));
-        let moved = Marks {
-            expires: Some(Expiry {
-                at: "2099-01-01T00:00:00Z".into(),
-                shares: vec![Expiring {
-                    key: b.clone(),
-                    granted: Level::Access(Access::View),
-                    before: None,
-                }],
-            }),
-            ..Marks::default()
-        };
-        assert_eq!(since(unchanged("m", moved)).as_deref(), Some("m"));
-        // An `expire` of this very grant that never heard back: the next one tries again.
-        let taking_back = Entry {
-            before: Some(grant.after.clone()),
-            after: grant.before.clone().unwrap(),
-            kind: EntryKind::Intent,
-            marks: Marks {
-                settles: Some("g".into()),
-                ..Marks::default()
-            },
-            ..entry("x", "d1")
-        };
-        assert_eq!(since(taking_back), None);
     }
 
     #[test]

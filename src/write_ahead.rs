@@ -1,11 +1,17 @@
 //! Journaling a write ahead of it: the intent line is on disk before the request leaves, and the
 //! outcome line follows the answer. A run killed in between leaves an intent that `undo` settles
-//! by reading the server, so no write it made escapes the journal.
+//! by reading the server, so no write it made escapes the journal. Every line carries its
+//! dashboard's ends in force after it (`model::ends`), decided here from the run's ends and what
+//! the write asks: an intent (or a failure) carries both the ends before and after, since the
+//! server may or may not have made the write.
 
 use crate::config::Profile;
+use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
-use crate::journal::{Entry, Journal, Marks};
+use crate::journal::{Entry, Journal};
+use crate::model::ends::{self, AskedEnds, Ends};
 use crate::model::{Dashboard, ShareSet};
+use crate::share_ends::RunEnds;
 
 /// Where a run journals its writes.
 #[derive(Clone, Copy)]
@@ -14,63 +20,86 @@ pub struct WriteAhead<'a> {
     pub run_id: &'a str,
     /// The command line's verb and target, for `history`.
     pub command: &'a str,
+    /// The ends in force, read under the run's lock and kept up to date with each line.
+    pub ends: &'a RunEnds,
 }
 
 /// A write whose intent is journaled and whose outcome is not yet.
 #[must_use = "a journaled intent needs its outcome"]
 pub struct Pending<'a> {
-    journal: &'a Journal,
+    ahead: WriteAhead<'a>,
     entry: Entry,
+    /// The ends before the write, and what it asks of them.
+    old: Ends,
+    asked: AskedEnds,
 }
 
 impl<'a> WriteAhead<'a> {
-    /// Journals the intent to make `dashboard`'s shares `after`. An error means the intent is not
-    /// on disk, so the write must not be sent.
+    /// Journals the intent to make `dashboard`'s shares `after`, asking `asked` of their ends.
+    /// An error means the intent is not on disk, so the write must not be sent.
     pub fn intent(
         &self,
         profile: &Profile,
         dashboard: &Dashboard,
         before: Option<ShareSet>,
         after: ShareSet,
-        marks: &Marks,
+        asked: &AskedEnds,
+        data_model: Option<DataModelChange>,
     ) -> Result<Pending<'a>> {
         let entry = Entry {
-            marks: marks.clone(),
+            data_model,
             ..Entry::new(self.run_id, self.command, profile, dashboard, before, after)
         };
-        self.journal
-            .append(std::slice::from_ref(&entry.clone().intent()))
-            .map_err(|err| {
-                err.and_then_say(format!(
-                    "nothing was written to {}, since `undo` would not know the write",
-                    dashboard.id
-                ))
-            })?;
+        let old = self.ends.lock().of_dashboard(&entry.url, &dashboard.id);
+        let new = ends::after_change(&old, entry.before.as_ref(), &entry.after, asked);
+        let intent = Entry {
+            ends: Some(new.or(&old)),
+            ..entry.clone().intent()
+        };
+        self.append(intent).map_err(|err| {
+            err.and_then_say(format!(
+                "nothing was written to {}, since `undo` would not know the write",
+                dashboard.id
+            ))
+        })?;
         Ok(Pending {
-            journal: self.journal,
+            ahead: *self,
             entry,
+            old,
+            asked: asked.clone(),
         })
     }
-}
 
-impl WriteAhead<'_> {
-    /// A line for a dashboard settled without a write: an expiry whose shares were all decided
-    /// anew since the grant, or ends decided anew on shares already as asked. Before and after
-    /// are the shares `read`, so it changes no share and `undo` has nothing to put back; at a
-    /// vendor that cannot read (`None`), nothing read and nothing sent.
-    pub fn unwritten(
+    /// Settles a dashboard without a write, when what was asked changes its ends (a share kept
+    /// with no end or given a new one; an expiry whose shares changed since): a line whose share
+    /// sets are both the shares `read`, so `undo` has nothing to put back. Whether a line was
+    /// needed.
+    pub fn settle(
         &self,
         profile: &Profile,
         dashboard: &Dashboard,
         read: Option<ShareSet>,
-        marks: &Marks,
-    ) -> Result<()> {
+        asked: &AskedEnds,
+    ) -> Result<bool> {
         let after = read.clone().unwrap_or_default();
-        let entry = Entry {
-            marks: marks.clone(),
-            ..Entry::new(self.run_id, self.command, profile, dashboard, read, after)
-        };
-        self.journal.append(std::slice::from_ref(&entry))
+        let entry = Entry::new(self.run_id, self.command, profile, dashboard, read, after);
+        let old = self.ends.lock().of_dashboard(&entry.url, &dashboard.id);
+        let new = ends::after_change(&old, entry.before.as_ref(), &entry.after, asked);
+        if new == old {
+            return Ok(false);
+        }
+        self.append(Entry {
+            ends: Some(new),
+            ..entry
+        })?;
+        Ok(true)
+    }
+
+    /// Appends one line and takes its ends in.
+    fn append(&self, line: Entry) -> Result<()> {
+        self.journal.append(std::slice::from_ref(&line))?;
+        self.ends.lock().record(&line);
+        Ok(())
     }
 }
 
@@ -78,7 +107,11 @@ impl Pending<'_> {
     /// The server confirmed the write.
     pub fn written(self) {
         let line = self.entry.written();
-        self.settle(line);
+        let ends = ends::after_change(&self.old, line.before.as_ref(), &line.after, &self.asked);
+        self.settle(Entry {
+            ends: Some(ends),
+            ..line
+        });
     }
 
     /// The server confirmed part of the write: `after` is what it now holds as far as is known.
@@ -89,21 +122,27 @@ impl Pending<'_> {
 
     /// The server confirmed a data model's write, which gave `given` (what the fresh read lacked
     /// of the planned entries): `undo` takes back these alone.
-    pub fn data_written(mut self, given: crate::data_model::DataModelChange) {
-        self.entry.marks.data_model = Some(given);
+    pub fn data_written(mut self, given: DataModelChange) {
+        self.entry.data_model = Some(given);
         self.written();
     }
 
-    /// The request failed (it may still have been committed: a timeout cannot tell).
+    /// The request failed (it may still have been committed: a timeout cannot tell), so both
+    /// the ends before and those it asked for may hold.
     pub fn failed(self, error: &Error) {
         let line = self.entry.failed(error);
-        self.settle(line);
+        let asked = ends::after_change(&self.old, line.before.as_ref(), &line.after, &self.asked);
+        let ends = asked.or(&self.old);
+        self.settle(Entry {
+            ends: Some(ends),
+            ..line
+        });
     }
 
     /// An outcome that cannot be journaled is not fatal: the intent is there, and `undo` reads
     /// the server to settle it. It is said, though, since the journal is in trouble.
     fn settle(self, line: Entry) {
-        if let Err(err) = self.journal.append(std::slice::from_ref(&line)) {
+        if let Err(err) = self.ahead.append(line.clone()) {
             tracing::warn!(
                 "{err}; the write to {} is journaled as intended, and `undo` will read the server \
                  to know whether it was made",

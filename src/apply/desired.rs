@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use super::input::{self, Problem, Row};
 use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
@@ -20,8 +22,8 @@ pub struct Wanted {
     pub principal: Principal,
     pub access: Access,
     pub line: u64,
-    /// When the share ends (RFC 3339, UTC), for a share given for a time.
-    pub expires: Option<String>,
+    /// When the share ends, for a share given for a time.
+    pub expires: Option<DateTime<Utc>>,
     /// Also give the principal the entry it lacks on the dashboard's data model.
     pub with_data: bool,
 }
@@ -124,8 +126,8 @@ impl Gathering<'_> {
             self.problems.push(Problem::at(row.line, message));
             return;
         }
-        let expires = match row.expires.map(|ends| ends.at(self.start)).transpose() {
-            Ok(at) => at.map(timed::rfc3339),
+        let expires = match row.expires.map(|when| when.at(self.start)).transpose() {
+            Ok(at) => at,
             Err(message) => {
                 self.problems
                     .push(Problem::at(row.line, format!("expires {message}")));
@@ -257,8 +259,8 @@ fn settle(vendor: Vendor, target: &mut Target, problems: &mut Vec<Problem>) {
                     "{} is asked for until {} here and until {} on line {} for dashboard '{}': \
                      name it once",
                     later.principal,
-                    later.expires.as_deref().unwrap_or("no end"),
-                    first.expires.as_deref().unwrap_or("no end"),
+                    shown_end(later.expires),
+                    shown_end(first.expires),
                     first.line,
                     target.dashboard
                 ),
@@ -267,10 +269,7 @@ fn settle(vendor: Vendor, target: &mut Target, problems: &mut Vec<Problem>) {
         true
     });
     // The journal keeps one end per dashboard write, so one dashboard's timed shares end together.
-    let mut ends = target
-        .wanted
-        .iter()
-        .filter_map(|w| Some((w, w.expires.as_deref()?)));
+    let mut ends = target.wanted.iter().filter_map(|w| Some((w, w.expires?)));
     if let Some((first, at)) = ends.next()
         && let Some((other, other_at)) = ends.find(|(_, other_at)| other_at != &at)
     {
@@ -297,9 +296,9 @@ fn settle(vendor: Vendor, target: &mut Target, problems: &mut Vec<Problem>) {
 fn conflicts_of_ends(
     target: &Target,
     first: &Wanted,
-    at: &str,
+    at: DateTime<Utc>,
     other: &Wanted,
-    other_at: &str,
+    other_at: DateTime<Utc>,
     problems: &mut Vec<Problem>,
 ) {
     let (early, late) = if first.line <= other.line {
@@ -312,9 +311,19 @@ fn conflicts_of_ends(
         format!(
             "{} expires at {} here, but {} on line {} at {}: the shares given for a time on \
              dashboard '{}' must end together; give them one expires, or apply them in two files",
-            late.0.principal, late.1, early.0.principal, early.0.line, early.1, target.dashboard
+            late.0.principal,
+            timed::rfc3339(late.1),
+            early.0.principal,
+            early.0.line,
+            timed::rfc3339(early.1),
+            target.dashboard
         ),
     ));
+}
+
+/// An end as messages show it.
+fn shown_end(end: Option<DateTime<Utc>>) -> String {
+    end.map_or("no end".to_string(), timed::rfc3339)
 }
 
 /// One error naming every problem; a message repeated on many lines is shown once, with a count.

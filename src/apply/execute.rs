@@ -20,10 +20,11 @@ use crate::error::{Error, Result};
 use crate::flow;
 use crate::flow::{Ask, Asked, ShareResult};
 use crate::interrupt::{Interrupt, Signal};
-use crate::journal::{Journal, Marks};
+use crate::journal::Journal;
+use crate::model::ends::AskedEnds;
 use crate::model::{Action, Change, Level, Mode, ShareSet};
 use crate::providers::Dashboard;
-use crate::share_ends::ShareEnds;
+use crate::share_ends::{RunEnds, ShareEnds};
 use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Clone, Copy)]
@@ -43,6 +44,19 @@ pub struct Recorder<'a> {
     pub journal: &'a Journal,
     pub run_id: &'a str,
     pub command: &'a str,
+    /// The ends in force, read under the run's lock.
+    pub ends: &'a RunEnds,
+}
+
+impl<'a> Recorder<'a> {
+    pub fn ahead(&self) -> WriteAhead<'a> {
+        WriteAhead {
+            journal: self.journal,
+            run_id: self.run_id,
+            command: self.command,
+            ends: self.ends,
+        }
+    }
 }
 
 /// What may stop a writing run before a dashboard starts: a signal, and under `--prune` the
@@ -64,20 +78,24 @@ pub async fn execute(
         interrupt: &Interrupt::none(),
         yes: true,
     };
-    let ends = ShareEnds::default();
-    execute_until(sites, options, recorder, progress, &stops, &ends).await
+    let ends = match recorder {
+        Some(recorder) => recorder.ends,
+        None => &RunEnds::of(ShareEnds::default()),
+    };
+    execute_until(sites, options, recorder, progress, &stops, ends).await
 }
 
 /// Carries the file out until `stops` says otherwise: once a signal comes, no dashboard starts
 /// (those already writing finish and are journaled), and the rest are reported not started.
-/// `ends` are the ends earlier timed grants gave shares, which the file's rows ask for anew.
+/// `ends` are those in force (the recorder's, in a writing run), which the file's rows decide
+/// anew.
 pub async fn execute_until(
     sites: &[Connected],
     options: &Options,
     recorder: Option<&Recorder<'_>>,
     progress: &ProgressBar,
     stops: &Stops<'_>,
-    ends: &ShareEnds,
+    ends: &RunEnds,
 ) -> Result<Report> {
     let width = options.concurrency.max(1);
     let lookups = resolve_principals(sites, width).await;
@@ -188,11 +206,11 @@ pub async fn execute_until(
 }
 
 /// A dashboard's rows, its write (`None`: nothing to change), and what the journal must learn
-/// without a write.
+/// without a write: the shares read and what the rows ask of their ends.
 type Plan = (
     Vec<ShareResult>,
     Option<flow::Write>,
-    Option<(ShareSet, Marks)>,
+    Option<(ShareSet, AskedEnds)>,
     Option<DataGrant>,
 );
 
@@ -216,9 +234,9 @@ struct Ready {
     rows: Vec<ShareResult>,
     /// `None`: the plan changes nothing.
     write: Option<flow::Write>,
-    /// With no write: what the journal must still learn about the rows' ends, and the shares
-    /// read, for a line of its own.
-    unwritten: Option<(ShareSet, Marks)>,
+    /// With no write: the shares read and what the rows ask of their ends, for a line of its
+    /// own where that changes an end.
+    unwritten: Option<(ShareSet, AskedEnds)>,
     data: Option<DataGrant>,
 }
 
@@ -231,7 +249,7 @@ struct Work<'a> {
     /// know it.
     journal_failed: AtomicBool,
     interrupt: &'a Interrupt,
-    ends: &'a ShareEnds,
+    ends: &'a RunEnds,
     /// The data-model entries of the dashboards written (or, in a dry run, planned): given at
     /// the end, one write per model.
     data: std::sync::Mutex<Vec<(usize, Dashboard, DataGrant)>>,
@@ -317,11 +335,7 @@ impl Work<'_> {
     ) -> Result<DataModelChange> {
         let provider = self.sites[site].provider.as_ref();
         let profile = &self.sites[site].site.profile;
-        let ahead = self.recorder.map(|recorder| WriteAhead {
-            journal: recorder.journal,
-            run_id: recorder.run_id,
-            command: recorder.command,
-        });
+        let ahead = self.recorder.map(Recorder::ahead);
         flow::write_data_grant(
             provider,
             dashboard,
@@ -379,6 +393,8 @@ impl Work<'_> {
     async fn plan(&self, site: usize, dashboard: &Dashboard, wanted: &[Wanted]) -> Result<Plan> {
         let provider = self.sites[site].provider.as_ref();
         let resolved = looked_up(&self.lookups[site], provider.vendor(), wanted)?;
+        let url = self.sites[site].site.profile.url.as_str();
+        let ends = self.ends.lock().of_dashboard(url, &dashboard.id);
         let prune = self.options.prune;
         let ask = Ask {
             dashboard,
@@ -389,6 +405,7 @@ impl Work<'_> {
                     resolved,
                     change: Change::Grant(w.access),
                     line: Some(w.line),
+                    end: w.expires,
                 })
                 .collect(),
             mode: if prune { Mode::Replace } else { Mode::Merge },
@@ -396,12 +413,14 @@ impl Work<'_> {
             additive: !prune,
             reread: prune,
             publish: true,
+            ends: &ends,
         };
         let mut planned = flow::plan(provider, &ask).await?;
-        let url = self.sites[site].site.profile.url.as_str();
-        let writing = !self.options.dry_run;
-        let marks = timed(&mut planned, wanted, self.ends, url, writing)?;
+        refuse_timed_removals(&planned, wanted)?;
         if planned.before.is_none() {
+            for row in planned.results.iter_mut().filter(|r| r.expires.is_some()) {
+                row.note = Some(flow::timed::BLIND_TIMED);
+            }
             // A file states what to send; at a vendor that cannot read, no change is seen.
             for row in &mut planned.results {
                 row.action = Action::Sent;
@@ -444,13 +463,9 @@ impl Work<'_> {
         } else {
             None
         };
-        let unwritten = match (&mut planned.write, planned.before) {
-            (Some(write), _) => {
-                write.marks = marks;
-                None
-            }
-            (None, Some(read)) if !marks.is_empty() => Some((read, marks)),
-            (None, _) => None,
+        let unwritten = match (&planned.write, planned.before) {
+            (None, Some(read)) => Some((read, planned.asked)),
+            _ => None,
         };
         Ok((planned.results, planned.write, unwritten, data))
     }
@@ -520,11 +535,7 @@ impl Work<'_> {
                  would not know this one; fix the journal and apply again",
             ))
         } else {
-            let ahead = self.recorder.map(|recorder| WriteAhead {
-                journal: recorder.journal,
-                run_id: recorder.run_id,
-                command: recorder.command,
-            });
+            let ahead = self.recorder.map(Recorder::ahead);
             let profile = &self.sites[site].site.profile;
             flow::write(
                 provider,
@@ -567,18 +578,16 @@ impl Work<'_> {
         &self,
         site: usize,
         result: &mut DashboardResult,
-        unwritten: Option<(ShareSet, Marks)>,
+        unwritten: Option<(ShareSet, AskedEnds)>,
     ) {
-        let (Some(recorder), Some((read, marks))) = (self.recorder, unwritten) else {
+        let (Some(recorder), Some((read, asked))) = (self.recorder, unwritten) else {
             return;
         };
-        let ahead = WriteAhead {
-            journal: recorder.journal,
-            run_id: recorder.run_id,
-            command: recorder.command,
-        };
         let profile = &self.sites[site].site.profile;
-        if let Err(err) = ahead.unwritten(profile, &result.dashboard, Some(read), &marks) {
+        let settled = recorder
+            .ahead()
+            .settle(profile, &result.dashboard, Some(read), &asked);
+        if let Err(err) = settled {
             result.rows = failed_rows(result.wanted(self.sites));
             result.error = Some(err.and_then_say(
                 "the shares are as the file asks, but the ends earlier timed grants gave them \
@@ -610,48 +619,20 @@ impl Work<'_> {
     }
 }
 
-/// Marks the shares the file gives for a time (`expires`), and the ends it asks anew of shares
-/// earlier timed grants gave one (`flow::timed::mark_ends`), with the rules of `grant --for`:
-/// nothing the write removes could come back when they end. The marks go with the write.
-fn timed(
-    planned: &mut flow::Planned,
-    wanted: &[Wanted],
-    ends: &ShareEnds,
-    url: &str,
-    writing: bool,
-) -> Result<Marks> {
-    let timed_lines: std::collections::HashSet<u64> = wanted
-        .iter()
-        .filter(|w| w.expires.is_some())
-        .map(|w| w.line)
-        .collect();
-    let is_timed = |row: &ShareResult| row.line.is_some_and(|line| timed_lines.contains(&line));
-    let earlier = flow::timed::earlier_ends(
-        ends,
-        url,
-        &planned.dashboard.id,
-        &planned.results,
-        is_timed,
-        writing,
-    )?;
-    // `gather` gives one dashboard's timed shares one end.
-    let at = wanted.iter().find_map(|w| w.expires.clone());
-    if at.is_some()
-        && let Some(removed) = flow::timed::removed_by(&planned.results)
-    {
-        return Err(Error::invalid(format!(
+/// What a dashboard's write removes (ECI's everyone drops the user and group lists) would not
+/// come back when its shares given for a time end, as `grant --for` refuses it.
+fn refuse_timed_removals(planned: &flow::Planned, wanted: &[Wanted]) -> Result<()> {
+    if wanted.iter().all(|w| w.expires.is_none()) {
+        return Ok(());
+    }
+    match flow::timed::removed_by(&planned.results) {
+        Some(removed) => Err(Error::invalid(format!(
             "this dashboard's shares given for a time (expires) would go with removing \
              {removed}, and their expiry could not give them back: leave expires out for it, or \
              change the file so that nothing is removed"
-        )));
+        ))),
+        None => Ok(()),
     }
-    let marks = flow::timed::mark_ends(&mut planned.results, at.as_deref(), is_timed, earlier);
-    if planned.before.is_none() {
-        for row in planned.results.iter_mut().filter(|r| r.expires.is_some()) {
-            row.note = Some(flow::timed::BLIND_TIMED);
-        }
-    }
-    Ok(marks)
 }
 
 fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<ShareResult> {
@@ -665,7 +646,7 @@ fn failed_rows<'w>(wanted: impl Iterator<Item = &'w Wanted>) -> Vec<ShareResult>
             action: Action::Failed,
             line: Some(w.line),
             note: None,
-            expires: w.expires.clone(),
+            expires: w.expires.map(flow::timed::rfc3339),
             data: None,
         })
         .collect()

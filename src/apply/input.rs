@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::error::{Error, Result};
-use crate::flow::timed::Ends;
+use crate::flow::timed::When;
 use crate::model::{Access, Principal};
 
 /// One share the file asks for.
@@ -25,7 +25,7 @@ pub struct Row {
     pub principal: Principal,
     pub access: Access,
     /// `expires`: the share is given for a time, as `grant --for/--until` gives it.
-    pub expires: Option<Ends>,
+    pub expires: Option<When>,
     /// `with_data`: also give the principal the entry it lacks on the dashboard's data model, as
     /// `grant --with-data` does.
     pub with_data: bool,
@@ -71,13 +71,13 @@ fn with_data(text: &str) -> std::result::Result<bool, String> {
 
 /// An `expires` value: empty means no end. Only a date or a time: a file is applied again and
 /// again, so a length would have no fixed start, and each run would move the end.
-fn expires(text: &str) -> std::result::Result<Option<Ends>, String> {
+fn expires(text: &str) -> std::result::Result<Option<When>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    match Ends::parse(text) {
-        Ok(Ends::After(_)) => Err(format!(
+    match When::parse(text) {
+        Ok(When::After(_)) => Err(format!(
             "'{text}' is a duration, which has no fixed start in a file applied again and again: \
              write the end as {FILE_FORMS} (`grant --for {text}` takes a duration)"
         )),
@@ -868,10 +868,10 @@ mod tests {
              d1,user:b@example.com,\nd1,user:c@example.com,2026-12-31\n",
         );
         assert!(problems.is_empty(), "{problems:?}");
-        let ends: Vec<Option<Ends>> = rows.iter().map(|r| r.expires).collect();
-        assert!(matches!(ends[0], Some(Ends::At(_))), "{ends:?}");
+        let ends: Vec<Option<When>> = rows.iter().map(|r| r.expires).collect();
+        assert!(matches!(ends[0], Some(When::At(_))), "{ends:?}");
         assert_eq!(ends[1], None);
-        assert!(matches!(ends[2], Some(Ends::At(_))), "{ends:?}");
+        assert!(matches!(ends[2], Some(When::At(_))), "{ends:?}");
         let (rows, problems) = rows_of(
             "t.yaml",
             "shares:\n  - dashboard: d1\n    users: [a, b]\n    expires: 2026-12-31\n  - dashboard: d2\n    users: [c]\n",

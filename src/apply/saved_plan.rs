@@ -13,7 +13,8 @@ use super::execute::{Connected, DataModelWrite, Report};
 use crate::checksum::Seal;
 use crate::error::{Error, Result};
 use crate::flow::{self, Send};
-use crate::journal::{Expiry, Marks};
+use crate::journal::{Expiring, Expiry};
+use crate::model::ends::{Asked, AskedEnds};
 use crate::model::{Access, ShareKey, ShareSet};
 use crate::providers::{BlindChange, Dashboard};
 use crate::vendor::Vendor;
@@ -69,10 +70,11 @@ pub struct PlannedWrite {
     pub after: ShareSet,
     pub send: PlannedSend,
     pub publish: bool,
-    /// The shares the file gives for a time (`expires`), journaled with the write as planned.
+    /// The shares the file gives for a time (`expires`): their ends are decided when the plan is
+    /// carried out, over the ends in force then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<Expiry>,
-    /// The shares the file asks for with no end that earlier timed grants gave one.
+    /// The shares the file asks for with no end: any end they have then no longer holds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keeps: Vec<ShareKey>,
 }
@@ -161,8 +163,13 @@ impl SavedPlan {
                         Send::Replace => PlannedSend::Replace,
                     },
                     publish: write.publish,
-                    expires: write.marks.expires.clone(),
-                    keeps: write.marks.keeps.clone(),
+                    expires: timed_of(&write.asked, &write.after),
+                    keeps: write
+                        .asked
+                        .iter()
+                        .filter(|(_, asked)| **asked == Asked::NoEnd)
+                        .map(|(key, _)| key.clone())
+                        .collect(),
                 })
             })
             .collect();
@@ -251,6 +258,30 @@ impl SavedPlan {
     }
 }
 
+/// The shares a write gives until a time, as a plan records them (one end per dashboard: an
+/// apply file gives one dashboard's timed shares one end).
+fn timed_of(asked: &AskedEnds, after: &ShareSet) -> Option<Expiry> {
+    let mut at = None;
+    let shares: Vec<Expiring> = asked
+        .iter()
+        .filter_map(|(key, asked)| match asked {
+            Asked::Until(until) => {
+                at = Some(*until);
+                Some(Expiring {
+                    key: key.clone(),
+                    granted: after.get(key)?,
+                    before: None,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    Some(Expiry {
+        at: crate::flow::timed::rfc3339(at?),
+        shares,
+    })
+}
+
 impl PlannedWrite {
     /// The shares this write removes, as far as the plan knows (a vendor that cannot read
     /// states its complete set, so what that removes is unknown).
@@ -282,27 +313,33 @@ impl PlannedWrite {
             ),
             (PlannedSend::Replace, _) => Send::Replace,
         };
-        if let Some(expiry) = &self.expires
-            && chrono::DateTime::parse_from_rfc3339(&expiry.at)
-                .is_ok_and(|at| at <= chrono::Utc::now())
-        {
-            return Err(Error::invalid(format!(
-                "the plan gives shares of {} until {}, which has passed: make the plan again with \
-                 `dashshare diff FILE --out PLAN`",
-                self.dashboard.id, expiry.at
-            )));
+        let mut asked: AskedEnds = self
+            .keeps
+            .iter()
+            .map(|key| (key.clone(), Asked::NoEnd))
+            .collect();
+        if let Some(expiry) = &self.expires {
+            let at = chrono::DateTime::parse_from_rfc3339(&expiry.at)
+                .map(|at| at.with_timezone(&chrono::Utc))
+                .ok()
+                .filter(|at| *at > chrono::Utc::now())
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "the plan gives shares of {} until {}, which has passed (or is no time): \
+                         make the plan again with `dashshare diff FILE --out PLAN`",
+                        self.dashboard.id, expiry.at
+                    ))
+                })?;
+            for share in &expiry.shares {
+                asked.insert(share.key.clone(), Asked::Until(at));
+            }
         }
         Ok(flow::Write {
             dashboard: self.dashboard.clone(),
             after: self.after.clone(),
             send,
             publish: self.publish,
-            marks: Marks {
-                expires: self.expires.clone(),
-                settles: None,
-                keeps: self.keeps.clone(),
-                data_model: None,
-            },
+            asked,
         })
     }
 }

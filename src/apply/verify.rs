@@ -18,7 +18,6 @@ use crate::flow;
 use crate::model::{Action, Change, Intent, Level, Mode, ShareKey};
 use crate::providers::ShareProvider;
 use crate::vendor::{Support, Vendor};
-use crate::write_ahead::WriteAhead;
 
 /// Repairs a dashboard gets before its missing shares count as lost.
 pub const ROUNDS: usize = 3;
@@ -205,11 +204,7 @@ async fn repair(
         ))));
     }
     // Journaled ahead under the run's id, like the run's first write.
-    let ahead = recorder.map(|recorder| WriteAhead {
-        journal: recorder.journal,
-        run_id: recorder.run_id,
-        command: recorder.command,
-    });
+    let ahead = recorder.map(Recorder::ahead);
     let profile = &sites[dashboard.site].site.profile;
     let again = flow::Write {
         dashboard: dashboard.dashboard.clone(),
@@ -219,7 +214,8 @@ async fn repair(
             reread: false,
         },
         publish: true,
-        marks: Default::default(),
+        // What the run asked of the shares' ends holds: they come back at the level it gave.
+        asked: Default::default(),
     };
     let written = flow::write(
         provider,

@@ -24,7 +24,7 @@ use crate::journal;
 use crate::model::{Action, Level};
 use crate::output;
 use crate::providers::Reach;
-use crate::share_ends::ShareEnds;
+use crate::share_ends::RunEnds;
 use crate::vendor::{Support, Vendor};
 
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
@@ -74,10 +74,13 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         with_data: args.plan.with_data,
     };
     let sites = connect(global, file, &args.plan)?;
+    // Read under the lock, so that two runs at once never both decide an end.
+    let ends = earlier_ends(global, journal.as_ref())?;
     let recorder = journal.as_ref().map(|journal| Recorder {
         journal,
         run_id: &run_id,
         command: &command,
+        ends: &ends,
     });
     // From here on a signal stops the run between dashboards instead of killing it mid-write.
     let interrupt = if args.dry_run {
@@ -89,8 +92,6 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         interrupt: &interrupt,
         yes: args.yes,
     };
-    // Read under the lock, so that two runs at once never both decide an end.
-    let ends = earlier_ends(global, journal.as_ref());
     let mut report = run(global, &sites, &options, recorder.as_ref(), &stops, &ends).await?;
     // An interrupted run ends now: reading everything back is no part of stopping.
     if args.verify && interrupt.stopped().is_none() {
@@ -145,7 +146,7 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         interrupt: &Interrupt::none(),
         yes: true,
     };
-    let ends = earlier_ends(global, None);
+    let ends = earlier_ends(global, None)?;
     let report = run(global, &sites, &options, None, &stops, &ends).await?;
     match global.output {
         OutputFormat::Json => print_json(&report, &options, None)?,
@@ -287,14 +288,15 @@ fn connect(global: &GlobalArgs, file: &Path, plan: &PlanArgs) -> Result<Vec<Conn
         .collect()
 }
 
-/// The ends earlier timed grants gave shares, from the run's journal; a dry run's is the
+/// The ends in force, from the run's journal (a writing run holds its lock); a dry run's is the
 /// default one, where there is one.
-fn earlier_ends(global: &GlobalArgs, journal: Option<&journal::Journal>) -> ShareEnds {
+fn earlier_ends(global: &GlobalArgs, journal: Option<&journal::Journal>) -> Result<RunEnds> {
     match journal {
-        Some(journal) => super::expiries::earlier_ends(journal),
-        None => super::journal(global)
-            .map(|journal| super::expiries::earlier_ends(&journal))
-            .unwrap_or_default(),
+        Some(journal) => super::expiries::run_ends(journal, false),
+        None => match super::journal(global) {
+            Ok(journal) => super::expiries::run_ends(&journal, true),
+            Err(_) => Ok(RunEnds::of(Default::default())),
+        },
     }
 }
 
@@ -304,7 +306,7 @@ async fn run(
     options: &Options,
     recorder: Option<&Recorder<'_>>,
     stops: &Stops<'_>,
-    ends: &ShareEnds,
+    ends: &RunEnds,
 ) -> Result<Report> {
     let progress = super::progress_bar(global);
     let report = execute::execute_until(sites, options, recorder, &progress, stops, ends).await;
@@ -482,6 +484,7 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
             };
             for wanted in dashboard.wanted(sites) {
                 let principal = wanted.principal.to_string();
+                let ends = wanted.expires.map(crate::flow::timed::rfc3339);
                 let mut cells = vec![
                     profile,
                     dashboard.dashboard.id.as_str(),
@@ -489,7 +492,7 @@ fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) 
                     wanted.access.as_str(),
                 ];
                 if timed {
-                    cells.push(wanted.expires.as_deref().unwrap_or_default());
+                    cells.push(ends.as_deref().unwrap_or_default());
                 }
                 if with_data {
                     cells.push(if wanted.with_data { "true" } else { "" });

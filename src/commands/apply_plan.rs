@@ -75,10 +75,13 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
     let journal = super::writable_journal(global)?;
     super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
     let interrupt = Interrupt::listen()?;
+    // Read under the lock: the plan's writes decide their shares' ends over those in force now.
+    let ends = super::expiries::run_ends(&journal, false)?;
     let ahead = WriteAhead {
         journal: &journal,
         run_id: &run_id,
         command: &command,
+        ends: &ends,
     };
     let width = usize::from(args.plan.concurrency);
     let outcomes: Vec<Outcome> = futures::stream::iter(&plan.dashboards)

@@ -1,11 +1,12 @@
-//! When shares given for a time end, as `list` and `report` show them, from this machine's
-//! journal.
+//! When shares given for a time end, from this machine's journal: as `list` and `report` show
+//! them, and as a run reads them before it decides them anew.
 
 use crate::cli::GlobalArgs;
 use crate::config::Profile;
+use crate::error::Result;
 use crate::journal::Journal;
 use crate::model::{Level, ShareKey};
-use crate::share_ends::ShareEnds;
+use crate::share_ends::{RunEnds, ShareEnds};
 
 /// The journal's share ends. The journal only adds to what is shown: one that cannot be read
 /// shows no expiry.
@@ -36,20 +37,20 @@ impl Expiries {
     ) -> Option<String> {
         self.ends
             .of_share(profile.url.as_str(), dashboard, key, level)
-            .map(|end| end.at.clone())
+            .map(|end| crate::flow::timed::rfc3339(end.at))
     }
 }
 
-/// The ends earlier timed grants gave shares, for a run that asks for shares anew (`grant`,
-/// `apply`, `diff`). A journal that cannot be read gives none, marked unknown: a run whose
-/// shares depend on them refuses them (`flow::timed::earlier_ends`), since once the journal is
-/// mended `expire` would take back what the run asked to keep.
-pub fn earlier_ends(journal: &Journal) -> ShareEnds {
-    match ShareEnds::read(journal) {
-        Ok(ends) => ends,
-        Err(err) => {
-            tracing::warn!("the ends of earlier timed grants are unknown: {err}");
-            ShareEnds::unread(err.to_string())
-        }
+/// The ends in force for a run: a writing one (holding the lock) is refused when the journal
+/// cannot say them (`RunEnds::read`); a dry run shows none then, and says so.
+pub fn run_ends(journal: &Journal, dry_run: bool) -> Result<RunEnds> {
+    if !dry_run {
+        return RunEnds::read(journal);
     }
+    Ok(RunEnds::of(ShareEnds::read(journal).unwrap_or_else(
+        |err| {
+            tracing::warn!("the ends of earlier timed grants are unknown: {err}");
+            ShareEnds::default()
+        },
+    )))
 }

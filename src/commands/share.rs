@@ -1,13 +1,13 @@
 //! `grant` and `revoke`: one change to one dashboard's shares, through the common flow.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs, WaitArgs};
 use crate::confirm::{self, Removal};
 
 use crate::error::{Error, Result};
-use crate::flow::timed::{self, Ends};
+use crate::flow::timed::{self, When};
 use crate::flow::{self, ShareReport, ShareRequest};
 use crate::interrupt::Interrupt;
 use crate::journal;
@@ -31,17 +31,17 @@ pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
         with_data: args.with_data,
+        until: expiry(args)?,
     };
-    let expires = expiry(args)?;
-    run(global, request, &args.lock, args.yes, "grant", expires).await
+    run(global, request, &args.lock, args.yes, "grant").await
 }
 
-/// When a timed grant ends (`--for`, `--until`), as RFC 3339 UTC; it must lie ahead.
-fn expiry(args: &GrantArgs) -> Result<Option<String>> {
-    let ends = match (&args.for_time, &args.until) {
-        (Some(length), _) => Ends::After(*length),
+/// When a timed grant ends (`--for`, `--until`); it must lie ahead.
+fn expiry(args: &GrantArgs) -> Result<Option<DateTime<Utc>>> {
+    let when = match (&args.for_time, &args.until) {
+        (Some(length), _) => When::After(*length),
         (None, Some(until)) => {
-            Ends::At(timed::until(until).map_err(|m| Error::invalid(format!("--until {m}")))?)
+            When::At(timed::until(until).map_err(|m| Error::invalid(format!("--until {m}")))?)
         }
         (None, None) => return Ok(None),
     };
@@ -50,10 +50,9 @@ fn expiry(args: &GrantArgs) -> Result<Option<String>> {
     } else {
         "--until"
     };
-    let at = ends
-        .at(Utc::now())
-        .map_err(|m| Error::invalid(format!("{flag} {m}")))?;
-    Ok(Some(timed::rfc3339(at)))
+    when.at(Utc::now())
+        .map(Some)
+        .map_err(|m| Error::invalid(format!("{flag} {m}")))
 }
 
 pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
@@ -66,8 +65,9 @@ pub async fn revoke(global: &GlobalArgs, args: &RevokeArgs) -> Result<()> {
         publish: !args.no_publish,
         dry_run: args.dry_run,
         with_data: false,
+        until: None,
     };
-    run(global, request, &args.lock, false, "revoke", None).await
+    run(global, request, &args.lock, false, "revoke").await
 }
 
 #[derive(Serialize)]
@@ -89,11 +89,11 @@ async fn run(
     wait: &WaitArgs,
     yes: bool,
     verb: &str,
-    expires: Option<String>,
 ) -> Result<()> {
     let started = std::time::Instant::now();
     let run_id = journal::new_run_id();
     let command = format!("{verb} {}", request.dashboard);
+    let expires = request.until.map(timed::rfc3339);
     let journal = if request.dry_run {
         super::journal(global)?
     } else {
@@ -101,6 +101,8 @@ async fn run(
         super::lock_journal(&journal, wait, &run_id, &command).await?;
         journal
     };
+    // Read under the lock: the change decides its shares' ends anew over those in force.
+    let ends = super::expiries::run_ends(&journal, request.dry_run)?;
     // One dashboard: once its change has started it runs to its end (each request bounded by the
     // timeout) and is journaled; a signal before then stops the command with nothing changed.
     let interrupt = if request.dry_run {
@@ -117,7 +119,7 @@ async fn run(
                 .and_then_say(timed::NEVER_TAKEN_BACK)
         })?;
     }
-    let mut prepared = flow::prepare(provider.as_ref(), &request).await?;
+    let prepared = flow::prepare(provider.as_ref(), &request, &ends, profile.url.as_str()).await?;
     if expires.is_some() {
         // What a timed grant removes (ECI's everyone drops the user and group lists) would not
         // come back when it expires.
@@ -127,12 +129,6 @@ async fn run(
                  it without --for/--until, or change the shares so that nothing is removed"
             )));
         }
-    }
-    if matches!(request.change, Change::Grant(_)) {
-        // Read under the lock: a grant asks each share it names for its end anew (none, or
-        // `expires`), over what earlier timed grants gave.
-        let earlier = super::expiries::earlier_ends(&journal);
-        prepared.mark_ends(expires.as_deref(), &earlier, profile.url.as_str())?;
     }
     // `grant --replace` removes every share not named: a person at a terminal sees them first.
     let removals = if request.mode == Mode::Replace && !request.dry_run {
@@ -150,6 +146,7 @@ async fn run(
         journal: &journal,
         run_id: &run_id,
         command: &command,
+        ends: &ends,
     };
     let mut report = flow::commit(provider.as_ref(), prepared, Some((&ahead, &profile))).await?;
     // The write stands and is journaled: it is reported (run id and all) before the refused

@@ -18,7 +18,8 @@ use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::flow::{self, Send, Write, timed};
 use crate::interrupt::Interrupt;
-use crate::journal::{self, Entry, EntryKind, Marks};
+use crate::journal::{self, Entry, EntryKind};
+use crate::model::ends::{Asked, AskedEnds, Ends};
 use crate::model::{ShareKey, ShareSet};
 use crate::output;
 use crate::providers::{ShareProvider, Snapshot};
@@ -90,10 +91,12 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     // The ends shares given for a time had just before the run: those it puts back end again.
     let ends = ShareEnds::of(&earlier);
     drop(earlier);
+    let in_force = super::expiries::run_ends(&journal, args.dry_run)?;
     let ahead = WriteAhead {
         journal: &journal,
         run_id: &undo_run,
         command: &command,
+        ends: &in_force,
     };
     let how = How {
         force: args.force,
@@ -304,7 +307,7 @@ fn targets(entries: Vec<Entry>) -> Vec<Target> {
         let target = &mut targets[index];
         // A data model's write changed none of the dashboard's shares: it has no say in them.
         // Its outcome line says what it gave, over what its intent meant to.
-        if let Some(change) = entry.marks.data_model {
+        if let Some(change) = entry.data_model {
             let answered = entry.kind == EntryKind::Written;
             match target
                 .models
@@ -483,16 +486,13 @@ async fn undo_model(
     }
     // The line changes none of the dashboard's shares: its sets are one set.
     let shares = first.before.clone().unwrap_or_default();
-    let marks = Marks {
-        data_model: Some(planned),
-        ..Marks::default()
-    };
     let pending = ahead.intent(
         profile,
         &first.dashboard,
         Some(shares.clone()),
         shares,
-        &marks,
+        &AskedEnds::new(),
+        Some(planned),
     )?;
     let undone = provider.undo_data_model(change, false).await;
     match &undone {
@@ -510,32 +510,61 @@ fn restore_detail(target: &Target, verb: &str, ends: &EndsBack) -> String {
     } else {
         format!("{verb} back as before the run")
     };
-    if let Some(at) = &ends.at {
+    if let Some(at) = &ends.soonest {
+        let (count, until) = (ends.timed, timed::rfc3339(*at));
+        let when = match ends.apart {
+            true => format!("the soonest until {until}"),
+            false => format!("until {until}"),
+        };
         detail.push_str(&format!(
-            "; {} given for a time again, until {at}",
-            crate::wording::plural(ends.timed, "share")
-        ));
-    }
-    if ends.apart > 0 {
-        detail.push_str(&format!(
-            "; {} with another end {} put back with no end (a write carries one end): grant {} \
-             again with --until",
-            crate::wording::plural(ends.apart, "share"),
-            crate::wording::is_are(ends.apart),
-            if ends.apart == 1 { "it" } else { "them" }
+            "; {} given for a time again, {when}",
+            crate::wording::plural(count, "share")
         ));
     }
     detail
 }
 
-/// What an undo does to the ends of the shares it puts back.
-#[derive(Default)]
+/// What an undo does to the ends of the shares it puts back: what it asks of them, and how many
+/// end again, the soonest when.
 struct EndsBack {
-    /// When the shares given for a time again end.
-    at: Option<String>,
+    asked: AskedEnds,
     timed: usize,
-    /// Shares that had another end: put back with none.
-    apart: usize,
+    soonest: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether they end at different times.
+    apart: bool,
+}
+
+impl EndsBack {
+    /// Each share putting `before` back over `current` changes gets the end it had before the
+    /// run (`earlier`), where it had one at that level.
+    fn of(earlier: &Ends, before: &ShareSet, current: &ShareSet) -> EndsBack {
+        let keys: std::collections::BTreeSet<&ShareKey> = before
+            .iter()
+            .chain(current.iter())
+            .map(|share| &share.key)
+            .filter(|key| before.get(key) != current.get(key))
+            .collect();
+        let asked: AskedEnds = keys
+            .into_iter()
+            .map(|key| {
+                let end = earlier.holding(key, before.get(key)).cloned();
+                (key.clone(), Asked::Back(end))
+            })
+            .collect();
+        let ats: Vec<_> = asked
+            .values()
+            .filter_map(|asked| match asked {
+                Asked::Back(Some(end)) => Some(end.at),
+                _ => None,
+            })
+            .collect();
+        EndsBack {
+            timed: ats.len(),
+            soonest: ats.iter().min().copied(),
+            apart: ats.iter().any(|at| Some(at) != ats.first()),
+            asked,
+        }
+    }
 }
 
 enum Restore {
@@ -612,16 +641,8 @@ async fn restore(
              (--force does it anyway)",
         ));
     }
-    let (expiry, apart) = timed::ends_put_back(
-        how.ends.of_dashboard(&entry.url, &entry.dashboard.id),
-        before,
-        &snapshot.shares,
-    );
-    let ends = EndsBack {
-        at: expiry.as_ref().map(|expiry| expiry.at.clone()),
-        timed: expiry.as_ref().map_or(0, |expiry| expiry.shares.len()),
-        apart: apart.len(),
-    };
+    let earlier = how.ends.of_dashboard(&entry.url, &entry.dashboard.id);
+    let ends = EndsBack::of(&earlier, before, &snapshot.shares);
     let Some(ahead) = how.ahead else {
         let removed: Vec<&ShareKey> = snapshot
             .shares
@@ -643,10 +664,7 @@ async fn restore(
             reread: false,
         },
         publish: true,
-        marks: Marks {
-            expires: expiry,
-            ..Marks::default()
-        },
+        asked: ends.asked.clone(),
     };
     let publish_error = flow::write(provider, &restore, Some((ahead, profile)))
         .await

@@ -5,7 +5,7 @@ use super::{Prepared, Send, ShareReport, Write};
 use crate::config::Profile;
 use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
-use crate::journal::Marks;
+use crate::model::ends::AskedEnds;
 use crate::model::{Level, Share, ShareKey, ShareSet};
 use crate::providers::{BlindChange, Dashboard, ShareProvider};
 use crate::write_ahead::{Pending, WriteAhead};
@@ -20,10 +20,10 @@ pub async fn commit(
     let Prepared {
         report,
         write,
-        unwritten_marks,
+        asked,
         data_grant,
     } = prepared;
-    let mut report = commit_shares(provider, report, write, unwritten_marks, journal).await?;
+    let mut report = commit_shares(provider, report, write, &asked, journal).await?;
     if let Some(change) = data_grant {
         let written =
             write_data_grant(provider, &report.dashboard, &report.after, &change, journal)
@@ -60,21 +60,16 @@ async fn commit_shares(
     provider: &dyn ShareProvider,
     mut report: ShareReport,
     write: Option<Write>,
-    unwritten_marks: Marks,
+    asked: &AskedEnds,
     journal: Option<(&WriteAhead<'_>, &Profile)>,
 ) -> Result<ShareReport> {
     let Some(write) = write else {
         // Nothing to write, but the journal must learn what the change asked of the ends.
         if let (Some((ahead, profile)), Some(shares)) = (journal, &report.before)
-            && !unwritten_marks.is_empty()
+            && !report.dry_run
         {
             ahead
-                .unwritten(
-                    profile,
-                    &report.dashboard,
-                    Some(shares.clone()),
-                    &unwritten_marks,
-                )
+                .settle(profile, &report.dashboard, Some(shares.clone()), asked)
                 .map_err(|err| {
                     err.and_then_say(
                         "the shares are as asked, but the ends earlier timed grants gave them \
@@ -105,10 +100,6 @@ pub async fn write_data_grant(
     change: &DataModelChange,
     journal: Option<(&WriteAhead<'_>, &Profile)>,
 ) -> std::result::Result<DataModelChange, Halted> {
-    let marks = Marks {
-        data_model: Some(change.clone()),
-        ..Marks::default()
-    };
     let pending = match journal {
         Some((ahead, profile)) => Some(
             ahead
@@ -117,7 +108,8 @@ pub async fn write_data_grant(
                     dashboard,
                     Some(shares.clone()),
                     shares.clone(),
-                    &marks,
+                    &AskedEnds::new(),
+                    Some(change.clone()),
                 )
                 .map_err(|error| Halted {
                     partial: None,
@@ -201,7 +193,8 @@ pub async fn write(
                     &write.dashboard,
                     before.map(|current| current.shares.clone()),
                     write.after.clone(),
-                    &write.marks,
+                    &write.asked,
+                    None,
                 )
                 .map_err(|error| Halted {
                     partial: None,

@@ -10,13 +10,14 @@ use serde::Serialize;
 
 use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
-use crate::journal::Marks;
+use crate::model::ends::AskedEnds;
 use crate::model::{Access, Action, Change, Mode, Principal, ShareKey, ShareSet};
 use crate::providers::{BlindChange, Dashboard, Resolved, ShareProvider, Snapshot};
-use crate::share_ends::ShareEnds;
+use crate::share_ends::{RunEnds, ShareEnds};
 
 pub mod admit;
 mod commit;
+pub mod expire;
 mod plan;
 mod prepare;
 pub mod timed;
@@ -64,6 +65,8 @@ pub struct ShareRequest {
     /// With a grant: also give each principal the entry it lacks on the dashboard's data model
     /// (Sisense), so that it can query the data.
     pub with_data: bool,
+    /// With a grant: when what it gives ends (`--for/--until`); `None`: no end.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -106,7 +109,7 @@ pub async fn change_shares(
     provider: &dyn ShareProvider,
     request: &ShareRequest,
 ) -> Result<ShareReport> {
-    let prepared = prepare(provider, request).await?;
+    let prepared = prepare(provider, request, &RunEnds::of(ShareEnds::default()), "").await?;
     commit(provider, prepared, None).await
 }
 
@@ -116,9 +119,9 @@ pub struct Prepared {
     report: ShareReport,
     /// `None`: nothing to write (a dry run, or the plan changes nothing).
     write: Option<Write>,
-    /// With nothing to write: what the journal must still learn about the shares' ends (a share
-    /// kept with no end, or given a new one), on a line of its own.
-    unwritten_marks: Marks,
+    /// What the change asks of each share's end: journaled with the write, or, with nothing to
+    /// write, on a line of its own where it changes an end (`WriteAhead::settle`).
+    asked: AskedEnds,
     /// The entries to give on the dashboard's data model (`grant --with-data`), written after
     /// the dashboard's shares; `None` in a dry run, or when none is missing.
     data_grant: Option<DataModelChange>,
@@ -135,8 +138,8 @@ pub struct Write {
     pub send: Send,
     /// Publish after the write, on vendors with a publish step.
     pub publish: bool,
-    /// Journaled with the write: a grant's expiry, or the expiry the write settles.
-    pub marks: Marks,
+    /// What the write asks of each share's end (`model::ends`), journaled with it.
+    pub asked: AskedEnds,
 }
 
 /// How a write reaches the vendor.
@@ -156,31 +159,6 @@ impl Prepared {
     /// The change as planned, before anything is written.
     pub fn report(&self) -> &ShareReport {
         &self.report
-    }
-
-    /// Gives the shares this change asks for the end asked for (`at`; `None`: no end), over the
-    /// ends earlier timed grants gave them on the server at `url` (`timed::earlier_ends`), as
-    /// `timed::mark_ends` says: journaled with the write, or on a line of its own when nothing is
-    /// written, for `expire`.
-    pub fn mark_ends(&mut self, at: Option<&str>, ends: &ShareEnds, url: &str) -> Result<()> {
-        let earlier = timed::earlier_ends(
-            ends,
-            url,
-            &self.report.dashboard.id,
-            &self.report.results,
-            |_| at.is_some(),
-            !self.report.dry_run,
-        )?;
-        let marks = timed::mark_ends(&mut self.report.results, at, |_| true, earlier);
-        match &mut self.write {
-            Some(write) => {
-                write.marks.expires = marks.expires;
-                write.marks.keeps = marks.keeps;
-            }
-            None if !self.report.dry_run => self.unwritten_marks = marks,
-            None => {}
-        }
-        Ok(())
     }
 }
 

@@ -7,8 +7,11 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::{Send, Write, blind_note, shown_name};
+use chrono::{DateTime, Utc};
+
+use super::{Send, Write, blind_note, shown_name, timed};
 use crate::error::{Error, Result};
+use crate::model::ends::{self, AskedEnds, Ends};
 use crate::model::{
     self, Access, Action, Change, Intent, Level, Mode, Outcome, Plan, PlanError, PrincipalKind,
     Share, ShareKey, ShareSet,
@@ -23,6 +26,8 @@ pub struct Asked<'a> {
     pub change: Change,
     /// The file line that asked for it; none for a command's flags.
     pub line: Option<u64>,
+    /// With a grant: when it ends (`--for/--until`, a row's `expires`); `None`: no end.
+    pub end: Option<DateTime<Utc>>,
 }
 
 /// What one dashboard's change is, for `plan`.
@@ -39,6 +44,8 @@ pub struct Ask<'a> {
     /// `--prune` reads every dashboard before the first write).
     pub reread: bool,
     pub publish: bool,
+    /// The dashboard's ends in force before the change (`share_ends`).
+    pub ends: &'a Ends,
 }
 
 /// What happens (or happened) to one share, in every command's report.
@@ -82,6 +89,8 @@ pub struct Planned {
     pub results: Vec<ShareResult>,
     /// `None`: the plan changes nothing.
     pub write: Option<Write>,
+    /// What the change asks of each named share's end, for the journal.
+    pub asked: AskedEnds,
 }
 
 /// Reads (or goes blind, or states the complete set) and plans one dashboard's change.
@@ -107,7 +116,10 @@ pub async fn plan(provider: &dyn ShareProvider, ask: &Ask<'_>) -> Result<Planned
         })?;
     }
     let changes = plan.changes_anything();
-    let results = results(plan.outcomes, &asked, &names);
+    let mut results = results(plan.outcomes, &asked, &names);
+    let asked_ends = asked_ends(&asked);
+    let after_ends = ends::after_change(ask.ends, Some(&snapshot.shares), &plan.after, &asked_ends);
+    timed::annotate(&mut results, ask.ends, &after_ends, &asked_ends);
     let write = changes.then(|| Write {
         dashboard: snapshot.dashboard.clone(),
         after: plan.after.clone(),
@@ -116,7 +128,7 @@ pub async fn plan(provider: &dyn ShareProvider, ask: &Ask<'_>) -> Result<Planned
             reread: ask.reread,
         },
         publish: ask.publish,
-        marks: Default::default(),
+        asked: asked_ends.clone(),
     });
     Ok(Planned {
         dashboard: snapshot.dashboard,
@@ -124,6 +136,7 @@ pub async fn plan(provider: &dyn ShareProvider, ask: &Ask<'_>) -> Result<Planned
         after: plan.after,
         results,
         write,
+        asked: asked_ends,
     })
 }
 
@@ -203,20 +216,40 @@ fn plan_blind(provider: &dyn ShareProvider, ask: &Ask<'_>, asked: &[Asked<'_>]) 
             Send::Blind(sends)
         }
     };
+    let mut results = results(outcomes, asked, &HashMap::new());
+    let asked_ends = asked_ends(asked);
+    let after_ends = ends::after_change(ask.ends, None, &sent, &asked_ends);
+    timed::annotate(&mut results, ask.ends, &after_ends, &asked_ends);
     Planned {
         dashboard: ask.dashboard.clone(),
         before: None,
         after: sent.clone(),
-        results: results(outcomes, asked, &HashMap::new()),
+        results,
         write: Some(Write {
             dashboard: ask.dashboard.clone(),
             after: sent,
             send,
             // Blind vendors have no publish step.
             publish: false,
-            marks: Default::default(),
+            asked: asked_ends.clone(),
         }),
+        asked: asked_ends,
     }
+}
+
+/// What the change asks of each share's end: until its end for a grant given one, else none
+/// (a plain grant keeps a share with no end; a revoke leaves none).
+fn asked_ends(asked: &[Asked<'_>]) -> AskedEnds {
+    asked
+        .iter()
+        .map(|a| {
+            let end = match (a.change, a.end) {
+                (Change::Grant(_), Some(at)) => ends::Asked::Until(at),
+                _ => ends::Asked::NoEnd,
+            };
+            (a.resolved.key.clone(), end)
+        })
+        .collect()
 }
 
 fn results(

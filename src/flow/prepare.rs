@@ -8,16 +8,24 @@ use super::{Prepared, ShareReport, ShareRequest};
 use crate::error::{Error, Result, Thing};
 use crate::model::{Action, Change, Principal, PrincipalKind, ShareKey};
 use crate::providers::{Dashboard, DataAccess, DataMark, Resolved, ShareProvider};
+use crate::share_ends::RunEnds;
 use crate::vendor::Vendor;
 
 /// How many principal look-ups run at once.
 const LOOKUP_CONCURRENCY: usize = 8;
 
 /// The first half of a change: checks, look-ups, the read and the plan; no write.
-pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Result<Prepared> {
+/// `known` are the journal's ends, of the server at `url`.
+pub async fn prepare(
+    provider: &dyn ShareProvider,
+    request: &ShareRequest,
+    known: &RunEnds,
+    url: &str,
+) -> Result<Prepared> {
     check_capabilities(provider, request)?;
     let dashboard = provider.resolve_dashboard(&request.dashboard).await?;
     let resolved = resolve_all(provider, &request.principals).await?;
+    let ends = known.lock().of_dashboard(url, &dashboard.id);
     let ask = Ask {
         dashboard: &dashboard,
         asked: resolved
@@ -26,6 +34,7 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
                 resolved,
                 change: request.change,
                 line: None,
+                end: request.until,
             })
             .collect(),
         mode: request.mode,
@@ -33,6 +42,7 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
         additive: false,
         reread: false,
         publish: request.publish,
+        ends: &ends,
     };
     let planned = plan(provider, &ask).await?;
     let mut report = ShareReport {
@@ -60,7 +70,7 @@ pub async fn prepare(provider: &dyn ShareProvider, request: &ShareRequest) -> Re
         data_grant: data_grant.filter(|_| !request.dry_run),
         report,
         write: planned.write.filter(|_| !request.dry_run),
-        unwritten_marks: Default::default(),
+        asked: planned.asked,
     })
 }
 

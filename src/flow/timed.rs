@@ -5,10 +5,8 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use super::ShareResult;
 use super::admit::{Refusal, admit};
-use crate::error::{Error, Result};
-use crate::journal::{Expiring, Expiry, Marks};
-use crate::model::{Action, Change, Mode, ShareKey, ShareSet};
-use crate::share_ends::{DashboardEnds, ShareEnds};
+use crate::model::ends::{Asked, AskedEnds, Ends};
+use crate::model::{Action, Change, Mode, ShareKey};
 use crate::vendor::Vendor;
 
 /// The forms an end is written in, for messages.
@@ -17,31 +15,31 @@ pub const FORMS: &str = "a duration (30m, 8h, 7d), a date (2026-12-31: through t
 
 /// When a timed grant ends, as written: a length from the run's start, or a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ends {
+pub enum When {
     After(std::time::Duration),
     At(DateTime<Utc>),
 }
 
-impl Ends {
+impl When {
     /// Reads what an apply file's `expires` holds: whatever `--for` or `--until` takes.
-    pub fn parse(text: &str) -> Result<Ends, String> {
+    pub fn parse(text: &str) -> Result<When, String> {
         let text = text.trim();
         if let Ok(length) = humantime::parse_duration(text) {
-            return Ok(Ends::After(length));
+            return Ok(When::After(length));
         }
         until(text)
-            .map(Ends::At)
+            .map(When::At)
             .map_err(|_| format!("'{text}' is not an expiry: write {FORMS}"))
     }
 
     /// The time this stands for, counted from `start`.
     pub fn from(self, start: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
         match self {
-            Ends::After(length) => chrono::Duration::from_std(length)
+            When::After(length) => chrono::Duration::from_std(length)
                 .ok()
                 .and_then(|length| start.checked_add_signed(length))
                 .ok_or_else(|| "is too long: give a duration under a few hundred years".into()),
-            Ends::At(at) => Ok(at),
+            When::At(at) => Ok(at),
         }
     }
 
@@ -117,158 +115,40 @@ pub fn end_changed(row: &ShareResult) -> bool {
     row.action == Action::Unchanged && matches!(row.note, Some(KEPT | MOVED))
 }
 
-/// The ends earlier timed grants gave the shares of `dashboard` (on the server at `url`), which
-/// a change's rows ask for anew (`mark_ends`). Where the journal could not be read, a writing
-/// change whose rows depend on them (`needs_ends`) is refused: once the journal is mended,
-/// `expire` would take back a share asked for again here.
-pub fn earlier_ends<'e>(
-    ends: &'e ShareEnds,
-    url: &str,
-    dashboard: &str,
-    results: &[ShareResult],
-    timed: impl Fn(&ShareResult) -> bool,
-    writing: bool,
-) -> Result<Option<&'e DashboardEnds>> {
-    if let Some(why) = ends.unknown()
-        && writing
-        && needs_ends(results, timed)
-    {
-        return Err(Error::invalid(format!(
-            "{why}; the ends earlier timed grants gave these shares are unknown, and once the \
-             journal is mended `dashshare expire` would take back a share asked for again here: \
-             mend the journal and run again"
-        )));
-    }
-    Ok(ends.of_dashboard(url, dashboard))
-}
-
-/// Whether the rows of a change depend on the ends earlier timed grants gave: a share already
-/// there (kept with no end, or given a new one), or one raised for a time (it goes back to the
-/// level before an earlier timed grant). A share added, or changed with no end, does not: its
-/// write decides it anew whatever the journal said. A vendor that cannot read has neither.
-fn needs_ends(results: &[ShareResult], timed: impl Fn(&ShareResult) -> bool) -> bool {
-    results.iter().any(|row| {
-        row.id.is_some()
-            && (row.action == Action::Unchanged || (row.action == Action::Updated && timed(row)))
-    })
-}
-
 /// A share asked for with an end that was already there with none: it is not given for a time.
 pub const ALREADY_THERE: &str = "already there with no end, so it is not given for a time and \
                                  does not expire";
 
-/// What a change asks of the ends of the shares it names, as journal marks, and each row's end
-/// (`expires`) as it will hold. `timed` picks the rows asked for until `at` (all of a change's
-/// timed rows share one end); `earlier` are the dashboard's ends from earlier timed grants.
-///
-/// - A share the change adds or raises for a time ends at `at`. Raised from the level an earlier
-///   timed grant gave, it goes back to the level before that grant.
-/// - A share already there at the level an earlier timed grant gave it takes the end asked for:
-///   none (`keeps`: the earlier end no longer holds) or a new one.
-/// - A share that was already there with no end is not given for a time, so it never expires.
-pub fn mark_ends(
-    results: &mut [ShareResult],
-    at: Option<&str>,
-    timed: impl Fn(&ShareResult) -> bool,
-    earlier: Option<&DashboardEnds>,
-) -> Marks {
-    let mut shares = Vec::new();
-    let mut keeps = Vec::new();
+/// Marks each row with its share's end after the change (`after`, from `model::ends`), and why
+/// where the end is not the obvious one: kept with none (`KEPT`), moved (`MOVED`), over an
+/// earlier end (`OVER_AN_END`), or not given (`ALREADY_THERE`). `before` are the ends in force
+/// before the change.
+pub fn annotate(results: &mut [ShareResult], before: &Ends, after: &Ends, asked: &AskedEnds) {
     for row in results.iter_mut() {
         let Some(id) = row.id.clone() else {
             continue;
         };
         let key = ShareKey::new(row.kind, id);
-        let at = at.filter(|_| timed(row));
-        // The end that holds on the share as it is now.
-        let holding = earlier
-            .and_then(|ends| ends.get(&key))
-            .filter(|end| row.before == Some(end.granted));
-        match (row.action, at, holding) {
-            (Action::Added | Action::Updated, Some(at), _) => {
-                if let Some(granted) = row.after {
-                    shares.push(Expiring {
-                        key,
-                        granted,
-                        before: holding.map_or(row.before, |end| end.before),
-                    });
-                    row.expires = Some(at.to_string());
-                    if holding.is_some() {
-                        row.note.get_or_insert(OVER_AN_END);
-                    }
-                }
+        let end = after.get(&key);
+        row.expires = end.map(|end| rfc3339(end.at));
+        let earlier = before.holding(&key, row.before);
+        let note = match (row.action, asked.get(&key), end, earlier) {
+            (Action::Added | Action::Updated, Some(Asked::Until(_)), Some(_), Some(_)) => {
+                Some(OVER_AN_END)
             }
-            (Action::Unchanged, Some(at), Some(end)) => {
-                if end.at != at {
-                    shares.push(Expiring {
-                        key,
-                        granted: end.granted,
-                        before: end.before,
-                    });
-                    row.note.get_or_insert(MOVED);
-                }
-                row.expires = Some(at.to_string());
+            (Action::Unchanged, Some(Asked::Until(_)), Some(end), Some(earlier))
+                if end.at != earlier.at =>
+            {
+                Some(MOVED)
             }
-            (Action::Unchanged, Some(_), None) => {
-                row.note.get_or_insert(ALREADY_THERE);
-            }
-            (Action::Unchanged, None, Some(_)) => {
-                keeps.push(key);
-                row.note.get_or_insert(KEPT);
-            }
-            _ => {}
+            (Action::Unchanged, Some(Asked::Until(_)), None, _) => Some(ALREADY_THERE),
+            (Action::Unchanged, Some(Asked::NoEnd), None, Some(_)) => Some(KEPT),
+            _ => None,
+        };
+        if let Some(note) = note {
+            row.note.get_or_insert(note);
         }
     }
-    Marks {
-        expires: at.filter(|_| !shares.is_empty()).map(|at| Expiry {
-            at: at.to_string(),
-            shares,
-        }),
-        settles: None,
-        keeps,
-        data_model: None,
-    }
-}
-
-/// The ends an undo gives back: of the shares it puts back (`restored`, changing `current`), those
-/// an earlier timed grant had given at that very level (`ends`, as they held before the undone
-/// run) end again. A write carries one end, so where they ended apart the soonest is kept and the
-/// others are returned: they are put back with no end.
-pub fn ends_put_back(
-    ends: Option<&DashboardEnds>,
-    restored: &ShareSet,
-    current: &ShareSet,
-) -> (Option<Expiry>, Vec<ShareKey>) {
-    let mut timed: Vec<(&str, Expiring)> = restored
-        .iter()
-        .filter(|share| current.get(&share.key) != Some(share.level))
-        .filter_map(|share| {
-            let end = ends?
-                .get(&share.key)
-                .filter(|end| end.granted == share.level)?;
-            Some((
-                end.at.as_str(),
-                Expiring {
-                    key: share.key.clone(),
-                    granted: end.granted,
-                    before: end.before,
-                },
-            ))
-        })
-        .collect();
-    // RFC 3339 in UTC to the second sorts as time does.
-    timed.sort_by(|a, b| a.0.cmp(b.0));
-    let Some(soonest) = timed.first().map(|(at, _)| at.to_string()) else {
-        return (None, Vec::new());
-    };
-    let (ending, apart): (Vec<_>, Vec<_>) = timed.into_iter().partition(|(at, _)| *at == soonest);
-    (
-        Some(Expiry {
-            at: soonest,
-            shares: ending.into_iter().map(|(_, share)| share).collect(),
-        }),
-        apart.into_iter().map(|(_, share)| share.key).collect(),
-    )
 }
 
 /// The note on a share an apply file gives for a time at a vendor that cannot read its shares.
@@ -289,8 +169,8 @@ pub fn blind_warning(at: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ends::End;
     use crate::model::{Access, Level, PrincipalKind};
-    use crate::share_ends::End;
 
     const VIEW: Level = Level::Access(Access::View);
     const EDIT: Level = Level::Access(Access::Edit);
@@ -314,133 +194,86 @@ mod tests {
         ShareKey::new(PrincipalKind::User, id.to_string())
     }
 
-    /// alice and bob were given view until December by run r1 (bob had nothing before, alice
-    /// nothing either); carol has view with no end.
-    fn earlier() -> DashboardEnds {
-        let end = |before| End {
-            at: "2026-12-01T00:00:00Z".into(),
-            granted: VIEW,
-            before,
-            run_id: "r1".into(),
-        };
-        [(key("alice"), end(None)), (key("bob"), end(None))].into()
+    fn time(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn end(id: &str, at: &str) -> End {
+        End {
+            key: key(id),
+            at: time(at),
+            level: VIEW,
+            back_to: None,
+        }
     }
 
     #[test]
-    fn asked_again_with_no_end_a_timed_share_is_kept() {
+    fn each_row_says_its_end_and_why_it_is_not_the_obvious_one() {
+        let before: Ends = [
+            end("alice", "2026-12-01T00:00:00Z"),
+            end("bob", "2026-12-01T00:00:00Z"),
+            end("erin", "2026-12-01T00:00:00Z"),
+        ]
+        .into_iter()
+        .collect();
+        let later = time("2027-01-01T00:00:00Z");
         let mut rows = [
             row("alice", Some(VIEW), Some(VIEW), Action::Unchanged),
-            row("carol", Some(VIEW), Some(VIEW), Action::Unchanged),
-            row("dave", None, Some(VIEW), Action::Added),
-        ];
-        let marks = mark_ends(&mut rows, None, |_| true, Some(&earlier()));
-        assert_eq!(marks.keeps, [key("alice")]);
-        assert_eq!(marks.expires, None);
-        assert_eq!(rows[0].note, Some(KEPT));
-        assert_eq!(rows[1].note, None);
-        assert!(rows.iter().all(|r| r.expires.is_none()));
-    }
-
-    #[test]
-    fn a_new_end_moves_an_earlier_one_and_a_share_without_one_never_expires() {
-        let at = "2027-01-01T00:00:00Z";
-        let mut rows = [
-            row("alice", Some(VIEW), Some(VIEW), Action::Unchanged),
-            // Raised from the level a timed grant gave: back to the level before that grant.
             row("bob", Some(VIEW), Some(EDIT), Action::Updated),
             row("carol", Some(VIEW), Some(VIEW), Action::Unchanged),
             row("dave", None, Some(VIEW), Action::Added),
+            row("erin", Some(VIEW), Some(VIEW), Action::Unchanged),
         ];
-        let marks = mark_ends(&mut rows, Some(at), |_| true, Some(&earlier()));
-        let expiry = marks.expires.unwrap();
-        assert_eq!(expiry.at, at);
-        let given: Vec<(&str, Level, Option<Level>)> = expiry
-            .shares
-            .iter()
-            .map(|s| (s.key.id.as_str(), s.granted, s.before))
-            .collect();
+        let asked: AskedEnds = [
+            (key("alice"), Asked::Until(later)),
+            (key("bob"), Asked::Until(later)),
+            (key("carol"), Asked::Until(later)),
+            (key("dave"), Asked::Until(later)),
+            (key("erin"), Asked::NoEnd),
+        ]
+        .into_iter()
+        .collect();
+        let shares = |rows: &[ShareResult], pick: fn(&ShareResult) -> Option<Level>| {
+            crate::model::ShareSet::new(rows.iter().filter_map(|r| {
+                pick(r).map(|level| crate::model::Share {
+                    key: key(&r.principal),
+                    level,
+                })
+            }))
+        };
+        let after = crate::model::ends::after_change(
+            &before,
+            Some(&shares(&rows, |r| r.before)),
+            &shares(&rows, |r| r.after),
+            &asked,
+        );
+        annotate(&mut rows, &before, &after, &asked);
+        let notes: Vec<Option<&str>> = rows.iter().map(|r| r.note).collect();
         assert_eq!(
-            given,
+            notes,
             [
-                ("alice", VIEW, None),
-                ("bob", EDIT, None),
-                ("dave", VIEW, None)
+                Some(MOVED),
+                Some(OVER_AN_END),
+                Some(ALREADY_THERE),
+                None,
+                Some(KEPT)
             ]
         );
-        assert!(marks.keeps.is_empty());
         let ends: Vec<Option<&str>> = rows.iter().map(|r| r.expires.as_deref()).collect();
-        assert_eq!(ends, [Some(at), Some(at), None, Some(at)]);
-        assert_eq!(rows[0].note, Some(MOVED));
-        assert_eq!(rows[1].note, Some(OVER_AN_END));
-        assert_eq!(rows[2].note, Some(ALREADY_THERE));
+        let at = Some("2027-01-01T00:00:00Z");
+        assert_eq!(ends, [at, at, None, at, None]);
         let shown: Vec<bool> = rows.iter().map(end_changed).collect();
-        assert_eq!(shown, [true, false, false, false]);
-    }
-
-    #[test]
-    fn a_share_already_there_or_raised_for_a_time_needs_the_journal_s_ends() {
-        let added = row("dave", None, Some(VIEW), Action::Added);
-        let raised = row("bob", Some(VIEW), Some(EDIT), Action::Updated);
-        let there = row("alice", Some(VIEW), Some(VIEW), Action::Unchanged);
-        assert!(!needs_ends(std::slice::from_ref(&added), |_| true));
-        assert!(!needs_ends(std::slice::from_ref(&raised), |_| false));
-        assert!(needs_ends(std::slice::from_ref(&raised), |_| true));
-        assert!(needs_ends(&[added, there], |_| false));
-    }
-
-    #[test]
-    fn an_undo_gives_back_the_ends_of_the_shares_it_puts_back_at_their_level() {
-        use crate::model::Share;
-        let share = |id: &str, level| Share {
-            key: key(id),
-            level,
-        };
-        let mut ends = earlier();
-        ends.get_mut(&key("bob")).unwrap().at = "2027-06-01T00:00:00Z".into();
-        // alice and bob come back at view, as their timed grants gave; carol at edit, which no
-        // end was given for; dave is there already.
-        let restored = ShareSet::new([
-            share("alice", VIEW),
-            share("bob", VIEW),
-            share("carol", EDIT),
-            share("dave", VIEW),
-        ]);
-        let current = ShareSet::new([share("dave", VIEW)]);
-        let (expiry, apart) = ends_put_back(Some(&ends), &restored, &current);
-        let expiry = expiry.unwrap();
-        assert_eq!(expiry.at, "2026-12-01T00:00:00Z");
-        let given: Vec<&str> = expiry.shares.iter().map(|s| s.key.id.as_str()).collect();
-        assert_eq!(given, ["alice"]);
-        assert_eq!(apart, [key("bob")]);
-        assert_eq!(ends_put_back(None, &restored, &current), (None, Vec::new()));
-    }
-
-    #[test]
-    fn the_same_end_again_marks_nothing() {
-        let at = "2026-12-01T00:00:00Z";
-        let mut rows = [row("alice", Some(VIEW), Some(VIEW), Action::Unchanged)];
-        let marks = mark_ends(&mut rows, Some(at), |_| true, Some(&earlier()));
-        assert!(marks.is_empty(), "{marks:?}");
-        assert_eq!(rows[0].expires.as_deref(), Some(at));
-    }
-
-    #[test]
-    fn an_end_that_no_longer_matches_the_level_is_not_the_share_s() {
-        // alice's timed view was raised to edit by hand since: her edit has no end.
-        let mut rows = [row("alice", Some(EDIT), Some(EDIT), Action::Unchanged)];
-        let marks = mark_ends(&mut rows, None, |_| true, Some(&earlier()));
-        assert!(marks.is_empty(), "{marks:?}");
-        assert_eq!(rows[0].note, None);
+        assert_eq!(shown, [true, false, false, false, true]);
     }
 
     #[test]
     fn an_end_is_a_duration_a_date_or_a_time_and_lies_ahead() {
-        let start = DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let start = time("2026-06-01T12:00:00Z");
         let at = |text: &str| {
-            Ends::parse(text)
-                .and_then(|ends| ends.at(start))
+            When::parse(text)
+                .and_then(|when| when.at(start))
                 .map(rfc3339)
         };
         assert_eq!(at("7d").unwrap(), "2026-06-08T12:00:00Z");

@@ -74,6 +74,7 @@ fn request(groups: &[&str], access: Access, mode: Mode) -> ShareRequest {
         publish: true,
         dry_run: false,
         with_data: false,
+        until: None,
     }
 }
 

@@ -31,6 +31,7 @@ fn request(dashboard: &str, principals: Vec<Principal>, change: Change) -> Share
         publish: true,
         dry_run: false,
         with_data: false,
+        until: None,
     }
 }
 

@@ -38,6 +38,7 @@ fn request(dashboard: &str, principals: Vec<Principal>, change: Change) -> Share
         publish: true,
         dry_run: false,
         with_data: false,
+        until: None,
     }
 }
 

@@ -34,6 +34,7 @@ fn request(
         publish: true,
         dry_run: false,
         with_data: false,
+        until: None,
     }
 }
 

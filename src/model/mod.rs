@@ -1,10 +1,13 @@
-//! The share model and the one pure function that decides what changes: no I/O here.
+//! The share model and the one pure function that decides what changes (`plan`), with the one
+//! that decides the ends of shares given for a time (`ends`): no I/O here.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub mod ends;
 
 /// An access level as the contract names it; each vendor maps it to its own words.
 #[derive(

@@ -1,0 +1,293 @@
+//! Taking back what shares given for a time gave, once their end has come: per dashboard, the
+//! ends due (`share_ends`) become an ordinary revoke plan (or a grant back to the level before)
+//! and one `write`, where each share is still at the level its grant gave; a share changed since
+//! is left, with the reason. Either way its end is settled by the same journal line.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Ask, Asked, Send, Write};
+use crate::config::Profile;
+use crate::error::{Error, Result};
+use crate::model::ends::{self, AskedEnds, End};
+use crate::model::{Change, Intent, Level, Mode, Principal, PrincipalKind, ShareKey};
+use crate::providers::{self, Resolved, ShareProvider};
+use crate::share_ends::Held;
+use crate::vendor::Support;
+use crate::write_ahead::WriteAhead;
+
+/// What became of one share whose end came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expired {
+    Revoked,
+    /// Back to a lower level than the grant gave, as before it.
+    Lowered,
+    /// Back to a higher level: the grant for a time had lowered it.
+    Raised,
+    /// Sent to a vendor that cannot read: not verified.
+    Sent,
+    /// Changed since the grant: left as it is.
+    Left,
+    Failed,
+}
+
+impl Expired {
+    /// As shown; in a dry run, what would be done.
+    pub fn shown(self, dry_run: bool) -> &'static str {
+        match (dry_run, self) {
+            (true, Expired::Revoked) => "would revoke",
+            (true, Expired::Lowered) => "would lower",
+            (true, Expired::Raised) => "would raise",
+            (true, Expired::Sent) => "would send",
+            (_, Expired::Revoked) => "revoked",
+            (_, Expired::Lowered) => "lowered",
+            (_, Expired::Raised) => "raised",
+            (_, Expired::Sent) => "sent",
+            (_, Expired::Left) => "left",
+            (_, Expired::Failed) => "failed",
+        }
+    }
+}
+
+/// One share whose end came, and what became of it.
+#[derive(Debug, Clone)]
+pub struct Taken {
+    pub principal: String,
+    pub ends: DateTime<Utc>,
+    pub result: Expired,
+    pub detail: String,
+}
+
+/// Takes back the ends of `held` due by `by`, over the connection to its profile; journaled with
+/// `ahead`, or only planned without it. Whether anything was written, and each share's outcome.
+pub async fn take_back(
+    connection: std::result::Result<(&Profile, &dyn ShareProvider), &Error>,
+    held: &Held,
+    by: DateTime<Utc>,
+    ahead: Option<&WriteAhead<'_>>,
+) -> (Vec<Taken>, bool) {
+    let due: Vec<&End> = held.ends.iter().filter(|end| end.at <= by).collect();
+    let failed = |err: &Error| -> Vec<Taken> {
+        due.iter()
+            .map(|end| taken(end, shown(&end.key), Expired::Failed, err.to_string()))
+            .collect()
+    };
+    let (profile, provider) = match connection {
+        Ok(connected) => connected,
+        Err(err) => return (failed(err), false),
+    };
+    if profile.url.as_str() != held.url {
+        let err = Error::invalid(format!(
+            "granted on {}, but profile '{}' now reaches {}: left alone",
+            held.url, profile.name, profile.url
+        ));
+        return (failed(&err), false);
+    }
+    let (mut outcomes, write) = match plan(provider, held, &due).await {
+        Ok(planned) => planned,
+        Err(err) => return (failed(&err), false),
+    };
+    let Some(ahead) = ahead else {
+        return (outcomes, false);
+    };
+    let mut fail_all = |err: &Error| {
+        for o in outcomes.iter_mut().filter(|o| o.result != Expired::Left) {
+            o.result = Expired::Failed;
+            o.detail = err.to_string();
+        }
+    };
+    let written = match write {
+        Planned::Settle(read, asked) => {
+            // Every share changed since: the ends are settled all the same, with no write.
+            if let Err(err) = ahead.settle(profile, &held.dashboard, read, &asked) {
+                for o in outcomes.iter_mut() {
+                    o.result = Expired::Failed;
+                    o.detail = err.to_string();
+                }
+            }
+            false
+        }
+        Planned::Write(write) => {
+            match super::write(provider, write.as_ref(), Some((ahead, profile))).await {
+                Ok(written) => {
+                    // Written and journaled, but not visible until published: cron must see it.
+                    if let Some(err) = written.publish_error {
+                        fail_all(&err);
+                    }
+                    true
+                }
+                Err(halted) => {
+                    fail_all(&halted.error);
+                    halted.partial.is_some()
+                }
+            }
+        }
+    };
+    (outcomes, written)
+}
+
+enum Planned {
+    Write(Box<Write>),
+    /// Nothing to write: the shares read (none at a vendor that cannot read) and the ends asked.
+    Settle(Option<crate::model::ShareSet>, AskedEnds),
+}
+
+fn taken(end: &End, principal: String, result: Expired, detail: String) -> Taken {
+    Taken {
+        principal,
+        ends: end.at,
+        result,
+        detail,
+    }
+}
+
+/// Every due end is asked to end: taken back, or settled where the share changed since.
+fn asked_of(due: &[&End]) -> AskedEnds {
+    due.iter()
+        .map(|end| (end.key.clone(), ends::Asked::NoEnd))
+        .collect()
+}
+
+async fn plan(
+    provider: &dyn ShareProvider,
+    held: &Held,
+    due: &[&End],
+) -> Result<(Vec<Taken>, Planned)> {
+    let vendor = provider.vendor();
+    if vendor.capabilities().list != Support::Yes {
+        return plan_blind(provider, held, due).await;
+    }
+    let snapshot = provider.read_shares(&held.dashboard).await?;
+    let keys = due.iter().map(|end| &end.key);
+    let names = providers::names_for(provider, snapshot.names.clone(), keys).await;
+    let mut intents = Vec::new();
+    let mut outcomes = Vec::new();
+    for end in due {
+        let name = names
+            .get(&end.key)
+            .cloned()
+            .unwrap_or_else(|| shown(&end.key));
+        let current = snapshot.shares.get(&end.key);
+        if current != Some(end.level) {
+            let now = current.map_or("no share".to_string(), |level| level.to_string());
+            let detail = format!(
+                "changed since the grant (granted {}, now {now}): left as it is",
+                end.level
+            );
+            outcomes.push(taken(end, name, Expired::Left, detail));
+            continue;
+        }
+        let (change, result) = match end.back_to {
+            None => (Change::Revoke, Expired::Revoked),
+            Some(Level::Access(before)) => {
+                let raised = matches!(end.level, Level::Access(granted) if before > granted);
+                let result = if raised {
+                    Expired::Raised
+                } else {
+                    Expired::Lowered
+                };
+                (Change::Grant(before), result)
+            }
+            // A level dashshare never writes (the owner's) cannot have been raised by a grant.
+            Some(other) => {
+                let detail = format!("it was {other} before the grant, which dashshare never sets");
+                outcomes.push(taken(end, name, Expired::Left, detail));
+                continue;
+            }
+        };
+        intents.push(Intent {
+            key: end.key.clone(),
+            change,
+        });
+        let detail = match end.back_to {
+            Some(level) => format!("back to {level}, as before the grant"),
+            None => String::new(),
+        };
+        outcomes.push(taken(end, name, result, detail));
+    }
+    // The same plan as any revoke or grant, with the vendor's own rules.
+    let plan = super::plan_shares(provider, &snapshot.shares, &intents, Mode::Merge, &[])?;
+    let asked = asked_of(due);
+    if !plan.changes_anything() {
+        return Ok((outcomes, Planned::Settle(Some(snapshot.shares), asked)));
+    }
+    let write = Write {
+        dashboard: snapshot.dashboard.clone(),
+        after: plan.after,
+        send: Send::Merge {
+            snapshot,
+            reread: false,
+        },
+        publish: true,
+        asked,
+    };
+    Ok((outcomes, Planned::Write(Box::new(write))))
+}
+
+/// At a vendor that cannot read, there is nothing to compare with: the revoke is sent through
+/// the plan every command shares, narrowed to the granted access where the vendor keeps one
+/// permission per level.
+async fn plan_blind(
+    provider: &dyn ShareProvider,
+    held: &Held,
+    due: &[&End],
+) -> Result<(Vec<Taken>, Planned)> {
+    let vendor = provider.vendor();
+    let resolved: Vec<Resolved> = due
+        .iter()
+        .map(|end| Resolved {
+            principal: principal_of(&end.key),
+            key: end.key.clone(),
+        })
+        .collect();
+    let mut levels: Vec<Level> = due.iter().map(|end| end.level).collect();
+    levels.dedup();
+    let revoke_scope = match levels.as_slice() {
+        [Level::Access(access)] if vendor.capabilities().scoped_revoke => Some(*access),
+        _ => None,
+    };
+    let ask = Ask {
+        dashboard: &held.dashboard,
+        asked: resolved
+            .iter()
+            .map(|resolved| Asked {
+                resolved,
+                change: Change::Revoke,
+                line: None,
+                end: None,
+            })
+            .collect(),
+        mode: Mode::Merge,
+        revoke_scope,
+        additive: false,
+        reread: false,
+        publish: false,
+        ends: &held.ends,
+    };
+    let planned = super::plan(provider, &ask).await?;
+    let detail = format!("{vendor} cannot read its shares: the revoke could not be verified");
+    let outcomes = due
+        .iter()
+        .map(|end| taken(end, shown(&end.key), Expired::Sent, detail.clone()))
+        .collect();
+    let planned = match planned.write {
+        Some(write) => Planned::Write(Box::new(write)),
+        None => Planned::Settle(None, planned.asked),
+    };
+    Ok((outcomes, planned))
+}
+
+/// The principal a share key stands for, by id (a vendor that cannot read names none).
+fn principal_of(key: &ShareKey) -> Principal {
+    match key.kind {
+        PrincipalKind::User => Principal::User(key.id.clone()),
+        PrincipalKind::Group => Principal::Group(key.id.clone()),
+        PrincipalKind::Everyone => Principal::Everyone,
+    }
+}
+
+/// A share's principal where no name is known: its kind and id.
+fn shown(key: &ShareKey) -> String {
+    format!("{} {}", key.kind, key.id)
+}
