@@ -648,7 +648,7 @@ pub enum LinkCommand {
 /// When a link expires.
 #[derive(Debug, Clone, Args)]
 pub struct ExpiryArgs {
-    /// Expiry: a date (the end of that day, UTC) or a full RFC 3339 instant
+    /// Expiry: a date (through that day, UTC) or a full RFC 3339 instant
     #[arg(long, value_name = "DATE", conflicts_with = "expires_in")]
     pub expires: Option<String>,
     /// Expiry counted from now: 30d, 12h, 2w

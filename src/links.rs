@@ -1,12 +1,13 @@
 //! Public share links and embeds (mindzie): their settings, the checks made before any request
 //! (expiry in the future, well-formed domains), and the `<iframe>` snippet. No I/O here.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::Serialize;
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::model::when::{self, When};
 
 /// What a link create or update asks for; `None` leaves a setting as it is (update) or at the
 /// vendor's default (create).
@@ -74,8 +75,8 @@ pub fn iso_utc(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// `--expires` (a date, meaning the end of that day in UTC, or a full RFC 3339 instant) or
-/// `--expires-in` (`30d`, `12h`, `2w`), checked to lie in the future.
+/// `--expires` (a date, through that day in UTC, or a full RFC 3339 instant) or `--expires-in`
+/// (`30d`, `12h`, `2w`), read as a timed grant's end is (`model::when`), checked to lie ahead.
 pub fn expiry(
     expires: Option<&str>,
     expires_in: Option<&str>,
@@ -87,17 +88,21 @@ pub fn expiry(
                 "give either --expires or --expires-in, not both",
             ));
         }
-        (Some(text), None) => parse_instant(text)?,
+        (Some(text), None) => when::until(text.trim()).map_err(|_| {
+            Error::invalid(format!(
+                "--expires '{text}' is not a date; write 2026-12-31 (through that day, UTC) or a \
+                 full instant such as 2026-12-31T18:00:00+01:00"
+            ))
+        })?,
         (None, Some(text)) => {
             let span = humantime::parse_duration(text.trim()).map_err(|err| {
                 Error::invalid(format!(
                     "--expires-in '{text}' is not a duration ({err}); write it like 30d, 12h or 2w"
                 ))
             })?;
-            let span = chrono::Duration::from_std(span)
-                .map_err(|_| Error::invalid(format!("--expires-in '{text}' is too long")))?;
-            now.checked_add_signed(span)
-                .ok_or_else(|| Error::invalid(format!("--expires-in '{text}' is too long")))?
+            When::After(span)
+                .from(now)
+                .map_err(|why| Error::invalid(format!("--expires-in '{text}' {why}")))?
         }
         (None, None) => return Ok(None),
     };
@@ -109,22 +114,6 @@ pub fn expiry(
         )));
     }
     Ok(Some(at))
-}
-
-fn parse_instant(text: &str) -> Result<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        let end_of_day = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default();
-        return Ok(date.and_time(end_of_day).and_utc());
-    }
-    DateTime::parse_from_rfc3339(text)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|_| {
-            Error::invalid(format!(
-                "--expires '{text}' is not a date; write 2026-12-31 (the end of that day, UTC) or a full \
-                 instant such as 2026-12-31T18:00:00+01:00"
-            ))
-        })
 }
 
 /// A domain a link may be embedded on: a bare host name such as `company.com`.
@@ -226,9 +215,9 @@ mod tests {
     }
 
     #[test]
-    fn a_date_means_the_end_of_that_day_in_utc() {
+    fn a_date_means_through_that_day_in_utc() {
         let at = expiry(Some("2026-12-31"), None, now()).unwrap().unwrap();
-        assert_eq!(iso_utc(at), "2026-12-31T23:59:59Z");
+        assert_eq!(iso_utc(at), "2027-01-01T00:00:00Z");
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! The ends of shares given for a time in force, as the journal records them: for each server
-//! and dashboard, those its last line carries (`Entry::ends`). Lines from before ends were
-//! recorded carry marks instead, converted here as they are read, in order.
+//! and dashboard, those its last line carries (`Entry::ends`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
@@ -8,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
-use crate::journal::{Entry, EntryKind, Journal};
+use crate::journal::{Entry, Journal};
 use crate::model::ShareKey;
 use crate::model::ends::{End, Ends};
 use crate::model::{Dashboard, Level};
@@ -25,8 +24,6 @@ pub struct Held {
     pub vendor: Vendor,
     pub dashboard: Dashboard,
     pub ends: Ends,
-    /// For lines from before ends were recorded: the run that gave each end.
-    legacy_runs: HashMap<ShareKey, String>,
 }
 
 #[derive(Debug, Default)]
@@ -60,6 +57,27 @@ impl ShareEnds {
         Ok(ShareEnds::of(&entries))
     }
 
+    /// The ends to show (`list`, `report`, a dry run): a journal that cannot say them shows none,
+    /// and says why at `-v`.
+    pub fn shown(journal: &Journal) -> ShareEnds {
+        ShareEnds::read(journal).unwrap_or_else(|err| {
+            tracing::warn!("the ends of shares given for a time are unknown: {err}");
+            ShareEnds::default()
+        })
+    }
+
+    /// When `key` on `dashboard` ends while at `level`, as shown: RFC 3339, UTC.
+    pub fn shown_end(
+        &self,
+        url: &str,
+        dashboard: &str,
+        key: &ShareKey,
+        level: Level,
+    ) -> Option<String> {
+        self.of_share(url, dashboard, key, level)
+            .map(|end| crate::model::when::rfc3339(end.at))
+    }
+
     /// Reads the journal's lines in order.
     pub fn of(entries: &[Entry]) -> ShareEnds {
         let mut ends = ShareEnds::default();
@@ -78,18 +96,13 @@ impl ShareEnds {
             vendor: entry.vendor,
             dashboard: entry.dashboard.clone(),
             ends: Ends::default(),
-            legacy_runs: HashMap::new(),
         });
         held.profile.clone_from(&entry.profile);
         held.vendor = entry.vendor;
         held.dashboard.clone_from(&entry.dashboard);
-        match &entry.ends {
-            Some(ends) => {
-                held.ends = ends.clone();
-                held.legacy_runs.clear();
-            }
-            None => convert(held, entry),
-        }
+        // Every line read from the journal has its ends (`journal::old_lines` gives old ones
+        // theirs); a line with none has none in force.
+        held.ends = entry.ends.clone().unwrap_or_default();
     }
 
     /// The ends of `dashboard` on the server at `url`.
@@ -152,6 +165,15 @@ impl RunEnds {
         })
     }
 
+    /// The ends a run decides over: a writing run's must be known (`read`); a dry run shows
+    /// what it can (`ShareEnds::shown`).
+    pub fn for_run(journal: &Journal, dry_run: bool) -> Result<RunEnds> {
+        match dry_run {
+            true => Ok(RunEnds::of(ShareEnds::shown(journal))),
+            false => RunEnds::read(journal),
+        }
+    }
+
     pub fn of(ends: ShareEnds) -> RunEnds {
         RunEnds(Mutex::new(ends))
     }
@@ -162,72 +184,6 @@ impl RunEnds {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
-
-/// The ends in force after a line from before ends were recorded, as that version read them: a
-/// timed grant's end holds while no later line of another run decided the share anew (changed
-/// it, kept it with no end, or gave it another end) and no answered `expire` settled it. A
-/// failed write decides nothing.
-fn convert(held: &mut Held, entry: &Entry) {
-    let settles = entry.legacy.settles.as_deref();
-    if entry.kind != EntryKind::Failed {
-        let runs = &held.legacy_runs;
-        let kept: Ends = held
-            .ends
-            .iter()
-            .filter(|end| {
-                let run = runs.get(&end.key).map(String::as_str).unwrap_or_default();
-                if settles == Some(run) {
-                    // An `expire` that never heard back left the end for the next one.
-                    return entry.kind != EntryKind::Written;
-                }
-                run == entry.run_id || !decides_anew(entry, &end.key)
-            })
-            .cloned()
-            .collect();
-        held.ends = kept;
-    }
-    let Some(expiry) = &entry.legacy.expires else {
-        return;
-    };
-    let Ok(at) = DateTime::parse_from_rfc3339(&expiry.at) else {
-        tracing::warn!(
-            "the journal's run {} gave an end that is no time ('{}'): left out",
-            entry.run_id,
-            expiry.at
-        );
-        return;
-    };
-    let mut ends: Vec<End> = held.ends.iter().cloned().collect();
-    for share in &expiry.shares {
-        ends.retain(|end| end.key != share.key);
-        ends.push(End {
-            key: share.key.clone(),
-            at: at.with_timezone(&Utc),
-            level: share.granted,
-            back_to: share.before,
-        });
-        held.legacy_runs
-            .insert(share.key.clone(), entry.run_id.clone());
-    }
-    held.ends = ends.into_iter().collect();
-}
-
-/// Whether an old line decided the share `key` anew: changed it, kept it with no end, or gave
-/// it an end.
-fn decides_anew(entry: &Entry, key: &ShareKey) -> bool {
-    let changed = match &entry.before {
-        Some(before) => before.get(key) != entry.after.get(key),
-        // A vendor that cannot read: what the write sent.
-        None => entry.after.get(key).is_some(),
-    };
-    let legacy = &entry.legacy;
-    changed
-        || legacy.keeps.contains(key)
-        || legacy
-            .expires
-            .as_ref()
-            .is_some_and(|expiry| expiry.shares.iter().any(|share| &share.key == key))
 }
 
 /// A journal line's dashboard id as written, found without parsing the line: `dashboard` is
@@ -258,78 +214,6 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    /// A journal today's version wrote before ends were recorded (grants for a time, a keep, an
-    /// expire that took one back and settled a kept one, a raise, a Vizzly grant), read as the
-    /// ends it stands for.
-    #[test]
-    fn a_journal_from_before_recorded_ends_reads_as_its_ends() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/journal/before_recorded_ends.jsonl");
-        let journal = Journal::locate(Some(&path)).unwrap();
-        let ends = ShareEnds::read(&journal).unwrap();
-        let sisense = "http://127.0.0.1:42689/";
-        let of =
-            |url: &str, dashboard: &str| -> Vec<(String, DateTime<Utc>, Level, Option<Level>)> {
-                ends.of_dashboard(url, dashboard)
-                    .iter()
-                    .map(|end| (end.key.id.clone(), end.at, end.level, end.back_to))
-                    .collect()
-            };
-        // alice until the end of 2099; bob lowered from edit until mid-2099; erin's end was
-        // taken back by `expire`.
-        assert_eq!(
-            of(sisense, "5829b46bd009e91420000047"),
-            [
-                (
-                    "5f0000000000000000000002".into(),
-                    time("2100-01-01T00:00:00Z"),
-                    VIEW,
-                    None
-                ),
-                (
-                    "5f0000000000000000000003".into(),
-                    time("2099-07-01T00:00:00Z"),
-                    VIEW,
-                    Some(EDIT)
-                ),
-            ]
-        );
-        // alice's end was taken off by a plain grant, then settled by `expire`.
-        assert_eq!(of(sisense, "5dc5c237832aeb53441186bb"), []);
-        // erin's edit for a second was taken back; her view until March stands.
-        assert_eq!(
-            of(sisense, "5dc5c237832aeb53441186bc"),
-            [(
-                "5f0000000000000000000006".into(),
-                time("2099-03-02T00:00:00Z"),
-                VIEW,
-                None
-            )]
-        );
-        assert_eq!(
-            of("http://127.0.0.1:39573/", "dsh_0f3a"),
-            [(
-                "timed-user".into(),
-                time("2099-01-02T00:00:00Z"),
-                VIEW,
-                None
-            )]
-        );
-        let due: Vec<&str> = ends
-            .due_by(time("2099-12-31T00:00:00Z"))
-            .iter()
-            .map(|held| held.dashboard.id.as_str())
-            .collect();
-        assert_eq!(
-            due,
-            [
-                "dsh_0f3a",
-                "5dc5c237832aeb53441186bc",
-                "5829b46bd009e91420000047"
-            ]
-        );
-    }
-
     #[test]
     fn the_last_line_of_a_dashboard_holds_its_ends() {
         let line = |ends: Ends| Entry {
@@ -345,7 +229,7 @@ mod tests {
             },
             before: Some(Default::default()),
             after: Default::default(),
-            kind: EntryKind::Written,
+            kind: crate::journal::EntryKind::Written,
             error: None,
             ends: Some(ends),
             data_model: None,

@@ -292,9 +292,9 @@ fn connect(global: &GlobalArgs, file: &Path, plan: &PlanArgs) -> Result<Vec<Conn
 /// default one, where there is one.
 fn earlier_ends(global: &GlobalArgs, journal: Option<&journal::Journal>) -> Result<RunEnds> {
     match journal {
-        Some(journal) => super::expiries::run_ends(journal, false),
+        Some(journal) => crate::share_ends::RunEnds::for_run(journal, false),
         None => match super::journal(global) {
-            Ok(journal) => super::expiries::run_ends(&journal, true),
+            Ok(journal) => crate::share_ends::RunEnds::for_run(&journal, true),
             Err(_) => Ok(RunEnds::of(Default::default())),
         },
     }

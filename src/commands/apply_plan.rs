@@ -76,7 +76,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
     super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
     let interrupt = Interrupt::listen()?;
     // Read under the lock: the plan's writes decide their shares' ends over those in force now.
-    let ends = super::expiries::run_ends(&journal, false)?;
+    let ends = crate::share_ends::RunEnds::for_run(&journal, false)?;
     let ahead = WriteAhead {
         journal: &journal,
         run_id: &run_id,

@@ -55,7 +55,7 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
     if !args.dry_run {
         super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
     }
-    let ends = super::expiries::run_ends(&journal, false)?;
+    let ends = crate::share_ends::RunEnds::for_run(&journal, false)?;
     let due: Vec<_> = ends.lock().due_by(by).into_iter().cloned().collect();
     let ahead = WriteAhead {
         journal: &journal,

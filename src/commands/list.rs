@@ -2,12 +2,12 @@
 
 use serde::Serialize;
 
-use super::expiries::Expiries;
 use crate::cli::{GlobalArgs, ListArgs, OutputFormat};
 use crate::error::Result;
 use crate::model::{Level, PrincipalKind, ShareKey};
 use crate::output;
 use crate::providers::{self, Dashboard, DataMark, Reach, Snapshot};
+use crate::share_ends::ShareEnds;
 
 #[derive(Serialize)]
 struct Listing {
@@ -44,7 +44,10 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
         ..
     } = provider.read_shares(&dashboard).await?;
     let names = providers::names_for(provider.as_ref(), names, shares.iter().map(|s| &s.key)).await;
-    let expiries = Expiries::load(global);
+    // The journal only adds to what is shown: one that cannot be read shows no end.
+    let expiries = super::journal(global)
+        .map(|journal| ShareEnds::shown(&journal))
+        .unwrap_or_default();
     // The owner built the dashboard on its model: only shares are asked about.
     let keys: Vec<ShareKey> = shares
         .iter()
@@ -63,7 +66,12 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
             id: share.key.id.clone(),
             access: share.level,
             // Only while the share is still as the timed grant left it.
-            expires: expiries.of_share(&profile, &dashboard.id, &share.key, share.level),
+            expires: expiries.shown_end(
+                profile.url.as_str(),
+                &dashboard.id,
+                &share.key,
+                share.level,
+            ),
             data: access
                 .as_ref()
                 .filter(|_| share.level != Level::Owner)

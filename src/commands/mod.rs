@@ -12,7 +12,6 @@ mod demo;
 mod diff_markdown;
 mod embed;
 mod expire;
-mod expiries;
 mod export;
 mod history;
 mod inventory;

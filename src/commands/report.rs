@@ -6,13 +6,13 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::expiries::Expiries;
 use super::inventory::{cannot_export, note, principal_names, read_all};
 use super::report_formats;
 use super::report_rows::{DashboardRow, Flag, Group, Report, ShareCell};
 use crate::apply::input;
 use crate::cli::{GlobalArgs, OutputFormat, ReportArgs, ReportFormat};
 use crate::error::{Error, Result};
+use crate::share_ends::ShareEnds;
 use futures::StreamExt;
 
 use crate::model::{Access, Level, Principal, PrincipalKind, ShareKey};
@@ -44,7 +44,10 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
         skipped: Vec::new(),
     };
     let mut unread = Vec::new();
-    let expiries = Expiries::load(global);
+    // The journal only adds to what is shown: one that cannot be read shows no end.
+    let expiries = super::journal(global)
+        .map(|journal| ShareEnds::shown(&journal))
+        .unwrap_or_default();
     for (n, name) in names.into_iter().enumerate() {
         let profile = super::load_profile(global, name)?;
         if n == 0 {
@@ -89,8 +92,8 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
                                 .as_ref()
                                 .is_some_and(|data| data.of(&share.key) == Reach::None),
                             flags: Vec::new(),
-                            expires: expiries.of_share(
-                                &profile,
+                            expires: expiries.shown_end(
+                                profile.url.as_str(),
                                 &snapshot.dashboard.id,
                                 &share.key,
                                 share.level,

@@ -102,7 +102,7 @@ async fn run(
         journal
     };
     // Read under the lock: the change decides its shares' ends anew over those in force.
-    let ends = super::expiries::run_ends(&journal, request.dry_run)?;
+    let ends = crate::share_ends::RunEnds::for_run(&journal, request.dry_run)?;
     // One dashboard: once its change has started it runs to its end (each request bounded by the
     // timeout) and is journaled; a signal before then stops the command with nothing changed.
     let interrupt = if request.dry_run {

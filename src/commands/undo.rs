@@ -91,7 +91,7 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     // The ends shares given for a time had just before the run: those it puts back end again.
     let ends = ShareEnds::of(&earlier);
     drop(earlier);
-    let in_force = super::expiries::run_ends(&journal, args.dry_run)?;
+    let in_force = crate::share_ends::RunEnds::for_run(&journal, args.dry_run)?;
     let ahead = WriteAhead {
         journal: &journal,
         run_id: &undo_run,

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub mod ends;
+pub mod when;
 
 /// An access level as the contract names it; each vendor maps it to its own words.
 #[derive(

@@ -403,7 +403,7 @@ async fn mindzie_link_is_created_listed_and_revoked() {
         "the token leaked"
     );
     let link = json(&created);
-    assert_eq!(link["expires"], "2030-12-31T23:59:59Z");
+    assert_eq!(link["expires"], "2031-01-01T00:00:00Z");
     let share_id = link["share_id"].as_str().unwrap().to_string();
     let stored = home.world().mindzie.links[&share_id].clone();
     assert_eq!(
@@ -589,7 +589,7 @@ async fn mindzie_link_update_changes_only_what_is_asked() {
     assert_eq!(stored["permissions"]["allowPrint"], true);
     assert_eq!(
         stored["expiration"]["expirationDate"],
-        "2031-01-31T23:59:59Z"
+        "2031-02-01T00:00:00Z"
     );
 }
 

@@ -22,6 +22,9 @@ use crate::private_file;
 use crate::run_lock::{Holder, RunLock};
 use crate::vendor::Vendor;
 
+mod old_lines;
+use old_lines::OldLines;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     pub run_id: String,
@@ -46,9 +49,9 @@ pub struct Entry {
     /// Why a `Failed` write failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The ends of shares given for a time in force after this line (`model::ends`). Lines from
-    /// before ends were recorded have none: their marks (`legacy`) are converted as they are read
-    /// (`share_ends.rs`).
+    /// The ends of shares given for a time in force on the dashboard after this line
+    /// (`model::ends`). Lines from before ends were recorded have none written: their marks
+    /// (`legacy`) are converted as they are read (`old_lines.rs`), so every line read has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ends: Option<Ends>,
     /// A write of the dashboard's data model (`grant --with-data`), not of its shares (a line
@@ -444,6 +447,7 @@ struct Reader<'p> {
     path: &'p Path,
     entries: Vec<Entry>,
     first_checked: Option<usize>,
+    old: OldLines,
 }
 
 impl<'p> Reader<'p> {
@@ -452,6 +456,7 @@ impl<'p> Reader<'p> {
             path,
             entries: Vec::new(),
             first_checked: None,
+            old: OldLines::default(),
         }
     }
 
@@ -477,7 +482,7 @@ impl<'p> Reader<'p> {
             Seal::Unsealed => (Cow::Borrowed(line), false),
         };
         match serde_json::from_slice::<Entry>(&text) {
-            Ok(entry) => {
+            Ok(mut entry) => {
                 match (checked, self.first_checked) {
                     (true, None) => self.first_checked = Some(number),
                     (false, Some(first)) => {
@@ -489,6 +494,7 @@ impl<'p> Reader<'p> {
                     }
                     _ => {}
                 }
+                self.old.convert(&mut entry);
                 self.entries.push(entry);
             }
             // A crash or a full disk can cut an append short: the line just stops. What came
