@@ -21,6 +21,7 @@ pub mod expire;
 mod plan;
 mod prepare;
 pub mod timed;
+pub mod undo;
 
 pub use commit::{Halted, Written, commit, publish_written, write, write_data_grant};
 pub use plan::{Ask, Asked, Planned, ShareResult, plan, plan_shares};
