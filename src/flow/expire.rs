@@ -291,3 +291,106 @@ fn principal_of(key: &ShareKey) -> Principal {
 fn shown(key: &ShareKey) -> String {
     format!("{} {}", key.kind, key.id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Access, Dashboard};
+    use crate::sandbox::{Sandbox, SandboxOptions, World};
+    use crate::vendor::Vendor;
+
+    const VIEW: Level = Level::Access(Access::View);
+    const EDIT: Level = Level::Access(Access::Edit);
+
+    /// Against the Sisense emulator, with nothing journaled: bob's edit, as granted, would be
+    /// taken back; Marketing's end was given to edit, but it has view now; alice has no share.
+    #[tokio::test]
+    async fn due_ends_become_a_revoke_plan_where_each_share_is_still_as_granted() {
+        let world = World::seeded();
+        let account = world.sisense.admin.clone();
+        let sandbox = Sandbox::start(world, &SandboxOptions::default())
+            .await
+            .unwrap();
+        let profile = Profile {
+            name: "sandbox".into(),
+            vendor: Vendor::Sisense,
+            url: sandbox.url(Vendor::Sisense).parse().unwrap(),
+            username: Some(account.username),
+            password: Some(account.password.into()),
+            api_key: None,
+            token: None,
+            settings: Default::default(),
+            rate_limit: None,
+            timeout: None,
+        };
+        let provider = providers::connect(&profile, &Default::default()).unwrap();
+        let by = DateTime::parse_from_rfc3339("2099-01-02T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let end = |kind, id: &str, level, day: &str| End {
+            key: ShareKey::new(kind, id),
+            at: DateTime::parse_from_rfc3339(day)
+                .unwrap()
+                .with_timezone(&Utc),
+            level,
+            back_to: None,
+        };
+        let held = Held {
+            url: profile.url.to_string(),
+            profile: "sandbox".into(),
+            vendor: Vendor::Sisense,
+            dashboard: Dashboard {
+                id: "5829b46bd009e91420000047".into(),
+                title: None,
+            },
+            ends: [
+                end(
+                    PrincipalKind::User,
+                    "5f0000000000000000000003",
+                    EDIT,
+                    "2099-01-01T00:00:00Z",
+                ),
+                end(
+                    PrincipalKind::Group,
+                    "6a0000000000000000000001",
+                    EDIT,
+                    "2099-01-01T00:00:00Z",
+                ),
+                end(
+                    PrincipalKind::User,
+                    "5f0000000000000000000002",
+                    VIEW,
+                    "2099-01-01T00:00:00Z",
+                ),
+                // Not due by then.
+                end(
+                    PrincipalKind::User,
+                    "5f0000000000000000000006",
+                    VIEW,
+                    "2099-06-01T00:00:00Z",
+                ),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let (taken, written) = take_back(Ok((&profile, provider.as_ref())), &held, by, None).await;
+        assert!(!written);
+        let shown: Vec<(&str, &str)> = taken
+            .iter()
+            .map(|t| (t.principal.as_str(), t.result.shown(true)))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("alice@example.com", "left"),
+                ("bob@example.com", "would revoke"),
+                ("Marketing", "left"),
+            ]
+        );
+        assert!(
+            taken[2].detail.contains("granted edit, now view"),
+            "{}",
+            taken[2].detail
+        );
+    }
+}
