@@ -17,13 +17,14 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use dashshare::apply::desired;
-use dashshare::apply::execute::{self, Connected, Options, Recorder};
+use dashshare::apply::execute::{self, Connected, Options};
 use dashshare::config::{self, Selection};
 use dashshare::http::HttpOptions;
 use dashshare::journal::{self, Journal};
 use dashshare::providers;
 use dashshare::sandbox::{Sandbox, SandboxOptions, World};
 use dashshare::vendor::Vendor;
+use dashshare::write_ahead::WriteAhead;
 use indicatif::ProgressBar;
 
 /// The system allocator, counting the bytes in use and their peak.
@@ -130,7 +131,7 @@ fn connect(sandbox: &Sandbox, dir: &Path, file: &Path) -> Vec<Connected> {
 async fn apply(sites: &[Connected], options: &Options, journal: &Journal) -> execute::Report {
     let run_id = journal::new_run_id();
     let ends = dashshare::share_ends::RunEnds::of(Default::default());
-    let recorder = Recorder {
+    let recorder = WriteAhead {
         journal,
         run_id: &run_id,
         command: "apply benchmark",

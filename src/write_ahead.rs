@@ -29,9 +29,10 @@ pub struct WriteAhead<'a> {
 pub struct Pending<'a> {
     ahead: WriteAhead<'a>,
     entry: Entry,
-    /// The ends before the write, and what it asks of them.
+    /// The ends before the write, what it asks of them, and what its intent line carried.
     old: Ends,
     asked: AskedEnds,
+    uncertain: Ends,
 }
 
 impl<'a> WriteAhead<'a> {
@@ -51,9 +52,10 @@ impl<'a> WriteAhead<'a> {
             ..Entry::new(self.run_id, self.command, profile, dashboard, before, after)
         };
         let old = self.ends.lock().of_dashboard(&entry.url, &dashboard.id);
-        let new = ends::after_change(&old, entry.before.as_ref(), &entry.after, asked);
+        let new = decided(&old, &entry, &entry.after, asked);
+        let uncertain = new.or(&old);
         let intent = Entry {
-            ends: Some(new.or(&old)),
+            ends: Some(uncertain.clone()),
             ..entry.clone().intent()
         };
         self.append(intent).map_err(|err| {
@@ -67,6 +69,7 @@ impl<'a> WriteAhead<'a> {
             entry,
             old,
             asked: asked.clone(),
+            uncertain,
         })
     }
 
@@ -103,11 +106,20 @@ impl<'a> WriteAhead<'a> {
     }
 }
 
+/// The ends after `line` made the shares `after`: a data model's line changes no share, so it
+/// carries the ends in force as they are, whatever share sets it holds.
+fn decided(old: &Ends, line: &Entry, after: &ShareSet, asked: &AskedEnds) -> Ends {
+    match line.data_model {
+        Some(_) => old.clone(),
+        None => ends::after_change(old, line.before.as_ref(), after, asked),
+    }
+}
+
 impl Pending<'_> {
     /// The server confirmed the write.
     pub fn written(self) {
         let line = self.entry.written();
-        let ends = ends::after_change(&self.old, line.before.as_ref(), &line.after, &self.asked);
+        let ends = decided(&self.old, &line, &line.after, &self.asked);
         self.settle(Entry {
             ends: Some(ends),
             ..line
@@ -115,9 +127,15 @@ impl Pending<'_> {
     }
 
     /// The server confirmed part of the write: `after` is what it now holds as far as is known.
+    /// The rest may have been made too (a timeout cannot tell), so its ends may hold as well.
     pub fn written_as(mut self, after: ShareSet) {
         self.entry.after = after;
-        self.written();
+        let line = self.entry.written();
+        let ends = decided(&self.old, &line, &line.after, &self.asked).or(&self.uncertain);
+        self.settle(Entry {
+            ends: Some(ends),
+            ..line
+        });
     }
 
     /// The server confirmed a data model's write, which gave `given` (what the fresh read lacked
@@ -130,13 +148,11 @@ impl Pending<'_> {
     /// The request failed (it may still have been committed: a timeout cannot tell), so both
     /// the ends before and those it asked for may hold.
     pub fn failed(self, error: &Error) {
-        let line = self.entry.failed(error);
-        let asked = ends::after_change(&self.old, line.before.as_ref(), &line.after, &self.asked);
-        let ends = asked.or(&self.old);
-        self.settle(Entry {
-            ends: Some(ends),
-            ..line
-        });
+        let line = Entry {
+            ends: Some(self.uncertain.clone()),
+            ..self.entry.failed(error)
+        };
+        self.settle(line);
     }
 
     /// An outcome that cannot be journaled is not fatal: the intent is there, and `undo` reads

@@ -20,7 +20,6 @@ use crate::error::{Error, Result};
 use crate::flow;
 use crate::flow::{Ask, Asked, ShareResult};
 use crate::interrupt::{Interrupt, Signal};
-use crate::journal::Journal;
 use crate::model::ends::AskedEnds;
 use crate::model::{Action, Change, Level, Mode, ShareSet};
 use crate::providers::Dashboard;
@@ -39,26 +38,6 @@ pub struct Options {
     pub with_data: bool,
 }
 
-/// Where each write is journaled, ahead of it and after its answer.
-pub struct Recorder<'a> {
-    pub journal: &'a Journal,
-    pub run_id: &'a str,
-    pub command: &'a str,
-    /// The ends in force, read under the run's lock.
-    pub ends: &'a RunEnds,
-}
-
-impl<'a> Recorder<'a> {
-    pub fn ahead(&self) -> WriteAhead<'a> {
-        WriteAhead {
-            journal: self.journal,
-            run_id: self.run_id,
-            command: self.command,
-            ends: self.ends,
-        }
-    }
-}
-
 /// What may stop a writing run before a dashboard starts: a signal, and under `--prune` the
 /// answer of a person asked before the removals.
 pub struct Stops<'a> {
@@ -71,7 +50,7 @@ pub struct Stops<'a> {
 pub async fn execute(
     sites: &[Connected],
     options: &Options,
-    recorder: Option<&Recorder<'_>>,
+    recorder: Option<&WriteAhead<'_>>,
     progress: &ProgressBar,
 ) -> Result<Report> {
     let stops = Stops {
@@ -79,7 +58,7 @@ pub async fn execute(
         yes: true,
     };
     let ends = match recorder {
-        Some(recorder) => recorder.ends,
+        Some(ahead) => ahead.ends,
         None => &RunEnds::of(ShareEnds::default()),
     };
     execute_until(sites, options, recorder, progress, &stops, ends).await
@@ -92,7 +71,7 @@ pub async fn execute(
 pub async fn execute_until(
     sites: &[Connected],
     options: &Options,
-    recorder: Option<&Recorder<'_>>,
+    recorder: Option<&WriteAhead<'_>>,
     progress: &ProgressBar,
     stops: &Stops<'_>,
     ends: &RunEnds,
@@ -244,7 +223,7 @@ struct Work<'a> {
     sites: &'a [Connected],
     lookups: &'a [Lookups<'a>],
     options: &'a Options,
-    recorder: Option<&'a Recorder<'a>>,
+    recorder: Option<&'a WriteAhead<'a>>,
     /// Set when a write could not be journaled: no further write starts, since `undo` would not
     /// know it.
     journal_failed: AtomicBool,
@@ -335,7 +314,7 @@ impl Work<'_> {
     ) -> Result<DataModelChange> {
         let provider = self.sites[site].provider.as_ref();
         let profile = &self.sites[site].site.profile;
-        let ahead = self.recorder.map(Recorder::ahead);
+        let ahead = self.recorder.copied();
         flow::write_data_grant(
             provider,
             dashboard,
@@ -535,7 +514,7 @@ impl Work<'_> {
                  would not know this one; fix the journal and apply again",
             ))
         } else {
-            let ahead = self.recorder.map(Recorder::ahead);
+            let ahead = self.recorder.copied();
             let profile = &self.sites[site].site.profile;
             flow::write(
                 provider,
@@ -584,9 +563,7 @@ impl Work<'_> {
             return;
         };
         let profile = &self.sites[site].site.profile;
-        let settled = recorder
-            .ahead()
-            .settle(profile, &result.dashboard, Some(read), &asked);
+        let settled = recorder.settle(profile, &result.dashboard, Some(read), &asked);
         if let Err(err) = settled {
             result.rows = failed_rows(result.wanted(self.sites));
             result.error = Some(err.and_then_say(

@@ -12,12 +12,13 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use super::execute::{Connected, DashboardResult, Recorder, Report};
+use super::execute::{Connected, DashboardResult, Report};
 use crate::error::Error;
 use crate::flow;
 use crate::model::{Action, Change, Intent, Level, Mode, ShareKey};
 use crate::providers::ShareProvider;
 use crate::vendor::{Support, Vendor};
+use crate::write_ahead::WriteAhead;
 
 /// Repairs a dashboard gets before its missing shares count as lost.
 pub const ROUNDS: usize = 3;
@@ -41,7 +42,7 @@ pub struct Verified {
 pub async fn verify(
     sites: &[Connected],
     report: &mut Report,
-    recorder: Option<&Recorder<'_>>,
+    recorder: Option<&WriteAhead<'_>>,
     concurrency: usize,
 ) -> Verified {
     let mut verified = Verified::default();
@@ -120,7 +121,7 @@ enum Check {
 async fn check(
     sites: &[Connected],
     dashboard: &DashboardResult,
-    recorder: Option<&Recorder<'_>>,
+    recorder: Option<&WriteAhead<'_>>,
     may_repair: bool,
 ) -> Check {
     let provider = sites[dashboard.site].provider.as_ref();
@@ -175,7 +176,7 @@ async fn repair(
     provider: &dyn ShareProvider,
     sites: &[Connected],
     dashboard: &DashboardResult,
-    recorder: Option<&Recorder<'_>>,
+    recorder: Option<&WriteAhead<'_>>,
     snapshot: &crate::providers::Snapshot,
     missing: &[(ShareKey, Level)],
 ) -> std::result::Result<(), (Error, bool)> {
@@ -204,7 +205,7 @@ async fn repair(
         ))));
     }
     // Journaled ahead under the run's id, like the run's first write.
-    let ahead = recorder.map(Recorder::ahead);
+    let ahead = recorder.copied();
     let profile = &sites[dashboard.site].site.profile;
     let again = flow::Write {
         dashboard: dashboard.dashboard.clone(),

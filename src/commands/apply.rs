@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::apply::FAILED_ROWS_MARK;
 use crate::apply::desired::{self, Desired};
 use crate::apply::execute::{
-    self, Connected, DashboardResult, DataModelOutcome, Options, Recorder, Report, Stops,
+    self, Connected, DashboardResult, DataModelOutcome, Options, Report, Stops,
 };
 use crate::apply::input::{self, CSV_COLUMNS, EXPIRES_COLUMN, WITH_DATA_COLUMN};
 use crate::apply::interrupted;
@@ -25,6 +25,9 @@ use crate::model::{Action, Level};
 use crate::output;
 use crate::providers::Reach;
 use crate::share_ends::RunEnds;
+use crate::write_ahead::WriteAhead;
+
+use super::writing_run::WritingRun;
 use crate::vendor::{Support, Vendor};
 
 pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
@@ -44,19 +47,14 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
             ));
         }
     }
-    let run_id = journal::new_run_id();
     let command = format!(
         "apply {}{}",
         file.display(),
         if args.plan.prune { " --prune" } else { "" }
     );
-    let journal = if args.dry_run {
-        None
-    } else {
-        let journal = super::writable_journal(global)?;
-        super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
-        Some(journal)
-    };
+    // From here on a signal stops the run between dashboards instead of killing it mid-write; the
+    // ends are read under the lock, so that two runs at once never both decide one.
+    let run = WritingRun::start(global, command, &args.lock, args.dry_run).await?;
     // Whatever happens next, a failed-rows file from an earlier run must not be mistaken for this
     // run's; unless it is this run's input (`apply failed.csv --failed-out failed.csv`).
     if let Some(path) = &args.failed_out {
@@ -74,25 +72,21 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
         with_data: args.plan.with_data,
     };
     let sites = connect(global, file, &args.plan)?;
-    // Read under the lock, so that two runs at once never both decide an end.
-    let ends = earlier_ends(global, journal.as_ref())?;
-    let recorder = journal.as_ref().map(|journal| Recorder {
-        journal,
-        run_id: &run_id,
-        command: &command,
-        ends: &ends,
-    });
-    // From here on a signal stops the run between dashboards instead of killing it mid-write.
-    let interrupt = if args.dry_run {
-        Interrupt::none()
-    } else {
-        Interrupt::listen()?
-    };
+    let recorder = run.ahead();
+    let interrupt = &run.interrupt;
     let stops = Stops {
-        interrupt: &interrupt,
+        interrupt,
         yes: args.yes,
     };
-    let mut report = run(global, &sites, &options, recorder.as_ref(), &stops, &ends).await?;
+    let mut report = carry_out(
+        global,
+        &sites,
+        &options,
+        recorder.as_ref(),
+        &stops,
+        &run.ends,
+    )
+    .await?;
     // An interrupted run ends now: reading everything back is no part of stopping.
     if args.verify && interrupt.stopped().is_none() {
         let verified =
@@ -105,7 +99,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     }
     let written =
         report.dashboards.iter().any(|d| d.written) || report.data_models.iter().any(|m| m.written);
-    let run_id = written.then_some(run_id.as_str());
+    let run_id = written.then_some(run.id.as_str());
     match global.output {
         OutputFormat::Json => print_json(&report, &options, run_id)?,
         OutputFormat::Table | OutputFormat::Markdown => {
@@ -147,7 +141,7 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         yes: true,
     };
     let ends = earlier_ends(global, None)?;
-    let report = run(global, &sites, &options, None, &stops, &ends).await?;
+    let report = carry_out(global, &sites, &options, None, &stops, &ends).await?;
     match global.output {
         OutputFormat::Json => print_json(&report, &options, None)?,
         OutputFormat::Table => {
@@ -300,11 +294,11 @@ fn earlier_ends(global: &GlobalArgs, journal: Option<&journal::Journal>) -> Resu
     }
 }
 
-async fn run(
+async fn carry_out(
     global: &GlobalArgs,
     sites: &[Connected],
     options: &Options,
-    recorder: Option<&Recorder<'_>>,
+    recorder: Option<&WriteAhead<'_>>,
     stops: &Stops<'_>,
     ends: &RunEnds,
 ) -> Result<Report> {

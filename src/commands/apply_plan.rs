@@ -9,6 +9,7 @@ use std::path::Path;
 use futures::StreamExt;
 use serde::Serialize;
 
+use super::writing_run::WritingRun;
 use crate::apply::saved_plan::{PlannedModel, PlannedWrite, SavedPlan};
 use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
 use crate::config::Profile;
@@ -16,7 +17,6 @@ use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::flow;
 use crate::interrupt::Interrupt;
-use crate::journal;
 use crate::output;
 use crate::providers::ShareProvider;
 use crate::write_ahead::WriteAhead;
@@ -70,18 +70,12 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
         )));
     }
     let connections = connect(global, &plan)?;
-    let run_id = journal::new_run_id();
     let command = format!("apply --plan {}", path.display());
-    let journal = super::writable_journal(global)?;
-    super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
-    let interrupt = Interrupt::listen()?;
-    // Read under the lock: the plan's writes decide their shares' ends over those in force now.
-    let ends = crate::share_ends::RunEnds::for_run(&journal, false)?;
-    let ahead = WriteAhead {
-        journal: &journal,
-        run_id: &run_id,
-        command: &command,
-        ends: &ends,
+    // The plan's writes decide their shares' ends over those in force now, read under the lock.
+    let run = WritingRun::start(global, command, &args.lock, false).await?;
+    let (interrupt, run_id) = (&run.interrupt, &run.id);
+    let Some(ahead) = run.ahead() else {
+        return Err(Error::local("a writing run has its journal"));
     };
     let width = usize::from(args.plan.concurrency);
     let outcomes: Vec<Outcome> = futures::stream::iter(&plan.dashboards)

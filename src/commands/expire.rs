@@ -3,18 +3,16 @@
 //! is still as its grant left it; anything else is left, with the reason (`flow::expire`). Each
 //! end is settled once: its write is journaled like any revoke, so `undo` works.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cli::{ExpireArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, Result};
 use crate::flow::{self, expire::Expired};
-use crate::journal;
+use crate::interrupt::Interrupt;
 use crate::output;
-use crate::providers::ShareProvider;
-use crate::write_ahead::WriteAhead;
+
+use super::writing_run::WritingRun;
 
 #[derive(Debug, Serialize)]
 struct Outcome {
@@ -37,47 +35,36 @@ struct JsonReport<'a> {
     expired: &'a [Outcome],
 }
 
-type Connection = (crate::config::Profile, Box<dyn ShareProvider>);
-
 pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let by = match &args.at {
         None => Utc::now(),
         Some(text) => by_time(text, Utc::now())?,
     };
-    let journal = if args.dry_run {
-        super::journal(global)?
-    } else {
-        super::writable_journal(global)?
-    };
-    let run_id = journal::new_run_id();
-    let command = "expire".to_string();
-    if !args.dry_run {
-        super::lock_journal(&journal, &args.lock, &run_id, &command).await?;
+    let mut run = WritingRun::start(global, "expire".into(), &args.lock, args.dry_run).await?;
+    // Reading the ends needs the journal, dry run or not.
+    run.journal()?;
+    let due: Vec<_> = run.ends.lock().due_by(by).into_iter().cloned().collect();
+    // One connection (one login) per profile, however many dashboards are due on it.
+    for held in &due {
+        run.connection(global, &held.profile);
     }
-    let ends = crate::share_ends::RunEnds::for_run(&journal, false)?;
-    let due: Vec<_> = ends.lock().due_by(by).into_iter().cloned().collect();
-    let ahead = WriteAhead {
-        journal: &journal,
-        run_id: &run_id,
-        command: &command,
-        ends: &ends,
-    };
+    let ahead = run.ahead();
     let mut outcomes = Vec::new();
     let mut written = false;
     let mut failed = 0;
-    // One connection (one login) per profile, however many dashboards are due on it.
-    let mut connections: HashMap<String, Result<Connection>> = HashMap::new();
+    let mut stopped = None;
     for held in &due {
-        let connection: &Result<Connection> = connections
-            .entry(held.profile.clone())
-            .or_insert_with(|| super::connect_named(global, &held.profile));
-        let connection = match connection {
+        // A signal starts no more dashboards; the one being written finishes and is journaled.
+        if let Some(signal) = run.interrupt.stopped() {
+            stopped = Some(signal);
+            break;
+        }
+        let connection = match &run.connections()[&held.profile] {
             Ok((profile, provider)) => Ok((profile, &**provider)),
             Err(err) => Err(err),
         };
-        let ahead = (!args.dry_run).then_some(&ahead);
-        let (taken, wrote) = flow::expire::take_back(connection, held, by, ahead).await;
+        let (taken, wrote) = flow::expire::take_back(connection, held, by, ahead.as_ref()).await;
         written |= wrote;
         for taken in taken {
             failed += usize::from(taken.result == Expired::Failed);
@@ -91,7 +78,8 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
             });
         }
     }
-    let run = written.then_some(run_id.as_str());
+    let run_id = run.id.as_str();
+    let run = written.then_some(run_id);
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
             run_id: run,
@@ -103,9 +91,17 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
             output::print_text(&render(&outcomes, by, run, started.elapsed()))?
         }
     }
+    if let Some(signal) = stopped {
+        return Err(Interrupt::error(
+            signal,
+            "the ends not reached yet stay for the next `dashshare expire`",
+        ));
+    }
     if failed > 0 {
         return Err(Error::remote(format!(
-            "{} could not be taken back; `dashshare expire` tries again",
+            "{} could not be taken back, or not published (see each detail): where the write \
+             failed the next `dashshare expire` tries again; where only the publish did, its \
+             detail says how to finish",
             crate::wording::plural(failed, "expired share")
         )));
     }

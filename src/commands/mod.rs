@@ -27,6 +27,7 @@ mod sandbox;
 mod share;
 mod undo;
 mod vendors;
+mod writing_run;
 
 use std::io::IsTerminal;
 use std::time::Duration;

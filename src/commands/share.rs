@@ -6,16 +6,15 @@ use serde::Serialize;
 use crate::cli::{GlobalArgs, GrantArgs, OutputFormat, RevokeArgs, WaitArgs};
 use crate::confirm::{self, Removal};
 
+use super::writing_run::WritingRun;
 use crate::error::{Error, Result};
 use crate::flow::timed::{self, When};
 use crate::flow::{self, ShareReport, ShareRequest};
 use crate::interrupt::Interrupt;
-use crate::journal;
 use crate::model::{Action, Change, Level, Mode};
 use crate::output;
 use crate::providers::Reach;
 use crate::vendor::Vendor;
-use crate::write_ahead::WriteAhead;
 
 pub async fn grant(global: &GlobalArgs, args: &GrantArgs) -> Result<()> {
     let request = ShareRequest {
@@ -91,25 +90,12 @@ async fn run(
     verb: &str,
 ) -> Result<()> {
     let started = std::time::Instant::now();
-    let run_id = journal::new_run_id();
     let command = format!("{verb} {}", request.dashboard);
     let expires = request.until.map(timed::rfc3339);
-    let journal = if request.dry_run {
-        super::journal(global)?
-    } else {
-        let journal = super::writable_journal(global)?;
-        super::lock_journal(&journal, wait, &run_id, &command).await?;
-        journal
-    };
-    // Read under the lock: the change decides its shares' ends anew over those in force.
-    let ends = crate::share_ends::RunEnds::for_run(&journal, request.dry_run)?;
     // One dashboard: once its change has started it runs to its end (each request bounded by the
     // timeout) and is journaled; a signal before then stops the command with nothing changed.
-    let interrupt = if request.dry_run {
-        Interrupt::none()
-    } else {
-        Interrupt::listen()?
-    };
+    let run = WritingRun::start(global, command, wait, request.dry_run).await?;
+    let (ends, interrupt, run_id) = (&run.ends, &run.interrupt, run.id.as_str());
     let (profile, provider) = super::connect(global)?;
     if expires.is_some() {
         // A share given for a time must be taken back later: the vendor has to be able to.
@@ -119,7 +105,7 @@ async fn run(
                 .and_then_say(timed::NEVER_TAKEN_BACK)
         })?;
     }
-    let prepared = flow::prepare(provider.as_ref(), &request, &ends, profile.url.as_str()).await?;
+    let prepared = flow::prepare(provider.as_ref(), &request, ends, profile.url.as_str()).await?;
     if expires.is_some() {
         // What a timed grant removes (ECI's everyone drops the user and group lists) would not
         // come back when it expires.
@@ -137,23 +123,19 @@ async fn run(
         Vec::new()
     };
     // A signal while the question is open is seen by `interrupt` too.
-    confirm::on_terminal(removals, yes, &interrupt).await?;
+    confirm::on_terminal(removals, yes, interrupt).await?;
     if let Some(signal) = interrupt.stopped() {
         return Err(Interrupt::error(signal, "nothing was changed"));
     }
     // Journaled ahead of the write, so that `undo` knows it even if this process dies mid-way.
-    let ahead = WriteAhead {
-        journal: &journal,
-        run_id: &run_id,
-        command: &command,
-        ends: &ends,
-    };
-    let mut report = flow::commit(provider.as_ref(), prepared, Some((&ahead, &profile))).await?;
+    let ahead = run.ahead();
+    let journal = ahead.as_ref().map(|ahead| (ahead, &profile));
+    let mut report = flow::commit(provider.as_ref(), prepared, journal).await?;
     // The write stands and is journaled: it is reported (run id and all) before the refused
     // publish fails the command.
     let unpublished = report.publish_error.take();
     let ungiven = report.data_error.take();
-    let written_run = (report.written || report.data_written).then_some(run_id.as_str());
+    let written_run = (report.written || report.data_written).then_some(run_id);
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
             profile: &profile.name,

@@ -2,65 +2,42 @@
 //! `flow::undo` does it, asking first on a terminal where that removes shares. The undo is itself
 //! a run in the journal, journaled ahead like any other; `--dry-run` only shows the plan.
 
-use std::collections::HashMap;
-
 use indicatif::ProgressBar;
 
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
 use crate::confirm;
 use crate::error::{Error, Result};
-use crate::flow::undo::{Connection, How, Settled, targets, undo_all};
+use crate::flow::undo::{How, Settled, targets, undo_all};
 use crate::interrupt::Interrupt;
-use crate::journal;
 use crate::output;
 use crate::share_ends::ShareEnds;
-use crate::write_ahead::WriteAhead;
+
+use super::writing_run::WritingRun;
 
 pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     let started = std::time::Instant::now();
-    let journal = if args.dry_run {
-        super::journal(global)?
-    } else {
-        super::writable_journal(global)?
-    };
-    let undo_run = journal::new_run_id();
     let command = format!("undo {}", args.run_id);
-    // A dry run writes nothing, so it needs no lock.
-    if !args.dry_run {
-        super::lock_journal(&journal, &args.lock, &undo_run, &command).await?;
-    }
-    let (entries, earlier) = journal.run(&args.run_id)?;
+    let mut run = WritingRun::start(global, command, &args.lock, args.dry_run).await?;
+    let (entries, earlier) = run.journal()?.run(&args.run_id)?;
     // The ends shares given for a time had just before the run: those it puts back end again.
     let ends = ShareEnds::of(&earlier);
     drop(earlier);
-    let in_force = crate::share_ends::RunEnds::for_run(&journal, args.dry_run)?;
-    let ahead = WriteAhead {
-        journal: &journal,
-        run_id: &undo_run,
-        command: &command,
-        ends: &in_force,
-    };
-    let how = How {
-        force: args.force,
-        ahead: (!args.dry_run).then_some(&ahead),
-        ends: &ends,
-    };
     let targets = targets(entries);
-    // A signal starts no more dashboards; those being put back finish and are journaled.
-    let interrupt = if args.dry_run {
-        Interrupt::none()
-    } else {
-        Interrupt::listen()?
-    };
     // One connection (and login) per profile, however many dashboards the run wrote there.
     super::warn_if_insecure(global);
-    let mut connections: HashMap<String, Result<Connection>> = HashMap::new();
-    for target in &targets {
-        if target.first.before.is_some() && !connections.contains_key(&target.first.profile) {
-            let connected = super::connect_named(global, &target.first.profile);
-            connections.insert(target.first.profile.clone(), connected);
-        }
+    for target in targets
+        .iter()
+        .filter(|target| target.first.before.is_some())
+    {
+        run.connection(global, &target.first.profile);
     }
+    let ahead = run.ahead();
+    let how = How {
+        force: args.force,
+        ahead: ahead.as_ref(),
+        ends: &ends,
+    };
+    let (connections, interrupt, undo_run) = (run.connections(), &run.interrupt, &run.id);
     // A person at a terminal sees what the undo removes before anything is written: a plan
     // first (one more read per dashboard), then the question.
     if !args.dry_run && !args.yes && confirm::can_ask() {
@@ -70,16 +47,16 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
             ends: &ends,
         };
         let hidden = ProgressBar::hidden();
-        let planned = undo_all(&targets, &connections, &plan, &interrupt, &hidden).await;
+        let planned = undo_all(&targets, connections, &plan, interrupt, &hidden).await;
         let removals = planned.into_iter().flat_map(|o| o.removing).collect();
         // A signal while the question is open leaves every dashboard below not started.
-        confirm::on_terminal(removals, false, &interrupt).await?;
+        confirm::on_terminal(removals, false, interrupt).await?;
     }
     // Shown only now: a bar must not draw over the question.
     let progress = super::progress_bar(global);
     crate::terminal::grow(&progress, targets.len() as u64);
     progress.set_message("putting back");
-    let outcomes = undo_all(&targets, &connections, &how, &interrupt, &progress).await;
+    let outcomes = undo_all(&targets, connections, &how, interrupt, &progress).await;
     progress.finish_and_clear();
     match global.output {
         OutputFormat::Json => output::print_json(&serde_json::json!({

@@ -849,3 +849,83 @@ async fn expire_logs_in_once_per_profile() {
     assert_eq!(json["expired"].as_array().unwrap().len(), 2, "{json}");
     assert_eq!(logins() - before, 1, "{json}");
 }
+
+/// Runs `expire` past every end `soon` gives: erin's timed view must be taken back.
+async fn expire_takes_back_erin(home: &SandboxHome) {
+    home.run("sandbox-sisense", &["expire", "--at", "30s"])
+        .await
+        .success()
+        .stdout(predicate::str::contains("erin@example.com"))
+        .stdout(predicate::str::contains("revoked"));
+    assert_eq!(sisense_level(home, "erin@example.com"), None);
+}
+
+/// A data model's journal line changes none of the dashboard's shares, whatever share sets it
+/// holds: an undo whose shares are refused (changed since) but whose model entries are taken
+/// back leaves a later timed grant's end as it is (review of issue 25).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_data_model_line_leaves_the_ends_of_the_dashboard_as_they_are() {
+    let home = SandboxHome::start().await;
+    let granted = home
+        .run(
+            "sandbox-sisense",
+            &[
+                "-o",
+                "json",
+                "grant",
+                SISENSE_DASHBOARD,
+                "--user",
+                "carol+bi@example.com",
+                "--with-data",
+            ],
+        )
+        .await
+        .success();
+    let json: Value = serde_json::from_slice(&granted.get_output().stdout).unwrap();
+    let run_id = json["run_id"].as_str().unwrap().to_string();
+    let erin = ["grant", SISENSE_DASHBOARD, "--user", "erin@example.com"];
+    home.run("sandbox-sisense", &[&erin[..], &["--for", "1s"]].concat())
+        .await
+        .success();
+    // Refused for the shares (erin came since), but the model's entry is taken back.
+    home.run("sandbox-sisense", &["undo", &run_id, "--yes"])
+        .await
+        .code(1);
+    expire_takes_back_erin(&home).await;
+}
+
+/// `apply --plan` journals a data model's write under a dashboard with the shares the plan read;
+/// that line leaves a timed grant made since as it is (review of issue 25).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_plan_s_data_model_write_leaves_later_ends() {
+    let home = SandboxHome::start().await;
+    let carol = "carol+bi@example.com";
+    home.run(
+        "sandbox-sisense",
+        &["grant", SISENSE_DASHBOARD, "--user", carol],
+    )
+    .await
+    .success();
+    let file = home.home.path().join("shares.csv");
+    std::fs::write(
+        &file,
+        format!("dashboard,principal,access\n{SISENSE_DASHBOARD},user:{carol},view\n"),
+    )
+    .unwrap();
+    let plan = home.home.path().join("plan.json");
+    let (file, plan) = (file.to_str().unwrap(), plan.to_str().unwrap());
+    home.run(
+        "sandbox-sisense",
+        &["diff", file, "--with-data", "--out", plan],
+    )
+    .await
+    .success();
+    let erin = ["grant", SISENSE_DASHBOARD, "--user", "erin@example.com"];
+    home.run("sandbox-sisense", &[&erin[..], &["--for", "1s"]].concat())
+        .await
+        .success();
+    home.run("sandbox-sisense", &["apply", "--plan", plan])
+        .await
+        .success();
+    expire_takes_back_erin(&home).await;
+}
