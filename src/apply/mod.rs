@@ -5,6 +5,7 @@ mod connected;
 pub mod desired;
 pub mod execute;
 pub mod exported;
+pub mod failed_rows;
 mod guard;
 pub mod input;
 pub mod interrupted;

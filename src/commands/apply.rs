@@ -6,17 +6,16 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::apply::FAILED_ROWS_MARK;
 use crate::apply::desired::{self, Desired};
 use crate::apply::execute::{
     self, Connected, DashboardResult, DataModelOutcome, Options, Report, Stops,
 };
-use crate::apply::input::{self, CSV_COLUMNS, EXPIRES_COLUMN, WITH_DATA_COLUMN};
+use crate::apply::failed_rows;
+use crate::apply::input;
 use crate::apply::interrupted;
 use crate::apply::saved_plan::SavedPlan;
 use crate::apply::verify;
 use crate::cli::{ApplyArgs, DiffArgs, FileFormat, GlobalArgs, OutputFormat, PlanArgs};
-use crate::config::ENV_PROFILE;
 use crate::error::{Error, Result};
 use crate::flow::ShareResult;
 use crate::interrupt::Interrupt;
@@ -58,9 +57,9 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     // Whatever happens next, a failed-rows file from an earlier run must not be mistaken for this
     // run's; unless it is this run's input (`apply failed.csv --failed-out failed.csv`).
     if let Some(path) = &args.failed_out {
-        may_replace(path, args.force)?;
-        if !same_file(path, file) {
-            write_failed_rows(path, &[], None).map_err(|err| Error::invalid(err.to_string()))?;
+        failed_rows::may_replace(path, args.force)?;
+        if !failed_rows::same_file(path, file) {
+            failed_rows::write(path, &[], None).map_err(|err| Error::invalid(err.to_string()))?;
         }
     }
     let options = Options {
@@ -95,7 +94,7 @@ pub async fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<()> {
     }
 
     if let Some(path) = &args.failed_out {
-        write_failed_rows(path, &sites, Some(&report))?;
+        failed_rows::write(path, &sites, Some(&report))?;
     }
     let written =
         report.dashboards.iter().any(|d| d.written) || report.data_models.iter().any(|m| m.written);
@@ -208,23 +207,6 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Whether `a` and `b` are one file, by any path: the same device and inode, so a hard link counts.
-fn same_file(a: &Path, b: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match (std::fs::metadata(a), std::fs::metadata(b)) {
-            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// Gathers the file (`-`: stdin) and connects a provider for each of its profiles; no request
@@ -408,99 +390,6 @@ fn failures(report: &Report, redo: Redo) -> Result<()> {
     } else {
         Error::remote(message)
     })
-}
-
-/// Refuses a `--failed-out` path whose file dashshare did not write (a config, the input file
-/// under another name), unless `force`: the run would replace it.
-fn may_replace(path: &Path, force: bool) -> Result<()> {
-    use std::io::Read;
-    let refused = |err: std::io::Error| {
-        Error::invalid(format!(
-            "--failed-out {}: {err}; nothing was changed",
-            path.display()
-        ))
-    };
-    let Some(file) = crate::private_file::open_existing(path).map_err(refused)? else {
-        return Ok(());
-    };
-    let mut start = Vec::with_capacity(FAILED_ROWS_MARK.len());
-    let read = file
-        .take(FAILED_ROWS_MARK.len() as u64)
-        .read_to_end(&mut start)
-        .unwrap_or(0);
-    if force || read == 0 || start == FAILED_ROWS_MARK.as_bytes() {
-        return Ok(());
-    }
-    Err(Error::invalid(format!(
-        "--failed-out {} exists and is not a failed-rows file dashshare wrote, so the run would \
-         replace it; name another file, or pass --force to replace it. Nothing was changed",
-        path.display()
-    )))
-}
-
-/// The failed dashboards' rows as a CSV in the input's own columns, ready to apply again; those
-/// whose shares were written in full are left out, since applying them changes nothing. Without
-/// a report, just the header (so that a file from an earlier run never lingers).
-fn write_failed_rows(path: &Path, sites: &[Connected], report: Option<&Report>) -> Result<()> {
-    let failed = |err: &dyn std::fmt::Display| {
-        Error::remote(format!(
-            "cannot write the failed rows to {}: {err}",
-            path.display()
-        ))
-    };
-    // Whole or not at all, readable by its owner only: the rows name people.
-    crate::private_file::write_with(path, |file| {
-        writeln!(file, "{FAILED_ROWS_MARK}")?;
-        let mut writer = csv::Writer::from_writer(file);
-        let to_redo: Vec<&DashboardResult> = report
-            .into_iter()
-            .flat_map(|r| &r.dashboards)
-            .filter(|d| d.error.is_some() && !d.failed_after_write)
-            .collect();
-        // A retry keeps each timed share's end; files with none keep their four columns.
-        let timed = to_redo
-            .iter()
-            .any(|d| d.wanted(sites).any(|w| w.expires.is_some()));
-        let with_data = to_redo.iter().any(|d| d.wanted(sites).any(|w| w.with_data));
-        let mut header = CSV_COLUMNS.to_vec();
-        if timed {
-            header.push(EXPIRES_COLUMN);
-        }
-        if with_data {
-            header.push(WITH_DATA_COLUMN);
-        }
-        writer.write_record(&header)?;
-        for dashboard in to_redo {
-            let profile = if dashboard.profile == ENV_PROFILE {
-                ""
-            } else {
-                dashboard.profile.as_str()
-            };
-            for wanted in dashboard.wanted(sites) {
-                let principal = wanted.principal.to_string();
-                let ends = wanted.expires.map(crate::flow::timed::rfc3339);
-                let mut cells = vec![
-                    profile,
-                    dashboard.dashboard.id.as_str(),
-                    &principal,
-                    wanted.access.as_str(),
-                ];
-                if timed {
-                    cells.push(ends.as_deref().unwrap_or_default());
-                }
-                if with_data {
-                    cells.push(if wanted.with_data { "true" } else { "" });
-                }
-                writer.write_record(
-                    cells
-                        .into_iter()
-                        .map(|cell| crate::apply::formula_safe(cell).into_owned()),
-                )?;
-            }
-        }
-        writer.flush()
-    })
-    .map_err(|err| failed(&err))
 }
 
 fn note_unverifiable(global: &GlobalArgs, verified: &verify::Verified) {
