@@ -1,6 +1,6 @@
-//! What a big journal costs the commands that read it before they write: `grant` and `apply` read
-//! the ends earlier timed grants gave (`ShareEnds::read`), while `history`, `undo` and `expire`
-//! parse every line (`Journal::entries`). The journal is synthetic: one written line per dashboard
+//! What a big journal costs the commands that read it before they write: every writing run reads
+//! the ends in force (`ShareEnds::read`, which parses only the lines of dashboards ever given an
+//! end), while `history` and `undo` parse every line (`Journal::entries`). The journal is synthetic: one written line per dashboard
 //! write, each with a share set of `--shares` users before and after.
 //!
 //! Run: `cargo run --release --example journal_benchmark` (add `-- --help` for the knobs).
@@ -72,7 +72,7 @@ fn main() {
         run();
         println!("{what}: {:.2} s", start.elapsed().as_secs_f64());
     };
-    timed("ends, no timed grant ever (grant, apply)", &|| {
+    timed("ends, no timed grant ever (every writing run)", &|| {
         ShareEnds::read(&journal).unwrap();
     });
     let timed_grant: Ends = [End {
@@ -87,10 +87,10 @@ fn main() {
     file.write_all(b"\n").unwrap();
     file.flush().unwrap();
     drop(file);
-    timed("ends, one timed grant (grant, apply)", &|| {
+    timed("ends, one timed grant (every writing run)", &|| {
         ShareEnds::read(&journal).unwrap();
     });
-    timed("every line (history, undo, expire)", &|| {
+    timed("every line (history, undo)", &|| {
         journal.entries().unwrap();
     });
 }
