@@ -1,4 +1,4 @@
-//! The command line of CONTRACT.md, in one place.
+//! The command line, in one place: every command, flag and help text.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! The one public error type. Every failure the tool can report is classified here by what
-//! happened, and the classification alone decides the process exit code (see CONTRACT.md, "Exit
+//! happened, and the classification alone decides the process exit code (README, "Exit
 //! codes") and the stable `kind` name a machine reads. Nothing decides by an error's words.
 
 use std::fmt;
@@ -256,7 +256,7 @@ impl Error {
             Error::Invalid { .. } | Error::NotFound { .. } | Error::NotSupported(_) => {
                 ExitCode::BadInput
             }
-            // A 403 has always exited as a failed remote operation; CONTRACT.md keeps 3 for
+            // A 403 has always exited as a failed remote operation; exit code 3 is kept for
             // refused credentials.
             Error::PermissionDenied(_)
             | Error::Remote { .. }

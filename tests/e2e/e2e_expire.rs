@@ -227,41 +227,33 @@ async fn vizzly_is_sent_the_revoke_and_told_it_is_unverified() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_time_that_passed_or_a_vendor_that_cannot_revoke_is_refused_first() {
     let home = SandboxHome::start().await;
-    home.run(
-        "sandbox-sisense",
-        &[
-            "grant",
-            SISENSE_DASHBOARD,
-            "--user",
-            "alice@example.com",
-            "--until",
-            "2020-01-01",
-        ],
-    )
-    .await
-    .code(2)
-    .stderr(predicate::str::contains("already passed"));
-    home.run(
-        "sandbox-sisense",
-        &[
-            "grant",
-            SISENSE_DASHBOARD,
-            "--user",
-            "alice@example.com",
-            "--until",
-            "next week",
-        ],
-    )
-    .await
-    .code(2)
-    .stderr(predicate::str::contains("'next week'"));
-    home.run(
-        "sandbox-appviewx",
-        &["grant", "Ops", "--group", "UG1", "--for", "1d"],
-    )
-    .await
-    .code(2)
-    .stderr(predicate::str::contains("could never be taken back"));
+    let alice = ["grant", SISENSE_DASHBOARD, "--user", "alice@example.com"];
+    let refusals: &[(&str, &[&str], &str)] = &[
+        (
+            "sandbox-sisense",
+            &[&alice[..], &["--until", "2020-01-01"]].concat(),
+            "already passed",
+        ),
+        (
+            "sandbox-sisense",
+            &[&alice[..], &["--until", "next week"]].concat(),
+            "'next week'",
+        ),
+        (
+            "sandbox-appviewx",
+            &["grant", "Ops", "--group", "UG1", "--for", "1d"],
+            "could never be taken back",
+        ),
+    ];
+    for (profile, args, says) in refusals {
+        let row = format!("-p {profile} {}", args.join(" "));
+        home.run(profile, args)
+            .await
+            .try_code(2)
+            .unwrap_or_else(|err| panic!("{row}: {err}"))
+            .try_stderr(predicate::str::contains(*says))
+            .unwrap_or_else(|err| panic!("{row}: {err}"));
+    }
     assert_eq!(sisense_level(&home, "alice@example.com"), None);
 }
 

@@ -273,28 +273,27 @@ async fn appviewx_replace_sets_the_groups_and_no_secret_shows() {
 #[tokio::test(flavor = "multi_thread")]
 async fn appviewx_vendor_codes_reach_the_user_with_the_contract_exit_codes() {
     let home = SandboxHome::start().await;
-    home.run(
-        "sandbox-appviewx",
-        &["grant", "No Such Board", "--group", "SRE", "--replace"],
-    )
-    .await
-    .code(2)
-    .stderr(predicate::str::contains("ADC_DASH_0045"))
-    .stderr(predicate::str::contains("'No Such Board'"));
-    home.run(
-        "sandbox-appviewx",
-        &["grant", "Locked Board", "--group", "SRE", "--replace"],
-    )
-    .await
-    .code(1)
-    .stderr(predicate::str::contains("ADC_DASH_0048"));
-    home.run(
-        "sandbox-appviewx",
-        &["grant", "a/b", "--group", "SRE", "--replace"],
-    )
-    .await
-    .code(2)
-    .stderr(predicate::str::contains("ADC_DASH_0051"));
+    // (dashboard, exit code, what stderr says), one row per vendor code.
+    let cases: &[(&str, i32, &[&str])] = &[
+        ("No Such Board", 2, &["ADC_DASH_0045", "'No Such Board'"]),
+        ("Locked Board", 1, &["ADC_DASH_0048"]),
+        ("a/b", 2, &["ADC_DASH_0051"]),
+    ];
+    for (dashboard, code, says) in cases {
+        let mut run = home
+            .run(
+                "sandbox-appviewx",
+                &["grant", dashboard, "--group", "SRE", "--replace"],
+            )
+            .await
+            .try_code(*code)
+            .unwrap_or_else(|err| panic!("grant {dashboard:?}: {err}"));
+        for fragment in *says {
+            run = run
+                .try_stderr(predicate::str::contains(*fragment))
+                .unwrap_or_else(|err| panic!("grant {dashboard:?}: {err}"));
+        }
+    }
 }
 
 /// The group search answers 404 when no group matches (API Guide, Search_User_Group): the run
