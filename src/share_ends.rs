@@ -11,7 +11,6 @@ use crate::journal::{Entry, Journal};
 use crate::model::ShareKey;
 use crate::model::ends::{End, Ends};
 use crate::model::{Dashboard, Level};
-use crate::vendor::Vendor;
 
 /// Where a share lies: the server's URL and the dashboard's id.
 type Place = (String, String);
@@ -21,7 +20,6 @@ type Place = (String, String);
 pub struct Held {
     pub url: String,
     pub profile: String,
-    pub vendor: Vendor,
     pub dashboard: Dashboard,
     pub ends: Ends,
 }
@@ -93,12 +91,10 @@ impl ShareEnds {
         let held = self.places.entry(place).or_insert_with(|| Held {
             url: entry.url.clone(),
             profile: String::new(),
-            vendor: entry.vendor,
             dashboard: entry.dashboard.clone(),
             ends: Ends::default(),
         });
         held.profile.clone_from(&entry.profile);
-        held.vendor = entry.vendor;
         held.dashboard.clone_from(&entry.dashboard);
         // Every line read from the journal has its ends (`journal::old_lines` gives old ones
         // theirs); a line with none has none in force.
@@ -221,7 +217,7 @@ mod tests {
             time: "2026-12-07T00:00:00Z".into(),
             command: "grant d".into(),
             profile: "p".into(),
-            vendor: Vendor::Sisense,
+            vendor: crate::vendor::Vendor::Sisense,
             url: "https://bi.example.com/".into(),
             dashboard: Dashboard {
                 id: "d".into(),

@@ -19,7 +19,6 @@ use crate::cli::{ApplyArgs, DiffArgs, FileFormat, GlobalArgs, OutputFormat, Plan
 use crate::error::{Error, Result};
 use crate::flow::ShareResult;
 use crate::interrupt::Interrupt;
-use crate::journal;
 use crate::model::{Action, Level};
 use crate::output;
 use crate::providers::Reach;
@@ -139,7 +138,7 @@ pub async fn diff(global: &GlobalArgs, args: &DiffArgs) -> Result<()> {
         interrupt: &Interrupt::none(),
         yes: true,
     };
-    let ends = earlier_ends(global, None)?;
+    let ends = RunEnds::of(super::ends_shown(global));
     let report = carry_out(global, &sites, &options, None, &stops, &ends).await?;
     match global.output {
         OutputFormat::Json => print_json(&report, &options, None)?,
@@ -262,18 +261,6 @@ fn connect(global: &GlobalArgs, file: &Path, plan: &PlanArgs) -> Result<Vec<Conn
             Ok(Connected { site, provider })
         })
         .collect()
-}
-
-/// The ends in force, from the run's journal (a writing run holds its lock); a dry run's is the
-/// default one, where there is one.
-fn earlier_ends(global: &GlobalArgs, journal: Option<&journal::Journal>) -> Result<RunEnds> {
-    match journal {
-        Some(journal) => crate::share_ends::RunEnds::for_run(journal, false),
-        None => match super::journal(global) {
-            Ok(journal) => crate::share_ends::RunEnds::for_run(&journal, true),
-            Err(_) => Ok(RunEnds::of(Default::default())),
-        },
-    }
 }
 
 async fn carry_out(

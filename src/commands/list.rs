@@ -7,7 +7,6 @@ use crate::error::Result;
 use crate::model::{Level, PrincipalKind, ShareKey};
 use crate::output;
 use crate::providers::{self, Dashboard, DataMark, Reach, Snapshot};
-use crate::share_ends::ShareEnds;
 
 #[derive(Serialize)]
 struct Listing {
@@ -44,10 +43,7 @@ pub async fn run(global: &GlobalArgs, args: &ListArgs) -> Result<()> {
         ..
     } = provider.read_shares(&dashboard).await?;
     let names = providers::names_for(provider.as_ref(), names, shares.iter().map(|s| &s.key)).await;
-    // The journal only adds to what is shown: one that cannot be read shows no end.
-    let expiries = super::journal(global)
-        .map(|journal| ShareEnds::shown(&journal))
-        .unwrap_or_default();
+    let expiries = super::ends_shown(global);
     // The owner built the dashboard on its model: only shares are asked about.
     let keys: Vec<ShareKey> = shares
         .iter()

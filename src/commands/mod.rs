@@ -117,6 +117,14 @@ pub(crate) fn journal(global: &GlobalArgs) -> Result<crate::journal::Journal> {
     Ok(journal.with_max_mib(global.journal_max_mib))
 }
 
+/// The ends of shares given for a time to show (`list`, `report`, a dry run): the journal only
+/// adds to what is shown, so one that cannot be located or read shows none.
+pub(crate) fn ends_shown(global: &GlobalArgs) -> crate::share_ends::ShareEnds {
+    journal(global)
+        .map(|journal| crate::share_ends::ShareEnds::shown(&journal))
+        .unwrap_or_default()
+}
+
 /// The journal, for a command about to write: one that cannot take entries stops it before any
 /// change is made, since `undo` would not know the change.
 pub(crate) fn writable_journal(global: &GlobalArgs) -> Result<crate::journal::Journal> {

@@ -12,7 +12,6 @@ use super::report_rows::{DashboardRow, Flag, Group, Report, ShareCell};
 use crate::apply::input;
 use crate::cli::{GlobalArgs, OutputFormat, ReportArgs, ReportFormat};
 use crate::error::{Error, Result};
-use crate::share_ends::ShareEnds;
 use futures::StreamExt;
 
 use crate::model::{Access, Level, Principal, PrincipalKind, ShareKey};
@@ -44,10 +43,7 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
         skipped: Vec::new(),
     };
     let mut unread = Vec::new();
-    // The journal only adds to what is shown: one that cannot be read shows no end.
-    let expiries = super::journal(global)
-        .map(|journal| ShareEnds::shown(&journal))
-        .unwrap_or_default();
+    let expiries = super::ends_shown(global);
     for (n, name) in names.into_iter().enumerate() {
         let profile = super::load_profile(global, name)?;
         if n == 0 {

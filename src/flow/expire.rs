@@ -338,7 +338,6 @@ mod tests {
         let held = Held {
             url: profile.url.to_string(),
             profile: "sandbox".into(),
-            vendor: Vendor::Sisense,
             dashboard: Dashboard {
                 id: "5829b46bd009e91420000047".into(),
                 title: None,
