@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::flow;
 use crate::interrupt::Interrupt;
 use crate::output;
-use crate::providers::ShareProvider;
+use crate::providers::{Connection, ShareProvider};
 use crate::write_ahead::WriteAhead;
 
 #[derive(Debug, Serialize)]
@@ -187,8 +187,6 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
     }
     Ok(())
 }
-
-type Connection = (Profile, Box<dyn ShareProvider>);
 
 /// One provider per profile of the plan, each checked to reach the server the plan was made on.
 fn connect(global: &GlobalArgs, plan: &SavedPlan) -> Result<HashMap<String, Connection>> {

@@ -79,7 +79,7 @@ pub async fn run(cli: Cli) -> Result<()> {
 }
 
 /// The chosen profile and a provider connected to it (no request is made yet).
-pub(crate) fn connect(global: &GlobalArgs) -> Result<(Profile, Box<dyn ShareProvider>)> {
+pub(crate) fn connect(global: &GlobalArgs) -> Result<providers::Connection> {
     let profile = load_profile(global, None)?;
     warn_if_insecure(global);
     let provider = provider_for(global, &profile)?;
@@ -88,10 +88,7 @@ pub(crate) fn connect(global: &GlobalArgs) -> Result<(Profile, Box<dyn ShareProv
 
 /// The profile a journal entry was written with (or, for `--vendor` runs, the one given now).
 /// The caller warns about `--insecure`, once however many profiles it connects.
-pub(crate) fn connect_named(
-    global: &GlobalArgs,
-    profile: &str,
-) -> Result<(Profile, Box<dyn ShareProvider>)> {
+pub(crate) fn connect_named(global: &GlobalArgs, profile: &str) -> Result<providers::Connection> {
     let mut named = global.clone();
     if profile != config::ENV_PROFILE {
         named.profile = vec![profile.to_string()];

@@ -6,16 +6,12 @@
 use std::collections::HashMap;
 
 use crate::cli::{GlobalArgs, WaitArgs};
-use crate::config::Profile;
 use crate::error::Result;
 use crate::interrupt::Interrupt;
 use crate::journal::{self, Journal};
-use crate::providers::ShareProvider;
+use crate::providers::Connection;
 use crate::share_ends::RunEnds;
 use crate::write_ahead::WriteAhead;
-
-/// A profile's connection, or why it could not be made (said per dashboard, once per profile).
-pub type Connection = Result<(Profile, Box<dyn ShareProvider>)>;
 
 pub struct WritingRun {
     pub id: String,
@@ -26,7 +22,8 @@ pub struct WritingRun {
     journal: Result<Journal>,
     pub ends: RunEnds,
     pub interrupt: Interrupt,
-    connections: HashMap<String, Connection>,
+    /// Each profile's connection, or why it could not be made (said per dashboard).
+    connections: HashMap<String, Result<Connection>>,
 }
 
 impl WritingRun {
@@ -84,14 +81,14 @@ impl WritingRun {
     }
 
     /// The connection of the profile a journal line or a file names, made once per run.
-    pub fn connection(&mut self, global: &GlobalArgs, profile: &str) -> &Connection {
+    pub fn connection(&mut self, global: &GlobalArgs, profile: &str) -> &Result<Connection> {
         self.connections
             .entry(profile.to_string())
             .or_insert_with(|| super::connect_named(global, profile))
     }
 
     /// The connections made, by profile.
-    pub fn connections(&self) -> &HashMap<String, Connection> {
+    pub fn connections(&self) -> &HashMap<String, Result<Connection>> {
         &self.connections
     }
 }

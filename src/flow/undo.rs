@@ -20,7 +20,7 @@ use crate::interrupt::Interrupt;
 use crate::journal::{Entry, EntryKind};
 use crate::model::ends::{Asked, AskedEnds, Ends};
 use crate::model::{ShareKey, ShareSet};
-use crate::providers::{ShareProvider, Snapshot};
+use crate::providers::{Connection, ShareProvider, Snapshot};
 use crate::share_ends::ShareEnds;
 use crate::write_ahead::WriteAhead;
 
@@ -209,8 +209,6 @@ pub fn targets(entries: Vec<Entry>) -> Vec<Target> {
     }
     targets
 }
-
-pub type Connection = (Profile, Box<dyn ShareProvider>);
 
 async fn undo_one(
     connection: Option<&Result<Connection>>,

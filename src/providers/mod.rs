@@ -275,6 +275,9 @@ pub fn connect_links(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn
     }
 }
 
+/// A profile and the provider connected with it: what a run keeps per profile.
+pub type Connection = (Profile, Box<dyn ShareProvider>);
+
 /// The provider for a profile's vendor.
 pub fn connect(profile: &Profile, options: &HttpOptions) -> Result<Box<dyn ShareProvider>> {
     profile.vendor.ensure_available()?;
