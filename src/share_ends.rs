@@ -195,20 +195,11 @@ fn dashboard_of(line: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Access, PrincipalKind};
+    use crate::model::Access;
+    use crate::model::examples::{time, user};
 
     const VIEW: Level = Level::Access(Access::View);
     const EDIT: Level = Level::Access(Access::Edit);
-
-    fn user(id: &str) -> ShareKey {
-        ShareKey::new(PrincipalKind::User, id)
-    }
-
-    fn time(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
 
     #[test]
     fn the_last_line_of_a_dashboard_holds_its_ends() {

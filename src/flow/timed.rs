@@ -99,8 +99,8 @@ pub fn blind_warning(at: &str) -> String {
 mod tests {
     use super::*;
     use crate::model::ends::End;
+    use crate::model::examples::{time, user as key};
     use crate::model::{Access, Level, PrincipalKind};
-    use chrono::{DateTime, Utc};
 
     const VIEW: Level = Level::Access(Access::View);
     const EDIT: Level = Level::Access(Access::Edit);
@@ -118,16 +118,6 @@ mod tests {
             expires: None,
             data: None,
         }
-    }
-
-    fn key(id: &str) -> ShareKey {
-        ShareKey::new(PrincipalKind::User, id.to_string())
-    }
-
-    fn time(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
     }
 
     fn end(id: &str, at: &str) -> End {

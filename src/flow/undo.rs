@@ -563,22 +563,12 @@ fn removing(
 mod tests {
     use super::*;
     use crate::model::ends::End;
-    use crate::model::{Access, Level, PrincipalKind, Share};
+    use crate::model::examples::{shares as set, user as key};
+    use crate::model::{Access, Level};
     use crate::vendor::Vendor;
 
     const VIEW: Level = Level::Access(Access::View);
     const EDIT: Level = Level::Access(Access::Edit);
-
-    fn key(id: &str) -> ShareKey {
-        ShareKey::new(PrincipalKind::User, id)
-    }
-
-    fn set(shares: &[(&str, Level)]) -> ShareSet {
-        ShareSet::new(shares.iter().map(|(id, level)| Share {
-            key: key(id),
-            level: *level,
-        }))
-    }
 
     fn line(kind: EntryKind, before: ShareSet, after: ShareSet) -> Entry {
         Entry {

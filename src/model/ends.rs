@@ -141,15 +141,12 @@ pub fn after_change(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Access, PrincipalKind, Share};
+    use crate::model::examples::{shares as set, user as key};
+    use crate::model::{Access, Share};
     use proptest::prelude::*;
 
     const VIEW: Level = Level::Access(Access::View);
     const EDIT: Level = Level::Access(Access::Edit);
-
-    fn key(id: &str) -> ShareKey {
-        ShareKey::new(PrincipalKind::User, id)
-    }
 
     fn at(day: u32) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(&format!("2099-01-{day:02}T00:00:00Z"))
@@ -164,13 +161,6 @@ mod tests {
             level,
             back_to,
         }
-    }
-
-    fn set(shares: &[(&str, Level)]) -> ShareSet {
-        ShareSet::new(shares.iter().map(|(id, level)| Share {
-            key: key(id),
-            level: *level,
-        }))
     }
 
     fn asked(of: &[(&str, Asked)]) -> AskedEnds {

@@ -8,6 +8,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub mod ends;
+#[cfg(test)]
+pub(crate) mod examples;
 pub mod when;
 
 /// An access level as the contract names it; each vendor maps it to its own words.

@@ -77,12 +77,7 @@ pub fn rfc3339(at: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn time(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::model::examples::time;
 
     #[test]
     fn an_end_is_a_duration_a_date_or_a_time_and_lies_ahead() {
