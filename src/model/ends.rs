@@ -56,10 +56,6 @@ impl Ends {
         self.0.is_empty()
     }
 
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     /// These ends, and `other`'s for shares these have none for: what may hold after a write
     /// whose answer never came (or failed), since the server may or may not have made it.
     pub fn or(&self, other: &Ends) -> Ends {
