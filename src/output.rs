@@ -3,6 +3,7 @@
 
 pub mod escape;
 pub mod jq;
+pub mod outcomes;
 
 use std::io::Write;
 use std::sync::OnceLock;

@@ -4,8 +4,10 @@ use super::connected::Connected;
 use super::desired::Wanted;
 use crate::error::Error;
 use crate::flow::{self, ShareResult};
+use crate::model::Action;
+use crate::model::outcome::Outcome;
 use crate::providers::Dashboard;
-use crate::vendor::Vendor;
+use crate::vendor::{Support, Vendor};
 
 #[derive(Debug)]
 pub struct DashboardResult {
@@ -29,6 +31,27 @@ pub struct DashboardResult {
 }
 
 impl DashboardResult {
+    /// The dashboard's outcome, in the words every writing run uses.
+    pub fn outcome(&self, dry_run: bool) -> Outcome {
+        let changes = self
+            .rows
+            .iter()
+            .any(|row| row.action.is_change() || row.action == Action::Sent);
+        match &self.error {
+            Some(Error::Interrupted { .. }) => Outcome::NotStarted,
+            Some(_) if self.written && self.failed_after_write && !self.published => {
+                Outcome::Unpublished
+            }
+            Some(_) => Outcome::Failed,
+            None if dry_run && changes => Outcome::WouldWrite,
+            None if self.written && self.vendor.capabilities().list != Support::Yes => {
+                Outcome::Sent
+            }
+            None if self.written => Outcome::Written,
+            None => Outcome::Unchanged,
+        }
+    }
+
     /// What the file asked for on this dashboard.
     pub fn wanted<'s>(&self, sites: &'s [Connected]) -> impl Iterator<Item = &'s Wanted> {
         wanted_of(sites, self.site, &self.targets)

@@ -19,6 +19,7 @@ use crate::cli::{ApplyArgs, DiffArgs, FileFormat, GlobalArgs, OutputFormat, Plan
 use crate::error::{Error, Result};
 use crate::flow::ShareResult;
 use crate::interrupt::Interrupt;
+use crate::model::outcome::Outcome;
 use crate::model::{Action, Level};
 use crate::output;
 use crate::providers::Reach;
@@ -479,6 +480,7 @@ struct JsonDashboard<'a> {
     dashboard: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     title: Option<&'a str>,
+    result: Outcome,
     written: bool,
     published: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -527,6 +529,7 @@ fn print_json(report: &Report, options: &Options, run_id: Option<&str>) -> Resul
             vendor: d.vendor,
             dashboard: &d.dashboard.id,
             title: d.dashboard.title.as_deref(),
+            result: d.outcome(options.dry_run),
             written: d.written,
             published: d.published,
             error: d.error.as_ref().map(ToString::to_string),

@@ -17,43 +17,37 @@ use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::flow;
 use crate::interrupt::Interrupt;
+use crate::model::outcome::{Outcome, OutcomeRow};
 use crate::output;
 use crate::providers::{Connection, ShareProvider};
 use crate::write_ahead::WriteAhead;
 
+/// A dashboard of the plan, or a data model's planned entries (given after the dashboards).
 #[derive(Debug, Serialize)]
-struct Outcome {
-    profile: String,
-    dashboard: String,
-    /// `written`, `unpublished` (written, the publish failed), `refused` (changed since the
-    /// plan), `failed`, or `not started` (a signal).
-    result: &'static str,
-    detail: String,
+struct Carried {
+    #[serde(flatten)]
+    row: OutcomeRow,
     /// A write (or part of one) reached the journal, so the run id undoes it.
     #[serde(skip)]
     journaled: bool,
 }
 
-/// A data model's planned entries, given after the dashboards.
+/// A data model's planned entries in the JSON report.
 #[derive(Debug, Serialize)]
-struct ModelOutcome {
-    profile: String,
-    model: String,
-    /// `written`, `unchanged` (every entry was there already), `skipped` (its dashboards were
-    /// not written), `failed`, or `not started`.
-    result: &'static str,
-    detail: String,
-    #[serde(skip)]
-    journaled: bool,
+struct ModelJson<'a> {
+    profile: &'a str,
+    model: &'a str,
+    result: Outcome,
+    detail: &'a str,
 }
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
     run_id: Option<&'a str>,
     plan: String,
-    dashboards: &'a [Outcome],
+    dashboards: &'a [Carried],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    data_models: &'a [ModelOutcome],
+    data_models: Vec<ModelJson<'a>>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<()> {
@@ -78,7 +72,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
         return Err(Error::local("a writing run has its journal"));
     };
     let width = usize::from(args.plan.concurrency);
-    let outcomes: Vec<Outcome> = futures::stream::iter(&plan.dashboards)
+    let outcomes: Vec<Carried> = futures::stream::iter(&plan.dashboards)
         .map(|planned| {
             let (profile, provider) = &connections[&planned.profile];
             let (ahead, interrupt) = (&ahead, &interrupt);
@@ -87,13 +81,13 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
                     Some(signal) => not_started(signal),
                     None => carry_out(provider.as_ref(), profile, planned, ahead).await,
                 };
-                Outcome {
-                    profile: planned.profile.clone(),
-                    dashboard: planned.dashboard.id.clone(),
+                carried(
+                    &planned.profile,
+                    planned.dashboard.id.clone(),
                     result,
                     detail,
                     journaled,
-                }
+                )
             }
         })
         .buffered(width.max(1))
@@ -101,9 +95,14 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
         .await;
     // Each data model once, after its dashboards, as `apply --with-data` gives them: only the
     // entries of dashboards whose shares stand (written, or with nothing to write).
-    let results: HashMap<(&str, &str), &str> = outcomes
+    let results: HashMap<(&str, &str), Outcome> = outcomes
         .iter()
-        .map(|o| ((o.profile.as_str(), o.dashboard.as_str()), o.result))
+        .map(|o| {
+            (
+                (o.row.profile.as_str(), o.row.dashboard.as_str()),
+                o.row.result,
+            )
+        })
         .collect();
     let mut models = Vec::with_capacity(plan.data_models.len());
     for planned in &plan.data_models {
@@ -111,7 +110,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
         let stands = |dashboard: &str| {
             results
                 .get(&(planned.profile.as_str(), dashboard))
-                .is_none_or(|result| matches!(*result, "written" | "unpublished"))
+                .is_none_or(|result| result.wrote())
         };
         let (change, left_out) = planned.write.standing(stands);
         let left_out = (!left_out.is_empty()).then(|| {
@@ -127,25 +126,27 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
         });
         let (result, detail, journaled) = match (interrupt.stopped(), change) {
             (Some(signal), _) => not_started(signal),
-            (None, None) => ("skipped", left_out.clone().unwrap_or_default(), false),
+            (None, None) => (
+                Outcome::Skipped,
+                left_out.clone().unwrap_or_default(),
+                false,
+            ),
             (None, Some(change)) => {
                 give(provider.as_ref(), profile, planned, &change, &ahead).await
             }
         };
         let detail = match (result, left_out) {
-            ("skipped", _) | (_, None) => detail,
+            (Outcome::Skipped, _) | (_, None) => detail,
             (_, Some(left_out)) if detail.is_empty() => left_out,
             (_, Some(left_out)) => format!("{detail}; {left_out}"),
         };
-        models.push(ModelOutcome {
-            profile: planned.profile.clone(),
-            model: planned.write.change.model.title.clone(),
-            result,
-            detail,
-            journaled,
-        });
+        let model = format!("data model {}", planned.write.change.model.title);
+        models.push(carried(&planned.profile, model, result, detail, journaled));
     }
-    let written = outcomes.iter().filter(|o| o.result == "written").count();
+    let written = outcomes
+        .iter()
+        .filter(|o| o.row.result == Outcome::Written)
+        .count();
     let journaled = outcomes.iter().any(|o| o.journaled) || models.iter().any(|m| m.journaled);
     let run = journaled.then_some(run_id.as_str());
     match global.output {
@@ -153,10 +154,27 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
             run_id: run,
             plan: path.display().to_string(),
             dashboards: &outcomes,
-            data_models: &models,
+            data_models: plan
+                .data_models
+                .iter()
+                .zip(&models)
+                .map(|(planned, m)| ModelJson {
+                    profile: &m.row.profile,
+                    model: &planned.write.change.model.title,
+                    result: m.row.result,
+                    detail: &m.row.detail,
+                })
+                .collect(),
         })?,
-        OutputFormat::Table | OutputFormat::Markdown => {
-            output::print_text(&render(&outcomes, &models, run, started.elapsed()))?
+        format => {
+            let summary = summary(&outcomes, &models, run, started.elapsed());
+            let rows: Vec<OutcomeRow> = outcomes
+                .iter()
+                .chain(&models)
+                .map(|o| o.row.clone())
+                .collect();
+            let markdown = format == OutputFormat::Markdown;
+            output::print_text(&output::outcomes::report(&rows, markdown, "", &summary))?
         }
     }
     if let Some(signal) = interrupt.stopped() {
@@ -166,7 +184,10 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs, path: &Path) -> Result<(
              rest (those written are refused as changed)",
         ));
     }
-    let models_failed = models.iter().filter(|m| m.result == "failed").count();
+    let models_failed = models
+        .iter()
+        .filter(|m| m.row.result == Outcome::Failed)
+        .count();
     if models_failed > 0 && outcomes.len() == written {
         return Err(Error::remote(format!(
             "the dashboards' shares stand, but {} not given (see the table): apply the plan \
@@ -216,10 +237,30 @@ fn connect(global: &GlobalArgs, plan: &SavedPlan) -> Result<HashMap<String, Conn
     Ok(connections)
 }
 
+fn carried(
+    profile: &str,
+    dashboard: String,
+    result: Outcome,
+    detail: String,
+    journaled: bool,
+) -> Carried {
+    Carried {
+        row: OutcomeRow {
+            profile: profile.to_string(),
+            dashboard,
+            principal: None,
+            ends: None,
+            result,
+            detail,
+        },
+        journaled,
+    }
+}
+
 /// What a signal kept from starting: (result, detail, journaled).
-fn not_started(signal: crate::signal::Signal) -> (&'static str, String, bool) {
+fn not_started(signal: crate::signal::Signal) -> (Outcome, String, bool) {
     (
-        "not started",
+        Outcome::NotStarted,
         format!("interrupted by {}", signal.name()),
         false,
     )
@@ -232,31 +273,35 @@ async fn carry_out(
     profile: &Profile,
     planned: &PlannedWrite,
     ahead: &WriteAhead<'_>,
-) -> (&'static str, String, bool) {
+) -> (Outcome, String, bool) {
     let fresh = match &planned.before {
         None => None,
         Some(before) => match provider.read_shares(&planned.dashboard).await {
             Ok(fresh) if fresh.shares.same_as(before) => Some(fresh),
             Ok(_) => {
                 return (
-                    "refused",
+                    Outcome::Refused,
                     "changed since the plan: nothing was written to it".into(),
                     false,
                 );
             }
-            Err(err) => return ("failed", err.to_string(), false),
+            Err(err) => return (Outcome::Failed, err.to_string(), false),
         },
     };
     let write = match planned.write(fresh) {
         Ok(write) => write,
-        Err(err) => return ("failed", err.to_string(), false),
+        Err(err) => return (Outcome::Failed, err.to_string(), false),
     };
     match flow::write(provider, &write, Some((ahead, profile))).await {
         Ok(written) => match written.publish_error {
-            Some(err) => ("unpublished", err.to_string(), true),
-            None => ("written", String::new(), true),
+            Some(err) => (Outcome::Unpublished, err.to_string(), true),
+            None => (Outcome::Written, String::new(), true),
         },
-        Err(halted) => ("failed", halted.error.to_string(), halted.partial.is_some()),
+        Err(halted) => (
+            Outcome::Failed,
+            halted.error.to_string(),
+            halted.partial.is_some(),
+        ),
     }
 }
 
@@ -269,63 +314,54 @@ async fn give(
     planned: &PlannedModel,
     change: &DataModelChange,
     ahead: &WriteAhead<'_>,
-) -> (&'static str, String, bool) {
+) -> (Outcome, String, bool) {
     let write = &planned.write;
     let journal = Some((ahead, profile));
     match flow::write_data_grant(provider, &write.dashboard, &write.shares, change, journal).await {
         Ok(given) if given.entries.is_empty() => (
-            "unchanged",
+            Outcome::Unchanged,
             "every entry was there already: nothing was written".into(),
             true,
         ),
         Ok(given) => (
-            "written",
+            Outcome::Written,
             format!(
                 "{} given USE",
                 crate::wording::plural(given.entries.len(), "principal")
             ),
             true,
         ),
-        Err(halted) => ("failed", halted.error.to_string(), !halted.unjournaled),
+        Err(halted) => (
+            Outcome::Failed,
+            halted.error.to_string(),
+            !halted.unjournaled,
+        ),
     }
 }
 
-fn render(
-    outcomes: &[Outcome],
-    models: &[ModelOutcome],
+/// The counts below the table, and the run id that undoes what was written.
+fn summary(
+    outcomes: &[Carried],
+    models: &[Carried],
     run_id: Option<&str>,
     took: std::time::Duration,
 ) -> String {
-    let rows = outcomes.iter().map(|o| {
-        vec![
-            o.profile.clone(),
-            o.dashboard.clone(),
-            o.result.to_string(),
-            o.detail.clone(),
-        ]
-    });
-    let rows = rows.chain(models.iter().map(|m| {
-        vec![
-            m.profile.clone(),
-            format!("data model {}", m.model),
-            m.result.to_string(),
-            m.detail.clone(),
-        ]
-    }));
-    let table = output::table(&["profile", "dashboard", "result", "detail"], rows);
-    let count = |result: &str| outcomes.iter().filter(|o| o.result == result).count();
+    let count = |result: Outcome| outcomes.iter().filter(|o| o.row.result == result).count();
     let mut summary = format!(
         "{} of {} written, {} written but not published, {} refused (changed since the \
          plan), {} failed in {}",
-        count("written"),
+        count(Outcome::Written),
         crate::wording::plural(outcomes.len(), "dashboard"),
-        count("unpublished"),
-        count("refused"),
-        count("failed"),
+        count(Outcome::Unpublished),
+        count(Outcome::Refused),
+        count(Outcome::Failed),
         crate::wording::elapsed(took)
     );
     if !models.is_empty() {
-        let given = models.iter().filter(|m| m.result == "written").count();
+        let given = models
+            .iter()
+            .filter(|m| m.row.result == Outcome::Written)
+            .count();
         summary.push_str(&format!(
             "; {} of {} given entries",
             given,
@@ -337,5 +373,5 @@ fn render(
             "; run {run_id} (undo with `dashshare undo {run_id}`)"
         ));
     }
-    format!("{table}\n\n{summary}")
+    summary
 }

@@ -8,31 +8,19 @@ use serde::Serialize;
 
 use crate::cli::{ExpireArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, Result};
-use crate::flow::{self, expire::Expired};
+use crate::flow;
 use crate::interrupt::Interrupt;
+use crate::model::outcome::OutcomeRow;
+use crate::model::when;
 use crate::output;
 
 use super::writing_run::WritingRun;
-
-#[derive(Debug, Serialize)]
-struct Outcome {
-    profile: String,
-    dashboard: String,
-    principal: String,
-    /// When the share's time ends (RFC 3339, UTC).
-    ends: String,
-    /// `revoked`, `lowered` or `raised` (back to the level before the grant), `sent` (a vendor
-    /// that cannot read: not verified), `left` (changed since the grant), `failed`; in a dry run
-    /// `would …`.
-    result: &'static str,
-    detail: String,
-}
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
     run_id: Option<&'a str>,
     dry_run: bool,
-    expired: &'a [Outcome],
+    expired: &'a [OutcomeRow],
 }
 
 pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
@@ -52,7 +40,6 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
     let ahead = run.ahead();
     let mut outcomes = Vec::new();
     let mut written = false;
-    let mut failed = 0;
     let mut stopped = None;
     for held in &due {
         // A signal starts no more dashboards; the one being written finishes and is journaled.
@@ -66,31 +53,33 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
         };
         let (taken, wrote) = flow::expire::take_back(connection, held, by, ahead.as_ref()).await;
         written |= wrote;
-        for taken in taken {
-            failed += usize::from(taken.result == Expired::Failed);
-            outcomes.push(Outcome {
-                profile: held.profile.clone(),
-                dashboard: held.dashboard.id.clone(),
-                principal: taken.principal,
-                ends: flow::timed::rfc3339(taken.ends),
-                result: taken.result.shown(args.dry_run),
-                detail: taken.detail,
-            });
-        }
+        outcomes.extend(taken);
     }
-    let run_id = run.id.as_str();
-    let run = written.then_some(run_id);
+    let run_id = written.then_some(run.id.as_str());
     match global.output {
         OutputFormat::Json => output::print_json(&JsonReport {
-            run_id: run,
+            run_id,
             dry_run: args.dry_run,
             expired: &outcomes,
         })?,
-        OutputFormat::Table | OutputFormat::Markdown => {
-            let by = args.at.is_some().then_some(by);
-            output::print_text(&render(&outcomes, by, run, started.elapsed()))?
+        format => {
+            let empty = match args.at {
+                Some(_) => format!("Nothing ends by {}.", when::rfc3339(by)),
+                None => "Nothing has expired.".to_string(),
+            };
+            let summary = match run_id {
+                Some(run_id) => format!(
+                    "Run {run_id} done in {} (undo with `dashshare undo {run_id}`)",
+                    crate::wording::elapsed(started.elapsed())
+                ),
+                None => String::new(),
+            };
+            let markdown = format == OutputFormat::Markdown;
+            let text = output::outcomes::report(&outcomes, markdown, &empty, &summary);
+            output::print_text(&text)?
         }
     }
+    let failed = outcomes.iter().filter(|o| !o.result.done()).count();
     if let Some(signal) = stopped {
         return Err(Interrupt::error(
             signal,
@@ -110,49 +99,7 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
 
 /// `--at`: what `--until` or `--for` takes, read as the time the ends are taken back by.
 fn by_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    flow::timed::When::parse(text)
+    when::When::parse(text)
         .and_then(|when| when.from(now).map_err(|why| format!("'{text}' {why}")))
         .map_err(|why| Error::invalid(format!("--at {why}")))
-}
-
-fn render(
-    outcomes: &[Outcome],
-    by: Option<DateTime<Utc>>,
-    run_id: Option<&str>,
-    took: std::time::Duration,
-) -> String {
-    if outcomes.is_empty() {
-        return match by {
-            Some(by) => format!("Nothing ends by {}.", flow::timed::rfc3339(by)),
-            None => "Nothing has expired.".to_string(),
-        };
-    }
-    let rows = outcomes.iter().map(|o| {
-        vec![
-            o.profile.clone(),
-            o.dashboard.clone(),
-            o.principal.clone(),
-            o.ends.clone(),
-            o.result.to_string(),
-            o.detail.clone(),
-        ]
-    });
-    let table = output::table(
-        &[
-            "profile",
-            "dashboard",
-            "principal",
-            "ends",
-            "result",
-            "detail",
-        ],
-        rows,
-    );
-    match run_id {
-        Some(run_id) => format!(
-            "{table}\n\nRun {run_id} done in {} (undo with `dashshare undo {run_id}`)",
-            crate::wording::elapsed(took)
-        ),
-        None => table,
-    }
 }

@@ -7,8 +7,9 @@ use indicatif::ProgressBar;
 use crate::cli::{GlobalArgs, OutputFormat, UndoArgs};
 use crate::confirm;
 use crate::error::{Error, Result};
-use crate::flow::undo::{How, Settled, targets, undo_all};
+use crate::flow::undo::{How, targets, undo_all};
 use crate::interrupt::Interrupt;
+use crate::model::outcome::{Outcome, OutcomeRow};
 use crate::output;
 use crate::share_ends::ShareEnds;
 
@@ -58,62 +59,47 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
     progress.set_message("putting back");
     let outcomes = undo_all(&targets, connections, &how, interrupt, &progress).await;
     progress.finish_and_clear();
+    let rows: Vec<OutcomeRow> = outcomes.into_iter().map(|o| o.row).collect();
+    let summary = if args.dry_run {
+        "dry run: nothing was written".to_string()
+    } else {
+        let written = rows.iter().filter(|o| o.result.wrote()).count();
+        format!(
+            "{written} of {} put back in {}; this undo is run {undo_run}",
+            crate::wording::plural(rows.len(), "dashboard"),
+            crate::wording::elapsed(started.elapsed())
+        )
+    };
     match global.output {
         OutputFormat::Json => output::print_json(&serde_json::json!({
             "undone_run": args.run_id,
             "run_id": (!args.dry_run).then_some(&undo_run),
             "dry_run": args.dry_run,
-            "results": outcomes,
+            "results": rows,
         }))?,
-        OutputFormat::Table | OutputFormat::Markdown => {
-            let rows = outcomes.iter().map(|o| {
-                vec![
-                    o.dashboard.clone(),
-                    o.profile.clone(),
-                    o.result.as_str().to_string(),
-                    o.detail.clone(),
-                ]
-            });
-            let table = output::table(&["dashboard", "profile", "result", "detail"], rows);
-            if args.dry_run {
-                output::print_text(&format!("{table}\n\ndry run: nothing was written"))?;
-            } else {
-                let restored = outcomes
-                    .iter()
-                    .filter(|o| o.result == Settled::Restored)
-                    .count();
-                output::print_text(&format!(
-                    "{table}\n\n{restored} of {} put back in {}",
-                    crate::wording::plural(outcomes.len(), "dashboard"),
-                    crate::wording::elapsed(started.elapsed())
-                ))?;
-            }
-        }
+        format => output::print_text(&output::outcomes::report(
+            &rows,
+            format == OutputFormat::Markdown,
+            "",
+            &summary,
+        ))?,
     }
     if let Some(signal) = interrupt.stopped() {
-        let idle = outcomes
+        let idle = rows
             .iter()
-            .filter(|o| o.result == Settled::NotStarted)
+            .filter(|o| o.result == Outcome::NotStarted)
             .count();
         return Err(Interrupt::error(
             signal,
             format!(
                 "{idle} of {} not started; those put back are journaled as run {undo_run}. Run \
                  `dashshare undo {}` again to put back the rest",
-                crate::wording::plural(outcomes.len(), "dashboard"),
+                crate::wording::plural(rows.len(), "dashboard"),
                 args.run_id
             ),
         ));
     }
-    let failed = outcomes
-        .iter()
-        .filter(|o| {
-            !matches!(
-                o.result,
-                Settled::Restored | Settled::Unchanged | Settled::WouldRestore
-            )
-        })
-        .count();
+    let failed = rows.iter().filter(|o| !o.result.done()).count();
     if failed > 0 {
         let would = if args.dry_run {
             "would not be"
@@ -122,7 +108,7 @@ pub async fn run(global: &GlobalArgs, args: &UndoArgs) -> Result<()> {
         };
         return Err(Error::remote(format!(
             "{failed} of {} of run {} {would} fully put back (see above)",
-            crate::wording::plural(outcomes.len(), "dashboard"),
+            crate::wording::plural(rows.len(), "dashboard"),
             args.run_id
         )));
     }

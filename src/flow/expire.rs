@@ -4,73 +4,32 @@
 //! is left, with the reason. Either way its end is settled by the same journal line.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use super::{Ask, Asked, Send, Write};
 use crate::config::Profile;
 use crate::error::{Error, Result};
 use crate::model::ends::{self, AskedEnds, End};
+use crate::model::outcome::{Outcome, OutcomeRow};
+use crate::model::when;
 use crate::model::{Change, Intent, Level, Mode, Principal, PrincipalKind, ShareKey};
 use crate::providers::{self, Resolved, ShareProvider};
 use crate::share_ends::Held;
 use crate::vendor::Support;
 use crate::write_ahead::WriteAhead;
 
-/// What became of one share whose end came.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Expired {
-    Revoked,
-    /// Back to a lower level than the grant gave, as before it.
-    Lowered,
-    /// Back to a higher level: the grant for a time had lowered it.
-    Raised,
-    /// Sent to a vendor that cannot read: not verified.
-    Sent,
-    /// Changed since the grant: left as it is.
-    Left,
-    Failed,
-}
-
-impl Expired {
-    /// As shown; in a dry run, what would be done.
-    pub fn shown(self, dry_run: bool) -> &'static str {
-        match (dry_run, self) {
-            (true, Expired::Revoked) => "would revoke",
-            (true, Expired::Lowered) => "would lower",
-            (true, Expired::Raised) => "would raise",
-            (true, Expired::Sent) => "would send",
-            (_, Expired::Revoked) => "revoked",
-            (_, Expired::Lowered) => "lowered",
-            (_, Expired::Raised) => "raised",
-            (_, Expired::Sent) => "sent",
-            (_, Expired::Left) => "left",
-            (_, Expired::Failed) => "failed",
-        }
-    }
-}
-
-/// One share whose end came, and what became of it.
-#[derive(Debug, Clone)]
-pub struct Taken {
-    pub principal: String,
-    pub ends: DateTime<Utc>,
-    pub result: Expired,
-    pub detail: String,
-}
-
 /// Takes back the ends of `held` due by `by`, over the connection to its profile; journaled with
-/// `ahead`, or only planned without it. Whether anything was written, and each share's outcome.
+/// `ahead`, or only planned without it (`would write`). Each share's outcome, and whether
+/// anything was written.
 pub async fn take_back(
     connection: std::result::Result<(&Profile, &dyn ShareProvider), &Error>,
     held: &Held,
     by: DateTime<Utc>,
     ahead: Option<&WriteAhead<'_>>,
-) -> (Vec<Taken>, bool) {
+) -> (Vec<OutcomeRow>, bool) {
     let due: Vec<&End> = held.ends.iter().filter(|end| end.at <= by).collect();
-    let failed = |err: &Error| -> Vec<Taken> {
+    let failed = |err: &Error| -> Vec<OutcomeRow> {
         due.iter()
-            .map(|end| taken(end, shown(&end.key), Expired::Failed, err.to_string()))
+            .map(|end| taken(held, end, shown(&end.key), Outcome::Failed, err.to_string()))
             .collect()
     };
     let (profile, provider) = match connection {
@@ -84,17 +43,23 @@ pub async fn take_back(
         ));
         return (failed(&err), false);
     }
-    let (mut outcomes, write) = match plan(provider, held, &due).await {
+    let (mut outcomes, write, blind) = match plan(provider, held, &due).await {
         Ok(planned) => planned,
         Err(err) => return (failed(&err), false),
     };
     let Some(ahead) = ahead else {
         return (outcomes, false);
     };
-    let mut fail_all = |err: &Error| {
-        for o in outcomes.iter_mut().filter(|o| o.result != Expired::Left) {
-            o.result = Expired::Failed;
-            o.detail = err.to_string();
+    let mut settle_all = |err: Option<&Error>| {
+        for o in outcomes
+            .iter_mut()
+            .filter(|o| o.result == Outcome::WouldWrite)
+        {
+            (o.result, o.detail) = match err {
+                Some(err) => (Outcome::Failed, err.to_string()),
+                None if blind => (Outcome::Sent, o.detail.clone()),
+                None => (Outcome::Written, o.detail.clone()),
+            };
         }
     };
     let written = match write {
@@ -102,7 +67,7 @@ pub async fn take_back(
             // Every share changed since: the ends are settled all the same, with no write.
             if let Err(err) = ahead.settle(profile, &held.dashboard, read, &asked) {
                 for o in outcomes.iter_mut() {
-                    o.result = Expired::Failed;
+                    o.result = Outcome::Failed;
                     o.detail = err.to_string();
                 }
             }
@@ -112,13 +77,11 @@ pub async fn take_back(
             match super::write(provider, write.as_ref(), Some((ahead, profile))).await {
                 Ok(written) => {
                     // Written and journaled, but not visible until published: cron must see it.
-                    if let Some(err) = written.publish_error {
-                        fail_all(&err);
-                    }
+                    settle_all(written.publish_error.as_ref());
                     true
                 }
                 Err(halted) => {
-                    fail_all(&halted.error);
+                    settle_all(Some(&halted.error));
                     halted.partial.is_some()
                 }
             }
@@ -133,10 +96,12 @@ enum Planned {
     Settle(Option<crate::model::ShareSet>, AskedEnds),
 }
 
-fn taken(end: &End, principal: String, result: Expired, detail: String) -> Taken {
-    Taken {
-        principal,
-        ends: end.at,
+fn taken(held: &Held, end: &End, principal: String, result: Outcome, detail: String) -> OutcomeRow {
+    OutcomeRow {
+        profile: held.profile.clone(),
+        dashboard: held.dashboard.id.clone(),
+        principal: Some(principal),
+        ends: Some(when::rfc3339(end.at)),
         result,
         detail,
     }
@@ -153,10 +118,11 @@ async fn plan(
     provider: &dyn ShareProvider,
     held: &Held,
     due: &[&End],
-) -> Result<(Vec<Taken>, Planned)> {
+) -> Result<(Vec<OutcomeRow>, Planned, bool)> {
     let vendor = provider.vendor();
     if vendor.capabilities().list != Support::Yes {
-        return plan_blind(provider, held, due).await;
+        let (outcomes, planned) = plan_blind(provider, held, due).await?;
+        return Ok((outcomes, planned, true));
     }
     let snapshot = provider.read_shares(&held.dashboard).await?;
     let keys = due.iter().map(|end| &end.key);
@@ -175,24 +141,16 @@ async fn plan(
                 "changed since the grant (granted {}, now {now}): left as it is",
                 end.level
             );
-            outcomes.push(taken(end, name, Expired::Left, detail));
+            outcomes.push(taken(held, end, name, Outcome::Left, detail));
             continue;
         }
-        let (change, result) = match end.back_to {
-            None => (Change::Revoke, Expired::Revoked),
-            Some(Level::Access(before)) => {
-                let raised = matches!(end.level, Level::Access(granted) if before > granted);
-                let result = if raised {
-                    Expired::Raised
-                } else {
-                    Expired::Lowered
-                };
-                (Change::Grant(before), result)
-            }
+        let change = match end.back_to {
+            None => Change::Revoke,
+            Some(Level::Access(before)) => Change::Grant(before),
             // A level dashshare never writes (the owner's) cannot have been raised by a grant.
             Some(other) => {
                 let detail = format!("it was {other} before the grant, which dashshare never sets");
-                outcomes.push(taken(end, name, Expired::Left, detail));
+                outcomes.push(taken(held, end, name, Outcome::Left, detail));
                 continue;
             }
         };
@@ -200,17 +158,23 @@ async fn plan(
             key: end.key.clone(),
             change,
         });
-        let detail = match end.back_to {
-            Some(level) => format!("back to {level}, as before the grant"),
-            None => String::new(),
-        };
-        outcomes.push(taken(end, name, result, detail));
+        outcomes.push(taken(
+            held,
+            end,
+            name,
+            Outcome::WouldWrite,
+            what_is_done(end),
+        ));
     }
     // The same plan as any revoke or grant, with the vendor's own rules.
     let plan = super::plan_shares(provider, &snapshot.shares, &intents, Mode::Merge, &[])?;
     let asked = asked_of(due);
     if !plan.changes_anything() {
-        return Ok((outcomes, Planned::Settle(Some(snapshot.shares), asked)));
+        return Ok((
+            outcomes,
+            Planned::Settle(Some(snapshot.shares), asked),
+            false,
+        ));
     }
     let write = Write {
         dashboard: snapshot.dashboard.clone(),
@@ -222,7 +186,18 @@ async fn plan(
         publish: true,
         asked,
     };
-    Ok((outcomes, Planned::Write(Box::new(write))))
+    Ok((outcomes, Planned::Write(Box::new(write)), false))
+}
+
+/// What taking the share back does: revokes it, or gives back the level it had before.
+fn what_is_done(end: &End) -> String {
+    match (end.back_to, end.level) {
+        (None, _) => "revoked: its time is over".into(),
+        (Some(Level::Access(before)), Level::Access(granted)) if before > granted => {
+            format!("raised back to {before}, as before the grant")
+        }
+        (Some(before), _) => format!("lowered back to {before}, as before the grant"),
+    }
 }
 
 /// At a vendor that cannot read, there is nothing to compare with: the revoke is sent through
@@ -232,7 +207,7 @@ async fn plan_blind(
     provider: &dyn ShareProvider,
     held: &Held,
     due: &[&End],
-) -> Result<(Vec<Taken>, Planned)> {
+) -> Result<(Vec<OutcomeRow>, Planned)> {
     let vendor = provider.vendor();
     let resolved: Vec<Resolved> = due
         .iter()
@@ -266,10 +241,15 @@ async fn plan_blind(
         ends: &held.ends,
     };
     let planned = super::plan(provider, &ask).await?;
-    let detail = format!("{vendor} cannot read its shares: the revoke could not be verified");
     let outcomes = due
         .iter()
-        .map(|end| taken(end, shown(&end.key), Expired::Sent, detail.clone()))
+        .map(|end| {
+            let detail = format!(
+                "{}; {vendor} cannot read its shares, so it could not be verified",
+                what_is_done(end)
+            );
+            taken(held, end, shown(&end.key), Outcome::WouldWrite, detail)
+        })
         .collect();
     let planned = match planned.write {
         Some(write) => Planned::Write(Box::new(write)),
@@ -376,13 +356,13 @@ mod tests {
         assert!(!written);
         let shown: Vec<(&str, &str)> = taken
             .iter()
-            .map(|t| (t.principal.as_str(), t.result.shown(true)))
+            .map(|t| (t.principal.as_deref().unwrap(), t.result.as_str()))
             .collect();
         assert_eq!(
             shown,
             [
                 ("alice@example.com", "left"),
-                ("bob@example.com", "would revoke"),
+                ("bob@example.com", "would write"),
                 ("Marketing", "left"),
             ]
         );

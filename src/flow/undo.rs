@@ -19,54 +19,20 @@ use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
 use crate::journal::{Entry, EntryKind};
 use crate::model::ends::{Asked, AskedEnds, Ends};
+use crate::model::outcome::{Outcome, OutcomeRow};
 use crate::model::{ShareKey, ShareSet};
 use crate::providers::{Connection, ShareProvider, Snapshot};
 use crate::share_ends::ShareEnds;
 use crate::write_ahead::WriteAhead;
 
+/// One dashboard of the run, and what became of it: undo's results are per dashboard.
 #[derive(Debug, Serialize)]
-pub struct Outcome {
-    pub profile: String,
-    pub dashboard: String,
-    pub result: Settled,
-    pub detail: String,
+pub struct Undone {
+    #[serde(flatten)]
+    pub row: OutcomeRow,
     /// In a plan: the shares putting the dashboard back removes, for the question on a terminal.
     #[serde(skip)]
     pub removing: Vec<Removal>,
-}
-
-/// What became of one dashboard of the run: undo's results are per dashboard, not per share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Settled {
-    #[serde(rename = "restored")]
-    Restored,
-    /// Already as before the run, or never written.
-    #[serde(rename = "unchanged")]
-    Unchanged,
-    #[serde(rename = "refused")]
-    Refused,
-    /// Put back, but the publish after it failed.
-    #[serde(rename = "unpublished")]
-    Unpublished,
-    /// A signal came first.
-    #[serde(rename = "not started")]
-    NotStarted,
-    /// A dry run's plan.
-    #[serde(rename = "would restore")]
-    WouldRestore,
-}
-
-impl Settled {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Settled::Restored => "restored",
-            Settled::Unchanged => "unchanged",
-            Settled::Refused => "refused",
-            Settled::Unpublished => "unpublished",
-            Settled::NotStarted => "not started",
-            Settled::WouldRestore => "would restore",
-        }
-    }
 }
 
 /// Dashboards put back at once.
@@ -79,19 +45,17 @@ pub async fn undo_all(
     how: &How<'_>,
     interrupt: &Interrupt,
     progress: &ProgressBar,
-) -> Vec<Outcome> {
+) -> Vec<Undone> {
     futures::stream::iter(targets)
         .map(|target| {
             let connection = connections.get(&target.first.profile);
             async move {
                 match interrupt.stopped() {
-                    Some(signal) => Outcome {
-                        profile: target.first.profile.clone(),
-                        dashboard: target.first.dashboard.id.clone(),
-                        result: Settled::NotStarted,
-                        detail: format!("interrupted by {}", signal.name()),
-                        removing: Vec::new(),
-                    },
+                    Some(signal) => undone(
+                        target,
+                        Outcome::NotStarted,
+                        format!("interrupted by {}", signal.name()),
+                    ),
                     None => {
                         let outcome = undo_one(connection, target, how).await;
                         progress.inc(1);
@@ -214,42 +178,47 @@ async fn undo_one(
     connection: Option<&Result<Connection>>,
     target: &Target,
     how: &How<'_>,
-) -> Outcome {
-    let outcome = |result: Settled, detail: String| Outcome {
-        profile: target.first.profile.clone(),
-        dashboard: target.first.dashboard.id.clone(),
-        result,
-        detail,
-        removing: Vec::new(),
-    };
+) -> Undone {
+    let outcome = |result, detail| undone(target, result, detail);
     if !target.shares {
-        let outcome = outcome(Settled::Unchanged, "its shares: the run wrote none".into());
+        let outcome = outcome(Outcome::Unchanged, "its shares: the run wrote none".into());
         return undo_models(connection, target, how, outcome).await;
     }
     let outcome = match restore(connection, target, how).await {
         Ok(Restore::Unchanged) if target.written.is_none() => outcome(
-            Settled::Unchanged,
+            Outcome::Unchanged,
             "never written: the run's write did not reach the server".into(),
         ),
-        Ok(Restore::Unchanged) => outcome(Settled::Unchanged, "already as before the run".into()),
-        Ok(Restore::Planned { removing, ends }) => Outcome {
+        Ok(Restore::Unchanged) => outcome(Outcome::Unchanged, "already as before the run".into()),
+        Ok(Restore::Planned { removing, ends }) => Undone {
             removing,
-            ..outcome(
-                Settled::WouldRestore,
-                restore_detail(target, "would be put", &ends),
-            )
+            ..outcome(Outcome::WouldWrite, restore_detail(target, &ends))
         },
         Ok(Restore::Written {
             publish_error: None,
             ends,
-        }) => outcome(Settled::Restored, restore_detail(target, "put", &ends)),
+        }) => outcome(Outcome::Written, restore_detail(target, &ends)),
         Ok(Restore::Written {
             publish_error: Some(err),
             ..
-        }) => outcome(Settled::Unpublished, format!("put back: {err}")),
-        Err(err) => outcome(Settled::Refused, err.to_string()),
+        }) => outcome(Outcome::Unpublished, format!("put back: {err}")),
+        Err(err) => outcome(Outcome::Refused, err.to_string()),
     };
     undo_models(connection, target, how, outcome).await
+}
+
+fn undone(target: &Target, result: Outcome, detail: String) -> Undone {
+    Undone {
+        row: OutcomeRow {
+            profile: target.first.profile.clone(),
+            dashboard: target.first.dashboard.id.clone(),
+            principal: None,
+            ends: None,
+            result,
+            detail,
+        },
+        removing: Vec::new(),
+    }
 }
 
 /// Takes back the entries the run gave on data models, after the dashboard's own outcome, and
@@ -259,16 +228,16 @@ async fn undo_models(
     connection: Option<&Result<Connection>>,
     target: &Target,
     how: &How<'_>,
-    mut outcome: Outcome,
-) -> Outcome {
+    mut outcome: Undone,
+) -> Undone {
     if target.models.is_empty() {
         return outcome;
     }
     let (profile, provider) = match same_server(connection, &target.first, how) {
         Ok(found) => found,
         Err(err) => {
-            outcome.result = Settled::Refused;
-            outcome.detail = format!("{}; data models: {err}", outcome.detail);
+            outcome.row.result = Outcome::Refused;
+            outcome.row.detail = format!("{}; data models: {err}", outcome.row.detail);
             return outcome;
         }
     };
@@ -276,11 +245,11 @@ async fn undo_models(
     for write in &target.models {
         let model = &write.change.model.title;
         if !write.answered && !how.force {
-            outcome.result = Settled::Refused;
-            outcome.detail = format!(
+            outcome.row.result = Outcome::Refused;
+            outcome.row.detail = format!(
                 "{}; data model {model}: the run never heard whether its write was made, and \
                  another may have given those entries since (--force takes them back anyway)",
-                outcome.detail
+                outcome.row.detail
             );
             continue;
         }
@@ -307,12 +276,8 @@ async fn undo_models(
         }
         let said = match undone {
             Ok(undone) if !undone.entries.is_empty() => {
-                if outcome.result == Settled::Unchanged {
-                    outcome.result = if dry_run {
-                        Settled::WouldRestore
-                    } else {
-                        Settled::Restored
-                    };
+                if outcome.row.result == Outcome::Unchanged {
+                    outcome.row.result = Outcome::write(dry_run);
                 }
                 if dry_run {
                     format!("data model {model}: the run's entries would be taken back")
@@ -322,11 +287,11 @@ async fn undo_models(
             }
             Ok(_) => format!("data model {model}: already as before the run"),
             Err(err) => {
-                outcome.result = Settled::Refused;
+                outcome.row.result = Outcome::Refused;
                 format!("data model {model}: {err}")
             }
         };
-        outcome.detail = format!("{}; {said}", outcome.detail);
+        outcome.row.detail = format!("{}; {said}", outcome.row.detail);
     }
     outcome
 }
@@ -362,13 +327,13 @@ async fn undo_model(
     undone
 }
 
-fn restore_detail(target: &Target, verb: &str, ends: &EndsBack) -> String {
-    let mut detail = if target.written.is_none() {
-        format!(
-            "{verb} back as before the run (its write was never confirmed, but the server holds it)"
-        )
-    } else {
-        format!("{verb} back as before the run")
+fn restore_detail(target: &Target, ends: &EndsBack) -> String {
+    let mut detail = match target.written {
+        None => {
+            "put back as before the run (its write was never confirmed, but the server holds it)"
+                .to_string()
+        }
+        Some(_) => "put back as before the run".to_string(),
     };
     if let Some(at) = &ends.soonest {
         let (count, until) = (ends.timed, timed::rfc3339(*at));

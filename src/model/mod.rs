@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub mod ends;
 #[cfg(test)]
 pub(crate) mod examples;
+pub mod outcome;
 pub mod when;
 
 /// An access level as the contract names it; each vendor maps it to its own words.

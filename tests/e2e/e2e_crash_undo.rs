@@ -130,7 +130,7 @@ async fn undo_restores_every_dashboard_a_killed_apply_changed() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["result"] == "would restore")
+        .filter(|r| r["result"] == "would write")
         .map(|r| r["dashboard"].as_str().unwrap())
         .collect();
     assert_eq!(would.len(), changed.len(), "{plan}");
@@ -143,7 +143,7 @@ async fn undo_restores_every_dashboard_a_killed_apply_changed() {
     home.run("sandbox-sisense", &["undo", run_id])
         .await
         .success()
-        .stdout(predicate::str::contains("restored"));
+        .stdout(predicate::str::contains("put back as before the run"));
     assert_eq!(
         bulk_shares(&home.world()),
         original,

@@ -120,7 +120,8 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
     home.run("sandbox-sisense", &["expire", "--at", "30s", "--dry-run"])
         .await
         .success()
-        .stdout(predicate::str::contains("would revoke"));
+        .stdout(predicate::str::contains("would write"))
+        .stdout(predicate::str::contains("revoked: its time is over"));
     assert!(
         sisense_level(&home, "alice@example.com").is_some(),
         "a dry run wrote"
@@ -132,7 +133,11 @@ async fn a_timed_grant_is_taken_back_once_and_only_what_it_gave() {
         .success();
     let json: Value = serde_json::from_slice(&expired.get_output().stdout).unwrap();
     assert_eq!(json["expired"].as_array().unwrap().len(), 1, "{json}");
-    assert_eq!(json["expired"][0]["result"], "revoked", "{json}");
+    assert_eq!(json["expired"][0]["result"], "written", "{json}");
+    assert_eq!(
+        json["expired"][0]["detail"], "revoked: its time is over",
+        "{json}"
+    );
     assert_eq!(
         json["expired"][0]["principal"], "alice@example.com",
         "{json}"
@@ -375,7 +380,7 @@ async fn an_undo_puts_a_timed_share_back_with_its_end() {
         .iter()
         .map(|o| o["result"].as_str().unwrap())
         .collect();
-    assert_eq!(results, ["revoked"], "{json}");
+    assert_eq!(results, ["written"], "{json}");
     assert_eq!(sisense_level(&home, "alice@example.com"), None);
 }
 
@@ -390,7 +395,11 @@ async fn a_lowered_share_is_raised_back_to_its_earlier_level() {
         Some("view")
     );
     let outcome = expire_once(&home).await;
-    assert_eq!(outcome["result"], "raised", "{outcome}");
+    assert_eq!(outcome["result"], "written", "{outcome}");
+    assert_eq!(
+        outcome["detail"], "raised back to edit, as before the grant",
+        "{outcome}"
+    );
     assert_eq!(
         sisense_level(&home, "alice@example.com").as_deref(),
         Some("edit")
@@ -443,7 +452,7 @@ async fn an_apply_file_gives_one_share_for_a_time_and_expire_takes_back_only_it(
         json["expired"][0]["principal"], "alice@example.com",
         "{json}"
     );
-    assert_eq!(json["expired"][0]["result"], "revoked", "{json}");
+    assert_eq!(json["expired"][0]["result"], "written", "{json}");
     assert_eq!(sisense_level(&home, "alice@example.com"), None);
     assert_eq!(
         sisense_level(&home, "erin@example.com").as_deref(),
@@ -628,7 +637,7 @@ async fn an_earlier_expires_brings_the_end_forward() {
         .await
         .success();
     let outcome = expire_once(&home).await;
-    assert_eq!(outcome["result"], "revoked", "{outcome}");
+    assert_eq!(outcome["result"], "written", "{outcome}");
     assert_eq!(sisense_level(&home, "alice@example.com"), None);
 }
 
@@ -664,7 +673,7 @@ async fn a_share_left_once_is_not_reconsidered() {
             .map(|o| o["result"].clone())
     };
     assert_eq!(result_of("alice@example.com").unwrap(), "left", "{json}");
-    assert_eq!(result_of("erin@example.com").unwrap(), "revoked", "{json}");
+    assert_eq!(result_of("erin@example.com").unwrap(), "written", "{json}");
     home.run("sandbox-sisense", &["expire", "--at", "30s"])
         .await
         .success()
@@ -799,7 +808,8 @@ async fn expire_at_a_later_time_lists_what_will_have_ended_by_then() {
     let json: Value = serde_json::from_slice(&later.get_output().stdout).unwrap();
     let outcome = &json["expired"][0];
     assert_eq!(outcome["principal"], "alice@example.com", "{json}");
-    assert_eq!(outcome["result"], "would revoke", "{json}");
+    assert_eq!(outcome["result"], "would write", "{json}");
+    assert_eq!(outcome["detail"], "revoked: its time is over", "{json}");
     let ends = outcome["ends"].as_str().unwrap();
     let ends = chrono::DateTime::parse_from_rfc3339(ends).unwrap();
     let ahead = ends.with_timezone(&chrono::Utc) - chrono::Utc::now();

@@ -96,7 +96,7 @@ async fn undo_puts_a_sisense_dashboard_back_and_republishes() {
     home.run("sandbox-sisense", &["undo", &run_id])
         .await
         .success()
-        .stdout(predicate::str::contains("restored"));
+        .stdout(predicate::str::contains("put back as before the run"));
     assert_eq!(
         sisense_shares(&home),
         original,
@@ -326,7 +326,7 @@ async fn a_journal_from_before_checksums_is_still_undone() {
     home.run("sandbox-sisense", &["undo", &run_id])
         .await
         .success()
-        .stdout(predicate::str::contains("restored"));
+        .stdout(predicate::str::contains("put back as before the run"));
     assert_eq!(sisense_shares(&home), original);
     // The undo's own lines carry checksums, after the old ones.
     assert_eq!(runs(&home).await.len(), 2);

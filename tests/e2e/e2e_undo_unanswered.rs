@@ -88,7 +88,7 @@ async fn an_unanswered_write_the_server_holds_is_undone_and_a_dry_run_only_shows
     home.run("sandbox-sisense", &["undo", &run_id, "--dry-run"])
         .await
         .success()
-        .stdout(predicate::str::contains("would restore"))
+        .stdout(predicate::str::contains("would write"))
         .stdout(predicate::str::contains("never confirmed"))
         .stdout(predicate::str::contains("dry run: nothing was written"));
     assert_eq!(shares(&home), granted, "a dry run wrote");
@@ -101,7 +101,7 @@ async fn an_unanswered_write_the_server_holds_is_undone_and_a_dry_run_only_shows
     home.run("sandbox-sisense", &["undo", &run_id])
         .await
         .success()
-        .stdout(predicate::str::contains("restored"));
+        .stdout(predicate::str::contains("1 of 1 dashboard put back"));
     assert_eq!(shares(&home), original);
     // The undo's own write was journaled ahead too.
     let undo: Vec<Value> = journal_lines(&home)
