@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::journal::{Entry, Journal};
 use crate::model::ShareKey;
-use crate::model::ends::{End, Ends};
+use crate::model::ends::Ends;
 use crate::model::{Dashboard, Level};
 
 /// Where a share lies: the server's URL and the dashboard's id.
@@ -64,7 +64,8 @@ impl ShareEnds {
         })
     }
 
-    /// When `key` on `dashboard` ends while at `level`, as shown: RFC 3339, UTC.
+    /// When `key` on `dashboard` ends, while it is still at the level its timed grant gave
+    /// (`level`), as shown: RFC 3339, UTC.
     pub fn shown_end(
         &self,
         url: &str,
@@ -72,8 +73,11 @@ impl ShareEnds {
         key: &ShareKey,
         level: Level,
     ) -> Option<String> {
-        self.of_share(url, dashboard, key, level)
-            .map(|end| crate::model::when::rfc3339(end.at))
+        let end = self
+            .of_dashboard(url, dashboard)
+            .holding(key, Some(level))
+            .cloned()?;
+        Some(crate::model::when::rfc3339(end.at))
     }
 
     /// Reads the journal's lines in order.
@@ -85,20 +89,18 @@ impl ShareEnds {
         ends
     }
 
-    /// Takes in the next line: its ends are those in force for its dashboard now.
+    /// Takes in the next line: its ends are those in force for its dashboard now. Every line read
+    /// from the journal has its ends (`journal::old_lines` gives old ones theirs); a line with
+    /// none has none in force.
     pub fn record(&mut self, entry: &Entry) {
-        let place = (entry.url.clone(), entry.dashboard.id.clone());
-        let held = self.places.entry(place).or_insert_with(|| Held {
+        let held = Held {
             url: entry.url.clone(),
-            profile: String::new(),
+            profile: entry.profile.clone(),
             dashboard: entry.dashboard.clone(),
-            ends: Ends::default(),
-        });
-        held.profile.clone_from(&entry.profile);
-        held.dashboard.clone_from(&entry.dashboard);
-        // Every line read from the journal has its ends (`journal::old_lines` gives old ones
-        // theirs); a line with none has none in force.
-        held.ends = entry.ends.clone().unwrap_or_default();
+            ends: entry.ends.clone().unwrap_or_default(),
+        };
+        let place = (entry.url.clone(), entry.dashboard.id.clone());
+        self.places.insert(place, held);
     }
 
     /// The ends of `dashboard` on the server at `url`.
@@ -109,21 +111,6 @@ impl ShareEnds {
             .unwrap_or_default()
     }
 
-    /// When the share `key` ends, while it is still at the level its timed grant gave (`level`).
-    pub fn of_share(
-        &self,
-        url: &str,
-        dashboard: &str,
-        key: &ShareKey,
-        level: Level,
-    ) -> Option<End> {
-        self.places
-            .get(&(url.to_string(), dashboard.to_string()))?
-            .ends
-            .holding(key, Some(level))
-            .cloned()
-    }
-
     /// Every dashboard with an end by `by`, its ends all told, soonest first.
     pub fn due_by(&self, by: DateTime<Utc>) -> Vec<&Held> {
         let mut due: Vec<&Held> = self
@@ -131,13 +118,9 @@ impl ShareEnds {
             .values()
             .filter(|held| held.ends.iter().any(|end| end.at <= by))
             .collect();
-        let soonest = |held: &Held| held.ends.iter().map(|end| end.at).min();
-        due.sort_by(|a, b| {
-            (soonest(a), &a.profile, &a.dashboard.id).cmp(&(
-                soonest(b),
-                &b.profile,
-                &b.dashboard.id,
-            ))
+        due.sort_by_cached_key(|held| {
+            let soonest = held.ends.iter().map(|end| end.at).min();
+            (soonest, held.profile.clone(), held.dashboard.id.clone())
         });
         due
     }
@@ -149,25 +132,20 @@ impl ShareEnds {
 pub struct RunEnds(Mutex<ShareEnds>);
 
 impl RunEnds {
-    /// The journal's ends, for a run holding its lock. A journal that cannot say them refuses the
-    /// run: every line a run writes carries its dashboard's ends, so one written over ends unknown
-    /// would lose them once the journal is mended.
-    pub fn read(journal: &Journal) -> Result<RunEnds> {
+    /// The ends a run holding the journal's lock decides over. A dry run shows what it can
+    /// (`ShareEnds::shown`); a journal that cannot say them refuses a writing run: every line it
+    /// writes carries its dashboard's ends, so one written over ends unknown would lose them once
+    /// the journal is mended.
+    pub fn for_run(journal: &Journal, dry_run: bool) -> Result<RunEnds> {
+        if dry_run {
+            return Ok(RunEnds::of(ShareEnds::shown(journal)));
+        }
         ShareEnds::read(journal).map(RunEnds::of).map_err(|err| {
             Error::invalid(format!(
                 "{err}; the ends of shares given for a time are unknown, and every write records \
                  its dashboard's: mend the journal and run again"
             ))
         })
-    }
-
-    /// The ends a run decides over: a writing run's must be known (`read`); a dry run shows
-    /// what it can (`ShareEnds::shown`).
-    pub fn for_run(journal: &Journal, dry_run: bool) -> Result<RunEnds> {
-        match dry_run {
-            true => Ok(RunEnds::of(ShareEnds::shown(journal))),
-            false => RunEnds::read(journal),
-        }
     }
 
     pub fn of(ends: ShareEnds) -> RunEnds {
@@ -196,6 +174,7 @@ fn dashboard_of(line: &[u8]) -> Option<&[u8]> {
 mod tests {
     use super::*;
     use crate::model::Access;
+    use crate::model::ends::End;
     use crate::model::examples::{time, user};
 
     const VIEW: Level = Level::Access(Access::View);
@@ -204,23 +183,12 @@ mod tests {
     #[test]
     fn the_last_line_of_a_dashboard_holds_its_ends() {
         let line = |ends: Ends| Entry {
-            run_id: "r1".into(),
-            time: "2026-12-07T00:00:00Z".into(),
-            command: "grant d".into(),
-            profile: "p".into(),
-            vendor: crate::vendor::Vendor::Sisense,
-            url: "https://bi.example.com/".into(),
-            dashboard: Dashboard {
-                id: "d".into(),
-                title: None,
-            },
-            before: Some(Default::default()),
-            after: Default::default(),
-            kind: crate::journal::EntryKind::Written,
-            error: None,
             ends: Some(ends),
-            data_model: None,
-            legacy: Default::default(),
+            ..crate::journal::examples::line(
+                Default::default(),
+                Default::default(),
+                Default::default(),
+            )
         };
         let end = End {
             key: user("alice"),
@@ -228,27 +196,19 @@ mod tests {
             level: VIEW,
             back_to: None,
         };
-        let first = line([end.clone()].into_iter().collect());
+        let first = line([end].into_iter().collect());
         let url = first.url.clone();
         let ends = ShareEnds::of(std::slice::from_ref(&first));
-        assert_eq!(ends.of_share(&url, "d", &user("alice"), VIEW), Some(end));
-        assert_eq!(ends.of_share(&url, "d", &user("alice"), EDIT), None);
+        let at = Some("2099-01-01T00:00:00Z".to_string());
+        assert_eq!(ends.shown_end(&url, "d", &user("alice"), VIEW), at);
+        assert_eq!(ends.shown_end(&url, "d", &user("alice"), EDIT), None);
         let ends = ShareEnds::of(&[first, line(Ends::default())]);
         assert!(ends.of_dashboard(&url, "d").is_empty());
     }
 
-    /// Lines as the journal writes them.
-    fn written(lines: &[&str]) -> String {
-        lines.iter().map(|line| format!("{line}\n")).collect()
-    }
-
     #[test]
     fn the_journal_is_read_whole_only_for_dashboards_given_an_end() {
-        let fixture = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/journal/before_recorded_ends.jsonl"),
-        )
-        .unwrap();
+        let fixture = include_str!("../tests/fixtures/journal/before_recorded_ends.jsonl");
         let first = fixture.lines().next().unwrap();
         assert_eq!(
             dashboard_of(first.as_bytes()),
@@ -265,11 +225,9 @@ mod tests {
         assert!(read("{damaged\n").unwrap().places.is_empty());
         // A damaged line of a dashboard that never had an end is not read.
         let other = r#"{"run_id":"x","dashboard":{"id":"other"},"after":[oops"#;
-        assert!(read(&written(&[other, first])).is_ok());
+        assert!(read(&format!("{other}\n{first}\n")).is_ok());
         // One that cannot be placed is read, and named by its number.
-        let err = read(&written(&["not a line", first]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("damaged at line 1"), "{err}");
+        let err = read(&format!("not a line\n{first}\n")).unwrap_err();
+        assert!(err.to_string().contains("damaged at line 1"), "{err}");
     }
 }

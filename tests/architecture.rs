@@ -413,7 +413,7 @@ fn a_vendor_outside_its_home_is_caught_in_code_and_messages_only() {
     let sources = [
         source(
             "journal.rs",
-            "// Sisense wants it so.\nfn f(v: Vendor) -> bool {\n    matches!(v, Vendor::Eci)\n}\nconst M: &str = \"not on sisense\";\nconst D: &str = \"decide\";\n#[cfg(test)]\nmod tests {\n    const S: &str = \"sisense\";\n}\n",
+            "// Sisense wants it so.\nfn f(v: Vendor) -> bool {\n    matches!(v, Vendor::Eci)\n}\nconst M: &str = \"not on sisense\";\nconst D: &str = \"decide\";\n#[cfg(test)]\nmod tests {\n    const S: &str = \"sisense\";\n}\n#[cfg(test)]\npub(crate) mod examples {\n    const V: Vendor = Vendor::Sisense;\n}\n",
         ),
         source("providers/sisense.rs", "const S: &str = \"sisense\";\n"),
         source("model.rs", ""),
@@ -780,6 +780,10 @@ fn test_module_lines(code: &str) -> Vec<bool> {
         let start = search + found;
         search = start + 1;
         let rest = code[start + "#[cfg(test)]".len()..].trim_start();
+        // Test values other modules' tests share (`pub(crate) mod examples`) are test code too.
+        let rest = rest
+            .trim_start_matches("pub(crate) ")
+            .trim_start_matches("pub ");
         if !rest.starts_with("mod ") {
             continue;
         }

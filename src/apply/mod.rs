@@ -13,6 +13,7 @@ mod lf_lines;
 mod lookups;
 mod results;
 pub mod saved_plan;
+pub mod shown;
 pub mod verify;
 
 pub use input::{FAILED_ROWS_MARK, formula_safe};

@@ -4,24 +4,15 @@
 //! end is settled once: its write is journaled like any revoke, so `undo` works.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use crate::cli::{ExpireArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, Result};
 use crate::flow;
 use crate::interrupt::Interrupt;
-use crate::model::outcome::OutcomeRow;
 use crate::model::when;
 use crate::output;
 
 use super::writing_run::WritingRun;
-
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    run_id: Option<&'a str>,
-    dry_run: bool,
-    expired: &'a [OutcomeRow],
-}
 
 pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
     let started = std::time::Instant::now();
@@ -47,21 +38,17 @@ pub async fn run(global: &GlobalArgs, args: &ExpireArgs) -> Result<()> {
             stopped = Some(signal);
             break;
         }
-        let connection = match &run.connections()[&held.profile] {
-            Ok((profile, provider)) => Ok((profile, &**provider)),
-            Err(err) => Err(err),
-        };
+        let connection = run.connections()[&held.profile].as_ref();
+        let connection = connection.map(|(profile, provider)| (profile, &**provider));
         let (taken, wrote) = flow::expire::take_back(connection, held, by, ahead.as_ref()).await;
         written |= wrote;
         outcomes.extend(taken);
     }
     let run_id = written.then_some(run.id.as_str());
     match global.output {
-        OutputFormat::Json => output::print_json(&JsonReport {
-            run_id,
-            dry_run: args.dry_run,
-            expired: &outcomes,
-        })?,
+        OutputFormat::Json => output::print_json(&serde_json::json!({
+            "run_id": run_id, "dry_run": args.dry_run, "expired": outcomes,
+        }))?,
         format => {
             let empty = match args.at {
                 Some(_) => format!("Nothing ends by {}.", when::rfc3339(by)),

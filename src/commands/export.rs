@@ -11,7 +11,7 @@ use crate::apply::exported::{self, Exported};
 use crate::cli::{ExportArgs, FileFormat, GlobalArgs};
 use crate::config::{ENV_PROFILE, Profile};
 use crate::error::{Error, Result};
-use crate::model::{Level, Principal, PrincipalKind, ShareKey};
+use crate::model::{Level, Principal, ShareKey};
 use crate::output;
 use crate::providers::Snapshot;
 
@@ -117,18 +117,7 @@ fn exported(
             let Level::Access(access) = share.level else {
                 return None;
             };
-            let name = || {
-                named
-                    .get(&share.key)
-                    .cloned()
-                    .unwrap_or(share.key.id.clone())
-            };
-            let principal = match share.key.kind {
-                PrincipalKind::User => Principal::User(name()),
-                PrincipalKind::Group => Principal::Group(name()),
-                PrincipalKind::Everyone => Principal::Everyone,
-            };
-            Some((principal, access))
+            Some((share.key.principal(named.get(&share.key)), access))
         })
         .collect();
     shares.sort();

@@ -99,7 +99,7 @@ pub(crate) async fn principal_names(
     let unnamed: Vec<String> = keys
         .keys()
         .filter(|key| !named.contains_key(**key))
-        .map(|key| format!("{} {}", key.kind, key.id))
+        .map(|key| key.to_string())
         .collect();
     if !unnamed.is_empty() {
         note(

@@ -9,7 +9,6 @@ pub mod completions;
 mod configure;
 mod dashboards;
 mod demo;
-mod diff_markdown;
 mod embed;
 mod expire;
 mod export;

@@ -14,7 +14,7 @@ use crate::cli::{GlobalArgs, OutputFormat, ReportArgs, ReportFormat};
 use crate::error::{Error, Result};
 use futures::StreamExt;
 
-use crate::model::{Access, Level, Principal, PrincipalKind, ShareKey};
+use crate::model::{Access, Level, Principal, ShareKey};
 use crate::output;
 use crate::providers::{DataAccess, Reach, ShareProvider, Snapshot};
 
@@ -75,14 +75,8 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
                         let Level::Access(access) = share.level else {
                             return None;
                         };
-                        let name = || named.get(&share.key).unwrap_or(&share.key.id).clone();
-                        let principal = match share.key.kind {
-                            PrincipalKind::User => Principal::User(name()),
-                            PrincipalKind::Group => Principal::Group(name()),
-                            PrincipalKind::Everyone => Principal::Everyone,
-                        };
                         Some(ShareCell {
-                            principal,
+                            principal: share.key.principal(named.get(&share.key)),
                             access,
                             no_data: data
                                 .as_ref()

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::model::ends::{self, AskedEnds, End};
 use crate::model::outcome::{Outcome, OutcomeRow};
 use crate::model::when;
-use crate::model::{Change, Intent, Level, Mode, Principal, PrincipalKind, ShareKey};
+use crate::model::{Change, Intent, Level, Mode, ShareSet};
 use crate::providers::{self, Resolved, ShareProvider};
 use crate::share_ends::Held;
 use crate::vendor::Support;
@@ -27,130 +27,111 @@ pub async fn take_back(
     ahead: Option<&WriteAhead<'_>>,
 ) -> (Vec<OutcomeRow>, bool) {
     let due: Vec<&End> = held.ends.iter().filter(|end| end.at <= by).collect();
-    let failed = |err: &Error| -> Vec<OutcomeRow> {
-        due.iter()
-            .map(|end| taken(held, end, shown(&end.key), Outcome::Failed, err.to_string()))
-            .collect()
-    };
-    let (profile, provider) = match connection {
-        Ok(connected) => connected,
-        Err(err) => return (failed(err), false),
-    };
-    if profile.url.as_str() != held.url {
-        let err = Error::invalid(format!(
+    let planned = match connection {
+        Ok((profile, provider)) if profile.url.as_str() == held.url => plan(provider, held, &due)
+            .await
+            .map(|p| (profile, provider, p)),
+        Ok((profile, _)) => Err(Error::invalid(format!(
             "granted on {}, but profile '{}' now reaches {}: left alone",
             held.url, profile.name, profile.url
-        ));
-        return (failed(&err), false);
-    }
-    let (mut outcomes, write, blind) = match plan(provider, held, &due).await {
+        ))),
+        Err(err) => Err(err.clone()),
+    };
+    let (profile, provider, mut taking) = match planned {
         Ok(planned) => planned,
-        Err(err) => return (failed(&err), false),
+        Err(err) => {
+            let failed = |end: &&End| taken(held, end, end.key.to_string(), Outcome::Failed, &err);
+            return (due.iter().map(failed).collect(), false);
+        }
     };
     let Some(ahead) = ahead else {
-        return (outcomes, false);
+        return (taking.rows, false);
     };
-    let mut settle_all = |err: Option<&Error>| {
-        for o in outcomes
-            .iter_mut()
-            .filter(|o| o.result == Outcome::WouldWrite)
-        {
-            (o.result, o.detail) = match err {
-                Some(err) => (Outcome::Failed, err.to_string()),
-                None if blind => (Outcome::Sent, o.detail.clone()),
-                None => (Outcome::Written, o.detail.clone()),
-            };
-        }
-    };
-    let written = match write {
-        Planned::Settle(read, asked) => {
-            // Every share changed since: the ends are settled all the same, with no write.
-            if let Err(err) = ahead.settle(profile, &held.dashboard, read, &asked) {
-                for o in outcomes.iter_mut() {
-                    o.result = Outcome::Failed;
-                    o.detail = err.to_string();
+    let (error, written) = match taking.write {
+        // Every share changed since: the ends are settled all the same, with no write; if that
+        // fails, they are all still due.
+        None => {
+            let settled = ahead.settle(profile, &held.dashboard, taking.read, &taking.asked);
+            if let Err(err) = settled {
+                for row in taking.rows.iter_mut() {
+                    (row.result, row.detail) = (Outcome::Failed, err.to_string());
                 }
             }
-            false
+            (None, false)
         }
-        Planned::Write(write) => {
-            match super::write(provider, write.as_ref(), Some((ahead, profile))).await {
-                Ok(written) => {
-                    // Written and journaled, but not visible until published: cron must see it.
-                    settle_all(written.publish_error.as_ref());
-                    true
-                }
-                Err(halted) => {
-                    settle_all(Some(&halted.error));
-                    halted.partial.is_some()
-                }
-            }
-        }
+        // Written and journaled, but not visible until published: cron must see it.
+        Some(write) => match super::write(provider, &write, Some((ahead, profile))).await {
+            Ok(written) => (written.publish_error, true),
+            Err(halted) => (Some(halted.error), halted.partial.is_some()),
+        },
     };
-    (outcomes, written)
+    let blind = provider.vendor().capabilities().list != Support::Yes;
+    for row in taking.rows.iter_mut() {
+        (row.result, row.detail) = match (&error, row.result) {
+            (Some(err), Outcome::WouldWrite) => (Outcome::Failed, err.to_string()),
+            (_, Outcome::WouldWrite) if blind => (Outcome::Sent, row.detail.clone()),
+            (_, Outcome::WouldWrite) => (Outcome::Written, row.detail.clone()),
+            (_, result) => (result, row.detail.clone()),
+        };
+    }
+    (taking.rows, written)
 }
 
-enum Planned {
-    Write(Box<Write>),
-    /// Nothing to write: the shares read (none at a vendor that cannot read) and the ends asked.
-    Settle(Option<crate::model::ShareSet>, AskedEnds),
-}
-
-fn taken(held: &Held, end: &End, principal: String, result: Outcome, detail: String) -> OutcomeRow {
+fn taken(
+    held: &Held,
+    end: &End,
+    who: String,
+    result: Outcome,
+    detail: impl ToString,
+) -> OutcomeRow {
     OutcomeRow {
         profile: held.profile.clone(),
         dashboard: held.dashboard.id.clone(),
-        principal: Some(principal),
+        principal: Some(who),
         ends: Some(when::rfc3339(end.at)),
         result,
-        detail,
+        detail: detail.to_string(),
     }
 }
 
-/// Every due end is asked to end: taken back, or settled where the share changed since.
-fn asked_of(due: &[&End]) -> AskedEnds {
-    due.iter()
-        .map(|end| (end.key.clone(), ends::Asked::NoEnd))
-        .collect()
+/// Each due share's outcome as planned, the shares read (none at a vendor that cannot read), the
+/// write (`None`: every share changed since) and what it asks of the ends.
+struct Taking {
+    rows: Vec<OutcomeRow>,
+    read: Option<ShareSet>,
+    write: Option<Write>,
+    asked: AskedEnds,
 }
 
-async fn plan(
-    provider: &dyn ShareProvider,
-    held: &Held,
-    due: &[&End],
-) -> Result<(Vec<OutcomeRow>, Planned, bool)> {
-    let vendor = provider.vendor();
-    if vendor.capabilities().list != Support::Yes {
-        let (outcomes, planned) = plan_blind(provider, held, due).await?;
-        return Ok((outcomes, planned, true));
+/// The plan of taking back `due`: a revoke where the share is still at the level its grant gave
+/// (or a grant back to the level before), through the plan every command shares; at a vendor
+/// that cannot read, sent as asked.
+async fn plan(provider: &dyn ShareProvider, held: &Held, due: &[&End]) -> Result<Taking> {
+    if provider.vendor().capabilities().list != Support::Yes {
+        return plan_blind(provider, held, due).await;
     }
     let snapshot = provider.read_shares(&held.dashboard).await?;
     let keys = due.iter().map(|end| &end.key);
     let names = providers::names_for(provider, snapshot.names.clone(), keys).await;
     let mut intents = Vec::new();
-    let mut outcomes = Vec::new();
+    let mut rows = Vec::new();
     for end in due {
-        let name = names
-            .get(&end.key)
-            .cloned()
-            .unwrap_or_else(|| shown(&end.key));
+        let name = names.get(&end.key).cloned().unwrap_or(end.key.to_string());
+        let row = |result, detail: String| taken(held, end, name.clone(), result, detail);
         let current = snapshot.shares.get(&end.key);
-        if current != Some(end.level) {
-            let now = current.map_or("no share".to_string(), |level| level.to_string());
-            let detail = format!(
-                "changed since the grant (granted {}, now {now}): left as it is",
-                end.level
-            );
-            outcomes.push(taken(held, end, name, Outcome::Left, detail));
-            continue;
-        }
         let change = match end.back_to {
+            _ if current != Some(end.level) => {
+                let now = current.map_or("no share".to_string(), |level| level.to_string());
+                let detail = format!("changed since the grant (granted {}, now {now})", end.level);
+                rows.push(row(Outcome::Left, format!("{detail}: left as it is")));
+                continue;
+            }
             None => Change::Revoke,
             Some(Level::Access(before)) => Change::Grant(before),
             // A level dashshare never writes (the owner's) cannot have been raised by a grant.
             Some(other) => {
                 let detail = format!("it was {other} before the grant, which dashshare never sets");
-                outcomes.push(taken(held, end, name, Outcome::Left, detail));
+                rows.push(row(Outcome::Left, detail));
                 continue;
             }
         };
@@ -158,35 +139,31 @@ async fn plan(
             key: end.key.clone(),
             change,
         });
-        outcomes.push(taken(
-            held,
-            end,
-            name,
-            Outcome::WouldWrite,
-            what_is_done(end),
-        ));
+        rows.push(row(Outcome::WouldWrite, what_is_done(end)));
     }
-    // The same plan as any revoke or grant, with the vendor's own rules.
     let plan = super::plan_shares(provider, &snapshot.shares, &intents, Mode::Merge, &[])?;
-    let asked = asked_of(due);
-    if !plan.changes_anything() {
-        return Ok((
-            outcomes,
-            Planned::Settle(Some(snapshot.shares), asked),
-            false,
-        ));
-    }
-    let write = Write {
+    // Every due end is asked to end: taken back, or settled where the share changed since.
+    let asked: AskedEnds = due
+        .iter()
+        .map(|end| (end.key.clone(), ends::Asked::NoEnd))
+        .collect();
+    let write = plan.changes_anything().then(|| Write {
         dashboard: snapshot.dashboard.clone(),
         after: plan.after,
         send: Send::Merge {
-            snapshot,
+            snapshot: snapshot.clone(),
             reread: false,
         },
         publish: true,
+        asked: asked.clone(),
+    });
+    let read = Some(snapshot.shares);
+    Ok(Taking {
+        rows,
+        read,
+        write,
         asked,
-    };
-    Ok((outcomes, Planned::Write(Box::new(write)), false))
+    })
 }
 
 /// What taking the share back does: revokes it, or gives back the level it had before.
@@ -203,16 +180,12 @@ fn what_is_done(end: &End) -> String {
 /// At a vendor that cannot read, there is nothing to compare with: the revoke is sent through
 /// the plan every command shares, narrowed to the granted access where the vendor keeps one
 /// permission per level.
-async fn plan_blind(
-    provider: &dyn ShareProvider,
-    held: &Held,
-    due: &[&End],
-) -> Result<(Vec<OutcomeRow>, Planned)> {
+async fn plan_blind(provider: &dyn ShareProvider, held: &Held, due: &[&End]) -> Result<Taking> {
     let vendor = provider.vendor();
     let resolved: Vec<Resolved> = due
         .iter()
         .map(|end| Resolved {
-            principal: principal_of(&end.key),
+            principal: end.key.principal(None),
             key: end.key.clone(),
         })
         .collect();
@@ -222,17 +195,15 @@ async fn plan_blind(
         [Level::Access(access)] if vendor.capabilities().scoped_revoke => Some(*access),
         _ => None,
     };
+    let asked = resolved.iter().map(|resolved| Asked {
+        resolved,
+        change: Change::Revoke,
+        line: None,
+        end: None,
+    });
     let ask = Ask {
         dashboard: &held.dashboard,
-        asked: resolved
-            .iter()
-            .map(|resolved| Asked {
-                resolved,
-                change: Change::Revoke,
-                line: None,
-                end: None,
-            })
-            .collect(),
+        asked: asked.collect(),
         mode: Mode::Merge,
         revoke_scope,
         additive: false,
@@ -241,49 +212,35 @@ async fn plan_blind(
         ends: &held.ends,
     };
     let planned = super::plan(provider, &ask).await?;
-    let outcomes = due
+    let rows = due
         .iter()
         .map(|end| {
             let detail = format!(
                 "{}; {vendor} cannot read its shares, so it could not be verified",
                 what_is_done(end)
             );
-            taken(held, end, shown(&end.key), Outcome::WouldWrite, detail)
+            taken(held, end, end.key.to_string(), Outcome::WouldWrite, detail)
         })
         .collect();
-    let planned = match planned.write {
-        Some(write) => Planned::Write(Box::new(write)),
-        None => Planned::Settle(None, planned.asked),
-    };
-    Ok((outcomes, planned))
-}
-
-/// The principal a share key stands for, by id (a vendor that cannot read names none).
-fn principal_of(key: &ShareKey) -> Principal {
-    match key.kind {
-        PrincipalKind::User => Principal::User(key.id.clone()),
-        PrincipalKind::Group => Principal::Group(key.id.clone()),
-        PrincipalKind::Everyone => Principal::Everyone,
-    }
-}
-
-/// A share's principal where no name is known: its kind and id.
-fn shown(key: &ShareKey) -> String {
-    format!("{} {}", key.kind, key.id)
+    Ok(Taking {
+        rows,
+        read: planned.before,
+        write: planned.write,
+        asked: planned.asked,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Access, Dashboard};
+    use crate::model::examples::time;
+    use crate::model::{Access, Dashboard, PrincipalKind, ShareKey};
     use crate::sandbox::{Sandbox, SandboxOptions, World};
     use crate::vendor::Vendor;
 
-    const VIEW: Level = Level::Access(Access::View);
-    const EDIT: Level = Level::Access(Access::Edit);
-
     /// Against the Sisense emulator, with nothing journaled: bob's edit, as granted, would be
-    /// taken back; Marketing's end was given to edit, but it has view now; alice has no share.
+    /// taken back; Marketing's end was given to edit, but it has view now; alice has no share;
+    /// the fourth end is not due.
     #[tokio::test]
     async fn due_ends_become_a_revoke_plan_where_each_share_is_still_as_granted() {
         let world = World::seeded();
@@ -304,17 +261,19 @@ mod tests {
             timeout: None,
         };
         let provider = providers::connect(&profile, &Default::default()).unwrap();
-        let by = DateTime::parse_from_rfc3339("2099-01-02T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let end = |kind, id: &str, level, day: &str| End {
+        let end = |kind, id: &str, access, at: &str| End {
             key: ShareKey::new(kind, id),
-            at: DateTime::parse_from_rfc3339(day)
-                .unwrap()
-                .with_timezone(&Utc),
-            level,
+            at: time(at),
+            level: Level::Access(access),
             back_to: None,
         };
+        let (user, group) = (PrincipalKind::User, PrincipalKind::Group);
+        let (view, edit, due, later) = (
+            Access::View,
+            Access::Edit,
+            "2099-01-01T00:00:00Z",
+            "2099-06-01T00:00:00Z",
+        );
         let held = Held {
             url: profile.url.to_string(),
             profile: "sandbox".into(),
@@ -323,35 +282,15 @@ mod tests {
                 title: None,
             },
             ends: [
-                end(
-                    PrincipalKind::User,
-                    "5f0000000000000000000003",
-                    EDIT,
-                    "2099-01-01T00:00:00Z",
-                ),
-                end(
-                    PrincipalKind::Group,
-                    "6a0000000000000000000001",
-                    EDIT,
-                    "2099-01-01T00:00:00Z",
-                ),
-                end(
-                    PrincipalKind::User,
-                    "5f0000000000000000000002",
-                    VIEW,
-                    "2099-01-01T00:00:00Z",
-                ),
-                // Not due by then.
-                end(
-                    PrincipalKind::User,
-                    "5f0000000000000000000006",
-                    VIEW,
-                    "2099-06-01T00:00:00Z",
-                ),
+                end(user, "5f0000000000000000000003", edit, due),
+                end(group, "6a0000000000000000000001", edit, due),
+                end(user, "5f0000000000000000000002", view, due),
+                end(user, "5f0000000000000000000006", view, later),
             ]
             .into_iter()
             .collect(),
         };
+        let by = time("2099-01-02T00:00:00Z");
         let (taken, written) = take_back(Ok((&profile, provider.as_ref())), &held, by, None).await;
         assert!(!written);
         let shown: Vec<(&str, &str)> = taken
@@ -366,10 +305,8 @@ mod tests {
                 ("Marketing", "left"),
             ]
         );
-        assert!(
-            taken[2].detail.contains("granted edit, now view"),
-            "{}",
-            taken[2].detail
-        );
+        assert_eq!(taken[1].detail, "revoked: its time is over");
+        let left = &taken[2].detail;
+        assert!(left.contains("granted edit, now view"), "{left}");
     }
 }

@@ -98,93 +98,66 @@ pub fn blind_warning(at: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ends::End;
-    use crate::model::examples::{time, user as key};
+    use crate::model::ends::{End, after_change};
+    use crate::model::examples::{shares, time, user as key};
     use crate::model::{Access, Level, PrincipalKind};
 
     const VIEW: Level = Level::Access(Access::View);
     const EDIT: Level = Level::Access(Access::Edit);
 
-    fn row(id: &str, before: Option<Level>, after: Option<Level>, action: Action) -> ShareResult {
-        ShareResult {
-            principal: id.into(),
-            kind: PrincipalKind::User,
-            id: Some(id.into()),
-            before,
-            after,
-            action,
-            line: None,
-            note: None,
-            expires: None,
-            data: None,
-        }
-    }
-
-    fn end(id: &str, at: &str) -> End {
-        End {
-            key: key(id),
-            at: time(at),
-            level: VIEW,
-            back_to: None,
-        }
-    }
-
     #[test]
     fn each_row_says_its_end_and_why_it_is_not_the_obvious_one() {
-        let before: Ends = [
-            end("alice", "2026-12-01T00:00:00Z"),
-            end("bob", "2026-12-01T00:00:00Z"),
-            end("erin", "2026-12-01T00:00:00Z"),
-        ]
-        .into_iter()
-        .collect();
-        let later = time("2027-01-01T00:00:00Z");
-        let mut rows = [
-            row("alice", Some(VIEW), Some(VIEW), Action::Unchanged),
-            row("bob", Some(VIEW), Some(EDIT), Action::Updated),
-            row("carol", Some(VIEW), Some(VIEW), Action::Unchanged),
-            row("dave", None, Some(VIEW), Action::Added),
-            row("erin", Some(VIEW), Some(VIEW), Action::Unchanged),
+        let (later, end_before) = (time("2027-01-01T00:00:00Z"), time("2026-12-01T00:00:00Z"));
+        let at = Some("2027-01-01T00:00:00Z");
+        let until = || Asked::Until(later);
+        // (principal, level before, after, action, end asked, had an end; note, end after, shown)
+        #[rustfmt::skip]
+        let cases = [
+            ("alice", VIEW, VIEW, Action::Unchanged, until(), true, Some(MOVED), at, true),
+            ("bob", VIEW, EDIT, Action::Updated, until(), true, Some(OVER_AN_END), at, false),
+            ("carol", VIEW, VIEW, Action::Unchanged, until(), false, Some(ALREADY_THERE), None, false),
+            ("dave", VIEW, VIEW, Action::Added, until(), false, None, at, false),
+            ("erin", VIEW, VIEW, Action::Unchanged, Asked::NoEnd, true, Some(KEPT), None, true),
         ];
-        let asked: AskedEnds = [
-            (key("alice"), Asked::Until(later)),
-            (key("bob"), Asked::Until(later)),
-            (key("carol"), Asked::Until(later)),
-            (key("dave"), Asked::Until(later)),
-            (key("erin"), Asked::NoEnd),
-        ]
-        .into_iter()
-        .collect();
-        let shares = |rows: &[ShareResult], pick: fn(&ShareResult) -> Option<Level>| {
-            crate::model::ShareSet::new(rows.iter().filter_map(|r| {
-                pick(r).map(|level| crate::model::Share {
-                    key: key(&r.principal),
-                    level,
-                })
-            }))
+        let before: Ends = (cases.iter().filter(|c| c.5))
+            .map(|c| End {
+                key: key(c.0),
+                at: end_before,
+                level: VIEW,
+                back_to: None,
+            })
+            .collect();
+        let asked: AskedEnds = cases.iter().map(|c| (key(c.0), c.4.clone())).collect();
+        let mut rows: Vec<ShareResult> = (cases.iter())
+            .map(|c| ShareResult {
+                principal: c.0.into(),
+                kind: PrincipalKind::User,
+                id: Some(c.0.into()),
+                before: (c.3 != Action::Added).then_some(c.1),
+                after: Some(c.2),
+                action: c.3,
+                line: None,
+                note: None,
+                expires: None,
+                data: None,
+            })
+            .collect();
+        let levels = |pick: fn(&ShareResult) -> Option<Level>| {
+            let set: Vec<(&str, Level)> = (rows.iter())
+                .filter_map(|r| Some((r.principal.as_str(), pick(r)?)))
+                .collect();
+            shares(&set)
         };
-        let after = crate::model::ends::after_change(
+        let after = after_change(
             &before,
-            Some(&shares(&rows, |r| r.before)),
-            &shares(&rows, |r| r.after),
+            Some(&levels(|r| r.before)),
+            &levels(|r| r.after),
             &asked,
         );
         annotate(&mut rows, &before, &after, &asked);
-        let notes: Vec<Option<&str>> = rows.iter().map(|r| r.note).collect();
-        assert_eq!(
-            notes,
-            [
-                Some(MOVED),
-                Some(OVER_AN_END),
-                Some(ALREADY_THERE),
-                None,
-                Some(KEPT)
-            ]
-        );
-        let ends: Vec<Option<&str>> = rows.iter().map(|r| r.expires.as_deref()).collect();
-        let at = Some("2027-01-01T00:00:00Z");
-        assert_eq!(ends, [at, at, None, at, None]);
-        let shown: Vec<bool> = rows.iter().map(end_changed).collect();
-        assert_eq!(shown, [true, false, false, false, true]);
+        for (row, case) in rows.iter().zip(&cases) {
+            let seen = (row.note, row.expires.as_deref(), end_changed(row));
+            assert_eq!(seen, (case.6, case.7, case.8), "{}", case.0);
+        }
     }
 }

@@ -530,31 +530,12 @@ mod tests {
     use crate::model::ends::End;
     use crate::model::examples::{shares as set, user as key};
     use crate::model::{Access, Level};
-    use crate::vendor::Vendor;
 
     const VIEW: Level = Level::Access(Access::View);
     const EDIT: Level = Level::Access(Access::Edit);
 
     fn line(kind: EntryKind, before: ShareSet, after: ShareSet) -> Entry {
-        Entry {
-            run_id: "r1".into(),
-            time: "2026-12-07T00:00:00Z".into(),
-            command: "apply f.csv --verify".into(),
-            profile: "p".into(),
-            vendor: Vendor::Sisense,
-            url: "https://bi.example.com/".into(),
-            dashboard: crate::model::Dashboard {
-                id: "d".into(),
-                title: None,
-            },
-            before: Some(before),
-            after,
-            kind,
-            error: None,
-            ends: None,
-            data_model: None,
-            legacy: Default::default(),
-        }
+        crate::journal::examples::line(kind, before, after)
     }
 
     #[test]

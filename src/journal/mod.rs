@@ -516,6 +516,35 @@ impl<'p> Reader<'p> {
     }
 }
 
+/// Journal lines the unit tests of other modules are written in.
+#[cfg(test)]
+pub(crate) mod examples {
+    use super::*;
+
+    /// A line of run `r1` on dashboard `d` of a Sisense server.
+    pub fn line(kind: EntryKind, before: ShareSet, after: ShareSet) -> Entry {
+        Entry {
+            run_id: "r1".into(),
+            time: "2026-12-07T00:00:00Z".into(),
+            command: "apply f.csv".into(),
+            profile: "p".into(),
+            vendor: Vendor::Sisense,
+            url: "https://bi.example.com/".into(),
+            dashboard: Dashboard {
+                id: "d".into(),
+                title: None,
+            },
+            before: Some(before),
+            after,
+            kind,
+            error: None,
+            ends: None,
+            data_model: None,
+            legacy: Default::default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

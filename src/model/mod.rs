@@ -180,6 +180,23 @@ impl ShareKey {
     pub fn everyone() -> Self {
         ShareKey::new(PrincipalKind::Everyone, "everyone")
     }
+
+    /// The principal this key stands for, by `name` where one is known, else by its id.
+    pub fn principal(&self, name: Option<&String>) -> Principal {
+        let name = || name.unwrap_or(&self.id).clone();
+        match self.kind {
+            PrincipalKind::User => Principal::User(name()),
+            PrincipalKind::Group => Principal::Group(name()),
+            PrincipalKind::Everyone => Principal::Everyone,
+        }
+    }
+}
+
+/// A key where no name is known: its kind and id (`user 5f00…`).
+impl std::fmt::Display for ShareKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind, self.id)
+    }
 }
 
 /// What a share grants. `Owner` is an entry that carries no access level (the Sisense owner's):

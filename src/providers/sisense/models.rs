@@ -602,9 +602,9 @@ impl Sisense {
                     after: Some(USE.into()),
                 }),
                 Reach::Unknown => {
-                    return Err(nothing_written(unreadable.unwrap_or_else(|| {
-                        format!("the reach of {} {}", key.kind, key.id)
-                    })));
+                    return Err(nothing_written(
+                        unreadable.unwrap_or_else(|| format!("the reach of {key}")),
+                    ));
                 }
                 _ => {}
             }
