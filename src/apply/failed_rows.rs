@@ -43,7 +43,7 @@ pub fn may_replace(path: &Path, force: bool) -> Result<()> {
 /// a report, just the header (so that a file from an earlier run never lingers).
 pub fn write(path: &Path, sites: &[Connected], report: Option<&Report>) -> Result<()> {
     let failed = |err: &dyn std::fmt::Display| {
-        Error::remote(format!(
+        Error::local(format!(
             "cannot write the failed rows to {}: {err}",
             path.display()
         ))

@@ -198,7 +198,7 @@ impl SavedPlan {
     /// Written beside its place and renamed over it, readable by its owner only (it names people).
     pub fn save(&self, path: &Path) -> Result<()> {
         let failed = |err: &dyn std::fmt::Display| {
-            Error::invalid(format!(
+            Error::local(format!(
                 "cannot write the plan to {}: {err}",
                 path.display()
             ))

@@ -132,5 +132,5 @@ fn exported(
 /// Whole or not at all, readable by its owner only (it names people).
 pub(super) fn write_file(path: &Path, text: &str) -> Result<()> {
     crate::private_file::write(path, text.as_bytes())
-        .map_err(|err| Error::invalid(format!("cannot write {}: {err}", path.display())))
+        .map_err(|err| Error::local_from(format!("cannot write {}: {err}", path.display()), err))
 }

@@ -143,10 +143,13 @@ fn load(path: &Path, flag: &str) -> Result<World> {
 /// Written beside the target and renamed over it, so that a crash never leaves half a file.
 fn save(path: &Path, world: &World) -> Result<()> {
     let failed = |err: std::io::Error| {
-        Error::invalid(format!("cannot write --state {}: {err}", path.display()))
+        Error::local_from(
+            format!("cannot write --state {}: {err}", path.display()),
+            err,
+        )
     };
     let text = serde_json::to_string_pretty(world)
-        .map_err(|err| Error::remote(format!("cannot serialise the sandbox state: {err}")))?;
+        .map_err(|err| Error::local(format!("cannot serialise the sandbox state: {err}")))?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
