@@ -219,6 +219,12 @@ pub enum Command {
     List(ListArgs),
     /// List the dashboards the profile can see
     Dashboards(DashboardsArgs),
+    /// List the users a profile can name with --user (Sisense, ECI)
+    #[command(after_help = PRINCIPALS_HELP)]
+    Users(PrincipalsArgs),
+    /// List the groups a profile can name with --group (Sisense, ECI, AppViewX)
+    #[command(after_help = PRINCIPALS_HELP)]
+    Groups(PrincipalsArgs),
     /// Write every dashboard's current shares as an apply file (-p more than once: several profiles)
     Export(ExportArgs),
     /// Who can see what: a dashboards × principals matrix with flags (html, md or csv)
@@ -561,6 +567,18 @@ pub struct UndoArgs {
 pub struct PublishArgs {
     /// Dashboard id, or name:TITLE
     pub dashboard: String,
+}
+
+const PRINCIPALS_HELP: &str = "Every page of the vendor's listing is read. NAME is what --user or --group \
+takes (a user by email, else user name or code); ID is what `list` shows for a share. Where the vendor \
+has no text search, --search is applied to the listing here. A vendor with no listing of people exits 2 \
+(`dashshare vendors` shows which list users and groups).";
+
+#[derive(Debug, Clone, Args)]
+pub struct PrincipalsArgs {
+    /// Only those whose name, id or display name contains this text (ignoring case)
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

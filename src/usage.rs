@@ -39,6 +39,20 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "users",
+        &[
+            "dashshare users --search alice",
+            "dashshare -o json users --jq '.users[].name'",
+        ],
+    ),
+    (
+        "groups",
+        &[
+            "dashshare -p prod-eci groups",
+            "dashshare -p avx groups --search ops",
+        ],
+    ),
+    (
         "export",
         &[
             "dashshare export -p prod --out shares.yaml",
@@ -222,7 +236,7 @@ const CONNECTION: &[&str] = &[
 ];
 
 /// The commands whose listings may go through $PAGER (`--no-pager`).
-const PAGED: &[&str] = &["dashboards", "list", "history"];
+const PAGED: &[&str] = &["dashboards", "list", "history", "users", "groups"];
 
 /// The global flags `command` (a top-level command) ignores: hidden from its help.
 fn ignored(command: &str) -> Vec<&'static str> {

@@ -223,6 +223,9 @@ pub struct Capabilities {
     /// A viewer also needs an entry on the dashboard's data model to query its data (Sisense):
     /// `grant --with-data` gives it; `revoke` keeps it.
     pub data_models: bool,
+    /// The kinds of principal `users` and `groups` list: those the vendor has a listing of
+    /// (AppViewX shares with groups only and searches them; Vizzly and mindzie list no one).
+    pub principals: &'static [PrincipalKind],
 }
 
 impl Capabilities {
@@ -261,6 +264,7 @@ static SISENSE: Description = Description {
         scoped_revoke: false,
         access_names: &[],
         data_models: true,
+        principals: &[PrincipalKind::User, PrincipalKind::Group],
     },
     notes: &[
         "sisense: --everyone is the share of its built-in `Everyone` group; an SSO account signs in with an API token (token_env) instead of a password.",
@@ -288,6 +292,7 @@ static ECI: Description = Description {
         scoped_revoke: false,
         access_names: &[],
         data_models: false,
+        principals: &[PrincipalKind::User, PrincipalKind::Group],
     },
     notes: &["eci: a share with everyone cannot keep a user or group list beside it."],
 };
@@ -313,6 +318,7 @@ static VIZZLY: Description = Description {
         scoped_revoke: true,
         access_names: &[(Access::View, "read"), (Access::Edit, "read_write")],
         data_models: false,
+        principals: &[],
     },
     notes: &["vizzly: no API reads permissions, so grant and revoke report what was sent."],
 };
@@ -349,6 +355,7 @@ static APPVIEWX: Description = Description {
         scoped_revoke: false,
         access_names: &[(Access::View, "read"), (Access::Edit, "read-write")],
         data_models: false,
+        principals: &[PrincipalKind::Group],
     },
     notes: &[
         "appviewx can neither read shares nor add to them: grant/revoke there need --replace.",
@@ -387,6 +394,7 @@ static MINDZIE: Description = Description {
         scoped_revoke: false,
         access_names: &[],
         data_models: false,
+        principals: &[],
     },
     notes: &[
         "mindzie: no sharing with people per dashboard; public links (`link`) and `embed` instead.",

@@ -17,6 +17,7 @@ mod inventory;
 mod link;
 mod list;
 mod man;
+mod principals;
 mod profiles;
 mod publish;
 mod report;
@@ -37,7 +38,7 @@ use crate::cli::{Cli, Command, GlobalArgs, OutputFormat, PrincipalArgs};
 use crate::config::{self, Profile, Selection};
 use crate::error::Result;
 use crate::http::{HttpOptions, RetryAfterBudget, RetryPolicy};
-use crate::model::Principal;
+use crate::model::{Principal, PrincipalKind};
 use crate::providers::{self, LinkProvider, ShareProvider};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -56,6 +57,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Revoke(args) => share::revoke(global, args).await,
         Command::List(args) => list::run(global, args).await,
         Command::Dashboards(args) => dashboards::run(global, args).await,
+        Command::Users(args) => principals::run(global, PrincipalKind::User, args).await,
+        Command::Groups(args) => principals::run(global, PrincipalKind::Group, args).await,
         Command::Export(args) => export::run(global, args).await,
         Command::Report(args) => report::run(global, args).await,
         Command::Publish(args) => publish::run(global, args).await,

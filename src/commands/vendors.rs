@@ -69,6 +69,14 @@ fn matrix() -> String {
         row("--everyone", &|_, c| yes_no(c.everyone)),
         row("list", &|_, c| support(c.list)),
         row("dashboards, name:", &|_, c| yes_no(c.dashboards)),
+        row("users, groups", &|_, c| {
+            let kinds: Vec<String> = c.principals.iter().map(|k| format!("{k}s")).collect();
+            if kinds.is_empty() {
+                "-".into()
+            } else {
+                kinds.join(", ")
+            }
+        }),
         row("revoke", &|_, c| support(c.revoke)),
         row("publish step", &|_, c| yes_no(c.publish)),
         row("link, embed", &|_, c| yes_no(c.links)),

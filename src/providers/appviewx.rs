@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::lookup::pick_unique;
 use super::paging;
-use super::{Dashboard, Identity, Resolved, ShareProvider};
+use super::{Dashboard, Identity, Named, Resolved, ShareProvider};
 use crate::config::Profile;
 use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
@@ -365,6 +365,32 @@ impl ShareProvider for AppViewX {
             id: name.to_string(),
             title: Some(name.to_string()),
         })
+    }
+
+    /// The group search (`find_group`'s) with `search` as its `filterValue`, every page read;
+    /// an empty one for no search, which AppViewX documents no meaning for (README lists it).
+    /// Groups travel by name: the name is the id.
+    async fn principals(&self, kind: PrincipalKind, search: Option<&str>) -> Result<Vec<Named>> {
+        if kind != PrincipalKind::Group {
+            return Err(self.unsupported(&format!(
+                "shares with user groups only, and lists no {kind}s"
+            )));
+        }
+        let mut progress = paging::Progress::new();
+        loop {
+            let start = u32::try_from(progress.read() + 1).unwrap_or(u32::MAX);
+            let page = self.search_groups(search.unwrap_or(""), start).await?;
+            if !progress.take(page)? {
+                break;
+            }
+        }
+        let named = names_of(progress.rows()).into_iter().map(|name| Named {
+            id: name.clone(),
+            name,
+            display_name: None,
+            active: None,
+        });
+        Ok(super::searched(named.collect(), search))
     }
 
     /// Groups travel by name, but each is first found with the group search: the update replaces

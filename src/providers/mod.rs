@@ -22,7 +22,7 @@ use crate::data_model::DataModelChange;
 use crate::error::{Error, Result};
 use crate::http::HttpOptions;
 use crate::links::{DashboardUrls, Link, LinkSettings};
-use crate::model::{Access, Principal, ShareKey, ShareSet};
+use crate::model::{Access, Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::vendor::Vendor;
 
 pub use crate::model::Dashboard;
@@ -63,6 +63,32 @@ pub enum BlindChange {
     Revoke(Option<Access>),
 }
 
+/// A principal a profile can name (`users`, `groups`): what `--user`/`--group` takes, the id its
+/// shares use, and where the vendor keeps them, a display name and whether it may sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Named {
+    pub name: String,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// `false`: the vendor says the user is inactive (Sisense drops shares for them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+/// The principals whose name, id or display name holds `search` (ignoring case), sorted by name.
+/// Applied to every listing, also where the server searched itself: servers search loosely.
+pub fn searched(mut named: Vec<Named>, search: Option<&str>) -> Vec<Named> {
+    if let Some(search) = search.map(str::to_lowercase) {
+        named.retain(|n| {
+            let holds = |text: &str| text.to_lowercase().contains(&search);
+            holds(&n.name) || holds(&n.id) || n.display_name.as_deref().is_some_and(holds)
+        });
+    }
+    named.sort_by(|a, b| (a.name.to_lowercase(), &a.id).cmp(&(b.name.to_lowercase(), &b.id)));
+    named
+}
+
 /// Who the credentials belong to, for `check`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Identity {
@@ -93,6 +119,12 @@ pub trait ShareProvider: Send + Sync {
 
     /// The vendor's part of `resolve_dashboard`.
     async fn find_dashboard(&self, reference: &str) -> Result<Dashboard>;
+
+    /// Every principal of `kind` the account can name, whose names hold `search` (see
+    /// `searched`), all pages read; only for the kinds `Capabilities::principals` lists.
+    async fn principals(&self, kind: PrincipalKind, _search: Option<&str>) -> Result<Vec<Named>> {
+        Err(self.unsupported(&format!("has no API to list {kind}s")))
+    }
 
     /// `Ok(None)` when the vendor has no such principal.
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>>;

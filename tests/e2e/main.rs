@@ -20,6 +20,7 @@ mod e2e_expire;
 mod e2e_export;
 mod e2e_interrupt;
 mod e2e_journal_undo;
+mod e2e_people;
 mod e2e_report;
 mod e2e_run_lock;
 mod e2e_sandbox;

@@ -12,7 +12,7 @@
 use crate::common::*;
 use dashshare::error::Error;
 use dashshare::flow::{ShareRequest, change_shares};
-use dashshare::model::{Access, Action, Change, Mode, Principal};
+use dashshare::model::{Access, Action, Change, Mode, Principal, PrincipalKind};
 use dashshare::providers::{self, ShareProvider};
 use serde_json::{Value, json};
 use wiremock::matchers::{
@@ -732,4 +732,38 @@ async fn the_group_search_ends_at_total_records_when_no_name_matches_exactly() {
         matches!(err, Error::NotFound { .. }) && err.to_string().contains("'UG1'"),
         "{err}"
     );
+}
+
+/// `groups --search` is the group search with the text as `filterValue`, every page read
+/// (`totalRecords` says how many); the loose matches the server adds are searched out here.
+#[tokio::test]
+async fn groups_are_the_group_search_read_to_its_end() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let first: Vec<String> = (0..100).map(|n| format!("Ops {n:03}")).collect();
+    no_gwkey(Mock::given(method("POST")))
+        .and(path(SEARCH))
+        .and(header("sessionId", SESSION))
+        .and(body_json(search_payload("ops", 1)))
+        .respond_with(search_answer(&first, 102))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let loose = ["DevOps".to_string(), "Shop floor".to_string()];
+    no_gwkey(Mock::given(method("POST")))
+        .and(path(SEARCH))
+        .and(body_json(search_payload("ops", 101)))
+        .respond_with(search_answer(&loose, 102))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let found = provider(&server)
+        .principals(PrincipalKind::Group, Some("ops"))
+        .await
+        .unwrap();
+    let names: Vec<&str> = found.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names.len(), 101, "{names:?}");
+    assert_eq!(names[..2], ["DevOps", "Ops 000"]);
+    assert!(!names.contains(&"Shop floor"));
+    assert!(found.iter().all(|n| n.id == n.name));
 }

@@ -9,7 +9,7 @@
 use crate::common::*;
 use dashshare::error::{Error, ExitCode};
 use dashshare::flow::{ShareRequest, change_shares};
-use dashshare::model::{Access, Action, Change, Mode, Principal};
+use dashshare::model::{Access, Action, Change, Mode, Principal, PrincipalKind};
 use dashshare::providers::{self, Dashboard, ShareProvider};
 use serde_json::{Value, json};
 use wiremock::matchers::{
@@ -1369,4 +1369,33 @@ async fn an_inactive_user_is_refused_at_look_up() {
         err.to_string().contains("dave@example.com is inactive"),
         "{err}"
     );
+}
+
+/// `users` and `groups` read every page of the unfiltered listing (SDK `get_users`,
+/// `get_user_groups`; EnergyCAP documents no text filter) and search it here: a user by email,
+/// with `fullName` beside it.
+#[tokio::test]
+async fn users_and_groups_read_the_listing_and_search_it_here() {
+    let server = MockServer::start().await;
+    mount_listing(&server, "user", (1, 1), listed_users(), 1).await;
+    mount_listing(&server, "userGroup", (1, 1), listed_groups(), 1).await;
+    let provider = provider(&server);
+    let users = provider
+        .principals(PrincipalKind::User, Some("brien"))
+        .await
+        .unwrap();
+    let users: Vec<(&str, &str)> = users
+        .iter()
+        .map(|n| (n.name.as_str(), n.id.as_str()))
+        .collect();
+    assert_eq!(users, [("dan.o'brien@example.com", "12")]);
+    let groups = provider
+        .principals(PrincipalKind::Group, None)
+        .await
+        .unwrap();
+    let groups: Vec<(&str, &str)> = groups
+        .iter()
+        .map(|n| (n.name.as_str(), n.id.as_str()))
+        .collect();
+    assert_eq!(groups, [("Facility Ops", "3"), ("Managers", "21")]);
 }

@@ -2516,3 +2516,80 @@ async fn an_entry_typed_in_another_case_is_the_principal_it_names() {
     assert_eq!(bob.results[0].action, Action::Added);
     assert!(bob.written);
 }
+
+/// `users` reads every page of `GET /api/v1/users` (`limit=50`, `skip`, pysensesdk's paging
+/// words) with no filter, since Sisense documents no text search; the search is made here, over
+/// email, user name and `firstName lastName`, and `active: false` is kept.
+#[tokio::test]
+async fn users_page_the_user_listing_and_search_it_here() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    let mut rows: Vec<Value> = (0..50)
+        .map(|n| user(&format!("u{n}"), &format!("user{n}@example.com")))
+        .collect();
+    rows[7] = json!({"_id": "u7", "email": "zoe@example.com", "userName": "zoe",
+                     "firstName": "Zoë", "lastName": "Alicante", "active": false});
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("skip", "0"))
+        .and(query_param("limit", "50"))
+        .and(header("authorization", BEARER))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(rows)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users"))
+        .and(query_param("skip", "50"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([user("u50", "alice@example.com")])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_listing_end(&server, "/api/v1/users", 51).await;
+    let found = provider(&server)
+        .principals(PrincipalKind::User, Some("ALIC"))
+        .await
+        .unwrap();
+    let names: Vec<(&str, &str, Option<&str>, Option<bool>)> = found
+        .iter()
+        .map(|n| {
+            (
+                n.name.as_str(),
+                n.id.as_str(),
+                n.display_name.as_deref(),
+                n.active,
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("alice@example.com", "u50", Some("F L"), None),
+            ("zoe@example.com", "u7", Some("Zoë Alicante"), Some(false)),
+        ]
+    );
+}
+
+/// A user row without an id or any name is not understood, never left out of the list.
+#[tokio::test]
+async fn a_user_row_without_a_name_is_not_understood() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/groups"))
+        .and(query_param("skip", "0"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!([{"_id": "g1", "title": "?"}])),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = provider(&server)
+        .principals(PrincipalKind::Group, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
+    assert!(err.to_string().contains("name"), "{err}");
+}

@@ -19,7 +19,9 @@ use tokio::sync::OnceCell;
 use super::answers::{self, VendorErrors};
 use super::lookup::{self, dashboard_titled, narrowed};
 use super::paging::{self, Listing, Page};
-use super::{Dashboard, DashboardSummary, DataAccess, Identity, Resolved, ShareProvider, Snapshot};
+use super::{
+    Dashboard, DashboardSummary, DataAccess, Identity, Named, Resolved, ShareProvider, Snapshot,
+};
 use crate::config::Profile;
 use crate::data_model::DataModelChange;
 use crate::error::{Error, Result, Thing};
@@ -743,6 +745,28 @@ impl ShareProvider for Sisense {
         )
     }
 
+    /// `GET /api/v1/users` or `/api/v1/groups`, paged with `skip`/`limit` (pysensesdk documents
+    /// both on users and groups; pysisense lists every user from `GET /api/v1/users`). Sisense
+    /// documents no text search on either, so the rows are searched here. A row without an id
+    /// or a name is not understood, never left out.
+    async fn principals(&self, kind: PrincipalKind, search: Option<&str>) -> Result<Vec<Named>> {
+        let (resource, row): (&str, RowCheck) = match kind {
+            PrincipalKind::User => ("users", |target, row| {
+                named_row(target, row, PrincipalKind::User)
+            }),
+            PrincipalKind::Group => ("groups", |target, row| {
+                named_row(target, row, PrincipalKind::Group)
+            }),
+            PrincipalKind::Everyone => return Err(self.unsupported("lists no everyone")),
+        };
+        let doing = format!("listing {resource}");
+        let listing = self
+            .paged(&["api", "v1", resource], &[], &doing, row)
+            .await?;
+        let named = listing.rows.iter().filter_map(|row| wire::named(kind, row));
+        Ok(super::searched(named.collect(), search))
+    }
+
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>> {
         let (kind, id) = match principal {
             Principal::User(name) => (PrincipalKind::User, self.find_user(name).await?),
@@ -1017,6 +1041,17 @@ fn dashboard_row(target: &str, row: &Value) -> Result<()> {
     shape::require_id(target, row, DASHBOARD_ID_KEYS)?;
     shape::require_text(target, row, TITLE_KEYS)?;
     Ok(())
+}
+
+/// A user or group row `wire::named` can read.
+fn named_row(target: &str, row: &Value, kind: PrincipalKind) -> Result<()> {
+    match wire::named(kind, row) {
+        Some(_) => Ok(()),
+        None => {
+            let keys = wire::NAMED_KEYS[usize::from(kind == PrincipalKind::Group)];
+            Err(shape::not_understood(target, keys, row))
+        }
+    }
 }
 
 /// One page of a listing from its answer; every row must pass `row`.

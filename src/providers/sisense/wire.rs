@@ -34,6 +34,35 @@ pub fn user_display(user: &Value) -> Option<String> {
     shape::text(user, &["email"]).or_else(|| shape::text(user, &["userName"]))
 }
 
+/// A user or group row of `GET /api/v1/users` or `/api/v1/groups` as `users` and `groups` show it:
+/// a user by email (else user name) with `firstName lastName` and `active` (pysisense
+/// `access_management/users.py` reads `_id`, `email`, `userName`, `firstName`, `lastName`,
+/// `active`), a group by `name` (`access_management/groups.py`). `None`: a key it needs is missing.
+pub fn named(kind: PrincipalKind, row: &Value) -> Option<crate::providers::Named> {
+    let id = shape::id(row, ID_KEYS)?;
+    let (name, display_name, active) = match kind {
+        PrincipalKind::User => {
+            let full: Vec<String> = ["firstName", "lastName"]
+                .iter()
+                .filter_map(|key| shape::text(row, &[key]))
+                .filter(|part| !part.trim().is_empty())
+                .collect();
+            let display = (!full.is_empty()).then(|| full.join(" "));
+            (user_display(row)?, display, shape::flag(row, &["active"]))
+        }
+        _ => (shape::text(row, &["name"])?, None, None),
+    };
+    Some(crate::providers::Named {
+        name,
+        id,
+        display_name,
+        active,
+    })
+}
+
+/// The keys `named` needs of each kind's row, for a message about a row without them.
+pub const NAMED_KEYS: [&[&str]; 2] = [&["_id", "email", "userName"], &["_id", "name"]];
+
 /// An owner as an id: a plain id (the dashboard and admin-listing answers), or an object with
 /// `_id` (the shares answer, pysisense `migration/dashboards.py` reads `owner["_id"]`).
 pub fn owner_id(owner: Option<&Value>) -> Option<String> {
