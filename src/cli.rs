@@ -225,6 +225,9 @@ pub enum Command {
     /// List the groups a profile can name with --group (Sisense, ECI, AppViewX)
     #[command(after_help = PRINCIPALS_HELP)]
     Groups(PrincipalsArgs),
+    /// Every dashboard a user or group has a share on, on each profile given (-p more than once)
+    #[command(after_help = ACCESS_HELP)]
+    Access(AccessArgs),
     /// Write every dashboard's current shares as an apply file (-p more than once: several profiles)
     Export(ExportArgs),
     /// Who can see what: a dashboards × principals matrix with flags (html, md or csv)
@@ -573,6 +576,38 @@ const PRINCIPALS_HELP: &str = "Every page of the vendor's listing is read. NAME 
 takes (a user by email, else user name or code); ID is what `list` shows for a share. Where the vendor \
 has no text search, --search is applied to the listing here. A vendor with no listing of people exits 2 \
 (`dashshare vendors` shows which list users and groups).";
+
+const ACCESS_HELP: &str = "Each dashboard is listed with the level of the share, `owner` for the dashboard's \
+owner, and the end of a share given for a time (EXPIRES). With --via-groups, shares that reach the user \
+through a group (where the vendor's user answer tells its groups) or through everyone are listed too, \
+VIA naming the group. Where the vendor's listing carries shares (an admin's, on some vendors), one paged listing is \
+read; elsewhere each dashboard is read, many at once. Profiles whose vendor cannot read shares are named \
+and skipped. A principal no profile knows exits 2; one unknown on some profiles is said per profile.";
+
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["user", "group"])))]
+pub struct AccessArgs {
+    /// The user, as --user takes it (email, user name, code or id)
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// The group, as --group takes it
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// Also the shares that reach the user through their groups or everyone
+    #[arg(long, conflicts_with = "group")]
+    pub via_groups: bool,
+    /// csv: the rows as CSV on stdout, for audits (default: as -o says)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<AccessFormat>,
+    /// Dashboards read at once, where each is read on its own
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormat {
+    Csv,
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct PrincipalsArgs {

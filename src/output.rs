@@ -15,6 +15,20 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 /// A table with no borders, columns aligned, headers in capitals (like `kubectl get`).
+/// A Markdown table (a pull-request comment) of cells the caller has escaped
+/// (`escape::markdown`, or its own mark-up around escaped text).
+pub fn markdown_table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut text = format!(
+        "| {} |\n|{}\n",
+        headers.join(" | "),
+        "---|".repeat(headers.len())
+    );
+    for row in rows {
+        text.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    text
+}
+
 pub fn table(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
     let mut table = Table::new();
     table.load_preset(presets::NOTHING);

@@ -53,6 +53,14 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "access",
+        &[
+            "dashshare access --user alice@example.com -p prod -p prod-eci",
+            "dashshare access --user alice@example.com --via-groups -o markdown",
+            "dashshare access --group Marketing --format csv > marketing.csv",
+        ],
+    ),
+    (
         "export",
         &[
             "dashshare export -p prod --out shares.yaml",
@@ -236,7 +244,7 @@ const CONNECTION: &[&str] = &[
 ];
 
 /// The commands whose listings may go through $PAGER (`--no-pager`).
-const PAGED: &[&str] = &["dashboards", "list", "history", "users", "groups"];
+const PAGED: &[&str] = &["dashboards", "list", "history", "users", "groups", "access"];
 
 /// The global flags `command` (a top-level command) ignores: hidden from its help.
 fn ignored(command: &str) -> Vec<&'static str> {

@@ -1,6 +1,7 @@
 //! One file per command; this one dispatches and holds what several commands share: choosing the
 //! profile and building its provider.
 
+mod access;
 mod apply;
 mod apply_plan;
 mod check;
@@ -46,10 +47,12 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub async fn run(cli: Cli) -> Result<()> {
     let global = &cli.global;
     // Markdown is a plan for a pull-request comment; `report` has its own --format.
-    if global.output == OutputFormat::Markdown && !matches!(cli.command, Command::Diff(_)) {
+    if global.output == OutputFormat::Markdown
+        && !matches!(cli.command, Command::Diff(_) | Command::Access(_))
+    {
         return Err(crate::error::Error::invalid(
-            "-o markdown is for `diff` only (the plan as a pull-request comment); use -o table \
-             or -o json here (`report --format md` writes a Markdown report)",
+            "-o markdown is for `diff` and `access` only (a table for a pull-request comment); use \
+             -o table or -o json here (`report --format md` writes a Markdown report)",
         ));
     }
     match &cli.command {
@@ -59,6 +62,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Dashboards(args) => dashboards::run(global, args).await,
         Command::Users(args) => principals::run(global, PrincipalKind::User, args).await,
         Command::Groups(args) => principals::run(global, PrincipalKind::Group, args).await,
+        Command::Access(args) => access::run(global, args).await,
         Command::Export(args) => export::run(global, args).await,
         Command::Report(args) => report::run(global, args).await,
         Command::Publish(args) => publish::run(global, args).await,

@@ -38,23 +38,16 @@ pub fn table(rows: &[OutcomeRow]) -> String {
 pub fn markdown(rows: &[OutcomeRow]) -> String {
     let (headers, cells) = columns(rows);
     let result = headers.len() - 2;
-    let mut text = format!(
-        "| {} |\n|{}\n",
-        headers.join(" | "),
-        "---|".repeat(headers.len())
-    );
-    for row in cells {
-        let cells: Vec<String> = row
-            .iter()
+    let cells = cells.into_iter().map(|row| {
+        row.iter()
             .enumerate()
             .map(|(i, cell)| match i == result {
                 true => format!("**{cell}**"),
                 false => escape::markdown(cell),
             })
-            .collect();
-        text.push_str(&format!("| {} |\n", cells.join(" | ")));
-    }
-    text
+            .collect()
+    });
+    super::markdown_table(&headers, cells)
 }
 
 /// The rows as a plain table (or Markdown), then what the run says below them; a report with

@@ -412,3 +412,13 @@ pub async fn sisense_token(
         .unwrap();
     answer["access_token"].as_str().unwrap().to_string()
 }
+
+/// The Sisense emulator's id of the user with `email`.
+pub fn sisense_id(world: &dashshare::sandbox::World, email: &str) -> Option<String> {
+    world
+        .sisense
+        .users
+        .iter()
+        .find(|u| u.email == email)
+        .map(|u| u.id.clone())
+}

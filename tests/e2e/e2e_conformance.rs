@@ -126,15 +126,6 @@ fn cast(vendor: Vendor, world: &World) -> Cast {
     Cast::of(vendor, world).unwrap_or_else(|| panic!("the seeded {vendor} world has no cast"))
 }
 
-fn sisense_id(world: &World, email: &str) -> Option<String> {
-    world
-        .sisense
-        .users
-        .iter()
-        .find(|u| u.email == email)
-        .map(|u| u.id.clone())
-}
-
 fn sisense_dashboard<'w>(
     world: &'w World,
     oid: &str,

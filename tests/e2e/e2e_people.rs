@@ -86,3 +86,177 @@ async fn an_inactive_sisense_user_is_marked() {
         .stdout(predicate::str::contains("dave@example.com"))
         .stdout(predicate::str::contains("inactive"));
 }
+
+/// The dashboards `user` (by Sisense id) has a share on in the emulator's world, with the level.
+fn sisense_shares_of(world: &dashshare::sandbox::World, id: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = world
+        .sisense
+        .dashboards
+        .iter()
+        .filter_map(|d| {
+            let share = d.shares.iter().find(|s| s["shareId"] == id)?;
+            let level = share["rule"].as_str().unwrap_or("owner").to_string();
+            Some((d.oid.clone(), level))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn shares_listed(json: &Value, profile: &str) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = json["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["profile"] == profile && r["via"].is_null())
+        .map(|r| {
+            let dashboard = r["dashboard"].as_str().unwrap().to_string();
+            (dashboard, r["access"].as_str().unwrap().to_string())
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// `access` across a Sisense and an ECI profile lists exactly the dashboards the user has a
+/// share on, Sisense's read from the admin listing (no dashboard read on its own).
+#[tokio::test(flavor = "multi_thread")]
+async fn access_lists_exactly_the_dashboards_a_user_has_on_every_profile() {
+    let home = SandboxHome::start().await;
+    let world = home.world();
+    let bob = sisense_id(&world, "bob@example.com").unwrap();
+    let reads = || home.count(Vendor::Sisense, SHARES_READ);
+    let before = reads();
+    let args = [
+        "-p",
+        "sandbox-eci",
+        "-o",
+        "json",
+        "access",
+        "--user",
+        "bob@example.com",
+    ];
+    let listed = home.run("sandbox-sisense", &args).await.success();
+    let json: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
+    let sisense = sisense_shares_of(&world, &bob);
+    assert_eq!(
+        sisense.len(),
+        2,
+        "the seeded world shares two dashboards with bob"
+    );
+    assert_eq!(shares_listed(&json, "sandbox-sisense"), sisense, "{json}");
+    let eci_bob = world
+        .eci
+        .users
+        .iter()
+        .find(|u| u.email == "bob@example.com")
+        .unwrap();
+    let eci: Vec<(String, String)> = (world.eci.dashboards.iter())
+        .filter(|d| d.shared_user_ids.contains(&eci_bob.user_id))
+        .map(|d| (d.dashboard_id.to_string(), "view".to_string()))
+        .collect();
+    assert_eq!(shares_listed(&json, "sandbox-eci"), eci, "{json}");
+    assert_eq!(reads(), before, "read from the admin listing");
+
+    // CSV for audits, and Markdown for a pull request.
+    let csv = home
+        .run(
+            "sandbox-sisense",
+            &["access", "--user", "bob@example.com", "--format", "csv"],
+        )
+        .await
+        .success();
+    let csv = printed(&csv);
+    assert!(
+        csv.starts_with("profile,dashboard,title,access,owner,via,expires"),
+        "{csv}"
+    );
+    assert_eq!(csv.trim_end().lines().count(), 3, "{csv}");
+    home.run(
+        "sandbox-sisense",
+        &["-o", "markdown", "access", "--user", "bob@example.com"],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains(
+        "| profile | dashboard | title | access |",
+    ));
+}
+
+/// The owner's entry shows as `owner`; with `--via-groups` a group's share reaches its members.
+#[tokio::test(flavor = "multi_thread")]
+async fn access_marks_the_owner_and_shares_through_groups() {
+    let home = SandboxHome::start().await;
+    let direct = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "access", "--user", "alice@example.com"],
+        )
+        .await
+        .success();
+    let direct: Value = serde_json::from_slice(&direct.get_output().stdout).unwrap();
+    let owned: Vec<&Value> = (direct["shares"].as_array().unwrap().iter())
+        .filter(|r| r["owner"] == true)
+        .collect();
+    assert_eq!(owned.len(), 1, "{direct}");
+    assert_eq!(owned[0]["access"], "owner");
+    assert!(
+        direct["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["via"].is_null())
+    );
+    let through = home
+        .run(
+            "sandbox-sisense",
+            &[
+                "-o",
+                "json",
+                "access",
+                "--user",
+                "alice@example.com",
+                "--via-groups",
+            ],
+        )
+        .await
+        .success();
+    let through: Value = serde_json::from_slice(&through.get_output().stdout).unwrap();
+    let via: Vec<(&str, &str)> = (through["shares"].as_array().unwrap().iter())
+        .filter_map(|r| Some((r["dashboard"].as_str()?, r["via"].as_str()?)))
+        .collect();
+    assert_eq!(via, [(SISENSE_DASHBOARD, "group Marketing")], "{through}");
+}
+
+/// A vendor that cannot read shares is named and skipped; a user no profile knows exits 2.
+#[tokio::test(flavor = "multi_thread")]
+async fn access_skips_what_cannot_be_read_and_refuses_an_unknown_user() {
+    let home = SandboxHome::start().await;
+    home.run(
+        "sandbox-sisense",
+        &[
+            "-p",
+            "sandbox-vizzly",
+            "access",
+            "--user",
+            "bob@example.com",
+        ],
+    )
+    .await
+    .success()
+    .stderr(predicate::str::contains("sandbox-vizzly: skipped"))
+    .stdout(predicate::str::contains("Sales KPIs"));
+    home.run(
+        "sandbox-sisense",
+        &["access", "--user", "ghost@example.com"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("'ghost@example.com' is not known"));
+    home.run(
+        "sandbox-sisense",
+        &["access", "--group", "Marketing", "--via-groups"],
+    )
+    .await
+    .code(2);
+}
