@@ -51,6 +51,8 @@ const FLOORS: &[(&str, u8)] = &[
     ("flow", 7),
     // 8 bulk: many dashboards from a file.
     ("apply", 8),
+    ("inventory", 8),
+    ("people", 8),
     // 9 surface: the command line and the commands.
     ("cli", 9),
     ("usage", 9),

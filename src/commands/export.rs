@@ -6,11 +6,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::inventory::{cannot_export, note, principal_names, read_all};
 use crate::apply::exported::{self, Exported};
 use crate::cli::{ExportArgs, FileFormat, GlobalArgs};
 use crate::config::{ENV_PROFILE, Profile};
 use crate::error::{Error, Result};
+use crate::inventory::{cannot_export, note, principal_names, read_all};
 use crate::model::{Level, Principal, ShareKey};
 use crate::output;
 use crate::providers::Snapshot;
@@ -41,7 +41,7 @@ pub async fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<()> {
             warned_insecure = true;
         }
         if let Some(why) = cannot_export(profile.vendor) {
-            note(global, &format!("{}: skipped: {why}", profile.name));
+            note(global.quiet, &format!("{}: skipped: {why}", profile.name));
             continue;
         }
         let provider = super::provider_for(global, &profile)?;
@@ -57,7 +57,7 @@ pub async fn run(global: &GlobalArgs, args: &ExportArgs) -> Result<()> {
                 .into_iter()
                 .map(|(id, err)| format!("{} {id}: {err}", profile.name)),
         );
-        let named = principal_names(provider.as_ref(), &read.snapshots, global).await;
+        let named = principal_names(provider.as_ref(), &read.snapshots, global.quiet).await;
         let written_profile = (several && profile.name != ENV_PROFILE).then_some(&profile);
         dashboards.extend(
             read.snapshots

@@ -14,7 +14,6 @@ mod embed;
 mod expire;
 mod export;
 mod history;
-mod inventory;
 mod link;
 mod list;
 mod man;

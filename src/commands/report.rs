@@ -6,12 +6,12 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::inventory::{cannot_export, note, principal_names, read_all};
 use super::report_formats;
 use super::report_rows::{DashboardRow, Flag, Group, Report, ShareCell};
 use crate::apply::input;
 use crate::cli::{GlobalArgs, OutputFormat, ReportArgs, ReportFormat};
 use crate::error::{Error, Result};
+use crate::inventory::{cannot_export, note, principal_names, read_all};
 use futures::StreamExt;
 
 use crate::model::{Access, Level, Principal, ShareKey};
@@ -50,7 +50,7 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
             super::warn_if_insecure(global);
         }
         if let Some(why) = cannot_export(profile.vendor) {
-            note(global, &format!("{}: skipped: {why}", profile.name));
+            note(global.quiet, &format!("{}: skipped: {why}", profile.name));
             report.skipped.push(format!("{}: {why}", profile.name));
             continue;
         }
@@ -61,7 +61,7 @@ pub async fn run(global: &GlobalArgs, args: &ReportArgs) -> Result<()> {
                 .into_iter()
                 .map(|(id, err)| format!("{} {id}: {err}", profile.name)),
         );
-        let named = principal_names(provider.as_ref(), &read.snapshots, global).await;
+        let named = principal_names(provider.as_ref(), &read.snapshots, global.quiet).await;
         let data = data_access(provider.as_ref(), &read.snapshots, args.concurrency, global).await;
         let dashboards = read
             .snapshots
@@ -154,7 +154,7 @@ async fn data_access(
             && said.insert(access.model.clone())
         {
             note(
-                global,
+                global.quiet,
                 &format!(
                     "warning: the data model {} could not be read ({why}): who can query it is unknown",
                     access.model

@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 use futures::StreamExt;
 use indicatif::ProgressBar;
 
-use crate::cli::GlobalArgs;
 use crate::error::{Error, Result};
 use crate::model::{Level, PrincipalKind, ShareKey};
 use crate::output;
@@ -15,7 +14,7 @@ use crate::providers::{self, Dashboard, ShareProvider, Snapshot};
 use crate::vendor::{Support, Vendor};
 
 /// Why a vendor's shares cannot be exported, if they cannot.
-pub(crate) fn cannot_export(vendor: Vendor) -> Option<String> {
+pub fn cannot_export(vendor: Vendor) -> Option<String> {
     match vendor.capabilities().list {
         Support::Yes => None,
         Support::LinksOnly => Some(format!(
@@ -28,7 +27,7 @@ pub(crate) fn cannot_export(vendor: Vendor) -> Option<String> {
 }
 
 /// The dashboards read, and those that could not be.
-pub(crate) struct Read {
+pub struct Read {
     pub snapshots: Vec<Snapshot>,
     pub failed: Vec<(String, Error)>,
 }
@@ -83,7 +82,7 @@ pub(crate) async fn read_all(
 pub(crate) async fn principal_names(
     provider: &dyn ShareProvider,
     snapshots: &[Snapshot],
-    global: &GlobalArgs,
+    quiet: bool,
 ) -> HashMap<ShareKey, String> {
     let mut known = HashMap::new();
     let mut keys: BTreeMap<&ShareKey, ()> = BTreeMap::new();
@@ -103,7 +102,7 @@ pub(crate) async fn principal_names(
         .collect();
     if !unnamed.is_empty() {
         note(
-            global,
+            quiet,
             &format!(
                 "warning: {} gave no name for {}; written as ids",
                 provider.vendor(),
@@ -114,8 +113,9 @@ pub(crate) async fn principal_names(
     named
 }
 
-pub(crate) fn note(global: &GlobalArgs, text: &str) {
-    if !global.quiet {
+/// A line on stderr for people, unless `-q`.
+pub fn note(quiet: bool, text: &str) {
+    if !quiet {
         output::print_diagnostic(text);
     }
 }
