@@ -228,6 +228,9 @@ pub enum Command {
     /// Every dashboard a user or group has a share on, on each profile given (-p more than once)
     #[command(after_help = ACCESS_HELP)]
     Access(AccessArgs),
+    /// Take every share of a leaver away, on every profile given, in one journaled run (undo reverses it)
+    #[command(after_help = OFFBOARD_HELP)]
+    Offboard(OffboardArgs),
     /// Write every dashboard's current shares as an apply file (-p more than once: several profiles)
     Export(ExportArgs),
     /// Who can see what: a dashboards × principals matrix with flags (html, md or csv)
@@ -602,6 +605,43 @@ pub struct AccessArgs {
     /// Dashboards read at once, where each is read on its own
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+}
+
+const OFFBOARD_HELP: &str = "Everything is read and planned before the first write: the user is looked up \
+on every profile, every dashboard with a share of theirs is found (as `access` finds them), and the \
+plan is shown; on a terminal it is confirmed first (--yes skips the question). Each dashboard is then \
+read again just before its write, and only the user's share is removed: every other share stays. \
+Dashboards the user owns are refused before any write (exit 2, naming them) unless --keep-owned \
+leaves them as they are. A user unknown on a profile stops the run (exit 2) unless --skip-unknown \
+lets the other profiles go ahead. Profiles whose vendor cannot read shares are named: offboard \
+cannot tell what the user has there. The run is journaled like any other: `dashshare undo RUN` puts \
+every share back. Ctrl-C starts no more dashboards.";
+
+#[derive(Debug, Clone, Args)]
+pub struct OffboardArgs {
+    /// The leaver, as --user takes it (email, user name, code or id)
+    #[arg(long, value_name = "USER")]
+    pub user: String,
+    /// Leave the dashboards the user owns as they are (said in the summary)
+    #[arg(long)]
+    pub keep_owned: bool,
+    /// Go ahead on the profiles that know the user where some do not
+    #[arg(long)]
+    pub skip_unknown: bool,
+    /// Read and plan everything, print the plan, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// On a terminal: remove the shares without showing them and asking first
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Refuse the run, before any write, if it would remove more than N shares
+    #[arg(long, value_name = "N")]
+    pub max_removals: Option<usize>,
+    /// Dashboards read (where each is read on its own) and written at once
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    #[command(flatten)]
+    pub lock: WaitArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

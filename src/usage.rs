@@ -61,6 +61,13 @@ pub const EXAMPLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "offboard",
+        &[
+            "dashshare offboard --user bob@example.com -p prod -p prod-eci --dry-run",
+            "dashshare offboard --user bob@example.com -p prod --keep-owned --max-removals 200 --yes",
+        ],
+    ),
+    (
         "export",
         &[
             "dashshare export -p prod --out shares.yaml",

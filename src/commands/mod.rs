@@ -17,6 +17,7 @@ mod history;
 mod link;
 mod list;
 mod man;
+mod offboard;
 mod principals;
 mod profiles;
 mod publish;
@@ -47,10 +48,13 @@ pub async fn run(cli: Cli) -> Result<()> {
     let global = &cli.global;
     // Markdown is a plan for a pull-request comment; `report` has its own --format.
     if global.output == OutputFormat::Markdown
-        && !matches!(cli.command, Command::Diff(_) | Command::Access(_))
+        && !matches!(
+            cli.command,
+            Command::Diff(_) | Command::Access(_) | Command::Offboard(_)
+        )
     {
         return Err(crate::error::Error::invalid(
-            "-o markdown is for `diff` and `access` only (a table for a pull-request comment); use \
+            "-o markdown is for `diff`, `access` and `offboard` only (a table for a pull-request comment); use \
              -o table or -o json here (`report --format md` writes a Markdown report)",
         ));
     }
@@ -62,6 +66,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Users(args) => principals::run(global, PrincipalKind::User, args).await,
         Command::Groups(args) => principals::run(global, PrincipalKind::Group, args).await,
         Command::Access(args) => access::run(global, args).await,
+        Command::Offboard(args) => offboard::run(global, args).await,
         Command::Export(args) => export::run(global, args).await,
         Command::Report(args) => report::run(global, args).await,
         Command::Publish(args) => publish::run(global, args).await,

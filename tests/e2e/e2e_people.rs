@@ -260,3 +260,162 @@ async fn access_skips_what_cannot_be_read_and_refuses_an_unknown_user() {
     .await
     .code(2);
 }
+
+/// Every share of every Sisense and ECI dashboard, with `drop` (a Sisense id, an ECI id) left out.
+fn every_share(world: &dashshare::sandbox::World, drop: (&str, i64)) -> Vec<String> {
+    let mut all = Vec::new();
+    for d in &world.sisense.dashboards {
+        for s in d.shares.iter().filter(|s| s["shareId"] != drop.0) {
+            all.push(format!("sisense {} {} {}", d.oid, s["shareId"], s["rule"]));
+        }
+    }
+    for d in &world.eci.dashboards {
+        for id in d.shared_user_ids.iter().filter(|id| **id != drop.1) {
+            all.push(format!("eci {} user {id}", d.dashboard_id));
+        }
+        for id in &d.shared_user_group_ids {
+            all.push(format!("eci {} group {id}", d.dashboard_id));
+        }
+    }
+    all.sort();
+    all
+}
+
+/// `offboard` across a Sisense and an ECI profile: a dry run writes nothing; the run leaves the
+/// user no share anywhere and every other share as it was, as one journaled run that `undo`
+/// reverses entirely; `--max-removals` refuses before any write.
+#[tokio::test(flavor = "multi_thread")]
+async fn offboard_takes_a_leavers_shares_away_everywhere_and_undo_gives_them_back() {
+    let home = SandboxHome::start().await;
+    let original = home.world();
+    let bob = sisense_id(&original, "bob@example.com").unwrap();
+    let eci_bob = (original.eci.users.iter())
+        .find(|u| u.email == "bob@example.com")
+        .unwrap()
+        .user_id;
+    let others = every_share(&original, (&bob, eci_bob));
+    let both = ["-p", "sandbox-eci", "offboard", "--user", "bob@example.com"];
+    let with = |more: &[&'static str]| [&both[..], more].concat();
+
+    let planned = home
+        .run(
+            "sandbox-sisense",
+            &[&["-o", "json"][..], &with(&["--dry-run"])].concat(),
+        )
+        .await
+        .success();
+    let plan: Value = serde_json::from_slice(&planned.get_output().stdout).unwrap();
+    let would: Vec<&Value> = (plan["results"].as_array().unwrap().iter())
+        .filter(|r| r["result"] == "would write")
+        .collect();
+    assert_eq!(would.len(), 3, "two Sisense dashboards and one ECI: {plan}");
+    assert_eq!(
+        every_share(&home.world(), ("", 0)),
+        every_share(&original, ("", 0)),
+        "a dry run wrote"
+    );
+
+    home.run("sandbox-sisense", &with(&["--max-removals", "2"]))
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("more than --max-removals 2"));
+
+    let done = home
+        .run(
+            "sandbox-sisense",
+            &[&["-o", "json"][..], &with(&["--yes"])].concat(),
+        )
+        .await
+        .success();
+    let done: Value = serde_json::from_slice(&done.get_output().stdout).unwrap();
+    let run_id = done["run_id"].as_str().unwrap().to_string();
+    let after = home.world();
+    assert!(sisense_shares_of(&after, &bob).is_empty(), "{done}");
+    assert!(
+        (after.eci.dashboards.iter()).all(|d| !d.shared_user_ids.contains(&eci_bob)),
+        "{done}"
+    );
+    assert_eq!(
+        every_share(&after, (&bob, eci_bob)),
+        others,
+        "every other share kept"
+    );
+
+    home.run(
+        "sandbox-sisense",
+        &["-p", "sandbox-eci", "undo", &run_id, "--yes"],
+    )
+    .await
+    .success();
+    assert_eq!(
+        every_share(&home.world(), ("", 0)),
+        every_share(&original, ("", 0)),
+        "undo gave every share back"
+    );
+}
+
+/// Dashboards the leaver owns stop the run before any write unless `--keep-owned`; a user
+/// unknown on one profile stops it unless `--skip-unknown`; one no profile knows exits 2.
+#[tokio::test(flavor = "multi_thread")]
+async fn offboard_refuses_an_owner_and_an_unknown_user_before_any_write() {
+    let home = SandboxHome::start().await;
+    let original = every_share(&home.world(), ("", 0));
+    home.run(
+        "sandbox-sisense",
+        &["offboard", "--user", "alice@example.com", "--yes"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("owns 1 dashboard"))
+    .stderr(predicate::str::contains("Regional Margins"));
+    home.run(
+        "sandbox-sisense",
+        &[
+            "offboard",
+            "--user",
+            "alice@example.com",
+            "--keep-owned",
+            "--yes",
+        ],
+    )
+    .await
+    .success()
+    .stdout(predicate::str::contains("kept as they are (--keep-owned)"));
+    let both = [
+        "-p",
+        "sandbox-eci",
+        "offboard",
+        "--user",
+        "erin@example.com",
+        "--yes",
+    ];
+    home.run("sandbox-sisense", &both)
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("unknown on 1 profile"));
+    home.run(
+        "sandbox-sisense",
+        &[&both[..], &["--skip-unknown"]].concat(),
+    )
+    .await
+    .success();
+    home.run(
+        "sandbox-sisense",
+        &["offboard", "--user", "ghost@example.com"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains(
+        "no profile knows user 'ghost@example.com'",
+    ));
+    home.run("sandbox-vizzly", &["offboard", "--user", "timed-user"])
+        .await
+        .stderr(predicate::str::contains(
+            "cannot tell what 'timed-user' has there",
+        ));
+    assert_eq!(
+        every_share(&home.world(), ("", 0)),
+        original,
+        "nothing was removed"
+    );
+}

@@ -188,7 +188,7 @@ async fn diff_prints_the_plan_as_a_markdown_table_and_other_commands_refuse_mark
         .run("sandbox-sisense", &["-o", "markdown", "list", &sales])
         .await
         .code(2);
-    assert!(printed(&refused).contains("-o markdown is for `diff` and `access` only"));
+    assert!(printed(&refused).contains("-o markdown is for `diff`, `access` and `offboard` only"));
 }
 
 /// A share given for a time shows when it ends, in every format; one given with no end does not.
