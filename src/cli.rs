@@ -611,19 +611,23 @@ const OFFBOARD_HELP: &str = "Everything is read and planned before the first wri
 on every profile, every dashboard with a share of theirs is found (as `access` finds them), and the \
 plan is shown; on a terminal it is confirmed first (--yes skips the question). Each dashboard is then \
 read again just before its write, and only the user's share is removed: every other share stays. \
-Dashboards the user owns are refused before any write (exit 2, naming them) unless --keep-owned \
-leaves them as they are. A user unknown on a profile stops the run (exit 2) unless --skip-unknown \
+Dashboards the user owns are given to --transfer-to first (where the vendor can change an owner), \
+else refused before any write (exit 2, naming them) unless --keep-owned leaves them as they are. A user unknown on a profile stops the run (exit 2) unless --skip-unknown \
 lets the other profiles go ahead. Profiles whose vendor cannot read shares are named: offboard \
 cannot tell what the user has there. The run is journaled like any other: `dashshare undo RUN` puts \
-every share back. Ctrl-C starts no more dashboards.";
+every share back and gives each dashboard back to its owner. Ctrl-C starts no more dashboards.";
 
 #[derive(Debug, Clone, Args)]
 pub struct OffboardArgs {
     /// The leaver, as --user takes it (email, user name, code or id)
     #[arg(long, value_name = "USER")]
     pub user: String,
+    /// Give the dashboards the user owns to this user first (Sisense `change_owner`), then remove
+    /// the leaver's entry there too
+    #[arg(long, value_name = "USER")]
+    pub transfer_to: Option<String>,
     /// Leave the dashboards the user owns as they are (said in the summary)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "transfer_to")]
     pub keep_owned: bool,
     /// Go ahead on the profiles that know the user where some do not
     #[arg(long)]

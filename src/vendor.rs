@@ -226,6 +226,9 @@ pub struct Capabilities {
     /// The kinds of principal `users` and `groups` list: those the vendor has a listing of
     /// (AppViewX shares with groups only and searches them; Vizzly and mindzie list no one).
     pub principals: &'static [PrincipalKind],
+    /// A dashboard can be given to another owner (Sisense `change_owner`): `offboard
+    /// --transfer-to` writes a share set whose owner is another user.
+    pub owner_transfer: bool,
 }
 
 impl Capabilities {
@@ -265,6 +268,7 @@ static SISENSE: Description = Description {
         access_names: &[],
         data_models: true,
         principals: &[PrincipalKind::User, PrincipalKind::Group],
+        owner_transfer: true,
     },
     notes: &[
         "sisense: --everyone is the share of its built-in `Everyone` group; an SSO account signs in with an API token (token_env) instead of a password.",
@@ -293,6 +297,7 @@ static ECI: Description = Description {
         access_names: &[],
         data_models: false,
         principals: &[PrincipalKind::User, PrincipalKind::Group],
+        owner_transfer: false,
     },
     notes: &["eci: a share with everyone cannot keep a user or group list beside it."],
 };
@@ -319,6 +324,7 @@ static VIZZLY: Description = Description {
         access_names: &[(Access::View, "read"), (Access::Edit, "read_write")],
         data_models: false,
         principals: &[],
+        owner_transfer: false,
     },
     notes: &["vizzly: no API reads permissions, so grant and revoke report what was sent."],
 };
@@ -356,6 +362,7 @@ static APPVIEWX: Description = Description {
         access_names: &[(Access::View, "read"), (Access::Edit, "read-write")],
         data_models: false,
         principals: &[PrincipalKind::Group],
+        owner_transfer: false,
     },
     notes: &[
         "appviewx can neither read shares nor add to them: grant/revoke there need --replace.",
@@ -395,6 +402,7 @@ static MINDZIE: Description = Description {
         access_names: &[],
         data_models: false,
         principals: &[],
+        owner_transfer: false,
     },
     notes: &[
         "mindzie: no sharing with people per dashboard; public links (`link`) and `embed` instead.",

@@ -13,7 +13,7 @@ use crate::inventory::{cannot_export, note, read_all};
 use crate::model::outcome::{Outcome, OutcomeRow};
 use crate::model::{Principal, PrincipalKind};
 use crate::output;
-use crate::people::offboard::{Held, held, take_away};
+use crate::people::offboard::{Held, hand_over, held, take_away};
 use crate::people::reach::Unanswered;
 use crate::providers::Resolved;
 
@@ -34,7 +34,7 @@ pub async fn run(global: &GlobalArgs, args: &OffboardArgs) -> Result<()> {
     };
     super::warn_if_insecure(global);
     let progress = super::progress_bar(global);
-    let (mut plan, mut leavers) = (Vec::new(), Vec::new());
+    let (mut plan, mut leavers, mut heirs) = (Vec::new(), Vec::new(), Vec::new());
     let (mut cannot_tell, mut unknown, mut unread) = (Vec::new(), Vec::new(), Vec::new());
     for name in names {
         let profile = super::load_profile(global, name)?;
@@ -68,12 +68,31 @@ pub async fn run(global: &GlobalArgs, args: &OffboardArgs) -> Result<()> {
             profile: profile.name.clone(),
             why: format!("dashboard {id}: {err}"),
         }));
-        plan.extend(held(&profile.name, &read.snapshots, &resolved.key));
+        let found = held(&profile.name, &read.snapshots, &resolved.key);
+        if let Some(heir) = &args.transfer_to
+            && found.iter().any(Held::owned)
+        {
+            heirs.push((
+                profile.name.clone(),
+                find_heir(provider.as_ref(), &profile, heir, &resolved).await?,
+            ));
+        }
+        plan.extend(found);
         leavers.push((profile.name, resolved));
     }
     progress.finish_and_clear();
-    refuse_unsafe(args, user, &plan, &unknown, &unread, leavers.is_empty())?;
-    let removals: Vec<&Held> = plan.iter().filter(|h| !h.owned()).collect();
+    let heir_of = |profile: &str| {
+        (heirs.iter())
+            .find(|(p, _)| p == profile)
+            .map(|(_, heir): &ByProfile| heir)
+    };
+    let kept: Vec<&Held> = (plan.iter())
+        .filter(|h| h.owned() && heir_of(&h.profile).is_none())
+        .collect();
+    refuse_unsafe(args, user, &kept, &unknown, &unread, leavers.is_empty())?;
+    let removals: Vec<&Held> = (plan.iter())
+        .filter(|h| !h.owned() || heir_of(&h.profile).is_some())
+        .collect();
     if let Some(most) = args.max_removals
         && removals.len() > most
     {
@@ -83,7 +102,8 @@ pub async fn run(global: &GlobalArgs, args: &OffboardArgs) -> Result<()> {
             crate::wording::plural(removals.len(), "share")
         )));
     }
-    let planned: Vec<OutcomeRow> = plan.iter().map(|h| h.planned(user)).collect();
+    let heir_name = |h: &Held| heir_of(&h.profile).map(|heir| heir.principal.name());
+    let planned: Vec<OutcomeRow> = plan.iter().map(|h| h.planned(user, heir_name(h))).collect();
     if args.dry_run {
         return print(
             global,
@@ -112,7 +132,7 @@ pub async fn run(global: &GlobalArgs, args: &OffboardArgs) -> Result<()> {
             "nothing was written",
         ));
     }
-    let rows = carry_out(&run, &plan, &leavers, args.concurrency).await;
+    let rows = carry_out(&run, &plan, (&leavers, &heirs), args.concurrency).await;
     print(
         global,
         args,
@@ -142,12 +162,51 @@ pub async fn run(global: &GlobalArgs, args: &OffboardArgs) -> Result<()> {
     Ok(())
 }
 
+/// A principal as one profile knows it: the leaver, or who is given their dashboards.
+type ByProfile = (String, Resolved);
+
+/// Who is given the leaver's dashboards on a profile: `heir` as the vendor knows it, a user
+/// other than the leaver, where the vendor can change an owner; else the run is refused.
+async fn find_heir(
+    provider: &dyn crate::providers::ShareProvider,
+    profile: &crate::config::Profile,
+    heir: &str,
+    leaver: &Resolved,
+) -> Result<Resolved> {
+    if !profile.vendor.capabilities().owner_transfer {
+        return Err(Error::NotSupported(format!(
+            "{} cannot give a dashboard to another owner, so --transfer-to cannot be done on \
+             profile '{}'; nothing was written (--keep-owned leaves the dashboards as they are)",
+            profile.vendor, profile.name
+        )));
+    }
+    let heir = heir.trim();
+    let found = provider
+        .resolve_principal(&Principal::User(heir.to_string()))
+        .await?;
+    match found {
+        Some(found) if found.key == leaver.key => Err(Error::invalid(format!(
+            "--transfer-to '{heir}' is the leaver; name another user"
+        ))),
+        Some(found) => Ok(found),
+        None => Err(Error::not_found(
+            Thing::Principal,
+            heir,
+            format!(
+                "--transfer-to: {} knows no user '{heir}' on profile '{}'; nothing was written",
+                profile.vendor, profile.name
+            ),
+        )),
+    }
+}
+
 /// The refusals before any write: a user nobody knows, a user unknown somewhere (without
-/// `--skip-unknown`), dashboards the user owns (without `--keep-owned`), dashboards not read.
+/// `--skip-unknown`), dashboards the user owns that nobody is given (without `--keep-owned`),
+/// dashboards not read.
 fn refuse_unsafe(
     args: &OffboardArgs,
     user: &str,
-    plan: &[Held],
+    owned: &[&Held],
     unknown: &[Unanswered],
     unread: &[Unanswered],
     nobody_knows: bool,
@@ -181,14 +240,13 @@ fn refuse_unsafe(
             ),
         ));
     }
-    let owned: Vec<String> = (plan.iter())
-        .filter(|h| h.owned())
+    let owned: Vec<String> = (owned.iter())
         .map(|h| format!("{}: {}", h.profile, h.dashboard.shown()))
         .collect();
     if !owned.is_empty() && !args.keep_owned {
         return Err(Error::invalid(format!(
-            "'{user}' owns {}; nothing was written. An owner's entry cannot be removed: give \
-             them to someone else in the vendor first, or pass --keep-owned to leave them:\n  {}",
+            "'{user}' owns {}; nothing was written. An owner's entry cannot be removed: pass \
+             --transfer-to USER to give them to someone, or --keep-owned to leave them:\n  {}",
             crate::wording::plural(owned.len(), "dashboard"),
             owned.join("\n  ")
         )));
@@ -208,7 +266,7 @@ fn refuse_unsafe(
 async fn carry_out(
     run: &WritingRun,
     plan: &[Held],
-    leavers: &[(String, Resolved)],
+    (leavers, heirs): (&[ByProfile], &[ByProfile]),
     concurrency: u16,
 ) -> Vec<OutcomeRow> {
     let ahead = run.ahead();
@@ -217,9 +275,13 @@ async fn carry_out(
         let ahead = ahead.as_ref();
         async move {
             let leaver = &leavers.iter().find(|(p, _)| *p == held.profile)?.1;
+            let heir = heirs
+                .iter()
+                .find(|(p, _)| *p == held.profile)
+                .map(|(_, h)| h);
             let name = leaver.principal.name();
-            if held.owned() {
-                return Some(held.planned(name));
+            if held.owned() && heir.is_none() {
+                return Some(held.planned(name, None));
             }
             // A signal starts no more dashboards; those under way finish and are journaled.
             if run.interrupt.stopped().is_some() {
@@ -234,7 +296,10 @@ async fn carry_out(
                 .lock()
                 .of_dashboard(profile.url.as_str(), &held.dashboard.id);
             let connection = (profile, held);
-            Some(take_away(provider.as_ref(), connection, leaver, &ends, ahead).await)
+            Some(match heir.filter(|_| held.owned()) {
+                Some(heir) => hand_over(provider.as_ref(), connection, (leaver, heir), ahead).await,
+                None => take_away(provider.as_ref(), connection, leaver, &ends, ahead).await,
+            })
         }
     });
     futures::stream::iter(steps)

@@ -4,10 +4,10 @@
 //! someone changed meanwhile is kept. Dashboards the leaver owns are never planned as removals:
 //! they are refused before any write, or kept as asked (`--keep-owned`).
 
-use crate::flow::{self, Ask, Asked};
-use crate::model::ends::Ends;
+use crate::flow::{self, Ask};
+use crate::model::ends::{Asked, Ends};
 use crate::model::outcome::{Outcome, OutcomeRow};
-use crate::model::{Change, Dashboard, Level, Mode, ShareKey};
+use crate::model::{Change, Dashboard, Level, Mode, Share, ShareKey, ShareSet};
 use crate::providers::{Resolved, ShareProvider, Snapshot};
 use crate::write_ahead::WriteAhead;
 
@@ -24,15 +24,20 @@ impl Held {
         self.level == Level::Owner
     }
 
-    /// The row that says what the plan does with it: `would write` (its share removed), or
-    /// `left` for a dashboard the leaver owns and is kept as asked.
-    pub fn planned(&self, principal: &str) -> OutcomeRow {
-        let (result, detail) = match self.owned() {
-            true => (
+    /// The row that says what the plan does with it: `would write` (its share removed, or the
+    /// dashboard given to `heir` and then their entry removed), or `left` for a dashboard the
+    /// leaver owns and is kept as asked.
+    pub fn planned(&self, principal: &str, heir: Option<&str>) -> OutcomeRow {
+        let (result, detail) = match (self.owned(), heir) {
+            (true, Some(heir)) => (
+                Outcome::WouldWrite,
+                format!("give it to {heir}, then remove them"),
+            ),
+            (true, None) => (
                 Outcome::Left,
                 "owned by them: kept (--keep-owned)".to_string(),
             ),
-            false => (
+            (false, _) => (
                 Outcome::WouldWrite,
                 format!("remove their {} share", self.level),
             ),
@@ -79,7 +84,7 @@ pub async fn take_away(
     let name = leaver.principal.name();
     let ask = Ask {
         dashboard: &held.dashboard,
-        asked: vec![Asked {
+        asked: vec![flow::Asked {
             resolved: leaver,
             change: Change::Revoke,
             line: None,
@@ -101,7 +106,7 @@ pub async fn take_away(
         return held.row(name, Outcome::Unchanged, detail);
     };
     let Some(ahead) = ahead else {
-        return held.planned(name);
+        return held.planned(name, None);
     };
     match flow::write(provider, &write, Some((ahead, profile))).await {
         Ok(written) => match written.publish_error {
@@ -110,6 +115,65 @@ pub async fn take_away(
                 name,
                 Outcome::Written,
                 format!("removed their {} share", held.level),
+            ),
+        },
+        Err(halted) => held.row(name, Outcome::Failed, halted.error.to_string()),
+    }
+}
+
+/// Gives a dashboard the leaver owns to `heir` and removes the leaver's entry, in one write of
+/// the share set read again just now: its owner is the heir (the vendor's own call makes the
+/// owner, in `ShareProvider::write_shares`), the leaver has no entry, every other share stays.
+/// The journal holds the set before, so `undo` gives the dashboard back to the leaver.
+pub async fn hand_over(
+    provider: &dyn ShareProvider,
+    (profile, held): (&crate::config::Profile, &Held),
+    (leaver, heir): (&Resolved, &Resolved),
+    ahead: Option<&WriteAhead<'_>>,
+) -> OutcomeRow {
+    let name = leaver.principal.name();
+    let heir_name = heir.principal.name();
+    let snapshot = match provider.read_shares(&held.dashboard).await {
+        Ok(snapshot) => snapshot,
+        Err(err) => return held.row(name, Outcome::Failed, err.to_string()),
+    };
+    if snapshot.shares.get(&leaver.key) != Some(Level::Owner) {
+        let detail = "no longer theirs (changed since the plan): left as it is".to_string();
+        return held.row(name, Outcome::Left, detail);
+    }
+    let Some(ahead) = ahead else {
+        return held.planned(name, Some(heir_name));
+    };
+    let kept = snapshot
+        .shares
+        .iter()
+        .filter(|share| share.key != leaver.key && share.key != heir.key)
+        .cloned();
+    let owner = Share {
+        key: heir.key.clone(),
+        level: Level::Owner,
+    };
+    let write = flow::Write {
+        dashboard: snapshot.dashboard.clone(),
+        after: ShareSet::new(kept.chain([owner])),
+        send: flow::Send::Merge {
+            snapshot,
+            reread: false,
+        },
+        publish: true,
+        asked: [(leaver.key.clone(), Asked::NoEnd)].into_iter().collect(),
+    };
+    match flow::write(provider, &write, Some((ahead, profile))).await {
+        Ok(written) => match written.publish_error {
+            Some(err) => held.row(
+                name,
+                Outcome::Unpublished,
+                format!("given to {heir_name}: {err}"),
+            ),
+            None => held.row(
+                name,
+                Outcome::Written,
+                format!("given to {heir_name}; their entry removed"),
             ),
         },
         Err(halted) => held.row(name, Outcome::Failed, halted.error.to_string()),
@@ -145,8 +209,17 @@ mod tests {
             .map(|h| (h.dashboard.id.as_str(), h.owned()))
             .collect();
         assert_eq!(seen, [("d1", false), ("d3", true)]);
-        let rows: Vec<Outcome> = found.iter().map(|h| h.planned("bob").result).collect();
+        let rows: Vec<Outcome> = found
+            .iter()
+            .map(|h| h.planned("bob", None).result)
+            .collect();
         assert_eq!(rows, [Outcome::WouldWrite, Outcome::Left]);
-        assert_eq!(found[0].planned("bob").detail, "remove their view share");
+        assert_eq!(
+            found[0].planned("bob", None).detail,
+            "remove their view share"
+        );
+        let given = found[1].planned("bob", Some("carol"));
+        assert_eq!(given.result, Outcome::WouldWrite);
+        assert_eq!(given.detail, "give it to carol, then remove them");
     }
 }

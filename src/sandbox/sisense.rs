@@ -83,6 +83,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
             get(dashboard).patch(patch_dashboard),
         )
         .route("/api/v1/dashboards/{id}/publish", post(publish))
+        .route("/api/v1/dashboards/{id}/change_owner", post(change_owner))
         .route(
             "/api/shares/dashboard/{id}",
             get(read_shares).post(post_shares),
@@ -567,6 +568,70 @@ async fn publish(
     }
     *world.sisense.published.entry(id).or_default() += 1;
     Json(json!({})).into_response()
+}
+
+/// `POST /api/v1/dashboards/{id}/change_owner[?adminAccess=true]` with `{"ownerId",
+/// "originalOwnerRule"}` (pysisense `access_management/ownership.py`, NOTES.md Corrections): the
+/// owner may hand a dashboard over, an admin with `adminAccess=true` too. The new owner's entry
+/// becomes the owner's (no `rule`); the old owner keeps a share at `originalOwnerRule`. The
+/// answer has no body: success is the status.
+async fn change_owner(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let Some(Json(body)) = body else {
+        return error(StatusCode::BAD_REQUEST, "the body must be JSON");
+    };
+    let mut world = shared.world();
+    let admin = match admin_access(&world, &query) {
+        Ok(admin) => admin,
+        Err((status, message)) => return error(status, message),
+    };
+    let (Some(new), Some(rule)) = (
+        body["ownerId"].as_str().map(str::to_string),
+        body["originalOwnerRule"]
+            .as_str()
+            .filter(|r| ["edit", "view"].contains(r)),
+    ) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ownerId and originalOwnerRule (edit or view) are required",
+        );
+    };
+    if !world.sisense.users.iter().any(|u| u.id == new && u.active) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("unknown or inactive user '{new}'"),
+        );
+    }
+    let me = caller(&world);
+    let Some(dashboard) = world.sisense.dashboards.iter_mut().find(|d| d.oid == id) else {
+        return error(StatusCode::NOT_FOUND, "Dashboard not found");
+    };
+    if dashboard.owner != me && !admin {
+        return error(
+            StatusCode::FORBIDDEN,
+            "Only the dashboard owner can change its owner",
+        );
+    }
+    let old = std::mem::replace(&mut dashboard.owner, new.clone());
+    dashboard
+        .shares
+        .retain(|share| share["shareId"] != new.as_str());
+    for share in dashboard
+        .shares
+        .iter_mut()
+        .filter(|share| share["shareId"] == old.as_str())
+    {
+        share["rule"] = json!(rule);
+    }
+    dashboard.shares.insert(
+        0,
+        json!({"shareId": new, "type": "user", "subscribe": true}),
+    );
+    StatusCode::OK.into_response()
 }
 
 /// Checks a model's new entries as the share write does: each party known, users active (an

@@ -419,3 +419,64 @@ async fn offboard_refuses_an_owner_and_an_unknown_user_before_any_write() {
         "nothing was removed"
     );
 }
+
+/// The owner and every entry of one Sisense dashboard, as the emulator holds them.
+fn sisense_dashboard_state(world: &dashshare::sandbox::World, oid: &str) -> (String, Vec<String>) {
+    let d = world
+        .sisense
+        .dashboards
+        .iter()
+        .find(|d| d.oid == oid)
+        .unwrap();
+    let mut entries: Vec<String> = (d.shares.iter())
+        .map(|s| format!("{} {}", s["shareId"], s["rule"]))
+        .collect();
+    entries.sort();
+    (d.owner.clone(), entries)
+}
+
+/// `--transfer-to` gives the dashboards the leaver owns to another user (Sisense `change_owner`)
+/// and removes the leaver's entry; every other share stays; `undo` gives the dashboard back to
+/// its owner with every share as it was.
+#[tokio::test(flavor = "multi_thread")]
+async fn offboard_gives_an_owners_dashboards_to_another_user_and_undo_gives_them_back() {
+    let home = SandboxHome::start().await;
+    let original = home.world();
+    let margins = "5e1d00000000000000000a01";
+    let alice = sisense_id(&original, "alice@example.com").unwrap();
+    let carol = sisense_id(&original, "carol+bi@example.com").unwrap();
+    let before = sisense_dashboard_state(&original, margins);
+    assert_eq!(before.0, alice, "the seeded world has alice own it");
+    let args = [
+        "-o",
+        "json",
+        "offboard",
+        "--user",
+        "alice@example.com",
+        "--transfer-to",
+        "carol+bi@example.com",
+        "--yes",
+    ];
+    let done = home.run("sandbox-sisense", &args).await.success();
+    let done: Value = serde_json::from_slice(&done.get_output().stdout).unwrap();
+    let after = sisense_dashboard_state(&home.world(), margins);
+    assert_eq!(after.0, carol, "{done}");
+    assert!(!after.1.iter().any(|e| e.contains(&alice)), "{after:?}");
+    let others = |state: &(String, Vec<String>), drop: &[&str]| -> Vec<String> {
+        (state.1.iter())
+            .filter(|e| !drop.iter().any(|d| e.contains(d)))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        others(&after, &[&alice, &carol]),
+        others(&before, &[&alice, &carol])
+    );
+    assert!(sisense_shares_of(&home.world(), &alice).is_empty());
+
+    let run_id = done["run_id"].as_str().unwrap();
+    home.run("sandbox-sisense", &["undo", run_id, "--yes"])
+        .await
+        .success();
+    assert_eq!(sisense_dashboard_state(&home.world(), margins), before);
+}

@@ -2593,3 +2593,120 @@ async fn a_user_row_without_a_name_is_not_understood() {
     assert!(matches!(err, Error::NotUnderstood { .. }), "{err:?}");
     assert!(err.to_string().contains("name"), "{err}");
 }
+
+// ---- Ownership (pysisense `access_management/ownership.py`, NOTES.md Corrections): a share set
+// ---- whose owner is another user is written by `change_owner` first, then the list.
+
+/// `POST /api/v1/dashboards/d1/change_owner` with `{"ownerId", "originalOwnerRule"}`, answered
+/// `status` with no body, `times` times; with or without `adminAccess=true`.
+async fn mount_change_owner(server: &MockServer, admin: bool, status: u16, times: u64) {
+    let mock = Mock::given(method("POST"))
+        .and(path("/api/v1/dashboards/d1/change_owner"))
+        .and(header("authorization", BEARER))
+        .and(body_json(
+            json!({"ownerId": "heir1", "originalOwnerRule": "view"}),
+        ));
+    let mock = match admin {
+        true => mock.and(query_param("adminAccess", "true")),
+        false => mock.and(query_param_is_missing("adminAccess")),
+    };
+    mock.respond_with(ResponseTemplate::new(status))
+        .expect(times)
+        .named(format!("change_owner, adminAccess {admin}"))
+        .mount(server)
+        .await;
+}
+
+/// Gives d1 (read with `owner` and `entries`) to heir1 and drops the old owner's entry `old`.
+async fn hand_over(server: &MockServer, owner: &str, entries: Value) {
+    mount_everyone(server).await;
+    mount_read(
+        server,
+        json!({"sharesTo": entries, "owner": {"_id": owner}}),
+        1,
+    )
+    .await;
+    mount_patch(
+        server,
+        json!([
+            {"shareId": "heir1", "type": "user", "subscribe": true},
+            {"shareId": "grp1", "type": "group", "rule": "view", "subscribe": false}
+        ]),
+        1,
+    )
+    .await;
+    let provider = provider(server);
+    let snapshot = provider.read_shares(&by_id("d1")).await.unwrap();
+    let heir = ShareKey::new(PrincipalKind::User, "heir1");
+    let after = dashshare::model::ShareSet::new(
+        snapshot
+            .shares
+            .iter()
+            .filter(|s| s.level != Level::Owner && s.key != heir)
+            .cloned()
+            .chain([dashshare::model::Share {
+                key: heir.clone(),
+                level: Level::Owner,
+            }]),
+    );
+    provider.write_shares(&snapshot, &after).await.unwrap();
+}
+
+/// The account's own dashboard is handed over as the caller first, as an admin after a 403; the
+/// heir's earlier entry gives way to the owner's, and the old owner's entry goes.
+#[tokio::test]
+async fn an_owner_hands_a_dashboard_over_as_the_caller_first_and_as_an_admin_after_a_403() {
+    let server = MockServer::start().await;
+    mount_fixture_login(&server, 1).await;
+    mount_change_owner(&server, false, 403, 1).await;
+    mount_change_owner(&server, true, 200, 1).await;
+    let me = "5f0000000000000000000001";
+    let entries = json!([
+        {"shareId": me, "type": "user", "subscribe": true},
+        {"shareId": "heir1", "type": "user", "rule": "edit", "subscribe": true},
+        {"shareId": "grp1", "type": "group", "rule": "view", "subscribe": false}
+    ]);
+    hand_over(&server, me, entries).await;
+}
+
+/// Another owner's dashboard is handed over as an admin first, as the caller after a 403.
+#[tokio::test]
+async fn another_owners_dashboard_is_handed_over_as_an_admin_first_and_plainly_after_a_403() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_change_owner(&server, true, 403, 1).await;
+    mount_change_owner(&server, false, 200, 1).await;
+    let entries = json!([
+        {"shareId": "owner1", "type": "user", "subscribe": true},
+        {"shareId": "grp1", "type": "group", "rule": "view", "subscribe": false}
+    ]);
+    hand_over(&server, "owner1", entries).await;
+}
+
+/// A refused hand-over writes no list: the dashboard stays as it was.
+#[tokio::test]
+async fn a_refused_hand_over_changes_nothing_else() {
+    let server = MockServer::start().await;
+    mount_login(&server, 1).await;
+    mount_change_owner(&server, true, 403, 1).await;
+    mount_change_owner(&server, false, 403, 1).await;
+    mount_read(
+        &server,
+        shares_answer(json!([{"shareId": "owner1", "type": "user"}])),
+        1,
+    )
+    .await;
+    mount_patch(&server, json!([]), 0).await;
+    let provider = provider(&server);
+    let snapshot = provider.read_shares(&by_id("d1")).await.unwrap();
+    let after = dashshare::model::ShareSet::new([dashshare::model::Share {
+        key: ShareKey::new(PrincipalKind::User, "heir1"),
+        level: Level::Owner,
+    }]);
+    let err = provider.write_shares(&snapshot, &after).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("giving dashboard 'd1' to user 'heir1'"),
+        "{err}"
+    );
+}

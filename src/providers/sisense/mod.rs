@@ -26,7 +26,7 @@ use crate::config::Profile;
 use crate::data_model::DataModelChange;
 use crate::error::{Error, Result, Thing};
 use crate::http::{HttpClient, HttpOptions, Reply, secret_header};
-use crate::model::{Principal, PrincipalKind, ShareKey, ShareSet};
+use crate::model::{Access, Level, Principal, PrincipalKind, ShareKey, ShareSet};
 use crate::session::{Credential, FixedCredential, Login, Session};
 use crate::shape;
 use crate::vendor::Vendor;
@@ -49,6 +49,7 @@ pub struct Sisense {
     shares_route: AdminAccess,
     /// `POST /api/v1/dashboards/{oid}/publish`.
     publish_route: AdminAccess,
+    owner_route: AdminAccess,
     /// Set once the admin listing was refused (an account that is not an admin): `name:` then
     /// looks in the account's own listing for the rest of the run.
     admin_listing_refused: AtomicBool,
@@ -192,6 +193,7 @@ impl Sisense {
             errors,
             shares_route: AdminAccess::new("reads and writes shares"),
             publish_route: AdminAccess::new("publishes"),
+            owner_route: AdminAccess::new("changes owners"),
             admin_listing_refused: AtomicBool::new(false),
             me,
             asked_me: OnceCell::new(),
@@ -284,6 +286,41 @@ impl Sisense {
             return Ok(plain);
         }
         Ok(admin)
+    }
+
+    /// `POST /api/v1/dashboards/{id}/change_owner` with `{"ownerId", "originalOwnerRule"}`
+    /// (pysisense `access_management/ownership.py`): as the caller where it owns the dashboard,
+    /// else with `adminAccess=true`, and the other way after a 403, as pysisense tries both. The
+    /// answer may have no body: success is the status.
+    async fn change_owner(&self, id: &str, owner: &str, kept: Access) -> Result<()> {
+        let body = json!({"ownerId": owner, "originalOwnerRule": kept.as_str()});
+        let build = |admin: bool| {
+            let segments = ["api", "v1", "dashboards", id, "change_owner"];
+            let request = self.http().request(Method::POST, &segments).json(&body);
+            match admin {
+                true => request.query(&[("adminAccess", "true")]),
+                false => request,
+            }
+        };
+        let reply = if self.owns(id).await {
+            self.send_plain_first(&self.owner_route, build).await?
+        } else {
+            self.send_as_admin(&self.owner_route, build).await?
+        };
+        if reply.status == StatusCode::NOT_FOUND {
+            return Err(no_such_dashboard(id));
+        }
+        if !reply.is_success() {
+            return Err(self
+                .errors
+                .failure(
+                    self.http(),
+                    &reply,
+                    &format!("giving dashboard '{id}' to user '{owner}'"),
+                )
+                .and_then_say("nothing else was changed on it"));
+        }
+        Ok(())
     }
 
     /// Whether the account owns dashboard `id`, as far as its last read tells; `false` when
@@ -890,7 +927,35 @@ impl ShareProvider for Sisense {
                 before.dashboard.id
             )));
         }
-        let entries = entries_of(&before.raw, "sharesTo");
+        let mut entries = entries_of(&before.raw, "sharesTo").to_vec();
+        // A new owner is made with its own call first; the list then holds what that call left.
+        let owner = |set: &ShareSet| {
+            set.iter()
+                .find(|share| share.level == Level::Owner)
+                .map(|share| share.key.clone())
+        };
+        if let (Some(old), Some(new)) = (owner(&before.shares), owner(after))
+            && old != new
+        {
+            // The old owner keeps `originalOwnerRule` until the list below says otherwise.
+            let kept = match after.get(&old) {
+                Some(Level::Access(access)) => access,
+                _ => Access::View,
+            };
+            self.change_owner(&before.dashboard.id, &new.id, kept)
+                .await?;
+            entries.retain(|entry| shape::id(entry, &["shareId"]).as_deref() != Some(&new.id));
+            for entry in entries.iter_mut() {
+                if shape::id(entry, &["shareId"]).as_deref() == Some(&old.id) {
+                    entry["rule"] = json!(kept.as_str());
+                }
+            }
+            entries.insert(
+                0,
+                json!({"shareId": new.id, "type": "user", "subscribe": true}),
+            );
+        }
+        let entries = entries.as_slice();
         // The entries are keyed as the read keyed them, with the Everyone group it knew. A share
         // with everyone to write on a dashboard whose read never needed the group (undo putting
         // one back, say) looks the group up now.
