@@ -130,6 +130,32 @@ const STEPS: &[(&str, &str, &[&str])] = &[
         &["diff", SHARES_FILE, "--prune"],
     ),
     (
+        "access: every dashboard alice can reach on Sisense and ECI, through her groups too",
+        "sandbox-sisense",
+        &[
+            "-p",
+            "sandbox-eci",
+            "access",
+            "--user",
+            "alice@example.com",
+            "--via-groups",
+        ],
+    ),
+    (
+        "offboard --dry-run: alice leaves; her shares would go everywhere, her own dashboard to carol",
+        "sandbox-sisense",
+        &[
+            "-p",
+            "sandbox-eci",
+            "offboard",
+            "--user",
+            "alice@example.com",
+            "--transfer-to",
+            "carol+bi@example.com",
+            "--dry-run",
+        ],
+    ),
+    (
         "mindzie: a public link that expires in 30 days, embeddable on company.com",
         "sandbox-mindzie",
         &[
