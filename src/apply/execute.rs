@@ -371,7 +371,7 @@ impl Work<'_> {
 
     async fn plan(&self, site: usize, dashboard: &Dashboard, wanted: &[Wanted]) -> Result<Plan> {
         let provider = self.sites[site].provider.as_ref();
-        let resolved = looked_up(&self.lookups[site], provider.vendor(), wanted)?;
+        let resolved = looked_up(&self.lookups[site], provider, wanted)?;
         let url = self.sites[site].site.profile.url.as_str();
         let ends = self.ends.lock().of_dashboard(url, &dashboard.id);
         let prune = self.options.prune;

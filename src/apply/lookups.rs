@@ -11,7 +11,6 @@ use crate::error::{Error, Result};
 use crate::flow;
 use crate::model::Principal;
 use crate::providers::{Dashboard, Resolved};
-use crate::vendor::Vendor;
 
 /// One dashboard to work on: the file's targets that turned out to name it.
 pub(super) struct Unit {
@@ -84,7 +83,7 @@ pub(super) async fn resolve_dashboards(sites: &[Connected], width: usize) -> Vec
 /// The looked-up principals, in the order of `wanted`; fails naming every one not found.
 pub(super) fn looked_up(
     lookups: &Lookups<'_>,
-    vendor: Vendor,
+    provider: &dyn crate::providers::ShareProvider,
     wanted: &[Wanted],
 ) -> Result<Vec<Resolved>> {
     let mut resolved = Vec::with_capacity(wanted.len());
@@ -103,7 +102,7 @@ pub(super) fn looked_up(
         }
     }
     if !missing.is_empty() {
-        return Err(flow::not_found(vendor, &missing));
+        return Err(flow::not_found(provider, &missing));
     }
     Ok(resolved)
 }

@@ -224,7 +224,7 @@ pub async fn resolve_all(
         .map(|(principal, _)| (*principal, None))
         .collect();
     if !missing.is_empty() {
-        return Err(not_found(provider.vendor(), &missing));
+        return Err(not_found(provider, &missing));
     }
     Ok(found
         .into_iter()
@@ -234,15 +234,30 @@ pub async fn resolve_all(
 
 /// The one report of principals a vendor does not know, each with the file line that named it,
 /// if a file did: a file's run goes on with its other dashboards, a command's change stops whole.
-/// No "did you mean" here, unlike profiles and titles: vendors look principals up with a
-/// server-side filter on the exact name, so no list of near names is at hand, and listing every
-/// user just to suggest one would cost a request (and a page of users) per failed look-up.
-pub fn not_found(vendor: Vendor, missing: &[(&Principal, Option<u64>)]) -> Error {
+/// Each is offered the closest names the look-ups already read (`ShareProvider::seen_names`:
+/// a loose search's answers, a listing read instead of a filter); vendors that look principals up
+/// with an exact filter read none, and no request is made to find some.
+pub fn not_found(provider: &dyn ShareProvider, missing: &[(&Principal, Option<u64>)]) -> Error {
+    let vendor = provider.vendor();
     let named: Vec<String> = missing
         .iter()
-        .map(|(principal, line)| match line {
-            Some(line) => format!("{} '{}' (line {line})", principal.kind(), principal.name()),
-            None => format!("{} '{}'", principal.kind(), principal.name()),
+        .map(|(principal, line)| {
+            let seen = provider.seen_names(principal.kind());
+            let hint =
+                crate::suggest::did_you_mean(principal.name(), seen.iter().map(String::as_str));
+            let hint = hint.trim_start_matches("; ");
+            let hint = match hint {
+                "" => String::new(),
+                hint => format!(" ({hint})"),
+            };
+            match line {
+                Some(line) => format!(
+                    "{} '{}' (line {line}){hint}",
+                    principal.kind(),
+                    principal.name()
+                ),
+                None => format!("{} '{}'{hint}", principal.kind(), principal.name()),
+            }
         })
         .collect();
     let from_file = missing.iter().any(|(_, line)| line.is_some());

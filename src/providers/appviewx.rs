@@ -30,6 +30,9 @@ pub struct AppViewX {
     session: Session,
     username: String,
     gateway: Gateway,
+    /// Every group name the searches of this run answered: the search matches loosely, so these
+    /// are the near names of one that was not found.
+    seen: std::sync::Mutex<Vec<String>>,
 }
 
 /// The query parameters every AppViewX call carries: `gwsource` always, `gwkey` (the tenant key
@@ -165,6 +168,7 @@ impl AppViewX {
             session: Session::new(http, Box::new(login)),
             username: username.clone(),
             gateway,
+            seen: std::sync::Mutex::new(Vec::new()),
         })
     }
 }
@@ -186,10 +190,12 @@ impl AppViewX {
                 break;
             }
         }
-        let candidates: Vec<(String, String)> = names_of(progress.rows())
-            .into_iter()
-            .map(|n| (n.clone(), n))
-            .collect();
+        let names = names_of(progress.rows());
+        self.seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend(names.iter().cloned());
+        let candidates: Vec<(String, String)> = names.into_iter().map(|n| (n.clone(), n)).collect();
         pick_unique(&candidates, name, "group", "appviewx")
     }
 
@@ -365,6 +371,17 @@ impl ShareProvider for AppViewX {
             id: name.to_string(),
             title: Some(name.to_string()),
         })
+    }
+
+    fn seen_names(&self, kind: PrincipalKind) -> Vec<String> {
+        match kind {
+            PrincipalKind::Group => self
+                .seen
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone(),
+            _ => Vec::new(),
+        }
     }
 
     /// The group search (`find_group`'s) with `search` as its `filterValue`, every page read;

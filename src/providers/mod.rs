@@ -126,6 +126,13 @@ pub trait ShareProvider: Send + Sync {
         Err(self.unsupported(&format!("has no API to list {kind}s")))
     }
 
+    /// The names of `kind` this run's look-ups have already read (a loose search's answers, a
+    /// listing read instead of a filter): what a name that was not found is compared with for a
+    /// "did you mean", at no request of its own.
+    fn seen_names(&self, _kind: PrincipalKind) -> Vec<String> {
+        Vec::new()
+    }
+
     /// `Ok(None)` when the vendor has no such principal.
     async fn resolve_principal(&self, principal: &Principal) -> Result<Option<Resolved>>;
 

@@ -480,3 +480,33 @@ async fn offboard_gives_an_owners_dashboards_to_another_user_and_undo_gives_them
         .success();
     assert_eq!(sisense_dashboard_state(&home.world(), margins), before);
 }
+
+/// A name not found is offered the near names the look-up already read, at no request of its
+/// own: AppViewX's loose group search, ECI's listing where its filters are refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_name_is_offered_the_near_names_its_look_up_read() {
+    let home = SandboxHome::start().await;
+    home.run(
+        "sandbox-appviewx",
+        &["grant", "Ops Board", "--group", "NOC", "--replace"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("did you mean 'NOC Team'?"));
+
+    let mut world = dashshare::sandbox::World::seeded();
+    world.eci.refuse_identity_filters = true;
+    let home = SandboxHome::with_world(world, Default::default()).await;
+    home.run("sandbox-eci", &["grant", "7", "--user", "alice@exampel.com"])
+        .await
+        .code(2)
+        .stderr(predicate::str::contains("did you mean 'alice@example.com'"));
+    // Sisense looks users up with an exact filter: nothing near is read, none is offered.
+    home.run(
+        "sandbox-sisense",
+        &["grant", SISENSE_DASHBOARD, "--user", "alice@exampel.com"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("did you mean").not());
+}

@@ -799,6 +799,21 @@ impl ShareProvider for Eci {
         dashboard_titled(candidates, title, "eci")
     }
 
+    /// The names of the endpoint's listing, where a look-up read it instead of a filter.
+    fn seen_names(&self, kind: PrincipalKind) -> Vec<String> {
+        let (endpoint, keys): (Endpoint, &[&[&str]]) = match kind {
+            PrincipalKind::User => (Endpoint::User, &[wire::USER_EMAIL, wire::USER_CODE]),
+            PrincipalKind::Group => (Endpoint::UserGroup, &[wire::GROUP_NAME]),
+            PrincipalKind::Everyone => return Vec::new(),
+        };
+        let Some(Ok(listing)) = self.fallback(endpoint).listing.get() else {
+            return Vec::new();
+        };
+        (listing.rows.iter())
+            .flat_map(|row| keys.iter().filter_map(|key| shape::text(row, key)))
+            .collect()
+    }
+
     /// Every row of `GET /api/v3/user` or `/api/v3/userGroup` (SDK `get_users`,
     /// `get_user_groups`), paged and kept for the run like the listing look-ups fall back to; the
     /// rows are searched here, since EnergyCAP documents no text filter on either (NOTES.md). A
