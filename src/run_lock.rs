@@ -16,6 +16,7 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -61,7 +62,12 @@ pub struct RunLock {
     note: File,
     /// One append at a time between the tasks of the run, so that a line is never split by
     /// another's; the fsync after it is outside, so that appends still overlap their fsyncs.
-    appending: Mutex<()>,
+    /// It counts the appends made.
+    appending: Mutex<u64>,
+    /// How many appends `synced`'s fsyncs have covered; held while one runs (group commit).
+    covered: tokio::sync::Mutex<u64>,
+    /// fsyncs made, for `-vv` (the tests count them there).
+    fsyncs: AtomicU64,
 }
 
 /// The holder's note beside the journal `journal`: `journal.jsonl` → `journal.jsonl.lock`.
@@ -139,17 +145,21 @@ impl RunLock {
                 path: journal.to_path_buf(),
                 journal: file,
                 note,
-                appending: Mutex::new(()),
+                appending: Mutex::new(0),
+                covered: tokio::sync::Mutex::new(0),
+                fsyncs: AtomicU64::new(0),
             }));
         }
         Err(refused(journal, &"it was replaced each time it was locked"))
     }
 
-    /// Appends `lines` (whole lines, each ending in a newline) to the journal in one write, then
-    /// flushes them to disk; refused once the journal's path no longer names the file held.
-    pub fn append(&self, lines: &[u8]) -> io::Result<()> {
+    /// Appends `lines` (whole lines, each ending in a newline) to the journal in one write and,
+    /// when `durable`, flushes them to disk before it returns; refused once the journal's path
+    /// no longer names the file held. Without `durable`, `synced` (or the next durable append,
+    /// or the end of the run) puts them on disk.
+    pub fn append(&self, lines: &[u8], durable: bool) -> io::Result<()> {
         {
-            let _turn = self
+            let mut turn = self
                 .appending
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
@@ -163,8 +173,51 @@ impl RunLock {
             }
             text.extend_from_slice(lines);
             file.write_all(&text)?;
+            *turn += 1;
         }
-        self.journal.sync_data()
+        match durable {
+            true => self.fsync(),
+            false => Ok(()),
+        }
+    }
+
+    /// Returns once every line appended so far is on disk. Group commit: the writers of a run
+    /// take turns, and one fsync covers every line appended before it started, so writers that
+    /// append while another's fsync runs share the next one instead of each making their own.
+    /// The fsync runs off the async threads, so the run's other writers append meanwhile.
+    pub async fn synced(&self) -> io::Result<()> {
+        let mine = *self
+            .appending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut covered = self.covered.lock().await;
+        if *covered >= mine {
+            return Ok(());
+        }
+        // Every line appended by now is covered by this fsync.
+        let written = *self
+            .appending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let file = self.journal.try_clone()?;
+        tokio::task::spawn_blocking(move || file.sync_data())
+            .await
+            .map_err(io::Error::other)??;
+        *covered = written;
+        let count = self.fsyncs.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::debug!(
+            target: "dashshare::journal",
+            "journal fsync {count} covers the lines appended through {written}"
+        );
+        Ok(())
+    }
+
+    /// One fsync, for a line that must be on disk before the caller goes on.
+    fn fsync(&self) -> io::Result<()> {
+        self.journal.sync_data()?;
+        let count = self.fsyncs.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::debug!(target: "dashshare::journal", "journal fsync {count}");
+        Ok(())
     }
 }
 
@@ -218,6 +271,14 @@ fn ends_unfinished(mut file: &File) -> io::Result<bool> {
 
 impl Drop for RunLock {
     fn drop(&mut self) {
+        // The outcome lines no fsync has covered yet go to disk before the run ends.
+        let written = *self
+            .appending
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if written > *self.covered.get_mut() {
+            let _ = self.journal.sync_data();
+        }
         // Still held here: the next run finds an empty note rather than this run's details. The
         // locks themselves go with the file handles.
         let _ = self.note.set_len(0);
@@ -335,7 +396,7 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        first.append(b"{}\n").unwrap();
+        first.append(b"{}\n", true).unwrap();
     }
 
     /// Issue 24: a journal deleted or replaced mid-run let a second run lock a new one.
@@ -347,14 +408,14 @@ mod tests {
         let lock = RunLock::try_acquire(&journal, &holder("run-1"))
             .unwrap()
             .unwrap();
-        lock.append(b"{\"n\":1}\n").unwrap();
+        lock.append(b"{\"n\":1}\n", true).unwrap();
         let kept = dir.path().join("kept.jsonl");
         std::fs::hard_link(&journal, &kept).unwrap();
         std::fs::remove_file(&journal).unwrap();
-        let err = lock.append(b"{\"n\":2}\n").unwrap_err();
+        let err = lock.append(b"{\"n\":2}\n", true).unwrap_err();
         assert!(err.to_string().contains("deleted or moved"), "{err}");
         std::fs::write(&journal, "").unwrap();
-        let err = lock.append(b"{\"n\":3}\n").unwrap_err();
+        let err = lock.append(b"{\"n\":3}\n", true).unwrap_err();
         assert!(err.to_string().contains("replaced"), "{err}");
         assert_eq!(std::fs::read_to_string(&kept).unwrap(), "{\"n\":1}\n");
         assert_eq!(std::fs::read_to_string(&journal).unwrap(), "");
@@ -400,8 +461,8 @@ mod tests {
         let lock = RunLock::try_acquire(&journal, &holder("run-1"))
             .unwrap()
             .unwrap();
-        lock.append(b"{}\n").unwrap();
-        lock.append(b"{}\n").unwrap();
+        lock.append(b"{}\n", true).unwrap();
+        lock.append(b"{}\n", true).unwrap();
         assert_eq!(
             std::fs::read_to_string(&journal).unwrap(),
             "{\"torn\n{}\n{}\n"

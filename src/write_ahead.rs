@@ -36,9 +36,11 @@ pub struct Pending<'a> {
 }
 
 impl<'a> WriteAhead<'a> {
-    /// Journals the intent to make `dashboard`'s shares `after`, asking `asked` of their ends.
-    /// An error means the intent is not on disk, so the write must not be sent.
-    pub fn intent(
+    /// Journals the intent to make `dashboard`'s shares `after`, asking `asked` of their ends,
+    /// and returns once it is on disk: the fsync is shared with the run's other writers (group
+    /// commit, `Journal::synced`). An error means the intent is not on disk, so the write must
+    /// not be sent.
+    pub async fn intent(
         &self,
         profile: &Profile,
         dashboard: &Dashboard,
@@ -58,12 +60,14 @@ impl<'a> WriteAhead<'a> {
             ends: Some(uncertain.clone()),
             ..entry.clone().intent()
         };
-        self.append(intent).map_err(|err| {
+        let unjournaled = |err: Error| {
             err.and_then_say(format!(
                 "nothing was written to {}, since `undo` would not know the write",
                 dashboard.id
             ))
-        })?;
+        };
+        self.append_unsynced(intent).map_err(unjournaled)?;
+        self.journal.synced().await.map_err(unjournaled)?;
         Ok(Pending {
             ahead: *self,
             entry,
@@ -98,9 +102,17 @@ impl<'a> WriteAhead<'a> {
         Ok(true)
     }
 
-    /// Appends one line and takes its ends in.
+    /// Appends one line, on disk before this returns, and takes its ends in.
     fn append(&self, line: Entry) -> Result<()> {
         self.journal.append(std::slice::from_ref(&line))?;
+        self.ends.lock().record(&line);
+        Ok(())
+    }
+
+    /// Appends a line without waiting for the disk (an outcome, which the next fsync covers; an
+    /// intent, which waits for `Journal::synced` next), and takes its ends in.
+    fn append_unsynced(&self, line: Entry) -> Result<()> {
+        self.journal.append_unsynced(std::slice::from_ref(&line))?;
         self.ends.lock().record(&line);
         Ok(())
     }
@@ -158,7 +170,7 @@ impl Pending<'_> {
     /// An outcome that cannot be journaled is not fatal: the intent is there, and `undo` reads
     /// the server to settle it. It is said, though, since the journal is in trouble.
     fn settle(self, line: Entry) {
-        if let Err(err) = self.ahead.append(line.clone()) {
+        if let Err(err) = self.ahead.append_unsynced(line.clone()) {
             tracing::warn!(
                 "{err}; the write to {} is journaled as intended, and `undo` will read the server \
                  to know whether it was made",

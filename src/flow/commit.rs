@@ -111,6 +111,7 @@ pub async fn write_data_grant(
                     &AskedEnds::new(),
                     Some(change.clone()),
                 )
+                .await
                 .map_err(|error| Halted {
                     partial: None,
                     error,
@@ -196,6 +197,7 @@ pub async fn write(
                     &write.asked,
                     None,
                 )
+                .await
                 .map_err(|error| Halted {
                     partial: None,
                     error,

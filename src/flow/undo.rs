@@ -311,14 +311,16 @@ async fn undo_model(
     }
     // The line changes none of the dashboard's shares: its sets are one set.
     let shares = first.before.clone().unwrap_or_default();
-    let pending = ahead.intent(
-        profile,
-        &first.dashboard,
-        Some(shares.clone()),
-        shares,
-        &AskedEnds::new(),
-        Some(planned),
-    )?;
+    let pending = ahead
+        .intent(
+            profile,
+            &first.dashboard,
+            Some(shares.clone()),
+            shares,
+            &AskedEnds::new(),
+            Some(planned),
+        )
+        .await?;
     let undone = provider.undo_data_model(change, false).await;
     match &undone {
         Ok(undone) => pending.data_written(undone.clone()),

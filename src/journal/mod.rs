@@ -267,8 +267,33 @@ impl Journal {
             .map_err(|_| Error::invalid("the journal was locked twice by one run"))
     }
 
-    /// Appends `entries`, each a line with its checksum, in one write, and flushes them to disk.
+    /// Appends `entries`, each a line with its checksum, in one write, and flushes them to disk
+    /// (sharing the fsync with the run's other writers, `RunLock::append`).
     pub fn append(&self, entries: &[Entry]) -> Result<()> {
+        self.append_lines(entries, true)
+    }
+
+    /// Appends `entries` without waiting for the disk: `synced` (or the next `append`, or the
+    /// end of the run) puts them there.
+    pub fn append_unsynced(&self, entries: &[Entry]) -> Result<()> {
+        self.append_lines(entries, false)
+    }
+
+    /// Returns once every line appended so far is on disk, sharing the fsync with the run's
+    /// other writers (`RunLock::synced`).
+    pub async fn synced(&self) -> Result<()> {
+        let Some(lock) = self.held.get() else {
+            return Err(Error::local("this run does not hold the journal's lock"));
+        };
+        lock.synced().await.map_err(|err| {
+            Error::local(format!(
+                "the journal {} could not be written to disk: {err}",
+                self.path.display()
+            ))
+        })
+    }
+
+    fn append_lines(&self, entries: &[Entry], durable: bool) -> Result<()> {
         if entries.is_empty() {
             return Ok(());
         }
@@ -289,7 +314,8 @@ impl Journal {
             text.push_str(&checksum::seal(&line));
             text.push('\n');
         }
-        lock.append(text.as_bytes()).map_err(|err| failed(&err))
+        lock.append(text.as_bytes(), durable)
+            .map_err(|err| failed(&err))
     }
 
     /// Every entry, oldest first; a journal that does not exist yet is empty.

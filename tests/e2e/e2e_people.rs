@@ -497,10 +497,13 @@ async fn an_unknown_name_is_offered_the_near_names_its_look_up_read() {
     let mut world = dashshare::sandbox::World::seeded();
     world.eci.refuse_identity_filters = true;
     let home = SandboxHome::with_world(world, Default::default()).await;
-    home.run("sandbox-eci", &["grant", "7", "--user", "alice@exampel.com"])
-        .await
-        .code(2)
-        .stderr(predicate::str::contains("did you mean 'alice@example.com'"));
+    home.run(
+        "sandbox-eci",
+        &["grant", "7", "--user", "alice@exampel.com"],
+    )
+    .await
+    .code(2)
+    .stderr(predicate::str::contains("did you mean 'alice@example.com'"));
     // Sisense looks users up with an exact filter: nothing near is read, none is offered.
     home.run(
         "sandbox-sisense",
