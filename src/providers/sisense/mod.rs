@@ -302,11 +302,7 @@ impl Sisense {
                 false => request,
             }
         };
-        let reply = if self.owns(id).await {
-            self.send_plain_first(&self.owner_route, build).await?
-        } else {
-            self.send_as_admin(&self.owner_route, build).await?
-        };
+        let reply = self.send_on_dashboard(id, &self.owner_route, build).await?;
         if reply.status == StatusCode::NOT_FOUND {
             return Err(no_such_dashboard(id));
         }
@@ -321,6 +317,21 @@ impl Sisense {
                 .and_then_say("nothing else was changed on it"));
         }
         Ok(())
+    }
+
+    /// A call that acts on dashboard `id` (publish, change its owner) as pysisense orders them
+    /// (`dashboard/core.py`, `access_management/ownership.py`): as the caller first where the
+    /// account owns the dashboard, else with `adminAccess=true` first; the other way after a 403.
+    async fn send_on_dashboard(
+        &self,
+        id: &str,
+        route: &AdminAccess,
+        build: impl Fn(bool) -> RequestBuilder,
+    ) -> Result<Reply> {
+        match self.owns(id).await {
+            true => self.send_plain_first(route, build).await,
+            false => self.send_as_admin(route, build).await,
+        }
     }
 
     /// Whether the account owns dashboard `id`, as far as its last read tells; `false` when
@@ -1005,11 +1016,9 @@ impl ShareProvider for Sisense {
                 .request(Method::POST, &["api", "v1", "dashboards", id, "publish"])
                 .query(&query)
         };
-        let reply = if self.owns(id).await {
-            self.send_plain_first(&self.publish_route, build).await?
-        } else {
-            self.send_as_admin(&self.publish_route, build).await?
-        };
+        let reply = self
+            .send_on_dashboard(id, &self.publish_route, build)
+            .await?;
         if reply.status == StatusCode::NOT_FOUND {
             return Err(no_such_dashboard(id));
         }
