@@ -2572,9 +2572,9 @@ async fn users_page_the_user_listing_and_search_it_here() {
     );
 }
 
-/// A user row without an id or any name is not understood, never left out of the list.
+/// A listing row without a name is not understood, never left out of the list.
 #[tokio::test]
-async fn a_user_row_without_a_name_is_not_understood() {
+async fn a_group_row_without_a_name_is_not_understood() {
     let server = MockServer::start().await;
     mount_login(&server, 1).await;
     Mock::given(method("GET"))
