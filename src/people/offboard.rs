@@ -4,11 +4,24 @@
 //! someone changed meanwhile is kept. Dashboards the leaver owns are never planned as removals:
 //! they are refused before any write, or kept as asked (`--keep-owned`).
 
+use std::collections::HashMap;
+
+use futures::StreamExt;
+use indicatif::ProgressBar;
+
+use super::reach::Unanswered;
+use crate::config::Profile;
+use crate::error::{Error, Result, Thing};
 use crate::flow::{self, Ask};
+use crate::interrupt::Interrupt;
+use crate::inventory::read_all;
+use crate::model::Principal;
 use crate::model::ends::{Asked, Ends};
 use crate::model::outcome::{Outcome, OutcomeRow};
 use crate::model::{Change, Dashboard, Level, Mode, Share, ShareKey, ShareSet};
+use crate::providers::Connection;
 use crate::providers::{Resolved, ShareProvider, Snapshot};
+use crate::share_ends::RunEnds;
 use crate::write_ahead::WriteAhead;
 
 /// One of the leaver's shares, as the plan found it.
@@ -178,6 +191,273 @@ pub async fn hand_over(
         },
         Err(halted) => held.row(name, Outcome::Failed, halted.error.to_string()),
     }
+}
+
+/// A principal as one profile knows it: the leaver, or who is given their dashboards.
+pub type ByProfile = (String, Resolved);
+
+/// The plan across every profile, made before any write: the leaver's shares found, the leaver
+/// and the heir as each profile knows them, and the profiles that could not answer.
+#[derive(Default)]
+pub struct Plan {
+    pub held: Vec<Held>,
+    pub leavers: Vec<ByProfile>,
+    pub heirs: Vec<ByProfile>,
+    /// Profiles whose vendor cannot read shares.
+    pub cannot_tell: Vec<Unanswered>,
+    /// Profiles that know no such user.
+    pub unknown: Vec<Unanswered>,
+    /// Dashboards that could not be read.
+    pub unread: Vec<Unanswered>,
+}
+
+impl Plan {
+    /// Adds one profile: the leaver looked up, every dashboard read (as `access` reads them),
+    /// the leaver's shares, and, where they own some and `heir` is given, the heir looked up.
+    pub async fn survey(
+        &mut self,
+        (profile, provider): (&Profile, &dyn ShareProvider),
+        user: &str,
+        heir: Option<&str>,
+        concurrency: u16,
+        progress: &ProgressBar,
+    ) -> Result<()> {
+        let principal = Principal::User(user.to_string());
+        let Some(leaver) = provider.resolve_principal(&principal).await? else {
+            let why = format!("{} knows no user '{user}'", profile.vendor);
+            self.unknown.push(unanswered(profile, why));
+            return Ok(());
+        };
+        let read = read_all(provider, None, concurrency, progress).await?;
+        (self.unread).extend(
+            read.failed
+                .into_iter()
+                .map(|(id, err)| unanswered(profile, format!("dashboard {id}: {err}"))),
+        );
+        let found = held(&profile.name, &read.snapshots, &leaver.key);
+        if let Some(heir) = heir
+            && found.iter().any(Held::owned)
+        {
+            let heir = find_heir(provider, profile, heir, &leaver).await?;
+            self.heirs.push((profile.name.clone(), heir));
+        }
+        self.held.extend(found);
+        self.leavers.push((profile.name.clone(), leaver));
+        Ok(())
+    }
+
+    fn heir_of(&self, profile: &str) -> Option<&Resolved> {
+        (self.heirs.iter())
+            .find(|(p, _)| p == profile)
+            .map(|(_, heir)| heir)
+    }
+
+    /// The shares the run removes: every one of the leaver's but those of dashboards they own
+    /// that nobody is given.
+    pub fn removals(&self) -> Vec<&Held> {
+        (self.held.iter())
+            .filter(|h| !h.owned() || self.heir_of(&h.profile).is_some())
+            .collect()
+    }
+
+    /// What the plan does with each share, as a dry run shows it.
+    pub fn rows(&self, user: &str) -> Vec<OutcomeRow> {
+        (self.held.iter())
+            .map(|h| {
+                h.planned(
+                    user,
+                    self.heir_of(&h.profile).map(|heir| heir.principal.name()),
+                )
+            })
+            .collect()
+    }
+
+    /// The refusals before any write: a user nobody knows, a user unknown somewhere (without
+    /// `skip_unknown`), dashboards the user owns that nobody is given (without `keep_owned`),
+    /// dashboards not read, more removals than `most`.
+    pub fn refuse_unsafe(
+        &self,
+        user: &str,
+        (keep_owned, skip_unknown): (bool, bool),
+        most: Option<usize>,
+    ) -> Result<()> {
+        let listed = |list: &[Unanswered]| {
+            (list.iter())
+                .map(|u| format!("{}: {}", u.profile, u.why))
+                .collect::<Vec<_>>()
+                .join("\n  ")
+        };
+        if self.leavers.is_empty() && !self.unknown.is_empty() {
+            return Err(Error::not_found(
+                Thing::Principal,
+                user,
+                format!(
+                    "no profile knows user '{user}'; nothing was written (`dashshare users \
+                     --search …` lists who can be named):\n  {}",
+                    listed(&self.unknown)
+                ),
+            ));
+        }
+        if !self.unknown.is_empty() && !skip_unknown {
+            return Err(Error::not_found(
+                Thing::Principal,
+                user,
+                format!(
+                    "user '{user}' is unknown on {}; nothing was written (--skip-unknown goes \
+                     ahead on the others):\n  {}",
+                    crate::wording::plural(self.unknown.len(), "profile"),
+                    listed(&self.unknown)
+                ),
+            ));
+        }
+        let owned: Vec<String> = (self.held.iter())
+            .filter(|h| h.owned() && self.heir_of(&h.profile).is_none())
+            .map(|h| format!("{}: {}", h.profile, h.dashboard.shown()))
+            .collect();
+        if !owned.is_empty() && !keep_owned {
+            return Err(Error::invalid(format!(
+                "'{user}' owns {}; nothing was written. An owner's entry cannot be removed: pass \
+                 --transfer-to USER to give them to someone, or --keep-owned to leave them:\n  {}",
+                crate::wording::plural(owned.len(), "dashboard"),
+                owned.join("\n  ")
+            )));
+        }
+        if !self.unread.is_empty() {
+            return Err(Error::remote(format!(
+                "{} could not be read, so what '{user}' has there is unknown; nothing was \
+                 written:\n  {}",
+                crate::wording::plural(self.unread.len(), "dashboard"),
+                listed(&self.unread)
+            )));
+        }
+        let removals = self.removals().len();
+        if let Some(most) = most
+            && removals > most
+        {
+            return Err(Error::invalid(format!(
+                "the plan removes {}, more than --max-removals {most}; nothing was written (run \
+                 with --dry-run to see them, then raise --max-removals)",
+                crate::wording::plural(removals, "share")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Each planned change, `concurrency` dashboards at a time, each read again just before its
+    /// write and journaled with `ahead`; dashboards kept (`--keep-owned`) are reported as left.
+    /// A signal starts no more dashboards; those under way finish and are journaled.
+    pub async fn carry_out(
+        &self,
+        connections: &HashMap<String, Result<Connection>>,
+        (ahead, ends): (Option<&WriteAhead<'_>>, &RunEnds),
+        interrupt: &Interrupt,
+        concurrency: u16,
+    ) -> Vec<OutcomeRow> {
+        let steps = self.held.iter().map(|held| async move {
+            let leaver = &self.leavers.iter().find(|(p, _)| *p == held.profile)?.1;
+            let heir = self.heir_of(&held.profile);
+            let name = leaver.principal.name();
+            if held.owned() && heir.is_none() {
+                return Some(held.planned(name, None));
+            }
+            if interrupt.stopped().is_some() {
+                let detail = "not started: the run was interrupted".to_string();
+                return Some(held.row(name, Outcome::NotStarted, detail));
+            }
+            let (profile, provider) = match connections.get(&held.profile)? {
+                Ok(connection) => connection,
+                Err(err) => return Some(held.row(name, Outcome::Failed, err.to_string())),
+            };
+            let url = profile.url.as_str();
+            let ends = ends.lock().of_dashboard(url, &held.dashboard.id);
+            let connection = (profile, held);
+            Some(match heir.filter(|_| held.owned()) {
+                Some(heir) => hand_over(provider.as_ref(), connection, (leaver, heir), ahead).await,
+                None => take_away(provider.as_ref(), connection, leaver, &ends, ahead).await,
+            })
+        });
+        futures::stream::iter(steps)
+            .buffered(usize::from(concurrency))
+            .filter_map(|row| async move { row })
+            .collect()
+            .await
+    }
+}
+
+fn unanswered(profile: &Profile, why: String) -> Unanswered {
+    Unanswered {
+        profile: profile.name.clone(),
+        why,
+    }
+}
+
+/// Who is given the leaver's dashboards on a profile: `heir` as the vendor knows it, a user
+/// other than the leaver, where the vendor can change an owner; else the run is refused.
+async fn find_heir(
+    provider: &dyn ShareProvider,
+    profile: &Profile,
+    heir: &str,
+    leaver: &Resolved,
+) -> Result<Resolved> {
+    if !profile.vendor.capabilities().owner_transfer {
+        return Err(Error::NotSupported(format!(
+            "{} cannot give a dashboard to another owner, so --transfer-to cannot be done on \
+             profile '{}'; nothing was written (--keep-owned leaves the dashboards as they are)",
+            profile.vendor, profile.name
+        )));
+    }
+    let heir = heir.trim();
+    let found = provider
+        .resolve_principal(&Principal::User(heir.to_string()))
+        .await?;
+    match found {
+        Some(found) if found.key == leaver.key => Err(Error::invalid(format!(
+            "--transfer-to '{heir}' is the leaver; name another user"
+        ))),
+        Some(found) => Ok(found),
+        None => Err(Error::not_found(
+            Thing::Principal,
+            heir,
+            format!(
+                "--transfer-to: {} knows no user '{heir}' on profile '{}'; nothing was written",
+                profile.vendor, profile.name
+            ),
+        )),
+    }
+}
+
+/// The line under the rows: what was (or would be) removed, the run to undo, what was kept, and
+/// the profiles that could not answer.
+pub fn summary(
+    plan: &Plan,
+    rows: &[OutcomeRow],
+    run_id: Option<&str>,
+    user: &str,
+    took: &str,
+) -> String {
+    let count = |result: Outcome| rows.iter().filter(|r| r.result == result).count();
+    let kept = count(Outcome::Left);
+    let mut summary = match run_id {
+        None => format!(
+            "dry run: {} would be removed; nothing was written",
+            crate::wording::plural(count(Outcome::WouldWrite), "share")
+        ),
+        Some(id) => format!(
+            "{} of {} removed in {took}; this is run {id} (undo with `dashshare undo {id}`)",
+            rows.iter().filter(|r| r.result.wrote()).count(),
+            crate::wording::plural(rows.len() - kept, "share"),
+        ),
+    };
+    if kept > 0 {
+        summary.push_str(&format!(
+            "\n{} owned by '{user}' kept as they are (--keep-owned)",
+            crate::wording::plural(kept, "dashboard"),
+        ));
+    }
+    for u in plan.cannot_tell.iter().chain(&plan.unknown) {
+        summary.push_str(&format!("\n{}: {}", u.profile, u.why));
+    }
+    summary
 }
 
 #[cfg(test)]
