@@ -19,10 +19,7 @@ pub async fn run(global: &GlobalArgs, args: &AccessArgs) -> Result<()> {
         (None, None) => return Err(Error::invalid("name --user U or --group G")),
     };
     let who = format!("{} '{}'", principal.kind(), principal.name());
-    let profiles: Vec<Option<&str>> = match global.profile.as_slice() {
-        [] => vec![None],
-        names => names.iter().map(|name| Some(name.as_str())).collect(),
-    };
+    let profiles = super::profiles_named(global);
     let ends = super::ends_shown(global);
     let progress = super::progress_bar(global);
     let (mut reaches, mut skipped, mut unknown, mut unread) = (vec![], vec![], vec![], vec![]);
@@ -94,7 +91,8 @@ pub async fn run(global: &GlobalArgs, args: &AccessArgs) -> Result<()> {
     for u in &unread {
         note(global.quiet, &format!("{}: not read: {}", u.profile, u.why));
     }
-    if unknown.len() == profiles.len() {
+    // Profiles that could be asked, and none knows the principal.
+    if !unknown.is_empty() && unknown.len() == profiles.len() - skipped.len() {
         return Err(Error::not_found(
             Thing::Principal,
             principal.name(),

@@ -88,6 +88,20 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The profiles `-p` names, each once, in order; none named: the default profile (`None`).
+pub(crate) fn profiles_named(global: &GlobalArgs) -> Vec<Option<&str>> {
+    let mut names: Vec<Option<&str>> = Vec::new();
+    for name in &global.profile {
+        if !names.contains(&Some(name.as_str())) {
+            names.push(Some(name.as_str()));
+        }
+    }
+    if names.is_empty() {
+        names.push(None);
+    }
+    names
+}
+
 /// The chosen profile and a provider connected to it (no request is made yet).
 pub(crate) fn connect(global: &GlobalArgs) -> Result<providers::Connection> {
     let profile = load_profile(global, None)?;

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::interrupt::Interrupt;
 use crate::inventory::{cannot_export, note};
 use crate::model::PrincipalKind;
-use crate::model::outcome::OutcomeRow;
+use crate::model::outcome::{Outcome, OutcomeRow};
 use crate::output;
 use crate::people::offboard::{self, Plan};
 use crate::people::reach::Unanswered;
@@ -25,15 +25,22 @@ pub async fn run(global: &GlobalArgs, args: &OffboardArgs) -> Result<()> {
     }
     let command = format!("offboard {user}");
     let mut run = WritingRun::start(global, command, &args.lock, args.dry_run).await?;
-    let names: Vec<Option<&str>> = match global.profile.as_slice() {
-        [] => vec![None],
-        names => names.iter().map(|name| Some(name.as_str())).collect(),
-    };
+    let names = super::profiles_named(global);
     super::warn_if_insecure(global);
     let progress = super::progress_bar(global);
     let mut plan = Plan::default();
+    let mut servers: Vec<(String, String)> = Vec::new();
     for name in names {
         let profile = super::load_profile(global, name)?;
+        // Two profiles of one server would plan each share twice, and write each dashboard twice.
+        let url = profile.url.to_string();
+        if let Some((other, _)) = servers.iter().find(|(_, seen)| *seen == url) {
+            return Err(Error::invalid(format!(
+                "profiles '{other}' and '{}' reach the same server ({url}); name it once",
+                profile.name
+            )));
+        }
+        servers.push((profile.name.clone(), url));
         if let Some(why) = cannot_export(profile.vendor) {
             let why = format!(
                 "{why}, so offboard cannot tell what '{user}' has there: revoke there by name \
@@ -94,11 +101,21 @@ pub async fn run(global: &GlobalArgs, args: &OffboardArgs) -> Result<()> {
             ),
         ));
     }
-    let failed = rows.iter().filter(|r| !r.result.done()).count();
+    let count = |result: Outcome| rows.iter().filter(|r| r.result == result).count();
+    let unpublished = count(Outcome::Unpublished);
+    let failed = rows.iter().filter(|r| !r.result.done()).count() - unpublished;
     if failed > 0 {
         return Err(Error::remote(format!(
             "{} could not be changed (see each detail); the others are journaled as run {}",
             crate::wording::plural(failed, "dashboard"),
+            run.id
+        )));
+    }
+    if unpublished > 0 {
+        return Err(Error::remote(format!(
+            "{} changed and journaled as run {}, but not published (see each detail): \
+             `dashshare publish DASHBOARD` publishes one",
+            crate::wording::plural(unpublished, "dashboard"),
             run.id
         )));
     }
@@ -126,7 +143,15 @@ fn print(
     }
     let took = crate::wording::elapsed(started.elapsed());
     let summary = offboard::summary(plan, rows, run_id, user, &took);
+    // With no rows, what could not be asked is said all the same.
     let empty = format!("'{user}' has no share on any dashboard read.");
     let markdown = global.output == OutputFormat::Markdown;
-    output::print_text(&output::outcomes::report(rows, markdown, &empty, &summary))
+    let text = match rows.is_empty() {
+        true => format!(
+            "{empty}\n{}",
+            summary.split_once('\n').map_or("", |(_, rest)| rest)
+        ),
+        false => output::outcomes::report(rows, markdown, &empty, &summary),
+    };
+    output::print_text(text.trim_end())
 }

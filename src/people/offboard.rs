@@ -142,7 +142,7 @@ pub async fn hand_over(
     provider: &dyn ShareProvider,
     (profile, held): (&crate::config::Profile, &Held),
     (leaver, heir): (&Resolved, &Resolved),
-    ahead: Option<&WriteAhead<'_>>,
+    (ends, ahead): (&Ends, Option<&WriteAhead<'_>>),
 ) -> OutcomeRow {
     let name = leaver.principal.name();
     let heir_name = heir.principal.name();
@@ -150,9 +150,14 @@ pub async fn hand_over(
         Ok(snapshot) => snapshot,
         Err(err) => return held.row(name, Outcome::Failed, err.to_string()),
     };
-    if snapshot.shares.get(&leaver.key) != Some(Level::Owner) {
-        let detail = "no longer theirs (changed since the plan): left as it is".to_string();
-        return held.row(name, Outcome::Left, detail);
+    match snapshot.shares.get(&leaver.key) {
+        Some(Level::Owner) => {}
+        // No longer theirs: their share (if any) goes as any other would.
+        Some(_) => return take_away(provider, (profile, held), leaver, ends, ahead).await,
+        None => {
+            let detail = "already without a share (changed since the plan)".to_string();
+            return held.row(name, Outcome::Unchanged, detail);
+        }
     }
     let Some(ahead) = ahead else {
         return held.planned(name, Some(heir_name));
@@ -354,7 +359,10 @@ impl Plan {
         concurrency: u16,
     ) -> Vec<OutcomeRow> {
         let steps = self.held.iter().map(|held| async move {
-            let leaver = &self.leavers.iter().find(|(p, _)| *p == held.profile)?.1;
+            let Some((_, leaver)) = self.leavers.iter().find(|(p, _)| *p == held.profile) else {
+                let detail = "the leaver was not looked up on this profile".to_string();
+                return Some(held.row("", Outcome::Failed, detail));
+            };
             let heir = self.heir_of(&held.profile);
             let name = leaver.principal.name();
             if held.owned() && heir.is_none() {
@@ -364,15 +372,22 @@ impl Plan {
                 let detail = "not started: the run was interrupted".to_string();
                 return Some(held.row(name, Outcome::NotStarted, detail));
             }
-            let (profile, provider) = match connections.get(&held.profile)? {
-                Ok(connection) => connection,
-                Err(err) => return Some(held.row(name, Outcome::Failed, err.to_string())),
+            let (profile, provider) = match connections.get(&held.profile) {
+                Some(Ok(connection)) => connection,
+                Some(Err(err)) => return Some(held.row(name, Outcome::Failed, err.to_string())),
+                None => {
+                    let detail = "the profile was never connected".to_string();
+                    return Some(held.row(name, Outcome::Failed, detail));
+                }
             };
             let url = profile.url.as_str();
             let ends = ends.lock().of_dashboard(url, &held.dashboard.id);
             let connection = (profile, held);
             Some(match heir.filter(|_| held.owned()) {
-                Some(heir) => hand_over(provider.as_ref(), connection, (leaver, heir), ahead).await,
+                Some(heir) => {
+                    let journal = (&ends, ahead);
+                    hand_over(provider.as_ref(), connection, (leaver, heir), journal).await
+                }
                 None => take_away(provider.as_ref(), connection, leaver, &ends, ahead).await,
             })
         });
@@ -402,7 +417,8 @@ async fn find_heir(
     if !profile.vendor.capabilities().owner_transfer {
         return Err(Error::NotSupported(format!(
             "{} cannot give a dashboard to another owner, so --transfer-to cannot be done on \
-             profile '{}'; nothing was written (--keep-owned leaves the dashboards as they are)",
+             profile '{}'; nothing was written (without --transfer-to, --keep-owned leaves the \
+             dashboards as they are)",
             profile.vendor, profile.name
         )));
     }

@@ -620,12 +620,11 @@ async fn change_owner(
     dashboard
         .shares
         .retain(|share| share["shareId"] != new.as_str());
-    for share in dashboard
-        .shares
-        .iter_mut()
-        .filter(|share| share["shareId"] == old.as_str())
-    {
-        share["rule"] = json!(rule);
+    let old_entry = (dashboard.shares.iter_mut()).find(|share| share["shareId"] == old.as_str());
+    match old_entry {
+        Some(share) => share["rule"] = json!(rule),
+        None => (dashboard.shares)
+            .push(json!({"shareId": old, "type": "user", "rule": rule, "subscribe": false})),
     }
     dashboard.shares.insert(
         0,

@@ -248,7 +248,13 @@ async fn access_skips_what_cannot_be_read_and_refuses_an_unknown_user() {
     .stdout(predicate::str::contains("Sales KPIs"));
     home.run(
         "sandbox-sisense",
-        &["access", "--user", "ghost@example.com"],
+        &[
+            "-p",
+            "sandbox-vizzly",
+            "access",
+            "--user",
+            "ghost@example.com",
+        ],
     )
     .await
     .code(2)
@@ -314,6 +320,21 @@ async fn offboard_takes_a_leavers_shares_away_everywhere_and_undo_gives_them_bac
         every_share(&original, ("", 0)),
         "a dry run wrote"
     );
+
+    // A profile named twice is planned once.
+    let args = [
+        "-p",
+        "sandbox-sisense",
+        "-o",
+        "json",
+        "offboard",
+        "--user",
+        "bob@example.com",
+        "--dry-run",
+    ];
+    let twice = home.run("sandbox-sisense", &args).await.success();
+    let twice: Value = serde_json::from_slice(&twice.get_output().stdout).unwrap();
+    assert_eq!(twice["results"].as_array().unwrap().len(), 2, "{twice}");
 
     home.run("sandbox-sisense", &with(&["--max-removals", "2"]))
         .await

@@ -945,16 +945,19 @@ impl ShareProvider for Sisense {
                 .find(|share| share.level == Level::Owner)
                 .map(|share| share.key.clone())
         };
-        if let (Some(old), Some(new)) = (owner(&before.shares), owner(after))
-            && old != new
-        {
-            // The old owner keeps `originalOwnerRule` until the list below says otherwise.
-            let kept = match after.get(&old) {
-                Some(Level::Access(access)) => access,
-                _ => Access::View,
-            };
-            self.change_owner(&before.dashboard.id, &new.id, kept)
-                .await?;
+        // (the new owner, the level the old one keeps until the list below says otherwise)
+        let new_owner = match (owner(&before.shares), owner(after)) {
+            (Some(old), Some(new)) if old != new => {
+                let kept = match after.get(&old) {
+                    Some(Level::Access(access)) => access,
+                    _ => Access::View,
+                };
+                Some((old, new, kept))
+            }
+            _ => None,
+        };
+        if let Some((old, new, kept)) = &new_owner {
+            let (old, new, kept) = (old, new, *kept);
             entries.retain(|entry| shape::id(entry, &["shareId"]).as_deref() != Some(&new.id));
             for entry in entries.iter_mut() {
                 if shape::id(entry, &["shareId"]).as_deref() == Some(&old.id) {
@@ -987,17 +990,35 @@ impl ShareProvider for Sisense {
         })?;
         let body = json!({ "sharesTo": rebuilt });
         let id = before.dashboard.id.as_str();
+        // Only once the list is known to be writable: a refused owner change leaves all as it was.
+        if let Some((_, new, kept)) = &new_owner {
+            self.change_owner(id, &new.id, *kept).await?;
+            // The publish after the write goes as the new owner's dashboard's would.
+            (self
+                .owners
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()))
+            .insert(id.to_string(), new.id.clone());
+        }
         let reply = self
             .send_as_admin(&self.shares_route, |admin| {
                 self.shares_request(Method::POST, id, admin).json(&body)
             })
             .await?;
-        self.errors.ensure_success(
+        let written = self.errors.ensure_success(
             self.http(),
             reply,
             &format!("writing the shares of dashboard '{id}'"),
-        )?;
-        Ok(())
+        );
+        match (written, &new_owner) {
+            (Ok(_), _) => Ok(()),
+            (Err(err), Some((_, new, _))) => Err(err.and_then_say(format!(
+                "its owner was already changed to user '{}' (`dashshare undo RUN --force` gives \
+                 it back; the account must be an admin to change an owner's share list)",
+                new.id
+            ))),
+            (Err(err), None) => Err(err),
+        }
     }
 
     async fn publish(&self, dashboard: &Dashboard) -> Result<()> {
