@@ -1,8 +1,9 @@
 //! `offboard`: one plan, across every profile given, that takes a leaver's shares away and keeps
 //! every other share. The plan is made from the reads `access` makes; each dashboard is read
 //! again just before its write and changed by the same plan and write as a `revoke`, so what
-//! someone changed meanwhile is kept. Dashboards the leaver owns are never planned as removals:
-//! they are refused before any write, or kept as asked (`--keep-owned`).
+//! someone changed meanwhile is kept. A dashboard the leaver owns is given to an heir first
+//! (`--transfer-to`, `hand_over`), or kept as asked (`--keep-owned`), or the run is refused
+//! before any write.
 
 use std::collections::HashMap;
 
@@ -19,8 +20,7 @@ use crate::model::Principal;
 use crate::model::ends::{Asked, Ends};
 use crate::model::outcome::{Outcome, OutcomeRow};
 use crate::model::{Change, Dashboard, Level, Mode, Share, ShareKey, ShareSet};
-use crate::providers::Connection;
-use crate::providers::{Resolved, ShareProvider, Snapshot};
+use crate::providers::{Connection, Resolved, ShareProvider, Snapshot};
 use crate::share_ends::RunEnds;
 use crate::write_ahead::WriteAhead;
 
