@@ -4,6 +4,7 @@
 //! dashboard.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
@@ -22,7 +23,7 @@ use crate::flow::{Ask, Asked, ShareResult};
 use crate::interrupt::{Interrupt, Signal};
 use crate::model::ends::AskedEnds;
 use crate::model::{Action, Change, Level, Mode, ShareSet};
-use crate::providers::Dashboard;
+use crate::providers::{Dashboard, Snapshot};
 use crate::share_ends::{RunEnds, ShareEnds};
 use crate::write_ahead::WriteAhead;
 
@@ -47,6 +48,10 @@ pub struct Stops<'a> {
 }
 
 /// Carries the file out with no signal handling and no question (library callers, benchmarks).
+/// From how many dashboards of one profile a file is planned from the profile's listing (a
+/// Sisense admin's: 50 dashboards a page) rather than one read each.
+const LISTED_FROM: usize = 20;
+
 pub async fn execute(
     sites: &[Connected],
     options: &Options,
@@ -91,6 +96,10 @@ pub async fn execute_until(
         ends,
         data: std::sync::Mutex::new(Vec::new()),
         data_unreadable: std::sync::Mutex::new(Vec::new()),
+        dashboards: (0..sites.len())
+            .map(|site| units.iter().filter(|u| u.site == site).count())
+            .collect(),
+        listings: sites.iter().map(|_| tokio::sync::OnceCell::new()).collect(),
     };
     let mut results: Vec<(usize, DashboardResult)> = if options.prune && !options.dry_run {
         // The removal guard needs every plan before the first write.
@@ -234,9 +243,45 @@ struct Work<'a> {
     data: std::sync::Mutex<Vec<(usize, Dashboard, DataGrant)>>,
     /// Each data model that could not be read, said once.
     data_unreadable: std::sync::Mutex<Vec<String>>,
+    /// How many dashboards the file names on each profile, and each profile's listing of every
+    /// dashboard with its shares (`listed`), read once where it costs less than those reads.
+    dashboards: Vec<usize>,
+    listings: Vec<tokio::sync::OnceCell<Option<HashMap<String, Snapshot>>>>,
 }
 
 impl Work<'_> {
+    /// `dashboard`'s shares from the profile's listing, where the vendor's listing carries them
+    /// and the file names enough of its dashboards that one paged listing costs less than their
+    /// reads (`LISTED_FROM`); `None`: the dashboard is read on its own. A listing the account
+    /// may not read (not an admin) is said once at `-v`, and each dashboard is read instead.
+    async fn listed(&self, site: usize, dashboard: &Dashboard) -> Option<&Snapshot> {
+        if self.dashboards[site] < LISTED_FROM {
+            return None;
+        }
+        let provider = self.sites[site].provider.as_ref();
+        let listing = self.listings[site]
+            .get_or_init(|| async {
+                let profile = &self.sites[site].site.profile.name;
+                match provider.listed_shares(None).await {
+                    Ok(Some(snapshots)) => Some(
+                        (snapshots.into_iter())
+                            .map(|s| (s.dashboard.id.clone(), s))
+                            .collect(),
+                    ),
+                    Ok(None) => {
+                        tracing::info!("{profile}: no listing carries the shares here; each dashboard is read on its own");
+                        None
+                    }
+                    Err(err) => {
+                        tracing::info!("{profile}: the listing could not be read ({err}); each dashboard is read on its own");
+                        None
+                    }
+                }
+            })
+            .await;
+        listing.as_ref()?.get(&dashboard.id)
+    }
+
     /// Gives the data-model entries the dashboards kept, one write per model (the entries of
     /// every dashboard reading from it together), each journaled on a line of its own under the
     /// first of those dashboards; in a dry run, only says what would be given.
@@ -393,6 +438,7 @@ impl Work<'_> {
             reread: prune,
             publish: true,
             ends: &ends,
+            listed: self.listed(site, dashboard).await,
         };
         let mut planned = flow::plan(provider, &ask).await?;
         refuse_timed_removals(&planned, wanted)?;

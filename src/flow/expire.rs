@@ -210,6 +210,7 @@ async fn plan_blind(provider: &dyn ShareProvider, held: &Held, due: &[&End]) -> 
         reread: false,
         publish: false,
         ends: &held.ends,
+        listed: None,
     };
     let planned = super::plan(provider, &ask).await?;
     let rows = due

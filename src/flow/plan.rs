@@ -16,7 +16,7 @@ use crate::model::{
     self, Access, Action, Change, Intent, Level, Mode, Outcome, Plan, PlanError, PrincipalKind,
     Share, ShareKey, ShareSet,
 };
-use crate::providers::{self, BlindChange, Dashboard, DataMark, Resolved, ShareProvider};
+use crate::providers::{self, BlindChange, Dashboard, DataMark, Resolved, ShareProvider, Snapshot};
 use crate::vendor::{Support, Vendor};
 
 /// One change asked for on a dashboard, its principal looked up.
@@ -46,6 +46,10 @@ pub struct Ask<'a> {
     pub publish: bool,
     /// The dashboard's ends in force before the change (`share_ends`).
     pub ends: &'a Ends,
+    /// The dashboard's shares as a listing already read them (a Sisense admin's): planned from
+    /// without a read of its own, where that plan writes nothing. A plan that writes is made
+    /// again from a fresh read, so the write never starts from a listing's copy.
+    pub listed: Option<&'a Snapshot>,
 }
 
 /// What happens (or happened) to one share, in every command's report.
@@ -99,7 +103,23 @@ pub async fn plan(provider: &dyn ShareProvider, ask: &Ask<'_>) -> Result<Planned
     if provider.vendor().capabilities().list != Support::Yes {
         return Ok(plan_blind(provider, ask, &asked));
     }
+    if let Some(listed) = ask.listed {
+        let planned = plan_from(provider, ask, &asked, listed.clone()).await?;
+        if planned.write.is_none() {
+            return Ok(planned);
+        }
+    }
     let snapshot = provider.read_shares(ask.dashboard).await?;
+    plan_from(provider, ask, &asked, snapshot).await
+}
+
+/// The plan of `ask` over the shares `snapshot` holds.
+async fn plan_from(
+    provider: &dyn ShareProvider,
+    ask: &Ask<'_>,
+    asked: &[Asked<'_>],
+    snapshot: Snapshot,
+) -> Result<Planned> {
     let intents: Vec<Intent> = asked
         .iter()
         .map(|a| Intent {
@@ -116,8 +136,8 @@ pub async fn plan(provider: &dyn ShareProvider, ask: &Ask<'_>) -> Result<Planned
         })?;
     }
     let changes = plan.changes_anything();
-    let mut results = results(plan.outcomes, &asked, &names);
-    let asked_ends = asked_ends(&asked);
+    let mut results = results(plan.outcomes, asked, &names);
+    let asked_ends = asked_ends(asked);
     let after_ends = ends::after_change(ask.ends, Some(&snapshot.shares), &plan.after, &asked_ends);
     timed::annotate(&mut results, ask.ends, &after_ends, &asked_ends);
     let write = changes.then(|| Write {

@@ -43,6 +43,7 @@ pub async fn prepare(
         reread: false,
         publish: request.publish,
         ends: &ends,
+        listed: None,
     };
     let planned = plan(provider, &ask).await?;
     let mut report = ShareReport {

@@ -109,6 +109,7 @@ pub async fn take_away(
         reread: false,
         publish: true,
         ends,
+        listed: None,
     };
     let planned = match flow::plan(provider, &ask).await {
         Ok(planned) => planned,

@@ -1156,3 +1156,81 @@ async fn concurrent_writers_share_the_journals_fsyncs() {
     assert!(fsyncs > 0, "the log names each fsync");
     assert!(fsyncs < DASHBOARDS / 2, "{fsyncs} fsyncs for {lines} lines");
 }
+
+/// Issue 27: a drift check of 600 Sisense dashboards right after an export reads the admin
+/// listing (paged) instead of each dashboard; three changed by hand make it exit 4 naming
+/// exactly those; `apply --prune` then writes those three, reading only those three again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_drift_check_of_600_dashboards_reads_the_listing_and_rereads_only_what_it_writes() {
+    const DASHBOARDS: usize = 600;
+    let home = SandboxHome::start().await;
+    let bob = sisense_id(&home.world(), "bob@example.com").unwrap();
+    home.sandbox.edit_world(|world| {
+        world.add_bulk_dashboards(DASHBOARDS);
+        for d in world.sisense.dashboards.iter_mut().rev().take(DASHBOARDS) {
+            d.shares.push(serde_json::json!({"shareId": bob, "type": "user", "rule": "view", "subscribe": false}));
+        }
+    });
+    let file = home.home.path().join("shares.yaml");
+    home.run(
+        "sandbox-sisense",
+        &["export", "--out", file.to_str().unwrap()],
+    )
+    .await
+    .success();
+    let file = file.to_str().unwrap();
+    let requests = || {
+        home.sandbox
+            .requests(dashshare::vendor::Vendor::Sisense)
+            .len()
+    };
+    let before = requests();
+    home.run("sandbox-sisense", &["diff", file, "--prune", "--exit-code"])
+        .await
+        .success();
+    let made = requests() - before;
+    assert!(
+        made <= 80,
+        "{made} requests for a drift check of {DASHBOARDS}"
+    );
+
+    let changed = [
+        "b00000000000000000000000",
+        "b00000000000000000000007",
+        "b0000000000000000000012b",
+    ];
+    home.sandbox.edit_world(|world| {
+        for d in world
+            .sisense
+            .dashboards
+            .iter_mut()
+            .filter(|d| changed.contains(&d.oid.as_str()))
+        {
+            d.shares.retain(|s| s["shareId"] != bob.as_str());
+        }
+    });
+    let drift = home
+        .run(
+            "sandbox-sisense",
+            &["-o", "json", "diff", file, "--prune", "--exit-code"],
+        )
+        .await
+        .code(4);
+    let json: Value = serde_json::from_slice(&drift.get_output().stdout).unwrap();
+    let mut drifted: Vec<&str> = (json["results"].as_array().unwrap().iter())
+        .filter(|r| r["action"] != "unchanged")
+        .map(|r| r["dashboard"].as_str().unwrap())
+        .collect();
+    drifted.sort();
+    assert_eq!(drifted, changed, "{json}");
+
+    let reads = || home.count(dashshare::vendor::Vendor::Sisense, SHARES_READ);
+    let writes = || home.count(dashshare::vendor::Vendor::Sisense, SHARES_WRITE);
+    let (reads_before, writes_before) = (reads(), writes());
+    home.run("sandbox-sisense", &["apply", file, "--prune", "--yes"])
+        .await
+        .success();
+    assert_eq!(writes() - writes_before, 3);
+    // Each of the three: read to plan, and read again just before its write (--prune).
+    assert_eq!(reads() - reads_before, 6);
+}
