@@ -41,11 +41,7 @@ async fn main() {
     .await
     .unwrap();
     // Secrets from files, so that nothing is set in this process's environment.
-    for (name, value) in sandbox.secrets() {
-        std::fs::write(dir.path().join(name), value).unwrap();
-    }
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, sandbox.config_toml(Some(dir.path()))).unwrap();
+    let config = sandbox.write_config(dir.path()).unwrap();
 
     println!(
         "export of {} bulk dashboards per vendor, {} ms per answer:",

@@ -116,11 +116,7 @@ async fn main() {
             .await
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        for (name, value) in sandbox.secrets() {
-            std::fs::write(dir.path().join(name), value).unwrap();
-        }
-        let config = dir.path().join("config.toml");
-        std::fs::write(&config, sandbox.config_toml(Some(dir.path()))).unwrap();
+        let config = sandbox.write_config(dir.path()).unwrap();
         let profile = Sandbox::profile_name(Vendor::Sisense);
         for command in [
             vec!["export", "--out", "shares.yaml"],

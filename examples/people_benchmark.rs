@@ -61,11 +61,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    for (name, value) in sandbox.secrets() {
-        std::fs::write(dir.path().join(name), value).unwrap();
-    }
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, sandbox.config_toml(Some(dir.path()))).unwrap();
+    let config = sandbox.write_config(dir.path()).unwrap();
     let journal = dir.path().join("journal.jsonl");
     let total = args.dashboards + 4;
     // Pages are read until one comes back empty.

@@ -194,11 +194,12 @@ async fn tour(sandbox: &Sandbox) -> Result<()> {
     let dir = tempfile::tempdir()
         .map_err(|err| Error::local(format!("cannot create a temporary folder: {err}")))?;
     let dir = dir.path();
-    for (name, value) in sandbox.secrets() {
-        write(&dir.join(name), &value)?;
-    }
-    let config = dir.join("config.toml");
-    write(&config, &sandbox.config_toml(Some(dir)))?;
+    let config = sandbox.write_config(dir).map_err(|err| {
+        Error::local(format!(
+            "cannot write the tour's config in {}: {err}",
+            dir.display()
+        ))
+    })?;
     let shares = dir.join(SHARES_FILE);
     write(&shares, SHARES_CSV)?;
     let mut shown_file = false;

@@ -325,6 +325,17 @@ impl Sandbox {
             .collect()
     }
 
+    /// Writes, into `dir`, each secret to a file of its own name and `config.toml`, which reads
+    /// them from there (so nothing is set in the environment); the config's path.
+    pub fn write_config(&self, dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+        for (name, value) in self.secrets() {
+            std::fs::write(dir.join(name), value)?;
+        }
+        let config = dir.join("config.toml");
+        std::fs::write(&config, self.config_toml(Some(dir)))?;
+        Ok(config)
+    }
+
     /// A dashshare config with one profile per emulator. Secrets are read from the environment
     /// variables of `secrets()`, or, with `secrets_dir`, from files of the same names there.
     pub fn config_toml(&self, secrets_dir: Option<&std::path::Path>) -> String {
