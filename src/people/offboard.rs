@@ -362,39 +362,38 @@ impl Plan {
         let steps = self.held.iter().map(|held| async move {
             let Some((_, leaver)) = self.leavers.iter().find(|(p, _)| *p == held.profile) else {
                 let detail = "the leaver was not looked up on this profile".to_string();
-                return Some(held.row("", Outcome::Failed, detail));
+                return held.row("", Outcome::Failed, detail);
             };
             let heir = self.heir_of(&held.profile);
             let name = leaver.principal.name();
             if held.owned() && heir.is_none() {
-                return Some(held.planned(name, None));
+                return held.planned(name, None);
             }
             if interrupt.stopped().is_some() {
                 let detail = "not started: the run was interrupted".to_string();
-                return Some(held.row(name, Outcome::NotStarted, detail));
+                return held.row(name, Outcome::NotStarted, detail);
             }
             let (profile, provider) = match connections.get(&held.profile) {
                 Some(Ok(connection)) => connection,
-                Some(Err(err)) => return Some(held.row(name, Outcome::Failed, err.to_string())),
+                Some(Err(err)) => return held.row(name, Outcome::Failed, err.to_string()),
                 None => {
                     let detail = "the profile was never connected".to_string();
-                    return Some(held.row(name, Outcome::Failed, detail));
+                    return held.row(name, Outcome::Failed, detail);
                 }
             };
             let url = profile.url.as_str();
             let ends = ends.lock().of_dashboard(url, &held.dashboard.id);
             let connection = (profile, held);
-            Some(match heir.filter(|_| held.owned()) {
+            match heir.filter(|_| held.owned()) {
                 Some(heir) => {
                     let journal = (&ends, ahead);
                     hand_over(provider.as_ref(), connection, (leaver, heir), journal).await
                 }
                 None => take_away(provider.as_ref(), connection, leaver, &ends, ahead).await,
-            })
+            }
         });
         futures::stream::iter(steps)
             .buffered(usize::from(concurrency))
-            .filter_map(|row| async move { row })
             .collect()
             .await
     }
