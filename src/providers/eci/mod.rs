@@ -716,6 +716,26 @@ fn one_of(
 
 /// What a page's headers say of the whole listing: `TotalNumberOfRecords` (rows) where given,
 /// else `TotalPages` (developer.energycap.com, Paging: "returned in the response headers").
+/// Where a kind's principals are listed, the keys that name a row (the first found), and the
+/// key of its id: a user by email, else user code; a group by name.
+type PeopleListing = (
+    Endpoint,
+    &'static [&'static [&'static str]],
+    &'static [&'static str],
+);
+
+fn listing_of(kind: PrincipalKind) -> Option<PeopleListing> {
+    match kind {
+        PrincipalKind::User => Some((
+            Endpoint::User,
+            &[wire::USER_EMAIL, wire::USER_CODE],
+            wire::USER_ID,
+        )),
+        PrincipalKind::Group => Some((Endpoint::UserGroup, &[wire::GROUP_NAME], wire::GROUP_ID)),
+        PrincipalKind::Everyone => None,
+    }
+}
+
 fn total_of(reply: &Reply) -> Option<Total> {
     let header = |name: &str| {
         reply
@@ -801,10 +821,8 @@ impl ShareProvider for Eci {
 
     /// The names of the endpoint's listing, where a look-up read it instead of a filter.
     fn seen_names(&self, kind: PrincipalKind) -> Vec<String> {
-        let (endpoint, keys): (Endpoint, &[&[&str]]) = match kind {
-            PrincipalKind::User => (Endpoint::User, &[wire::USER_EMAIL, wire::USER_CODE]),
-            PrincipalKind::Group => (Endpoint::UserGroup, &[wire::GROUP_NAME]),
-            PrincipalKind::Everyone => return Vec::new(),
+        let Some((endpoint, keys, _)) = listing_of(kind) else {
+            return Vec::new();
         };
         let Some(Ok(listing)) = self.fallback(endpoint).listing.get() else {
             return Vec::new();
@@ -820,21 +838,15 @@ impl ShareProvider for Eci {
     /// user is named by email, else user code (`fullName` beside it); a row without an id or a
     /// name is not understood, never left out.
     async fn principals(&self, kind: PrincipalKind, search: Option<&str>) -> Result<Vec<Named>> {
-        let (endpoint, names) = match kind {
-            PrincipalKind::User => (Endpoint::User, [wire::USER_EMAIL, wire::USER_CODE]),
-            PrincipalKind::Group => (Endpoint::UserGroup, [wire::GROUP_NAME, wire::GROUP_NAME]),
-            PrincipalKind::Everyone => return Err(self.unsupported("lists no everyone")),
+        let Some((endpoint, names, id_keys)) = listing_of(kind) else {
+            return Err(self.unsupported("lists no everyone"));
         };
         let listing = self.listed(endpoint).await?;
-        let id_keys = match kind {
-            PrincipalKind::User => wire::USER_ID,
-            _ => wire::GROUP_ID,
-        };
         let mut named = Vec::new();
         for row in &listing.rows {
-            let name = shape::text(row, names[0]).or_else(|| shape::text(row, names[1]));
+            let name = names.iter().find_map(|keys| shape::text(row, keys));
             let (Some(id), Some(name)) = (shape::id(row, id_keys), name) else {
-                let looked_for: Vec<&str> = [id_keys, names[0], names[1]].concat();
+                let looked_for: Vec<&str> = [&[id_keys][..], names].concat().concat();
                 let err = shape::not_understood(&listing.target, &looked_for, row);
                 return Err(match kind {
                     PrincipalKind::User => err.and_then_say(RESTRICTED_USERS),

@@ -957,7 +957,6 @@ impl ShareProvider for Sisense {
             _ => None,
         };
         if let Some((old, new, kept)) = &new_owner {
-            let (old, new, kept) = (old, new, *kept);
             entries.retain(|entry| shape::id(entry, &["shareId"]).as_deref() != Some(&new.id));
             for entry in entries.iter_mut() {
                 if shape::id(entry, &["shareId"]).as_deref() == Some(&old.id) {
